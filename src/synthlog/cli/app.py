@@ -1,0 +1,92 @@
+"""The Typer application, its global options, and the one place where errors become one-line messages."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import click
+import typer
+
+from synthlog import __version__
+from synthlog.errors import SynthlogError
+from synthlog.progress import set_quiet
+
+
+@dataclass
+class GlobalOptions:
+    seed: int = 0
+    quiet: bool = False
+    verbose: bool = False
+
+
+options = GlobalOptions()
+
+app = typer.Typer(
+    name="synthlog",
+    help="Manufacture realistic, labeled logs for log anomaly detection, and prove what they are worth.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"synthlog {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    seed: int = typer.Option(0, "--seed", help="Seed for everything random; same input and seed, same output."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors and final results."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks and extra detail."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    options.seed, options.quiet, options.verbose = seed, quiet, verbose
+    set_quiet(quiet)
+
+
+def seed_or_global(seed: int | None) -> int:
+    """A command's own ``--seed`` wins over the global one."""
+    return options.seed if seed is None else seed
+
+
+def say(message: str) -> None:
+    """A progress or status line for humans (stderr), silenced by ``--quiet``."""
+    if not options.quiet:
+        typer.echo(message, err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``synthlog`` script: one-line errors, exit codes, Ctrl-C handled cleanly."""
+    import synthlog.cli  # noqa: F401  (registers every command module)
+
+    verbose = "--verbose" in (argv or sys.argv) or "-v" in (argv or sys.argv)
+    try:
+        app(args=argv, standalone_mode=False)
+    except SynthlogError as exc:
+        if verbose:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        if verbose:
+            raise
+        typer.echo("interrupted: nothing half-written was left behind", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (OSError, UnicodeDecodeError) as exc:  # unreadable files and the like, named in the message
+        if verbose:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""Source-code analysis: logging statements, log-oriented control-flow graphs, call graph, paths."""

@@ -1,0 +1,1 @@
+"""Anomaly detectors with the scikit-learn contract, their features, and the benchmark."""

@@ -1,0 +1,1 @@
+"""Fidelity and privacy of synthetic data against real data or a spec."""

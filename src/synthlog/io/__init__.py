@@ -1,0 +1,1 @@
+"""Reading and writing logs and labeled data sets in every supported format."""

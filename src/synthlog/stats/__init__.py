@@ -1,0 +1,1 @@
+"""Statistics-driven synthesis: spec, discrete-event simulator, profiler."""

@@ -1,0 +1,1 @@
+"""Code-guided synthesis: slot values, consistency checking, labels, session assembly."""
