@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-import click
 import typer
+from typer._click import exceptions as click_exc  # Typer vendors click; its exceptions live here
 
 from synthlog import __version__
 from synthlog.errors import SynthlogError
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("interrupted", err=True)
         sys.exit(130)
     except KeyboardInterrupt:
@@ -80,9 +80,9 @@ def main(argv: list[str] | None = None) -> None:
             raise
         typer.echo("interrupted: nothing half-written was left behind", err=True)
         sys.exit(130)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except click_exc.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except (OSError, UnicodeDecodeError) as exc:  # unreadable files and the like, named in the message
