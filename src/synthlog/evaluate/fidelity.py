@@ -1,0 +1,189 @@
+"""Fidelity of a synthetic data set to a reference (real data or the statistics it was made from): error-type mix
+(``D_errdist``), causal order (``C_temporal``), anomaly coverage (``R_anomaly``), template and transition similarity.
+
+SDV-style entry point: ``evaluate_fidelity(reference, synthetic) -> FidelityReport(score, details)``. The reference is
+summarised once as :class:`ReferenceStats` (from a data set, or from a spec by the spec adapter), so both kinds of
+reference are measured by the same code. Definitions: docs/stats.md, "Profiling and validation".
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.spatial.distance import jensenshannon
+
+from synthlog.evaluate.logstats import (
+    CausalPair,
+    anomaly_types,
+    causal_order_counts,
+    error_counts,
+    indicative_templates,
+    mine_causal_pairs,
+    session_keys,
+    transition_counts,
+)
+from synthlog.records import ANOMALY, LabeledDataset
+
+METRICS = ("D_errdist", "C_temporal", "R_anomaly", "template_similarity", "transition_similarity")
+
+
+def js_divergence(p: Mapping[str, float], q: Mapping[str, float]) -> float:
+    """Jensen-Shannon divergence (base 2, so in [0, 1]) of two count or probability maps; 0 when both are empty,
+    1 when exactly one is."""
+    keys = sorted(set(p) | set(q))
+    a = np.array([p.get(k, 0.0) for k in keys], dtype=float)
+    b = np.array([q.get(k, 0.0) for k in keys], dtype=float)
+    if a.sum() == 0 or b.sum() == 0:
+        return 0.0 if a.sum() == b.sum() else 1.0
+    return float(jensenshannon(a, b, base=2) ** 2)
+
+
+@dataclass(slots=True)
+class ReferenceStats:
+    """What the metrics need to know about the reference.
+
+    ``anomaly_types`` maps a type to its number of anomalous sessions. With ``indicative`` set (a data reference) types
+    are signatures of indicative templates and synthetic sessions are typed the same way; with ``indicative`` None
+    (a spec reference) types are scenario names and synthetic sessions are typed by their ``anomaly`` attribute.
+    ``causal_normal_only``: causal pairs mined from normal behaviour are checked on normal sessions only (anomalies
+    may break them on purpose); a spec's causal rules hold everywhere."""
+
+    source: str
+    error_counts: Counter[str]
+    template_counts: Counter[str]
+    transitions: dict[str, Counter[str]]
+    causal_pairs: list[CausalPair]
+    anomaly_types: Counter[str]
+    indicative: list[str] | None = None
+    causal_normal_only: bool = True
+    dataset: LabeledDataset | None = field(default=None, repr=False)
+
+
+def reference_from_dataset(dataset: LabeledDataset, min_support: int = 10) -> ReferenceStats:
+    """Summarise a real (or any) labeled data set as a reference."""
+    keys = session_keys(dataset)
+    indicative = indicative_templates(dataset)
+    return ReferenceStats(
+        source=f"data:{dataset.name}",
+        error_counts=error_counts(dataset),
+        template_counts=Counter(k for seq in keys for k in seq),
+        transitions=transition_counts(keys),
+        causal_pairs=mine_causal_pairs(dataset, min_support=min_support),
+        anomaly_types=anomaly_types(dataset, indicative),
+        indicative=indicative,
+        dataset=dataset,
+    )
+
+
+@dataclass(slots=True)
+class FidelityReport:
+    """``score``: the mean of the metrics that could be computed; ``details``: every metric and its parts."""
+
+    score: float
+    details: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": self.score, **self.details}
+
+
+def transition_similarity(reference: dict[str, Counter[str]], synthetic: dict[str, Counter[str]]) -> float | None:
+    """1 - the mean JS divergence of next-template distributions, weighted by how often the reference leaves each
+    template; a reference template the synthetic data never shows counts as divergence 1."""
+    total = sum(sum(c.values()) for c in reference.values())
+    if not total:
+        return None
+    divergence = sum(sum(nxt.values()) / total * js_divergence(nxt, synthetic.get(key, Counter()))
+                     for key, nxt in sorted(reference.items()))
+    return 1.0 - divergence
+
+
+def _synthetic_anomaly_types(reference: ReferenceStats, synthetic: LabeledDataset,
+                             keys: list[list[str]]) -> Counter[str]:
+    if reference.indicative is not None:
+        return anomaly_types(synthetic, reference.indicative)
+    counts: Counter[str] = Counter()
+    for session in synthetic.sessions:
+        if session.label != ANOMALY:
+            continue
+        names = {session.attributes.get("anomaly")} | {e.attributes.get("anomaly") for e in session.events}
+        counts.update(sorted(str(n) for n in names if n))
+    return counts
+
+
+def _causal_counts(dataset: LabeledDataset, keys: list[list[str]], pairs: list[CausalPair],
+                   normal_only: bool) -> tuple[int, int]:
+    chosen = [i for i, s in enumerate(dataset.sessions) if not (normal_only and s.label == ANOMALY)]
+    times: list[list[float] | None] = []
+    for i in chosen:
+        ts = [e.timestamp for e in dataset.sessions[i].events]
+        times.append(None if any(t is None for t in ts) else ts)  # type: ignore[arg-type]
+    return causal_order_counts([keys[i] for i in chosen], times, pairs)
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def evaluate_fidelity(reference: ReferenceStats | LabeledDataset, synthetic: LabeledDataset) -> FidelityReport:
+    """Measure how faithfully ``synthetic`` reproduces ``reference`` (see the module docstring for the metrics)."""
+    ref = reference if isinstance(reference, ReferenceStats) else reference_from_dataset(reference)
+    keys = session_keys(synthetic)
+    details: dict[str, Any] = {"reference": ref.source, "synthetic": synthetic.name,
+                               "synthetic_sessions": len(synthetic), "synthetic_events": sum(map(len, keys))}
+
+    syn_errors = error_counts(synthetic)
+    details["D_errdist"] = 1.0 - js_divergence(ref.error_counts, syn_errors)
+    details["error_types"] = {"reference": _shares(ref.error_counts), "synthetic": _shares(syn_errors)}
+
+    right, total = _causal_counts(synthetic, keys, ref.causal_pairs, ref.causal_normal_only)
+    details["C_temporal"] = _ratio(right, total)
+    details["causal_pairs"] = {"pairs": len(ref.causal_pairs), "instances": total, "in_order_within_lag": right}
+    if ref.dataset is not None:  # the ceiling: how well the real data itself keeps the pairs mined from it
+        r_right, r_total = _causal_counts(ref.dataset, session_keys(ref.dataset), ref.causal_pairs,
+                                          ref.causal_normal_only)
+        details["causal_pairs"]["reference_C_temporal"] = _ratio(r_right, r_total)
+
+    syn_types = _synthetic_anomaly_types(ref, synthetic, keys)
+    covered = sorted(set(syn_types) & set(ref.anomaly_types))
+    details["R_anomaly"] = _ratio(len(covered), len(ref.anomaly_types))
+    details["anomaly_types"] = {
+        "reference": len(ref.anomaly_types), "synthetic": len(syn_types), "covered": len(covered),
+        "synthetic_not_in_reference": len(set(syn_types) - set(ref.anomaly_types)),
+        "uncapped_ratio": _ratio(len(syn_types), len(ref.anomaly_types)),
+        "reference_counts": dict(sorted(ref.anomaly_types.items())),
+        "synthetic_counts": dict(sorted(syn_types.items())),
+    }
+
+    syn_templates = Counter(k for seq in keys for k in seq)
+    details["template_similarity"] = 1.0 - js_divergence(ref.template_counts, syn_templates)
+    known = sum(n for k, n in syn_templates.items() if k in ref.template_counts)
+    details["templates"] = {
+        "reference": len(ref.template_counts), "synthetic": len(syn_templates),
+        "synthetic_in_reference": _ratio(sum(1 for k in syn_templates if k in ref.template_counts), len(syn_templates)),
+        "synthetic_events_in_reference": _ratio(known, sum(syn_templates.values())),
+        "reference_in_synthetic": _ratio(sum(1 for k in ref.template_counts if k in syn_templates),
+                                         len(ref.template_counts)),
+    }
+    details["transition_similarity"] = transition_similarity(ref.transitions, transition_counts(keys))
+
+    values = [details[m] for m in METRICS if details[m] is not None]
+    score = float(np.mean(values)) if values else math.nan
+    return FidelityReport(score=round(score, 6), details=_rounded(details))
+
+
+def _shares(counts: Counter[str]) -> dict[str, float]:
+    total = sum(counts.values())
+    return {k: round(n / total, 6) for k, n in sorted(counts.items())} if total else {}
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value

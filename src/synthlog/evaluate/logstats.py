@@ -1,0 +1,270 @@
+"""Sequence statistics shared by the profiler and the fidelity metrics: template keys, error types, transitions,
+causal pairs and anomaly signatures, all computed the same way from any labeled data set.
+
+Keeping these definitions in one module is what makes a profile-generate-validate round trip meaningful: the profiler
+writes into a spec exactly what the validator later measures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
+
+END = "<END>"  # the state after a session's last event in transition counts
+
+_PLACEHOLDER = re.compile(r"<[^<>\s]*>")
+_STARS = re.compile(r"<\*>(?:[\s:/,._-]*<\*>)+")
+_SPACES = re.compile(r"\s+")
+
+
+def template_key(text: str) -> str:
+    """A template's text normalised for comparison across parsers: every placeholder (``<*>``, ``<:IP:>``, ``<NUM>``)
+    becomes ``<*>``, runs of placeholders joined by punctuation collapse to one, whitespace collapses."""
+    text = _PLACEHOLDER.sub("<*>", text)
+    text = _STARS.sub("<*>", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def event_key(event: LogEvent, templates: dict[str, str] | None = None) -> str:
+    """The comparison key of an event: its template text when known (looked up by template id), else its content."""
+    if templates is not None and event.template_id is not None and event.template_id in templates:
+        return template_key(templates[event.template_id])
+    template = event.attributes.get("template")
+    if isinstance(template, str) and template:
+        return template_key(template)
+    return template_key(event.content) if event.content else str(event.template_id)
+
+
+def template_texts(dataset: LabeledDataset) -> dict[str, str]:
+    """Template id -> template text of a data set."""
+    return {tid: t.text for tid, t in dataset.templates.items()}
+
+
+def session_keys(dataset: LabeledDataset) -> list[list[str]]:
+    """Every session as its list of event keys, in log order."""
+    texts = template_texts(dataset)
+    return [[event_key(e, texts) for e in s.events] for s in dataset.sessions]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Error types
+# ---------------------------------------------------------------------------------------------------------------------
+
+ERROR_LEVELS = frozenset({"WARN", "WARNING", "ERROR", "FATAL", "SEVERE", "CRITICAL"})
+
+# Checked in order; the first class whose pattern matches the template text names the error type.
+ERROR_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        ("timeout", r"timed?[ _-]?out|timeout"),
+        ("out_of_memory", r"out ?of ?memory|heap space|OutOfMemory"),
+        ("connection", r"connection|refused|reset by peer|unreachable|broken pipe|socket"),
+        ("interrupted", r"interrupt"),
+        ("corruption", r"corrupt|checksum|mismatch"),
+        ("permission", r"permission|denied|unauthori[sz]ed|forbidden"),
+        ("not_found", r"not found|no such|does not exist|FileNotFound"),
+        ("io", r"IOException|\bEOF|no space"),
+        ("exception", r"exception|\berror|fail|unable|cannot|can't|abort"),
+    )
+)
+
+
+def classify_error(text: str, level: str | None) -> str | None:
+    """The error type of a line with this template text and level, or ``None`` for a line that reports no error.
+
+    The first keyword class of :data:`ERROR_CLASSES` that matches the text wins; a line without a keyword at a level
+    of :data:`ERROR_LEVELS` gets the level itself in lower case (``warn``, ``error``)."""
+    for name, pattern in ERROR_CLASSES:
+        if pattern.search(text):
+            return name
+    if level is not None and level.upper() in ERROR_LEVELS:
+        return level.lower()
+    return None
+
+
+def error_type(event: LogEvent, key: str) -> str | None:
+    """An event's own ``error_type`` attribute when it has one (synthetic data), else :func:`classify_error`."""
+    given = event.attributes.get("error_type")
+    if given:
+        return str(given)
+    if "error_type" in event.attributes:  # present but empty: the generator says "no error"
+        return None
+    return classify_error(key, event.level)
+
+
+def error_counts(dataset: LabeledDataset) -> Counter[str]:
+    """How many events of each error type the data set has (events that report no error are not counted)."""
+    texts = template_texts(dataset)
+    counts: Counter[str] = Counter()
+    for event in dataset.events():
+        kind = error_type(event, event_key(event, texts))
+        if kind is not None:
+            counts[kind] += 1
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Transitions
+# ---------------------------------------------------------------------------------------------------------------------
+
+def transition_counts(sequences: Iterable[list[str]]) -> dict[str, Counter[str]]:
+    """For every key, how often each key (or :data:`END`) follows it inside a session."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for seq in sequences:
+        for current, following in zip(seq, [*seq[1:], END], strict=True):
+            counts[current][following] += 1
+    return dict(counts)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Causal pairs
+# ---------------------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class CausalPair:
+    """``effect`` follows ``cause`` in the same session, ``lag_min``..``lag_max`` seconds later (``None``: untimed).
+
+    ``confidence`` is the share of sessions with the cause in which the effect follows it; ``support`` the number of
+    sessions with the cause."""
+
+    cause: str
+    effect: str
+    lag_min: float | None
+    lag_max: float | None
+    confidence: float
+    support: int
+
+
+def _first_positions(keys: list[str]) -> dict[str, int]:
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    return first
+
+
+def _times(session: Session) -> list[float] | None:
+    times = [e.timestamp for e in session.events]
+    return None if any(t is None for t in times) else times  # type: ignore[return-value]
+
+
+def mine_causal_pairs(dataset: LabeledDataset, min_support: int = 10, min_confidence: float = 0.9,
+                      lag_quantiles: tuple[float, float] = (0.01, 0.99), max_pairs: int = 50) -> list[CausalPair]:
+    """Pairs of templates where one reliably follows the other within a session, with their lag range.
+
+    Only normal (or unlabeled) sessions count, so the pairs describe healthy behaviour. For each session and each
+    template A, the first A is paired with the first occurrence after it of every other template B. (A, B) is a causal
+    pair when A occurs in at least ``min_support`` sessions and B follows A in at least ``min_confidence`` of them.
+    The lag range is the ``lag_quantiles`` of the observed lags (floored/ceiled to whole seconds); it is ``None`` when
+    the data has no timestamps. The ``max_pairs`` pairs of highest support (then confidence) are kept.
+    """
+    texts = template_texts(dataset)
+    support: Counter[str] = Counter()
+    follows: Counter[tuple[str, str]] = Counter()
+    lags: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for session in dataset.sessions:
+        if session.label == ANOMALY:
+            continue
+        keys = [event_key(e, texts) for e in session.events]
+        times = _times(session)
+        first = _first_positions(keys)
+        support.update(first.keys())
+        for a, i in first.items():
+            seen: set[str] = set()
+            for j in range(i + 1, len(keys)):
+                b = keys[j]
+                if b == a or b in seen:
+                    continue
+                seen.add(b)
+                follows[(a, b)] += 1
+                if times is not None:
+                    lags[(a, b)].append(times[j] - times[i])
+    pairs = []
+    for (a, b), n in follows.items():
+        if support[a] < min_support or n / support[a] < min_confidence:
+            continue
+        observed = lags.get((a, b))
+        lag_min = lag_max = None
+        if observed:
+            low, high = np.quantile(observed, lag_quantiles)
+            lag_min, lag_max = float(np.floor(low)), float(np.ceil(high))
+        pairs.append(CausalPair(a, b, lag_min, lag_max, round(n / support[a], 4), support[a]))
+    pairs.sort(key=lambda p: (-p.support, -p.confidence, p.cause, p.effect))
+    return pairs[:max_pairs]
+
+
+def causal_order_counts(sequences: list[list[str]], times: list[list[float] | None],
+                        pairs: Iterable[CausalPair]) -> tuple[int, int]:
+    """(pairs in the right order within their lag, all pairs) over the sessions that contain both ends of a pair.
+
+    A pair instance is a session holding both the cause and the effect. It is right when the effect's first occurrence
+    after the cause's first occurrence exists and its lag lies in [lag_min, lag_max] (lags are checked only when both
+    the pair and the session are timed)."""
+    right = total = 0
+    firsts = [_first_positions(seq) for seq in sequences]
+    for pair in pairs:
+        for seq, ts, first in zip(sequences, times, firsts, strict=True):
+            if pair.cause not in first or pair.effect not in first:
+                continue
+            total += 1
+            i = first[pair.cause]
+            j = next((k for k in range(i + 1, len(seq)) if seq[k] == pair.effect), None)
+            if j is None:
+                continue
+            if ts is not None and pair.lag_min is not None and pair.lag_max is not None:
+                lag = ts[j] - ts[i]
+                if not pair.lag_min <= lag <= pair.lag_max:
+                    continue
+            right += 1
+    return right, total
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Anomaly signatures
+# ---------------------------------------------------------------------------------------------------------------------
+
+STRUCTURAL = "structural"  # an anomalous session without any anomaly-indicative template
+
+
+def indicative_templates(dataset: LabeledDataset, min_sessions: int = 2, min_lift: float = 5.0) -> list[str]:
+    """Templates that mark anomalies: found in at least ``min_sessions`` anomalous sessions and at least ``min_lift``
+    times more often (share of sessions) in anomalous than in normal sessions."""
+    anomalous: Counter[str] = Counter()
+    normal: Counter[str] = Counter()
+    n_anomalous = n_normal = 0
+    for session, keys in zip(dataset.sessions, session_keys(dataset), strict=True):
+        if session.label == ANOMALY:
+            n_anomalous += 1
+            anomalous.update(set(keys))
+        elif session.label == NORMAL:
+            n_normal += 1
+            normal.update(set(keys))
+    if not n_anomalous:
+        return []
+    floor = 1.0 / max(n_normal, 1)
+    return sorted(key for key, n in anomalous.items()
+                  if n >= min_sessions and (n / n_anomalous) / max(normal[key] / max(n_normal, 1), floor) >= min_lift)
+
+
+def anomaly_signature(keys: Iterable[str], indicative: Iterable[str]) -> str:
+    """The anomaly type of an anomalous session: its indicative templates joined by `` + `` (sorted), or
+    :data:`STRUCTURAL` when it has none (an anomaly of order or absence, e.g. a missing acknowledgement)."""
+    found = sorted(set(keys) & set(indicative))
+    return " + ".join(found) if found else STRUCTURAL
+
+
+def anomaly_types(dataset: LabeledDataset, indicative: list[str]) -> Counter[str]:
+    """How many anomalous sessions have each anomaly type.
+
+    A session whose events carry an ``anomaly`` attribute (a generator's scenario name) is typed by the signature
+    of its keys all the same, so real and synthetic data are typed alike."""
+    counts: Counter[str] = Counter()
+    for session, keys in zip(dataset.sessions, session_keys(dataset), strict=True):
+        if session.label == ANOMALY:
+            counts[anomaly_signature(keys, indicative)] += 1
+    return counts
