@@ -157,3 +157,29 @@ def calibrate_threshold(scores, y, normal_quantile: float = 0.99) -> float:
     chosen = cuts[best]  # flags scores >= chosen
     below = scores[scores < chosen]
     return float((chosen + below.max()) / 2) if below.size else float(chosen - 1e-9)
+
+
+class CountVectorClassifier(SessionDetector):
+    """A supervised scikit-learn classifier on (TF-IDF weighted) count vectors; subclasses say which in ``_model``.
+
+    The score is the anomaly probability when the classifier has one (default threshold 0.5), else its signed
+    decision value (default threshold 0).
+    """
+
+    supervised: ClassVar[bool] = True
+
+    def _model(self):
+        raise NotImplementedError
+
+    def _fit(self, sessions, y) -> None:
+        from synthlog.detect.features import EventCounter
+
+        self.features_ = EventCounter(weighting=self.weighting).fit(sessions)
+        self.model_ = self._model().fit(self.features_.transform(sessions), y)
+        self.threshold_ = 0.5 if hasattr(self.model_, "predict_proba") else 0.0
+
+    def _score(self, sessions) -> np.ndarray:
+        X = self.features_.transform(sessions)
+        if hasattr(self.model_, "predict_proba"):
+            return self.model_.predict_proba(X)[:, list(self.model_.classes_).index(ANOMALY)]
+        return self.model_.decision_function(X)
