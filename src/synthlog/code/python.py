@@ -1,0 +1,326 @@
+"""Python front end: find ``logging`` calls with the ``ast`` module; name classes and functions; byte spans.
+
+Loggers are the ``logging`` module (or an alias), names and attributes assigned from ``getLogger(...)``, and the
+conventional names (``logger``, ``log``, ``LOG``, ``self.logger`` ...). Messages built with ``%`` (eager or lazy
+arguments), f-strings, ``str.format``, ``+`` and module-level string constants become templates. A file that does
+not parse is split at top-level statements and each part that parses is read (the statements are marked partial).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from synthlog.code.java import MethodInfo, statement_id
+from synthlog.code.records import Statement
+from synthlog.code.template import PRINTF, STR_FORMAT, Piece, Var, has_literal, printf_choice, render, substitute
+
+LEVELS = {"debug": "DEBUG", "info": "INFO", "warning": "WARN", "warn": "WARN", "error": "ERROR",
+          "exception": "ERROR", "critical": "FATAL", "fatal": "FATAL"}
+_LEVEL_NAMES = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "WARN": "WARN", "ERROR": "ERROR",
+                "CRITICAL": "FATAL", "FATAL": "FATAL", "NOTSET": "INFO"}
+CONVENTIONAL_LOGGER = re.compile(r"^_*(?:log|logger|LOG|LOGGER|Logger)$|^\w+_(?:log|logger|LOGGER)$")
+GUARD = re.compile(r"\bisEnabledFor\b")
+
+
+@dataclass(slots=True)
+class PythonFile:
+    """A parsed Python file (possibly in recovered parts) with its line offsets."""
+
+    source: bytes
+    module: str
+    trees: list[ast.Module] = field(default_factory=list)
+    partial: bool = False
+    line_starts: list[int] = field(default_factory=list)
+
+    def byte(self, line: int, col: int) -> int:
+        return self.line_starts[line - 1] + col if line - 1 < len(self.line_starts) else len(self.source)
+
+
+def parse_python(source: bytes, module: str = "") -> PythonFile:
+    """Parse ``source``; on a syntax error parse each top-level statement group on its own and keep what parses."""
+    starts = [0]
+    for i, byte in enumerate(source):
+        if byte == 10:
+            starts.append(i + 1)
+    parsed = PythonFile(source, module, line_starts=starts)
+    try:
+        parsed.trees = [ast.parse(source)]
+        return parsed
+    except (SyntaxError, ValueError):
+        parsed.partial = True
+    lines = source.split(b"\n")
+    chunk_start = 0
+    for number in range(1, len(lines) + 1):
+        at_top = number == len(lines) or (lines[number][:1] not in (b" ", b"\t", b"#", b"", b")", b"]", b"}"))
+        if not at_top:
+            continue
+        chunk = b"\n" * chunk_start + b"\n".join(lines[chunk_start:number])
+        with contextlib.suppress(SyntaxError, ValueError):
+            parsed.trees.append(ast.parse(chunk))
+        chunk_start = number
+    return parsed
+
+
+def _logger_names(trees: list[ast.Module]) -> tuple[set[str], set[str]]:
+    """Names bound to loggers (``getLogger`` results) and aliases of the ``logging`` module."""
+    loggers: set[str] = set()
+    modules = {"logging"}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name == "logging":
+                        modules.add(alias.asname or "logging")
+            elif isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
+                func = node.value.func
+                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+                if name in ("getLogger", "getChild", "LoggerAdapter", "Logger"):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for target in targets:
+                        if isinstance(target, ast.Name):
+                            loggers.add(target.id)
+                        elif isinstance(target, ast.Attribute):
+                            loggers.add(target.attr)
+    return loggers, modules
+
+
+def _string_constants(trees: list[ast.Module]) -> dict[str, str]:
+    """Module-level names assigned exactly once to a string literal."""
+    counts: dict[str, int] = {}
+    values: dict[str, str] = {}
+    for tree in trees:
+        for node in tree.body:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        counts[target.id] = counts.get(target.id, 0) + 1
+                        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                            values[target.id] = node.value.value
+    return {name: value for name, value in values.items() if counts[name] == 1}
+
+
+class _Folder:
+    """Message expression -> pieces (literal text, variables)."""
+
+    def __init__(self, constants: dict[str, str]):
+        self.constants = constants
+
+    def pieces(self, node: ast.expr) -> tuple[list[Piece], bool]:
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                return [node.value], True
+            return [repr(node.value) if node.value is not None else "None"], False
+        if isinstance(node, ast.JoinedStr):
+            out: list[Piece] = []
+            for value in node.values:
+                if isinstance(value, ast.Constant):
+                    out.append(str(value.value))
+                elif isinstance(value, ast.FormattedValue):
+                    out.append(Var(ast.unparse(value.value)))
+            return out, True
+        if isinstance(node, ast.Name) and node.id in self.constants:
+            return [self.constants[node.id]], True
+        if isinstance(node, ast.BinOp):
+            left, left_str = self.pieces(node.left)
+            if isinstance(node.op, ast.Add):
+                right, right_str = self.pieces(node.right)
+                if left_str or right_str:
+                    return left + right, True
+            elif isinstance(node.op, ast.Mod) and left_str:
+                return _percent(left, node.right), True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            pattern, is_str = self.pieces(node.func.value)
+            if is_str:
+                return str_format(pattern, node), True
+        return [Var(ast.unparse(node))], False
+
+
+def _percent(pattern: list[Piece], values: ast.expr) -> list[Piece]:
+    if isinstance(values, ast.Tuple):
+        exprs = [ast.unparse(v) for v in values.elts]
+    elif isinstance(values, ast.Dict):
+        exprs = []
+    else:
+        exprs = [ast.unparse(values)]
+    return substitute(pattern, PRINTF, printf_choice(exprs, java=False))[0]
+
+
+def str_format(pattern: list[Piece], call: ast.Call) -> list[Piece]:
+    """Fill ``{}``, ``{0}``, ``{name}`` fields of ``str.format``; ``{{`` and ``}}`` are braces."""
+    positional = [ast.unparse(a) for a in call.args]
+    named = {k.arg: ast.unparse(k.value) for k in call.keywords if k.arg}
+
+    def choose(match: re.Match[str], n: int) -> Piece:
+        whole = match.group(0)
+        if whole in ("{{", "}}"):
+            return whole[0]
+        name = match.group("field") or ""
+        key = re.split(r"[.\[]", name, maxsplit=1)[0]
+        if key == "":
+            return Var(positional[n] if n < len(positional) else whole)
+        if key.isdigit():
+            index = int(key)
+            return Var(positional[index] if index < len(positional) else whole)
+        return Var(named.get(key, key))
+    return substitute(pattern, STR_FORMAT, choose)[0]
+
+
+class _Visitor(ast.NodeVisitor):
+    """Walks one module keeping the class / function / except / guard context of every call."""
+
+    def __init__(self, parsed: PythonFile, rel_path: str):
+        self.parsed = parsed
+        self.rel_path = rel_path
+        self.loggers, self.modules = _logger_names(parsed.trees)
+        self.folder = _Folder(_string_constants(parsed.trees))
+        self.classes: list[str] = []
+        self.functions: list[str] = []
+        self.in_catch = 0
+        self.guarded = 0
+        self.statements: list[Statement] = []
+        self.methods: list[MethodInfo] = []
+
+    # scopes
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for child in node.decorator_list + node.bases:
+            self.visit(child)
+        self.classes.append(node.name if not self.classes else f"{self.classes[-1]}.{node.name}")
+        saved = self.functions, self.in_catch, self.guarded
+        self.functions, self.in_catch, self.guarded = [], 0, 0
+        for child in node.body:
+            self.visit(child)
+        self.functions, self.in_catch, self.guarded = saved
+        self.classes.pop()
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, name: str) -> None:
+        qualified = name if not self.functions else f"{self.functions[-1]}.<locals>.{name}"
+        args = node.args
+        params = [(a.arg, ast.unparse(a.annotation) if a.annotation is not None else "")
+                  for a in args.posonlyargs + args.args + args.kwonlyargs]
+        static = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+            isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
+        start = self.parsed.byte(node.lineno, node.col_offset)
+        end = self.parsed.byte(node.end_lineno or node.lineno, node.end_col_offset or 0)
+        self.methods.append(MethodInfo(self._cls(), qualified, params, node, node,
+                                       "lambda" if isinstance(node, ast.Lambda) else "method", start, end,
+                                       node.lineno, static))
+        saved = self.in_catch, self.guarded
+        self.in_catch = self.guarded = 0
+        self.functions.append(qualified)
+        if isinstance(node, ast.Lambda):
+            self.visit(node.body)
+        else:
+            for child in node.body:
+                self.visit(child)
+        self.functions.pop()
+        self.in_catch, self.guarded = saved
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        for child in node.decorator_list:
+            self.visit(child)
+        self._function(node, node.name)
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._function(node, "<lambda>")
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        self.in_catch += 1
+        self.generic_visit(node)
+        self.in_catch -= 1
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        is_guard = bool(GUARD.search(ast.unparse(node.test)))
+        self.guarded += is_guard
+        for child in node.body:
+            self.visit(child)
+        self.guarded -= is_guard
+        for child in node.orelse:
+            self.visit(child)
+
+    def _cls(self) -> str:
+        return self.classes[-1] if self.classes else self.parsed.module
+
+    # calls
+    def visit_Call(self, node: ast.Call) -> None:
+        self.generic_visit(node)
+        func = node.func
+        if not isinstance(func, ast.Attribute) or not self._is_logger(func.value):
+            return
+        method = func.attr
+        args = list(node.args)
+        if method == "log":
+            if len(args) < 2:
+                return
+            level_expr = args.pop(0)
+            level_name = level_expr.attr if isinstance(level_expr, ast.Attribute) else \
+                level_expr.id if isinstance(level_expr, ast.Name) else ""
+            level = _LEVEL_NAMES.get(level_name.upper(), "INFO")
+        else:
+            level = LEVELS.get(method)
+        if level is None or not args or any(isinstance(a, ast.Starred) for a in args[:1]):
+            return
+        pieces, _ = self.folder.pieces(args[0])
+        if len(args) > 1 and has_literal(pieces, PRINTF):
+            if len(args) == 2 and isinstance(args[1], ast.Dict):
+                pieces = _percent(pieces, args[1])
+            else:
+                pieces = substitute(pieces, PRINTF, printf_choice([ast.unparse(a) for a in args[1:]],
+                                                                  java=False))[0]
+        exception = "exc_info" if method == "exception" else None
+        for keyword in node.keywords:
+            if keyword.arg == "exc_info" and not (isinstance(keyword.value, ast.Constant) and not keyword.value.value):
+                exception = ast.unparse(keyword.value)
+        template, slot_args = render(pieces)
+        self.statements.append(Statement(
+            id=statement_id(self.rel_path, node.lineno, node.col_offset), file=self.rel_path, line=node.lineno,
+            end_line=node.end_lineno or node.lineno, cls=self._cls(),
+            method=self.functions[-1] if self.functions else "<module>", level=level, template=template,
+            args=slot_args, in_catch=self.in_catch > 0, exception=exception,
+            start_byte=self.parsed.byte(node.lineno, node.col_offset),
+            end_byte=self.parsed.byte(node.end_lineno or node.lineno, node.end_col_offset or 0),
+            language="python", guarded=self.guarded > 0, partial=self.parsed.partial))
+
+    def _is_logger(self, receiver: ast.expr) -> bool:
+        if isinstance(receiver, ast.Name):
+            name = receiver.id
+            return name in self.modules or name in self.loggers or bool(CONVENTIONAL_LOGGER.match(name))
+        if isinstance(receiver, ast.Attribute):
+            return receiver.attr in self.loggers or bool(CONVENTIONAL_LOGGER.match(receiver.attr))
+        if isinstance(receiver, ast.Call):
+            func = receiver.func
+            return isinstance(func, ast.Attribute | ast.Name) and \
+                (func.attr if isinstance(func, ast.Attribute) else func.id) == "getLogger"
+        return False
+
+
+def _visit(parsed: PythonFile, rel_path: str) -> _Visitor:
+    visitor = _Visitor(parsed, rel_path)
+    for tree in parsed.trees:
+        visitor.visit(tree)
+    return visitor
+
+
+def module_name(rel_path: str) -> str:
+    """``pkg/sub/mod.py`` -> ``pkg.sub.mod`` (``__init__.py`` names its package)."""
+    parts = rel_path.removesuffix(".py").split("/")
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts.pop()
+    return ".".join(parts)
+
+
+def find_logging_calls(parsed: PythonFile, file: str) -> list[Statement]:
+    """The logging statements of one parsed Python file, in source order."""
+    statements = _visit(parsed, file).statements
+    return sorted(statements, key=lambda s: s.start_byte)
+
+
+def iter_methods(parsed: PythonFile, file: str = "") -> Iterator[MethodInfo]:
+    """Every function, method and lambda of the file (``cls`` is the class qualname, or the module name)."""
+    return iter(sorted(_visit(parsed, file).methods, key=lambda m: m.start_byte))
