@@ -1,0 +1,117 @@
+"""Sessions (with their events) as JSON Lines: one JSON object per line, streamed both ways."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from synthlog.errors import InputError
+from synthlog.io.atomic import atomic_open
+from synthlog.io.text import PathLike, iter_lines
+from synthlog.records import LogEvent, Session
+
+# Event attributes written when set, with the JSON types accepted on reading.
+_EVENT_FIELDS: dict[str, tuple[type, ...]] = {
+    "content": (str,), "timestamp": (int, float), "level": (str,), "component": (str,), "template_id": (str,),
+    "parameters": (list,), "label": (int,), "label_rule": (str,), "line_id": (int,), "fields": (dict,),
+    "attributes": (dict,),
+}
+
+
+def event_to_dict(event: LogEvent) -> dict[str, Any]:
+    """A JSON-ready dict of the event; attributes that are unset (``None`` or empty) are left out."""
+    out: dict[str, Any] = {"content": event.content}
+    for name in _EVENT_FIELDS:
+        value = getattr(event, name)
+        if name != "content" and value is not None and value != [] and value != {}:
+            out[name] = value
+    return out
+
+
+def event_from_dict(data: Any, where: str = "event") -> LogEvent:
+    """The :class:`LogEvent` of a dict made by :func:`event_to_dict`; raises ``ValueError`` naming a bad key."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where} is not a JSON object")
+    unknown = sorted(set(data) - set(_EVENT_FIELDS))
+    if unknown:
+        raise ValueError(f"{where} has unknown key {unknown[0]!r}")
+    for name, value in data.items():
+        types = _EVENT_FIELDS[name]
+        if not isinstance(value, types) or isinstance(value, bool):
+            raise ValueError(f"{where}.{name} has the wrong type ({type(value).__name__})")
+    event = LogEvent(content=data.get("content", ""))
+    for name, value in data.items():
+        setattr(event, name, float(value) if name == "timestamp" else value)
+    return event
+
+
+def session_to_dict(session: Session) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": session.id}
+    if session.label is not None:
+        out["label"] = session.label
+    if session.label_rule is not None:
+        out["label_rule"] = session.label_rule
+    if session.attributes:
+        out["attributes"] = session.attributes
+    out["events"] = [event_to_dict(e) for e in session.events]
+    return out
+
+
+def session_from_dict(data: Any) -> Session:
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        raise ValueError("expected a JSON object with a string 'id'")
+    label = data.get("label")
+    if label is not None and (not isinstance(label, int) or isinstance(label, bool)):
+        raise ValueError("label must be 0, 1 or absent")
+    events = data.get("events", [])
+    if not isinstance(events, list):
+        raise ValueError("events must be a list")
+    return Session(id=data["id"], label=label, label_rule=data.get("label_rule"),
+                   attributes=dict(data.get("attributes") or {}),
+                   events=[event_from_dict(e, f"events[{i}]") for i, e in enumerate(events)])
+
+
+def write_jsonl(path: PathLike, sessions: Iterable[Session]) -> int:
+    """Write one session per line atomically; returns the number of sessions."""
+    count = 0
+    with atomic_open(path, "w", newline="\n") as fh:
+        for session in sessions:
+            count += 1
+            fh.write(json.dumps(session_to_dict(session), ensure_ascii=False, separators=(",", ":")))
+            fh.write("\n")
+    return count
+
+
+def read_jsonl(path: PathLike) -> Iterator[Session]:
+    """Stream the sessions of a JSON Lines file written by :func:`write_jsonl` (blank lines are skipped)."""
+    for number, line in _records(path):
+        try:
+            yield session_from_dict(json.loads(line))
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            raise InputError(f"bad session record: {exc}", path=path, line=number) from None
+
+
+def write_events_jsonl(path: PathLike, events: Iterable[LogEvent]) -> int:
+    """Write one event per line atomically; returns the number of events."""
+    count = 0
+    with atomic_open(path, "w", newline="\n") as fh:
+        for event in events:
+            count += 1
+            fh.write(json.dumps(event_to_dict(event), ensure_ascii=False, separators=(",", ":")))
+            fh.write("\n")
+    return count
+
+
+def read_events_jsonl(path: PathLike) -> Iterator[LogEvent]:
+    """Stream the events of a JSON Lines file written by :func:`write_events_jsonl`."""
+    for number, line in _records(path):
+        try:
+            yield event_from_dict(json.loads(line))
+        except ValueError as exc:
+            raise InputError(f"bad event record: {exc}", path=path, line=number) from None
+
+
+def _records(path: PathLike) -> Iterator[tuple[int, str]]:
+    return ((n, line) for n, line in iter_lines(Path(path), max_line_bytes=64 << 20) if line.strip())

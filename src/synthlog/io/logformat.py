@@ -1,0 +1,268 @@
+"""Raw log lines described by a Loghub-style format string, e.g. ``<Date> <Time> <Pid> <Level> <Component>: <Content>``.
+
+A format is literal text with ``<Header>`` slots; the last slot takes the rest of the line. Backslash escapes
+(``\\[``) are accepted as Loghub writes them. Runs of spaces match any run of spaces or tabs, and the run a line
+actually used is kept when it differs, so :meth:`LogFormat.format` writes every line back byte for byte.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from synthlog.errors import InputError
+from synthlog.io.atomic import atomic_open
+from synthlog.io.text import MAX_LINE_BYTES, PathLike, iter_lines
+from synthlog.io.timestamps import parse_timestamp
+from synthlog.records import ANOMALY, NORMAL, LogEvent
+
+# Loghub's format strings for its data sets (logparser benchmark settings).
+BUILTIN_FORMATS = {
+    "hdfs": "<Date> <Time> <Pid> <Level> <Component>: <Content>",
+    "zookeeper": r"<Date> <Time> - <Level>  \[<Node>:<Component>@<Id>\] - <Content>",
+    "hadoop": r"<Date> <Time> <Level> \[<Process>\] <Component>: <Content>",
+    "openstack": r"<Logrecord> <Date> <Time> <Pid> <Level> <Component> \[<ADDR>\] <Content>",
+    "bgl": "<Label> <Timestamp> <Date> <Node> <Time> <NodeRepeat> <Type> <Component> <Level> <Content>",
+}
+
+# Headers stored on dedicated LogEvent attributes rather than in ``fields``.
+_DEDICATED = {"Level", "Component", "Content"}
+SEPARATORS_KEY = "separators"  # LogEvent.attributes key for whitespace that differs from the format's
+
+
+@dataclass(frozen=True)
+class LogFormat:
+    """A compiled format string: ``headers`` in order, the literal text between them, and the line regex."""
+
+    text: str
+    headers: tuple[str, ...]
+    literals: tuple[str, ...]  # len(headers) + 1 pieces of literal text, unescaped
+    regex: re.Pattern
+    name: str | None = None
+
+    @classmethod
+    def parse(cls, fmt: str, name: str | None = None) -> LogFormat:
+        """Compile a format string; a string without ``<Header>`` slots or with a repeated header is refused."""
+        parts = re.split(r"<([^<>\s]+)>", fmt)
+        headers = tuple(parts[1::2])
+        if not headers:
+            raise InputError(f"format string {fmt!r} has no <Header> slots")
+        if len(set(headers)) != len(headers):
+            raise InputError(f"format string {fmt!r} repeats a header")
+        literals, pattern = [], ["^"]
+        for i, literal in enumerate(parts[0::2]):
+            text, regex = _compile_literal(literal)
+            literals.append(text)
+            pattern.append(regex)
+            if i < len(headers):
+                pattern.append("(.*)" if i == len(headers) - 1 else "(.*?)")
+        pattern.append("$")
+        return cls(text=fmt, headers=headers, literals=tuple(literals), regex=re.compile("".join(pattern)), name=name)
+
+    @cached_property
+    def _canonical_separators(self) -> tuple[str, ...]:
+        return tuple(run for lit in self.literals for run in re.findall(r"[ \t]+", lit))
+
+    def match(self, line: str) -> dict[str, str] | None:
+        """The header values of ``line`` by name, or ``None`` if the line does not fit the format."""
+        m = self.regex.match(line)
+        if m is None:
+            return None
+        groups = m.groups()
+        return dict(zip(self.headers, (groups[i] for i in self._header_groups), strict=True))
+
+    @cached_property
+    def _header_groups(self) -> list[int]:
+        return _group_roles(self)[0]
+
+    def event(self, line: str, line_id: int | None = None) -> LogEvent | None:
+        """A :class:`LogEvent` for ``line`` (timestamp derived from Date/Time), or ``None`` if it does not fit."""
+        return _EventBuilder(self)(line, line_id)
+
+    def format(self, event: LogEvent) -> str:
+        """Write ``event`` back as a line of this format (exactly as read, for events this format produced)."""
+        values = []
+        for header in self.headers:
+            if header == "Content":
+                values.append(event.content)
+            elif header == "Level":
+                values.append(event.level or "")
+            elif header == "Component":
+                values.append(event.component or "")
+            else:
+                values.append(event.fields.get(header, ""))
+        literals = self.literals
+        separators = event.attributes.get(SEPARATORS_KEY)
+        if separators:
+            runs = iter(separators)
+            literals = tuple(re.sub(r"[ \t]+", lambda _m: next(runs), lit) for lit in literals)
+        out = [literals[0]]
+        for value, literal in zip(values, literals[1:], strict=True):
+            out.append(value)
+            out.append(literal)
+        return "".join(out)
+
+
+def _compile_literal(literal: str) -> tuple[str, str]:
+    """Unescaped text and regex for a literal piece: ``\\x`` is x, a space run matches ``[ \\t]+`` (captured)."""
+    text, regex, i = [], [], 0
+    while i < len(literal):
+        ch = literal[i]
+        if ch == "\\" and i + 1 < len(literal):
+            text.append(literal[i + 1])
+            regex.append(re.escape(literal[i + 1]))
+            i += 2
+        elif ch in " \t":
+            j = i
+            while j < len(literal) and literal[j] in " \t":
+                j += 1
+            text.append(literal[i:j])
+            regex.append("([ \\t]+)")
+            i = j
+        else:
+            text.append(ch)
+            regex.append(re.escape(ch))
+            i += 1
+    return "".join(text), "".join(regex)
+
+
+def _group_roles(fmt: LogFormat) -> tuple[list[int], list[int]]:
+    """Indices into ``match.groups()`` of the header groups and of the whitespace groups, in order."""
+    headers, separators, index = [], [], 0
+    for i, literal in enumerate(fmt.literals):
+        runs = len(re.findall(r"[ \t]+", literal))
+        separators.extend(range(index, index + runs))
+        index += runs
+        if i < len(fmt.headers):
+            headers.append(index)
+            index += 1
+    return headers, separators
+
+
+class _EventBuilder:
+    """Turns matching lines into events; precomputes group positions once per format (hot loop of parsing)."""
+
+    def __init__(self, fmt: LogFormat):
+        self.regex_match = fmt.regex.match
+        header_groups, separator_groups = _group_roles(fmt)
+        self.canonical = fmt._canonical_separators
+        self.separator_groups = separator_groups
+        names = fmt.headers
+        pos = dict(zip(names, header_groups, strict=True))
+        self.content = pos.get("Content")
+        self.level = pos.get("Level")
+        self.component = pos.get("Component")
+        self.field_groups = [(n, pos[n]) for n in names if n not in _DEDICATED]
+        self.date, self.time, self.epoch = pos.get("Date"), pos.get("Time"), pos.get("Timestamp")
+        self.line_label = pos.get("Label") if fmt.name == "bgl" else None
+
+    def __call__(self, line: str, line_id: int | None) -> LogEvent | None:
+        m = self.regex_match(line)
+        if m is None:
+            return None
+        g = m.groups()
+        event = LogEvent(
+            content=g[self.content] if self.content is not None else "",
+            level=g[self.level] if self.level is not None else None,
+            component=g[self.component] if self.component is not None else None,
+            line_id=line_id,
+            fields={name: g[i] for name, i in self.field_groups},
+        )
+        event.timestamp = parse_timestamp(
+            g[self.date] if self.date is not None else None,
+            g[self.time] if self.time is not None else None,
+            g[self.epoch] if self.epoch is not None else None,
+        )
+        separators = tuple(g[i] for i in self.separator_groups)
+        if separators != self.canonical:
+            event.attributes[SEPARATORS_KEY] = list(separators)
+        if self.line_label is not None:  # BGL: "-" marks a normal line, anything else an alert category
+            event.label = NORMAL if g[self.line_label] == "-" else ANOMALY
+            event.label_rule = "bgl-alert-tag"
+        return event
+
+
+def get_format(name_or_string: str | LogFormat) -> LogFormat:
+    """A built-in format by name (``hdfs``, ``zookeeper``, ``hadoop``, ``openstack``, ``bgl``) or a format string."""
+    if isinstance(name_or_string, LogFormat):
+        return name_or_string
+    key = name_or_string.strip().lower()
+    if key in BUILTIN_FORMATS:
+        return LogFormat.parse(BUILTIN_FORMATS[key], name=key)
+    if "<" not in name_or_string:
+        known = ", ".join(sorted(BUILTIN_FORMATS))
+        raise InputError(f"unknown log format {name_or_string!r} (built-in: {known}; or give a format string "
+                         "such as '<Date> <Time> <Level> <Content>')")
+    return LogFormat.parse(name_or_string)
+
+
+class RawReader:
+    """Stream the events of a raw log file; counts lines that do not fit the format.
+
+    ``strict=True`` stops at the first line that does not fit; otherwise such lines are skipped and counted,
+    and a file where *no* line fits is an error (the format string is wrong for it).
+    """
+
+    def __init__(self, path: PathLike, fmt: LogFormat | str, strict: bool = False,
+                 max_line_bytes: int = MAX_LINE_BYTES):
+        self.path = Path(path)
+        self.format = get_format(fmt)
+        self.strict = strict
+        self.max_line_bytes = max_line_bytes
+        self.matched = 0
+        self.skipped = 0
+        self.first_skipped: int | None = None
+
+    def __iter__(self) -> Iterator[LogEvent]:
+        build = _EventBuilder(self.format)
+        for number, line in iter_lines(self.path, self.max_line_bytes):
+            event = build(line, number)
+            if event is None:
+                if self.strict:
+                    raise InputError(f"line does not fit the format {self.format.text!r}", path=self.path,
+                                     line=number)
+                self.skipped += 1
+                if self.first_skipped is None:
+                    self.first_skipped = number
+                continue
+            self.matched += 1
+            yield event
+        if self.matched == 0:
+            raise InputError(f"format string {self.format.text!r} matches no line", path=self.path)
+
+
+def read_raw(path: PathLike, fmt: LogFormat | str, strict: bool = False) -> Iterator[LogEvent]:
+    """Stream the events of a raw log (see :class:`RawReader` for how non-matching lines are treated)."""
+    return iter(RawReader(path, fmt, strict=strict))
+
+
+def write_raw(path: PathLike, events: Iterable[LogEvent], fmt: LogFormat | str) -> int:
+    """Write events as raw lines of ``fmt`` atomically; returns the number of lines written."""
+    fmt = get_format(fmt)
+    count = 0
+    with atomic_open(path, "w", newline="\n") as fh:
+        for event in events:
+            fh.write(fmt.format(event))
+            fh.write("\n")
+            count += 1
+    return count
+
+
+def detect_format(path: PathLike, sample: int = 50) -> LogFormat:
+    """The built-in format that fits (with a parseable timestamp) every one of the first ``sample`` lines."""
+    lines = []
+    for _, line in iter_lines(path):
+        if line.strip():
+            lines.append(line)
+        if len(lines) >= sample:
+            break
+    for name in ("zookeeper", "hadoop", "openstack", "hdfs", "bgl"):
+        fmt = get_format(name)
+        events = [fmt.event(line) for line in lines]
+        if lines and all(e is not None and e.timestamp is not None for e in events):
+            return fmt
+    raise InputError("no built-in log format fits this file; give one with --format '<Date> <Time> ... <Content>'",
+                     path=path)

@@ -1,0 +1,92 @@
+"""Streaming line reading with exact line numbers, strict UTF-8 and a bound on line length."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from synthlog.errors import InputError
+
+MAX_LINE_BYTES = 1 << 20  # 1 MiB: longer lines are refused, never read whole into memory
+
+PathLike = str | os.PathLike[str]
+
+
+def iter_lines(path: PathLike, max_line_bytes: int = MAX_LINE_BYTES,
+               allow_empty: bool = False) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, text)`` for every line of ``path`` without its line ending.
+
+    Lines are decoded one at a time so a bad byte is reported at its own line; a line longer than
+    ``max_line_bytes`` raises :class:`InputError` after reading at most that many bytes of it.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("no such file", path=path)
+    if path.is_dir():
+        raise InputError("is a directory, expected a file", path=path)
+    with open(path, "rb") as fh:
+        number = 0
+        readline = fh.readline
+        while True:
+            raw = readline(max_line_bytes + 1)
+            if not raw:
+                break
+            number += 1
+            if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+                raise InputError(f"line longer than {max_line_bytes} bytes (not a text log?)", path=path, line=number)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"not valid UTF-8 (byte {exc.start + 1} of the line)", path=path,
+                                 line=number) from None
+            yield number, text.rstrip("\r\n")
+        if number == 0 and not allow_empty:
+            raise InputError("file is empty", path=path)
+
+
+class CsvRows:
+    """Iterate over a CSV file's rows as lists of strings, knowing the line number of the current row."""
+
+    def __init__(self, path: PathLike, max_line_bytes: int = MAX_LINE_BYTES):
+        self.path = Path(path)
+        self._lines = iter_lines(self.path, max_line_bytes)
+        self.line = 0
+        self._reader = csv.reader(self._physical())
+
+    def _physical(self) -> Iterator[str]:
+        for number, text in self._lines:
+            self.line = number
+            yield text + "\n"
+
+    def __iter__(self) -> Iterator[list[str]]:
+        try:
+            yield from self._reader
+        except csv.Error as exc:
+            raise InputError(f"malformed CSV: {exc}", path=self.path, line=self.line) from None
+
+    def error(self, message: str, field: str | None = None) -> InputError:
+        """An :class:`InputError` pointing at the row just read."""
+        return InputError(message, path=self.path, line=self.line, field=field)
+
+    def header(self, required: list[str]) -> dict[str, int]:
+        """Read the header row; return column positions, refusing a header that lacks a required column."""
+        try:
+            names = next(iter(self))
+        except StopIteration:
+            raise self.error("file is empty") from None
+        names = [n.strip().lstrip("\ufeff") for n in names]
+        missing = [c for c in required if c not in names]
+        if missing:
+            raise self.error(f"wrong columns {','.join(names)!r}: missing {', '.join(missing)}")
+        return {n: i for i, n in enumerate(names)}
+
+    def rows(self, width: int) -> Iterator[list[str]]:
+        """Data rows, each checked to have exactly ``width`` fields (a truncated row is an error)."""
+        for row in self:
+            if not row:
+                continue
+            if len(row) != width:
+                raise self.error(f"expected {width} fields, found {len(row)} (truncated or malformed row)")
+            yield row

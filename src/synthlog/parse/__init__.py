@@ -1,0 +1,1 @@
+"""Turning raw log events into templates and sessions: a drain3 template miner with masking, and sessionizers."""

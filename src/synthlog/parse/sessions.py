@@ -1,0 +1,119 @@
+"""Sessionizers: group events by entity (e.g. HDFS block), by fixed time window, or by sliding window, and label them.
+
+Sessions come out in order of their first event, events in input order, so results are deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+
+from synthlog.errors import InputError
+from synthlog.records import ANOMALY, NORMAL, LogEvent, Session
+
+HDFS_BLOCK = r"blk_-?\d+"
+ENTITY_PATTERNS = {"blk": HDFS_BLOCK, "block": HDFS_BLOCK}
+
+
+def by_entity(events: Iterable[LogEvent], pattern: str = HDFS_BLOCK) -> list[Session]:
+    """One session per distinct entity id matched by ``pattern`` in an event's content.
+
+    An event that names several entities joins the session of EACH of them (once per entity); events naming
+    none are left out. ``pattern`` may be a key of :data:`ENTITY_PATTERNS` (``blk``).
+    """
+    findall = re.compile(ENTITY_PATTERNS.get(pattern, pattern)).findall
+    sessions: dict[str, Session] = {}
+    for event in events:
+        found = findall(event.content)
+        if not found:
+            continue
+        if len(found) > 1:
+            found = list(dict.fromkeys(found))
+        for entity in found:
+            session = sessions.get(entity)
+            if session is None:
+                session = sessions[entity] = Session(id=entity)
+            session.events.append(event)
+    return list(sessions.values())
+
+
+def _timestamp(event: LogEvent) -> float:
+    if event.timestamp is None:
+        where = f"line {event.line_id}" if event.line_id is not None else "an event"
+        raise InputError(f"{where} has no timestamp; time windows need one on every event")
+    return event.timestamp
+
+
+def by_time_window(events: Iterable[LogEvent], seconds: float, prefix: str = "win_") -> list[Session]:
+    """Fixed, non-overlapping windows of ``seconds`` aligned to the first event's time; empty windows are omitted."""
+    if seconds <= 0:
+        raise ValueError("window length must be positive")
+    sessions: dict[int, Session] = {}
+    origin: float | None = None
+    for event in events:
+        t = _timestamp(event)
+        origin = t if origin is None else origin
+        index = math.floor((t - origin) / seconds)
+        session = sessions.get(index)
+        if session is None:
+            start = origin + index * seconds
+            session = sessions[index] = Session(id=f"{prefix}{index:07d}", attributes={"start": start})
+        session.events.append(event)
+    return [sessions[i] for i in sorted(sessions)]
+
+
+def sliding_windows(events: Sequence[LogEvent] | Iterable[LogEvent], size: float, step: float,
+                    by: str = "count", prefix: str = "win_") -> list[Session]:
+    """Overlapping windows of ``size`` advancing by ``step``: counted in events (``by="count"``, windows of
+    exactly ``size`` events starting every ``step`` events while one fits) or in seconds (``by="time"``)."""
+    if size <= 0 or step <= 0:
+        raise ValueError("window size and step must be positive")
+    events = list(events)
+    sessions = []
+    if by == "count":
+        size, step = int(size), int(step)
+        for n, start in enumerate(range(0, len(events) - size + 1, step)):
+            sessions.append(Session(id=f"{prefix}{n:07d}", events=events[start:start + size]))
+        return sessions
+    if by != "time":
+        raise ValueError("by must be 'count' or 'time'")
+    times = [_timestamp(e) for e in events]
+    if not times:
+        return sessions
+    first, lo, hi, n = times[0], 0, 0, 0
+    start = first
+    while lo < len(events):
+        while lo < len(events) and times[lo] < start:
+            lo += 1
+        while hi < len(events) and times[hi] < start + size:
+            hi += 1
+        if lo < hi:
+            sessions.append(Session(id=f"{prefix}{n:07d}", events=events[lo:hi], attributes={"start": start}))
+            n += 1
+            start += step
+        elif lo < len(events):  # a gap in time: jump to the first window that reaches the next event
+            start += step * max(1, math.floor((times[lo] - size - start) / step) + 1)
+    return sessions
+
+
+def label_from_entities(sessions: Iterable[Session], labels: dict[str, int], default: int | None = None,
+                        rule: str = "entity-label-file") -> None:
+    """Set each session's label from ``labels`` by session id; sessions not listed get ``default``."""
+    for session in sessions:
+        label = labels.get(session.id, default)
+        session.label = label
+        session.label_rule = rule if session.id in labels else (None if default is None else "default")
+
+
+def label_from_lines(sessions: Iterable[Session], rule: str = "any-anomalous-line") -> None:
+    """A session is anomalous if any of its events is, normal if all are labeled, else unknown."""
+    for session in sessions:
+        labels = [e.label for e in session.events]
+        if ANOMALY in labels:
+            session.label = ANOMALY
+        elif labels and None not in labels:
+            session.label = NORMAL
+        else:
+            session.label = None
+        session.label_rule = rule if session.label is not None else None
