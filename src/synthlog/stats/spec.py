@@ -1,0 +1,675 @@
+"""The statistics spec: pydantic v2 models of a system's services, messages, traffic, errors, causality and anomalies.
+
+A spec describes a system well enough for the discrete-event simulator (:mod:`synthlog.stats.simulate`) to
+manufacture labeled logs from it, and is what the profiler (:mod:`synthlog.stats.profile`) derives from real logs.
+Every model forbids unknown keys; cross references are checked after parsing, so an impossible spec is refused
+before anything runs, with the field at fault named (see :func:`spec_problems`).
+
+The model, top down (YAML keys)::
+
+    name: payment                    # data set name: files are <name>.log, <name>.log_structured.csv ...
+    start: 2026-01-01T00:00:00Z      # simulated clock start (UTC)
+    services:                        # who exists, who calls whom, what each one logs
+      - name: api-gateway
+        rate: 200                    # requests/s entering the system here (0: reached only through calls)
+        error_rate: 0.001            # probability that a request handled here fails on its own
+        flow: [gw_received, gw_sent] # messages logged, in order, for every request handled here
+        step: 2ms                    # time between consecutive flow lines (a Dist, see below)
+        calls:                       # downstream calls made after the first flow line
+          - {to: payment-api, probability: 0.9, latency: [1ms, 20ms]}
+        messages:                    # the catalogue: template with slots, level, error type
+          - id: gw_received          # unique across the whole spec
+            template: "Received <method> <*> from <ip>"   # <*>: anonymous int slot; <name>: slot in params
+            level: INFO              # TRACE DEBUG INFO WARN ERROR FATAL
+            error_type: null         # e.g. timeout, out_of_memory: marks an error message
+            params:
+              method: {kind: choice, values: [GET, POST], weights: [0.7, 0.3]}
+              ip: {kind: ip}
+    traffic:                         # normal traffic shape on top of each service's rate
+      daily_cycle: {amplitude: 0.3, peak_hour: 14}   # rate * (1 + a*cos(2pi(h - peak)/24))
+      bursts: {rate_per_hour: 2, multiplier: 4, duration: [30s, 2m]}
+    error_mix: {timeout: 0.18, out_of_memory: 0.12, ...}   # shares of failures by error type (sum <= 1)
+    causal:                          # when A logs X, B logs Y within a lag with probability p (same request)
+      - when: {service: payment-api, error_type: timeout}  # or message: <id>
+        then: {service: auth-service, error_type: auth_failure}   # or message: <id>
+        probability: 0.7
+        lag: [100ms, 500ms]
+    anomalies:                       # anomaly scenarios: labeled episodes
+      - name: db-cascade
+        type: cascading_failure      # free label (cascading_failure, resource_exhaustion, timeout_storm, ...)
+        rate_per_hour: 0.5
+        origin: [ledger-db]          # where an episode starts (empty: any service)
+        severity: 0.8                # failure probability of requests at affected services during the episode
+        duration: [2m, 5m]
+        error_mix: {timeout: 1.0}    # error types of the episode's failures (default: the spec's error_mix)
+        propagation: {direction: upstream, probability: 0.7, lag: [5s, 30s], max_hops: 3}
+        emit: [{message: db_pool_exhausted, every: 5s}]   # lines logged periodically during the episode
+        recovery: {time: [30s, 90s], message: db_recovered}  # failures fade out over the recovery time
+    sessions:                        # optional entity sessions driven by a Markov model (HDFS blocks ...)
+      - name: block
+        rate: 5                      # sessions/s
+        id: {prefix: "blk_", kind: int64}
+        context_key: block_id
+        normal: {start: {E5: 1.0}, transitions: {E5: {E22: 1.0}, E22: {END: 1.0}}, gap: [1ms, 2s]}
+        anomalous: {...same shape...}
+        anomaly_probability: 0.03
+        anomaly_type: block_anomaly
+    label_column: SessionId          # header of the id column in anomaly_label.csv (BlockId for HDFS)
+
+A **Dist** (durations in seconds; strings like ``"250ms"``, ``"2s"``, ``"5m"``, ``"1h"``, ``"1d"`` are accepted)
+is one of: a plain duration (fixed), a pair ``[min, max]`` (uniform), or a mapping ``{dist: fixed|uniform|
+exponential|lognormal|normal|empirical, ...}`` with ``value`` / ``min``, ``max`` / ``mean`` / ``median``,
+``sigma`` / ``mean``, ``std`` / ``values``, ``weights``; ``min`` and ``max`` also clip the other kinds.
+
+Semantics the simulator follows: a request at a service logs ``flow[0]`` at its arrival, makes its calls (each
+taken with its probability, arriving after its latency), and logs the rest of the flow ``step`` apart. If it fails
+(spontaneously with ``error_rate`` or during an anomaly episode with ``severity``) it logs ``flow[0]`` and then one
+error message of the chosen error type, and calls nothing. Causal rules fire on matching lines of the same
+request, recursively up to ``causal_depth``. A line carries the anomaly episode that caused it (directly, through a
+causal chain, or an anomalous session) or none; spontaneous errors are not anomalies.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Identifier = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.$:\-]+$")]
+Level = Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
+END = "END"  # the target of a session transition that ends the session
+
+_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(us|ms|s|min|m|h|d)?\s*$")
+_SLOT = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*|\*)>")
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from a number (seconds) or a string with a unit: ``"250ms"``, ``"2s"``, ``"5m"``, ``"1h"``."""
+    if isinstance(value, bool):
+        raise ValueError("a duration must be a number of seconds or a string such as '250ms'")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError(f"cannot read {value!r} as a duration (examples: 250ms, 2s, 5m, 1h)")
+        seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    else:
+        raise ValueError("a duration must be a number of seconds or a string such as '250ms'")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"a duration cannot be negative: {value!r}")
+    return seconds
+
+
+Duration = Annotated[float, Field(ge=0.0, json_schema_extra={"description": "seconds, or e.g. '250ms'"})]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Dist(_Model):
+    """A distribution of durations in seconds (see the module docstring for the short forms)."""
+
+    dist: Literal["fixed", "uniform", "exponential", "lognormal", "normal", "empirical"]
+    value: Duration | None = None
+    min: Duration | None = None
+    max: Duration | None = None
+    mean: Duration | None = None
+    median: Duration | None = None
+    sigma: NonNegative | None = None
+    std: Duration | None = None
+    values: list[Duration] | None = None
+    weights: list[NonNegative] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_forms(cls, data: Any) -> Any:
+        if isinstance(data, int | float | str) and not isinstance(data, bool):
+            return {"dist": "fixed", "value": data}
+        if isinstance(data, list | tuple):
+            if len(data) != 2:
+                raise ValueError("a [min, max] pair needs exactly two durations")
+            return {"dist": "uniform", "min": data[0], "max": data[1]}
+        return data
+
+    @field_validator("value", "min", "max", "mean", "median", "std", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return None if value is None else parse_duration(value)
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _durations(cls, value: Any) -> Any:
+        return None if value is None else [parse_duration(v) for v in value]
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Dist:
+        needed = {"fixed": ("value",), "uniform": ("min", "max"), "exponential": ("mean",),
+                  "lognormal": ("median", "sigma"), "normal": ("mean", "std"), "empirical": ("values",)}[self.dist]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.dist} distribution needs {', '.join(missing)}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}s) is above max ({self.max:g}s)")
+        if self.dist == "empirical":
+            if not self.values:
+                raise ValueError("an empirical distribution needs at least one value")
+            if self.weights is not None and (len(self.weights) != len(self.values) or sum(self.weights) <= 0):
+                raise ValueError("weights must match values one to one and not all be zero")
+        return self
+
+    @property
+    def lower_bound(self) -> float:
+        """The smallest value this distribution can produce (used to find zero-lag causal cycles)."""
+        if self.dist == "fixed":
+            return float(self.value)
+        if self.dist == "empirical":
+            return float(min(self.values))
+        return float(self.min or 0.0)
+
+    @property
+    def upper_bound(self) -> float:
+        """The largest value this distribution can produce (``inf`` when unbounded)."""
+        if self.dist == "fixed":
+            return float(self.value)
+        if self.dist == "empirical":
+            return float(max(self.values))
+        return float(self.max) if self.max is not None else math.inf
+
+    @property
+    def mean_value(self) -> float:
+        """The distribution's mean before clipping (used to size shards)."""
+        if self.dist == "fixed":
+            return float(self.value)
+        if self.dist == "uniform":
+            return (self.min + self.max) / 2
+        if self.dist == "exponential" or self.dist == "normal":
+            return float(self.mean)
+        if self.dist == "lognormal":
+            return float(self.median) * math.exp(self.sigma**2 / 2)
+        weights = self.weights or [1.0] * len(self.values)
+        return sum(v * w for v, w in zip(self.values, weights, strict=True)) / sum(weights)
+
+
+def fixed(seconds: float) -> Dist:
+    return Dist(dist="fixed", value=seconds)
+
+
+class Param(_Model):
+    """How the simulator fills one named slot of a template.
+
+    ``int``/``float``: uniform in [min, max] (``decimals`` for floats); ``choice``: one of ``values`` (optional
+    ``weights``); ``ip``: a dotted IPv4 address in 10.0.0.0/8; ``hex``: ``length`` hex digits; ``session``: the
+    request or session id as written in the context; ``session_number``: that id without its prefix.
+    """
+
+    kind: Literal["int", "float", "choice", "ip", "hex", "session", "session_number"]
+    min: float = 0
+    max: float = 99999
+    decimals: Annotated[int, Field(ge=0, le=9)] = 2
+    values: list[str] | None = None
+    weights: list[NonNegative] | None = None
+    length: Annotated[int, Field(ge=1, le=16)] = 8
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_forms(cls, data: Any) -> Any:
+        if isinstance(data, list):
+            return {"kind": "choice", "values": data}
+        if isinstance(data, str):
+            return {"kind": data}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Param:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is above max ({self.max:g})")
+        if self.kind == "choice":
+            if not self.values:
+                raise ValueError("a choice slot needs a non-empty list of values")
+            if self.weights is not None and (len(self.weights) != len(self.values) or sum(self.weights) <= 0):
+                raise ValueError("weights must match values one to one and not all be zero")
+        return self
+
+
+ANONYMOUS_SLOT = Param(kind="int")
+
+
+class Message(_Model):
+    """One entry of a service's message catalogue: a template whose slots the simulator fills."""
+
+    id: Identifier
+    template: Annotated[str, Field(min_length=1)]
+    level: Level = "INFO"
+    error_type: Identifier | None = None
+    params: dict[str, Param] = Field(default_factory=dict)
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.upper()
+            return "WARN" if value == "WARNING" else value
+        return value
+
+    @field_validator("template")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if "\n" in value or "\r" in value:
+            raise ValueError("a template must be one line")
+        return value
+
+    @model_validator(mode="after")
+    def _slots_match_params(self) -> Message:
+        named = {name for name in _SLOT.findall(self.template) if name != "*"}
+        unknown = sorted(named - set(self.params))
+        if unknown:
+            raise ValueError(f"slot <{unknown[0]}> of the template has no entry in params")
+        unused = sorted(set(self.params) - named)
+        if unused:
+            raise ValueError(f"param {unused[0]!r} is not a slot <{unused[0]}> of the template")
+        return self
+
+    @property
+    def slots(self) -> list[str]:
+        """The template's slot names in order (``*`` for anonymous slots)."""
+        return _SLOT.findall(self.template)
+
+    @property
+    def event_template(self) -> str:
+        """The template in Loghub form: every slot written ``<*>``."""
+        return _SLOT.sub("<*>", self.template)
+
+    def param(self, slot: str) -> Param:
+        return ANONYMOUS_SLOT if slot == "*" else self.params[slot]
+
+
+class Call(_Model):
+    """A downstream call: taken with ``probability``, arriving at ``to`` after ``latency``."""
+
+    to: Identifier
+    probability: Probability = 1.0
+    latency: Dist = fixed(0.005)
+
+
+class Service(_Model):
+    """A service: its own traffic, what it logs per request, whom it calls, and its message catalogue."""
+
+    name: Identifier
+    rate: NonNegative = 0.0
+    error_rate: Probability = 0.0
+    flow: list[Identifier] = Field(default_factory=list)
+    step: Dist = fixed(0.001)
+    calls: list[Call] = Field(default_factory=list)
+    messages: list[Message] = Field(default_factory=list)
+
+
+class DailyCycle(_Model):
+    amplitude: Probability = 0.0
+    peak_hour: Annotated[float, Field(ge=0.0, lt=24.0)] = 14.0
+
+
+class Bursts(_Model):
+    rate_per_hour: NonNegative = 0.0
+    multiplier: Annotated[float, Field(ge=1.0)] = 3.0
+    duration: Dist = fixed(60.0)
+
+
+class Traffic(_Model):
+    daily_cycle: DailyCycle | None = None
+    bursts: Bursts | None = None
+
+
+class Trigger(_Model):
+    """Which lines fire a causal rule: a message id, or an error type (optionally at one service)."""
+
+    service: Identifier | None = None
+    message: Identifier | None = None
+    error_type: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Trigger:
+        if self.message is None and self.error_type is None:
+            raise ValueError("name a message or an error_type")
+        return self
+
+
+class Effect(_Model):
+    """What a causal rule makes ``service`` log: a message id, or a message of an error type."""
+
+    service: Identifier
+    message: Identifier | None = None
+    error_type: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Effect:
+        if (self.message is None) == (self.error_type is None):
+            raise ValueError("name exactly one of message or error_type")
+        return self
+
+
+class CausalRule(_Model):
+    """When a line matches ``when``, ``then`` follows in the same request after ``lag`` with ``probability``."""
+
+    name: str | None = None
+    when: Trigger
+    then: Effect
+    probability: Probability = 1.0
+    lag: Dist = fixed(0.1)
+
+
+class Propagation(_Model):
+    """How an episode spreads along the call graph: to callers (upstream), callees (downstream) or both."""
+
+    direction: Literal["upstream", "downstream", "both"] = "upstream"
+    probability: Probability = 0.5
+    lag: Dist = fixed(5.0)
+    max_hops: Annotated[int, Field(ge=0, le=32)] = 3
+
+
+class Emit(_Model):
+    """A message the affected service logs every ``every`` seconds while the episode lasts."""
+
+    message: Identifier
+    every: Duration
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(value)
+
+    @field_validator("every")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("every must be above zero")
+        return value
+
+
+class Recovery(_Model):
+    """After an episode, failures fade out linearly over ``time``; then ``message`` is logged (if any)."""
+
+    time: Dist = fixed(0.0)
+    message: Identifier | None = None
+
+
+class AnomalyScenario(_Model):
+    """A kind of anomaly episode: how often, where, how bad, how long, how it spreads and recovers."""
+
+    name: Identifier
+    type: Identifier
+    rate_per_hour: NonNegative
+    origin: list[Identifier] = Field(default_factory=list)
+    severity: Probability = 0.5
+    duration: Dist = fixed(60.0)
+    error_mix: dict[str, Probability] | None = None
+    propagation: Propagation | None = None
+    emit: list[Emit] = Field(default_factory=list)
+    recovery: Recovery | None = None
+
+
+class Markov(_Model):
+    """A session's event sequence: first message, transitions between messages (``END`` stops), gaps."""
+
+    start: dict[str, Probability]
+    transitions: dict[str, dict[str, Probability]] = Field(default_factory=dict)
+    gap: Dist = fixed(0.1)
+    max_events: Annotated[int, Field(ge=1, le=100_000)] = 200
+
+
+class SessionId(_Model):
+    """How session ids look: ``prefix`` + a number (``int64``: signed 64-bit like HDFS blocks; ``uint``)."""
+
+    prefix: str = ""
+    kind: Literal["int64", "uint"] = "uint"
+
+
+class SessionProcess(_Model):
+    """Entity sessions (e.g. HDFS blocks) started at ``rate`` per second, each one normal or anomalous."""
+
+    name: Identifier
+    rate: NonNegative
+    id: SessionId = SessionId()
+    context_key: Identifier = "session_id"
+    normal: Markov
+    anomalous: Markov | None = None
+    anomaly_probability: Probability = 0.0
+    anomaly_type: Identifier | None = None
+
+
+class Spec(_Model):
+    """A whole system: services, traffic, errors, causal rules, anomaly scenarios and sessions."""
+
+    name: Identifier
+    description: str = ""
+    start: datetime = datetime(2026, 1, 1, tzinfo=UTC)
+    services: Annotated[list[Service], Field(min_length=1)]
+    traffic: Traffic = Traffic()
+    error_mix: dict[str, Probability] = Field(default_factory=dict)
+    causal: list[CausalRule] = Field(default_factory=list)
+    anomalies: list[AnomalyScenario] = Field(default_factory=list)
+    sessions: list[SessionProcess] = Field(default_factory=list)
+    causal_depth: Annotated[int, Field(ge=1, le=64)] = 8
+    request_id_prefix: str = "req-"
+    label_column: Identifier = "SessionId"
+
+    @field_validator("start")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Spec:
+        problems = spec_problems(self)
+        if problems:
+            raise ValidationError.from_exception_data(
+                "Spec", [InitErrorDetails(type=PydanticCustomError("spec", message), loc=loc, input=None)
+                         for loc, message in problems])
+        return self
+
+    # Lookups the simulator and the profiler share.
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def messages(self) -> list[tuple[Service, Message]]:
+        """Every message of the catalogue with its service, in spec order."""
+        return [(s, m) for s in self.services for m in s.messages]
+
+    def error_types(self) -> list[str]:
+        """The error types the catalogue knows, in first-seen order."""
+        return list(dict.fromkeys(m.error_type for _, m in self.messages() if m.error_type is not None))
+
+
+Loc = tuple[str | int, ...]
+
+
+def spec_problems(spec: Spec) -> list[tuple[Loc, str]]:
+    """Every cross-reference problem of a structurally valid spec, as (field path, message) pairs."""
+    problems: list[tuple[Loc, str]] = []
+    services = {s.name: s for s in spec.services}
+    owner: dict[str, str] = {}
+    error_types = set()
+
+    for i, service in enumerate(spec.services):
+        if list(services).index(service.name) != i:
+            problems.append((("services", i, "name"), f"service {service.name!r} is defined twice"))
+        for j, message in enumerate(service.messages):
+            if message.id in owner:
+                problems.append((("services", i, "messages", j, "id"),
+                                 f"message id {message.id!r} is already used by service {owner[message.id]!r}"))
+            else:
+                owner[message.id] = service.name
+            if message.error_type:
+                error_types.add(message.error_type)
+
+    for i, service in enumerate(spec.services):
+        own = {m.id for m in service.messages}
+        for j, message_id in enumerate(service.flow):
+            if message_id not in own:
+                problems.append((("services", i, "flow", j), f"unknown message {message_id!r} of service "
+                                                             f"{service.name!r}"))
+        if service.rate > 0 and not service.flow:
+            problems.append((("services", i, "flow"), "a service with traffic needs a flow of messages to log"))
+        if service.error_rate > 0 and not any(m.error_type for m in service.messages):
+            problems.append((("services", i, "error_rate"), f"service {service.name!r} has no error message "
+                                                            "(no message with an error_type) to fail with"))
+        for j, call in enumerate(service.calls):
+            if call.to not in services:
+                problems.append((("services", i, "calls", j, "to"), f"unknown service {call.to!r}"))
+            elif not services[call.to].flow:
+                problems.append((("services", i, "calls", j, "to"), f"service {call.to!r} has no flow to log "
+                                                                    "when called"))
+    problems += _call_cycles(spec)
+
+    problems += _mix_problems(("error_mix",), spec.error_mix, error_types)
+    for i, rule in enumerate(spec.causal):
+        for part, ref in (("when", rule.when), ("then", rule.then)):
+            if ref.service is not None and ref.service not in services:
+                problems.append((("causal", i, part, "service"), f"unknown service {ref.service!r}"))
+                continue
+            if ref.message is not None:
+                if ref.message not in owner:
+                    problems.append((("causal", i, part, "message"), f"unknown message {ref.message!r}"))
+                elif ref.service is not None and owner[ref.message] != ref.service:
+                    problems.append((("causal", i, part, "message"), f"message {ref.message!r} belongs to service "
+                                                                     f"{owner[ref.message]!r}, not {ref.service!r}"))
+            if ref.error_type is not None:
+                scope = [services[ref.service]] if ref.service is not None else spec.services
+                if not any(m.error_type == ref.error_type for s in scope for m in s.messages):
+                    where = f" at service {ref.service!r}" if ref.service else ""
+                    problems.append((("causal", i, part, "error_type"),
+                                     f"no message has error type {ref.error_type!r}{where}"))
+    if not problems:
+        problems += _zero_lag_cycles(spec)
+
+    for i, scenario in enumerate(spec.anomalies):
+        for j, origin in enumerate(scenario.origin):
+            if origin not in services:
+                problems.append((("anomalies", i, "origin", j), f"unknown service {origin!r}"))
+        if scenario.error_mix is not None:
+            problems += _mix_problems(("anomalies", i, "error_mix"), scenario.error_mix, error_types)
+        for j, emit in enumerate(scenario.emit):
+            if emit.message not in owner:
+                problems.append((("anomalies", i, "emit", j, "message"), f"unknown message {emit.message!r}"))
+        if scenario.recovery and scenario.recovery.message and scenario.recovery.message not in owner:
+            problems.append((("anomalies", i, "recovery", "message"),
+                             f"unknown message {scenario.recovery.message!r}"))
+        if scenario.severity > 0 and not error_types:
+            problems.append((("anomalies", i, "severity"), "no message has an error_type to fail with"))
+
+    for i, process in enumerate(spec.sessions):
+        for part in ("normal", "anomalous"):
+            model = getattr(process, part)
+            if model is not None:
+                problems += _markov_problems(("sessions", i, part), model, owner)
+        if process.anomaly_probability > 0 and process.anomalous is None:
+            problems.append((("sessions", i, "anomalous"), "anomaly_probability is above 0 but no anomalous model "
+                                                           "is given"))
+    if spec.request_id_prefix and not re.fullmatch(r"[A-Za-z0-9_.:\-]*", spec.request_id_prefix):
+        problems.append((("request_id_prefix",), "use letters, digits, '_', '.', ':' or '-' only"))
+    return problems
+
+
+def _mix_problems(loc: Loc, mix: dict[str, float], error_types: set[str]) -> list[tuple[Loc, str]]:
+    problems = [(loc + (name,), f"no message has error type {name!r}") for name in mix if name not in error_types]
+    total = sum(mix.values())
+    if total > 1 + 1e-6:
+        problems.append((loc, f"shares add up to {total:.4g}, above 1"))
+    return problems
+
+
+def _markov_problems(loc: Loc, model: Markov, owner: dict[str, str]) -> list[tuple[Loc, str]]:
+    problems: list[tuple[Loc, str]] = []
+    if not model.start:
+        problems.append((loc + ("start",), "name at least one first message"))
+    for name in model.start:
+        if name not in owner:
+            problems.append((loc + ("start", name), f"unknown message {name!r}"))
+    if sum(model.start.values()) > 1 + 1e-6:
+        problems.append((loc + ("start",), f"probabilities add up to {sum(model.start.values()):.4g}, above 1"))
+    for source, targets in model.transitions.items():
+        if source not in owner:
+            problems.append((loc + ("transitions", source), f"unknown message {source!r}"))
+        for target in targets:
+            if target != END and target not in owner:
+                problems.append((loc + ("transitions", source, target), f"unknown message {target!r}"))
+        if sum(targets.values()) > 1 + 1e-6:
+            problems.append((loc + ("transitions", source),
+                             f"probabilities add up to {sum(targets.values()):.4g}, above 1"))
+    return problems
+
+
+def _call_cycles(spec: Spec) -> list[tuple[Loc, str]]:
+    """Calls must form a DAG: a request that calls itself back would never end."""
+    index = {s.name: i for i, s in enumerate(spec.services)}
+    state: dict[str, int] = {}  # 1: on the stack, 2: done
+    problems: list[tuple[Loc, str]] = []
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        service = spec.services[index[name]]
+        for j, call in enumerate(service.calls):
+            if call.to not in index:
+                continue
+            if state.get(call.to) == 1:
+                cycle = " -> ".join(path[path.index(call.to):] + [name, call.to]) if call.to in path else name
+                problems.append((("services", index[name], "calls", j, "to"), f"call cycle {cycle}"))
+            elif call.to not in state:
+                visit(call.to, path + [name])
+        state[name] = 2
+
+    for service in spec.services:
+        if service.name not in state:
+            visit(service.name, [])
+    return problems
+
+
+def _zero_lag_cycles(spec: Spec) -> list[tuple[Loc, str]]:
+    """Causal rules whose effects can trigger themselves again with no delay would loop forever at one instant."""
+    owner = {m.id: s.name for s, m in spec.messages()}
+    by_id = {m.id: m for _, m in spec.messages()}
+
+    def matches(trigger: Trigger, message_id: str) -> bool:
+        if trigger.service is not None and owner[message_id] != trigger.service:
+            return False
+        if trigger.message is not None:
+            return trigger.message == message_id
+        return by_id[message_id].error_type == trigger.error_type
+
+    def produces(effect: Effect) -> list[str]:
+        if effect.message is not None:
+            return [effect.message]
+        return [m.id for m in spec.service(effect.service).messages if m.error_type == effect.error_type]
+
+    zero = [i for i, rule in enumerate(spec.causal) if rule.lag.lower_bound == 0]
+    # edge i -> k when rule i's effect can fire rule k; look for a cycle among zero-lag rules only
+    edges = {i: [k for k in zero if any(matches(spec.causal[k].when, m) for m in produces(spec.causal[i].then))]
+             for i in zero}
+    state: dict[int, int] = {}
+    for root in zero:
+        if root in state:
+            continue
+        stack = [(root, iter(edges[root]))]
+        state[root] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(child) == 1:
+                return [(("causal", child, "lag"), f"causal cycle with zero lag through rule {child} "
+                                                   f"({spec.causal[child].name or 'unnamed'}); give it a lag "
+                                                   "with min above 0")]
+            elif child not in state:
+                state[child] = 1
+                stack.append((child, iter(edges[child])))
+    return []
