@@ -1,0 +1,13 @@
+"""Consistency checking of execution paths: one protocol (:class:`Checker`), heuristic and LLM back-ends, a cache.
+
+    from synthlog.synth.checking import CheckContext, HeuristicChecker
+    verdict = HeuristicChecker().check(path, CheckContext(statements=by_id, sources=method_sources))
+
+See :mod:`.base` (protocol, Verdict, reason codes), :mod:`.heuristic`, :mod:`.llm`, :mod:`.cache`.
+"""
+
+from synthlog.synth.checking.base import CheckContext, Checker, Verdict, count_reasons, reason_code
+from synthlog.synth.checking.heuristic import HeuristicChecker, HeuristicConfig
+
+__all__ = ["CheckContext", "Checker", "HeuristicChecker", "HeuristicConfig", "Verdict", "count_reasons",
+           "reason_code"]
