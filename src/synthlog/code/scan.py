@@ -9,9 +9,11 @@ recovers (its statements are marked partial); unreadable, binary and non-UTF-8 f
 from __future__ import annotations
 
 import csv
+import fnmatch
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,15 +57,18 @@ class ScanResult:
                 f"({len(self.partial_files)} partial, {len(self.skipped)} skipped) in {self.seconds:.2f} s")
 
 
-def source_files(root: Path) -> list[Path]:
-    """Java and Python files under ``root`` (or ``root`` itself), sorted, build and VCS folders left out."""
+def source_files(root: Path, exclude: Sequence[str] = ()) -> list[Path]:
+    """Java and Python files under ``root`` (or ``root`` itself), sorted; build and VCS folders and paths
+    (relative to ``root``) matching one of the ``exclude`` glob patterns are left out."""
     if root.is_file():
         return [root]
     found = []
     for directory, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
         found.extend(Path(directory) / f for f in files if f.endswith(EXTENSIONS))
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+    rel = {path: path.relative_to(root).as_posix() for path in found}
+    kept = [p for p in found if not any(fnmatch.fnmatchcase(rel[p], pattern) for pattern in exclude)]
+    return sorted(kept, key=lambda p: rel[p])
 
 
 def _read(path: Path) -> tuple[bytes | None, str]:
@@ -80,13 +85,13 @@ def _read(path: Path) -> tuple[bytes | None, str]:
     return data, ""
 
 
-def scan(src_root: str | os.PathLike[str]) -> ScanResult:
-    """Find every logging statement under ``src_root``."""
+def scan(src_root: str | os.PathLike[str], exclude: Sequence[str] = ()) -> ScanResult:
+    """Find every logging statement under ``src_root`` (``exclude``: glob patterns of relative paths to skip)."""
     root = Path(src_root)
     if not root.exists():
         raise InputError("no such file or directory", path=root)
     started = time.perf_counter()
-    paths = source_files(root)
+    paths = source_files(root, exclude)
     base = root.parent if root.is_file() else root
     result = ScanResult(root, [], 0, [], [], 0.0)
     with Progress("scan", total=len(paths)) as bar:
