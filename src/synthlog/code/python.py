@@ -140,13 +140,16 @@ class _Folder:
 
 
 def _percent(pattern: list[Piece], values: ast.expr) -> list[Piece]:
+    named: dict[str, str] = {}
     if isinstance(values, ast.Tuple):
         exprs = [ast.unparse(v) for v in values.elts]
     elif isinstance(values, ast.Dict):
         exprs = []
+        named = {k.value: ast.unparse(v) for k, v in zip(values.keys, values.values, strict=True)
+                 if isinstance(k, ast.Constant) and isinstance(k.value, str)}
     else:
         exprs = [ast.unparse(values)]
-    return substitute(pattern, PRINTF, printf_choice(exprs, java=False))[0]
+    return substitute(pattern, PRINTF, printf_choice(exprs, java=False, named=named))[0]
 
 
 def str_format(pattern: list[Piece], call: ast.Call) -> list[Piece]:

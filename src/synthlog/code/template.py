@@ -72,8 +72,10 @@ def render(pieces: list[Piece]) -> tuple[str, list[str]]:
     return "".join(text), args
 
 
-def printf_choice(values: list[str], java: bool) -> Callable[[re.Match[str], int], Piece]:
-    """A :func:`substitute` chooser for printf specifiers filled from ``values`` in order."""
+def printf_choice(values: list[str], java: bool,
+                  named: dict[str, str] | None = None) -> Callable[[re.Match[str], int], Piece]:
+    """A :func:`substitute` chooser for printf specifiers filled from ``values`` in order (``named`` for
+    Python's ``%(name)s``)."""
     def choose(match: re.Match[str], n: int) -> Piece:
         conv = match.group("conv")
         if conv == "%":
@@ -82,6 +84,6 @@ def printf_choice(values: list[str], java: bool) -> Callable[[re.Match[str], int
             return "\n"
         key = match.group("key")
         if key is not None:
-            return Var(key)
+            return Var((named or {}).get(key, key))
         return Var(values[n] if n < len(values) else match.group(0))
     return choose
