@@ -2,4 +2,24 @@
 
 from __future__ import annotations
 
-from synthlog.cli.app import app  # noqa: F401
+from pathlib import Path
+
+import typer
+
+from synthlog.cli.app import app, say
+
+
+@app.command("bench")
+def bench_command(
+    config: Path = typer.Argument(..., help="Bench config (YAML): data, split, regimes, ratios, detectors, seeds."),
+    out: Path = typer.Option(..., "--out", "-o", help="Directory for results.csv, results.json, summary.md, plots/."),
+    synthetic: list[str] = typer.Option(None, "--synthetic", "-s",
+                                        help="Add a synthetic data set (directory or name); repeatable."),
+) -> None:
+    """Train detectors on real, synthetic and augmented data; test on held-out real sessions over seeds."""
+    from synthlog.detect.bench import bench
+
+    result, paths = bench(config, out, synthetic=synthetic or [])
+    say(f"summary: {paths['summary']}")
+    typer.echo(f"wrote {paths['csv']} ({len(result.rows)} rows, {len(result.config.detectors)} detectors, "
+               f"{len(result.config.seeds)} seeds)")
