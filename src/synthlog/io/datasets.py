@@ -376,3 +376,15 @@ def _load_sessions(by_kind: dict[str, list[Path]], labels: dict[str, int],
     if labels:
         label_from_entities([s for s in sessions if s.label is None], labels)
     return sessions
+
+
+def describe(ds: LabeledDataset) -> str:
+    """Counts of a data set as a few human-readable lines."""
+    lengths = [len(s) for s in ds.sessions]
+    labels = ", ".join(f"{count} {word}" for word, count in sorted(ds.label_counts().items()))
+    lines = [f"{ds.name}: {len(ds)} sessions ({labels or 'none'})",
+             f"  events: {sum(lengths)}" + (f", session length {min(lengths)}-{max(lengths)}, "
+                                            f"mean {sum(lengths) / len(lengths):.1f}" if lengths else ""),
+             f"  templates: {len(ds.templates)}"]
+    lines += [f"  {key}: {value}" for key, value in sorted(ds.metadata.items())]
+    return "\n".join(lines)

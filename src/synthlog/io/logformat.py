@@ -8,9 +8,10 @@ actually used is kept when it differs, so :meth:`LogFormat.format` writes every 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
 from pathlib import Path
 
 from synthlog.errors import InputError
@@ -142,6 +143,14 @@ def _group_roles(fmt: LogFormat) -> tuple[list[int], list[int]]:
     return headers, separators
 
 
+def _picker(indices: list[int]) -> Callable[[tuple], tuple]:
+    """``itemgetter`` that always returns a tuple (also for zero or one index)."""
+    if len(indices) == 1:
+        i = indices[0]
+        return lambda g: (g[i],)
+    return itemgetter(*indices) if indices else (lambda g: ())
+
+
 class _EventBuilder:
     """Turns matching lines into events; precomputes group positions once per format (hot loop of parsing)."""
 
@@ -149,15 +158,23 @@ class _EventBuilder:
         self.regex_match = fmt.regex.match
         header_groups, separator_groups = _group_roles(fmt)
         self.canonical = fmt._canonical_separators
-        self.separator_groups = separator_groups
-        names = fmt.headers
-        pos = dict(zip(names, header_groups, strict=True))
-        self.content = pos.get("Content")
-        self.level = pos.get("Level")
-        self.component = pos.get("Component")
-        self.field_groups = [(n, pos[n]) for n in names if n not in _DEDICATED]
-        self.date, self.time, self.epoch = pos.get("Date"), pos.get("Time"), pos.get("Timestamp")
+        self.separators = _picker(separator_groups)
+        pos = dict(zip(fmt.headers, header_groups, strict=True))
+        self.content, self.level, self.component = pos.get("Content"), pos.get("Level"), pos.get("Component")
+        self.field_names = [n for n in fmt.headers if n not in _DEDICATED]
+        self.fields = _picker([pos[n] for n in self.field_names])
+        self.clock = _picker([pos[n] for n in ("Date", "Time", "Timestamp") if n in pos])
+        self.clock_names = [n for n in ("Date", "Time", "Timestamp") if n in pos]
+        self.timestamps: dict[tuple, float | None] = {}  # lines of one second share their clock text
         self.line_label = pos.get("Label") if fmt.name == "bgl" else None
+
+    def _timestamp(self, clock: tuple) -> float | None:
+        if len(self.timestamps) > 100_000:
+            self.timestamps.clear()
+        values = dict(zip(self.clock_names, clock, strict=True))
+        stamp = self.timestamps[clock] = parse_timestamp(values.get("Date"), values.get("Time"),
+                                                         values.get("Timestamp"))
+        return stamp
 
     def __call__(self, line: str, line_id: int | None) -> LogEvent | None:
         m = self.regex_match(line)
@@ -169,20 +186,21 @@ class _EventBuilder:
             level=g[self.level] if self.level is not None else None,
             component=g[self.component] if self.component is not None else None,
             line_id=line_id,
-            fields={name: g[i] for name, i in self.field_groups},
+            fields=dict(zip(self.field_names, self.fields(g), strict=True)),
         )
-        event.timestamp = parse_timestamp(
-            g[self.date] if self.date is not None else None,
-            g[self.time] if self.time is not None else None,
-            g[self.epoch] if self.epoch is not None else None,
-        )
-        separators = tuple(g[i] for i in self.separator_groups)
+        clock = self.clock(g)
+        stamp = self.timestamps.get(clock, _UNSEEN)
+        event.timestamp = self._timestamp(clock) if stamp is _UNSEEN else stamp
+        separators = self.separators(g)
         if separators != self.canonical:
             event.attributes[SEPARATORS_KEY] = list(separators)
         if self.line_label is not None:  # BGL: "-" marks a normal line, anything else an alert category
             event.label = NORMAL if g[self.line_label] == "-" else ANOMALY
             event.label_rule = "bgl-alert-tag"
         return event
+
+
+_UNSEEN = object()
 
 
 def get_format(name_or_string: str | LogFormat) -> LogFormat:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import csv
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
+from operator import itemgetter
 
 from synthlog.errors import InputError
 from synthlog.io.atomic import atomic_open
@@ -82,27 +84,39 @@ def write_structured(path: PathLike, events: Iterable[LogEvent], headers: Sequen
     ``EventTemplate`` is the text of the event's template in ``templates`` (empty when not given). Events
     without ``line_id`` are numbered from 1 in order.
     """
-    templates = templates or {}
-    text_of = {tid: t.text for tid, t in templates.items()}
-    getters = []
-    for header in headers:
-        if header == "Content":
-            getters.append(lambda e: e.content)
-        elif header == "Level":
-            getters.append(lambda e: e.level or "")
-        elif header == "Component":
-            getters.append(lambda e: e.component or "")
+    text_of = {tid: t.text for tid, t in (templates or {}).items()}
+    field_names = [h for h in headers if h not in ("Level", "Component", "Content")]
+    pick = itemgetter(*field_names) if len(field_names) > 1 else None
+    order = _column_order(headers, field_names)
+    counter = itertools.count(1)
+
+    def row(event: LogEvent) -> list:
+        number = next(counter)
+        fields = event.fields
+        if pick is not None and len(fields) == len(field_names):
+            try:
+                values = list(pick(fields))
+            except KeyError:
+                values = [fields.get(h, "") for h in field_names]
         else:
-            getters.append(lambda e, h=header: e.fields.get(h, ""))
-    count = 0
+            values = [fields.get(h, "") for h in field_names]
+        values += (event.level or "", event.component or "", event.content)
+        tid = event.template_id or ""
+        return [event.line_id if event.line_id is not None else number, *[values[i] for i in order],
+                tid, text_of.get(tid, "")]
+
     with atomic_open(path, "w", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["LineId", *headers, "EventId", "EventTemplate"])
-        for count, event in enumerate(events, 1):
-            tid = event.template_id or ""
-            writer.writerow([event.line_id if event.line_id is not None else count,
-                             *[g(event) for g in getters], tid, text_of.get(tid, "")])
-    return count
+        writer.writerows(map(row, events))
+    return next(counter) - 1
+
+
+def _column_order(headers: Sequence[str], field_names: list[str]) -> list[int]:
+    """Positions in ``[*fields, level, component, content]`` of each header, in header order."""
+    slots = {name: i for i, name in enumerate(field_names)}
+    slots.update({"Level": len(field_names), "Component": len(field_names) + 1, "Content": len(field_names) + 2})
+    return [slots[h] for h in headers]
 
 
 def read_templates(path: PathLike) -> dict[str, Template]:

@@ -26,24 +26,47 @@ def iter_lines(path: PathLike, max_line_bytes: int = MAX_LINE_BYTES,
         raise InputError("no such file", path=path)
     if path.is_dir():
         raise InputError("is a directory, expected a file", path=path)
+    number = 0
     with open(path, "rb") as fh:
-        number = 0
-        readline = fh.readline
-        while True:
-            raw = readline(max_line_bytes + 1)
-            if not raw:
-                break
-            number += 1
-            if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
-                raise InputError(f"line longer than {max_line_bytes} bytes (not a text log?)", path=path, line=number)
+        rest = b""
+        while chunk := fh.read(_CHUNK):
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()
+            if len(rest) > max_line_bytes:
+                raise InputError(f"line longer than {max_line_bytes} bytes (not a text log?)", path=path,
+                                 line=number + len(lines) + 1)
+            for text in _decode(lines, path, number, max_line_bytes):
+                number += 1
+                yield number, text
+        if rest:
+            for text in _decode([rest], path, number, max_line_bytes):
+                number += 1
+                yield number, text
+    if number == 0 and not allow_empty:
+        raise InputError("file is empty", path=path)
+
+
+_CHUNK = 1 << 20
+
+
+def _decode(lines: list[bytes], path: Path, before: int, max_line_bytes: int) -> list[str]:
+    """Decode a batch of lines (dropping a trailing CR); name the first bad or overlong line exactly."""
+    try:
+        texts = [line.decode("utf-8") for line in lines]
+    except UnicodeDecodeError:
+        for offset, line in enumerate(lines, before + 1):
             try:
-                text = raw.decode("utf-8")
+                line.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise InputError(f"not valid UTF-8 (byte {exc.start + 1} of the line)", path=path,
-                                 line=number) from None
-            yield number, text.rstrip("\r\n")
-        if number == 0 and not allow_empty:
-            raise InputError("file is empty", path=path)
+                                 line=offset) from None
+        raise
+    if lines and max(map(len, lines)) > max_line_bytes:
+        offset = next(i for i, line in enumerate(lines, before + 1) if len(line) > max_line_bytes)
+        raise InputError(f"line longer than {max_line_bytes} bytes (not a text log?)", path=path, line=offset)
+    if any(t.endswith("\r") for t in texts):
+        return [t[:-1] if t.endswith("\r") else t for t in texts]
+    return texts
 
 
 class CsvRows:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 
 from synthlog.errors import InputError
 from synthlog.records import ANOMALY, NORMAL, LogEvent, Session
@@ -117,3 +118,34 @@ def label_from_lines(sessions: Iterable[Session], rule: str = "any-anomalous-lin
         else:
             session.label = None
         session.label_rule = rule if session.label is not None else None
+
+
+def sessionizer(spec: str) -> Callable[[list[LogEvent]], list[Session]]:
+    """A sessionizer from a short spec, as the CLI's ``--sessions`` takes it.
+
+    ``blk`` (HDFS blocks), ``entity:REGEX`` (one session per match), ``window:SECONDS`` (fixed time windows),
+    ``sliding:SIZE,STEP`` (windows of SIZE events every STEP events), ``sliding-time:SIZE,STEP`` (seconds).
+    """
+    kind, _, arg = spec.partition(":")
+    try:
+        if spec in ENTITY_PATTERNS:
+            return partial(by_entity, pattern=ENTITY_PATTERNS[spec])
+        if kind == "entity" and arg:
+            re.compile(arg)
+            return partial(by_entity, pattern=arg)
+        if kind == "window":
+            return partial(by_time_window, seconds=_positive(arg))
+        if kind in ("sliding", "sliding-time"):
+            size, step = (_positive(x) for x in arg.split(","))
+            return partial(sliding_windows, size=size, step=step, by="count" if kind == "sliding" else "time")
+    except (ValueError, re.error) as exc:
+        raise InputError(f"bad session spec {spec!r}: {exc}", field="--sessions") from None
+    raise InputError(f"unknown session spec {spec!r} (use blk, entity:REGEX, window:SECONDS, sliding:SIZE,STEP "
+                     "or sliding-time:SIZE,STEP)", field="--sessions")
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError(f"{text!r} is not a positive number")
+    return value
