@@ -28,18 +28,25 @@ def iter_lines(path: PathLike, max_line_bytes: int = MAX_LINE_BYTES,
         raise InputError("is a directory, expected a file", path=path)
     number = 0
     with open(path, "rb") as fh:
-        rest = b""
+        pending: list[bytes] = []  # pieces of a line that spans chunks
+        pending_bytes = 0
         while chunk := fh.read(_CHUNK):
-            lines = (rest + chunk).split(b"\n")
-            rest = lines.pop()
-            if len(rest) > max_line_bytes:
+            lines = chunk.split(b"\n")
+            tail = lines.pop()
+            if lines and pending:
+                lines[0] = b"".join(pending) + lines[0]
+                pending, pending_bytes = [], 0
+            if tail:
+                pending.append(tail)
+                pending_bytes += len(tail)
+            if pending_bytes > max_line_bytes:
                 raise InputError(f"line longer than {max_line_bytes} bytes (not a text log?)", path=path,
                                  line=number + len(lines) + 1)
             for text in _decode(lines, path, number, max_line_bytes):
                 number += 1
                 yield number, text
-        if rest:
-            for text in _decode([rest], path, number, max_line_bytes):
+        if pending:
+            for text in _decode([b"".join(pending)], path, number, max_line_bytes):
                 number += 1
                 yield number, text
     if number == 0 and not allow_empty:
