@@ -1,0 +1,633 @@
+"""Realistic values for the ``<*>`` slots of logging statements, consistent per entity through a session.
+
+Usage::
+
+    gen = ValueGenerator(seed=7)                      # or ValueGenerator(7, model=ValueModel.fit(events))
+    ctx = gen.context(session_seed)                   # one per session: ValueContext(seed, nodes=3)
+    text, params = gen.fill(statement, ctx)           # "Receiving block blk_-160899... src: /10.3.7.21:50010 ..."
+    infer_slot_kinds(statement)                       # [SlotKind.BLOCK_ID, SlotKind.SOCKET_ADDRESS, ...]
+
+**Kinds.** Each slot's :class:`SlotKind` is inferred, in this order, from: literal text that settles it (``blk_``
+or ``0x`` right before the slot, ``<*>:<*>`` host and port), the declared type when known (``Block``,
+``InetSocketAddress``, ``Throwable`` ...), the argument expression's identifiers (``block``,
+``s.getRemoteSocketAddress()``, ``targets.length``, ``StringUtils.stringifyException(e)``), the literal text
+around the slot (``of size <*>``, ``<*> ms``, ``file <*>``), and finally the declared type's family (a number).
+
+**Consistency.** A :class:`ValueContext` maps (entity group, entity key) to a value, so a variable keeps its
+value through the session: every block slot (``block``, ``b``, ``b.getBlockId()``) names the session's one block
+unless its name says otherwise (``newBlock``); node slots (addresses, host names, ports) draw from a pool of
+``nodes`` datanodes per session, themselves drawn from a cluster shared by every session of a generator, and
+the same expression names the same node wherever it appears (``dnRegistration`` -> one node). Durations and
+timestamps are drawn afresh each time.
+
+**Learned shapes.** :meth:`ValueModel.fit` learns value shapes from real parameters: IPv4 subnets (first two
+octets) and ports, block-id signs and lengths, path skeletons (digits regenerated, words kept), hex and number
+lengths and ranges, exception classes. It generates NEW values in those shapes; a real identifier value is
+copied verbatim only with ``allow_real_values=True``. Numbers that are frequent in the real data (at least
+``min_count`` times, e.g. a 64 MiB block size or port 50010) are shape, not identity, and are reused.
+
+Everything is seeded: the same seeds and calls give the same values.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import random
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from synthlog.code.records import Statement
+from synthlog.parse.drain import WILDCARD, ParameterExtractor
+from synthlog.records import LogEvent, Template
+
+
+class SlotKind(StrEnum):
+    BLOCK_ID = "block_id"
+    IPV4 = "ipv4"
+    IPV6 = "ipv6"
+    HOST_PORT = "host_port"  # 10.251.42.84:50010
+    SOCKET_ADDRESS = "socket_address"  # /10.251.42.84:50010 (Java InetSocketAddress.toString)
+    INET_ADDRESS = "inet_address"  # /10.251.42.84 (Java InetAddress.toString)
+    PORT = "port"
+    HOSTNAME = "hostname"
+    PATH = "path"
+    SIZE = "size"  # bytes
+    DURATION = "duration"  # milliseconds
+    TIMESTAMP = "timestamp"  # epoch milliseconds
+    COUNT = "count"
+    UUID = "uuid"
+    HEX_ID = "hex_id"  # 0x13ef2ad6d280000
+    EXCEPTION = "exception"  # java.io.IOException: Connection reset by peer
+    ERROR_MESSAGE = "error_message"  # Connection reset by peer
+    ENUM = "enum"
+    BOOLEAN = "boolean"
+    NUMBER = "number"
+    STRING = "string"
+
+
+NODE_KINDS = frozenset({SlotKind.IPV4, SlotKind.IPV6, SlotKind.HOST_PORT, SlotKind.SOCKET_ADDRESS,
+                        SlotKind.INET_ADDRESS, SlotKind.PORT, SlotKind.HOSTNAME})
+NUMERIC_KINDS = frozenset({SlotKind.SIZE, SlotKind.DURATION, SlotKind.TIMESTAMP, SlotKind.COUNT, SlotKind.NUMBER,
+                           SlotKind.PORT})
+_FRESH_KINDS = frozenset({SlotKind.DURATION, SlotKind.TIMESTAMP})
+
+
+# ---- templates -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One ``<*>`` of a template with what surrounds it."""
+
+    index: int
+    expr: str  # source expression ("" when unknown, e.g. a mined template)
+    before: str  # literal text between the previous slot (or the start) and this one
+    after: str  # literal text up to the next slot (or the end)
+    declared_type: str | None = None
+    next_is_slot: bool = False
+    prev_is_slot: bool = False
+
+
+def slots_of(template: str, args: Sequence[str] = (), types: Sequence[str | None] = ()) -> list[Slot]:
+    pieces = template.split(WILDCARD)
+    count = len(pieces) - 1
+    return [Slot(index=i, expr=args[i] if i < len(args) else "", before=pieces[i], after=pieces[i + 1],
+                 declared_type=types[i] if i < len(types) else None,
+                 next_is_slot=i + 1 < count, prev_is_slot=i > 0)
+            for i in range(count)]
+
+
+def render(template: str, values: Sequence[str]) -> str:
+    """The template with its slots filled in order (``len(values)`` must equal the number of slots)."""
+    pieces = template.split(WILDCARD)
+    if len(values) != len(pieces) - 1:
+        raise ValueError(f"template has {len(pieces) - 1} slots, got {len(values)} values")
+    out = [pieces[0]]
+    for value, piece in zip(values, pieces[1:], strict=True):
+        out += [value, piece]
+    return "".join(out)
+
+
+# ---- kind inference ------------------------------------------------------------------------------------------
+
+_IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+_STRING_LIT = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
+_NOISE = {"get", "to", "string", "tostring", "value", "valueof", "this", "self", "str", "repr", "format"}
+
+# (pattern on the expression's lower-case identifiers joined by ".", kind); first match wins
+_EXPR_RULES: list[tuple[re.Pattern[str], SlotKind]] = [(re.compile(p), k) for p, k in [
+    (r"(^|\.)(get)?(localized)?message$", SlotKind.ERROR_MESSAGE),
+    (r"exception|throwable|stringify|(^|\.)(e|ex|ie|ioe|t|th|exc|cause|err)$", SlotKind.EXCEPTION),
+    (r"hexstring|session_?id|(^|\.)(sid|zxid|session)$", SlotKind.HEX_ID),
+    (r"uuid|guid", SlotKind.UUID),
+    (r"(\.length|\.size)$", SlotKind.COUNT),
+    (r"(^|\.)(b|blk|blocks?|block_?id|blk_?id|[a-z]*block(name|id)?)$", SlotKind.BLOCK_ID),
+    (r"bytes|size$|(^|\.)len(gth)?$|capacity|offset|remaining|used$", SlotKind.SIZE),
+    (r"(^|\.)(num[a-z]*|[a-z]*count|n)$", SlotKind.COUNT),
+    (r"port$", SlotKind.PORT),
+    (r"timestamp|starttime|(^|\.)now$|currenttime|mtime|lastupdate|(^|\.)date$", SlotKind.TIMESTAMP),
+    (r"time(out)?$|duration|elapsed|millis|(^|\.)ms$|msec|delay|interval|latency|period|sleep|wait$",
+     SlotKind.DURATION),
+    (r"socketaddress|remoteaddr|localaddr|(^|\.)(remote|peer|client)$", SlotKind.SOCKET_ADDRESS),
+    (r"inetaddress", SlotKind.INET_ADDRESS),
+    (r"ipv6|inet6", SlotKind.IPV6),
+    (r"(^|\.)ip(addr(ess)?)?$", SlotKind.IPV4),
+    (r"host(name)?$|machine", SlotKind.HOSTNAME),
+    (r"registration|datanode|(^|\.)(dn|nn|node|nodes|target|targets|mirror|server|leader|follower|endpoint)$"
+     r"|addr(ess)?$|namenode", SlotKind.HOST_PORT),
+    (r"path|file|(^|\.)dirs?$|directory|(^|\.)(src|dst)$|uri|url|znode", SlotKind.PATH),
+    (r"retries|retry|attempts?|tries|(^|\.)(i|j|k)$|threads|replicas|replication|pending", SlotKind.COUNT),
+    (r"state|status|mode|action|(^|\.)(type|op|cmd|command|phase|role|kind)$", SlotKind.ENUM),
+    (r"(^|\.)(is|has|should|can)_?[a-z]|enabled|flag|success|(^|\.)(ok|done)$", SlotKind.BOOLEAN),
+    (r"id$|version|epoch|(^|\.)seq(no)?$|generation|index|idx|priority", SlotKind.NUMBER),
+]]
+
+_TYPE_RULES: list[tuple[re.Pattern[str], SlotKind]] = [(re.compile(p), k) for p, k in [
+    (r"^(Block|BlockInfo)$", SlotKind.BLOCK_ID),
+    (r"SocketAddress$", SlotKind.SOCKET_ADDRESS),
+    (r"^Inet[46]?Address$", SlotKind.INET_ADDRESS),
+    (r"^Datanode(Info|ID|Descriptor|Registration)$", SlotKind.HOST_PORT),
+    (r"^(Path|File)$", SlotKind.PATH),
+    (r"(Exception|Error|Throwable)$", SlotKind.EXCEPTION),
+    (r"^UUID$", SlotKind.UUID),
+    (r"^[Bb]oolean$|^bool$", SlotKind.BOOLEAN),
+]]
+_NUMERIC_TYPE = re.compile(r"^(int|long|short|byte|float|double|Integer|Long|Short|Float|Double|AtomicLong|"
+                           r"AtomicInteger)$")
+
+# (pattern on the literal text before the slot, lower case; pattern on the text after; kind)
+_CONTEXT_RULES: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None, SlotKind]] = [
+    (re.compile(p) if p else None, re.compile(a) if a else None, k) for p, a, k in [
+        (r"(src|dest|source|destination):\s*/$", None, SlotKind.SOCKET_ADDRESS),
+        (r"\b(to|from|by|at|client)\s*/$", None, SlotKind.INET_ADDRESS),
+        (r"\b(file|path|dir|directory|znode|snapshot)\s*:?\s*/?$", None, SlotKind.PATH),
+        (r"/$", None, SlotKind.PATH),
+        (r"\b(block|blk)\s*:?\s*$", None, SlotKind.BLOCK_ID),
+        (r"\b(size|length|len|bytes)\s*[:=]?\s*$", None, SlotKind.SIZE),
+        (None, r"^\s*(bytes|kb|mb|gb)\b", SlotKind.SIZE),
+        (None, r"^\s*(ms|msec|millis|milliseconds|seconds|secs|sec|s)\b", SlotKind.DURATION),
+        (r"\bport\s*[:=]?\s*$", None, SlotKind.PORT),
+        (r"\b(host|hostname)\s*[:=]?\s*$", None, SlotKind.HOSTNAME),
+        (r"\b(session|sessionid|sid|zxid)\s*[:=]?\s*(0x)?$", None, SlotKind.HEX_ID),
+        (r"\b(exception|error|due to|caused by|because)\s*:?\s*$", None, SlotKind.EXCEPTION),
+        (r"\b(state|status|mode)\s*(is|=|:|to)?\s*$", None, SlotKind.ENUM),
+        (r"\b(datanodes?(\(s\))?|nodes?|server|ip|address|addr|to|from|on)\s*[:=]?\s*$", None, SlotKind.HOST_PORT),
+        (r"(\b(retry|retries|attempt|count|number of|num|total)\s*[:=#]?\s*|#)$", None, SlotKind.COUNT),
+        (None, r"^\s*(times|retries|attempts|items|files|blocks|nodes|threads|entries|records)\b", SlotKind.COUNT),
+        (r"\b(id|seqno|version|epoch|generation)\s*[:=]?\s*$", None, SlotKind.NUMBER),
+        (r"\buuid\s*[:=]?\s*$", None, SlotKind.UUID),
+    ]]
+
+
+def _expr_words(expr: str) -> str:
+    """Lower-case identifiers of an expression, getters and noise dropped: ``s.getRemoteSocketAddress()`` ->
+    ``s.remotesocketaddress``."""
+    words = []
+    for ident in _IDENT.findall(_STRING_LIT.sub(" ", expr)):
+        word = ident.lower()
+        if word.startswith("get") and len(word) > 3:
+            word = word[3:]
+        if word not in _NOISE:
+            words.append(word)
+    return ".".join(words)
+
+
+def infer_kind(slot: Slot) -> SlotKind:
+    """The kind of one slot; see the module docstring for the order of evidence."""
+    before, after = slot.before.lower(), slot.after.lower()
+    if before.endswith("blk_"):
+        return SlotKind.BLOCK_ID
+    if before.endswith("0x"):
+        return SlotKind.HEX_ID
+    if not slot.expr and slot.next_is_slot and after == ":":  # a mined "<*>:<*>": host and port
+        return SlotKind.IPV4
+    if not slot.expr and slot.prev_is_slot and before == ":":
+        return SlotKind.PORT
+    simple_type = (slot.declared_type or "").split("<")[0].rsplit(".", 1)[-1]
+    for pattern, kind in _TYPE_RULES:
+        if simple_type and pattern.search(simple_type):
+            return kind
+    words = _expr_words(slot.expr)
+    if words:
+        for pattern, kind in _EXPR_RULES:
+            if pattern.search(words):
+                return kind
+    for before_pattern, after_pattern, kind in _CONTEXT_RULES:
+        if (before_pattern is None or before_pattern.search(before)) and \
+                (after_pattern is None or after_pattern.search(after)):
+            return kind
+    if _NUMERIC_TYPE.match(simple_type):
+        return SlotKind.NUMBER
+    return SlotKind.STRING
+
+
+def infer_slot_kinds(statement: Statement | Template | str, types: Sequence[str | None] = ()) -> list[SlotKind]:
+    """Kinds of every slot of a statement (or a mined template, or template text)."""
+    return [infer_kind(s) for s in _slots(statement, types)]
+
+
+def _slots(statement: Statement | Template | str, types: Sequence[str | None] = ()) -> list[Slot]:
+    if isinstance(statement, Statement):
+        return slots_of(statement.template, statement.args, types)
+    return slots_of(statement.text if isinstance(statement, Template) else statement, (), types)
+
+
+# ---- learned shapes ------------------------------------------------------------------------------------------
+
+_IP4 = r"(?:\d{1,3}\.){3}\d{1,3}"
+_SHAPES: list[tuple[re.Pattern[str], SlotKind]] = [(re.compile(p), k) for p, k in [
+    (r"blk_-?\d+", SlotKind.BLOCK_ID),
+    (rf"/{_IP4}:\d+", SlotKind.SOCKET_ADDRESS),
+    (rf"{_IP4}:\d+", SlotKind.HOST_PORT),
+    (rf"/{_IP4}", SlotKind.INET_ADDRESS),
+    (_IP4, SlotKind.IPV4),
+    (r"0x[0-9a-fA-F]+", SlotKind.HEX_ID),
+    (r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", SlotKind.UUID),
+    (r"(?:[\w$]+\.)*[\w$]*(?:Exception|Error)(?::.*)?", SlotKind.EXCEPTION),
+    (r"/[^\s:]*", SlotKind.PATH),
+    (r"-?\d+", SlotKind.NUMBER),
+]]
+_IP_IN = re.compile(rf"({_IP4})(?::(\d+))?")
+_DIGITS = re.compile(r"\d+")
+
+
+def classify_value(value: str) -> SlotKind | None:
+    """The kind a real parameter's shape shows (``10.1.2.3:50010`` -> HOST_PORT), None when unclear."""
+    for pattern, kind in _SHAPES:
+        if pattern.fullmatch(value):
+            return kind
+    return None
+
+
+@dataclass
+class _Numbers:
+    """A numeric kind's learned shape: digit-length mix, range, and frequent values."""
+
+    lengths: Counter = field(default_factory=Counter)
+    values: Counter = field(default_factory=Counter)
+    low: int | None = None
+    high: int | None = None
+
+    def add(self, number: int) -> None:
+        self.lengths[len(str(abs(number)))] += 1
+        self.values[number] += 1
+        self.low = number if self.low is None else min(self.low, number)
+        self.high = number if self.high is None else max(self.high, number)
+
+    def sample(self, rng: random.Random, min_count: int, allow_real: bool) -> int:
+        total = sum(self.values.values())
+        if allow_real:
+            return _weighted(rng, self.values)
+        frequent = Counter({v: c for v, c in self.values.items() if c >= min_count})
+        if frequent and rng.random() < sum(frequent.values()) / total:
+            return _weighted(rng, frequent)
+        digits = _weighted(rng, self.lengths)
+        low = max(10 ** (digits - 1) if digits > 1 else 0, self.low if self.low is not None and self.low >= 0 else 0)
+        high = min(10 ** digits - 1, self.high if self.high is not None else 10 ** digits - 1)
+        return rng.randint(min(low, high), max(low, high))
+
+
+def _weighted(rng: random.Random, counts: Counter):
+    keys = sorted(counts, key=str)
+    return rng.choices(keys, weights=[counts[k] for k in keys])[0]
+
+
+class ValueModel:
+    """Value shapes learned from real parameters (see the module docstring); sample with :meth:`sample`."""
+
+    def __init__(self, allow_real_values: bool = False, min_count: int = 20):
+        self.allow_real_values = allow_real_values
+        self.min_count = min_count
+        self.subnets: Counter = Counter()  # "10.251" -> count
+        self.ports: Counter = Counter()
+        self.real_ips: set[str] = set()
+        self.block_lengths: Counter = Counter()
+        self.block_negative = 0
+        self.blocks = 0
+        self.skeletons: Counter = Counter()  # path with digit runs as "#"-runs
+        self.hex_lengths: Counter = Counter()
+        self.exceptions: Counter = Counter()  # class names
+        self.numbers: dict[SlotKind, _Numbers] = {}
+        self.real: dict[SlotKind, Counter] = {}
+
+    @classmethod
+    def fit(cls, data: Iterable[LogEvent | str], templates: dict[str, Template] | None = None,
+            allow_real_values: bool = False, min_count: int = 20) -> ValueModel:
+        """Learn from events (their ``parameters``, kinds from their template's text when ``templates`` has it)
+        or from plain parameter strings (kinds from the value's shape)."""
+        model = cls(allow_real_values, min_count)
+        kinds_of: dict[str, list[SlotKind]] = {}
+        for item in data:
+            if isinstance(item, str):
+                model.add(item)
+                continue
+            template = templates.get(item.template_id) if templates and item.template_id else None
+            kinds = None
+            if template is not None:
+                kinds = kinds_of.get(template.text)
+                if kinds is None:
+                    kinds = kinds_of[template.text] = infer_slot_kinds(template)
+            for i, value in enumerate(item.parameters):
+                model.add(value, kinds[i] if kinds is not None and i < len(kinds) else None)
+        return model
+
+    @classmethod
+    def fit_structured(cls, path: str | Path, allow_real_values: bool = False, min_count: int = 20) -> ValueModel:
+        """Learn from a Loghub structured CSV; parameters come from ``ParameterList`` or from matching
+        ``Content`` against ``EventTemplate``."""
+        from synthlog.io.loghub import read_structured
+
+        templates: dict[str, Template] = {}
+        extract = ParameterExtractor()
+        events = []
+        for event in read_structured(path, templates):
+            if not event.parameters and event.template_id in templates:
+                event.parameters = extract(templates[event.template_id].text, event.content)
+            events.append(event)
+        return cls.fit(events, templates, allow_real_values, min_count)
+
+    def add(self, value: str, kind: SlotKind | None = None) -> None:
+        """Learn one real value; ``kind`` (from the template) refines what its shape alone says."""
+        value = value.strip()
+        shape = classify_value(value)
+        if shape is None:
+            return
+        if shape == SlotKind.NUMBER and kind == SlotKind.BLOCK_ID:
+            value, shape = f"blk_{value}", SlotKind.BLOCK_ID
+        if shape in (SlotKind.NUMBER, SlotKind.HEX_ID) and kind in NUMERIC_KINDS:
+            shape = kind
+        self.real.setdefault(shape, Counter())[value] += 1
+        if shape == SlotKind.BLOCK_ID:
+            digits = value[4:]
+            self.blocks += 1
+            self.block_negative += digits.startswith("-")
+            self.block_lengths[len(digits.lstrip("-"))] += 1
+        elif shape in (SlotKind.SOCKET_ADDRESS, SlotKind.HOST_PORT, SlotKind.INET_ADDRESS, SlotKind.IPV4):
+            match = _IP_IN.search(value)
+            if match:
+                self.real_ips.add(match.group(1))
+                self.subnets[".".join(match.group(1).split(".")[:2])] += 1
+                if match.group(2):
+                    self.ports[int(match.group(2))] += 1
+        elif shape == SlotKind.PATH:
+            self.skeletons[_DIGITS.sub(lambda m: "#" * len(m.group()), value)] += 1
+        elif shape == SlotKind.HEX_ID:
+            self.hex_lengths[len(value) - 2] += 1
+        elif shape == SlotKind.EXCEPTION:
+            self.exceptions[value.split(":", 1)[0]] += 1
+        elif shape == SlotKind.PORT:
+            self.ports[int(value)] += 1
+        elif shape in NUMERIC_KINDS:
+            self.numbers.setdefault(shape, _Numbers()).add(int(value))
+
+    def knows(self, kind: SlotKind) -> bool:
+        if kind in self.numbers or (self.allow_real_values and kind in self.real):
+            return True
+        return {SlotKind.BLOCK_ID: self.blocks > 0, SlotKind.PATH: bool(self.skeletons),
+                SlotKind.HEX_ID: bool(self.hex_lengths)}.get(kind, False)
+
+    def sample(self, kind: SlotKind, rng: random.Random) -> str | None:
+        """A value of a non-node kind in a learned shape, or None when nothing was learned for it."""
+        if not self.knows(kind):
+            return None
+        if self.allow_real_values and kind in self.real and kind not in self.numbers:
+            return _weighted(rng, self.real[kind])
+        if kind == SlotKind.BLOCK_ID:
+            digits = _weighted(rng, self.block_lengths)
+            number = rng.randint(10 ** (digits - 1), 10 ** digits - 1)
+            return f"blk_{'-' if rng.random() < self.block_negative / self.blocks else ''}{number}"
+        if kind == SlotKind.PATH:
+            skeleton = _weighted(rng, self.skeletons)
+            return re.sub("#+", lambda m: "".join(rng.choice("0123456789") for _ in m.group()), skeleton)
+        if kind == SlotKind.HEX_ID:
+            return f"0x{rng.getrandbits(4 * _weighted(rng, self.hex_lengths)):x}"
+        return str(self.numbers[kind].sample(rng, self.min_count, self.allow_real_values))
+
+    def cluster_ips(self, rng: random.Random, size: int) -> list[str]:
+        """``size`` distinct addresses in the learned subnets (real ones only with ``allow_real_values``)."""
+        if self.allow_real_values and self.real_ips:
+            real = sorted(self.real_ips)
+            rng.shuffle(real)
+            return real[:size]
+        ips: list[str] = []
+        while len(ips) < size:
+            subnet = _weighted(rng, self.subnets)
+            ip = f"{subnet}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+            if ip not in self.real_ips and ip not in ips:
+                ips.append(ip)
+        return ips
+
+    def service_port(self) -> int | None:
+        """The commonest learned port when it is frequent (a service's listening port, e.g. 50010)."""
+        if not self.ports:
+            return None
+        port, count = max(self.ports.items(), key=lambda kv: (kv[1], -kv[0]))
+        return port if count >= self.min_count or self.allow_real_values else None
+
+
+# ---- generation ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    ip: str
+    port: int
+    hostname: str
+
+
+@dataclass
+class ValueContext:
+    """The values of one session: entity -> value, and the session's pool of ``nodes`` nodes."""
+
+    seed: int
+    nodes: int = 3
+    rng: random.Random = field(init=False)
+    entities: dict[tuple[str, str], object] = field(default_factory=dict)
+    pool: list[Node] | None = None
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def entity(self, group: str, key: str, make):
+        """The value of entity ``(group, key)``, made by ``make()`` the first time it is asked for."""
+        if (group, key) not in self.entities:
+            self.entities[(group, key)] = make()
+        return self.entities[(group, key)]
+
+
+_JAVA_EXCEPTIONS = [
+    ("java.io.IOException", "Connection reset by peer"),
+    ("java.net.SocketTimeoutException", "60000 millis timeout while waiting for channel to be ready for read"),
+    ("java.io.EOFException", ""),
+    ("java.net.ConnectException", "Connection refused"),
+    ("java.io.IOException", "Broken pipe"),
+    ("java.io.InterruptedIOException", "Interrupted while waiting for IO on channel"),
+    ("java.nio.channels.ClosedChannelException", ""),
+    ("java.io.IOException", "Could not read from stream"),
+    ("java.lang.NullPointerException", ""),
+    ("java.io.IOException", "No space left on device"),
+]
+_PYTHON_EXCEPTIONS = [
+    ("ConnectionResetError", "[Errno 104] Connection reset by peer"),
+    ("TimeoutError", "timed out"),
+    ("ConnectionRefusedError", "[Errno 111] Connection refused"),
+    ("FileNotFoundError", "[Errno 2] No such file or directory"),
+    ("OSError", "[Errno 28] No space left on device"),
+    ("KeyError", "'id'"),
+    ("ValueError", "invalid literal for int() with base 10"),
+]
+_ENUM_WORDS = ["ACTIVE", "CLOSED", "FOLLOWING", "LEADING", "LOOKING", "NORMAL", "READY", "RUNNING", "STARTING",
+               "STOPPED"]
+_STRING_WORDS = ["default", "primary", "local", "main", "worker", "replica", "backup", "system", "client", "data"]
+_USERS = ["root", "hadoop", "svc", "etl", "analytics"]
+_DIRS = ["rand", "data", "logs", "tmp", "warehouse", "input", "output"]
+_BLOCK_SIZE = 64 * 1024 * 1024  # the HDFS default block size: the commonest size in block logs
+
+
+def _entity_key(slot: Slot, kind: SlotKind) -> str:
+    words = _expr_words(slot.expr)
+    if kind == SlotKind.BLOCK_ID:
+        named = re.search(r"(^|\.)(new|old|other|next|prev|last|src|dst|target)[a-z]*block", words)
+        return named.group(2) if named else "primary"
+    if kind in NODE_KINDS:
+        if re.search(r"registration|(^|\.)(self|local|me|localaddr|localsocketaddress)$", words):
+            return "self"
+        if words:
+            return re.sub(r"\.(port|ipaddr|hostname|host|name|addr|address|socketaddress|inetaddress)$", "", words)
+        return "ctx:" + (re.findall(r"[a-z]+", slot.before.lower()) or ["?"])[-1]
+    if words:
+        return words.rsplit(".", 1)[-1]
+    return "ctx:" + (re.findall(r"[a-z]+", slot.before.lower()) or [str(slot.index)])[-1]
+
+
+def _strip_overlap(value: str, before: str) -> str:
+    """Drop a prefix of ``value`` the template already prints (``blk_<*>`` + ``blk_42`` -> ``42``)."""
+    for prefix in ("blk_", "0x", "/"):
+        if value.startswith(prefix) and before.endswith(prefix):
+            return value[len(prefix):]
+    return value
+
+
+class ValueGenerator:
+    """Fills statements' slots; one generator per run (it owns the cluster), one :class:`ValueContext` per session."""
+
+    def __init__(self, seed: int = 0, model: ValueModel | None = None, cluster_size: int = 64):
+        self.seed = seed
+        self.model = model
+        rng = random.Random(f"cluster:{seed}")
+        if model is not None and model.subnets:
+            ips = model.cluster_ips(rng, cluster_size)
+        else:
+            subnets = [f"10.{rng.randint(0, 255)}" for _ in range(2)]
+            ips = sorted({f"{rng.choice(subnets)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+                          for _ in range(cluster_size)})
+        port = model.service_port() if model is not None else None
+        self.cluster = [Node(ip, port or 50010, f"node-{i:03d}.cluster.local") for i, ip in enumerate(ips)]
+
+    def context(self, seed: int, nodes: int = 3) -> ValueContext:
+        return ValueContext(seed=seed, nodes=nodes)
+
+    def fill(self, statement: Statement | Template | str, ctx: ValueContext, types: Sequence[str | None] = (),
+             exception_type: str | None = None) -> tuple[str, list[str]]:
+        """The line and its parameters: every slot filled, entity-consistent within ``ctx``.
+
+        ``exception_type`` (e.g. from a path's ``exception:SocketTimeoutException`` exit) steers exception slots.
+        """
+        template = statement.template if isinstance(statement, Statement) else (
+            statement.text if isinstance(statement, Template) else statement)
+        python = isinstance(statement, Statement) and statement.language == "python"
+        params: list[str] = []
+        last_node_key: str | None = None
+        for slot in _slots(statement, types):
+            kind = infer_kind(slot)
+            key = _entity_key(slot, kind)
+            if kind == SlotKind.PORT and slot.prev_is_slot and slot.before == ":" and last_node_key:
+                key = last_node_key
+            if kind in NODE_KINDS:
+                last_node_key = key
+            value = self.value(kind, key, ctx, python=python, exception_type=exception_type)
+            params.append(_strip_overlap(value, slot.before))
+        return render(template, params), params
+
+    def value(self, kind: SlotKind, key: str, ctx: ValueContext, python: bool = False,
+              exception_type: str | None = None) -> str:
+        """One value of ``kind`` for entity ``key`` (fresh for durations and timestamps)."""
+        if kind in NODE_KINDS:
+            return self._node_value(kind, key, ctx)
+        if kind in _FRESH_KINDS:
+            return self._make(kind, ctx.rng, python, exception_type)
+        return ctx.entity(kind.value, key, lambda: self._make(kind, ctx.rng, python, exception_type))
+
+    def _node_value(self, kind: SlotKind, key: str, ctx: ValueContext) -> str:
+        if ctx.pool is None:
+            ctx.pool = ctx.rng.sample(self.cluster, min(ctx.nodes, len(self.cluster)))
+        pool = ctx.pool
+        node = ctx.entity("node", key, lambda: pool[len([k for k in ctx.entities if k[0] == "node"]) % len(pool)])
+        remote = re.search(r"remote|client|peer|src|source", key) is not None
+        port = ctx.entity("port", key, lambda: ctx.rng.randint(32768, 60999)) if remote else node.port
+        match kind:
+            case SlotKind.IPV4:
+                return node.ip
+            case SlotKind.HOST_PORT:
+                return f"{node.ip}:{port}"
+            case SlotKind.SOCKET_ADDRESS:
+                return f"/{node.ip}:{port}"
+            case SlotKind.INET_ADDRESS:
+                return f"/{node.ip}"
+            case SlotKind.PORT:
+                return str(port)
+            case SlotKind.HOSTNAME:
+                return node.hostname
+        octets = [int(x) for x in node.ip.split(".")]
+        return str(ipaddress.IPv6Address((0xFD00 << 112) | (octets[1] << 16 | octets[2] << 8 | octets[3])))
+
+    def _make(self, kind: SlotKind, rng: random.Random, python: bool, exception_type: str | None) -> str:
+        if self.model is not None:
+            learned = self.model.sample(kind, rng)
+            if learned is not None:
+                return learned
+        match kind:
+            case SlotKind.BLOCK_ID:
+                return f"blk_{rng.choice(['', '-'])}{rng.getrandbits(63)}"
+            case SlotKind.PATH:
+                return (f"/user/{rng.choice(_USERS)}/{rng.choice(_DIRS)}/_temporary/_task_2008{rng.randint(1, 12):02d}"
+                        f"{rng.randint(1, 28):02d}{rng.randint(0, 2359):04d}_{rng.randint(1, 99):04d}_m_"
+                        f"{(task := rng.randint(0, 9999)):06d}_0/part-{task:05d}")
+            case SlotKind.SIZE:
+                return str(_BLOCK_SIZE if rng.random() < 0.5 else rng.randint(1, _BLOCK_SIZE))
+            case SlotKind.DURATION:
+                return str(max(1, int(math.exp(rng.gauss(4.0, 1.5)))))
+            case SlotKind.TIMESTAMP:
+                return str(1226200000000 + rng.randint(0, 3 * 86400 * 1000))
+            case SlotKind.COUNT:
+                return str(min(int(rng.expovariate(0.4)), 64))
+            case SlotKind.NUMBER:
+                return str(rng.randint(0, 10 ** rng.randint(1, 6)))
+            case SlotKind.UUID:
+                return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            case SlotKind.HEX_ID:
+                return f"0x{rng.getrandbits(56) | (1 << 56):x}"
+            case SlotKind.EXCEPTION | SlotKind.ERROR_MESSAGE:
+                cls, message = self._exception(rng, python, exception_type)
+                if kind == SlotKind.ERROR_MESSAGE:
+                    return message or cls.rsplit(".", 1)[-1]
+                return f"{cls}: {message}" if message else cls
+            case SlotKind.ENUM:
+                return rng.choice(_ENUM_WORDS)
+            case SlotKind.BOOLEAN:
+                return rng.choice(["True", "False"] if python else ["true", "false"])
+        return f"{rng.choice(_STRING_WORDS)}-{rng.randint(1, 99)}"
+
+    def _exception(self, rng: random.Random, python: bool, wanted: str | None) -> tuple[str, str]:
+        pool = _PYTHON_EXCEPTIONS if python else _JAVA_EXCEPTIONS
+        if wanted:
+            simple = wanted.removeprefix("exception:").rsplit(".", 1)[-1]
+            matching = [e for e in pool if e[0].rsplit(".", 1)[-1] == simple]
+            return rng.choice(matching) if matching else (wanted.removeprefix("exception:"), "")
+        if self.model is not None and self.model.exceptions:
+            return _weighted(rng, self.model.exceptions), ""
+        return rng.choice(pool)
