@@ -1,0 +1,89 @@
+"""Python front end: logging calls through ast, templates from %, f-strings, .format; spans; recovery."""
+
+import ast
+
+from synthlog.code.python import find_logging_calls, iter_methods, module_name, parse_python
+
+SOURCE = '''\
+import logging as lg
+import logging
+
+log = lg.getLogger(__name__)
+PREFIX = "store"
+
+
+class Store:
+    class Inner:
+        def f(self, x):
+            self.logger.info("inner %s and %d", x, 3)
+
+    def put(self, key, value):
+        log.info(f"put {key} = {value!r} done ünïcode")
+        try:
+            pass
+        except OSError:
+            log.exception("failed to put %(k)s", {"k": key})
+            lg.warning("{} then {name} {{braces}}".format(a, name=b))
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(PREFIX + ": size " + str(len(value)))
+        log.log(logging.ERROR, "eager %s" % key, exc_info=True)
+        printer.info("not a logger")
+
+
+def top():
+    cb = lambda: log.info("in lambda")
+    return cb
+
+
+log.info("module")
+'''
+
+
+def statements(source: str = SOURCE, file: str = "pkg/store.py"):
+    return find_logging_calls(parse_python(source.encode(), module_name(file)), file)
+
+
+def test_templates_from_every_formatting_style():
+    found = {s.template: s for s in statements()}
+    assert found["inner <*> and <*>"].args == ["x", "3"]
+    assert found["inner <*> and <*>"].cls == "Store.Inner"
+    assert found["put <*> = <*> done ünïcode"].args == ["key", "value"]
+    failed = found["failed to put <*>"]
+    assert failed.level == "ERROR" and failed.exception == "exc_info" and failed.in_catch and failed.args == ["key"]
+    assert found["<*> then <*> {braces}"].args == ["a", "b"] and found["<*> then <*> {braces}"].level == "WARN"
+    assert found["store: size <*>"].guarded
+    assert found["eager <*>"].level == "ERROR" and found["eager <*>"].exception == "True"
+    assert (found["in lambda"].cls, found["in lambda"].method) == ("pkg.store", "top.<locals>.<lambda>")
+    assert (found["module"].cls, found["module"].method) == ("pkg.store", "<module>")
+    assert "not a logger" not in found
+
+
+def test_spans_are_byte_offsets_of_the_call():
+    data = SOURCE.encode()
+    found = statements()
+    assert len(found) == 8
+    for s in found:
+        call = ast.parse(data[s.start_byte:s.end_byte].decode(), mode="eval").body
+        assert isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+        assert s.language == "python" and s.line <= s.end_line
+
+
+def test_methods_are_listed_with_class_and_params():
+    parsed = parse_python(SOURCE.encode(), "pkg.store")
+    names = [(m.cls, m.name, [p for p, _ in m.params]) for m in iter_methods(parsed)]
+    assert names == [("Store.Inner", "f", ["self", "x"]), ("Store", "put", ["self", "key", "value"]),
+                     ("pkg.store", "top", []), ("pkg.store", "top.<locals>.<lambda>", [])]
+
+
+def test_a_file_with_a_syntax_error_still_gives_the_other_statements():
+    broken = SOURCE.replace("def top():", "def top(:")
+    found = statements(broken)
+    templates = {s.template for s in found}
+    assert "inner <*> and <*>" in templates and "module" in templates and "in lambda" not in templates
+    assert all(s.partial for s in found)
+    assert found[0].line == 11
+
+
+def test_module_names():
+    assert module_name("a/b/c.py") == "a.b.c"
+    assert module_name("a/b/__init__.py") == "a.b"
