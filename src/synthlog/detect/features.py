@@ -68,7 +68,7 @@ def count_matrix(sequences: Sequence[Sequence[str]], vocab: Vocabulary) -> spars
 class EventCounter(TransformerMixin, BaseEstimator):
     """Event-count vectors of sessions, optionally TF-IDF weighted and normalised (loglizer's FeatureExtractor).
 
-    ``weighting="tf-idf"`` multiplies each column by ``log(n_sessions / df)`` of the training sessions;
+    ``weighting="tf-idf"`` multiplies each column by ``ln((1 + n) / (1 + df)) + 1`` of the ``n`` training sessions;
     ``normalization="zero-mean"`` subtracts the training column means, ``"sigmoid"`` squashes counts into
     (0, 1), ``"l2"`` scales each row to unit length. The first column counts OOV events.
     """
@@ -84,11 +84,12 @@ class EventCounter(TransformerMixin, BaseEstimator):
             raise ValueError(f"normalization must be None, 'zero-mean', 'sigmoid' or 'l2', not {self.normalization!r}")
         self.vocabulary_ = Vocabulary.fit(sequences)
         counts = count_matrix(sequences, self.vocabulary_)
-        n = max(counts.shape[0], 1)
+        n = counts.shape[0]
         if self.weighting == "tf-idf":
+            # scikit-learn's smoothed idf; loglizer's log(n / df) gives 0 to an event present in every training
+            # session, which hides the sessions that lack it (the truncated-block anomalies of HDFS)
             df = np.asarray((counts > 0).sum(axis=0)).ravel()
-            self.idf_ = np.log(n / np.maximum(df, 1))
-            self.idf_[0] = np.log(n)  # OOV never occurs in training: weight it like the rarest event
+            self.idf_ = np.log((1 + n) / (1 + df)) + 1.0
         else:
             self.idf_ = np.ones(counts.shape[1])
         weighted = counts.multiply(self.idf_).tocsr()

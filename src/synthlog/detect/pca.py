@@ -26,9 +26,10 @@ class PCADetector(SessionDetector):
         X = self.features_.transform(sessions)
         n_sessions, n_events = X.shape
         _, sigma, vt = np.linalg.svd(X.T @ X / n_sessions)
-        if self.n_components < 1:
-            explained = np.cumsum(sigma) / max(sigma.sum(), np.finfo(float).tiny)
-            k = int(np.searchsorted(explained, self.n_components) + 1)
+        if sigma.sum() <= 0:
+            k = 0  # no variance at all: every deviation from the training sessions is residual
+        elif self.n_components < 1:
+            k = int(np.searchsorted(np.cumsum(sigma) / sigma.sum(), self.n_components) + 1)
         else:
             k = int(self.n_components)
         k = min(k, n_events)
