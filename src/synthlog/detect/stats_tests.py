@@ -37,5 +37,6 @@ def paired_test(a, b) -> PairedTest:
     if not np.any(diff):
         return PairedTest(n, 0.0, 1.0, 1.0)  # identical results: no evidence of any difference
     wilcoxon_p = float(stats.wilcoxon(diff, zero_method="wilcox", alternative="two-sided").pvalue)
-    ttest_p = float(stats.ttest_1samp(diff, 0.0).pvalue) if np.std(diff) > 0 else 0.0
+    constant = np.ptp(diff) <= 1e-12 * max(1.0, float(np.abs(diff).max()))  # t undefined: zero spread
+    ttest_p = 0.0 if constant else float(stats.ttest_1samp(diff, 0.0).pvalue)
     return PairedTest(n, float(diff.mean()), wilcoxon_p, ttest_p)
