@@ -7,7 +7,9 @@ See :mod:`.base` (protocol, Verdict, reason codes), :mod:`.heuristic`, :mod:`.ll
 """
 
 from synthlog.synth.checking.base import CheckContext, Checker, Verdict, count_reasons, reason_code
+from synthlog.synth.checking.cache import CachingChecker
 from synthlog.synth.checking.heuristic import HeuristicChecker, HeuristicConfig
+from synthlog.synth.checking.llm import LLMChecker, values_problem
 
-__all__ = ["CheckContext", "Checker", "HeuristicChecker", "HeuristicConfig", "Verdict", "count_reasons",
-           "reason_code"]
+__all__ = ["CachingChecker", "CheckContext", "Checker", "HeuristicChecker", "HeuristicConfig", "LLMChecker",
+           "Verdict", "count_reasons", "reason_code", "values_problem"]

@@ -85,6 +85,11 @@ class HeuristicChecker:
     def __init__(self, config: HeuristicConfig | None = None):
         self.config = config or HeuristicConfig()
 
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the checker and its settings (cache keys)."""
+        return f"heuristic:{self.config.model_dump_json()}"
+
     def check(self, path: ExecutionPath, context: CheckContext) -> Verdict:
         conflict = self._contradiction(path, walk := _Walk(path.entry))
         if conflict is not None:
