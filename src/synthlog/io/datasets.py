@@ -313,8 +313,9 @@ def load_dataset(name_or_path: PathLike, root: PathLike | None = None) -> Labele
 def load_directory(path: PathLike) -> LabeledDataset:
     """Load a data set directory (or one file) in any registered format, recognised by file names.
 
-    Sessions come from the first of: JSON Lines, Parquet, sequence files, structured CSV, raw log (the
-    last two sessionized by HDFS block); templates from a templates file; labels from a label file.
+    Sessions come from the first of: JSON Lines, Parquet, structured CSV (sessionized by HDFS block, unless a
+    sequence file lists other sessions: then those), sequence files, raw log (parsed, sessionized by block);
+    templates from a templates file; labels from a label file.
     """
     path = Path(path)
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
@@ -359,11 +360,15 @@ def _load_sessions(by_kind: dict[str, list[Path]], labels: dict[str, int],
                 sessions += list(read_jsonl(file))
     elif "parquet" in by_kind:
         sessions = [s for file in by_kind["parquet"] for s in registry.get("parquet").read(file)]
-    elif "sequences" in by_kind:
-        sessions = [s for file in by_kind["sequences"] for s in read_sequences(file)]
     elif "structured" in by_kind:
         events = [e for file in by_kind["structured"] for e in read_structured(file, templates)]
-        return sessions_by_block(events, labels)
+        sessions = sessions_by_block(events, labels)
+        listed = [s for file in by_kind.get("sequences", []) for s in read_sequences(file)]
+        if not listed or [s.id for s in listed] == [s.id for s in sessions]:
+            return sessions  # block sessions with their events (sequence file, if any, agrees)
+        sessions = listed  # sessions of another kind (windows): event ids only
+    elif "sequences" in by_kind:
+        sessions = [s for file in by_kind["sequences"] for s in read_sequences(file)]
     elif "raw" in by_kind:
         from synthlog.parse.drain import parse_events
 

@@ -83,7 +83,7 @@ class CsvRows:
         self.path = Path(path)
         self._lines = iter_lines(self.path, max_line_bytes)
         self.line = 0
-        self._reader = csv.reader(self._physical())
+        self._reader = csv.reader(self._physical(), strict=True)
 
     def _physical(self) -> Iterator[str]:
         for number, text in self._lines:
