@@ -189,6 +189,7 @@ class JavaFile:
         self.package = ""
         self.methods: list[MethodInfo] = []
         self.classes: list[ClassInfo] = []
+        self._class_by_name: dict[str, ClassInfo] = {}
         self._method_by_node: dict[int, MethodInfo] = {}
         self._class_by_node: dict[int, ClassInfo] = {}
         self._fields: dict[int, dict[str, FieldInfo]] = {}
@@ -235,6 +236,7 @@ class JavaFile:
                 used.add(name)
                 info = ClassInfo(name, decl, body, supers, self)
                 self.classes.append(info)
+                self._class_by_name.setdefault(name, info)
                 self._class_by_node[node.id] = info
                 stack.append((node.end_byte, info, None))
                 continue
@@ -300,7 +302,7 @@ class JavaFile:
         while cur is not None:
             method = self._method_by_node.get(cur.id)
             if method is not None:
-                return self._class_named(method.cls), method, method.name
+                return self._class_by_name.get(method.cls), method, method.name
             cls = self._class_by_node.get(cur.id)
             if cls is not None:
                 return cls, None, "<clinit>" if static_field else "<init>"
@@ -308,9 +310,6 @@ class JavaFile:
                 static_field = "static" in _modifiers(cur).split()
             cur = cur.parent
         return None, None, ""
-
-    def _class_named(self, name: str) -> ClassInfo | None:
-        return next((c for c in self.classes if c.name == name), None)
 
     def class_of(self, node: Node) -> ClassInfo | None:
         cur = node.parent

@@ -9,8 +9,8 @@ not parse is split at top-level statements and each part that parses is read (th
 from __future__ import annotations
 
 import ast
-import contextlib
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -24,6 +24,8 @@ _LEVEL_NAMES = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "WARN": "WA
                 "CRITICAL": "FATAL", "FATAL": "FATAL", "NOTSET": "INFO"}
 CONVENTIONAL_LOGGER = re.compile(r"^_*(?:log|logger|LOG|LOGGER|Logger)$|^\w+_(?:log|logger|LOGGER)$")
 GUARD = re.compile(r"\bisEnabledFor\b")
+_DEFINITION = re.compile(rb"(?:def|class|async|if|@)\b")  # where a top-level definition may start
+_TOP_LEVEL = re.compile(rb"[^\s#)\]}]")  # any top-level statement
 
 
 @dataclass(slots=True)
@@ -42,27 +44,36 @@ class PythonFile:
 
 def parse_python(source: bytes, module: str = "") -> PythonFile:
     """Parse ``source``; on a syntax error parse each top-level statement group on its own and keep what parses."""
-    starts = [0]
-    for i, byte in enumerate(source):
-        if byte == 10:
-            starts.append(i + 1)
+    starts = [0] + [m.end() for m in re.finditer(b"\n", source)]
     parsed = PythonFile(source, module, line_starts=starts)
     try:
-        parsed.trees = [ast.parse(source)]
+        parsed.trees = [_parse(source)]
         return parsed
     except (SyntaxError, ValueError):
         parsed.partial = True
     lines = source.split(b"\n")
-    chunk_start = 0
-    for number in range(1, len(lines) + 1):
-        at_top = number == len(lines) or (lines[number][:1] not in (b" ", b"\t", b"#", b"", b")", b"]", b"}"))
-        if not at_top:
-            continue
-        chunk = b"\n" * chunk_start + b"\n".join(lines[chunk_start:number])
-        with contextlib.suppress(SyntaxError, ValueError):
-            parsed.trees.append(ast.parse(chunk))
-        chunk_start = number
+    parsed.trees = _parse_parts(lines, 0, len(lines), _DEFINITION)
     return parsed
+
+
+def _parse(data: bytes) -> ast.Module:
+    with warnings.catch_warnings():  # invalid escapes and the like in the scanned code are not our problem
+        warnings.simplefilter("ignore")
+        return ast.parse(data)
+
+
+def _parse_parts(lines: list[bytes], first: int, last: int, boundary: re.Pattern[bytes]) -> list[ast.Module]:
+    """Parse lines ``first:last`` in parts cut where ``boundary`` matches; a part that fails is cut again at
+    every top-level statement, and what still fails is dropped. Line numbers stay those of the file."""
+    cuts = [n for n in range(first + 1, last) if boundary.match(lines[n])]
+    trees = []
+    for start, end in zip([first, *cuts], [*cuts, last], strict=True):
+        try:
+            trees.append(_parse(b"\n" * start + b"\n".join(lines[start:end])))
+        except (SyntaxError, ValueError):
+            if boundary is _DEFINITION:
+                trees.extend(_parse_parts(lines, start, end, _TOP_LEVEL))
+    return trees
 
 
 def _logger_names(trees: list[ast.Module]) -> tuple[set[str], set[str]]:
