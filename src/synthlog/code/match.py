@@ -25,7 +25,7 @@ from synthlog.code.records import Statement
 from synthlog.io.atomic import atomic_open
 from synthlog.records import Template
 
-THRESHOLD = 0.6
+THRESHOLD = 0.75
 CANDIDATES = 40  # statements sharing the rarest words with a template that are aligned in full
 _TOKEN = re.compile(r"<\*>|[A-Za-z0-9_]+|[^\sA-Za-z0-9_]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]+")
