@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from synthlog.code.match import coverage, match_templates, score, tokens, write_matches_csv
+from synthlog.code.match import THRESHOLD, coverage, match_templates, score, tokens, write_matches_csv
 from synthlog.code.records import Statement
 from synthlog.records import Template
 
@@ -33,16 +33,18 @@ def test_tokens_ignore_whitespace_and_merge_wildcard_runs():
     ("BLOCK* NameSystem.allocateBlock: <*>. <*>", "<*>BLOCK* NameSystem<*>allocateBlock:<*>"),
 ])
 def test_masked_and_merged_parts_still_score_high(code, real):
-    assert score(tokens(code), tokens(real)) >= 0.8
+    assert score(tokens(code), tokens(real)) >= max(0.8, THRESHOLD)
 
 
 @pytest.mark.parametrize("code, real", [
     ("Received block <*> src: <*> dest: <*> of size <*>", "<*>Receiving block<*>src:<*>dest:<*>"),
     ("<*>", "anything at all"),
     ("Sending <*>", "Sending snapshot last zxid of peer is <*> zxid of leader is <*>"),
+    ("Server address: <*>", "Server <*>"),  # a real wildcard swallowing unrelated code text
+    ("Server 2 down", "Server <*>"),
 ])
 def test_different_statements_score_below_the_threshold(code, real):
-    assert score(tokens(code), tokens(real)) < 0.8
+    assert score(tokens(code), tokens(real)) < THRESHOLD
 
 
 def test_score_is_bounded_and_exact_copies_score_one():
