@@ -1,0 +1,452 @@
+"""The profiler: derive a statistics spec from real logs, keeping no raw parameter value, optionally with
+differentially private (Laplace) noise on every count.
+
+What goes into the spec: the templates (scrubbed of addresses, block ids, paths, hosts and long numbers) with their
+level, component (as a service) and error type; for every slot only its kind and a rounded summary (numeric
+quantiles to two significant digits, small enumerations with counts); the session process (rate, id shape, a
+Markov model of template order with END, a binned gap distribution, a length cap); the error mix; one session
+process per anomaly type seen in at least ``min_sessions`` labeled anomalous sessions (rarer types pooled).
+Mined causal pairs are reported by :func:`profile_summary` and re-mined by the validator; they are not written as
+spec causal rules, because the simulator fires those on top of the session model and would log every effect twice.
+Guarantees and limits: docs/stats.md, "Profiling and validation".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from synthlog.errors import InputError
+from synthlog.evaluate.logstats import (
+    STRUCTURAL,
+    anomaly_signature,
+    classify_error,
+    error_counts,
+    event_key,
+    indicative_templates,
+    mine_causal_pairs,
+    template_key,
+)
+from synthlog.evaluate.privacy import VALUE_PATTERNS
+from synthlog.parse.drain import WILDCARD, ParameterExtractor
+from synthlog.records import ANOMALY, LabeledDataset, LogEvent, Session
+from synthlog.stats.spec import END, Markov, Message, Param, Service, SessionId, SessionProcess, Spec
+
+_IP_PORT = re.compile(r"/?((?:\d{1,3}\.){3}\d{1,3})(?::(\d{1,5}))?")
+_INT = re.compile(r"[-+]?\d+")
+_FLOAT = re.compile(r"[-+]?\d+\.\d+")
+_HEX = re.compile(r"0[xX][0-9a-fA-F]+")
+_SCRUB = re.compile("|".join(f"(?:{VALUE_PATTERNS[k].pattern})" for k in ("block_id", "ip", "path", "host",
+                                                                           "long_number")))
+_PLACEHOLDER = re.compile(r"<[^<>\s]*>")
+_SPACES = re.compile(r"\s+")
+_IDENT = re.compile(r"[^A-Za-z0-9_.$:\-]+")
+_MAX_VALUES_PER_SLOT = 2000
+SMALL_ENUM = 12  # at most this many distinct small values (or plain words) are kept as an enumeration
+
+
+@dataclass
+class ProfileOptions:
+    """``epsilon``: Laplace noise of scale 1/epsilon on every count (None: exact counts); ``min_sessions``: an anomaly
+    type needs this many sessions to get a process of its own; ``min_word_count``: a plain word (no digits, no
+    address or path) is kept verbatim as an enumeration value only when it occurs this often."""
+
+    epsilon: float | None = None
+    seed: int = 0
+    min_sessions: int = 2
+    min_word_count: int = 10
+
+
+@dataclass
+class ProfileSummary:
+    """What the profiler saw, for the report: counts, causal pairs, anomaly types (no raw values)."""
+
+    sessions: int
+    events: int
+    templates: int
+    anomalous_sessions: int
+    anomaly_types: dict[str, int]
+    causal_pairs: list[dict] = field(default_factory=list)
+    dropped_templates: int = 0
+
+
+class _Noise:
+    """Laplace noise on counts (seeded); exact counts when epsilon is None."""
+
+    def __init__(self, epsilon: float | None, seed: int):
+        if epsilon is not None and not epsilon > 0:
+            raise InputError(f"epsilon must be above 0 (got {epsilon})", field="--epsilon")
+        self.scale = None if epsilon is None else 1.0 / epsilon
+        self.rng = np.random.default_rng(seed)
+
+    def count(self, value: float) -> float:
+        if self.scale is None:
+            return float(value)
+        return max(0.0, float(value) + float(self.rng.laplace(0.0, self.scale)))
+
+    def counts(self, counter: Counter[str] | dict[str, int]) -> dict[str, float]:
+        return {k: self.count(counter[k]) for k in sorted(counter)}
+
+
+def _significant(x: float, digits: int = 2) -> float:
+    if x == 0 or not math.isfinite(x):
+        return 0.0
+    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+
+
+def _probabilities(counts: dict[str, float]) -> dict[str, float]:
+    total = sum(counts.values())
+    if total <= 0:
+        return {}
+    probs = {k: round(v / total, 6) for k, v in counts.items() if v > 0}
+    excess = sum(probs.values()) - 1.0
+    if excess > 0:  # rounding must never push the sum above 1 (the spec refuses that)
+        top = max(sorted(probs), key=lambda k: probs[k])
+        probs[top] = round(probs[top] - excess, 6)
+    return {k: v for k, v in probs.items() if v > 0}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Templates and slots
+# ---------------------------------------------------------------------------------------------------------------------
+
+@dataclass
+class _TemplateStats:
+    key: str
+    text: str  # scrubbed, with <*> slots
+    count: int = 0
+    levels: Counter[str] = field(default_factory=Counter)
+    components: Counter[str] = field(default_factory=Counter)
+    values: list[list[tuple[str, str]]] = field(default_factory=list)  # per slot: (value, session id)
+
+
+def scrub(text: str) -> str:
+    """A template text without any literal address, block id, path, host or long number (each becomes ``<*>``)."""
+    return _SPACES.sub(" ", _PLACEHOLDER.sub(WILDCARD, _SCRUB.sub(WILDCARD, text))).strip()
+
+
+def _collect_templates(dataset: LabeledDataset) -> dict[str, _TemplateStats]:
+    texts = {tid: t.text for tid, t in dataset.templates.items()}
+    extract = ParameterExtractor()
+    stats: dict[str, _TemplateStats] = {}
+    seen: set[int] = set()
+    for session in dataset.sessions:
+        for event in session.events:
+            if id(event) in seen:  # an event naming two blocks sits in both sessions: count it once
+                continue
+            seen.add(id(event))
+            text = _template_text(event, texts)
+            entry = stats.get(text)
+            if entry is None:
+                entry = stats[text] = _TemplateStats(key=text, text=text)
+                entry.values = [[] for _ in range(text.count(WILDCARD))]
+            entry.count += 1
+            if event.level:
+                entry.levels[event.level.upper()] += 1
+            entry.components[event.component or "app"] += 1
+            if event.content and entry.values and len(entry.values[0]) < _MAX_VALUES_PER_SLOT:
+                values = extract(text, event.content)
+                for slot, value in zip(entry.values, values, strict=False):
+                    slot.append((value.strip(), session.id))
+    return stats
+
+
+def _template_text(event: LogEvent, texts: dict[str, str]) -> str:
+    """The scrubbed template text of an event (its template's, else its content's)."""
+    return scrub(str(texts.get(event.template_id or "") or event.attributes.get("template") or event.content))
+
+
+def _session_kind(values: list[tuple[str, str]]) -> str | None:
+    if values and sum(v == sid for v, sid in values) >= 0.5 * len(values):
+        return "session"
+    if values and sum(sid.endswith(v) and v != sid and len(v) >= 3 for v, sid in values) >= 0.5 * len(values):
+        return "session_number"
+    return None
+
+
+def _number_param(numbers: list[float], noise: _Noise, integer: bool) -> Param:
+    distinct = Counter(numbers)
+    if integer and len(distinct) <= SMALL_ENUM and max(abs(n) for n in distinct) < 1000:
+        weights = noise.counts(Counter({str(int(k)): n for k, n in distinct.items()}))
+        kept = {k: w for k, w in weights.items() if w > 0} or {str(int(min(distinct))): 1.0}
+        return Param(kind="choice", values=list(kept), weights=[round(w, 3) for w in kept.values()])
+    low, high = (_significant(float(q)) for q in np.quantile(numbers, [0.05, 0.95]))
+    if integer:
+        return Param(kind="int", min=math.floor(low), max=math.ceil(high))
+    return Param(kind="float", min=low, max=high, decimals=2)
+
+
+def _word_param(values: list[str], noise: _Noise, options: ProfileOptions, rank: int) -> Param:
+    distinct = Counter(values)
+    safe = all(not any(ch.isdigit() for ch in v) and not _SCRUB.search(v) and v for v in distinct)
+    if safe and len(distinct) <= SMALL_ENUM and min(distinct.values()) >= options.min_word_count:
+        weights = noise.counts(distinct)
+        kept = {k: w for k, w in weights.items() if w > 0}
+        if kept:
+            return Param(kind="choice", values=list(kept), weights=[round(w, 3) for w in kept.values()])
+    # anything else is replaced by made-up values of the same shape: never a real one
+    if all(v.startswith("/") for v in distinct):
+        depth = int(np.median([v.count("/") for v in distinct]))
+        fakes = ["/" + "/".join([f"data{rank}", *(f"d{j}" for j in range(depth - 2)), f"file{i}"]) for i in range(8)]
+        return Param(kind="choice", values=fakes)
+    return Param(kind="choice", values=[f"value{rank}_{i}" for i in range(8)])
+
+
+def _slot_params(stats: _TemplateStats, noise: _Noise, options: ProfileOptions) -> tuple[str, dict[str, Param]]:
+    """The spec template (named slots) and its params, from the slot values seen."""
+    pieces = stats.text.split(WILDCARD)
+    out = [pieces[0]]
+    params: dict[str, Param] = {}
+    for i, slot_values in enumerate(stats.values, start=1):
+        name = f"p{i}"
+        values = [v for v, _ in slot_values]
+        session = _session_kind(slot_values)
+        if not values:
+            slot, params[name] = f"<{name}>", Param(kind="int", min=0, max=9)
+        elif session is not None:
+            slot, params[name] = f"<{name}>", Param(kind=session)
+        elif all(_IP_PORT.fullmatch(v) for v in values):
+            matches = [_IP_PORT.fullmatch(v) for v in values]
+            lead = "/" if all(v.startswith("/") for v in values) else ""
+            ports = [int(m.group(2)) for m in matches if m.group(2)]
+            params[name] = Param(kind="ip")
+            slot = f"{lead}<{name}>"
+            if ports and len(ports) == len(values):
+                params[f"{name}_port"] = _number_param(ports, noise, integer=True)
+                slot += f":<{name}_port>"
+        elif all(_INT.fullmatch(v) for v in values):
+            slot, params[name] = f"<{name}>", _number_param([int(v) for v in values], noise, integer=True)
+        elif all(_FLOAT.fullmatch(v) or _INT.fullmatch(v) for v in values):
+            slot, params[name] = f"<{name}>", _number_param([float(v) for v in values], noise, integer=False)
+        elif all(_HEX.fullmatch(v) for v in values):
+            length = int(np.median([len(v) - 2 for v in values]))
+            slot, params[name] = f"0x<{name}>", Param(kind="hex", length=min(max(length, 1), 16))
+        else:
+            slot, params[name] = f"<{name}>", _word_param(values, noise, options, i)
+        out += [slot, pieces[i]]
+    return "".join(out), params
+
+
+def _identifier(text: str, fallback: str) -> str:
+    cleaned = _IDENT.sub("_", text).strip("_")[:120]
+    return cleaned or fallback
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Sessions
+# ---------------------------------------------------------------------------------------------------------------------
+
+def _markov(sessions: list[list[str]], gaps: list[float], noise: _Noise, message_of: dict[str, str]) -> Markov | None:
+    starts: Counter[str] = Counter()
+    transitions: dict[str, Counter[str]] = defaultdict(Counter)
+    for keys in sessions:
+        ids = [message_of[k] for k in keys if k in message_of]
+        if not ids:
+            continue
+        starts[ids[0]] += 1
+        for a, b in zip(ids, [*ids[1:], END], strict=True):
+            transitions[a][b] += 1
+    start = _probabilities(noise.counts(starts))
+    if not start:
+        return None
+    table = {a: p for a in sorted(transitions) if (p := _probabilities(noise.counts(transitions[a])))}
+    lengths = [len(s) for s in sessions if s]
+    cap = max(1, min(100_000, math.ceil(float(np.quantile(lengths, 0.99)))))
+    return Markov(start=start, transitions=table, gap=_gap(gaps), max_events=cap)
+
+
+def _gap(gaps: list[float]) -> dict | float:
+    """A binned gap distribution: ten deciles rounded to milliseconds (no single observed gap)."""
+    if not gaps:
+        return 0.1
+    deciles = np.quantile(gaps, np.linspace(0.05, 0.95, 10))
+    return {"dist": "empirical", "values": [round(max(float(q), 0.0), 3) for q in deciles]}
+
+
+def _session_gaps(session: Session) -> list[float]:
+    times = [e.timestamp for e in session.events]
+    if any(t is None for t in times):
+        return []
+    return [b - a for a, b in zip(times, times[1:], strict=False)]  # type: ignore[operator]
+
+
+def _id_shape(ids: list[str]) -> tuple[SessionId, str, str]:
+    prefix = re.match(r"^[A-Za-z_.:]*", ids[0]).group(0) if ids else ""
+    if not all(i.startswith(prefix) for i in ids):
+        prefix = ""
+    signed = any(i[len(prefix):].startswith("-") for i in ids)
+    if prefix.startswith("blk"):
+        return SessionId(prefix=prefix, kind="int64" if signed else "uint"), "block_id", "BlockId"
+    return SessionId(prefix=prefix, kind="int64" if signed else "uint"), "session_id", "SessionId"
+
+
+def _session_rate(sessions: list[Session]) -> float:
+    starts = sorted(s.events[0].timestamp for s in sessions if s.events and s.events[0].timestamp is not None)
+    if len(starts) < 2 or starts[-1] <= starts[0]:
+        return 1.0
+    return _significant((len(starts) - 1) / (starts[-1] - starts[0]), 3)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The profile
+# ---------------------------------------------------------------------------------------------------------------------
+
+def profile_dataset(dataset: LabeledDataset, name: str | None = None,
+                    options: ProfileOptions | None = None) -> tuple[Spec, ProfileSummary]:
+    """A spec (and a summary of what was seen) from a labeled data set of sessions with their events."""
+    options = options or ProfileOptions()
+    noise = _Noise(options.epsilon, options.seed)
+    sessions = [s for s in dataset.sessions if s.events]
+    if not sessions:
+        raise InputError(f"data set {dataset.name!r} has no session with events to profile")
+    work = LabeledDataset(dataset.name, sessions, dataset.templates, dataset.metadata)
+    stats = _collect_templates(work)
+
+    # catalogue: message ids E1.. by falling (noisy) count; a template whose noisy count is 0 is dropped
+    noisy = {key: noise.count(s.count) for key, s in sorted(stats.items())}
+    ranked = sorted((k for k in noisy if noisy[k] >= 1.0 or options.epsilon is None), key=lambda k: (-noisy[k], k))
+    message_of = {key: f"E{i}" for i, key in enumerate(ranked, start=1)}
+    by_service: dict[str, list[Message]] = defaultdict(list)
+    for key in ranked:
+        entry = stats[key]
+        level = max(sorted(entry.levels), key=lambda lv: entry.levels[lv]) if entry.levels else "INFO"
+        level = "WARN" if level == "WARNING" else level
+        if level not in ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"):
+            level = "INFO"
+        template, params = _slot_params(entry, noise, options)
+        service = max(sorted(entry.components), key=lambda c: entry.components[c])
+        by_service[_identifier(service, "app")].append(
+            Message(id=message_of[key], template=template, level=level,
+                    error_type=classify_error(key, level), params=params))
+    services = [Service(name=name_, messages=msgs) for name_, msgs in sorted(by_service.items())]
+
+    errors = noise.counts(error_counts(work))
+    error_mix = _probabilities({k: v for k, v in errors.items()
+                                if any(m.error_type == k for s in services for m in s.messages)})
+
+    # sessions: normal process plus one process per anomaly type with enough sessions (rarer types pooled)
+    texts = {tid: t.text for tid, t in work.templates.items()}
+    keyed = {s.id: [_template_text(e, texts) for e in s.events] for s in sessions}
+    id_shape, context_key, label_column = _id_shape([s.id for s in sessions])
+    rate = _session_rate(sessions)
+    indicative = indicative_templates(work, min_sessions=options.min_sessions)
+    groups: dict[str, list[Session]] = defaultdict(list)
+    for s in sessions:
+        if s.label == ANOMALY:
+            groups[anomaly_signature([event_key(e, texts) for e in s.events], indicative)].append(s)
+        else:
+            groups[""].append(s)
+    types = {sig: members for sig, members in groups.items() if sig and len(members) >= options.min_sessions}
+    rare = [s for sig, members in sorted(groups.items()) if sig and sig not in types for s in members]
+    if len(rare) >= options.min_sessions:
+        types["rare"] = rare
+    counts = noise.counts({sig: len(members) for sig, members in groups.items() if sig == "" or sig in types})
+    total = sum(counts.values()) or 1.0
+    base = _identifier(name or dataset.name, "profiled")
+    processes = []
+    ordered = [""] + sorted((sig for sig in types), key=lambda sig: (-len(types[sig]), sig))
+    for i, sig in enumerate(ordered):
+        members = groups[""] if sig == "" else types[sig]
+        if not members or counts.get(sig, 0) <= 0:
+            continue
+        model = _markov([keyed[s.id] for s in members], [g for s in members for g in _session_gaps(s)], noise,
+                        message_of)
+        if model is None:
+            continue
+        share_rate = _significant(rate * counts[sig] / total, 3) or 1e-6
+        if sig == "":
+            processes.append(SessionProcess(name=f"{base}-sessions", rate=share_rate, id=id_shape,
+                                            context_key=context_key, normal=model))
+        else:
+            kind = "structural" if sig == STRUCTURAL else ("rare" if sig == "rare" else f"type{i}")
+            processes.append(SessionProcess(name=f"{base}-anomaly-{i}", rate=share_rate, id=id_shape,
+                                            context_key=context_key, normal=model, anomalous=model,
+                                            anomaly_probability=1.0, anomaly_type=f"anomaly_{i}_{kind}"))
+    start = _start_of(sessions)
+    spec = Spec(name=base, description=_description(dataset, options), start=start, services=services,
+                error_mix=error_mix, sessions=processes, label_column=label_column)
+
+    pairs = mine_causal_pairs(work)
+    id_by_key = {template_key(k): m for k, m in message_of.items()}
+    summary = ProfileSummary(
+        sessions=len(sessions), events=sum(s.count for s in stats.values()), templates=len(ranked),
+        anomalous_sessions=sum(1 for s in sessions if s.label == ANOMALY),
+        anomaly_types={sig or "normal": len(m) for sig, m in sorted(groups.items())},
+        causal_pairs=[{"cause": id_by_key.get(scrub(p.cause), "?"), "effect": id_by_key.get(scrub(p.effect), "?"),
+                       "lag": [p.lag_min, p.lag_max], "confidence": p.confidence} for p in pairs],
+        dropped_templates=len(stats) - len(ranked))
+    return spec, summary
+
+
+def _start_of(sessions: list[Session]) -> datetime:
+    """The first day of the real log (the time of day and later times are not kept)."""
+    times = [e.timestamp for s in sessions for e in s.events[:1] if e.timestamp is not None]
+    if not times:
+        return datetime(2026, 1, 1, tzinfo=UTC)
+    first = datetime.fromtimestamp(min(times), tz=UTC)
+    return first.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _description(dataset: LabeledDataset, options: ProfileOptions) -> str:
+    privacy = (f"Laplace noise of scale {1 / options.epsilon:g} on every count (epsilon {options.epsilon:g} per count)"
+               if options.epsilon else "exact counts (no noise)")
+    return (f"Profiled by synthlog from {dataset.name}: templates scrubbed of raw values, slot kinds and rounded "
+            f"summaries only; {privacy}.")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Reading the input
+# ---------------------------------------------------------------------------------------------------------------------
+
+def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Path | None = None,
+              session_pattern: str | None = None) -> LabeledDataset:
+    """Real logs as a labeled data set: a raw log with ``log_format``, a Loghub structured CSV, or a data set
+    (shared name or directory, see :func:`synthlog.io.datasets.load_dataset`). Raw and structured logs are
+    sessionized by ``session_pattern`` (default: HDFS block ids) and labeled from ``labels`` (``Id,Label`` CSV)."""
+    from synthlog.io.datasets import load_dataset
+    from synthlog.io.loghub import read_labels, read_structured
+    from synthlog.parse.sessions import HDFS_BLOCK, by_entity, label_from_entities
+
+    path = Path(logs)
+    events: list[LogEvent] | None = None
+    templates = {}
+    if path.is_file() and path.name.endswith("_structured.csv"):
+        events = list(read_structured(path, templates))
+    elif path.is_file() and log_format is not None:
+        from synthlog.parse.drain import parse_events
+        from synthlog.parse.pipeline import read_events
+
+        raw, _ = read_events(path, log_format)
+        events, templates = parse_events(raw)
+    elif path.is_file() and not path.name.endswith((".jsonl", ".parquet", ".sequences")):
+        raise InputError("a raw log needs --format (e.g. hdfs, or a format string)", path=path)
+    if events is None:
+        dataset = load_dataset(logs)
+    else:
+        sessions = by_entity(events, session_pattern or HDFS_BLOCK)
+        if not sessions:
+            raise InputError(f"no session id matches {session_pattern or HDFS_BLOCK!r} in any line", path=path)
+        dataset = LabeledDataset(name=path.name.split(".")[0], sessions=sessions, templates=templates,
+                                 metadata={"source": str(path)})
+    if labels is not None:
+        label_from_entities(dataset.sessions, read_labels(labels))
+    return dataset
+
+
+def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = None, labels: str | Path | None = None,
+                    session_pattern: str | None = None, options: ProfileOptions | None = None) -> ProfileSummary:
+    """Profile real logs (see :func:`load_logs`) and write the spec as YAML to ``out`` atomically."""
+    from synthlog.io.atomic import atomic_open
+    from synthlog.stats.specfile import dump_spec
+
+    dataset = load_logs(logs, log_format=log_format, labels=labels, session_pattern=session_pattern)
+    spec, summary = profile_dataset(dataset, name=Path(out).stem, options=options)
+    with atomic_open(out, "w") as fh:
+        fh.write(dump_spec(spec))
+    return summary
