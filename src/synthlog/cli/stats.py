@@ -2,9 +2,88 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from synthlog.cli.app import app
+from synthlog.errors import ConfigError
 
 spec_app = typer.Typer(help="Print the spec's JSON Schema or check a spec file.", no_args_is_help=True)
 app.add_typer(spec_app, name="spec")
+
+
+# --- spec schema / spec check -------------------------------------------------------------------------------
+
+
+@spec_app.command("schema")
+def spec_schema() -> None:
+    """Print the JSON Schema of statistics specs."""
+    from synthlog.stats.specfile import spec_json_schema
+
+    typer.echo(spec_json_schema())
+
+
+@spec_app.command("check")
+def spec_check(path: Path = typer.Argument(..., exists=True, dir_okay=False, help="Spec file (YAML).")) -> None:
+    """Check a spec file; print every problem as FILE:LINE: field: message (exit 2 when there is any)."""
+    from synthlog.stats.specfile import check_spec_file
+
+    spec, problems = check_spec_file(path)
+    for problem in problems:
+        typer.echo(f"error: {problem.describe(path)}", err=True)
+    if spec is None:
+        raise ConfigError(f"{len(problems)} problem(s) found, nothing was run", path=path)
+    typer.echo(f"{path}: ok ({len(spec.services)} services, {len(spec.messages())} messages, "
+               f"{len(spec.causal)} causal rules, {len(spec.anomalies)} anomaly scenarios, "
+               f"{len(spec.sessions)} session processes)")
+
+
+# --- profile / validate (privacy-preserving profiler and validation metrics) -----------------------------------
+
+
+@app.command("profile")
+def profile(
+    logs: str = typer.Argument(..., help="Raw log (with --format), Loghub *_structured.csv, data set dir or name."),
+    out: Path = typer.Option(..., "--out", "-o", help="Spec file to write (YAML)."),
+    log_format: str | None = typer.Option(None, "--format", "-f", help="Log format name (hdfs ...) or string."),
+    labels: Path | None = typer.Option(None, "--labels", exists=True, dir_okay=False,
+                                       help="Session labels CSV (Id,Label), e.g. anomaly_label.csv."),
+    session_pattern: str | None = typer.Option(None, "--session-pattern",
+                                               help=r"Regex of session ids in lines (default: blk_-?\d+)."),
+    epsilon: float | None = typer.Option(None, "--epsilon", help="Laplace noise of scale 1/EPSILON on counts."),
+    min_sessions: int = typer.Option(2, "--min-sessions", min=1, help="Sessions an anomaly type needs."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed of the noise (default: the global --seed)."),
+) -> None:
+    """Derive a statistics spec from real logs: no raw parameter value, optional differential-privacy noise."""
+    from synthlog.cli.app import say, seed_or_global
+    from synthlog.stats.profile import ProfileOptions, profile_to_file
+
+    summary = profile_to_file(logs, out, log_format=log_format, labels=labels, session_pattern=session_pattern,
+                              options=ProfileOptions(epsilon=epsilon, seed=seed_or_global(seed),
+                                                     min_sessions=min_sessions))
+    say(f"profiled {summary.events} events in {summary.sessions} sessions ({summary.anomalous_sessions} anomalous)")
+    typer.echo(f"{out}: {summary.templates} templates, {len(summary.anomaly_types) - 1} anomaly types, "
+               f"{len(summary.causal_pairs)} causal pairs observed")
+
+
+@app.command("validate")
+def validate(
+    reference: str = typer.Argument(..., help="Spec (.yaml) or real logs / data set the output should match."),
+    directory: Path = typer.Argument(..., exists=True, file_okay=False, help="Generated data set directory."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="JSON report (default: DIR/validation.json)."),
+    log_format: str | None = typer.Option(None, "--format", "-f", help="Format of a raw REFERENCE log."),
+    labels: Path | None = typer.Option(None, "--labels", exists=True, dir_okay=False,
+                                       help="Labels of a raw or structured REFERENCE log."),
+    session_pattern: str | None = typer.Option(None, "--session-pattern", help="Session id regex of REFERENCE."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed of the DCR holdout split."),
+) -> None:
+    """Fidelity (D_errdist, C_temporal, R_anomaly, template and transition similarity) and, against real data,
+    privacy (leakage of real values, distance to closest record) of a generated data set."""
+    from synthlog.cli.app import say, seed_or_global
+    from synthlog.evaluate.report import headline, run_validation
+
+    result, path = run_validation(reference, directory, out=out, log_format=log_format, labels=labels,
+                                  session_pattern=session_pattern, seed=seed_or_global(seed))
+    typer.echo(headline(result))
+    say(f"wrote {path}")

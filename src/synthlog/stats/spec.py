@@ -87,7 +87,7 @@ END = "END"  # the target of a session transition that ends the session
 
 _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(us|ms|s|min|m|h|d)?\s*$")
-_SLOT = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*|\*)>")
+SLOT = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*|\*)>")
 
 
 def parse_duration(value: Any) -> float:
@@ -269,7 +269,7 @@ class Message(_Model):
 
     @model_validator(mode="after")
     def _slots_match_params(self) -> Message:
-        named = {name for name in _SLOT.findall(self.template) if name != "*"}
+        named = {name for name in SLOT.findall(self.template) if name != "*"}
         unknown = sorted(named - set(self.params))
         if unknown:
             raise ValueError(f"slot <{unknown[0]}> of the template has no entry in params")
@@ -281,12 +281,12 @@ class Message(_Model):
     @property
     def slots(self) -> list[str]:
         """The template's slot names in order (``*`` for anonymous slots)."""
-        return _SLOT.findall(self.template)
+        return SLOT.findall(self.template)
 
     @property
     def event_template(self) -> str:
         """The template in Loghub form: every slot written ``<*>``."""
-        return _SLOT.sub("<*>", self.template)
+        return SLOT.sub("<*>", self.template)
 
     def param(self, slot: str) -> Param:
         return ANONYMOUS_SLOT if slot == "*" else self.params[slot]
@@ -428,7 +428,7 @@ class Markov(_Model):
 class SessionId(_Model):
     """How session ids look: ``prefix`` + a number (``int64``: signed 64-bit like HDFS blocks; ``uint``)."""
 
-    prefix: str = ""
+    prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:\-]*$")] = ""
     kind: Literal["int64", "uint"] = "uint"
 
 

@@ -1,0 +1,235 @@
+"""Turn a shard's index arrays into text columns with polars: message contents, JSONL, raw log and Loghub CSV lines.
+
+Everything is vectorised: parameter values are drawn per message group with numpy, every literal piece (template
+text, choice values, service names) is escaped once per format up front, and lines are assembled with
+``pl.concat_str`` over whole columns. Timestamps are glued from a per-second table plus millisecond and
+microsecond tables, which is much cheaper than formatting each one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import polars as pl
+
+from synthlog.stats.compiled import US, CompiledSpec
+from synthlog.stats.events import ShardEvents
+from synthlog.stats.spec import SLOT, Message, Param
+
+FORMATS = ("jsonl", "raw", "csv")  # the files a run can write
+_SHAPES = {"content": "raw", "jsonl": "json", "raw": "raw", "csv": "csv"}  # text column -> escaping of its pieces
+_ESCAPES = ("raw", "json", "csv")
+_HEX = pl.Series(list("0123456789abcdef"))
+
+
+def _json(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _csv_needs_quotes(text: str) -> bool:
+    return any(c in text for c in ',"\r\n')
+
+
+def _escape(text: str, how: str, quoted: bool) -> str:
+    if how == "json":
+        return _json(text)
+    if how == "csv" and quoted:
+        return text.replace('"', '""')
+    return text
+
+
+class _MessageText:
+    """One catalogue message split into literal pieces and slots, with every piece escaped per format."""
+
+    def __init__(self, message: Message, service: str):
+        self.pieces = SLOT.split(message.template)[0::2]
+        self.params: list[Param] = [message.param(s) for s in message.slots]
+        choices = [v for p in self.params if p.kind == "choice" for v in p.values]
+        self.csv_quoted = any(_csv_needs_quotes(t) for t in [*self.pieces, *choices])
+        self.escaped = {how: [_escape(p, how, self.csv_quoted) for p in self.pieces] for how in _ESCAPES}
+        self.choices = {how: [pl.Series([_escape(v, how, self.csv_quoted) for v in p.values]) if p.kind == "choice"
+                              else None for p in self.params] for how in _ESCAPES}
+        self.weights = [None if p.kind != "choice" or p.weights is None
+                        else np.asarray(p.weights) / sum(p.weights) for p in self.params]
+        error = "null" if message.error_type is None else f'"{_json(message.error_type)}"'
+        template = message.event_template
+        template_csv = f'"{template.replace(chr(34), 2 * chr(34))}"' if _csv_needs_quotes(template) else template
+        quote = '"' if self.csv_quoted else ""
+        self.json_prefix = f'Z","service":"{_json(service)}","level":"{message.level}","error_type":{error},"message":"'
+        self.raw_prefix = f" {message.level} {service}: "
+        self.csv_prefix = f",{message.level},{service},{quote}"
+        self.csv_suffix = f"{quote},{message.id},{template_csv}\n"
+
+
+class Renderer:
+    """Renders shards of one compiled spec; the same object serves every shard of a run."""
+
+    def __init__(self, compiled: CompiledSpec):
+        self.compiled = compiled
+        self.start_us = int(compiled.spec.start.timestamp()) * US + compiled.spec.start.microsecond
+        self.texts = [_MessageText(m, compiled.service_names[s])
+                      for m, s in zip(compiled.messages, compiled.message_service.tolist(), strict=True)]
+        spec = compiled.spec
+        self.id_prefix = pl.Series([spec.request_id_prefix] + [p.id.prefix for p in spec.sessions])
+        self.signed = np.array([False] + [p.id.kind == "int64" for p in spec.sessions])
+        self.context_key = pl.Series(['{"request_id":"'] + [f'{{"{_json(p.context_key)}":"' for p in spec.sessions])
+        self.session_type = [_json(p.anomaly_type or f"{p.name}_anomaly") for p in spec.sessions]
+
+    def absolute_us(self, time: np.ndarray) -> np.ndarray:
+        return time + self.start_us
+
+    def owner_ids(self, events: ShardEvents) -> tuple[pl.Series, pl.Series]:
+        """Each owner's id as written (``req-123``, ``blk_-42``) and its number part alone."""
+        number = np.where(self.signed[events.owner_kind], events.owner_number.view(np.int64).astype(str),
+                          events.owner_number.astype(str)) if len(events.owner_number) else np.zeros(0, str)
+        numbers = pl.Series(number, dtype=pl.String)
+        ids = (pl.DataFrame({"p": self.id_prefix.gather(events.owner_kind), "n": numbers})
+               .select(pl.concat_str(["p", "n"])).to_series())
+        return ids, numbers
+
+    def render(self, events: ShardEvents, formats: tuple[str, ...], rng: np.random.Generator) -> dict[str, pl.Series]:
+        """Text columns, one entry per line in the shard's time order, for each of ``formats``: ``jsonl``,
+        ``raw``, ``csv`` (a structured CSV row without its LineId), ``content`` (the message) and ``id`` (the
+        request or session id, empty when none)."""
+        n = len(events)
+        ids, numbers = self.owner_ids(events)
+        out: dict[str, pl.Series] = {}
+        if "id" in formats:
+            out["id"] = _with_blank(ids).gather(_or_last(events.owner, ids))
+        shaped = [f for f in formats if f in _SHAPES]
+        if not shaped:
+            return out
+        if n == 0:
+            return out | {f: pl.Series([], dtype=pl.String) for f in shaped}
+        order = np.argsort(events.message, kind="stable")
+        counts = np.bincount(events.message, minlength=len(self.texts))
+        frame = self._common(events, order, ids, shaped)
+        groups = []
+        offset = 0
+        for m in np.flatnonzero(counts).tolist():
+            rows = order[offset:offset + counts[m]]
+            text = self.texts[m]
+            values = [self._values(p, k, text, rows, events.owner, ids, numbers, rng)
+                      for k, p in enumerate(text.params)]
+            groups.append((m, offset, len(rows), values))
+            offset += len(rows)
+        inverse = np.empty(n, dtype=np.int64)
+        inverse[order] = np.arange(n)
+        for shape in shaped:
+            pieces = []
+            for m, offset, count, values in groups:
+                text = self.texts[m]
+                how = _SHAPES[shape]
+                columns = {f"v{k}": text.choices[how][k].gather(v) if isinstance(v, np.ndarray) else v
+                           for k, v in enumerate(values)}
+                part = frame.slice(offset, count)
+                if columns:
+                    part = part.hstack(pl.DataFrame(columns))
+                pieces.append(part.select(_concat(self._items(shape, text, len(values)))).to_series())
+            out[shape] = pl.concat(pieces, rechunk=False).gather(inverse)
+        return out
+
+    def _common(self, events: ShardEvents, order: np.ndarray, ids: pl.Series, shaped: list[str]) -> pl.DataFrame:
+        """The columns lines share whatever their message, in message-sorted order."""
+        columns: dict[str, pl.Series] = {}
+        absolute = self.absolute_us(events.time[order])
+        if any(shape != "content" for shape in shaped):
+            seconds, which = np.unique(absolute // US, return_inverse=True)
+            base = datetime(1970, 1, 1, tzinfo=UTC)
+            stamps = [base + timedelta(seconds=int(s)) for s in seconds]
+            columns["f"] = pl.Series(absolute % US + US).cast(pl.String).str.slice(1)
+            for shape, form in (("jsonl", '{{"timestamp":"{:%Y-%m-%dT%H:%M:%S}.'), ("raw", "{:%Y-%m-%d %H:%M:%S}."),
+                                ("csv", ",{:%Y-%m-%d,%H:%M:%S}.")):
+                if shape in shaped:
+                    columns[f"s_{shape}"] = pl.Series([form.format(d) for d in stamps]).gather(which)
+        if "jsonl" in shaped:
+            owner, episode = events.owner[order], events.episode[order]
+            context = (pl.DataFrame({"k": self.context_key.gather(events.owner_kind), "i": ids})
+                       .select(pl.concat_str(["k", "i", pl.lit('"}')])).to_series())
+            columns["x"] = pl.concat([context, pl.Series(["{}"])]).gather(_or_last(owner, ids))
+            anomalies = self._anomaly_table(events, ids)
+            columns["a"] = anomalies.gather(_or_last(episode, anomalies[:-1]))
+        return pl.DataFrame(columns, height=len(order))
+
+    @staticmethod
+    def _items(shape: str, text: _MessageText, slots: int) -> list[str | pl.Expr]:
+        """A line of ``shape`` for one message: literal strings and column expressions, in order."""
+        how = _SHAPES[shape]
+        message: list[str | pl.Expr] = []
+        for k, piece in enumerate(text.escaped[how]):
+            message.append(piece)
+            if k < slots:
+                message.append(pl.col(f"v{k}"))
+        if shape == "content":
+            return message
+        stamp = [pl.col(f"s_{shape}"), pl.col("f")]
+        if shape == "jsonl":
+            return [*stamp, text.json_prefix, *message, '","context":', pl.col("x"), ',"anomaly":', pl.col("a"), "}\n"]
+        if shape == "raw":
+            return [*stamp, text.raw_prefix, *message, "\n"]
+        return [*stamp, text.csv_prefix, *message, text.csv_suffix]
+
+    def _anomaly_table(self, events: ShardEvents, ids: pl.Series) -> pl.Series:
+        """JSON of each local episode: the calendar's, then anomalous sessions', then ``null``."""
+        calendar = [f'{{"id":"{_json(e.id)}","type":"{_json(e.type)}"}}' for e in events.episodes]
+        owners = events.session_episode_owner
+        kinds = events.owner_kind[owners] - 1 if len(owners) else np.zeros(0, np.int32)
+        sessions = (pl.DataFrame({"i": ids.gather(owners), "t": pl.Series(self.session_type or [""]).gather(kinds)})
+                    .select(pl.concat_str([pl.lit('{"id":"'), "i", pl.lit('","type":"'), "t", pl.lit('"}')]))
+                    .to_series())
+        return pl.concat([pl.Series(calendar, dtype=pl.String), sessions, pl.Series(["null"])])
+
+    @staticmethod
+    def _values(param: Param, k: int, text: _MessageText, rows: np.ndarray, owner: np.ndarray, ids: pl.Series,
+                numbers: pl.Series, rng: np.random.Generator) -> pl.Series | np.ndarray:
+        n = len(rows)
+        if param.kind == "int":
+            return pl.Series(rng.integers(int(param.min), int(param.max) + 1, n)).cast(pl.String)
+        if param.kind == "float":
+            return _fixed_point(rng.uniform(param.min, param.max, n), param.decimals)
+        if param.kind == "choice":
+            return rng.choice(len(param.values), n, p=text.weights[k])
+        if param.kind == "ip":
+            octets = [pl.Series(rng.integers(lo, hi, n)).cast(pl.String) for lo, hi in ((0, 256), (0, 256), (1, 255))]
+            return (pl.DataFrame({"a": octets[0], "b": octets[1], "c": octets[2]})
+                    .select(pl.concat_str([pl.lit("10"), "a", "b", "c"], separator=".")).to_series())
+        if param.kind == "hex":
+            digits = rng.integers(0, 16, (param.length, n))
+            return (pl.DataFrame({f"d{i}": _HEX.gather(d) for i, d in enumerate(digits)})
+                    .select(pl.concat_str(pl.all())).to_series())
+        table = ids if param.kind == "session" else numbers
+        return _with_blank(table).gather(_or_last(owner[rows], table))
+
+
+def _with_blank(table: pl.Series) -> pl.Series:
+    return pl.concat([table, pl.Series([""], dtype=pl.String)])
+
+
+def _or_last(index: np.ndarray, table: pl.Series) -> np.ndarray:
+    """Indices into ``table`` + one extra entry, where -1 (no owner, no episode) points at the extra one."""
+    return np.where(index >= 0, index, len(table))
+
+
+def _fixed_point(values: np.ndarray, decimals: int) -> pl.Series:
+    """Numbers written with exactly ``decimals`` digits after the point."""
+    scaled = np.rint(values * 10**decimals).astype(np.int64)
+    if decimals == 0:
+        return pl.Series(scaled).cast(pl.String)
+    whole = pl.Series(np.abs(scaled) // 10**decimals).cast(pl.String)
+    part = pl.Series(np.abs(scaled) % 10**decimals + 10**decimals).cast(pl.String).str.slice(1)
+    sign = pl.Series(np.where(scaled < 0, "-", ""), dtype=pl.String)
+    return pl.DataFrame({"s": sign, "w": whole, "f": part}).select(pl.concat_str(["s", "w", pl.lit("."), "f"])
+                                                                  ).to_series()
+
+
+def _concat(items: list[str | pl.Expr]) -> pl.Expr:
+    """``concat_str`` of literals and columns, adjacent literals merged into one."""
+    merged: list[str | pl.Expr] = []
+    for item in items:
+        if isinstance(item, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += item
+        elif not (isinstance(item, str) and not item):
+            merged.append(item)
+    return pl.concat_str([pl.lit(i) if isinstance(i, str) else i for i in merged])

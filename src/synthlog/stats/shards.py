@@ -1,0 +1,142 @@
+"""Cut a run into independently seeded time-slice shards, run them here or on dask, merge them in time order.
+
+Shard ``k`` covers simulated time ``[k*span, (k+1)*span)`` and draws from the seed sequence child
+``SeedSequence(seed, spawn_key=(0, k))`` (what ``SeedSequence(seed).spawn`` would hand its k-th child). The span
+depends only on the spec, never on the number of workers, so any executor produces the same shards. Lines a shard
+causes after its end (long causal lags, late flow lines) are carried by the driver and merged, by time, into the
+next blocks; ties keep the earlier shard first. Output is therefore byte-identical for any worker count.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from synthlog.stats.compiled import US, CompiledSpec
+from synthlog.stats.events import SHARDS, ShardGenerator
+from synthlog.stats.render import Renderer
+from synthlog.stats.spec import Spec
+
+TARGET_LINES = 100_000  # lines per shard aimed at: big enough for vectorising, small enough for flat memory
+RENDER_STREAM = 1  # seed stream (below the shard's) for parameter values
+
+
+def shard_span(compiled: CompiledSpec) -> int:
+    """Whole seconds of simulated time per shard (1 s to 1 h), in microseconds."""
+    seconds = TARGET_LINES / compiled.expected_lines_per_second()
+    return int(min(max(round(seconds), 1), 3600)) * US
+
+
+@dataclass(slots=True)
+class Shard:
+    """A rendered shard: its lines (columns ``t``, ``owner``, ``message``, ``id``, ``content``, formats) in
+    time order, and a label row per request or session it started (``id``, ``number``, ``anomalous``)."""
+
+    index: int
+    end: int
+    lines: pl.DataFrame
+    owners: pl.DataFrame
+
+
+@lru_cache(maxsize=4)
+def _machinery(spec_json: str, seed: int, horizon: int | None) -> tuple[ShardGenerator, Renderer]:
+    """Per-process cache, so workers compile each run's spec once."""
+    compiled = CompiledSpec(Spec.model_validate_json(spec_json))
+    return ShardGenerator(compiled, seed, horizon), Renderer(compiled)
+
+
+def render_shard(spec_json: str, seed: int, horizon: int | None, index: int, start: int, end: int,
+                 formats: tuple[str, ...]) -> Shard:
+    """Generate and render one shard; a pure function of its arguments (this is what workers run)."""
+    generator, renderer = _machinery(spec_json, seed, horizon)
+    events = generator.generate(index, start, end)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SHARDS, index, RENDER_STREAM)))
+    text = renderer.render(events, formats, rng)
+    numbers = np.append(events.owner_number, np.uint64(0))[events.owner]  # -1 (no owner) picks the 0, nulled
+    lines = pl.DataFrame({"t": events.time, "message": events.message, "episode": events.episode >= 0,
+                          "owner": pl.from_arrow(pa.array(numbers, mask=events.owner < 0)), **text})
+    order = np.argsort(events.owner_first, kind="stable")
+    ids, _ = renderer.owner_ids(events)
+    owners = pl.DataFrame({"id": ids, "number": events.owner_number, "anomalous": events.owner_anomalous})[order]
+    return Shard(index, end, lines, owners)
+
+
+def plan(compiled: CompiledSpec, horizon: int | None) -> Iterator[tuple[int, int, int]]:
+    """(index, start, end) of every shard, endless when there is no horizon."""
+    span = shard_span(compiled)
+    count = math.ceil(horizon / span) if horizon is not None else None
+    index = 0
+    while count is None or index < count:
+        start = index * span
+        yield index, start, min(start + span, horizon) if horizon is not None else start + span
+        index += 1
+
+
+class LocalExecutor:
+    """Runs shards one after the other in this process."""
+
+    def map(self, tasks: Iterator[tuple]) -> Iterator[Shard]:
+        for task in tasks:
+            yield render_shard(*task)
+
+
+class DaskExecutor:
+    """Runs shards on a dask.distributed cluster, a bounded number ahead, returning them in order."""
+
+    def __init__(self, client, ahead: int | None = None):
+        self.client = client
+        self.ahead = ahead or 2 * max(len(client.scheduler_info().get("workers", {})), 1)
+
+    def map(self, tasks: Iterator[tuple]) -> Iterator[Shard]:
+        pending: deque = deque()
+        tasks = iter(tasks)
+        for task in tasks:
+            pending.append(self.client.submit(render_shard, *task, pure=False))
+            if len(pending) >= self.ahead:
+                break
+        while pending:
+            shard = pending.popleft().result()
+            following = next(tasks, None)
+            if following is not None:
+                pending.append(self.client.submit(render_shard, *following, pure=False))
+            yield shard
+
+
+@dataclass(slots=True)
+class Block:
+    """Lines ready to write, in final order, and the label rows that go with them."""
+
+    lines: pl.DataFrame
+    owners: pl.DataFrame
+
+
+def blocks(spec: Spec, seed: int, formats: tuple[str, ...], horizon: int | None = None,
+           n_lines: int | None = None, executor=None) -> Iterator[Block]:
+    """The run's lines in time order, block by block (about one shard each); stops at the horizon or n_lines."""
+    compiled = CompiledSpec(spec)
+    spec_json = spec.model_dump_json()
+    tasks = ((spec_json, seed, horizon, index, start, end, formats) for index, start, end in plan(compiled, horizon))
+    carry: pl.DataFrame | None = None
+    remaining = n_lines
+    for shard in (executor or LocalExecutor()).map(tasks):
+        lines = shard.lines
+        if carry is not None and len(carry):
+            lines = pl.concat([carry, lines]).sort("t", maintain_order=True)
+        cut = int(np.searchsorted(lines["t"].to_numpy(), shard.end, side="left"))
+        block, carry = lines[:cut], lines[cut:]
+        owners = shard.owners
+        if remaining is not None and len(block) >= remaining:
+            block = block[:remaining]
+            owners = owners.filter(pl.col("number").is_in(block["owner"].drop_nulls().implode()))
+            yield Block(block, owners)
+            return
+        if remaining is not None:
+            remaining -= len(block)
+        yield Block(block, owners)
