@@ -266,7 +266,7 @@ class CallGraph:
         return out
 
     # -- resolution ---------------------------------------------------------------------------------------------
-    def resolve(self, method: Method, site: Node | ast.Call) -> tuple[str, ...]:
+    def resolve(self, method: Method, site: Node | ast.Call, depth: int = 0) -> tuple[str, ...]:
         """Candidate callees of one call site of ``method`` (empty: outside the code base or unknown)."""
         if method.language == "python":
             return self._resolve_python(method, site)  # type: ignore[arg-type]
@@ -299,7 +299,7 @@ class CallGraph:
         if receiver.type == "super":
             own = self.classes.get(method.cls)
             return self._count(tuple(self.virtual(own.supers if own else [], name, arity, dispatch=False)), True)
-        classes, static = self._expr_classes(method, receiver, 0)
+        classes, static = self._expr_classes(method, receiver, depth)
         if classes is None:
             candidates = self._by_name.get((name, arity), [])
             owners = {self.methods[m].cls for m in candidates}
@@ -358,7 +358,7 @@ class CallGraph:
             declared = next((f for f in (self._field_type(o, text(fld)) for o in owners) if f), None)
             return (self.class_keys(declared, method.file) if declared else None), False
         if kind == "method_invocation":
-            callees = self.resolve(method, node)
+            callees = self.resolve(method, node, depth + 1)
             returns = {self.methods[c].returns for c in callees if self.methods[c].returns}
             if len(returns) == 1:
                 return self.class_keys(returns.pop(), method.file), False

@@ -29,7 +29,8 @@ def lcfg_to_dict(graph: Lcfg) -> dict[str, Any]:
             if exc is not None:
                 edge["exc"] = list(exc)
             edges.append(edge)
-    return {"method": graph.method, "loops": graph.loops, "nodes": nodes, "edges": edges}
+    return {"method": graph.method, "loops": graph.loops, "approximate": graph.approximate, "nodes": nodes,
+            "edges": edges}
 
 
 def _label(node: LNode, names: dict[str, str]) -> str:

@@ -24,6 +24,7 @@ Python functions go through :func:`build_python_lcfg` (if / for / while / try / 
 from __future__ import annotations
 
 import ast
+import sys
 from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ Exc = tuple[str, ...] | None
 Edge = tuple[int, bool, Exc]  # (target, back edge?, exception mark)
 Pred = tuple[int, Exc]  # a dangling edge: source node and its exception mark
 
+BUILD_RECURSION_LIMIT = 8000  # about 600 nesting levels; deeper methods get a linear approximation
 LOOP_TYPES = frozenset({"while_statement", "for_statement", "enhanced_for_statement", "do_statement"})
 CATCH_ALL = frozenset({"Throwable", "BaseException"})
 
@@ -101,6 +103,8 @@ class Lcfg:
     nodes: list[LNode] = field(default_factory=list)
     succ: list[list[Edge]] = field(default_factory=list)
     loops: int = 0
+    loop_exits: dict[int, list[int]] = field(default_factory=dict)  # loop -> its "condition false" nodes
+    approximate: bool = False  # nesting too deep to follow: logs and calls in source order, one path
 
     entry = 0
 
@@ -434,6 +438,7 @@ class _JavaBuilder(_Builder):
             graph.connect(out, head, back=True)
         self.contexts.pop()
         self.breakable -= 1
+        graph.loop_exits[graph.nodes[head].loop] = [source for source, _ in exits]  # type: ignore[index]
         return exits + ctx.breaks
 
     def labeled(self, node: Node, preds: list[Pred]) -> list[Pred]:
@@ -652,7 +657,29 @@ def build_java_lcfg(method: str, body: Node, info: SiteInfo, *, param_types: Map
     ``info`` says which call spans are logging statements and which call methods that may log;
     ``is_subtype(sub, sup)`` decides which ``catch`` takes a thrown exception (simple class names).
     """
-    return _JavaBuilder(method, info, is_subtype, param_types or {}).build_body(body)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, BUILD_RECURSION_LIMIT))
+    try:
+        return _JavaBuilder(method, info, is_subtype, param_types or {}).build_body(body)
+    except RecursionError:
+        return _linear_lcfg(method, info)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _linear_lcfg(method: str, info: SiteInfo) -> Lcfg:
+    """The fallback for absurdly deep nesting: every log and call in source order on one path."""
+    builder = _Builder(method, jdk_is_subtype)
+    builder.graph.approximate = True
+    preds: list[Pred] = [(0, None)]
+    for node in info.sites.calls:
+        span = (node.start_byte, node.end_byte)
+        line = node.start_point.row + 1
+        if span in info.logs:
+            preds = [(builder.node(preds, "log", line, statement=info.logs[span]), None)]
+        elif span in info.calls:
+            preds = [(builder.node(preds, "call", line, callees=info.calls[span], expr=node.type), None)]
+    return builder.finish(preds)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -773,8 +800,9 @@ class _PythonBuilder(_Builder):
         out = self.stmts(node.body, body_in) + ctx.continues
         self.graph.connect(out, head, back=True)
         self.contexts.pop()
-        done = [] if forever else self.stmts(node.orelse, self.cond(entry, text, False, line))
-        return done + ctx.breaks
+        leave = [] if forever else self.cond(entry, text, False, line)
+        self.graph.loop_exits[self.graph.nodes[head].loop] = [source for source, _ in leave]  # type: ignore[index]
+        return self.stmts(node.orelse, leave) + ctx.breaks
 
     def try_(self, node: ast.Try, preds: list[Pred]) -> list[Pred]:
         finally_ctx = _FinallyCtx() if any(id(s) in self.significant for s in node.finalbody) else None

@@ -23,10 +23,12 @@ path found for a sequence is the one kept, with its conditions and assignments.
 
 Bounds: a depth-first search runs until it has explored ``work_budget`` nodes. If it finishes, every distinct
 sequence is known; if more than ``max_paths`` exist, a seeded sample of ``max_paths`` is kept. If the budget runs
-out first (a method with 300 ``if`` statements has 2^300 paths), seeded random walks add variety until
-``max_paths`` distinct sequences are found or ``sample_walks`` walks were tried. Either way the entry's summary says
-how many distinct sequences were found and kept, how many structural paths exist (``structural_paths``, loops not
-repeated), and how often the depth and unrolling bounds cut a path. Same graph, options and seed: same output.
+out first (a method with 300 ``if`` statements has 2^300 paths), seeded random walks (with a work budget of their
+own) collect up to ``max_paths`` distinct sequences, tried ``sample_walks`` times at most; what the search found
+only fills the places the walks left (its paths share one long prefix). Either way the entry's summary says
+how many distinct sequences were found and kept, how many structural paths exist (``structural_paths``, each loop
+body run 0 or 1 times), and how often the depth and unrolling bounds cut a path. Same graph, options and seed:
+same output.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ class EntrySummary:
     distinct: int = 0  # distinct (exit, sequence) pairs found
     exhaustive: bool = True  # the search finished within the work budget
     cut_by_max_paths: int = 0  # distinct sequences found but not written
-    structural_paths: float = 0.0  # paths through the graphs with loops not repeated (inlining included)
+    structural_paths: float = 0.0  # paths with each loop body run 0 or 1 times (inlining included)
     depth_cuts: int = 0  # call sites not inlined because of the depth bound
     unroll_cuts: int = 0  # times a loop's back edge was refused
     work: int = 0  # nodes explored
@@ -124,7 +126,9 @@ class _Walker:
         self.summary = summary
         self.depth_cut_sites: set[tuple[str, int]] = set()
         self.found: dict[tuple[str, tuple[str, ...]], list[PathStep]] = {}
+        self.found_by_search: dict[tuple[str, tuple[str, ...]], list[PathStep]] = {}
         self.work = 0
+        self.finished = False
 
     def display(self, method_id: str) -> str:
         return self.graph.methods[method_id].display
@@ -190,6 +194,13 @@ class _Walker:
         """States after leaving ``frame``'s node along its edges; ``pending`` is an exception in flight."""
         method_id, lcfg, node_id, counts, _ = frame
         edges = lcfg.succ[node_id]
+        loop = lcfg.nodes[node_id].loop
+        if loop is not None and counts[loop] >= self.options.unroll:  # body ran enough: only leave the loop
+            exits = lcfg.loop_exits.get(loop, ())
+            leaving = [e for e in edges if e[0] in exits]
+            if leaving:
+                self.summary.unroll_cuts += 1
+                edges = leaving
         caught = pending is not None and any(
             exc and any(t in CATCH_ALL or self.graph.is_subtype(pending, t) for t in exc) for _, _, exc in edges)
         out: list[_State] = []
@@ -228,6 +239,7 @@ class _Walker:
         key = (exit_kind, tuple(s.statement for s in ordered if s.kind == "log" and s.statement is not None))
         if key not in self.found:
             self.found[key] = ordered
+        self.finished = True
 
     # -- the two phases --------------------------------------------------------------------------------------------
     def search(self, start: _State) -> bool:
@@ -240,33 +252,50 @@ class _Walker:
         return True
 
     def sample(self, start: _State, rng: random.Random) -> None:
-        """Random walks (seeded) until enough distinct sequences, walks or work (twice the budget)."""
-        limit = 2 * self.options.work_budget
+        """Random walks (seeded) until enough distinct sequences, walks, or another work budget is spent.
+
+        A walk is a depth-first search in random order that stops at its first finished path, so a walk that
+        runs into a loop's unrolling bound backs up to its last choice instead of being thrown away.
+        """
+        self.found_by_search, self.found = self.found, {}
+        limit = self.work + self.options.work_budget
         for _ in range(self.options.sample_walks):
             if len(self.found) >= self.options.max_paths or self.work >= limit:
                 return
-            state = start
-            while self.work < limit:
-                successors = self.expand(state)
-                if not successors:
-                    break
-                state = successors[rng.randrange(len(successors))]
+            self.finished = False
+            stack = [start]
+            while stack and not self.finished and self.work < limit:
+                successors = self.expand(stack.pop())
+                rng.shuffle(successors)
+                stack.extend(successors)
 
 
 def structural_paths(graph: CallGraph, method_id: str, depth: int, max_candidates: int,
                      memo: dict[tuple[str, int], float] | None = None, stack: frozenset[str] = frozenset()) -> float:
-    """Number of entry-to-exit paths with loops not repeated and calls inlined to ``depth`` (capped at 1e300)."""
+    """Number of entry-to-exit paths with each loop body run 0 or 1 times and calls inlined to ``depth``.
+
+    A back edge counts as an edge to the loop's "condition false" nodes (the body ran once, then the loop ended),
+    which keeps the graph acyclic for one pass of dynamic programming. Capped at 1e300.
+    """
     memo = memo if memo is not None else {}
     key = (method_id, depth)
     if key in memo:
         return memo[key]
     lcfg = graph.lcfg(method_id)
     n = len(lcfg.nodes)
-    indegree = [0] * n
+    forward: list[list[int]] = []
     for edges in lcfg.succ:
+        targets: list[int] = []
         for target, back, _ in edges:
-            if not back:
-                indegree[target] += 1
+            if back:
+                targets.extend(lcfg.loop_exits.get(lcfg.nodes[target].loop, []))  # type: ignore[arg-type]
+            else:
+                targets.append(target)
+        forward.append(targets)
+    indegree = [0] * n
+    for targets in forward:
+        for target in targets:
+            indegree[target] += 1
     ways = [0.0] * n
     ways[lcfg.entry] = 1.0
     ready = [i for i in range(n) if indegree[i] == 0]
@@ -282,9 +311,7 @@ def structural_paths(graph: CallGraph, method_id: str, depth: int, max_candidate
                 weight *= sum(structural_paths(graph, c, depth - 1, max_candidates, memo, inner) for c in callees)
         if node.kind == "exit":
             total += weight
-        for target, back, _ in lcfg.succ[node_id]:
-            if back:
-                continue
+        for target in forward[node_id]:
             ways[target] = min(ways[target] + weight, 1e300)
             indegree[target] -= 1
             if indegree[target] == 0:
@@ -337,9 +364,13 @@ def enumerate_paths(graph: CallGraph, entries: list[str], options: PathOptions |
             if not summary.exhaustive:
                 walker.sample(start, rng)
             keys = sorted(walker.found)
-            summary.distinct = len(keys)
             if len(keys) > options.max_paths:
                 keys = sorted(rng.sample(keys, options.max_paths))
+            # a cut search found sequences sharing one long prefix: they only fill what the walks left free
+            spare = sorted(k for k in walker.found_by_search if k not in walker.found)
+            if len(keys) < options.max_paths and spare:
+                keys = sorted(keys + rng.sample(spare, min(len(spare), options.max_paths - len(keys))))
+            summary.distinct = len(walker.found.keys() | walker.found_by_search.keys())
             summary.paths = len(keys)
             summary.cut_by_max_paths = summary.distinct - summary.paths
             summary.depth_cuts = len(walker.depth_cut_sites)
@@ -347,8 +378,8 @@ def enumerate_paths(graph: CallGraph, entries: list[str], options: PathOptions |
             summary.structural_paths = structural_paths(graph, method_id, options.depth, options.max_candidates,
                                                         memo)
             for number, key in enumerate(keys):
-                result.paths.append(ExecutionPath(f"{summary.entry}#{number}", summary.entry, walker.found[key],
-                                                  exit=key[0]))
+                steps = walker.found.get(key) or walker.found_by_search[key]
+                result.paths.append(ExecutionPath(f"{summary.entry}#{number}", summary.entry, steps, exit=key[0]))
             summary.seconds = round(time.perf_counter() - started, 4)
             result.entries.append(summary)
             bar.advance()
