@@ -87,3 +87,24 @@ def test_a_file_with_a_syntax_error_still_gives_the_other_statements():
 def test_module_names():
     assert module_name("a/b/c.py") == "a.b.c"
     assert module_name("a/b/__init__.py") == "a.b"
+
+
+def test_a_class_with_one_broken_method_keeps_its_other_methods():
+    source = '''\
+import logging
+
+
+class Old(object):
+    def __init__(self):
+        self.log = logging.getLogger("old")
+
+    def broken(self):
+        print "python 2"
+        self.log.info("lost with its method")
+
+    def fine(self, n):
+        self.log.info("kept %s" % n)
+'''
+    found = statements(source, "old.py")
+    assert [(s.cls, s.method, s.template, s.line) for s in found] == [("Old", "fine", "kept <*>", 13)]
+    assert found[0].partial

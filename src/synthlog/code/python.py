@@ -62,41 +62,31 @@ def _parse(data: bytes) -> ast.Module:
         return ast.parse(data)
 
 
-def _parse_parts(lines: list[bytes], first: int, last: int, boundary: re.Pattern[bytes]) -> list[ast.Module]:
-    """Parse lines ``first:last`` in parts cut where ``boundary`` matches; a part that fails is cut again at
-    every top-level statement, and what still fails is dropped. Line numbers stay those of the file."""
+def _parse_parts(lines: list[bytes], first: int, last: int, boundary: re.Pattern[bytes],
+                 header: bytes = b"") -> list[ast.Module]:
+    """Parse lines ``first:last`` in parts cut where ``boundary`` matches; line numbers stay those of the file.
+
+    A part that fails is, if it is a top-level class, parsed method by method under its class line (``header``);
+    otherwise cut again at every statement of its level. What still fails is dropped.
+    """
     cuts = [n for n in range(first + 1, last) if boundary.match(lines[n])]
     trees = []
     for start, end in zip([first, *cuts], [*cuts, last], strict=True):
+        lead = b"\n" * (start - 1) + header + b"\n" if header else b"\n" * start
         try:
-            trees.append(_parse(b"\n" * start + b"\n".join(lines[start:end])))
+            trees.append(_parse(lead + b"\n".join(lines[start:end])))
+            continue
         except (SyntaxError, ValueError):
-            if boundary is _DEFINITION:
-                trees.extend(_parse_parts(lines, start, end, _TOP_LEVEL))
+            pass
+        if boundary is _DEFINITION and lines[start].startswith(b"class ") and lines[start].rstrip().endswith(b":"):
+            body = next((line for line in lines[start + 1:end] if line.strip() and line[:1] in b" \t"), b"")
+            indent = body[:len(body) - len(body.lstrip())]
+            if indent:
+                member = re.compile(re.escape(indent) + rb"(?:def|class|async|@)\b")
+                trees.extend(_parse_parts(lines, start + 1, end, member, header=lines[start]))
+        elif boundary is _DEFINITION:
+            trees.extend(_parse_parts(lines, start, end, _TOP_LEVEL))
     return trees
-
-
-def _logger_names(trees: list[ast.Module]) -> tuple[set[str], set[str]]:
-    """Names bound to loggers (``getLogger`` results) and aliases of the ``logging`` module."""
-    loggers: set[str] = set()
-    modules = {"logging"}
-    for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.name == "logging":
-                        modules.add(alias.asname or "logging")
-            elif isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
-                func = node.value.func
-                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-                if name in ("getLogger", "getChild", "LoggerAdapter", "Logger"):
-                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                    for target in targets:
-                        if isinstance(target, ast.Name):
-                            loggers.add(target.id)
-                        elif isinstance(target, ast.Attribute):
-                            loggers.add(target.attr)
-    return loggers, modules
 
 
 def _string_constants(trees: list[ast.Module]) -> dict[str, str]:
@@ -189,7 +179,9 @@ class _Visitor(ast.NodeVisitor):
     def __init__(self, parsed: PythonFile, rel_path: str):
         self.parsed = parsed
         self.rel_path = rel_path
-        self.loggers, self.modules = _logger_names(parsed.trees)
+        self.loggers: set[str] = set()  # names and attributes assigned from getLogger(...)
+        self.modules = {"logging"}  # names of the logging module
+        self.pending: list[tuple[ast.expr, Statement]] = []  # calls whose receiver is judged once all is seen
         self.folder = _Folder(_string_constants(parsed.trees))
         self.classes: list[str] = []
         self.functions: list[str] = []
@@ -261,11 +253,32 @@ class _Visitor(ast.NodeVisitor):
     def _cls(self) -> str:
         return self.classes[-1] if self.classes else self.parsed.module
 
+    # what is a logger
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.name == "logging":
+                self.modules.add(alias.asname or "logging")
+
+    def visit_Assign(self, node: ast.Assign | ast.AnnAssign) -> None:
+        self.generic_visit(node)
+        if not isinstance(node.value, ast.Call):
+            return
+        func = node.value.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name in ("getLogger", "getChild", "LoggerAdapter", "Logger"):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name):
+                    self.loggers.add(target.id)
+                elif isinstance(target, ast.Attribute):
+                    self.loggers.add(target.attr)
+
+    visit_AnnAssign = visit_Assign  # type: ignore[assignment]
+
     # calls
     def visit_Call(self, node: ast.Call) -> None:
         self.generic_visit(node)
         func = node.func
-        if not isinstance(func, ast.Attribute) or not self._is_logger(func.value):
+        if not isinstance(func, ast.Attribute) or (func.attr not in LEVELS and func.attr != "log"):
             return
         method = func.attr
         args = list(node.args)
@@ -292,14 +305,14 @@ class _Visitor(ast.NodeVisitor):
             if keyword.arg == "exc_info" and not (isinstance(keyword.value, ast.Constant) and not keyword.value.value):
                 exception = ast.unparse(keyword.value)
         template, slot_args = render(pieces)
-        self.statements.append(Statement(
+        self.pending.append((func.value, Statement(
             id=statement_id(self.rel_path, node.lineno, node.col_offset), file=self.rel_path, line=node.lineno,
             end_line=node.end_lineno or node.lineno, cls=self._cls(),
             method=self.functions[-1] if self.functions else "<module>", level=level, template=template,
             args=slot_args, in_catch=self.in_catch > 0, exception=exception,
             start_byte=self.parsed.byte(node.lineno, node.col_offset),
             end_byte=self.parsed.byte(node.end_lineno or node.lineno, node.end_col_offset or 0),
-            language="python", guarded=self.guarded > 0, partial=self.parsed.partial))
+            language="python", guarded=self.guarded > 0, partial=self.parsed.partial)))
 
     def _is_logger(self, receiver: ast.expr) -> bool:
         if isinstance(receiver, ast.Name):
@@ -318,6 +331,7 @@ def _visit(parsed: PythonFile, rel_path: str) -> _Visitor:
     visitor = _Visitor(parsed, rel_path)
     for tree in parsed.trees:
         visitor.visit(tree)
+    visitor.statements = [s for receiver, s in visitor.pending if visitor._is_logger(receiver)]
     return visitor
 
 
