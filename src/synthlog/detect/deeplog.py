@@ -32,9 +32,9 @@ class DeepLog(NextEventDetector):
     """DeepLog next-event LSTM; ``top_k=None`` chooses k on the internal validation split."""
 
     def __init__(self, window: int = 10, top_k: int | None = None, embedding_dim: int = 32, hidden_size: int = 64,
-                 num_layers: int = 2, max_epochs: int = 30, patience: int = 3, batch_size: int = 512,
-                 learning_rate: float = 0.005, validation_fraction: float = 0.1, random_state: int = 0,
-                 device: str = "cpu", n_threads: int | None = 2):
+                 num_layers: int = 2, max_epochs: int = 20, patience: int = 3, batch_size: int = 256,
+                 learning_rate: float = 0.01, validation_fraction: float = 0.1, random_state: int = 0,
+                 device: str = "cpu", n_threads: int | None = 1):
         self.window = window
         self.top_k = top_k
         self.embedding_dim = embedding_dim
