@@ -33,14 +33,9 @@ class ParseResult:
 
 def read_events(path: PathLike, log_format: LogFormat | str) -> tuple[list[LogEvent], int]:
     """All events of a raw log with progress; returns them and the number of lines skipped as not fitting."""
-    reader = RawReader(path, log_format)
-    events: list[LogEvent] = []
-    append = events.append
     with Progress(f"reading {Path(path).name}", total=None) as bar:
-        for event in reader:
-            append(event)
-            if not len(events) & 0x3FFF:
-                bar.advance(0x4000)
+        reader = RawReader(path, log_format, progress=bar)
+        events = list(reader)
     return events, reader.skipped
 
 
