@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthlog.stats.spec import Dist, Message, Spec
+from synthlog.stats.spec import END, Dist, Markov, Message, Spec
 
 US = 1_000_000  # microseconds per second: simulated time is int64 microseconds since spec.start
 CAP_SECONDS = 6 * 3600.0  # unbounded distributions are clipped here, so every effect has a finite reach
@@ -138,5 +138,41 @@ class CompiledSpec:
                 reach.append(node.probability * (reach[node.parent] if node.parent >= 0 else 1.0))
                 total += rate * reach[-1] * len(self.flow[node.service])
         for process in self.spec.sessions:
-            total += process.rate * min(process.normal.max_events, 20)
-        return max(total, 1.0)
+            total += process.rate * expected_length(markov_matrix(process.normal, self.message_index))
+        return max(total, 1e-6)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkovMatrix:
+    """A session model over its own states: first-state probabilities and transitions (last column: END)."""
+
+    states: np.ndarray  # message index of each state
+    start: np.ndarray
+    transitions: np.ndarray
+    max_events: int
+
+
+def markov_matrix(model: Markov, message_index: dict[str, int]) -> MarkovMatrix:
+    """Normalised matrices of a session model; probability a row leaves unassigned goes to END."""
+    names = list(dict.fromkeys([*model.start, *model.transitions,
+                                *(t for row in model.transitions.values() for t in row if t != END)]))
+    where = {n: i for i, n in enumerate(names)}
+    start = np.array([model.start.get(n, 0.0) for n in names])
+    matrix = np.zeros((len(names), len(names) + 1))
+    for source, row in model.transitions.items():
+        for target, p in row.items():
+            matrix[where[source], len(names) if target == END else where[target]] += p
+    matrix[:, -1] += np.clip(1.0 - matrix.sum(axis=1), 0.0, None)
+    return MarkovMatrix(np.array([message_index[n] for n in names], dtype=np.int32), start / start.sum(),
+                        matrix / matrix.sum(axis=1, keepdims=True), model.max_events)
+
+
+def expected_length(markov: MarkovMatrix) -> float:
+    """Expected events per session (visits before END), capped at ``max_events``."""
+    inner = markov.transitions[:, :-1]
+    try:
+        visits = np.linalg.solve(np.eye(len(inner)) - inner.T, markov.start)
+        length = float(visits.sum())
+    except np.linalg.LinAlgError:  # a closed loop never reaches END: only max_events stops it
+        length = math.inf
+    return min(length, markov.max_events) if length >= 0 else float(markov.max_events)

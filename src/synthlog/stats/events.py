@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthlog.stats.compiled import US, CompiledSpec, sample_us
+from synthlog.stats.compiled import US, CompiledSpec, markov_matrix, sample_us
 from synthlog.stats.schedule import Calendar, Episode
-from synthlog.stats.spec import END, Markov
+from synthlog.stats.spec import Markov
 
 SHARDS = 0  # seed stream name (spawn key) of the shards
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -82,22 +82,14 @@ class _Lines:
 
 
 class _MarkovTables:
-    """A session model as a cumulative transition matrix over its own states (last column: END)."""
+    """A session model as cumulative tables for vectorised sampling."""
 
     def __init__(self, model: Markov, compiled: CompiledSpec):
-        names = list(dict.fromkeys([*model.start, *model.transitions,
-                                    *(t for row in model.transitions.values() for t in row if t != END)]))
-        self.states = np.array([compiled.message_index[n] for n in names], dtype=np.int32)
-        where = {n: i for i, n in enumerate(names)}
-        start = np.array([model.start.get(n, 0.0) for n in names])
-        self.start_cum = np.cumsum(start / start.sum())
-        matrix = np.zeros((len(names), len(names) + 1))
-        for source, row in model.transitions.items():
-            for target, p in row.items():
-                matrix[where[source], len(names) if target == END else where[target]] += p
-        matrix[:, -1] += np.clip(1.0 - matrix.sum(axis=1), 0.0, None)  # what is left ends the session
-        self.cum = np.cumsum(matrix / matrix.sum(axis=1, keepdims=True), axis=1)
-        self.end_state = len(names)
+        markov = markov_matrix(model, compiled.message_index)
+        self.states = markov.states
+        self.start_cum = np.cumsum(markov.start)
+        self.cum = np.cumsum(markov.transitions, axis=1)
+        self.end_state = len(markov.states)
         self.model = model
 
 

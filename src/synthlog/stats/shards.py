@@ -25,13 +25,14 @@ from synthlog.stats.render import Renderer
 from synthlog.stats.spec import Spec
 
 TARGET_LINES = 100_000  # lines per shard aimed at: big enough for vectorising, small enough for flat memory
+MAX_SPAN_SECONDS = 7 * 86400
 RENDER_STREAM = 1  # seed stream (below the shard's) for parameter values
 
 
 def shard_span(compiled: CompiledSpec) -> int:
-    """Whole seconds of simulated time per shard (1 s to 1 h), in microseconds."""
+    """Whole seconds of simulated time per shard (1 s to 1 week), in microseconds."""
     seconds = TARGET_LINES / compiled.expected_lines_per_second()
-    return int(min(max(round(seconds), 1), 3600)) * US
+    return int(min(max(round(seconds), 1), MAX_SPAN_SECONDS)) * US
 
 
 @dataclass(slots=True)

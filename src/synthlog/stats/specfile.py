@@ -30,50 +30,58 @@ class SpecProblem:
         return str(ConfigError(self.message, path=path, line=self.line, field=self.field or None))
 
 
-def _load_with_lines(text: str) -> tuple[Any, dict[Loc, int]]:
-    """The YAML document and a map from each key/item path to the line (1-based) where it starts."""
+@dataclass(slots=True)
+class _Lines:
+    """Where each key or item of a YAML document starts, and which paths are mappings."""
+
+    start: dict[Loc, int]
+    mappings: set[Loc]
+
+    def line_of(self, loc: Loc) -> int | None:
+        """The line of the longest prefix of ``loc`` that the document has."""
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.start:
+                return self.start[loc[:end]]
+        return None
+
+    def in_document(self, loc: Loc) -> Loc:
+        """A pydantic ``loc`` as the user wrote it: without the tags pydantic adds for unions and validators,
+        or the keys of a short form (``lag: 250ms`` is checked as ``lag.value``), but with a missing key."""
+        kept: Loc = ()
+        for part in loc:
+            if kept + (part,) in self.start:
+                kept += (part,)
+            elif kept in self.mappings and isinstance(part, str) and not any(c in part for c in "[]()-"):
+                return kept + (part,)
+        return kept
+
+
+def _load_with_lines(text: str) -> tuple[Any, _Lines]:
+    """The YAML document and where each of its keys and items starts."""
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
-    lines: dict[Loc, int] = {}
+    lines = _Lines({}, set())
 
     def walk(current: yaml.Node, loc: Loc) -> None:
-        lines.setdefault(loc, current.start_mark.line + 1)
+        lines.start.setdefault(loc, current.start_mark.line + 1)
         if isinstance(current, yaml.MappingNode):
+            lines.mappings.add(loc)
             for key, value in current.value:
                 child = loc + (key.value if isinstance(key, yaml.ScalarNode) else str(key.value),)
-                lines[child] = key.start_mark.line + 1
+                lines.start[child] = key.start_mark.line + 1
                 walk(value, child)
         elif isinstance(current, yaml.SequenceNode):
             for i, item in enumerate(current.value):
-                lines[loc + (i,)] = item.start_mark.line + 1
+                lines.start[loc + (i,)] = item.start_mark.line + 1
                 walk(item, loc + (i,))
 
     if node is not None:
         walk(node, ())
     return data, lines
-
-
-def _line_of(loc: Loc, lines: dict[Loc, int]) -> int | None:
-    """The line of the longest prefix of a pydantic ``loc`` that the YAML has (pydantic adds union tags)."""
-    parts = tuple(str(p) if not isinstance(p, int) else p for p in loc)
-    for end in range(len(parts), -1, -1):
-        if parts[:end] in lines:
-            return lines[parts[:end]]
-    return None
-
-
-def _field_name(loc: Loc, lines: dict[Loc, int]) -> str:
-    """The pydantic ``loc`` as a dotted path, without the tags pydantic adds for unions and validators."""
-    kept: list[str] = []
-    for end, part in enumerate(loc, start=1):
-        prefix = tuple(str(p) if not isinstance(p, int) else p for p in loc[:end])
-        if isinstance(part, int) or prefix in lines or not any(c in str(part) for c in "[]()-"):
-            kept.append(str(part))
-    return ".".join(kept)
 
 
 def spec_problems_in_text(text: str) -> tuple[Spec | None, list[SpecProblem]]:
@@ -91,9 +99,9 @@ def spec_problems_in_text(text: str) -> tuple[Spec | None, list[SpecProblem]]:
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
-            loc = tuple(error["loc"])
+            loc = lines.in_document(tuple(error["loc"]))
             message = error["msg"].removeprefix("Value error, ")
-            problems.append(SpecProblem(_field_name(loc, lines), _line_of(loc, lines), message))
+            problems.append(SpecProblem(".".join(str(p) for p in loc), lines.line_of(loc), message))
         return None, problems
 
 
