@@ -24,7 +24,7 @@ from synthlog.detect.bench import (
 from synthlog.detect.pca import PCADetector
 from synthlog.detect.report import aggregate, significance
 from synthlog.detect.stats_tests import paired_test
-from synthlog.errors import ConfigError
+from synthlog.errors import ConfigError, InputError
 from synthlog.io.datasets import write_dataset
 from synthlog.records import Template
 
@@ -145,6 +145,16 @@ def test_bench_end_to_end_is_deterministic(bench_dir):
     assert result.data["synthetic"]["gen"]["sessions"] == 330
     _, again = bench(config, tmp_path / "again")
     assert again["csv"].read_bytes() == paths["csv"].read_bytes()
+
+
+def test_synthetic_regime_refused_up_front_when_a_detector_cannot_train(tmp_path):
+    write_dataset(toy_dataset(100, 10, seed=1), tmp_path / "real", "real")
+    write_dataset(toy_dataset(50, 0, seed=2, name="calm"), tmp_path / "calm", "calm")
+    config = write_config(tmp_path, data={"real": "real", "synthetic": ["calm"]}, regimes=["real", "synthetic"],
+                          detectors=["pca", "svm"])
+    with pytest.raises(InputError, match="'calm' has no anomalous session, but svm need"):
+        bench(config, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 def test_ctrl_c_leaves_no_results(bench_dir, monkeypatch):

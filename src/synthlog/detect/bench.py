@@ -26,7 +26,7 @@ from sklearn.metrics import confusion_matrix, roc_auc_score
 
 from synthlog.detect.base import calibrate_threshold
 from synthlog.detect.features import normalise_template
-from synthlog.detect.registry import DETECTORS, make_detector
+from synthlog.detect.registry import DETECTORS, detector_class, make_detector
 from synthlog.errors import ConfigError, InputError
 from synthlog.io.atomic import atomic_open
 from synthlog.progress import Progress
@@ -299,6 +299,9 @@ def training_sets(config: BenchConfig, real_X: list[list[str]], real_y: np.ndarr
             label = f"{regime}:{name}" if several else regime
             if regime == "synthetic":
                 train, val = _carve(syn_y, config.split.validation_fraction, rng)
+                if len(val) == 0 or len(train) == 0:
+                    raise InputError(f"synthetic data set {name!r} ({len(syn_y)} sessions) is too small to keep a "
+                                     "validation part and a training part", field="split.validation_fraction")
                 out.append(TrainingSet(label, None, pick(syn_X, train), syn_y[train], pick(syn_X, val), syn_y[val],
                                        n_synthetic=len(train)))
                 continue
@@ -347,6 +350,20 @@ def run_cell(spec: DetectorSpec, training: TrainingSet, X_test: list[list[str]],
             "fit_seconds": fitted - started, "score_seconds": finished - fitted}
 
 
+def _check_synthetic_training(config: BenchConfig, aligned: dict[str, tuple[list[list[str]], np.ndarray]]) -> None:
+    """Refuse before any cell runs a synthetic regime that some detector cannot train on."""
+    if "synthetic" not in config.regimes:
+        return
+    supervised = [d.name for d in config.detectors if detector_class(d.name).supervised]
+    for name, (_, labels) in aligned.items():
+        if not (labels == NORMAL).any():
+            raise InputError(f"synthetic data set {name!r} has no normal session to train on", field="data.synthetic")
+        if supervised and not (labels == ANOMALY).any():
+            raise InputError(f"synthetic data set {name!r} has no anomalous session, but {', '.join(supervised)} "
+                             "need both classes in the synthetic regime; remove them or that regime",
+                             field="detectors")
+
+
 @dataclass
 class BenchResult:
     config: BenchConfig
@@ -363,6 +380,7 @@ def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, La
         sequences, new_texts = aligned_sequences(dataset, real)
         aligned[name] = (sequences, _labels(dataset, f"data.synthetic[{name}]"))
         templates.update(new_texts)
+    _check_synthetic_training(config, aligned)
     order = _chronological_order(real) if config.split.method == "chronological" else None
     result = BenchResult(config, data={
         "real": {"name": real.name, "sessions": len(real), "anomalies": int((real_y == ANOMALY).sum())},
