@@ -162,3 +162,88 @@ def test_interval_reasoning_matches_brute_force(op1, c1, op2, c2, t1, t2):
     mirrored = {"<": ">", ">": "<"}.get(op2[0], op2[0]) + op2[1:]
     conflict = facts.assume(parse_condition(f"{c2} {mirrored} v"), t2, "b")
     assert (conflict is None) == satisfiable
+
+
+JAVA = """class Svc {
+  private volatile boolean running = true;
+  boolean open;
+  Object cache;
+  java.util.List<String> queue;
+  void work(Object other) {
+    if (cache == null) {
+      cache = create();
+    }
+    if (cache != null) {
+      LOG.info("x");
+    }
+    if (queue.isEmpty()) {
+      queue.add("a");
+    }
+    if (!queue.isEmpty()) {}
+    while (running) {
+      if (!running) break;
+    }
+    if (other == null) { LOG.info("none"); }
+    if (other != null) { LOG.info("some"); }
+    while (open) { if (!open) break; }
+  }
+  void a() { open = true; }
+  void b() { open = false; }
+  boolean ready;
+  void start(boolean local) {
+    if (!ready || !local) {
+      init();
+      if (!ready || !local) return;
+    }
+  }
+}
+"""
+
+PY = """class Worker:
+    def run(self, item):
+        if item is None:
+            item = self.fetch()
+        if item is not None:
+            log.info("got %s", item)
+"""
+
+
+@pytest.fixture(scope="module")
+def mutations(tmp_path_factory):
+    from synthlog.synth.checking.mutations import MutationIndex
+
+    root = tmp_path_factory.mktemp("src")
+    (root / "Svc.java").write_text(JAVA)
+    (root / "worker.py").write_text(PY)
+    return MutationIndex.scan(root)
+
+
+@pytest.mark.parametrize(("first", "second", "feasible_with_index"), [
+    (("cache == null", True, 7), ("cache != null", True, 10), True),      # cache = create() in between
+    (("queue.isEmpty()", True, 13), ("!queue.isEmpty()", True, 16), True),  # queue.add(...) in between
+    (("running", True, 17), ("!running", True, 18), True),                # volatile field
+    (("open", True, 22), ("!open", True, 22), True),                      # field set by two other methods
+    (("other == null", True, 20), ("other != null", True, 21), False),    # nothing changes `other`
+])
+def test_mutation_index_guards_facts(mutations, first, second, feasible_with_index):
+    steps = [cond(*first, method="Svc.work"), cond(*second, method="Svc.work")]
+    guarded = CheckContext(mutations=mutations)
+    assert CHECK.check(path_of(*steps), guarded).feasible == feasible_with_index
+    assert not CHECK.check(path_of(*steps), CTX).feasible  # without the index, every pair above contradicts
+
+
+def test_calls_may_change_fields_but_not_locals(mutations):
+    def steps(expr_a, expr_b):
+        return [cond(expr_a, True, 29, method="Svc.start"), PathStep(kind="call", method="Svc.init", line=30),
+                cond(expr_b, False, 31, method="Svc.start")]
+    guarded = CheckContext(mutations=mutations)
+    assert CHECK.check(path_of(*steps("!ready", "!ready")), guarded).feasible
+    assert not CHECK.check(path_of(*steps("!ready", "!ready")), CTX).feasible
+    assert not CHECK.check(path_of(*steps("!local", "!local")), guarded).feasible
+
+
+def test_mutation_index_reads_python(mutations):
+    steps = [cond("item is None", True, 3, method="Worker.run"), cond("item is not None", True, 5, method="Worker.run")]
+    assert CHECK.check(path_of(*steps), CheckContext(mutations=mutations)).feasible
+    assert mutations.for_method("Worker.run") is mutations.for_method("worker.run")
+    assert mutations.for_method("Svc$Inner.f") is mutations.files["Svc.java"]

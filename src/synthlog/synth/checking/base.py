@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from synthlog.code.records import ExecutionPath, Statement
+
+if TYPE_CHECKING:
+    from synthlog.synth.checking.mutations import MutationIndex
 
 
 @dataclass(slots=True)
@@ -20,11 +23,14 @@ class CheckContext:
     """What a checker may look at besides the path: statements by id and, optionally, method sources.
 
     ``sources`` maps ``Class.method`` (as in ``ExecutionPath.entry`` and ``PathStep.method``) to source text.
+    ``mutations`` (:class:`~.mutations.MutationIndex`) tells where the source changes variables that the path does
+    not show; without it the heuristic checker trusts that only the path's own assignments change variables.
     """
 
     statements: dict[str, Statement] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     system: str | None = None  # e.g. "HDFS", named in LLM prompts
+    mutations: MutationIndex | None = None
 
     def methods_on(self, path: ExecutionPath) -> list[str]:
         """The methods a path runs through, entry first, each once, in order of appearance."""

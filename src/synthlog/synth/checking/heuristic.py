@@ -15,8 +15,13 @@ Walking the path's steps in order (facts per method frame, see :mod:`.conditions
 - Re-evaluating a condition at the same place (same method, line and text: a loop head, or a branch inside a
   loop) means a new iteration: what was learned since its previous evaluation is forgotten, and so is anything
   about variables assigned in between, because the loop body may have changed them.
+- With a :class:`~.mutations.MutationIndex` in the context: a fact about ``x`` is forgotten when the source
+  assigns ``x`` (or, for facts about call results such as ``q.isEmpty()``, calls a method on ``q``) at a line
+  between two steps of the same method, and no fact is kept about fields that may change under the path
+  (``volatile`` fields, fields assigned in several methods).
 - ``call``/``enter``/``exit``: facts about method-call results (``q.isEmpty()``) are forgotten, since the callee may
-  change state; entering or leaving a method starts its frame afresh.
+  change state (with a mutation index, so are facts about anything but the method's local variables, since a
+  callee may set fields); entering or leaving a method starts its frame afresh.
 
 Plausibility ``score`` starts at 1 and is multiplied down for very long paths, several exceptional events
 (exceptional exit, catch-block lines, exceptional exits of inlined calls) and loops repeated many times with
@@ -25,6 +30,7 @@ identical bodies; each penalty adds a reason. A score under ``min_score`` reject
 
 from __future__ import annotations
 
+import functools
 import re
 
 from pydantic import BaseModel, Field
@@ -32,6 +38,7 @@ from pydantic import BaseModel, Field
 from synthlog.code.records import ExecutionPath, PathStep
 from synthlog.synth.checking.base import CheckContext, Verdict
 from synthlog.synth.checking.conditions import Facts, Literal, mentions, normalize, parse_condition
+from synthlog.synth.checking.mutations import FileMutations, MutationIndex
 
 
 class HeuristicConfig(BaseModel):
@@ -44,16 +51,36 @@ class HeuristicConfig(BaseModel):
 
 
 _NEW = re.compile(r"\s*new\s")
+_CHAIN = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 
 
 def _where(step: PathStep) -> str:
     return f" (line {step.line})" if step.line is not None else ""
 
 
+@functools.lru_cache(maxsize=65536)
+def _names(key: str) -> tuple[str, ...]:
+    """Variable names a fact key depends on: ``a.b.size()>0`` -> a, a.b, a.b.size."""
+    out: list[str] = []
+    for chain in _CHAIN.findall(key):
+        parts = chain.split(".")
+        out += [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def _roots(key: str) -> tuple[str, ...]:
+    """The first name of every name chain in a fact key: ``a.b>c`` -> a, c."""
+    return tuple(chain.split(".", 1)[0] for chain in _CHAIN.findall(key))
+
+
 class _Walk:
     """The state of one walk along a path."""
 
-    def __init__(self, entry: str):
+    def __init__(self, entry: str, mutations: MutationIndex | None):
+        self.mutations = mutations
+        self.files: dict[str, FileMutations | None] = {}
+        self.last_line: dict[str, int] = {}
         self.frames: dict[str, Facts] = {}
         self.stack: list[str] = [entry]
         # location -> (facts snapshot before its last evaluation, step index of it)
@@ -68,9 +95,34 @@ class _Walk:
     def facts(self, scope: str) -> Facts:
         return self.frames.setdefault(scope, Facts())
 
+    def guard(self, scope: str, line: int | None) -> None:
+        """Forget facts about variables the source may change between this scope's previous step and this one."""
+        if self.mutations is None or not line:
+            return
+        if scope not in self.files:
+            self.files[scope] = self.mutations.for_method(scope)
+        found, last = self.files[scope], self.last_line.get(scope)
+        self.last_line[scope] = line
+        facts = self.frames.get(scope)
+        if found is None or facts is None or not len(facts):
+            return
+        low, high = (line, last) if last is not None and line <= last else ((last or line) + 1, line)
+
+        def stale(key: str) -> bool:
+            calls = "(" in key
+            return any(n in found.unstable or (last is not None and found.changes(n, low, high, calls))
+                       for n in _names(key))
+
+        facts.forget(stale)
+
     def forget_calls(self) -> None:
-        for facts in self.frames.values():
-            facts.forget(lambda key: "(" in key)
+        """A call may change what calls return and, when the source is indexed, any field (not locals)."""
+        for scope, facts in self.frames.items():
+            found = self.files.get(scope) if self.mutations is not None else None
+            if found is None:
+                facts.forget(lambda key: "(" in key)
+            else:
+                facts.forget(lambda key, f=found: "(" in key or any(n not in f.locals for n in _roots(key)))
 
 
 def _signature(step: PathStep) -> tuple:
@@ -91,7 +143,7 @@ class HeuristicChecker:
         return f"heuristic:{self.config.model_dump_json()}"
 
     def check(self, path: ExecutionPath, context: CheckContext) -> Verdict:
-        conflict = self._contradiction(path, walk := _Walk(path.entry))
+        conflict = self._contradiction(path, walk := _Walk(path.entry, context.mutations))
         if conflict is not None:
             return Verdict(feasible=False, score=0.0, reasons=[conflict])
         score, reasons = self._plausibility(path, context, walk)
@@ -110,12 +162,16 @@ class HeuristicChecker:
                     walk.evaluations[location] = walk.evaluations.get(location, 0) + 1
                     if location in walk.seen:
                         self._new_iteration(walk, scope, location, steps, index)
+                walk.guard(scope, step.line)  # after a loop restart, so the loop body's changes count
+                if step.line is not None:
                     walk.seen[location] = (walk.facts(scope).copy(), index)
                 shown = f"`{step.expr}` is {'true' if step.outcome else 'false'}{_where(step)}"
                 found = walk.facts(scope).assume(parse_condition(step.expr), step.outcome, shown)
                 if found is not None:
                     return found.reason()
-            elif step.kind == "assign" and step.target:
+                continue
+            walk.guard(walk.scope(step), step.line)
+            if step.kind == "assign" and step.target:
                 facts = walk.facts(walk.scope(step))
                 target = normalize(step.target)
                 facts.forget(lambda key, t=target: mentions(key, t))
