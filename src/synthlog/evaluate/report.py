@@ -31,8 +31,9 @@ from synthlog.stats.spec import END, Spec
 
 
 def load_generated(directory: str | Path) -> LabeledDataset:
-    """A data set written by ``synthlog generate stats``: one session per request or entity, in first-seen order."""
-    from synthlog.io.loghub import read_labels, read_structured, read_templates
+    """A data set written by ``synthlog generate stats``: one session per request or entity, in first-seen order,
+    anomalous when one of its lines carries an anomaly episode (as the simulator's anomaly_label.csv says)."""
+    from synthlog.io.loghub import read_structured, read_templates
 
     folder = Path(directory)
     jsonl = folder / "events.jsonl"
@@ -64,12 +65,8 @@ def load_generated(directory: str | Path) -> LabeledDataset:
         if session is None:
             session = sessions[owner] = Session(id=owner)
         session.events.append(event)
-    labels: dict[str, int] = {}
-    for file in sorted(folder.glob("anomaly_label.csv")):
-        labels.update(read_labels(file))
-    for session in sessions.values():
-        anomalous = any(e.attributes.get("anomaly") for e in session.events)
-        session.label = labels.get(session.id, ANOMALY if anomalous else NORMAL)
+    for session in sessions.values():  # the simulator labels a session anomalous when a line carries an episode
+        session.label = ANOMALY if any(e.attributes.get("anomaly") for e in session.events) else NORMAL
     return LabeledDataset(name=folder.name, sessions=list(sessions.values()), templates=templates,
                           metadata={"source": str(folder)})
 
@@ -88,9 +85,24 @@ def _absorbing_visits(start: dict[str, float], transitions: dict[str, dict[str, 
     return {s: float(v) for s, v in zip(states, visits, strict=True)}
 
 
+def _request_rates(spec: Spec) -> dict[str, float]:
+    """Requests per second each service handles: its own rate plus its callers' rates times call probability."""
+    rates = {s.name: s.rate for s in spec.services}
+    callers: dict[str, int] = Counter(call.to for s in spec.services for call in s.calls)
+    ready = [s.name for s in spec.services if not callers[s.name]]
+    while ready:  # calls form a DAG (the spec refuses cycles): Kahn's order
+        name = ready.pop(0)
+        for call in spec.service(name).calls:
+            rates[call.to] += rates[name] * call.probability
+            callers[call.to] -= 1
+            if not callers[call.to]:
+                ready.append(call.to)
+    return rates
+
+
 def reference_from_spec(spec: Spec) -> ReferenceStats:
-    """The statistics a spec promises: error mix, expected template frequencies and transitions (session models
-    and service flows, weighted by rate), causal rules, anomaly types."""
+    """The statistics a spec promises: error mix, expected template frequencies (session models and request
+    flows, weighted by rate), transitions (session models only), causal rules, anomaly types."""
     key = {m.id: template_key(m.event_template) for _, m in spec.messages()}
     templates: Counter[str] = Counter()
     transitions: dict[str, Counter[str]] = defaultdict(Counter)
@@ -104,10 +116,9 @@ def reference_from_spec(spec: Spec) -> ReferenceStats:
                 templates[key[message]] += process.rate * weight * v
                 for target, p in model.transitions.get(message, {}).items():
                     transitions[key[message]][END if target == END else key[target]] += process.rate * weight * v * p
-    for service in spec.services:
-        for a, b in zip(service.flow, [*service.flow[1:], END][:len(service.flow)], strict=True):
-            templates[key[a]] += service.rate
-            transitions[key[a]][END if b == END else key[b]] += service.rate
+    for service, rate in _request_rates(spec).items():  # request lines interleave across services: no transitions
+        for message in spec.service(service).flow:
+            templates[key[message]] += rate
     pairs = []
     for rule in spec.causal:
         causes = [key[m.id] for s, m in spec.messages()

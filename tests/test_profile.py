@@ -1,0 +1,82 @@
+"""The profiler: what a spec keeps (kinds, rounded summaries, counts) and what it never keeps (raw values)."""
+
+from pathlib import Path
+
+import pytest
+
+from synthlog.errors import InputError
+from synthlog.evaluate.privacy import KINDS, dataset_values, extract_values
+from synthlog.stats.profile import ProfileOptions, load_logs, profile_dataset, scrub
+from synthlog.stats.specfile import dump_spec
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "logs"
+
+
+@pytest.fixture(scope="module")
+def blockstore():
+    return load_logs(EXAMPLES / "blockstore.log", log_format="hdfs", labels=EXAMPLES / "blockstore_labels.csv")
+
+
+def test_spec_holds_no_raw_value(blockstore):
+    spec, _ = profile_dataset(blockstore, name="bs")
+    text = dump_spec(spec)
+    real = dataset_values(blockstore)
+    found = extract_values(text)
+    assert all(real[kind] for kind in ("ip", "block_id", "path"))  # the input does have such values
+    for kind in KINDS:
+        assert not real[kind] & found[kind], kind
+    # and no literal 64-bit number of the input survives as text anywhere in the spec
+    numbers = {v.split("_")[-1] for v in real["block_id"]}
+    assert not any(n in text for n in numbers)
+
+
+def test_slot_kinds_and_summaries(blockstore):
+    spec, _ = profile_dataset(blockstore, name="bs")
+    messages = {m.template: m for _, m in spec.messages()}
+    receiving = next(m for t, m in messages.items() if t.startswith("Receiving block"))
+    kinds = {name: p.kind for name, p in receiving.params.items()}
+    assert kinds["p1"] == "session"
+    assert "ip" in kinds.values()
+    ports = [p for name, p in receiving.params.items() if name.endswith("_port")]
+    assert ports and all(p.kind in ("int", "choice") for p in ports)
+    for param in (p for _, m in spec.messages() for p in m.params.values() if p.kind in ("int", "float")):
+        for bound in (param.min, param.max):  # two significant digits at most
+            digits = str(abs(int(bound))).rstrip("0")
+            assert len(digits) <= 2
+
+
+def test_sessions_and_anomaly_types(blockstore):
+    spec, summary = profile_dataset(blockstore, name="bs", options=ProfileOptions(min_sessions=1))
+    normal = [p for p in spec.sessions if p.anomaly_probability == 0]
+    anomalous = [p for p in spec.sessions if p.anomaly_probability == 1.0]
+    assert len(normal) == 1 and normal[0].id.prefix == "blk_" and normal[0].id.kind == "int64"
+    assert normal[0].context_key == "block_id" and spec.label_column == "BlockId"
+    assert len(anomalous) == len(summary.anomaly_types) - 1 >= 1
+    assert summary.anomalous_sessions == sum(n for k, n in summary.anomaly_types.items() if k != "normal")
+    assert abs(sum(normal[0].normal.start.values()) - 1.0) < 1e-6
+
+
+def test_profile_is_seeded_and_noise_changes_counts(blockstore):
+    exact_a = dump_spec(profile_dataset(blockstore, options=ProfileOptions(seed=1))[0])
+    exact_b = dump_spec(profile_dataset(blockstore, options=ProfileOptions(seed=2))[0])
+    assert exact_a == exact_b  # without noise the seed does not matter
+    noisy_a = dump_spec(profile_dataset(blockstore, options=ProfileOptions(epsilon=1.0, seed=1))[0])
+    noisy_a2 = dump_spec(profile_dataset(blockstore, options=ProfileOptions(epsilon=1.0, seed=1))[0])
+    noisy_b = dump_spec(profile_dataset(blockstore, options=ProfileOptions(epsilon=1.0, seed=2))[0])
+    assert noisy_a == noisy_a2
+    assert noisy_a != noisy_b and noisy_a != exact_a
+    assert "epsilon 1" in noisy_a
+
+
+def test_bad_epsilon_and_inputs(blockstore, tmp_path):
+    with pytest.raises(InputError, match="epsilon"):
+        profile_dataset(blockstore, options=ProfileOptions(epsilon=0.0))
+    with pytest.raises(InputError, match="--format"):
+        load_logs(EXAMPLES / "blockstore.log")
+    with pytest.raises(InputError, match="no session id"):
+        load_logs(EXAMPLES / "blockstore.log", log_format="hdfs", session_pattern=r"req-\d+")
+
+
+def test_scrub_removes_values_keeps_words():
+    text = scrub("Deleting /mnt/data/job_1/part on 10.1.2.3 for blk_-77 node n1.example.org:50010 id 12345678")
+    assert text == "Deleting <*> on <*> for <*> node <*>:50010 id <*>"

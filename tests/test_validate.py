@@ -1,0 +1,76 @@
+"""The profile and validate commands end to end on the bundled example log, and the spec reference."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from synthlog.evaluate.report import load_generated, reference_from_spec, validate
+from synthlog.stats.simulate import StatsSynthesizer
+from synthlog.stats.specfile import load_spec
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+LOG, LABELS = EXAMPLES / "logs" / "blockstore.log", EXAMPLES / "logs" / "blockstore_labels.csv"
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "synthlog", *args], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    work = tmp_path_factory.mktemp("cli")
+    spec = work / "bs.yaml"
+    out = run("--seed", "3", "profile", str(LOG), "--format", "hdfs", "--labels", str(LABELS), "--out", str(spec))
+    assert out.returncode == 0, out.stderr
+    StatsSynthesizer(spec).write(work / "gen", n_lines=1500, seed=3)
+    return spec, work / "gen"
+
+
+def test_validate_against_real_logs_writes_json(generated):
+    _, gen = generated
+    out = run("validate", str(LOG), str(gen), "--format", "hdfs", "--labels", str(LABELS))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("score=") and "leaked=ip:0,block_id:0" in out.stdout
+    result = json.loads((gen / "validation.json").read_text())
+    for metric in ("D_errdist", "C_temporal", "R_anomaly", "template_similarity", "transition_similarity"):
+        assert 0.0 <= result[metric] <= 1.0, metric
+    assert result["privacy"]["leakage"]["leaked_total"] == 0
+    assert result["R_anomaly"] == 1.0 and result["template_similarity"] > 0.9
+
+
+def test_validate_against_the_spec(generated, tmp_path):
+    spec, gen = generated
+    target = tmp_path / "v.json"
+    out = run("validate", str(spec), str(gen), "--out", str(target))
+    assert out.returncode == 0, out.stderr
+    result = json.loads(target.read_text())
+    assert "privacy" not in result  # a spec has no real values to leak
+    assert result["reference"] == "spec:bs"
+    assert result["R_anomaly"] == 1.0 and result["template_similarity"] > 0.9
+
+
+def test_spec_reference_counts_scenarios_and_rules():
+    spec = load_spec(EXAMPLES / "specs" / "payment.yaml")
+    ref = reference_from_spec(spec)
+    assert set(ref.anomaly_types) == {a.type for a in spec.anomalies} | {
+        p.anomaly_type or f"{p.name}_anomaly" for p in spec.sessions if p.anomaly_probability}
+    assert len(ref.causal_pairs) >= len(spec.causal)
+    assert ref.error_counts == dict(spec.error_mix)
+
+
+def test_payment_spec_round_trip(tmp_path):
+    spec = load_spec(EXAMPLES / "specs" / "payment.yaml")
+    StatsSynthesizer(spec).write(tmp_path, n_lines=4000, seed=5)
+    result = validate(spec, tmp_path)
+    assert len(load_generated(tmp_path)) > 10
+    assert result["template_similarity"] > 0.9 and result["D_errdist"] > 0.5
+    assert result["transition_similarity"] is None  # a spec without session models promises no order
+
+
+def test_not_a_generated_directory_is_one_line_error(tmp_path):
+    out = run("validate", str(LOG), str(tmp_path), "--format", "hdfs")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "not a generated data set" in out.stderr
