@@ -3,7 +3,7 @@
 import json
 import time
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from synthlog.code.callgraph import build_call_graph
@@ -85,6 +85,7 @@ _STATEMENTS = st.recursive(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=_STATEMENTS, cut=st.tuples(st.integers(0, 400), st.integers(0, 40)), tmp=st.just(None))
+@example(body='try { x++; } catch (Exception e) { LOG.info("a"); } finally { x++; }', cut=(0, 0), tmp=None)
 def test_random_and_mutated_java_never_crashes(tmp_path_factory, body, cut, tmp):
     source = (f"void f(int x, int[] xs, boolean flag, Object o) {{ {body} }}\n"
               "void g(int x) { LOG.info(\"g\"); f(x, null, true, null); }")

@@ -378,7 +378,7 @@ def enumerate_paths(graph: CallGraph, entries: list[str], options: PathOptions |
             summary.structural_paths = structural_paths(graph, method_id, options.depth, options.max_candidates,
                                                         memo)
             for number, key in enumerate(keys):
-                steps = walker.found.get(key) or walker.found_by_search[key]
+                steps = walker.found[key] if key in walker.found else walker.found_by_search[key]
                 result.paths.append(ExecutionPath(f"{summary.entry}#{number}", summary.entry, steps, exit=key[0]))
             summary.seconds = round(time.perf_counter() - started, 4)
             result.entries.append(summary)
