@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,43 +75,39 @@ def session_from_dict(data: Any) -> Session:
 
 def write_jsonl(path: PathLike, sessions: Iterable[Session]) -> int:
     """Write one session per line atomically; returns the number of sessions."""
-    count = 0
-    with atomic_open(path, "w", newline="\n") as fh:
-        for session in sessions:
-            count += 1
-            fh.write(json.dumps(session_to_dict(session), ensure_ascii=False, separators=(",", ":")))
-            fh.write("\n")
-    return count
+    return _write(path, map(session_to_dict, sessions))
 
 
 def read_jsonl(path: PathLike) -> Iterator[Session]:
     """Stream the sessions of a JSON Lines file written by :func:`write_jsonl` (blank lines are skipped)."""
-    for number, line in _records(path):
-        try:
-            yield session_from_dict(json.loads(line))
-        except ValueError as exc:  # json.JSONDecodeError is a ValueError
-            raise InputError(f"bad session record: {exc}", path=path, line=number) from None
+    return _read(path, session_from_dict, "session")
 
 
 def write_events_jsonl(path: PathLike, events: Iterable[LogEvent]) -> int:
     """Write one event per line atomically; returns the number of events."""
-    count = 0
-    with atomic_open(path, "w", newline="\n") as fh:
-        for event in events:
-            count += 1
-            fh.write(json.dumps(event_to_dict(event), ensure_ascii=False, separators=(",", ":")))
-            fh.write("\n")
-    return count
+    return _write(path, map(event_to_dict, events))
 
 
 def read_events_jsonl(path: PathLike) -> Iterator[LogEvent]:
     """Stream the events of a JSON Lines file written by :func:`write_events_jsonl`."""
-    for number, line in _records(path):
+    return _read(path, event_from_dict, "event")
+
+
+def _write(path: PathLike, records: Iterable[dict[str, Any]]) -> int:
+    count = 0
+    with atomic_open(path, "w", newline="\n") as fh:
+        for record in records:
+            count += 1
+            fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+            fh.write("\n")
+    return count
+
+
+def _read(path: PathLike, build: Callable[[Any], Any], kind: str) -> Iterator[Any]:
+    for number, line in iter_lines(Path(path), max_line_bytes=64 << 20):
+        if not line.strip():
+            continue
         try:
-            yield event_from_dict(json.loads(line))
-        except ValueError as exc:
-            raise InputError(f"bad event record: {exc}", path=path, line=number) from None
-
-
-def _records(path: PathLike) -> Iterator[tuple[int, str]]:
-    return ((n, line) for n, line in iter_lines(Path(path), max_line_bytes=64 << 20) if line.strip())
+            yield build(json.loads(line))
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            raise InputError(f"bad {kind} record: {exc}", path=path, line=number) from None
