@@ -124,10 +124,14 @@ class Renderer:
                 how = _SHAPES[shape]
                 columns = {f"v{k}": text.choices[how][k].gather(v) if isinstance(v, np.ndarray) else v
                            for k, v in enumerate(values)}
-                part = frame.slice(offset, count)
+                items = self._items(shape, text, len(values))
+                part = frame.slice(offset, count) if frame.width else None
                 if columns:
-                    part = part.hstack(pl.DataFrame(columns))
-                pieces.append(part.select(_concat(self._items(shape, text, len(values)))).to_series())
+                    part = pl.DataFrame(columns) if part is None else part.hstack(pl.DataFrame(columns))
+                if part is None:  # a bare message without slots
+                    pieces.append(pl.Series(["".join(items)] * count, dtype=pl.String))
+                else:
+                    pieces.append(part.select(_concat(items)).to_series())
             out[shape] = pl.concat(pieces, rechunk=False).gather(inverse)
         return out
 
@@ -151,7 +155,7 @@ class Renderer:
             columns["x"] = pl.concat([context, pl.Series(["{}"])]).gather(_or_last(owner, ids))
             anomalies = self._anomaly_table(events, ids)
             columns["a"] = anomalies.gather(_or_last(episode, anomalies[:-1]))
-        return pl.DataFrame(columns, height=len(order))
+        return pl.DataFrame(columns)
 
     @staticmethod
     def _items(shape: str, text: _MessageText, slots: int) -> list[str | pl.Expr]:

@@ -1,0 +1,219 @@
+"""The simulator: determinism, time order, causal lags, episode labels, shards, dask, the sample() API."""
+
+import csv
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from synthlog.io.loghub import read_labels, read_structured, read_templates
+from synthlog.stats import shards
+from synthlog.stats.compiled import US, CompiledSpec
+from synthlog.stats.schedule import Calendar
+from synthlog.stats.simulate import StatsSynthesizer, dask_executor
+from synthlog.stats.specfile import spec_problems_in_text
+
+MINI = """\
+name: mini
+start: 2026-01-01T00:00:00Z
+services:
+  - name: front
+    rate: 40
+    error_rate: 0.05
+    flow: [f_in, f_out]
+    step: [1ms, 5ms]
+    calls: [{to: back, probability: 0.8, latency: [1ms, 3ms]}]
+    messages:
+      - {id: f_in, template: "in <*> for <who>", params: {who: {kind: session}}}
+      - {id: f_out, template: 'out, "quoted" <x>', params: {x: [a, "b,c", 'd\\e']}}
+      - {id: f_timeout, template: "front timeout", level: ERROR, error_type: timeout}
+      - {id: f_alarm, template: "alarm after back failure", level: WARN}
+  - name: back
+    error_rate: 0.05
+    flow: [b_work]
+    messages:
+      - id: b_work
+        template: "work <v> <h> <ip> <n>"
+        params:
+          v: {kind: float, min: -5, max: 5, decimals: 3}
+          h: {kind: hex, length: 6}
+          ip: ip
+          n: session_number
+      - {id: b_oom, template: "back oom", level: ERROR, error_type: out_of_memory}
+      - {id: b_warn, template: "back pressure", level: WARN}
+error_mix: {timeout: 0.5, out_of_memory: 0.5}
+causal:
+  - when: {service: back, error_type: out_of_memory}
+    then: {service: front, message: f_alarm}
+    probability: 1.0
+    lag: [1s, 3s]
+anomalies:
+  - name: back-storm
+    type: resource_exhaustion
+    rate_per_hour: 600
+    origin: [back]
+    severity: 0.9
+    duration: [2s, 5s]
+    error_mix: {out_of_memory: 1.0}
+    propagation: {direction: upstream, probability: 1.0, lag: [100ms, 200ms], max_hops: 1}
+    emit: [{message: b_warn, every: 1s}]
+    recovery: {time: 1s}
+sessions:
+  - name: job
+    rate: 5
+    id: {prefix: "job_", kind: int64}
+    context_key: job_id
+    anomaly_probability: 0.2
+    anomaly_type: job_failure
+    normal: {start: {f_in: 1.0}, transitions: {f_in: {b_work: 1.0}, b_work: {b_work: 0.5, END: 0.5}}, gap: [10ms, 1s]}
+    anomalous: {start: {f_in: 1.0}, transitions: {f_in: {b_oom: 1.0}}, gap: [10ms, 1s]}
+"""
+FILES = ("events.jsonl", "mini.log", "mini.log_structured.csv", "mini.log_templates.csv", "anomaly_label.csv")
+
+
+@pytest.fixture
+def small_shards(monkeypatch):
+    """About 1,000 lines per shard (a few seconds of simulated time), so lags of 1-3 s cross shard ends."""
+    monkeypatch.setattr(shards, "TARGET_LINES", 1000)
+
+
+@pytest.fixture(scope="module")
+def mini():
+    spec, problems = spec_problems_in_text(MINI)
+    assert problems == []
+    return spec
+
+
+def run(spec, out: Path, **options) -> dict[str, bytes]:
+    StatsSynthesizer(spec).write(out, **{"duration": "60s", "seed": 7, **options})
+    return {name: (out / name).read_bytes() for name in FILES}
+
+
+def events_of(data: bytes) -> list[dict]:
+    return [json.loads(line) for line in data.decode().splitlines()]
+
+
+def seconds(event: dict) -> float:
+    return datetime.fromisoformat(event["timestamp"]).timestamp()
+
+
+def owner_of(event: dict) -> str | None:
+    return next(iter(event["context"].values()), None)
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(mini, tmp_path, small_shards):
+    first = run(mini, tmp_path / "a")
+    assert first == run(mini, tmp_path / "b")
+    assert len(first["events.jsonl"]) > 100_000
+    other = run(mini, tmp_path / "c", seed=8)
+    assert other["events.jsonl"] != first["events.jsonl"]
+
+
+def test_lines_are_time_ordered_and_every_format_agrees(mini, tmp_path, small_shards):
+    files = run(mini, tmp_path)
+    events = events_of(files["events.jsonl"])
+    times = [seconds(e) for e in events]
+    assert times == sorted(times)
+    assert len(set(owner_of(e) for e in events)) > 100
+    rows = list(csv.DictReader(files["mini.log_structured.csv"].decode().splitlines()))
+    raw = files["mini.log"].decode().splitlines()
+    assert len(rows) == len(raw) == len(events)
+    for event, row, line in zip(events, rows, raw, strict=True):
+        assert row["Content"] == event["message"] and line.endswith(f"{event['service']}: {event['message']}")
+        assert f"{row['Date']}T{row['Time']}Z" == event["timestamp"]
+    assert {'out, "quoted" b,c', 'out, "quoted" d\\e'} <= {e["message"] for e in events}
+    structured = list(read_structured(tmp_path / "mini.log_structured.csv"))
+    assert [e.content for e in structured] == [e["message"] for e in events]
+    templates = read_templates(tmp_path / "mini.log_templates.csv")
+    assert sum(t.occurrences for t in templates.values()) == len(events)
+    assert templates["b_work"].text == "work <*> <*> <*> <*>"
+
+
+def test_causal_effects_follow_their_causes_within_the_lag(mini, tmp_path, small_shards):
+    events = events_of(run(mini, tmp_path)["events.jsonl"])
+    causes, effects = {}, {}
+    for event in events:
+        if event["service"] == "back" and event["error_type"] == "out_of_memory":
+            assert owner_of(event) not in causes  # one back visit per request or session
+            causes[owner_of(event)] = seconds(event)
+        elif event["message"] == "alarm after back failure":
+            effects.setdefault(owner_of(event), []).append(seconds(event))
+    horizon = seconds(events[0]) - seconds(events[0]) % 60 + 60
+    assert len(causes) > 50
+    for owner, when in causes.items():
+        if when < horizon - 3:
+            assert len(effects.get(owner, [])) == 1, owner  # probability 1: exactly one effect
+    for owner, times in effects.items():
+        for t in times:
+            assert 1.0 - 1e-6 <= t - causes[owner] <= 3.0 + 1e-6
+
+
+def test_episode_lines_are_labeled_and_inside_their_episode(mini, tmp_path, small_shards):
+    files = run(mini, tmp_path)
+    events = events_of(files["events.jsonl"])
+    calendar = Calendar(CompiledSpec(mini), 7)
+    episodes = {e.id: e for e in calendar.episodes(0, 60 * US)}
+    services = CompiledSpec(mini).service_names
+    start = datetime.fromisoformat("2026-01-01T00:00:00+00:00").timestamp()
+    labeled = [e for e in events if e["anomaly"] is not None]
+    storms = [e for e in labeled if e["anomaly"]["type"] == "resource_exhaustion"]
+    assert storms and any(e["anomaly"]["type"] == "job_failure" for e in labeled)
+    for event in storms:
+        episode = episodes[event["anomaly"]["id"]]
+        if event["level"] == "ERROR":  # failures happen inside a window of the episode at that service
+            t = round((seconds(event) - start) * US)
+            assert any(services[w.service] == event["service"] and w.start <= t <= w.fade_end + 5000
+                       for w in episode.windows)
+        else:
+            assert event["message"] in ("back pressure", "alarm after back failure")
+    assert {e["service"] for e in storms if e["level"] == "ERROR"} == {"back", "front"}  # spread upstream
+    for event in labeled:
+        if event["anomaly"]["type"] == "job_failure":
+            assert event["anomaly"]["id"] == event["context"]["job_id"]
+    labels = read_labels(tmp_path / "anomaly_label.csv")
+    owners = {owner_of(e) for e in events if owner_of(e) is not None}
+    assert set(labels) == owners
+    anomalous = {owner_of(e) for e in labeled if owner_of(e) is not None}
+    assert {k for k, v in labels.items() if v == 1} == anomalous
+
+
+class ReversedExecutor:
+    """Runs every shard first, last one first, then hands them back in order: no shared state may leak."""
+
+    def map(self, tasks):
+        done = {task[3]: shards.render_shard(*task) for task in reversed(list(tasks))}
+        return (done[k] for k in sorted(done))
+
+
+def test_shards_are_independent_of_execution_order(mini, tmp_path, small_shards):
+    assert run(mini, tmp_path / "a") == run(mini, tmp_path / "b", executor=ReversedExecutor())
+
+
+def test_dask_local_cluster_gives_the_same_bytes(mini, tmp_path, small_shards):
+    local = run(mini, tmp_path / "local", duration="20s")
+    with dask_executor(2, processes=False) as executor:
+        assert len(executor.client.scheduler_info()["workers"]) == 2
+        distributed = run(mini, tmp_path / "dask", duration="20s", executor=executor)
+    assert distributed == local
+
+
+def test_line_count_runs_are_prefixes_of_duration_runs(mini, tmp_path, small_shards):
+    whole = run(mini, tmp_path / "whole")["events.jsonl"].splitlines(keepends=True)
+    StatsSynthesizer(mini).write(tmp_path / "part", n_lines=3000, seed=7)
+    part = (tmp_path / "part" / "events.jsonl").read_bytes().splitlines(keepends=True)
+    assert len(part) == 3000 and part == whole[:3000]
+    labels = read_labels(tmp_path / "part" / "anomaly_label.csv")
+    assert set(labels) == {owner_of(json.loads(line)) for line in part} - {None}
+
+
+def test_sample_gives_time_ordered_frames_matching_the_files(mini, tmp_path, small_shards):
+    frames = list(StatsSynthesizer(mini).sample(n_lines=2500, seed=7))
+    assert len(frames) > 1 and sum(len(f) for f in frames) == 2500
+    messages = [m for f in frames for m in f["message"].to_list()]
+    times = [t for f in frames for t in f["timestamp"].to_list()]
+    assert times == sorted(times)
+    StatsSynthesizer(mini).write(tmp_path, n_lines=2500, seed=7)
+    assert messages == [e["message"] for e in events_of((tmp_path / "events.jsonl").read_bytes())]
+    assert set(frames[0].columns) >= {"timestamp", "service", "level", "error_type", "message", "template_id",
+                                      "session_id", "anomalous"}
