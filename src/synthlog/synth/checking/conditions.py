@@ -78,6 +78,7 @@ class Or:
 Formula = Atom | Compare | Not | And | Or
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """An expression's text without spaces or a leading ``this.``/``self.``: the key facts are stored under."""
     tokens = _TOKEN.findall(text)
@@ -186,8 +187,10 @@ def _formula_text(formula: Formula) -> str:
     raise TypeError(formula)
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_condition(text: str) -> Formula:
-    """Parse a branch condition's source text; never fails (unknown shapes become atoms)."""
+    """Parse a branch condition's source text; never fails (unknown shapes become atoms). Cached: formulas are
+    immutable."""
     return _Parser(text).parse()
 
 
