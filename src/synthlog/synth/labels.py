@@ -44,7 +44,6 @@ from synthlog.code.records import ExecutionPath, Statement
 from synthlog.errors import ConfigError
 from synthlog.parse.drain import WILDCARD
 from synthlog.records import ANOMALY, NORMAL, LogEvent, Session
-from synthlog.stats.specfile import _field_name, _line_of, _load_with_lines
 
 _RETRY = re.compile(r"retr(y|ies|ying)|attempt|tries|backoff", re.IGNORECASE)
 
@@ -159,6 +158,23 @@ def _retry_contexts(path: ExecutionPath, statements: dict[str, Statement]) -> li
     return out
 
 
+def _line_at(node: yaml.Node | None, loc: tuple) -> int | None:
+    """The line (1-based) of the YAML node a pydantic error location points at, or of its deepest existing parent."""
+    line = None if node is None else node.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == part), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
 class LabelRules:
     """A loaded rule file; see the module docstring."""
 
@@ -181,7 +197,8 @@ class LabelRules:
     @classmethod
     def from_text(cls, text: str, source: str = "<text>") -> LabelRules:
         try:
-            data, lines = _load_with_lines(text)
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             raise ConfigError(f"not valid YAML: {getattr(error, 'problem', None) or error}", path=source,
@@ -195,8 +212,8 @@ class LabelRules:
         except ValidationError as error:
             first = error.errors(include_url=False)[0]
             loc = tuple(first["loc"])
-            raise ConfigError(first["msg"].removeprefix("Value error, "), path=source, line=_line_of(loc, lines),
-                              field=_field_name(loc, lines) or None) from None
+            raise ConfigError(first["msg"].removeprefix("Value error, "), path=source, line=_line_at(root, loc),
+                              field=".".join(str(p) for p in loc) or None) from None
 
     def label_line(self, statement: Statement, context: LineContext | None = None) -> tuple[int, str | None]:
         """``(ANOMALY, rule)`` when a rule fires and no exemption applies; else ``(NORMAL, exemption or None)``."""
