@@ -14,6 +14,7 @@ from synthlog.evaluate.logstats import (
     classify_error,
     mine_causal_pairs,
     template_key,
+    time_resolution,
 )
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
 
@@ -56,6 +57,7 @@ def test_error_mix_shift_lowers_d_errdist_and_missing_type_lowers_r():
     assert 0.6 < report.details["D_errdist"] < 0.75
     assert report.details["R_anomaly"] == pytest.approx(0.5)
     assert report.details["anomaly_types"]["covered"] == 1
+    assert report.details["anomaly_types"]["R_anomaly_types_with_2_sessions"] == pytest.approx(0.5)
 
 
 def test_reversed_order_breaks_causal_pairs_and_transitions():
@@ -83,8 +85,19 @@ def test_causal_pairs_and_lags_mined_from_normal_sessions():
     pairs = {(p.cause, p.effect): p for p in mine_causal_pairs(dataset("real"), min_support=10)}
     assert ("open <*>", "close <*>") in pairs
     pair = pairs[("open <*>", "close <*>")]
-    assert (pair.lag_min, pair.lag_max, pair.confidence, pair.support) == (3.0, 3.0, 1.0, 40)
+    # whole-second timestamps: an observed lag of 3 s is a true lag in (2 s, 4 s)
+    assert (pair.lag_min, pair.lag_max, pair.confidence, pair.support) == (2.0, 4.0, 1.0, 40)
     assert ("close <*>", "open <*>") not in pairs
+
+
+def test_lag_range_of_microsecond_timestamps_is_not_widened():
+    real = dataset("real")
+    for s in real.sessions:
+        for e in s.events:
+            e.timestamp += 0.1234567
+    assert time_resolution(real) == 0.0
+    pair = {(p.cause, p.effect): p for p in mine_causal_pairs(real)}[("open <*>", "close <*>")]
+    assert (pair.lag_min, pair.lag_max) == (3.0, 3.0)
 
 
 def test_untimed_sessions_are_checked_for_order_only():

@@ -155,6 +155,9 @@ def evaluate_fidelity(reference: ReferenceStats | LabeledDataset, synthetic: Lab
         "reference": len(ref.anomaly_types), "synthetic": len(syn_types), "covered": len(covered),
         "synthetic_not_in_reference": len(set(syn_types) - set(ref.anomaly_types)),
         "uncapped_ratio": _ratio(len(syn_types), len(ref.anomaly_types)),
+        # types seen in one reference session only cannot be profiled without revealing that session
+        "R_anomaly_types_with_2_sessions": _ratio(len([t for t in covered if ref.anomaly_types[t] >= 2]),
+                                                  len([t for t, n in ref.anomaly_types.items() if n >= 2])),
         "reference_counts": dict(sorted(ref.anomaly_types.items())),
         "synthetic_counts": dict(sorted(syn_types.items())),
     }

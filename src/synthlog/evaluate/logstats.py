@@ -153,6 +153,18 @@ def _times(session: Session) -> list[float] | None:
     return None if any(t is None for t in times) else times  # type: ignore[return-value]
 
 
+def time_resolution(dataset: LabeledDataset) -> float:
+    """The clock step of a data set's timestamps: 1.0 when all are whole seconds, 0.001 when all are whole
+    milliseconds, else 0 (the first 10,000 timed events are checked)."""
+    times = [e.timestamp for e in dataset.events() if e.timestamp is not None][:10_000]
+    if not times:
+        return 0.0
+    for step in (1.0, 0.001):
+        if all(abs(t / step - round(t / step)) < 1e-6 for t in times):
+            return step
+    return 0.0
+
+
 def mine_causal_pairs(dataset: LabeledDataset, min_support: int = 10, min_confidence: float = 0.9,
                       lag_quantiles: tuple[float, float] = (0.01, 0.99), max_pairs: int = 50) -> list[CausalPair]:
     """Pairs of templates where one reliably follows the other within a session, with their lag range.
@@ -160,8 +172,9 @@ def mine_causal_pairs(dataset: LabeledDataset, min_support: int = 10, min_confid
     Only normal (or unlabeled) sessions count, so the pairs describe healthy behaviour. For each session and each
     template A, the first A is paired with the first occurrence after it of every other template B. (A, B) is a causal
     pair when A occurs in at least ``min_support`` sessions and B follows A in at least ``min_confidence`` of them.
-    The lag range is the ``lag_quantiles`` of the observed lags (floored/ceiled to whole seconds); it is ``None`` when
-    the data has no timestamps. The ``max_pairs`` pairs of highest support (then confidence) are kept.
+    The lag range is the ``lag_quantiles`` of the observed lags (floored/ceiled to whole seconds), widened by the
+    data's :func:`time_resolution` on both sides (a lag of 0 between times truncated to seconds is a true lag below
+    1 s); it is ``None`` when the data has no timestamps. The ``max_pairs`` pairs of highest support (then confidence) are kept.
     """
     texts = template_texts(dataset)
     support: Counter[str] = Counter()
@@ -184,6 +197,7 @@ def mine_causal_pairs(dataset: LabeledDataset, min_support: int = 10, min_confid
                 follows[(a, b)] += 1
                 if times is not None:
                     lags[(a, b)].append(times[j] - times[i])
+    resolution = time_resolution(dataset)
     pairs = []
     for (a, b), n in follows.items():
         if support[a] < min_support or n / support[a] < min_confidence:
@@ -192,7 +206,8 @@ def mine_causal_pairs(dataset: LabeledDataset, min_support: int = 10, min_confid
         lag_min = lag_max = None
         if observed:
             low, high = np.quantile(observed, lag_quantiles)
-            lag_min, lag_max = float(np.floor(low)), float(np.ceil(high))
+            lag_min = max(float(np.floor(low)) - resolution, 0.0)
+            lag_max = float(np.ceil(high)) + resolution
         pairs.append(CausalPair(a, b, lag_min, lag_max, round(n / support[a], 4), support[a]))
     pairs.sort(key=lambda p: (-p.support, -p.confidence, p.cause, p.effect))
     return pairs[:max_pairs]
