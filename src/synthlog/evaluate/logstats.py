@@ -174,7 +174,8 @@ def mine_causal_pairs(dataset: LabeledDataset, min_support: int = 10, min_confid
     pair when A occurs in at least ``min_support`` sessions and B follows A in at least ``min_confidence`` of them.
     The lag range is the ``lag_quantiles`` of the observed lags (floored/ceiled to whole seconds), widened by the
     data's :func:`time_resolution` on both sides (a lag of 0 between times truncated to seconds is a true lag below
-    1 s); it is ``None`` when the data has no timestamps. The ``max_pairs`` pairs of highest support (then confidence) are kept.
+    1 s); it is ``None`` when the data has no timestamps. The ``max_pairs`` pairs of highest support (then
+    confidence) are kept.
     """
     texts = template_texts(dataset)
     support: Counter[str] = Counter()
