@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,8 +52,26 @@ def parse_log(path: PathLike, log_format: LogFormat | str, out_dir: PathLike, se
     from ``anomalous_ids`` (one id per line; every other session is Normal), or else from line labels.
     A label source without ``sessions`` implies HDFS block sessions (``blk``).
     """
+    with _gc_paused():
+        return _parse_log(Path(path), log_format, Path(out_dir), sessions, labels, anomalous_ids, config)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: parsing allocates millions of small acyclic objects, and its
+    repeated passes over them cost about a tenth of the run time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _parse_log(path: Path, log_format: LogFormat | str, out: Path, sessions: str | None, labels: PathLike | None,
+               anomalous_ids: PathLike | None, config: DrainConfig | None) -> ParseResult:
     started = time.perf_counter()
-    path, out = Path(path), Path(out_dir)
     label_map = read_labels(labels) if labels is not None else None
     anomalous = read_id_list(anomalous_ids) if anomalous_ids is not None else None
     split = sessionizer(sessions or "blk") if sessions or label_map or anomalous else None
