@@ -99,9 +99,11 @@ def fill_values(statements: list[Statement], repeat: int, seed: int) -> None:
     generator = ValueGenerator(seed)
 
     def run() -> int:
-        slots = 0
+        slots, context = 0, generator.context(0)
         for i, statement in enumerate(statements * 5):
-            _, params = generator.fill(statement, generator.context(i // 20))
+            if i % 20 == 0:  # sessions of 20 lines
+                context = generator.context(i)
+            _, params = generator.fill(statement, context)
             slots += len(params)
         return slots
 

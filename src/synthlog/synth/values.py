@@ -31,6 +31,7 @@ Everything is seeded: the same seeds and calls give the same values.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import random
@@ -512,6 +513,22 @@ def _strip_overlap(value: str, before: str) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=16384)
+def _plan(template: str, args: tuple[str, ...], types: tuple[str | None, ...]) -> tuple[tuple[SlotKind, str, str], ...]:
+    """(kind, entity key, literal before) per slot; a port right after a host (``<*>:<*>``) is that host's port."""
+    plan = []
+    last_node_key: str | None = None
+    for slot in slots_of(template, args, types):
+        kind = infer_kind(slot)
+        key = _entity_key(slot, kind)
+        if kind == SlotKind.PORT and slot.prev_is_slot and slot.before == ":" and last_node_key:
+            key = last_node_key
+        if kind in NODE_KINDS:
+            last_node_key = key
+        plan.append((kind, key, slot.before))
+    return tuple(plan)
+
+
 class ValueGenerator:
     """Fills statements' slots; one generator per run (it owns the cluster), one :class:`ValueContext` per session."""
 
@@ -540,17 +557,9 @@ class ValueGenerator:
         template = statement.template if isinstance(statement, Statement) else (
             statement.text if isinstance(statement, Template) else statement)
         python = isinstance(statement, Statement) and statement.language == "python"
-        params: list[str] = []
-        last_node_key: str | None = None
-        for slot in _slots(statement, types):
-            kind = infer_kind(slot)
-            key = _entity_key(slot, kind)
-            if kind == SlotKind.PORT and slot.prev_is_slot and slot.before == ":" and last_node_key:
-                key = last_node_key
-            if kind in NODE_KINDS:
-                last_node_key = key
-            value = self.value(kind, key, ctx, python=python, exception_type=exception_type)
-            params.append(_strip_overlap(value, slot.before))
+        args = tuple(statement.args) if isinstance(statement, Statement) else ()
+        params = [_strip_overlap(self.value(kind, key, ctx, python=python, exception_type=exception_type), before)
+                  for kind, key, before in _plan(template, args, tuple(types))]
         return render(template, params), params
 
     def value(self, kind: SlotKind, key: str, ctx: ValueContext, python: bool = False,
