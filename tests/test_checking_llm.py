@@ -6,8 +6,17 @@ import pytest
 
 from chat_server import ChatServer, Reply
 from synthlog.code.records import ExecutionPath, PathStep, Statement
+from synthlog.errors import ConfigError
 from synthlog.llm import LLMClient, LLMConfig
-from synthlog.synth.checking import CachingChecker, CheckContext, LLMChecker, count_reasons, reason_code
+from synthlog.synth.checking import (
+    CachingChecker,
+    CheckContext,
+    HeuristicChecker,
+    LLMChecker,
+    count_reasons,
+    make_checker,
+    reason_code,
+)
 from synthlog.synth.checking.prompts import SYSTEM, fence
 
 S1 = Statement("S1", "DataNode.java", 10, 10, "DataNode", "writeBlock", "INFO",
@@ -173,3 +182,16 @@ def test_many_paths_go_concurrently_and_keep_order():
         verdicts = checker_for(server).check_many(paths, CONTEXT)
     assert [round(v.score, 2) for v in verdicts] == [0.6, 0.7, 0.8, 0.9]
     assert server.max_in_flight >= 2
+
+
+def test_make_checker_for_the_command_line(tmp_path, monkeypatch):
+    assert isinstance(make_checker(), HeuristicChecker)
+    with pytest.raises(ConfigError, match="--llm-url and --llm-model"):
+        make_checker("llm", llm_model="m")
+    with pytest.raises(ConfigError, match="unknown checker"):
+        make_checker("oracle")
+    monkeypatch.setenv("SYNTHLOG_CACHE_DIR", str(tmp_path))
+    with ChatServer([Reply(answer())]) as server:
+        checker = make_checker("llm", llm_url=server.base_url, llm_model="m")
+        assert checker.check(PATH, CONTEXT).feasible
+    assert len(list((tmp_path / "llm").rglob("*.json"))) == 1

@@ -37,6 +37,7 @@ from pydantic import BaseModel, Field
 from synthlog.io.atomic import atomic_open
 
 API_KEY_ENV = "SYNTHLOG_LLM_API_KEY"
+CACHE_ENV = "SYNTHLOG_CACHE_DIR"
 _NO_KEY = "no-key"  # the openai client refuses an empty key; local servers ignore it
 
 Message = dict[str, str]
@@ -60,6 +61,14 @@ class LLMConfig(BaseModel):
     temperature: float = 0.0
     max_tokens: int | None = 1024
     cache_dir: Path | None = None
+
+
+def default_cache_dir() -> Path:
+    """``$SYNTHLOG_CACHE_DIR``, else ``$XDG_CACHE_HOME/synthlog``, else ``~/.cache/synthlog``."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "synthlog"
 
 
 def stable_hash(payload: Any) -> str:
