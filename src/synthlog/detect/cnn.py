@@ -48,7 +48,7 @@ class SessionCNN(nn.Module):
 class CNNDetector(SessionClassifier):
     """Lu et al.'s CNN; sessions longer than ``max_length`` are cut to their first events."""
 
-    def __init__(self, max_length: int = 128, embedding_dim: int = 32, filters: int = 64,
+    def __init__(self, max_length: int = 64, embedding_dim: int = 32, filters: int = 64,
                  kernel_sizes: tuple[int, ...] = (3, 4, 5), dropout: float = 0.5, max_epochs: int = 20,
                  patience: int = 3, batch_size: int = 256, learning_rate: float = 0.005,
                  validation_fraction: float = 0.1, random_state: int = 0, device: str = "cpu",

@@ -100,7 +100,8 @@ def carve_validation(n: int, fraction: float, random_state: int, labels: np.ndar
         n_validation = min(int(round(fraction * len(shuffled))), len(shuffled) - 1)
         validation.append(shuffled[:n_validation])
         train.append(shuffled[n_validation:])
-    return np.sort(np.concatenate(train)), np.sort(np.concatenate(validation))
+    empty = np.zeros(0, dtype=np.int64)
+    return np.sort(np.concatenate([empty, *train])), np.sort(np.concatenate([empty, *validation]))
 
 
 @dataclass

@@ -5,7 +5,10 @@ normal and anomalous; the score of a session is its predicted probability of bei
 both classes; a validation split carved from the training sessions (stratified by label) decides the epoch by
 early stopping and sets the default threshold (best F1 there, via
 :func:`synthlog.detect.base.calibrate_threshold`; 0.5 when that split lacks one class). Identical sessions with
-the same label are merged into one weighted example.
+the same label are merged into one weighted example. The loss is class-balanced (each class weighs half, the
+training split's class shares decide the weights): with 3 % anomalies an unweighted network first learns the
+prior and can sit on that plateau until early stopping ends training; the threshold is calibrated afterwards, so
+the shifted probabilities cost nothing.
 """
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ class SessionClassifier(SessionDetector):
         validation = [sessions[i] for i in validation_idx]
         self.vocabulary_ = Vocabulary.fit(training)
         self._prepare()
+        shares = np.bincount(y[train_idx], minlength=2) / len(train_idx)
+        self.class_weights_ = 0.5 / shares
         with torch_session(self.random_state, self.n_threads, self.device_) as generator:
             self.network_ = self._build_network(len(self.vocabulary_)).to(self.device_)
             self.history_ = train_network(
@@ -96,6 +101,7 @@ class SessionClassifier(SessionDetector):
 
     def _examples(self, sessions: list[list[str]], labels: np.ndarray) -> ExampleSet:
         rows, targets, counts = deduplicate(self._matrix(sessions), labels.astype(np.int64))
+        counts = counts * self.class_weights_[targets].astype(np.float32)
         return ExampleSet(self._inputs(rows), torch.as_tensor(targets), torch.as_tensor(counts)).to(self.device_)
 
     def _score(self, sessions: list[list[str]]) -> np.ndarray:
