@@ -112,3 +112,11 @@ def test_unknown_name_is_a_clear_error():
     from synthlog.errors import InputError
     with pytest.raises(InputError, match="no such data set"):
         load_dataset("no-such-dataset")
+
+
+def test_sequence_files_named_the_deeplog_way_carry_their_label(tmp_path):
+    (tmp_path / "hdfs_train").write_text("blk_1,5 5 22\n")
+    (tmp_path / "hdfs_test_abnormal").write_text("blk_2,5 22 9\n")
+    (tmp_path / "other.sequences").write_text("blk_3,5\n")
+    ds = load_dataset(tmp_path)
+    assert {s.id: s.label for s in ds} == {"blk_1": 0, "blk_2": 1, "blk_3": None}

@@ -344,6 +344,17 @@ def load_directory(path: PathLike) -> LabeledDataset:
     return LabeledDataset(name=name, sessions=sessions, templates=templates, metadata=metadata)
 
 
+def label_of_file(path: Path) -> int | None:
+    """DeepLog's convention: a sequence file named ``*abnormal*``/``*anomal*`` holds anomalies, one named
+    ``*normal*`` or ``*_train`` normal sessions; any other name says nothing."""
+    name = path.name.lower()
+    if "abnormal" in name or "anomal" in name:
+        return ANOMALY
+    if "normal" in name or name.endswith("_train"):
+        return NORMAL
+    return None
+
+
 def _load_sessions(by_kind: dict[str, list[Path]], labels: dict[str, int],
                    templates: dict[str, Template]) -> list[Session] | None:
     from synthlog.parse.sessions import label_from_entities
@@ -368,7 +379,7 @@ def _load_sessions(by_kind: dict[str, list[Path]], labels: dict[str, int],
             return sessions  # block sessions with their events (sequence file, if any, agrees)
         sessions = listed  # sessions of another kind (windows): event ids only
     elif "sequences" in by_kind:
-        sessions = [s for file in by_kind["sequences"] for s in read_sequences(file)]
+        sessions = [s for file in by_kind["sequences"] for s in read_sequences(file, label=label_of_file(file))]
     elif "raw" in by_kind:
         from synthlog.parse.drain import parse_events
 
