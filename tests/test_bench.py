@@ -84,6 +84,17 @@ def test_split_is_stratified_disjoint_and_seeded(method):
         assert split.validation[labels[split.validation] == 0].max() < split.test[labels[split.test] == 0].min()
 
 
+def test_chronological_order_follows_first_timestamps():
+    dataset = toy_dataset(3, 1, seed=0)
+    for session, start in zip(dataset.sessions, [30.0, 10.0, 40.0, 20.0], strict=True):
+        for offset, event in enumerate(session.events):
+            event.timestamp = start + offset
+    assert bench_module._chronological_order(dataset).tolist() == [1, 3, 0, 2]
+    dataset.sessions[2].events = dataset.sessions[2].events[:1]
+    dataset.sessions[2].events[0].timestamp = None
+    assert bench_module._chronological_order(dataset).tolist() == [0, 1, 2, 3]  # a session without time: data order
+
+
 def test_split_refuses_an_empty_part():
     with pytest.raises(Exception, match="the train part is empty"):
         split_indices(np.array([0, 0, 1]), SplitSpec(train_fraction=0.1, validation_fraction=0.5), seed=0)
@@ -143,6 +154,11 @@ def test_bench_end_to_end_is_deterministic(bench_dir):
     assert "Wilcoxon" in summary and "| invariants | synthetic |" in summary
     assert {p.name for p in (tmp_path / "out" / "plots").iterdir()} == {"f1_invariants.png", "f1_logistic.png"}
     assert result.data["synthetic"]["gen"]["sessions"] == 330
+    by_cell = {(r["regime"], r["ratio"], r["seed"]): r for r in result.rows if r["detector"] == "logistic"}
+    real_n = by_cell[("real", None, 0)]["n_train"]
+    assert by_cell[("augmented", 0.1, 0)]["n_synthetic"] == round(0.1 * real_n)
+    assert by_cell[("augmented", 1.0, 0)]["n_train"] == 2 * real_n
+    assert by_cell[("synthetic", None, 0)]["n_validation"] == round(0.2 * 300) + round(0.2 * 30)
     _, again = bench(config, tmp_path / "again")
     assert again["csv"].read_bytes() == paths["csv"].read_bytes()
 
