@@ -16,10 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import time
-from collections.abc import Callable
 from pathlib import Path
 
+from code_scan import best_of  # benchmarks/ is on sys.path when a script there runs
 from synthlog.code.records import ExecutionPath, PathStep, Statement
 from synthlog.progress import set_quiet
 from synthlog.records import ANOMALY
@@ -27,15 +26,6 @@ from synthlog.synth.checking import CheckContext, HeuristicChecker, count_reason
 from synthlog.synth.checking.mutations import MutationIndex
 from synthlog.synth.labels import LabelRules
 from synthlog.synth.values import ValueGenerator
-
-
-def best_of(repeat: int, run: Callable[[], object]) -> tuple[float, object]:
-    best, value = float("inf"), None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        value = run()
-        best = min(best, time.perf_counter() - started)
-    return best, value
 
 
 def synthetic_paths(n: int, seed: int) -> list[ExecutionPath]:

@@ -111,18 +111,17 @@ class _Parser:
         return formula
 
     def disjunction(self) -> Formula:
-        parts = [self.conjunction()]
-        while self.peek() in _OR:
-            self.pos += 1
-            parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else Or(tuple(parts))
+        return self._joined(_OR, self.conjunction, Or)
 
     def conjunction(self) -> Formula:
-        parts = [self.negation()]
-        while self.peek() in _AND:
+        return self._joined(_AND, self.negation, And)
+
+    def _joined(self, operators: set[str], part, node: type[And] | type[Or]) -> Formula:
+        parts = [part()]
+        while self.peek() in operators:
             self.pos += 1
-            parts.append(self.negation())
-        return parts[0] if len(parts) == 1 else And(tuple(parts))
+            parts.append(part())
+        return parts[0] if len(parts) == 1 else node(tuple(parts))
 
     def negation(self) -> Formula:
         if self.peek() in _NOT:
