@@ -82,19 +82,23 @@ class Renderer:
 
     def owner_ids(self, events: ShardEvents) -> tuple[pl.Series, pl.Series]:
         """Each owner's id as written (``req-123``, ``blk_-42``) and its number part alone."""
-        number = np.where(self.signed[events.owner_kind], events.owner_number.view(np.int64).astype(str),
-                          events.owner_number.astype(str)) if len(events.owner_number) else np.zeros(0, str)
-        numbers = pl.Series(number, dtype=pl.String)
+        unsigned = pl.Series(events.owner_number, dtype=pl.UInt64)
+        signed = self.signed[events.owner_kind]
+        numbers = unsigned.cast(pl.String)
+        if signed.any():
+            as_signed = pl.Series(events.owner_number.view(np.int64)).cast(pl.String)
+            numbers = pl.select(pl.when(pl.Series(signed)).then(as_signed).otherwise(numbers)).to_series()
         ids = (pl.DataFrame({"p": self.id_prefix.gather(events.owner_kind), "n": numbers})
                .select(pl.concat_str(["p", "n"])).to_series())
         return ids, numbers
 
-    def render(self, events: ShardEvents, formats: tuple[str, ...], rng: np.random.Generator) -> dict[str, pl.Series]:
+    def render(self, events: ShardEvents, formats: tuple[str, ...], rng: np.random.Generator,
+               owners: tuple[pl.Series, pl.Series] | None = None) -> dict[str, pl.Series]:
         """Text columns, one entry per line in the shard's time order, for each of ``formats``: ``jsonl``,
         ``raw``, ``csv`` (a structured CSV row without its LineId), ``content`` (the message) and ``id`` (the
-        request or session id, empty when none)."""
+        request or session id, empty when none). ``owners`` is :meth:`owner_ids` when already computed."""
         n = len(events)
-        ids, numbers = self.owner_ids(events)
+        ids, numbers = owners or self.owner_ids(events)
         out: dict[str, pl.Series] = {}
         if "id" in formats:
             out["id"] = _with_blank(ids).gather(_or_last(events.owner, ids))
@@ -103,7 +107,7 @@ class Renderer:
             return out
         if n == 0:
             return out | {f: pl.Series([], dtype=pl.String) for f in shaped}
-        order = np.argsort(events.message, kind="stable")
+        order = np.argsort(_narrow(events.message), kind="stable")
         counts = np.bincount(events.message, minlength=len(self.texts))
         frame = self._common(events, order, ids, shaped)
         groups = []
@@ -237,3 +241,8 @@ def _concat(items: list[str | pl.Expr]) -> pl.Expr:
         elif not (isinstance(item, str) and not item):
             merged.append(item)
     return pl.concat_str([pl.lit(i) if isinstance(i, str) else i for i in merged])
+
+
+def _narrow(index: np.ndarray) -> np.ndarray:
+    """Small non-negative indices as int16 when they fit: numpy sorts those with a radix sort."""
+    return index.astype(np.int16) if len(index) and index.max() < 2**15 else index

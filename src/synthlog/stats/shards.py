@@ -59,14 +59,14 @@ def render_shard(spec_json: str, seed: int, horizon: int | None, index: int, sta
     generator, renderer = _machinery(spec_json, seed, horizon)
     events = generator.generate(index, start, end)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SHARDS, index, RENDER_STREAM)))
-    text = renderer.render(events, formats, rng)
+    owners = renderer.owner_ids(events)
+    text = renderer.render(events, formats, rng, owners)
     numbers = np.append(events.owner_number, np.uint64(0))[events.owner]  # -1 (no owner) picks the 0, nulled
     lines = pl.DataFrame({"t": events.time, "message": events.message, "episode": events.episode >= 0,
                           "owner": pl.from_arrow(pa.array(numbers, mask=events.owner < 0)), **text})
     order = np.argsort(events.owner_first, kind="stable")
-    ids, _ = renderer.owner_ids(events)
-    owners = pl.DataFrame({"id": ids, "number": events.owner_number, "anomalous": events.owner_anomalous})[order]
-    return Shard(index, end, lines, owners)
+    labels = pl.DataFrame({"id": owners[0], "number": events.owner_number, "anomalous": events.owner_anomalous})
+    return Shard(index, end, lines, labels[order])
 
 
 def plan(compiled: CompiledSpec, horizon: int | None) -> Iterator[tuple[int, int, int]]:
@@ -127,9 +127,7 @@ def blocks(spec: Spec, seed: int, formats: tuple[str, ...], horizon: int | None 
     carry: pl.DataFrame | None = None
     remaining = n_lines
     for shard in (executor or LocalExecutor()).map(tasks):
-        lines = shard.lines
-        if carry is not None and len(carry):
-            lines = pl.concat([carry, lines]).sort("t", maintain_order=True)
+        lines = shard.lines if carry is None else _merge(carry, shard.lines)
         cut = int(np.searchsorted(lines["t"].to_numpy(), shard.end, side="left"))
         block, carry = lines[:cut], lines[cut:]
         owners = shard.owners
@@ -141,3 +139,15 @@ def blocks(spec: Spec, seed: int, formats: tuple[str, ...], horizon: int | None 
         if remaining is not None:
             remaining -= len(block)
         yield Block(block, owners)
+
+
+def _merge(carry: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+    """Merge lines carried from earlier shards into a shard's lines by time, carried lines first on ties.
+
+    Only the shard's lines up to the last carried time need sorting; the rest already follow in order.
+    """
+    if not len(carry):
+        return lines
+    overlap = int(np.searchsorted(lines["t"].to_numpy(), carry["t"].max(), side="right"))
+    head = pl.concat([carry, lines[:overlap]]).sort("t", maintain_order=True)
+    return pl.concat([head, lines[overlap:]], rechunk=False)
