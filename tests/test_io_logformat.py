@@ -115,3 +115,10 @@ def test_any_hdfs_line_round_trips(pid, level, component, content):
     event = fmt.event(line)
     assert event is not None
     assert fmt.format(event) == line
+
+
+def test_a_byte_order_mark_does_not_hide_the_first_line(tmp_path):
+    log = tmp_path / "bom.log"
+    log.write_bytes(b"\xef\xbb\xbf" + HDFS_LINE.encode() + b"\r\n")
+    reader = RawReader(log, "hdfs")
+    assert [e.fields["Date"] for e in reader] == ["081109"] and reader.skipped == 0

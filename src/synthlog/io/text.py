@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import os
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ PathLike = str | os.PathLike[str]
 
 def iter_lines(path: PathLike, max_line_bytes: int = MAX_LINE_BYTES,
                allow_empty: bool = False) -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, text)`` for every line of ``path`` without its line ending.
+    """Yield ``(line_number, text)`` for every line of ``path`` without its line ending (or a leading BOM).
 
     Lines are decoded one at a time so a bad byte is reported at its own line; a line longer than
     ``max_line_bytes`` raises :class:`InputError` after reading at most that many bytes of it.
@@ -30,7 +31,10 @@ def iter_lines(path: PathLike, max_line_bytes: int = MAX_LINE_BYTES,
     with open(path, "rb") as fh:
         pending: list[bytes] = []  # pieces of a line that spans chunks
         pending_bytes = 0
+        first = True
         while chunk := fh.read(_CHUNK):
+            if first:
+                chunk, first = chunk.removeprefix(codecs.BOM_UTF8), False
             lines = chunk.split(b"\n")
             tail = lines.pop()
             if lines and pending:
