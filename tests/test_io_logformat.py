@@ -122,3 +122,18 @@ def test_a_byte_order_mark_does_not_hide_the_first_line(tmp_path):
     log.write_bytes(b"\xef\xbb\xbf" + HDFS_LINE.encode() + b"\r\n")
     reader = RawReader(log, "hdfs")
     assert [e.fields["Date"] for e in reader] == ["081109"] and reader.skipped == 0
+
+
+@given(data=st.data(), count=st.integers(1, 5))
+def test_user_formats_match_and_write_back(data, count):
+    names = data.draw(st.lists(st.sampled_from(["Date", "Time", "Pid", "Level", "Component", "Node", "Thread"]),
+                               min_size=count, max_size=count, unique=True)) + ["Content"]
+    literals = data.draw(st.lists(st.sampled_from([" ", "  ", " - ", ": ", " [", "] ", "|", "\t"]),
+                                  min_size=count, max_size=count))
+    fmt = LogFormat.parse("".join(f"<{n}>{lit}" for n, lit in zip(names, literals, strict=False)) + "<Content>")
+    values = [data.draw(st.text(alphabet="abcXYZ019_.", min_size=1, max_size=6)) for _ in names[:-1]]
+    values.append(data.draw(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
+                                    max_size=30).filter(lambda c: c == c.lstrip(" "))))
+    line = "".join(v + lit for v, lit in zip(values, literals, strict=False)) + values[-1]
+    assert fmt.match(line) == dict(zip(names, values, strict=True))
+    assert fmt.format(fmt.event(line)) == line
