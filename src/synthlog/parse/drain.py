@@ -69,7 +69,7 @@ def template_id(text: str) -> str:
 
 
 class TemplateParser:
-    """Feed contents with :meth:`add`; read the final templates with :meth:`templates` when done."""
+    """Feed messages with :meth:`add_all` (as often as needed); read the final templates with :meth:`templates`."""
 
     def __init__(self, config: DrainConfig | None = None):
         self.config = config or DrainConfig()
@@ -85,12 +85,8 @@ class TemplateParser:
         self._cluster_of: dict[str, int] = {}
         self._counts: Counter[int] = Counter()
 
-    def add(self, content: str) -> int:
-        """Add one message; returns its drain cluster id (stable for the rest of the run)."""
-        return self.add_all([content])[0]
-
     def add_all(self, contents: Iterable[str]) -> list[int]:
-        """Cluster ids of many messages (the hot loop, kept free of attribute lookups)."""
+        """Add messages; returns their drain cluster ids (stable for the rest of the run). The hot loop."""
         mask, cache, count, miner = self._mask, self._cluster_of, self._counts, self.miner
         out = []
         append = out.append
