@@ -2,8 +2,10 @@
 
 Masking (block ids, IP[:port], hex, numbers) runs as ONE compiled regex and replaces each variable with
 ``<*>`` before drain3 sees the line; the masked text is then looked up in a cache so drain3's tree is walked
-once per distinct masked shape rather than once per line. Template ids are the first 8 hex digits of the
-md5 of the final template text, as Loghub's Drain writes them, so the same input always gets the same ids.
+once per distinct masked shape rather than once per line (so a repeated message always stays in its first
+cluster, where drain3 alone could move it after that cluster's template generalised). Template ids are the
+first 8 hex digits of the md5 of the final template text, as Loghub's Drain writes them, so the same input
+always gets the same ids.
 """
 
 from __future__ import annotations
