@@ -6,7 +6,7 @@ import pytest
 
 from synthlog.errors import InputError
 from synthlog.evaluate.privacy import KINDS, dataset_values, extract_values
-from synthlog.stats.profile import ProfileOptions, load_logs, profile_dataset, scrub
+from synthlog.stats.profile import ProfileOptions, address_pool, load_logs, profile_dataset, scrub
 from synthlog.stats.specfile import dump_spec
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "logs"
@@ -36,7 +36,12 @@ def test_slot_kinds_and_summaries(blockstore):
     receiving = next(m for t, m in messages.items() if t.startswith("Receiving block"))
     kinds = {name: p.kind for name, p in receiving.params.items()}
     assert kinds["p1"] == "session"
-    assert "ip" in kinds.values()
+    real_ips = dataset_values(blockstore)["ip"]
+    pools = [p.values for p in receiving.params.values() if p.kind == "choice" and p.values
+             and all(extract_values(v)["ip"] == {v} for v in p.values)]
+    assert pools and len(pools[0]) == len(real_ips)  # as many made-up nodes as real ones
+    real_nets = {ip.rsplit(".", 2)[0] for ip in real_ips}
+    assert not {ip.rsplit(".", 2)[0] for ip in pools[0]} & real_nets
     ports = [p for name, p in receiving.params.items() if name.endswith("_port")]
     assert ports and all(p.kind in ("int", "choice") for p in ports)
     for param in (p for _, m in spec.messages() for p in m.params.values() if p.kind in ("int", "float")):
@@ -57,9 +62,12 @@ def test_sessions_and_anomaly_types(blockstore):
 
 
 def test_profile_is_seeded_and_noise_changes_counts(blockstore):
-    exact_a = dump_spec(profile_dataset(blockstore, options=ProfileOptions(seed=1))[0])
-    exact_b = dump_spec(profile_dataset(blockstore, options=ProfileOptions(seed=2))[0])
-    assert exact_a == exact_b  # without noise the seed does not matter
+    spec_a = profile_dataset(blockstore, options=ProfileOptions(seed=1))[0]
+    spec_b = profile_dataset(blockstore, options=ProfileOptions(seed=2))[0]
+    exact_a = dump_spec(spec_a)
+    assert exact_a == dump_spec(profile_dataset(blockstore, options=ProfileOptions(seed=1))[0])
+    # without noise the seed only picks the made-up addresses: every count is the same
+    assert [p.normal for p in spec_a.sessions] == [p.normal for p in spec_b.sessions]
     noisy_a = dump_spec(profile_dataset(blockstore, options=ProfileOptions(epsilon=1.0, seed=1))[0])
     noisy_a2 = dump_spec(profile_dataset(blockstore, options=ProfileOptions(epsilon=1.0, seed=1))[0])
     noisy_b = dump_spec(profile_dataset(blockstore, options=ProfileOptions(epsilon=1.0, seed=2))[0])
@@ -75,6 +83,13 @@ def test_bad_epsilon_and_inputs(blockstore, tmp_path):
         load_logs(EXAMPLES / "blockstore.log")
     with pytest.raises(InputError, match="no session id"):
         load_logs(EXAMPLES / "blockstore.log", log_format="hdfs", session_pattern=r"req-\d+")
+
+
+def test_address_pool_avoids_every_real_network():
+    real = {f"172.{b}.0.1" for b in range(16, 32)} | {"10.0.3.4"}
+    pool = address_pool(real, 300, seed=4)
+    assert len(set(pool)) == 300 and all(ip.startswith("10.1.") for ip in pool)
+    assert pool == address_pool(real, 300, seed=4)
 
 
 def test_scrub_removes_values_keeps_words():

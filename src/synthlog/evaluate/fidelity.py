@@ -138,7 +138,11 @@ def evaluate_fidelity(reference: ReferenceStats | LabeledDataset, synthetic: Lab
 
     syn_errors = error_counts(synthetic)
     details["D_errdist"] = 1.0 - js_divergence(ref.error_counts, syn_errors)
-    details["error_types"] = {"reference": _shares(ref.error_counts), "synthetic": _shares(syn_errors)}
+    details["error_types"] = {"reference": _shares(ref.error_counts), "synthetic": _shares(syn_errors),
+                              # a divergence over a handful of error lines is noise: say how many there were
+                              "synthetic_error_lines": sum(syn_errors.values())}
+    if ref.dataset is not None:
+        details["error_types"]["reference_error_lines"] = sum(ref.error_counts.values())
 
     right, total = _causal_counts(synthetic, keys, ref.causal_pairs, ref.causal_normal_only)
     details["C_temporal"] = _ratio(right, total)

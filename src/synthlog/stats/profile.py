@@ -4,7 +4,8 @@ differentially private (Laplace) noise on every count.
 What goes into the spec: the templates (scrubbed of addresses, block ids, paths, hosts and long numbers) with their
 level, component (as a service) and error type; for every slot only its kind and a rounded summary (numeric
 quantiles to two significant digits, small enumerations with counts); the session process (rate, id shape, a
-Markov model of template order with END, a binned gap distribution, a length cap); the error mix; one session
+Markov model of template order with END, a binned gap distribution, a length cap); made-up node addresses, as many
+as the real log has (noisy), in a /16 that holds no real address; the error mix; one session
 process per anomaly type seen in at least ``min_sessions`` labeled anomalous sessions (rarer types pooled).
 Mined causal pairs are reported by :func:`profile_summary` and re-mined by the validator; they are not written as
 spec causal rules, because the simulator fires those on top of the session model and would log every effect twice.
@@ -33,7 +34,7 @@ from synthlog.evaluate.logstats import (
     mine_causal_pairs,
     template_key,
 )
-from synthlog.evaluate.privacy import VALUE_PATTERNS
+from synthlog.evaluate.privacy import VALUE_PATTERNS, dataset_values
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
 from synthlog.records import ANOMALY, LabeledDataset, LogEvent, Session
 from synthlog.stats.spec import END, Markov, Message, Param, Service, SessionId, SessionProcess, Spec
@@ -198,7 +199,19 @@ def _word_param(values: list[str], noise: _Noise, options: ProfileOptions, rank:
     return Param(kind="choice", values=[f"value{rank}_{i}" for i in range(8)])
 
 
-def _slot_params(stats: _TemplateStats, noise: _Noise, options: ProfileOptions) -> tuple[str, dict[str, Param]]:
+def address_pool(real: set[str], size: int, seed: int) -> list[str]:
+    """``size`` made-up IPv4 addresses (a cluster's nodes) in the first /16 of 172.16-31.x.x or 10.x.x.x that holds
+    no real address, so no real address can come out of the simulator, not even by chance."""
+    taken = {tuple(ip.split(".")[:2]) for ip in real}
+    candidates = [("172", str(b)) for b in range(16, 32)] + [("10", str(b)) for b in range(256)]
+    prefix = next(c for c in candidates if c not in taken)
+    rng = np.random.default_rng(seed)
+    hosts = sorted(rng.choice(254 * 256, size=min(max(size, 1), 254 * 256), replace=False).tolist())
+    return [f"{prefix[0]}.{prefix[1]}.{h // 254}.{h % 254 + 1}" for h in hosts]
+
+
+def _slot_params(stats: _TemplateStats, noise: _Noise, options: ProfileOptions,
+                 addresses: list[str]) -> tuple[str, dict[str, Param]]:
     """The spec template (named slots) and its params, from the slot values seen."""
     pieces = stats.text.split(WILDCARD)
     out = [pieces[0]]
@@ -215,7 +228,7 @@ def _slot_params(stats: _TemplateStats, noise: _Noise, options: ProfileOptions) 
             matches = [_IP_PORT.fullmatch(v) for v in values]
             lead = "/" if all(v.startswith("/") for v in values) else ""
             ports = [int(m.group(2)) for m in matches if m.group(2)]
-            params[name] = Param(kind="ip")
+            params[name] = Param(kind="choice", values=addresses)
             slot = f"{lead}<{name}>"
             if ports and len(ports) == len(values):
                 params[f"{name}_port"] = _number_param(ports, noise, integer=True)
@@ -307,6 +320,8 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
         raise InputError(f"data set {dataset.name!r} has no session with events to profile")
     work = LabeledDataset(dataset.name, sessions, dataset.templates, dataset.metadata)
     stats = _collect_templates(work)
+    real_ips = dataset_values(work)["ip"]
+    addresses = address_pool(real_ips, min(round(noise.count(len(real_ips))), 4096), options.seed)
 
     # catalogue: message ids E1.. by falling (noisy) count; a template whose noisy count is 0 is dropped
     noisy = {key: noise.count(s.count) for key, s in sorted(stats.items())}
@@ -319,7 +334,7 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
         level = "WARN" if level == "WARNING" else level
         if level not in ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"):
             level = "INFO"
-        template, params = _slot_params(entry, noise, options)
+        template, params = _slot_params(entry, noise, options, addresses)
         service = max(sorted(entry.components), key=lambda c: entry.components[c])
         by_service[_identifier(service, "app")].append(
             Message(id=message_of[key], template=template, level=level,
