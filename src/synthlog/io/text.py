@@ -15,12 +15,12 @@ MAX_LINE_BYTES = 1 << 20  # 1 MiB: longer lines are refused, never read whole in
 PathLike = str | os.PathLike[str]
 
 
-def iter_lines(path: PathLike, max_line_bytes: int = MAX_LINE_BYTES,
-               allow_empty: bool = False) -> Iterator[tuple[int, str]]:
+def iter_lines(path: PathLike, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, text)`` for every line of ``path`` without its line ending (or a leading BOM).
 
-    Lines are decoded one at a time so a bad byte is reported at its own line; a line longer than
-    ``max_line_bytes`` raises :class:`InputError` after reading at most that many bytes of it.
+    The file is read in 1 MiB chunks; a byte that is not UTF-8 is reported at its own line, and a line longer
+    than ``max_line_bytes`` raises :class:`InputError` after reading at most about that many bytes of it.
+    An empty file is an error.
     """
     path = Path(path)
     if not path.exists():
@@ -53,7 +53,7 @@ def iter_lines(path: PathLike, max_line_bytes: int = MAX_LINE_BYTES,
             for text in _decode([b"".join(pending)], path, number, max_line_bytes):
                 number += 1
                 yield number, text
-    if number == 0 and not allow_empty:
+    if number == 0:
         raise InputError("file is empty", path=path)
 
 
