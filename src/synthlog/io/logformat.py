@@ -83,7 +83,11 @@ class LogFormat:
 
     def event(self, line: str, line_id: int | None = None) -> LogEvent | None:
         """A :class:`LogEvent` for ``line`` (timestamp derived from Date/Time), or ``None`` if it does not fit."""
-        return _EventBuilder(self)(line, line_id)
+        return self._builder(line, line_id)
+
+    @cached_property
+    def _builder(self) -> _EventBuilder:
+        return _EventBuilder(self)
 
     def format(self, event: LogEvent) -> str:
         """Write ``event`` back as a line of this format (exactly as read, for events this format produced)."""
