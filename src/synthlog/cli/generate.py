@@ -34,3 +34,70 @@ def generate_stats(
                                           workers=workers, formats=chosen)
     typer.echo(f"wrote {summary.lines} lines, {summary.sessions} sessions ({summary.anomalous_sessions} anomalous, "
                f"{summary.anomalous_lines} anomalous lines) to {summary.out_dir}")
+
+
+# --- generate code ------------------------------------------------------------------------------------------
+
+
+@generate_app.command("code")
+def generate_code(
+    src: Path = typer.Argument(..., exists=True, help="Source tree to analyse (Java and/or Python)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output directory for the labeled data set."),
+    entry: list[str] = typer.Option([], "--entry", "-e", help="Entry point CLASS.METHOD (repeatable) or 'auto': "
+                                    "one session per path run."),
+    recipe: Path | None = typer.Option(None, "--recipe", exists=True, dir_okay=False,
+                                       help="Composition recipe (YAML): entity sessions across components."),
+    n: int = typer.Option(1000, "-n", "--sessions", min=1, help="Number of sessions."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed (default: the global --seed)."),
+    align_to: Path | None = typer.Option(None, "--align-to", exists=True, dir_okay=False,
+                                         help="Real templates CSV: matching templates take its ids."),
+    log_format: str | None = typer.Option(None, "--log-format", help="Format of the raw lines (name or string)."),
+    min_level: str = typer.Option("INFO", "--min-level", help="Drop lines below this level."),
+    fault_rate: float = typer.Option(0.05, "--fault-rate", min=0.0, max=1.0,
+                                     help="Share of per-path sessions that take an anomalous path."),
+    rules: Path | None = typer.Option(None, "--rules", exists=True, dir_okay=False, help="Label rules (YAML)."),
+    values_from: Path | None = typer.Option(None, "--values-from", exists=True, dir_okay=False,
+                                            help="Learn value shapes from a real structured CSV."),
+    allow_real_values: bool = typer.Option(False, "--allow-real-values",
+                                           help="Let --values-from copy real values verbatim."),
+    checker: str = typer.Option("heuristic", "--checker", help="heuristic (offline) or llm."),
+    llm_url: str | None = typer.Option(None, "--llm-url", help="OpenAI-compatible base URL (with --checker llm)."),
+    llm_model: str | None = typer.Option(None, "--llm-model", help="Model name (with --checker llm)."),
+    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Cache of checker verdicts (and LLM answers)."),
+    depth: int = typer.Option(3, "--depth", min=0, help="Inline callees up to this depth."),
+    unroll: int = typer.Option(2, "--unroll", min=0, help="Run each loop body 0..k times."),
+    max_paths: int = typer.Option(400, "--max-paths", min=1, help="Paths kept per entry point."),
+) -> None:
+    """Generate labeled log sessions from source code: per-path sessions (--entry) or entity sessions (--recipe)."""
+    from synthlog.code.paths import PathOptions
+    from synthlog.synth.generate import CodeGenConfig
+    from synthlog.synth.generate import generate_code as run
+
+    chosen = _checker(checker, llm_url, llm_model, cache_dir)
+    config = CodeGenConfig(entries=entry, recipe=recipe, align_to=align_to, log_format=log_format,
+                           min_level=min_level, fault_rate=fault_rate, rules=rules, values_from=values_from,
+                           allow_real_values=allow_real_values, checker=chosen, cache_dir=cache_dir,
+                           paths=PathOptions(depth=depth, unroll=unroll, max_paths=max_paths,
+                                             seed=seed_or_global(seed)))
+    summary = run(src, out, n, seed_or_global(seed), config)
+    labels = summary["labels"]
+    typer.echo(f"wrote {summary['sessions']} sessions ({labels.get('Anomaly', 0)} anomalous), {summary['lines']} "
+               f"lines, {summary['templates']} templates to {out}; {summary['paths']['rejected']} of "
+               f"{summary['paths']['checked']} paths rejected by the checker")
+
+
+def _checker(name: str, url: str | None, model: str | None, cache_dir: Path | None):
+    """The checker back-end the options ask for (None: the default heuristic)."""
+    from synthlog.errors import InputError
+
+    if name == "heuristic":
+        return None
+    if name != "llm":
+        raise InputError(f"unknown checker {name!r} (heuristic or llm)", field="--checker")
+    if not url or not model:
+        raise InputError("--checker llm needs --llm-url and --llm-model", field="--checker")
+    from synthlog.llm import LLMClient, LLMConfig
+    from synthlog.synth.checking import LLMChecker
+
+    cache = None if cache_dir is None else str(cache_dir / "llm")
+    return LLMChecker(LLMClient(LLMConfig(base_url=url, model=model, cache_dir=cache)))

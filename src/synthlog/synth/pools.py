@@ -1,0 +1,115 @@
+"""Path pools: the checked, labeled variants of each entry point's paths that session assemblers draw from.
+
+A :class:`Variant` is what one run of an entry point logs: its statements (after the level and entity filters),
+each line's label and rule, the path's exit and a sampling weight. Paths that the checker rejects never enter a
+pool; paths that log nothing after filtering are kept apart, used only when an entry has nothing else.
+
+Weights favour the common case: a variant's weight is its checker plausibility times ``decay`` to the power of
+the lines it logs beyond the shortest variant of its pool, so the main path of a method dominates and long,
+rare paths still occur. ``decay = 1`` samples distinct variants uniformly.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+from synthlog.code.records import ExecutionPath, Statement
+from synthlog.records import ANOMALY, NORMAL
+from synthlog.synth.checking import Verdict
+from synthlog.synth.labels import LabelRules
+
+LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
+
+
+def level_rank(level: str) -> int:
+    level = level.upper()
+    if level in ("WARNING",):
+        level = "WARN"
+    if level in ("CRITICAL", "SEVERE"):
+        level = "FATAL"
+    return LEVELS.index(level) if level in LEVELS else LEVELS.index("INFO")
+
+
+@dataclass(slots=True)
+class Variant:
+    """The lines one run of an entry point logs, labeled."""
+
+    path_id: str
+    exit: str
+    statements: list[Statement]
+    labels: list[tuple[int, str | None]]
+    weight: float = 1.0
+
+    @property
+    def label(self) -> int:
+        return ANOMALY if any(label == ANOMALY for label, _ in self.labels) else NORMAL
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.statements)
+
+
+@dataclass
+class Pool:
+    """Normal and anomalous variants of one entry point, with cumulative weights for fast seeded sampling."""
+
+    entry: str
+    normal: list[Variant] = field(default_factory=list)
+    anomalous: list[Variant] = field(default_factory=list)
+    rejected: int = 0
+    silent: int = 0  # feasible paths that log nothing after filtering
+
+    def pick(self, rng: random.Random, fault_rate: float, main: list[re.Pattern[str]] | None = None,
+             rare_rate: float = 0.0) -> Variant | None:
+        """A normal variant, or with probability ``fault_rate`` an anomalous one (when either pool is empty,
+        the other). With ``main`` patterns, a normal run takes a main variant (see :func:`is_main`) except with
+        probability ``rare_rate``; when no variant is main, any normal variant serves."""
+        want_fault = rng.random() < fault_rate
+        group = self.anomalous if (want_fault and self.anomalous) or not self.normal else self.normal
+        if main and group is self.normal:
+            usual = [v for v in group if is_main(v, main)]
+            if usual and rng.random() >= rare_rate:
+                group = usual
+        if not group:
+            return None
+        return rng.choices(group, weights=[v.weight for v in group], k=1)[0]
+
+
+def is_main(variant: Variant, main: list[re.Pattern[str]]) -> bool:
+    """Whether a variant logs exactly the usual lines: each pattern matches one of its templates, and each of its
+    templates matches a pattern."""
+    templates = [s.template for s in variant.statements]
+    return (all(any(p.search(t) for t in templates) for p in main)
+            and all(any(p.search(t) for p in main) for t in templates))
+
+
+def build_pool(entry: str, paths: list[ExecutionPath], verdicts: list[Verdict], statements: dict[str, Statement],
+               rules: LabelRules, keep=lambda statement: True, decay: float = 0.5) -> Pool:
+    """Check, filter, label and weight one entry's paths; duplicates after filtering merge (max weight)."""
+    pool = Pool(entry)
+    seen: dict[tuple[tuple[str, ...], str], Variant] = {}
+    for path, verdict in zip(paths, verdicts, strict=True):
+        if not verdict.feasible:
+            pool.rejected += 1
+            continue
+        labels = rules.label_path(path, statements)
+        kept = [(statements[sid], lab) for sid, lab in zip(path.statements, labels, strict=True)
+                if sid in statements and keep(statements[sid])]
+        if not kept:
+            pool.silent += 1
+            continue
+        variant = Variant(path.id, path.exit, [s for s, _ in kept], [lab for _, lab in kept], verdict.score)
+        previous = seen.get((variant.key, variant.exit))
+        if previous is None or variant.weight > previous.weight:
+            seen[(variant.key, variant.exit)] = variant
+    for variant in seen.values():
+        (pool.anomalous if variant.label == ANOMALY else pool.normal).append(variant)
+    for group in (pool.normal, pool.anomalous):
+        group.sort(key=lambda v: (len(v.statements), v.key, v.exit))
+        if group:
+            shortest = len(group[0].statements)
+            for variant in group:
+                variant.weight = max(variant.weight, 1e-6) * decay ** (len(variant.statements) - shortest)
+    return pool

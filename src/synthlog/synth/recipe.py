@@ -1,0 +1,132 @@
+"""Composition recipes: how entity sessions are built from the paths of several entry points (YAML, not code).
+
+A recipe names the entity a session is about (an HDFS block), the roles that handle it (namenode, datanodes) and
+the stages of its life cycle. Each stage runs the paths of one entry point, a number of times (replication 3),
+with a probability, starting a random delay after another stage. Only lines that name the entity are kept, as in
+a real per-entity data set. See ``recipes/hdfs-0.18.yaml`` for the reference case.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from synthlog.errors import ConfigError
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Range(BaseModel):
+    """A closed interval sampled uniformly."""
+
+    model_config = ConfigDict(extra="forbid")
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        return self
+
+
+class Role(BaseModel):
+    """A kind of process that handles the entity; ``instances`` of it are drawn per session."""
+
+    model_config = ConfigDict(extra="forbid")
+    instances: int = Field(1, ge=1, description="distinct nodes of this role that take part in one session")
+    port: int | None = Field(None, ge=1, le=65535, description="port of this role's address (host:port slots)")
+    subnet: str = Field("10.250", description="first two octets of this role's IPv4 addresses")
+
+
+class Stage(BaseModel):
+    """One step of the entity's life cycle: the paths of ``entry`` run ``count`` times by ``role``."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    entry: str = Field(description="Class.method whose execution paths this stage runs")
+    role: str
+    count: int | str = Field(1, description="number of runs, or the name of a recipe parameter")
+    probability: Probability = 1.0
+    after: str | None = Field(None, description="stage this one starts after (default: the session start)")
+    delay_ms: Range = Range(min=0, max=100)
+    spacing_ms: Range = Range(min=1, max=20)
+    fault_rate: Probability | None = Field(None, description="chance a run takes an anomalous path "
+                                           "(default: the recipe's fault_rate)")
+    requires: list[str] = Field(default_factory=list, description="stages that must have run for this one to run")
+    main: list[str] = Field(default_factory=list, description="regexes of the templates the usual run logs; a "
+                            "normal run logs exactly these, except with probability rare_rate")
+    rare_rate: Probability = Field(0.05, description="chance a normal run takes a variant other than the main ones")
+    depth: int | None = Field(None, ge=0, description="inline callees this deep for this entry (default: the "
+                              "command's --depth); 0 keeps the entry's own statements")
+
+
+class Recipe(BaseModel):
+    """A composition recipe; load with :func:`load_recipe`."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str = ""
+    log_format: str = "hdfs"
+    entity: Literal["block_id", "hex_id", "uuid", "path"] = Field("block_id", description="slot kind naming the entity")
+    component: Literal["class", "class_with_package_tail"] = "class_with_package_tail"
+    roles: dict[str, Role]
+    parameters: dict[str, int] = Field(default_factory=dict)
+    fault_rate: Probability = 0.03
+    session_gap_ms: Range = Range(min=50, max=2000)
+    start: str = Field("2008-11-09T20:35:00", description="timestamp of the first session (ISO 8601, UTC)")
+    expected: list[str] = Field(default_factory=list, description="regexes of templates whose lines are normal "
+                                "even where a rule would flag them (expected warnings)")
+    stages: list[Stage]
+
+    @model_validator(mode="after")
+    def _references(self) -> Recipe:
+        names = [s.name for s in self.stages]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stage names repeat: {sorted(n for n in set(names) if names.count(n) > 1)}")
+        seen: set[str] = set()
+        for i, stage in enumerate(self.stages):
+            if stage.role not in self.roles:
+                raise ValueError(f"stages[{i}].role: unknown role {stage.role!r}")
+            if isinstance(stage.count, str) and stage.count not in self.parameters:
+                raise ValueError(f"stages[{i}].count: unknown parameter {stage.count!r}")
+            for ref in [stage.after, *stage.requires]:
+                if ref is not None and ref not in seen:
+                    raise ValueError(f"stages[{i}] ({stage.name}): {ref!r} is not an earlier stage")
+            seen.add(stage.name)
+        return self
+
+    def count_of(self, stage: Stage) -> int:
+        return self.parameters[stage.count] if isinstance(stage.count, str) else stage.count
+
+    @property
+    def entries(self) -> list[str]:
+        return list(dict.fromkeys(s.entry for s in self.stages))
+
+    def depth_of(self, entry: str) -> int | None:
+        """The inline depth the first stage running ``entry`` asks for."""
+        return next((s.depth for s in self.stages if s.entry == entry and s.depth is not None), None)
+
+
+def load_recipe(path: str | Path) -> Recipe:
+    """Read and validate a recipe; any error names the file and the field."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read recipe: {exc}", path=path) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}", path=path,
+                          line=None if mark is None else mark.line + 1) from None
+    if not isinstance(data, dict):
+        raise ConfigError("a recipe must be a YAML mapping", path=path)
+    try:
+        return Recipe.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or None
+        raise ConfigError(err["msg"], path=path, field=field) from None

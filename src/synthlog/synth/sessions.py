@@ -1,0 +1,182 @@
+"""Session assemblers: turn pools of labeled path variants into timed, value-filled, labeled log sessions.
+
+Two assemblers share one line renderer:
+
+- :class:`PathAssembler`: one session per entry-point path run (``--entry``): a variant of a random entry,
+  its lines spaced a few milliseconds apart.
+- :class:`RecipeAssembler`: entity sessions (``--recipe``): the stages of a :class:`~synthlog.synth.recipe.Recipe`
+  each run the variants of their entry point ``count`` times, by distinct nodes of their role, starting a random
+  delay after an earlier stage; lines of all runs are interleaved by timestamp. Every value that names the entity
+  (the block) is the session's one entity, and each run's own address is the address of the node that runs it.
+
+Each session draws from its own ``random.Random(f"{seed}:{index}")``, so session ``i`` is the same whether the
+run makes 10 sessions or a million, and shards of a run can be made apart and concatenated.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from synthlog.code.records import Statement
+from synthlog.io.logformat import LogFormat
+from synthlog.records import ANOMALY, NORMAL, LogEvent, Session
+from synthlog.synth.pools import Pool, Variant
+from synthlog.synth.recipe import Recipe
+from synthlog.synth.values import Node, SlotKind, ValueContext, ValueGenerator
+
+
+def component_of(statement: Statement, style: str = "class_with_package_tail") -> str:
+    """The logger name a line shows: ``dfs.DataNode$DataXceiver`` (log4j ``%c{2}``) or the bare class."""
+    if style == "class_with_package_tail":
+        parts = PurePosixPath(statement.file).parent.parts
+        if parts and parts[-1] not in ("", "."):
+            return f"{parts[-1]}.{statement.cls}"
+    return statement.cls
+
+
+class Clock:
+    """Writes a timestamp into the header fields of a log format (HDFS ``081109 203615``, else ISO)."""
+
+    def __init__(self, fmt: LogFormat):
+        self.fmt = fmt
+        self.hdfs_style = fmt.name == "hdfs"
+
+    def fields(self, timestamp: float, pid: int, node: str) -> dict[str, str]:
+        t = time.gmtime(timestamp)
+        out: dict[str, str] = {}
+        for header in self.fmt.headers:
+            if header == "Date":
+                out[header] = time.strftime("%y%m%d" if self.hdfs_style else "%Y-%m-%d", t)
+            elif header == "Time":
+                if self.hdfs_style:
+                    out[header] = time.strftime("%H%M%S", t)
+                else:
+                    out[header] = time.strftime("%H:%M:%S", t) + f",{int(timestamp * 1000) % 1000:03d}"
+            elif header in ("Pid", "Id", "Thread", "Process"):
+                out[header] = str(pid)
+            elif header == "Node":
+                out[header] = node
+            elif header == "Timestamp":
+                out[header] = str(int(timestamp))
+        return out
+
+
+@dataclass
+class Renderer:
+    """Fills a variant's statements with values and makes labeled :class:`LogEvent` records."""
+
+    values: ValueGenerator
+    fmt: LogFormat
+    template_ids: dict[str, str]  # statement id -> template id
+    component_style: str = "class_with_package_tail"
+
+    def __post_init__(self) -> None:
+        self.clock = Clock(self.fmt)
+
+    def lines(self, variant: Variant, ctx: ValueContext, start: float, spacing: tuple[float, float],
+              rng: random.Random, pid: int, node: str, run: int) -> list[LogEvent]:
+        exception_type = variant.exit if variant.exit != "normal" else None
+        out = []
+        t = start
+        for statement, (label, rule) in zip(variant.statements, variant.labels, strict=True):
+            content, params = self.values.fill(statement, ctx, exception_type=exception_type)
+            event = LogEvent(content=content, timestamp=t, level=_level_word(statement.level),
+                             component=component_of(statement, self.component_style),
+                             template_id=self.template_ids[statement.id], parameters=params, label=label,
+                             label_rule=rule, fields=self.clock.fields(t, pid, node),
+                             attributes={"statement": statement.id, "path": variant.path_id, "run": run})
+            out.append(event)
+            t += rng.uniform(*spacing) / 1000.0
+        return out
+
+
+def _level_word(level: str) -> str:
+    return {"WARNING": "WARN", "CRITICAL": "FATAL", "SEVERE": "FATAL"}.get(level.upper(), level.upper())
+
+
+def _label(session: Session) -> Session:
+    for event in session.events:
+        if event.label == ANOMALY:
+            session.label, session.label_rule = ANOMALY, event.label_rule
+            return session
+    session.label, session.label_rule = NORMAL, None
+    return session
+
+
+class PathAssembler:
+    """One session per run of an entry point (see the module docstring)."""
+
+    def __init__(self, pools: list[Pool], renderer: Renderer, seed: int, start: float, fault_rate: float = 0.05,
+                 nodes: int = 3):
+        self.pools = [p for p in pools if p.normal or p.anomalous]
+        if not self.pools:
+            raise ValueError("no entry point has a feasible path that logs anything")
+        self.renderer, self.seed, self.start, self.fault_rate, self.nodes = renderer, seed, start, fault_rate, nodes
+
+    def session(self, index: int) -> Session:
+        rng = random.Random(f"{self.seed}:{index}")
+        pool = self.pools[rng.randrange(len(self.pools))]
+        variant = pool.pick(rng, self.fault_rate)
+        ctx = self.renderer.values.context(rng.getrandbits(64), nodes=self.nodes)
+        start = self.start + index * 2.0 + rng.uniform(0, 1.5)
+        events = self.renderer.lines(variant, ctx, start, (1.0, 40.0), rng, pid=rng.randint(10, 4000),
+                                     node="", run=0)
+        session = Session(id=f"session_{index:07d}", events=events, attributes={"entry": pool.entry})
+        return _label(session)
+
+
+class RecipeAssembler:
+    """Entity sessions composed by a recipe (see the module docstring)."""
+
+    def __init__(self, recipe: Recipe, pools: dict[str, Pool], renderer: Renderer, seed: int, start: float):
+        self.recipe, self.pools, self.renderer, self.seed, self.start = recipe, pools, renderer, seed, start
+        gap = recipe.session_gap_ms
+        self.mean_gap = (gap.min + gap.max) / 2000.0
+        self.main = {stage.name: [re.compile(p) for p in stage.main] for stage in recipe.stages}
+
+    def _nodes(self, rng: random.Random) -> dict[str, list[Node]]:
+        cluster = self.renderer.values.cluster
+        picked = rng.sample(cluster, min(len(cluster), sum(r.instances for r in self.recipe.roles.values())))
+        out, at = {}, 0
+        for name, role in self.recipe.roles.items():
+            nodes = picked[at:at + role.instances] or picked[:1]
+            at += role.instances
+            out[name] = [Node(n.ip, role.port or n.port, n.hostname) for n in nodes]
+        return out
+
+    def session(self, index: int) -> Session:
+        recipe = self.recipe
+        rng = random.Random(f"{self.seed}:{index}")
+        ctx = self.renderer.values.context(rng.getrandbits(64), nodes=3)
+        nodes = self._nodes(rng)
+        ctx.pool = [n for group in nodes.values() for n in group]
+        entity = self.renderer.values.value(SlotKind(recipe.entity), "primary", ctx)
+        session_start = self.start + index * self.mean_gap + rng.uniform(0, self.mean_gap)
+        started: dict[str, float] = {}
+        events: list[LogEvent] = []
+        for stage in recipe.stages:
+            if any(r not in started for r in stage.requires) or rng.random() >= stage.probability:
+                continue
+            base = started.get(stage.after, session_start) if stage.after else session_start
+            stage_start = base + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
+            started[stage.name] = stage_start
+            pool = self.pools[stage.entry]
+            fault_rate = recipe.fault_rate if stage.fault_rate is None else stage.fault_rate
+            role_nodes = nodes[stage.role]
+            main = self.main[stage.name]
+            for run in range(recipe.count_of(stage)):
+                variant = pool.pick(rng, fault_rate, main, stage.rare_rate)
+                if variant is None:
+                    continue
+                node = role_nodes[run % len(role_nodes)]
+                ctx.entities[("node", "self")] = node  # this run's own address is its node's
+                start = stage_start + rng.uniform(0, stage.spacing_ms.max) / 1000.0
+                events.extend(self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max),
+                                                  rng, pid=rng.randint(10, 4000), node=node.hostname, run=run))
+        events.sort(key=lambda e: e.timestamp)
+        session = Session(id=entity, events=events)
+        return _label(session)
