@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from synthlog.errors import InputError
@@ -116,13 +116,14 @@ class SharedDataset:
 
 @dataclass
 class DatasetInfo:
+    """A line of ``synthlog datasets list``: a shared data set, where it should be and whether it is there."""
+
     name: str
     path: Path | None
     present: bool
     description: str
     summary: str
     lacks: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def _sessions_from_files(folder: Path, normal: str, anomalous: str) -> list[Session]:
