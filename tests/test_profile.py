@@ -95,3 +95,15 @@ def test_address_pool_avoids_every_real_network():
 def test_scrub_removes_values_keeps_words():
     text = scrub("Deleting /mnt/data/job_1/part on 10.1.2.3 for blk_-77 node n1.example.org:50010 id 12345678")
     assert text == "Deleting <*> on <*> for <*> node <*>:50010 id <*>"
+
+
+def test_profile_of_a_loghub_structured_csv_keeps_no_raw_value():
+    folder = Path(__file__).resolve().parents[2] / "shared" / "data" / "hdfs" / "loghub_2k"
+    if not folder.is_dir():
+        pytest.skip("shared data not present")
+    dataset = load_logs(folder / "HDFS_2k.log_structured.csv", labels=folder / "block_labels.csv")
+    assert len(dataset) == 2200 and dataset.label_counts()["Anomaly"] == 69
+    spec, summary = profile_dataset(dataset, name="hdfs2k")
+    assert summary.events == 2000 and len(spec.messages()) >= 10
+    real, found = dataset_values(dataset), extract_values(dump_spec(spec))
+    assert not any(real[kind] & found[kind] for kind in KINDS)
