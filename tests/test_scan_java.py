@@ -206,3 +206,13 @@ def test_type_environment_answers_declared_types():
     assert java.declared_type(calls[1], "r") == "Reader"
     assert java.declared_type(calls[2], "e") == "IOException | RuntimeException"
     assert java.declared_type(calls[0], "r") is None
+
+
+def test_long_and_deeply_nested_messages_are_read():
+    terms = b" + ".join(b"x%d" % i for i in range(3000))
+    long_concat = b'class A { void f() { LOG.info("a" + ' + terms + b"); } }"
+    (s,) = statements_of(long_concat)
+    assert len(s.args) == 3000 and s.template.startswith("a<*><*>")
+    nested = b'class A { void f() { LOG.info(' + b"(" * 3000 + b'"a" + b' + b")" * 3000 + b"); } }"
+    (s,) = statements_of(nested)
+    assert s.template.count("<*>") == len(s.args) >= 1

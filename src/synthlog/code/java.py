@@ -529,8 +529,10 @@ def _int_literal(raw: str) -> str:
 class _Folder:
     """Turns a message expression into pieces: literals kept (constants folded), everything else a variable."""
 
-    def __init__(self, file: JavaFile):
+    def __init__(self, file: JavaFile, anchor: Node | None = None):
         self.file = file
+        # names are looked up from here (the logging call) rather than from deep inside a long expression
+        self.anchor = anchor
 
     def pieces(self, node: Node) -> tuple[list[Piece], bool]:
         """Pieces of ``node`` and whether the expression is known to be a string."""
@@ -546,15 +548,10 @@ class _Folder:
             return [text(node)], False
         if kind == "parenthesized_expression" and node.named_child_count == 1:
             return self.pieces(node.named_children[0])
-        if kind == "binary_expression":
-            op = node.child_by_field_name("operator")
-            if op is not None and op.type == "+":
-                left, left_str = self.pieces(node.child_by_field_name("left"))
-                right, right_str = self.pieces(node.child_by_field_name("right"))
-                if left_str or right_str:
-                    return left + right, True
+        if kind == "binary_expression" and _is_plus(node):
+            return self._concatenation(node)
         if kind == "identifier":
-            found = self.file.lookup(node, text(node))
+            found = self.file.lookup(self.anchor or node, text(node))
             if isinstance(found, FieldInfo):
                 value = self._constant(found)
                 if value is not None:
@@ -579,6 +576,22 @@ class _Folder:
             if formatted is not None:
                 return formatted, True
         return [Var(text(node))], False
+
+    def _concatenation(self, node: Node) -> tuple[list[Piece], bool]:
+        """``a + b + c`` evaluated left to right without recursing down the (left-deep) chain: once one side is a
+        string, ``+`` concatenates; before that it adds numbers (one variable part)."""
+        operands = []
+        while node.type == "binary_expression" and _is_plus(node):
+            operands.append(node.child_by_field_name("right"))
+            node = node.child_by_field_name("left")
+        pieces, is_string = self.pieces(node)
+        for operand in reversed(operands):
+            right, right_str = self.pieces(operand)
+            if is_string or right_str:
+                pieces, is_string = pieces + right, True
+            else:
+                pieces = [Var(self.file.source[node.start_byte:operand.end_byte].decode("utf-8", "replace"))]
+        return pieces, is_string
 
     def _constant(self, fld: FieldInfo) -> str | None:
         index = self.file.index
@@ -613,6 +626,11 @@ class _Folder:
         return None
 
 
+def _is_plus(node: Node) -> bool:
+    op = node.child_by_field_name("operator")
+    return op is not None and op.type == "+"
+
+
 def message_format(pieces: list[Piece], values: list[str]) -> list[Piece]:
     """Fill ``{0}``-style MessageFormat placeholders; ``''`` is a quote."""
     def choose(match: re.Match[str], _n: int) -> Piece:
@@ -636,7 +654,6 @@ class _CallReader:
         self.file = file
         self.rel_path = rel_path
         self.partial = partial
-        self.folder = _Folder(file)
 
     def is_logger(self, receiver: Node | None) -> bool:
         if receiver is None:
@@ -683,7 +700,10 @@ class _CallReader:
         if not args or level is None:
             return None
         message, rest = args[0], args[1:]
-        pieces, _ = self.folder.pieces(message)
+        try:
+            pieces, _ = _Folder(self.file, call).pieces(message)
+        except RecursionError:  # absurdly nested message expression: keep it as one variable part
+            pieces = [Var(text(message))]
         exception = None
         if rest and has_literal(pieces, SLF4J):
             values = [text(a) for a in rest]
