@@ -3,7 +3,7 @@
 import operator
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from synthlog.code.records import ExecutionPath, PathStep, Statement
@@ -247,3 +247,56 @@ def test_mutation_index_reads_python(mutations):
     assert CHECK.check(path_of(*steps), CheckContext(mutations=mutations)).feasible
     assert mutations.for_method("Worker.run") is mutations.for_method("worker.run")
     assert mutations.for_method("Svc$Inner.f") is mutations.files["Svc.java"]
+
+
+# ---- soundness: a path whose outcomes come from one real execution is never rejected ----------------------
+
+def _atoms(draw):
+    kind = draw(st.sampled_from(["cmp", "flag", "null", "rel", "call"]))
+    if kind == "cmp":
+        var, op, c = draw(st.sampled_from("ab")), draw(st.sampled_from(sorted(OPS))), draw(st.integers(-1, 1))
+        return f"{var} {op} {c}", lambda m: OPS[op](m[var], c)
+    if kind == "flag":
+        var, negate = draw(st.sampled_from("fg")), draw(st.booleans())
+        return ("!" if negate else "") + var, lambda m: m[var] != negate
+    if kind == "null":
+        var, op = draw(st.sampled_from("xy")), draw(st.sampled_from(["==", "!="]))
+        return f"{var} {op} null", lambda m: (m[var] is None) == (op == "==")
+    if kind == "call":
+        return "q.isEmpty()", lambda m: m["q"] == 0
+    left, right, op = draw(st.sampled_from("ab")), "c", draw(st.sampled_from(sorted(OPS)))
+    return f"{left} {op} {right}", lambda m: OPS[op](m[left], m[right])
+
+
+@st.composite
+def formulas(draw, depth=2):
+    if depth == 0 or draw(st.booleans()):
+        return _atoms(draw)
+    shape = draw(st.sampled_from(["and", "or", "not"]))
+    (text_a, eval_a) = draw(formulas(depth - 1))
+    if shape == "not":
+        return f"!({text_a})", lambda m: not eval_a(m)
+    (text_b, eval_b) = draw(formulas(depth - 1))
+    if shape == "and":
+        return f"({text_a}) && ({text_b})", lambda m: eval_a(m) and eval_b(m)
+    return f"({text_a}) || ({text_b})", lambda m: eval_a(m) or eval_b(m)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_a_real_execution_is_never_rejected(data):
+    model = {v: data.draw(st.integers(-1, 1)) for v in "abcq"}
+    model |= {v: data.draw(st.booleans()) for v in "fg"} | {v: data.draw(st.sampled_from([None, "obj"])) for v in "xy"}
+    steps = []
+    for line in range(1, data.draw(st.integers(1, 12)) + 1):
+        if data.draw(st.integers(0, 4)) == 0:  # a literal assignment, as paths record them
+            var = data.draw(st.sampled_from("afx"))
+            value = {"a": data.draw(st.integers(-1, 1)), "f": data.draw(st.booleans()), "x": None}[var]
+            model[var] = value
+            literal = "null" if value is None else str(value).lower()
+            steps.append(PathStep(kind="assign", target=var, expr=literal, line=line))
+        else:
+            text, evaluate = data.draw(formulas())
+            steps.append(cond(text, bool(evaluate(model)), line=line))
+    verdict = CHECK.check(path_of(*steps), CTX)
+    assert verdict.feasible, (verdict.reasons, [s.to_dict() for s in steps], model)
