@@ -45,6 +45,8 @@ def test_identical_data_scores_one():
         assert report.details[metric] == pytest.approx(1.0), metric
     assert report.score == pytest.approx(1.0)
     assert report.details["templates"]["synthetic_in_reference"] == 1.0
+    assert report.details["session_length"]["similarity"] == pytest.approx(1.0)
+    assert report.details["session_length"]["reference"] == {"mean": pytest.approx(140 / 48, abs=1e-6), "median": 3.0}
 
 
 def test_error_mix_shift_lowers_d_errdist_and_missing_type_lowers_r():

@@ -177,10 +177,21 @@ def evaluate_fidelity(reference: ReferenceStats | LabeledDataset, synthetic: Lab
                                          len(ref.template_counts)),
     }
     details["transition_similarity"] = transition_similarity(ref.transitions, transition_counts(keys))
+    if ref.dataset is not None:  # reported, not scored: a spec gives no length distribution to compare with
+        details["session_length"] = _length_summary([len(s) for s in ref.dataset.sessions], [len(k) for k in keys])
 
     values = [details[m] for m in METRICS if details[m] is not None]
     score = float(np.mean(values)) if values else math.nan
     return FidelityReport(score=round(score, 6), details=_rounded(details))
+
+
+def _length_summary(reference: list[int], synthetic: list[int]) -> dict[str, Any]:
+    """Mean and median session length of both sides, and 1 - JS of their length distributions (exact lengths)."""
+    out: dict[str, Any] = {}
+    for side, lengths in (("reference", reference), ("synthetic", synthetic)):
+        out[side] = {"mean": float(np.mean(lengths)), "median": float(np.median(lengths))} if lengths else None
+    out["similarity"] = 1.0 - js_divergence(Counter(map(str, reference)), Counter(map(str, synthetic)))
+    return out
 
 
 def _shares(counts: Counter[str]) -> dict[str, float]:
