@@ -89,6 +89,7 @@ def test_assignment_resets_and_teaches():
     assert not verdict(assign("x", "new Foo(1)", 1), cond("x == null", True, 2)).feasible
     assert not verdict(assign("n", "0", 1), cond("n > 0", True, 2)).feasible
     assert verdict(assign("n", "0", 1), assign("n", "n + 1", 2), cond("n > 0", True, 3)).feasible
+    assert verdict(cond("x instanceof A", True), assign("x", "null"), cond("x instanceof A", False)).feasible
     # assigning x forgets what was known about x.size(), but not about y
     v = verdict(cond("x.size() > 2", True), cond("y", True), assign("x", "other"), cond("x.size() == 0", True),
                 cond("y", False))
@@ -146,6 +147,8 @@ def test_parser_shapes():
     assert parse_condition("foo(a && b, c)") == Atom("foo(a&&b,c)")
     assert parse_condition("key not in table") == Not(Atom("key in table"))
     assert parse_condition("((x))") == Atom("x")
+    assert parse_condition("x  instanceof  Foo") == Atom("x instanceof Foo")
+    assert parse_condition("a . size ( ) > 0") == Compare("a.size()", ">", "0")
 
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,

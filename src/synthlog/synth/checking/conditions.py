@@ -80,9 +80,13 @@ Formula = Atom | Compare | Not | And | Or
 
 @functools.lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
-    """An expression's text without spaces or a leading ``this.``/``self.``: the key facts are stored under."""
-    tokens = _TOKEN.findall(text)
-    out = "".join(tokens)
+    """An expression's text with one space only between words (``x instanceof T``) and no leading
+    ``this.``/``self.``: the key facts are stored under."""
+    out = ""
+    for token in _TOKEN.findall(text):
+        if out and (out[-1].isalnum() or out[-1] in "_$") and (token[0].isalnum() or token[0] in "_$"):
+            out += " "
+        out += token
     for prefix in ("this.", "self."):
         if out.startswith(prefix):
             out = out[len(prefix):]
