@@ -98,6 +98,10 @@ def _declared(node: Node, out: dict[str, str]) -> None:
             out[name.text.decode("utf-8", "replace")] = type_node.text.decode("utf-8", "replace")
 
 
+def _span(node: Node) -> tuple[int, int]:
+    return node.start_byte, node.end_byte
+
+
 def collect_sites(root: Node, bodies: list[tuple[int, int]]) -> list[MethodSites]:
     """Facts for each method body ``(start_byte, end_byte)`` in ``bodies`` (same order), from one query.
 
@@ -118,6 +122,7 @@ def collect_sites(root: Node, bodies: list[tuple[int, int]]) -> list[MethodSites
         parent[k] = stack[-1] if stack else -1
         stack.append(k)
     for name, nodes in QueryCursor(_query()).captures(root).items():
+        nodes.sort(key=_span)  # source order: the bindings give captures in an order that varies between processes
         for node in nodes:
             start, end = node.start_byte, node.end_byte
             k = bisect_right(starts, start) - 1
@@ -134,8 +139,4 @@ def collect_sites(root: Node, bodies: list[tuple[int, int]]) -> list[MethodSites
                 sites.assigns.append(node)
             else:
                 sites.declarations.append(node)
-    for sites in result:
-        for group in (sites.calls, sites.jumps, sites.assigns):
-            if len(group) > 1:
-                group.sort(key=lambda n: n.start_byte)
     return result
