@@ -107,7 +107,9 @@ class CodeSynthesizer:
                 self.verdicts_.extend(verdicts)
                 self.pools_[entry] = build_pool(entry, result.paths, verdicts, self.statements_, rules, keep,
                                                 config.decay)
-                self.path_summary_.extend(e.to_dict() for e in result.entries)
+                # timings stay out: the same input and seed must give a byte-identical summary
+                self.path_summary_.extend({k: v for k, v in e.to_dict().items() if k != "seconds"}
+                                          for e in result.entries)
                 bar.advance()
         used = sorted({s.id for p in self.pools_.values() for v in p.normal + p.anomalous for s in v.statements})
         self.templates_, self.template_ids_, self.aligned_ = self._templates([self.statements_[i] for i in used])
@@ -138,10 +140,7 @@ class CodeSynthesizer:
         real: dict[str, Template] = {}
         if self.config.align_to:
             real = read_templates(self.config.align_to)
-            for statement in used:  # every statement that prints a real template takes its id
-                best = max(match_templates([statement], real.values()), key=lambda m: m.score, default=None)
-                if best is not None and best.statement is not None:
-                    aligned[statement.id] = best.template.id
+            aligned = align_statements(used, real)
         taken = set(real)
         numbered = [int(i[1:]) for i in real if i[:1] == "E" and i[1:].isdigit()]
         next_number = max(numbered, default=0) + 1
@@ -158,8 +157,9 @@ class CodeSynthesizer:
                 else:
                     tid = statement.id
             ids[statement.id] = tid
-            if tid not in templates:
-                templates[tid] = Template(tid, statement.template, level=statement.level, source=statement.id)
+            if tid not in templates:  # an aligned id keeps the real text, which covers every statement mapped to it
+                text = real[tid].text if tid in real else statement.template
+                templates[tid] = Template(tid, text, level=statement.level, source=statement.id)
         return templates, ids, aligned
 
     # -- sample -----------------------------------------------------------------------------------------------
@@ -219,6 +219,23 @@ class CodeSynthesizer:
                       "entries": self.path_summary_},
             "pools": {e: {"normal": len(p.normal), "anomalous": len(p.anomalous)} for e, p in self.pools_.items()},
         }
+
+
+def align_statements(statements: list[Statement], real: dict[str, Template]) -> dict[str, str]:
+    """Statement id -> real template id, for every statement that prints a real template.
+
+    A statement takes a template's id when it matches it at least as well as the template's best statement does
+    (ties happen: code often has the same message in two places), so a statement whose own message is missing
+    from the real set is not mapped to a look-alike (``... Interrupted.`` to ``... terminating``).
+    """
+    best = {m.template.id: m.score for m in match_templates(statements, real.values()) if m.statement is not None}
+    out: dict[str, str] = {}
+    for statement in statements:
+        candidates = [(m.score, m.template.id) for m in match_templates([statement], [real[t] for t in best])
+                      if m.statement is not None and m.score >= best[m.template.id] - 1e-9]
+        if candidates:
+            out[statement.id] = max(candidates, key=lambda c: (c[0], [-ord(ch) for ch in c[1]]))[1]
+    return out
 
 
 def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: int, seed: int,

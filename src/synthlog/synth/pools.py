@@ -41,6 +41,7 @@ class Variant:
     statements: list[Statement]
     labels: list[tuple[int, str | None]]
     weight: float = 1.0
+    proposed: list[list[str] | None] | None = None  # slot values a checker proposed, per line
 
     @property
     def label(self) -> int:
@@ -95,12 +96,16 @@ def build_pool(entry: str, paths: list[ExecutionPath], verdicts: list[Verdict], 
             pool.rejected += 1
             continue
         labels = rules.label_path(path, statements)
-        kept = [(statements[sid], lab) for sid, lab in zip(path.statements, labels, strict=True)
+        proposals = verdict.values or {}
+        kept = [(statements[sid], lab, proposals.get(i)) for i, (sid, lab) in enumerate(zip(path.statements, labels,
+                                                                                          strict=True))
                 if sid in statements and keep(statements[sid])]
         if not kept:
             pool.silent += 1
             continue
-        variant = Variant(path.id, path.exit, [s for s, _ in kept], [lab for _, lab in kept], verdict.score)
+        proposed = [p for _, _, p in kept] if proposals else None
+        variant = Variant(path.id, path.exit, [s for s, _, _ in kept], [lab for _, lab, _ in kept], verdict.score,
+                          proposed)
         previous = seen.get((variant.key, variant.exit))
         if previous is None or variant.weight > previous.weight:
             seen[(variant.key, variant.exit)] = variant

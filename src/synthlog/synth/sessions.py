@@ -26,7 +26,9 @@ from synthlog.io.logformat import LogFormat
 from synthlog.records import ANOMALY, NORMAL, LogEvent, Session
 from synthlog.synth.pools import Pool, Variant
 from synthlog.synth.recipe import Recipe
-from synthlog.synth.values import Node, SlotKind, ValueContext, ValueGenerator
+from synthlog.synth.values import NODE_KINDS, Node, SlotKind, ValueContext, ValueGenerator, infer_slot_kinds, render
+
+IDENTITY_KINDS = NODE_KINDS | {SlotKind.BLOCK_ID, SlotKind.HEX_ID, SlotKind.UUID, SlotKind.PATH}
 
 
 def component_of(statement: Statement, style: str = "class_with_package_tail") -> str:
@@ -76,14 +78,18 @@ class Renderer:
 
     def __post_init__(self) -> None:
         self.clock = Clock(self.fmt)
+        self._kinds: dict[str, list[SlotKind]] = {}
 
     def lines(self, variant: Variant, ctx: ValueContext, start: float, spacing: tuple[float, float],
               rng: random.Random, pid: int, node: str, run: int) -> list[LogEvent]:
         exception_type = variant.exit if variant.exit != "normal" else None
         out = []
         t = start
-        for statement, (label, rule) in zip(variant.statements, variant.labels, strict=True):
+        for i, (statement, (label, rule)) in enumerate(zip(variant.statements, variant.labels, strict=True)):
             content, params = self.values.fill(statement, ctx, exception_type=exception_type)
+            proposed = variant.proposed[i] if variant.proposed else None
+            if proposed:
+                content, params = self._with_proposed(statement, params, proposed)
             event = LogEvent(content=content, timestamp=t, level=_level_word(statement.level),
                              component=component_of(statement, self.component_style),
                              template_id=self.template_ids[statement.id], parameters=params, label=label,
@@ -92,6 +98,19 @@ class Renderer:
             out.append(event)
             t += rng.uniform(*spacing) / 1000.0
         return out
+
+
+    def _with_proposed(self, statement: Statement, params: list[str], proposed: list[str]) -> tuple[str, list[str]]:
+        """Take a checker's proposed values for slots that do not name an entity (exception messages, sizes ...);
+        identities (blocks, nodes, ids, paths) stay the session's, so they remain consistent."""
+        kinds = self._kinds.get(statement.id)
+        if kinds is None:
+            kinds = self._kinds[statement.id] = infer_slot_kinds(statement)
+        if len(proposed) != len(params):
+            return render(statement.template, params), params
+        merged = [mine if kind in IDENTITY_KINDS else theirs for kind, mine, theirs in zip(kinds, params, proposed,
+                                                                                            strict=True)]
+        return render(statement.template, merged), merged
 
 
 def _level_word(level: str) -> str:
