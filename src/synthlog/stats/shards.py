@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.events import SHARDS, ShardGenerator
@@ -37,13 +38,15 @@ def shard_span(compiled: CompiledSpec) -> int:
 
 @dataclass(slots=True)
 class Shard:
-    """A rendered shard: its lines (columns ``t``, ``owner``, ``message``, ``id``, ``content``, formats) in
-    time order, and a label row per request or session it started (``id``, ``number``, ``anomalous``)."""
+    """A rendered shard: its lines (Arrow columns ``t``, ``message``, ``episode``, ``owner`` and one large string
+    column per text format) in time order, and a label row per request or session it started (``id``,
+    ``number``, ``anomalous``). Arrow tables travel between processes without conversion and are written
+    straight from their buffers."""
 
     index: int
     end: int
-    lines: pl.DataFrame
-    owners: pl.DataFrame
+    lines: pa.Table
+    owners: pa.Table
 
 
 @lru_cache(maxsize=4)
@@ -62,11 +65,17 @@ def render_shard(spec_json: str, seed: int, horizon: int | None, index: int, sta
     owners = renderer.owner_ids(events)
     text = renderer.render(events, formats, rng, owners)
     numbers = np.append(events.owner_number, np.uint64(0))[events.owner]  # -1 (no owner) picks the 0, nulled
-    lines = pl.DataFrame({"t": events.time, "message": events.message, "episode": events.episode >= 0,
-                          "owner": pl.from_arrow(pa.array(numbers, mask=events.owner < 0)), **text})
+    lines = pa.table({"t": events.time, "message": events.message, "episode": events.episode >= 0,
+                      "owner": pa.array(numbers, mask=events.owner < 0),
+                      **{name: _large(column) for name, column in text.items()}})
     order = np.argsort(events.owner_first, kind="stable")
-    labels = pl.DataFrame({"id": owners[0], "number": events.owner_number, "anomalous": events.owner_anomalous})
-    return Shard(index, end, lines, labels[order])
+    labels = pa.table({"id": _large(owners[0]), "number": events.owner_number, "anomalous": events.owner_anomalous})
+    return Shard(index, end, lines, labels.take(order))
+
+
+def _large(column: pl.Series) -> pa.Array:
+    array = column.to_arrow()
+    return array if array.type == pa.large_string() else array.cast(pa.large_string())
 
 
 def plan(compiled: CompiledSpec, horizon: int | None) -> Iterator[tuple[int, int, int]]:
@@ -114,8 +123,8 @@ class DaskExecutor:
 class Block:
     """Lines ready to write, in final order, and the label rows that go with them."""
 
-    lines: pl.DataFrame
-    owners: pl.DataFrame
+    lines: pa.Table
+    owners: pa.Table
 
 
 def blocks(spec: Spec, seed: int, formats: tuple[str, ...], horizon: int | None = None,
@@ -124,16 +133,16 @@ def blocks(spec: Spec, seed: int, formats: tuple[str, ...], horizon: int | None 
     compiled = CompiledSpec(spec)
     spec_json = spec.model_dump_json()
     tasks = ((spec_json, seed, horizon, index, start, end, formats) for index, start, end in plan(compiled, horizon))
-    carry: pl.DataFrame | None = None
+    carry: pa.Table | None = None
     remaining = n_lines
     for shard in (executor or LocalExecutor()).map(tasks):
         lines = shard.lines if carry is None else _merge(carry, shard.lines)
         cut = int(np.searchsorted(lines["t"].to_numpy(), shard.end, side="left"))
-        block, carry = lines[:cut], lines[cut:]
+        block, carry = lines.slice(0, cut), lines.slice(cut)
         owners = shard.owners
         if remaining is not None and len(block) >= remaining:
-            block = block[:remaining]
-            owners = owners.filter(pl.col("number").is_in(block["owner"].drop_nulls().implode()))
+            block = block.slice(0, remaining)
+            owners = owners.filter(pc.is_in(owners["number"], value_set=block["owner"].drop_null().combine_chunks()))
             yield Block(block, owners)
             return
         if remaining is not None:
@@ -141,13 +150,14 @@ def blocks(spec: Spec, seed: int, formats: tuple[str, ...], horizon: int | None 
         yield Block(block, owners)
 
 
-def _merge(carry: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+def _merge(carry: pa.Table, lines: pa.Table) -> pa.Table:
     """Merge lines carried from earlier shards into a shard's lines by time, carried lines first on ties.
 
     Only the shard's lines up to the last carried time need sorting; the rest already follow in order.
     """
     if not len(carry):
         return lines
-    overlap = int(np.searchsorted(lines["t"].to_numpy(), carry["t"].max(), side="right"))
-    head = pl.concat([carry, lines[:overlap]]).sort("t", maintain_order=True)
-    return pl.concat([head, lines[overlap:]], rechunk=False)
+    overlap = int(np.searchsorted(lines["t"].to_numpy(), pc.max(carry["t"]).as_py(), side="right"))
+    head = pa.concat_tables([carry, lines.slice(0, overlap)])
+    head = head.take(np.argsort(head["t"].to_numpy(), kind="stable"))
+    return pa.concat_tables([head, lines.slice(overlap)])

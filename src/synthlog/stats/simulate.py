@@ -80,7 +80,7 @@ class StatsSynthesizer:
         template_id = pl.Series([m.id for m in messages])
         start = int(self.spec.start.timestamp() * US)
         for block in blocks(self.spec, seed, ("content", "id"), horizon=horizon, n_lines=n_lines, executor=executor):
-            lines = block.lines
+            lines = pl.from_arrow(block.lines)
             index = lines["message"]
             yield pl.DataFrame({
                 "timestamp": (lines["t"] + start).cast(pl.Datetime("us", "UTC")),
@@ -108,7 +108,7 @@ class StatsSynthesizer:
                 if n_lines is not None:
                     bar.advance(len(block.lines))
                 elif len(block.lines):
-                    now = block.lines["t"][-1] / US
+                    now = block.lines["t"][-1].as_py() / US
                     bar.advance(max(now - done_seconds, 0.0))
                     done_seconds = max(now, done_seconds)
         files = tuple(writer.paths[k] for k in formats) + (

@@ -1,7 +1,7 @@
 """Chunked, atomic writers for the simulator's outputs: events.jsonl, raw log, Loghub CSVs, session labels.
 
-Lines arrive already rendered as polars string columns ending in a newline, so writing one block is a single
-``write`` of the column's Arrow data buffer. Every file is written to a temporary name and renamed at the end.
+Lines arrive already rendered as Arrow large-string columns ending in a newline, so writing one block is a few
+``write`` calls over the column's data buffer. Every file is written to a temporary name and renamed at the end.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import IO
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from synthlog.io.atomic import atomic_open
 from synthlog.io.loghub import write_templates
@@ -21,23 +21,22 @@ from synthlog.stats.compiled import CompiledSpec
 from synthlog.stats.shards import Block
 
 WRITE_SIZE = 1 << 20
+_NOTHING, _ANOMALY, _NORMAL = (pa.scalar(text, pa.large_string()) for text in ("", ",Anomaly\n", ",Normal\n"))
 STRUCTURED_HEADER = "LineId,Date,Time,Level,Component,Content,EventId,EventTemplate\n"
 
 
-def write_column(handle: IO[bytes], column: pl.Series) -> int:
-    """Write a string column whose entries already end in newlines, as raw bytes; returns bytes written."""
-    array = column.to_arrow()
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if array.type != pa.large_string():
-        array = array.cast(pa.large_string())
-    if len(array) == 0:
-        return 0
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64, count=len(array) + 1, offset=array.offset * 8)
-    data = memoryview(array.buffers()[2])[offsets[0]:offsets[-1]]
-    for start in range(0, len(data), WRITE_SIZE):  # page-cache writes are fastest in pieces of about 1 MiB
-        handle.write(data[start:start + WRITE_SIZE])
-    return len(data)
+def write_column(handle: IO[bytes], column: pa.ChunkedArray | pa.Array) -> int:
+    """Write a large-string column whose entries already end in newlines, as raw bytes; returns bytes written."""
+    written = 0
+    for array in column.chunks if isinstance(column, pa.ChunkedArray) else [column]:
+        if len(array) == 0:
+            continue
+        offsets = np.frombuffer(array.buffers()[1], dtype=np.int64, count=len(array) + 1, offset=array.offset * 8)
+        data = memoryview(array.buffers()[2])[offsets[0]:offsets[-1]]
+        for start in range(0, len(data), WRITE_SIZE):  # page-cache writes are fastest in pieces of about 1 MiB
+            handle.write(data[start:start + WRITE_SIZE])
+        written += len(data)
+    return written
 
 
 class RunWriter:
@@ -72,16 +71,14 @@ class RunWriter:
             if key in self._files:
                 write_column(self._files[key], lines[key])
         if "csv" in self._files:
-            line_ids = pl.int_range(self.lines + 1, self.lines + len(lines) + 1, eager=True).cast(pl.String)
-            write_column(self._files["csv"], pl.DataFrame({"i": line_ids, "r": lines["csv"]})
-                         .select(pl.concat_str(["i", "r"])).to_series())
-        labels = owners.select(pl.concat_str(["id", pl.when("anomalous").then(pl.lit(",Anomaly\n"))
-                                              .otherwise(pl.lit(",Normal\n"))])).to_series()
-        write_column(self._files["labels"], labels)
+            line_ids = pa.array(np.arange(self.lines + 1, self.lines + len(lines) + 1)).cast(pa.large_string())
+            write_column(self._files["csv"], pc.binary_join_element_wise(line_ids, lines["csv"], _NOTHING))
+        words = pc.if_else(owners["anomalous"], _ANOMALY, _NORMAL)
+        write_column(self._files["labels"], pc.binary_join_element_wise(owners["id"], words, _NOTHING))
         self.lines += len(lines)
         self.sessions += len(owners)
-        self.anomalous_sessions += int(owners["anomalous"].sum())
-        self.anomalous_lines += int(lines["episode"].sum())
+        self.anomalous_sessions += int(pc.sum(owners["anomalous"]).as_py() or 0)
+        self.anomalous_lines += int(pc.sum(lines["episode"]).as_py() or 0)
         self.occurrences += np.bincount(lines["message"].to_numpy(), minlength=len(self.occurrences))
 
     def __exit__(self, *exc) -> None:
