@@ -32,7 +32,7 @@ def test_pyservice_statements():
     templates = {s.template: s for s in result.statements}
     assert templates["Rejecting put of <*>: <*> bytes exceeds capacity <*>"].level == "WARN"
     assert templates["Miss for key <*>"].args == ["key"]
-    assert templates["Failed to write <*> to <*>"].exception == "exc_info"
+    assert templates["Failed to write snapshot to <*>"].exception == "exc_info"  # constant argument folded
     assert templates["snapshot of <*> items written to <*>"].cls == "Store"
     assert templates["Served <*> requests"].args == ["self.requests"]
     assert templates["Stored <*> (<*> bytes)"].guarded

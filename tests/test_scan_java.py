@@ -97,6 +97,7 @@ class M {
     jul.warning("jul warn");
     jul.fine("jul fine");
     LOG.info(src);
+    LOG.info("constant {} and {}", LIMIT, src);
   }
 }
 """
@@ -117,6 +118,7 @@ def test_templates_keep_literal_text_and_mark_every_variable_part():
     assert found["jul thrown"].level == "ERROR" and found["jul thrown"].exception == "e"
     assert found["jul warn"].level == "WARN" and found["jul fine"].level == "DEBUG"
     assert found["<*>"].args == ["src"]
+    assert found["constant 16 and <*>"].args == ["src"]
 
 
 def test_loggers_are_recognised_by_declared_type_not_only_by_name():

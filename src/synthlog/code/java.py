@@ -700,8 +700,9 @@ class _CallReader:
         if not args or level is None:
             return None
         message, rest = args[0], args[1:]
+        folder = _Folder(self.file, call)
         try:
-            pieces, _ = _Folder(self.file, call).pieces(message)
+            pieces, _ = folder.pieces(message)
         except RecursionError:  # absurdly nested message expression: keep it as one variable part
             pieces = [Var(text(message))]
         exception = None
@@ -716,6 +717,8 @@ class _CallReader:
             pieces = message_format(pieces, values)
         elif rest:
             exception = text(rest[-1])
+        if rest:
+            pieces = self._fold_arguments(pieces, folder, rest)
         template, slot_args = render(pieces)
         in_catch, guarded = self._context(call)
         cls, _method, name = self.file.enclosing(call)
@@ -725,6 +728,19 @@ class _CallReader:
                          method=name, level=level, template=template, args=slot_args, in_catch=in_catch,
                          exception=exception, start_byte=call.start_byte, end_byte=call.end_byte,
                          language="java", guarded=guarded, partial=self.partial)
+
+    @staticmethod
+    def _fold_arguments(pieces: list[Piece], folder: _Folder, rest: list[Node]) -> list[Piece]:
+        """Placeholders filled with a constant argument (``LOG.info("x {}", PREFIX)``) become its text."""
+        constants = {}
+        for arg in rest:
+            if arg.type in ("identifier", "field_access", "string_literal"):
+                folded, _ = folder.pieces(arg)
+                if all(isinstance(p, str) for p in folded):
+                    constants[text(arg)] = "".join(folded)  # type: ignore[arg-type]
+        if not constants:
+            return pieces
+        return [constants.get(p.expr, p) if isinstance(p, Var) else p for p in pieces]
 
     def _throwable(self, node: Node) -> bool:
         if node.type != "identifier":

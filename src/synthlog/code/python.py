@@ -304,6 +304,8 @@ class _Visitor(ast.NodeVisitor):
         for keyword in node.keywords:
             if keyword.arg == "exc_info" and not (isinstance(keyword.value, ast.Constant) and not keyword.value.value):
                 exception = ast.unparse(keyword.value)
+        constants = self.folder.constants  # a constant filling a placeholder is literal text
+        pieces = [constants.get(p.expr, p) if isinstance(p, Var) else p for p in pieces]
         template, slot_args = render(pieces)
         self.pending.append((func.value, Statement(
             id=statement_id(self.rel_path, node.lineno, node.col_offset), file=self.rel_path, line=node.lineno,
