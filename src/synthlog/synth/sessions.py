@@ -46,25 +46,34 @@ class Clock:
     def __init__(self, fmt: LogFormat):
         self.fmt = fmt
         self.hdfs_style = fmt.name == "hdfs"
+        self._last: int | None = None  # lines come in bursts within one second: format each second once
+        self._texts = ("", "")
 
     def fields(self, timestamp: float, pid: int, node: str) -> dict[str, str]:
-        t = time.gmtime(timestamp)
+        second = int(timestamp)
+        date, clock = self._texts if second == self._last else self._remember(second)
         out: dict[str, str] = {}
         for header in self.fmt.headers:
             if header == "Date":
-                out[header] = time.strftime("%y%m%d" if self.hdfs_style else "%Y-%m-%d", t)
+                out[header] = date
             elif header == "Time":
-                if self.hdfs_style:
-                    out[header] = time.strftime("%H%M%S", t)
-                else:
-                    out[header] = time.strftime("%H:%M:%S", t) + f",{int(timestamp * 1000) % 1000:03d}"
+                out[header] = clock if self.hdfs_style else f"{clock},{int(timestamp * 1000) % 1000:03d}"
             elif header in ("Pid", "Id", "Thread", "Process"):
                 out[header] = str(pid)
             elif header == "Node":
                 out[header] = node
             elif header == "Timestamp":
-                out[header] = str(int(timestamp))
+                out[header] = str(second)
         return out
+
+    def _remember(self, second: int) -> tuple[str, str]:
+        t = time.gmtime(second)
+        if self.hdfs_style:
+            self._texts = (time.strftime("%y%m%d", t), time.strftime("%H%M%S", t))
+        else:
+            self._texts = (time.strftime("%Y-%m-%d", t), time.strftime("%H:%M:%S", t))
+        self._last = second
+        return self._texts
 
 
 @dataclass
@@ -79,6 +88,7 @@ class Renderer:
     def __post_init__(self) -> None:
         self.clock = Clock(self.fmt)
         self._kinds: dict[str, list[SlotKind]] = {}
+        self._headers: dict[str, tuple[str, str]] = {}
 
     def lines(self, variant: Variant, ctx: ValueContext, start: float, spacing: tuple[float, float],
               rng: random.Random, pid: int, node: str, run: int) -> list[LogEvent]:
@@ -90,8 +100,8 @@ class Renderer:
             proposed = variant.proposed[i] if variant.proposed else None
             if proposed:
                 content, params = self._with_proposed(statement, params, proposed)
-            event = LogEvent(content=content, timestamp=t, level=_level_word(statement.level),
-                             component=component_of(statement, self.component_style),
+            level, component = self._header(statement)
+            event = LogEvent(content=content, timestamp=t, level=level, component=component,
                              template_id=self.template_ids[statement.id], parameters=params, label=label,
                              label_rule=rule, fields=self.clock.fields(t, pid, node),
                              attributes={"statement": statement.id, "path": variant.path_id, "run": run})
@@ -99,6 +109,13 @@ class Renderer:
             t += rng.uniform(*spacing) / 1000.0
         return out
 
+
+    def _header(self, statement: Statement) -> tuple[str, str]:
+        header = self._headers.get(statement.id)
+        if header is None:
+            header = self._headers[statement.id] = (_level_word(statement.level),
+                                                    component_of(statement, self.component_style))
+        return header
 
     def _with_proposed(self, statement: Statement, params: list[str], proposed: list[str]) -> tuple[str, list[str]]:
         """Take a checker's proposed values for slots that do not name an entity (exception messages, sizes ...);
