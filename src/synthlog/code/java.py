@@ -223,7 +223,7 @@ class JavaFile:
                         type_node = parent.child_by_field_name("type")
                         supers = [simple_type(text(type_node))] if type_node is not None else []
                     elif owner is not None:
-                        supers = [owner.name.rsplit("$", 1)[0].rsplit(".", 1)[-1]]
+                        supers = [owner.name.rsplit("$", 1)[-1]]  # an enum constant body extends its enum
                 else:
                     simple = text(node.child_by_field_name("name")) if node.child_by_field_name("name") else "?"
                     if owner is None:
