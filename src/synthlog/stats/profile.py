@@ -320,10 +320,35 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
         raise InputError(f"data set {dataset.name!r} has no session with events to profile")
     work = LabeledDataset(dataset.name, sessions, dataset.templates, dataset.metadata)
     stats = _collect_templates(work)
+    services, message_of = _catalogue(work, stats, noise, options)
+    errors = noise.counts(error_counts(work))
+    error_mix = _probabilities({k: v for k, v in errors.items()
+                                if any(m.error_type == k for s in services for m in s.messages)})
+    base = _identifier(name or dataset.name, "profiled")
+    groups = _session_groups(work, options)
+    id_shape, _, label_column = _id_shape([s.id for s in sessions])
+    spec = Spec(name=base, description=_description(dataset, options), start=_start_of(sessions), services=services,
+                error_mix=error_mix, sessions=_session_processes(work, groups, message_of, noise, base),
+                label_column=label_column)
+
+    pairs = mine_causal_pairs(work)
+    id_by_key = {template_key(k): m for k, m in message_of.items()}
+    summary = ProfileSummary(
+        sessions=len(sessions), events=sum(s.count for s in stats.values()), templates=len(message_of),
+        anomalous_sessions=sum(1 for s in sessions if s.label == ANOMALY),
+        anomaly_types={scrub(sig) or "normal": len(m) for sig, m in sorted(groups.items())},
+        causal_pairs=[{"cause": id_by_key.get(scrub(p.cause), "?"), "effect": id_by_key.get(scrub(p.effect), "?"),
+                       "lag": [p.lag_min, p.lag_max], "confidence": p.confidence} for p in pairs],
+        dropped_templates=len(stats) - len(message_of))
+    return spec, summary
+
+
+def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], noise: _Noise,
+               options: ProfileOptions) -> tuple[list[Service], dict[str, str]]:
+    """Services with their messages, and the message id of every kept template (``E1``.. by falling noisy count;
+    with noise, a template whose noisy count is below 1 is dropped)."""
     real_ips = dataset_values(work)["ip"]
     addresses = address_pool(real_ips, min(round(noise.count(len(real_ips))), 4096), options.seed)
-
-    # catalogue: message ids E1.. by falling (noisy) count; a template whose noisy count is 0 is dropped
     noisy = {key: noise.count(s.count) for key, s in sorted(stats.items())}
     ranked = sorted((k for k in noisy if noisy[k] >= 1.0 or options.epsilon is None), key=lambda k: (-noisy[k], k))
     message_of = {key: f"E{i}" for i, key in enumerate(ranked, start=1)}
@@ -339,64 +364,51 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
         by_service[_identifier(service, "app")].append(
             Message(id=message_of[key], template=template, level=level,
                     error_type=classify_error(key, level), params=params))
-    services = [Service(name=name_, messages=msgs) for name_, msgs in sorted(by_service.items())]
+    return [Service(name=name, messages=msgs) for name, msgs in sorted(by_service.items())], message_of
 
-    errors = noise.counts(error_counts(work))
-    error_mix = _probabilities({k: v for k, v in errors.items()
-                                if any(m.error_type == k for s in services for m in s.messages)})
 
-    # sessions: normal process plus one process per anomaly type with enough sessions (rarer types pooled)
+def _session_groups(work: LabeledDataset, options: ProfileOptions) -> dict[str, list[Session]]:
+    """Sessions by anomaly type: ``""`` for normal and unlabeled ones, a signature per anomaly type with at least
+    ``min_sessions`` sessions, ``rare`` for the anomalous sessions of rarer types when they are enough together."""
     texts = {tid: t.text for tid, t in work.templates.items()}
-    keyed = {s.id: [_template_text(e, texts) for e in s.events] for s in sessions}
-    id_shape, context_key, label_column = _id_shape([s.id for s in sessions])
-    rate = _session_rate(sessions)
     indicative = indicative_templates(work, min_sessions=options.min_sessions)
     groups: dict[str, list[Session]] = defaultdict(list)
-    for s in sessions:
-        if s.label == ANOMALY:
-            groups[anomaly_signature([event_key(e, texts) for e in s.events], indicative)].append(s)
-        else:
-            groups[""].append(s)
-    types = {sig: members for sig, members in groups.items() if sig and len(members) >= options.min_sessions}
-    rare = [s for sig, members in sorted(groups.items()) if sig and sig not in types for s in members]
+    for s in work.sessions:
+        sig = anomaly_signature([event_key(e, texts) for e in s.events], indicative) if s.label == ANOMALY else ""
+        groups[sig].append(s)
+    kept = {sig: members for sig, members in groups.items() if not sig or len(members) >= options.min_sessions}
+    rare = [s for sig, members in sorted(groups.items()) if sig not in kept for s in members]
     if len(rare) >= options.min_sessions:
-        types["rare"] = rare
-    counts = noise.counts({sig: len(members) for sig, members in groups.items() if sig == "" or sig in types})
+        kept["rare"] = rare
+    return kept
+
+
+def _session_processes(work: LabeledDataset, groups: dict[str, list[Session]], message_of: dict[str, str],
+                       noise: _Noise, base: str) -> list[SessionProcess]:
+    """The normal session process and one always-anomalous process per anomaly type, rates split by (noisy) share."""
+    texts = {tid: t.text for tid, t in work.templates.items()}
+    id_shape, context_key, _ = _id_shape([s.id for s in work.sessions])
+    rate = _session_rate(work.sessions)
+    counts = noise.counts({sig: len(members) for sig, members in groups.items()})
     total = sum(counts.values()) or 1.0
-    base = _identifier(name or dataset.name, "profiled")
     processes = []
-    ordered = [""] + sorted((sig for sig in types), key=lambda sig: (-len(types[sig]), sig))
+    ordered = sorted(groups, key=lambda sig: (sig != "", -len(groups[sig]), sig))
     for i, sig in enumerate(ordered):
-        members = groups[""] if sig == "" else types[sig]
-        if not members or counts.get(sig, 0) <= 0:
-            continue
-        model = _markov([keyed[s.id] for s in members], [g for s in members for g in _session_gaps(s)], noise,
-                        message_of)
-        if model is None:
+        members = groups[sig]
+        model = _markov([[_template_text(e, texts) for e in s.events] for s in members],
+                        [g for s in members for g in _session_gaps(s)], noise, message_of)
+        if model is None or counts[sig] <= 0:
             continue
         share_rate = _significant(rate * counts[sig] / total, 3) or 1e-6
-        if sig == "":
+        if not sig:
             processes.append(SessionProcess(name=f"{base}-sessions", rate=share_rate, id=id_shape,
                                             context_key=context_key, normal=model))
-        else:
-            kind = "structural" if sig == STRUCTURAL else ("rare" if sig == "rare" else f"type{i}")
-            processes.append(SessionProcess(name=f"{base}-anomaly-{i}", rate=share_rate, id=id_shape,
-                                            context_key=context_key, normal=model, anomalous=model,
-                                            anomaly_probability=1.0, anomaly_type=f"anomaly_{i}_{kind}"))
-    start = _start_of(sessions)
-    spec = Spec(name=base, description=_description(dataset, options), start=start, services=services,
-                error_mix=error_mix, sessions=processes, label_column=label_column)
-
-    pairs = mine_causal_pairs(work)
-    id_by_key = {template_key(k): m for k, m in message_of.items()}
-    summary = ProfileSummary(
-        sessions=len(sessions), events=sum(s.count for s in stats.values()), templates=len(ranked),
-        anomalous_sessions=sum(1 for s in sessions if s.label == ANOMALY),
-        anomaly_types={sig or "normal": len(m) for sig, m in sorted(groups.items())},
-        causal_pairs=[{"cause": id_by_key.get(scrub(p.cause), "?"), "effect": id_by_key.get(scrub(p.effect), "?"),
-                       "lag": [p.lag_min, p.lag_max], "confidence": p.confidence} for p in pairs],
-        dropped_templates=len(stats) - len(ranked))
-    return spec, summary
+            continue
+        kind = {STRUCTURAL: "_structural", "rare": "_rare"}.get(sig, "")
+        processes.append(SessionProcess(name=f"{base}-anomaly-{i}", rate=share_rate, id=id_shape,
+                                        context_key=context_key, normal=model, anomalous=model,
+                                        anomaly_probability=1.0, anomaly_type=f"anomaly_{i}{kind}"))
+    return processes
 
 
 def _start_of(sessions: list[Session]) -> datetime:
