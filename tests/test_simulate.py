@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from synthlog.errors import ConfigError
 from synthlog.io.loghub import read_labels, read_structured, read_templates
 from synthlog.stats import shards
 from synthlog.stats.compiled import US, CompiledSpec
@@ -217,3 +218,13 @@ def test_sample_gives_time_ordered_frames_matching_the_files(mini, tmp_path, sma
     assert messages == [e["message"] for e in events_of((tmp_path / "events.jsonl").read_bytes())]
     assert set(frames[0].columns) >= {"timestamp", "service", "level", "error_type", "message", "template_id",
                                       "session_id", "anomalous"}
+
+
+def test_a_spec_that_never_logs_cannot_reach_a_line_count(tmp_path):
+    spec, problems = spec_problems_in_text("name: quiet\nservices: [{name: a}]\n")
+    assert problems == []
+    with pytest.raises(ConfigError, match="nothing in this spec ever logs"):
+        StatsSynthesizer(spec).write(tmp_path / "out", n_lines=10)
+    assert not (tmp_path / "out" / "events.jsonl").exists()
+    summary = StatsSynthesizer(spec).write(tmp_path / "out", duration="1h")
+    assert summary.lines == 0 and (tmp_path / "out" / "events.jsonl").read_bytes() == b""

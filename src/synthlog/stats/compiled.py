@@ -129,6 +129,12 @@ class CompiledSpec:
             effects = self.service_errors[self.service_names.index(then.service)][then.error_type]
         return Rule(fires, effects, rule.probability, rule.lag)
 
+    def produces_lines(self) -> bool:
+        """Whether anything ever logs: request traffic, sessions, or episodes with lines of their own."""
+        spec = self.spec
+        return bool(self.plans) or any(p.rate > 0 for p in spec.sessions) or any(
+            a.rate_per_hour > 0 and (a.emit or (a.recovery and a.recovery.message)) for a in spec.anomalies)
+
     def expected_lines_per_second(self) -> float:
         """A rough line rate (requests and sessions, no errors or rules), used only to size shards."""
         total = 0.0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from synthlog.errors import InputError
+from synthlog.errors import ConfigError, InputError
 from synthlog.progress import Progress
 from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.render import FORMATS
@@ -54,12 +54,14 @@ class StatsSynthesizer:
         self.spec = spec if isinstance(spec, Spec) else load_spec(spec)
         self.compiled = CompiledSpec(self.spec)
 
-    @staticmethod
-    def _limits(n_lines: int | None, duration: float | str | None) -> tuple[int | None, int | None]:
+    def _limits(self, n_lines: int | None, duration: float | str | None) -> tuple[int | None, int | None]:
         if (n_lines is None) == (duration is None):
             raise InputError("give exactly one of a number of lines or a duration", field="--lines/--duration")
         if n_lines is not None and n_lines < 0:
             raise InputError(f"the number of lines cannot be negative ({n_lines})", field="--lines")
+        if n_lines and not self.compiled.produces_lines():
+            raise ConfigError("nothing in this spec ever logs (no service rate, no session rate, no episode with "
+                              "lines of its own): no number of lines can be reached", field="--lines")
         horizon = None
         if duration is not None:
             try:

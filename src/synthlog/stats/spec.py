@@ -108,6 +108,13 @@ def parse_duration(value: Any) -> float:
     return seconds
 
 
+def _check_weighted(values: list | None, weights: list[float] | None, what: str) -> None:
+    if not values:
+        raise ValueError(f"{what} needs a non-empty list of values")
+    if weights is not None and (len(weights) != len(values) or sum(weights) <= 0):
+        raise ValueError("weights must match values one to one and not all be zero")
+
+
 Duration = Annotated[float, Field(ge=0.0, json_schema_extra={"description": "seconds, or e.g. '250ms'"})]
 
 
@@ -160,10 +167,7 @@ class Dist(_Model):
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min:g}s) is above max ({self.max:g}s)")
         if self.dist == "empirical":
-            if not self.values:
-                raise ValueError("an empirical distribution needs at least one value")
-            if self.weights is not None and (len(self.weights) != len(self.values) or sum(self.weights) <= 0):
-                raise ValueError("weights must match values one to one and not all be zero")
+            _check_weighted(self.values, self.weights, "an empirical distribution")
         return self
 
     @property
@@ -233,10 +237,7 @@ class Param(_Model):
         if self.min > self.max:
             raise ValueError(f"min ({self.min:g}) is above max ({self.max:g})")
         if self.kind == "choice":
-            if not self.values:
-                raise ValueError("a choice slot needs a non-empty list of values")
-            if self.weights is not None and (len(self.weights) != len(self.values) or sum(self.weights) <= 0):
-                raise ValueError("weights must match values one to one and not all be zero")
+            _check_weighted(self.values, self.weights, "a choice slot")
         return self
 
 
