@@ -42,6 +42,12 @@ def stmt(template, args=(), language="java"):
     ("Opened <*> on port <*>", ["path", "infoPort"], [K.PATH, K.PORT]),
     ("state is <*>, uuid <*>", ["getState()", "id.uuid"], [K.ENUM, K.UUID]),
     ("host <*> retries <*>", ["hostName", "numRetries"], [K.HOSTNAME, K.COUNT]),
+    ("loaded in <*> seconds, safe mode off after <*> secs", ["(FSNamesystem.now() - startTime)/1000",
+                                                              "timeInSafemode/1000"], [K.DURATION, K.DURATION]),
+    ("Deleting block <*> file <*>", ["invalidBlks[i]", "f"], [K.BLOCK_ID, K.PATH]),
+    ("<*> is out of service; mirror <*>; targets <*>",
+     ["nodeDescr.getName()", "mirrorNode", "Arrays.asList(newTargets)"], [K.HOST_PORT, K.HOST_PORT, K.HOST_PORT]),
+    ("length=<*> blocks=<*> state <*>", ["newlength", "numBlocks", "upgradeState"], [K.SIZE, K.COUNT, K.ENUM]),
     # mined templates: no expressions, the literal text decides
     ("<*>:<*> Served block blk_<*> to /<*>", [], [K.IPV4, K.PORT, K.BLOCK_ID, K.INET_ADDRESS]),
     ("Receiving block blk_<*> src: /<*>:<*> dest: /<*>:<*>", [], [K.BLOCK_ID, K.IPV4, K.PORT, K.IPV4, K.PORT]),
@@ -100,6 +106,8 @@ def test_session_consistency_and_pool():
     assert {n.ip for n in ctx.pool} <= {n.ip for n in gen.cluster}
     other = gen.context(10)
     assert gen.fill(stmt("block <*>", ["block"]), other)[1] != [a[0]]
+    _, sizes = gen.fill(stmt("size <*> bytes (<*> KB)", ["size", "size/1024"]), ctx)
+    assert sizes[0] != sizes[1]  # an expression over a variable is another value
 
 
 def test_durations_are_fresh_but_seeded():

@@ -9,7 +9,8 @@ Usage::
 
 **Kinds.** Each slot's :class:`SlotKind` is inferred, in this order, from: literal text that settles it (``blk_``
 or ``0x`` right before the slot, ``<*>:<*>`` host and port), the declared type when known (``Block``,
-``InetSocketAddress``, ``Throwable`` ...), the argument expression's identifiers (``block``,
+``InetSocketAddress``, ``Throwable`` ...), a unit right after the slot (``bytes``, ``ms``, ``secs``), the
+argument expression's identifiers (``block``,
 ``s.getRemoteSocketAddress()``, ``targets.length``, ``StringUtils.stringifyException(e)``), the literal text
 around the slot (``of size <*>``, ``<*> ms``, ``file <*>``), and finally the declared type's family (a number).
 
@@ -118,6 +119,7 @@ def render(template: str, values: Sequence[str]) -> str:
 
 _IDENT = re.compile(r"[A-Za-z_$][\w$]*")
 _STRING_LIT = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
+_INDEX = re.compile(r"\[[^\[\]]*\]")  # x[i] is an element of x, not i
 _NOISE = {"get", "to", "string", "tostring", "value", "valueof", "this", "self", "str", "repr", "format"}
 
 # (pattern on the expression's lower-case identifiers joined by ".", kind); first match wins
@@ -127,9 +129,9 @@ _EXPR_RULES: list[tuple[re.Pattern[str], SlotKind]] = [(re.compile(p), k) for p,
     (r"hexstring|session_?id|(^|\.)(sid|zxid|session)$", SlotKind.HEX_ID),
     (r"uuid|guid", SlotKind.UUID),
     (r"(\.length|\.size)$", SlotKind.COUNT),
-    (r"(^|\.)(b|blk|blocks?|block_?id|blk_?id|[a-z]*block(name|id)?)$", SlotKind.BLOCK_ID),
-    (r"bytes|size$|(^|\.)len(gth)?$|capacity|offset|remaining|used$", SlotKind.SIZE),
+    (r"bytes|size$|len(gth)?$|capacity|offset|remaining|used$", SlotKind.SIZE),
     (r"(^|\.)(num[a-z]*|[a-z]*count|n)$", SlotKind.COUNT),
+    (r"(^|\.)(b|[a-z]*(block|blk)s?(_?id|name)?)$", SlotKind.BLOCK_ID),
     (r"port$", SlotKind.PORT),
     (r"timestamp|starttime|(^|\.)now$|currenttime|mtime|lastupdate|(^|\.)date$", SlotKind.TIMESTAMP),
     (r"time(out)?$|duration|elapsed|millis|(^|\.)ms$|msec|delay|interval|latency|period|sleep|wait$",
@@ -139,11 +141,11 @@ _EXPR_RULES: list[tuple[re.Pattern[str], SlotKind]] = [(re.compile(p), k) for p,
     (r"ipv6|inet6", SlotKind.IPV6),
     (r"(^|\.)ip(addr(ess)?)?$", SlotKind.IPV4),
     (r"host(name)?$|machine", SlotKind.HOSTNAME),
-    (r"registration|datanode|(^|\.)(dn|nn|node|nodes|target|targets|mirror|server|leader|follower|endpoint)$"
-     r"|addr(ess)?$|namenode", SlotKind.HOST_PORT),
-    (r"path|file|(^|\.)dirs?$|directory|(^|\.)(src|dst)$|uri|url|znode", SlotKind.PATH),
+    (r"path|file|(^|\.)dirs?$|directory|(^|\.)(src|dst|root|sd)$|rootdir|uri|url|znode|inode", SlotKind.PATH),
+    (r"registration|(^|\.)(dn|nn|mirror|server|leader|follower|endpoint)$|targets?$|addr(ess)?$"
+     r"|(^|\.)[a-z]*nodes?[a-z]*(\.(name|addr|address))?$", SlotKind.HOST_PORT),
     (r"retries|retry|attempts?|tries|(^|\.)(i|j|k)$|threads|replicas|replication|pending", SlotKind.COUNT),
-    (r"state|status|mode|action|(^|\.)(type|op|cmd|command|phase|role|kind)$", SlotKind.ENUM),
+    (r"(state|status|mode)$|(^|\.)(action|type|op|cmd|command|phase|role|kind)$", SlotKind.ENUM),
     (r"(^|\.)(is|has|should|can)_?[a-z]|enabled|flag|success|(^|\.)(ok|done)$", SlotKind.BOOLEAN),
     (r"id$|version|epoch|(^|\.)seq(no)?$|generation|index|idx|priority", SlotKind.NUMBER),
 ]]
@@ -170,8 +172,6 @@ _CONTEXT_RULES: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None, SlotK
         (r"/$", None, SlotKind.PATH),
         (r"\b(block|blk)\s*:?\s*$", None, SlotKind.BLOCK_ID),
         (r"\b(size|length|len|bytes)\s*[:=]?\s*$", None, SlotKind.SIZE),
-        (None, r"^\s*(bytes|kb|mb|gb)\b", SlotKind.SIZE),
-        (None, r"^\s*(ms|msec|millis|milliseconds|seconds|secs|sec|s)\b", SlotKind.DURATION),
         (r"\bport\s*[:=]?\s*$", None, SlotKind.PORT),
         (r"\b(host|hostname)\s*[:=]?\s*$", None, SlotKind.HOSTNAME),
         (r"\b(session|sessionid|sid|zxid)\s*[:=]?\s*(0x)?$", None, SlotKind.HEX_ID),
@@ -185,11 +185,16 @@ _CONTEXT_RULES: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None, SlotK
     ]]
 
 
+# a unit right after the slot settles its kind whatever the expression is called
+_UNIT_RULES = [(re.compile(r"^\s*(bytes|kb|mb|gb)\b"), SlotKind.SIZE),
+               (re.compile(r"^\s*(ms|msecs?|millis|milliseconds|seconds|secs|sec)\b"), SlotKind.DURATION)]
+
+
 def _expr_words(expr: str) -> str:
     """Lower-case identifiers of an expression, getters and noise dropped: ``s.getRemoteSocketAddress()`` ->
     ``s.remotesocketaddress``."""
     words = []
-    for ident in _IDENT.findall(_STRING_LIT.sub(" ", expr)):
+    for ident in _IDENT.findall(_INDEX.sub("", _STRING_LIT.sub(" ", expr))):
         word = ident.lower()
         if word.startswith("get") and len(word) > 3:
             word = word[3:]
@@ -212,6 +217,9 @@ def infer_kind(slot: Slot) -> SlotKind:
     simple_type = (slot.declared_type or "").split("<")[0].rsplit(".", 1)[-1]
     for pattern, kind in _TYPE_RULES:
         if simple_type and pattern.search(simple_type):
+            return kind
+    for after_pattern, kind in _UNIT_RULES:
+        if after_pattern.search(after):
             return kind
     words = _expr_words(slot.expr)
     if words:
@@ -500,6 +508,8 @@ def _entity_key(slot: Slot, kind: SlotKind) -> str:
         if words:
             return re.sub(r"\.(port|ipaddr|hostname|host|name|addr|address|socketaddress|inetaddress)$", "", words)
         return "ctx:" + (re.findall(r"[a-z]+", slot.before.lower()) or ["?"])[-1]
+    if re.search(r"[-+*/%]", _STRING_LIT.sub("", slot.expr)):  # n/1024 is not n
+        return re.sub(r"\s+", "", slot.expr)
     if words:
         return words.rsplit(".", 1)[-1]
     return "ctx:" + (re.findall(r"[a-z]+", slot.before.lower()) or [str(slot.index)])[-1]
