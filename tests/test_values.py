@@ -37,6 +37,7 @@ def stmt(template, args=(), language="java"):
     ("Received block <*> of size <*> from <*>", ["b", "b.getNumBytes()", "inAddr"], [K.BLOCK_ID, K.SIZE, K.HOST_PORT]),
     ("BlockReport of <*> blocks got processed in <*> msecs", ["bReport.length", "processTime"], [K.COUNT, K.DURATION]),
     ("Session <*> expired", ["Long.toHexString(sessionId)"], [K.HEX_ID]),
+    ("Opening channel to server <*>", ["sid"], [K.NUMBER]),
     ("writeBlock <*> received exception <*>", ["block", "ioe"], [K.BLOCK_ID, K.EXCEPTION]),
     ("Error: <*>", ["e.getMessage()"], [K.ERROR_MESSAGE]),
     ("Opened <*> on port <*>", ["path", "infoPort"], [K.PATH, K.PORT]),
@@ -82,6 +83,10 @@ def test_every_kind_has_a_realistic_shape(kind):
         assert re.fullmatch(SHAPES[kind], gen.value(kind, f"k{key}", ctx)), kind
     assert str(uuid.UUID(gen.value(K.UUID, "u", ctx))).count("-") == 4
     assert ipaddress.IPv6Address(gen.value(K.IPV6, "v", ctx)).is_private
+
+
+def test_service_port_without_a_model():
+    assert {n.port for n in ValueGenerator(0, service_port=2181).cluster} == {2181}
 
 
 def test_python_statements_get_python_values():

@@ -126,7 +126,8 @@ _NOISE = {"get", "to", "string", "tostring", "value", "valueof", "this", "self",
 _EXPR_RULES: list[tuple[re.Pattern[str], SlotKind]] = [(re.compile(p), k) for p, k in [
     (r"(^|\.)(get)?(localized)?message$", SlotKind.ERROR_MESSAGE),
     (r"exception|throwable|stringify|(^|\.)(e|ex|ie|ioe|t|th|exc|cause|err)$", SlotKind.EXCEPTION),
-    (r"hexstring|session_?id|(^|\.)(sid|zxid|session)$", SlotKind.HEX_ID),
+    (r"(^|\.)(sid|myid|server_?id)$", SlotKind.NUMBER),  # ZooKeeper's server ids are small numbers
+    (r"hexstring|session_?id|(^|\.)(zxid|session)$", SlotKind.HEX_ID),
     (r"uuid|guid", SlotKind.UUID),
     (r"(\.length|\.size)$", SlotKind.COUNT),
     (r"bytes|size$|len(gth)?$|capacity|offset|remaining|used$", SlotKind.SIZE),
@@ -540,9 +541,13 @@ def _plan(template: str, args: tuple[str, ...], types: tuple[str | None, ...]) -
 
 
 class ValueGenerator:
-    """Fills statements' slots; one generator per run (it owns the cluster), one :class:`ValueContext` per session."""
+    """Fills statements' slots; one generator per run (it owns the cluster), one :class:`ValueContext` per session.
 
-    def __init__(self, seed: int = 0, model: ValueModel | None = None, cluster_size: int = 64):
+    Nodes listen on the learned service port, else ``service_port`` (HDFS datanodes: 50010; ZooKeeper: 2181).
+    """
+
+    def __init__(self, seed: int = 0, model: ValueModel | None = None, cluster_size: int = 64,
+                 service_port: int = 50010):
         self.seed = seed
         self.model = model
         rng = random.Random(f"cluster:{seed}")
@@ -553,7 +558,7 @@ class ValueGenerator:
             ips = sorted({f"{rng.choice(subnets)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
                           for _ in range(cluster_size)})
         port = model.service_port() if model is not None else None
-        self.cluster = [Node(ip, port or 50010, f"node-{i:03d}.cluster.local") for i, ip in enumerate(ips)]
+        self.cluster = [Node(ip, port or service_port, f"node-{i:03d}.cluster.local") for i, ip in enumerate(ips)]
 
     def context(self, seed: int, nodes: int = 3) -> ValueContext:
         return ValueContext(seed=seed, nodes=nodes)
