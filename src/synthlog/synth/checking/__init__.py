@@ -4,7 +4,8 @@
     verdict = HeuristicChecker().check(path, CheckContext(statements=by_id, sources=method_sources))
 
 See :mod:`.base` (protocol, Verdict, reason codes), :mod:`.heuristic` (+ :mod:`.conditions`, :mod:`.mutations`),
-:mod:`.llm` (+ :mod:`.prompts`), :mod:`.cache` (verdict cache), :mod:`.factory` (``make_checker`` for the CLI).
+:mod:`.llm` (+ :mod:`.prompts`, :mod:`.sources` for method texts), :mod:`.cache` (verdict cache), :mod:`.factory`
+(``make_checker`` for the CLI).
 """
 
 from synthlog.synth.checking.base import CheckContext, Checker, Verdict, count_reasons, reason_code
@@ -13,6 +14,8 @@ from synthlog.synth.checking.factory import CHECKERS, make_checker
 from synthlog.synth.checking.heuristic import HeuristicChecker, HeuristicConfig
 from synthlog.synth.checking.llm import LLMChecker, values_problem
 from synthlog.synth.checking.mutations import MutationIndex
+from synthlog.synth.checking.sources import method_sources
 
 __all__ = ["CHECKERS", "CachingChecker", "CheckContext", "Checker", "HeuristicChecker", "HeuristicConfig", "LLMChecker",
-           "MutationIndex", "Verdict", "count_reasons", "make_checker", "reason_code", "values_problem"]
+           "MutationIndex", "Verdict", "count_reasons", "make_checker", "method_sources", "reason_code",
+           "values_problem"]
