@@ -228,3 +228,19 @@ def test_a_spec_that_never_logs_cannot_reach_a_line_count(tmp_path):
     assert not (tmp_path / "out" / "events.jsonl").exists()
     summary = StatsSynthesizer(spec).write(tmp_path / "out", duration="1h")
     assert summary.lines == 0 and (tmp_path / "out" / "events.jsonl").read_bytes() == b""
+
+
+def test_window_labels_mark_windows_with_anomalous_lines(tmp_path, small_shards):
+    spec, _ = spec_problems_in_text(MINI.replace("anomaly_probability: 0.2", "anomaly_probability: 0"))
+    StatsSynthesizer(spec).write(tmp_path, duration="60s", seed=7, label_window="7s", formats=("jsonl",))
+    events = events_of((tmp_path / "events.jsonl").read_bytes())
+    start = datetime.fromisoformat("2026-01-01T00:00:00+00:00").timestamp()
+    expected = [False] * 9  # ceil(60 / 7) windows, the empty ones included
+    for event in events:
+        if event["anomaly"] is not None:
+            expected[int((seconds(event) - start) // 7)] = True
+    rows = list(csv.DictReader((tmp_path / "window_label.csv").read_text().splitlines()))
+    assert [r["WindowId"] for r in rows] == [str(k) for k in range(9)]
+    assert [r["Label"] == "Anomaly" for r in rows] == expected
+    assert any(expected) and not all(expected)
+    assert rows[1]["Start"] == "2026-01-01T00:00:07.000000Z"

@@ -25,13 +25,15 @@ def generate_stats(
     workers: int = typer.Option(1, "--workers", min=1, help="Run shards on a dask LocalCluster of N workers."),
     formats: str = typer.Option("jsonl,raw,csv", "--formats",
                                 help="Files to write: jsonl (events.jsonl), raw (NAME.log), csv (Loghub CSVs)."),
+    label_window: str | None = typer.Option(None, "--label-window",
+                                            help="Also label windows of this length (e.g. 1m): window_label.csv."),
 ) -> None:
     """Simulate a spec: events.jsonl, raw log, Loghub structured/templates CSVs and anomaly_label.csv."""
     from synthlog.stats.simulate import StatsSynthesizer
 
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     summary = StatsSynthesizer(spec).write(out, n_lines=lines, duration=duration, seed=seed_or_global(seed),
-                                          workers=workers, formats=chosen)
+                                          workers=workers, formats=chosen, label_window=label_window)
     typer.echo(f"wrote {summary.lines} lines, {summary.sessions} sessions ({summary.anomalous_sessions} anomalous, "
                f"{summary.anomalous_lines} anomalous lines) to {summary.out_dir}")
 

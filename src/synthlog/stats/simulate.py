@@ -93,17 +93,27 @@ class StatsSynthesizer:
             })
 
     def write(self, out_dir: str | os.PathLike[str], n_lines: int | None = None, duration: float | str | None = None,
-              seed: int = 0, workers: int = 1, formats: tuple[str, ...] = FORMATS, executor=None) -> RunSummary:
+              seed: int = 0, workers: int = 1, formats: tuple[str, ...] = FORMATS, executor=None,
+              label_window: float | str | None = None) -> RunSummary:
         """Run the simulation into ``out_dir``: events.jsonl, NAME.log, NAME.log_structured.csv,
-        NAME.log_templates.csv and anomaly_label.csv (one row per request or session)."""
+        NAME.log_templates.csv, anomaly_label.csv (one row per request or session) and, with ``label_window``
+        (seconds or e.g. ``"1m"``), window_label.csv (one row per window of simulated time)."""
         n_lines, horizon = self._limits(n_lines, duration)
+        window = None
+        if label_window is not None:
+            try:
+                window = int(round(parse_duration(label_window) * US))
+            except ValueError as exc:
+                raise InputError(str(exc), field="--label-window") from None
+            if window <= 0:
+                raise InputError("a label window must be longer than zero", field="--label-window")
         unknown = [f for f in formats if f not in FORMATS]
         if unknown:
             raise InputError(f"unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})", field="--formats")
         formats = tuple(f for f in FORMATS if f in formats)
         total = n_lines if n_lines is not None else horizon / US
         with self._executor(workers, executor) as run_on, Progress("simulating", total) as bar, \
-                RunWriter(out_dir, self.compiled, formats) as writer:
+                RunWriter(out_dir, self.compiled, formats, window, horizon) as writer:
             done_seconds = 0.0
             for block in blocks(self.spec, seed, formats, horizon=horizon, n_lines=n_lines, executor=run_on):
                 writer.write(block)
@@ -114,7 +124,8 @@ class StatsSynthesizer:
                     bar.advance(max(now - done_seconds, 0.0))
                     done_seconds = max(now, done_seconds)
         files = tuple(writer.paths[k] for k in formats) + (
-            Path(out_dir) / f"{self.spec.name}.log_templates.csv", writer.paths["labels"])
+            Path(out_dir) / f"{self.spec.name}.log_templates.csv", writer.paths["labels"]) + (
+            (writer.paths["windows"],) if window is not None else ())
         return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,
                           writer.anomalous_lines, files)
 

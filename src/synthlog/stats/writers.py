@@ -7,6 +7,7 @@ Lines arrive already rendered as Arrow large-string columns ending in a newline,
 from __future__ import annotations
 
 import contextlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -17,7 +18,7 @@ import pyarrow.compute as pc
 from synthlog.io.atomic import atomic_open
 from synthlog.io.loghub import write_templates
 from synthlog.records import Template
-from synthlog.stats.compiled import CompiledSpec
+from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.shards import Block
 
 WRITE_SIZE = 1 << 20
@@ -39,11 +40,51 @@ def write_column(handle: IO[bytes], column: pa.ChunkedArray | pa.Array) -> int:
     return written
 
 
+class WindowLabels:
+    """Labels per window of simulated time: window k is [k*width, (k+1)*width); ``Anomaly`` when any of its lines
+    carries an anomaly. Windows are written as soon as a later line shows they are complete."""
+
+    def __init__(self, handle: IO[bytes], width: int, start_us: int):
+        self.handle, self.width, self.start_us = handle, width, start_us
+        self.open = 0  # the window still receiving lines
+        self.open_anomalous = False
+        handle.write(b"WindowId,Start,Label\n")
+
+    def add(self, time: np.ndarray, anomalous: np.ndarray) -> None:
+        if not len(time):
+            return
+        windows = time // self.width
+        last = int(windows[-1])
+        flags = np.zeros(last - self.open + 1, dtype=bool)
+        flags[windows[anomalous] - self.open] = True
+        flags[0] |= self.open_anomalous
+        self._write(self.open, flags[:-1])
+        self.open, self.open_anomalous = last, bool(flags[-1])
+
+    def close(self, end: int | None) -> None:
+        """Write the open window and, up to ``end`` (the horizon), the empty windows after it."""
+        count = max(-(-end // self.width) - self.open, 1) if end is not None else 1
+        flags = np.zeros(count, dtype=bool)
+        flags[0] = self.open_anomalous
+        self._write(self.open, flags)
+
+    def _write(self, first: int, flags: np.ndarray) -> None:
+        base = datetime(1970, 1, 1, tzinfo=UTC)
+        rows = []
+        for k, flag in enumerate(flags.tolist(), start=first):
+            start = base + timedelta(microseconds=self.start_us + k * self.width)
+            rows.append(f"{k},{start:%Y-%m-%dT%H:%M:%S.%fZ},{'Anomaly' if flag else 'Normal'}\n")
+        self.handle.write("".join(rows).encode())
+
+
 class RunWriter:
     """Opens the run's files in ``out_dir`` and appends blocks to them; files appear only when the run ends."""
 
-    def __init__(self, out_dir: str | Path, compiled: CompiledSpec, formats: tuple[str, ...]):
+    def __init__(self, out_dir: str | Path, compiled: CompiledSpec, formats: tuple[str, ...],
+                 label_window: int | None = None, horizon: int | None = None):
         self.out_dir = Path(out_dir)
+        self.label_window, self.horizon = label_window, horizon
+        self.windows: WindowLabels | None = None
         self.compiled = compiled
         self.formats = formats
         self.lines = 0
@@ -54,7 +95,8 @@ class RunWriter:
         self._stack = contextlib.ExitStack()
         name = compiled.spec.name
         self.paths = {"jsonl": self.out_dir / "events.jsonl", "raw": self.out_dir / f"{name}.log",
-                      "csv": self.out_dir / f"{name}.log_structured.csv", "labels": self.out_dir / "anomaly_label.csv"}
+                      "csv": self.out_dir / f"{name}.log_structured.csv", "labels": self.out_dir / "anomaly_label.csv",
+                      "windows": self.out_dir / "window_label.csv"}
         self._files: dict[str, IO[bytes]] = {}
 
     def __enter__(self) -> RunWriter:
@@ -63,6 +105,10 @@ class RunWriter:
         if "csv" in self._files:
             self._files["csv"].write(STRUCTURED_HEADER.encode())
         self._files["labels"].write(f"{self.compiled.spec.label_column},Label\n".encode())
+        if self.label_window is not None:
+            start = self.compiled.spec.start
+            self.windows = WindowLabels(self._stack.enter_context(atomic_open(self.paths["windows"], "wb")),
+                                        self.label_window, int(start.timestamp()) * US + start.microsecond)
         return self
 
     def write(self, block: Block) -> None:
@@ -80,10 +126,14 @@ class RunWriter:
         self.anomalous_sessions += int(pc.sum(owners["anomalous"]).as_py() or 0)
         self.anomalous_lines += int(pc.sum(lines["episode"]).as_py() or 0)
         self.occurrences += np.bincount(lines["message"].to_numpy(), minlength=len(self.occurrences))
+        if self.windows is not None:
+            self.windows.add(lines["t"].to_numpy(), lines["episode"].to_numpy(zero_copy_only=False))
 
     def __exit__(self, *exc) -> None:
         try:
             if exc[0] is None:
+                if self.windows is not None:
+                    self.windows.close(self.horizon)
                 templates = [Template(id=m.id, text=m.event_template, occurrences=int(n), level=m.level)
                              for m, n in zip(self.compiled.messages, self.occurrences, strict=True)]
                 name = self.compiled.spec.name
