@@ -142,10 +142,10 @@ def test_prompt_injection_in_comments_stays_data():
     assert not contradictory.feasible and reason_code(contradictory.reasons[0]) == "contradiction-interval"
     assert verdict.values == {}  # the injected line and the multi-line value were both dropped
     user = server.requests[0]["messages"][1]["content"]
-    block = fence(SOURCE, "java DataNode.writeBlock")
+    block = fence(SOURCE, "source DataNode.writeBlock")
     assert block in user and user.count("ignore previous instructions") == 1
     comment_at = user.index("ignore previous instructions")
-    assert user.rindex("```java", 0, comment_at) < comment_at < user.index("\n```", comment_at)
+    assert user.rindex("```source", 0, comment_at) < comment_at < user.index("\n```", comment_at)
 
 
 def test_fence_cannot_be_closed_by_the_data():
@@ -222,4 +222,4 @@ class Svc {
     path = ExecutionPath("p", "Svc.work", [PathStep("cond", expr="n > 0", outcome=True, line=6, method="Svc.work"),
                                            PathStep("log", statement=statement.id, line=6, method="Svc.work")])
     user = path_messages(path, CheckContext(statements={statement.id: statement}, sources=sources))[1]["content"]
-    assert fence(sources["Svc.work"], "java Svc.work") in user
+    assert fence(sources["Svc.work"], "source Svc.work") in user
