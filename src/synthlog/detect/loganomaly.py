@@ -66,12 +66,6 @@ class LogAnomaly(SemanticInputsMixin, NextEventDetector):
         self.device = device
         self.n_threads = n_threads
 
-    def _prepare(self) -> None:
-        self._fit_semantics()
-
     def _build_network(self, n_events: int) -> nn.Module:
         table = torch.as_tensor(self.semantics_.embedding_matrix(self.vocabulary_), dtype=torch.float32)
         return LogAnomalyNetwork(n_events, table, self.hidden_size, self.num_layers)
-
-    def _encoding(self, sessions: list[list[str]]):
-        return self._semantic_encoding(sessions)

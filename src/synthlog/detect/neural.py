@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional
 
+from synthlog.detect.base import SessionDetector
 from synthlog.detect.features import OOV, PAD, TemplateSemantics, Vocabulary, template_words
 
 
@@ -136,19 +138,23 @@ def deduplicate(rows: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.n
     return unique[:, :-1], unique[:, -1], counts.astype(np.float32)
 
 
-def pad_right(encoded: Sequence[np.ndarray], max_length: int) -> tuple[np.ndarray, np.ndarray]:
+def pad_right(encoded: Sequence[np.ndarray], max_length: int) -> np.ndarray:
     """Sessions as one index matrix: each cut to its first ``max_length`` events, right-padded with ``PAD``.
 
-    Returns the matrix (width = the longest kept session, at least 1) and each session's kept length.
+    The matrix is as wide as the longest kept session (at least 1).
     """
     lengths = np.array([min(len(e), max_length) for e in encoded], dtype=np.int64)
     out = np.full((len(encoded), max(int(lengths.max(initial=0)), 1)), PAD, dtype=np.int64)
     for row, (codes, n) in enumerate(zip(encoded, lengths, strict=True)):
         out[row, :n] = codes[:n]
-    return out, lengths
+    return out
 
 
 LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    return functional.cross_entropy(logits, targets, reduction="none")
 
 
 def weighted_loss(network: nn.Module, batch: ExampleSet, loss: LossFunction) -> torch.Tensor:
@@ -213,6 +219,8 @@ def forward_in_batches(network: nn.Module, inputs: tuple[torch.Tensor, ...], bat
 class SemanticInputsMixin:
     """For detectors fed TF-IDF vectors of template words (LogAnomaly, LogRobust) through a ``table`` buffer.
 
+    Listed before the detector's base class, it provides that base's ``_prepare`` and ``_encoding`` hooks.
+
     The detector has a ``templates`` parameter (event id -> template text, or ``None``: the event ids are the
     texts, as in data sets keyed by template strings) and a network with a non-persistent ``table`` buffer of
     semantic vectors indexed like the vocabulary.
@@ -226,13 +234,67 @@ class SemanticInputsMixin:
     def _text_of(self, event: str) -> str | None:
         return event if self.templates is None else self.templates.get(event)
 
-    def _fit_semantics(self) -> None:
+    def _prepare(self) -> None:
         """TF-IDF over the template texts given (they carry no labels), else over the training event ids."""
         texts = dict(self.templates) if self.templates is not None else {e: e for e in self.vocabulary_.events}
         self.semantics_ = TemplateSemantics(texts)
 
-    def _semantic_encoding(self, sessions: Sequence[Sequence[str]]) -> SemanticVocabulary:
+    def _encoding(self, sessions: Sequence[Sequence[str]]) -> SemanticVocabulary:
         """The sessions' encoding; loads its semantic table (unseen events' vectors included) into the network."""
         encoding = SemanticVocabulary(self.vocabulary_, self.semantics_, self._text_of, sessions)
         self.network_.table = torch.as_tensor(encoding.table, device=self.network_.table.device)
         return encoding
+
+
+class NeuralDetector(SessionDetector):
+    """The skeleton every neural detector shares: a vocabulary, a network trained in a seeded torch context.
+
+    Subclasses supply ``_build_network(n_events)``, ``_examples(sessions, labels)`` (the training examples) and
+    ``_scores(sessions)`` (run inside the seeded context), and may hook ``_prepare`` and ``_encoding``. Their
+    ``_fit`` carves the validation split and calls :meth:`_train`.
+    """
+
+    max_epochs: int
+    patience: int
+    batch_size: int
+    learning_rate: float
+    validation_fraction: float
+    random_state: int
+    device: str
+    n_threads: int | None
+
+    def _build_network(self, n_events: int) -> nn.Module:
+        raise NotImplementedError
+
+    def _examples(self, sessions: list[list[str]], labels: np.ndarray | None) -> ExampleSet:
+        raise NotImplementedError
+
+    def _scores(self, sessions: list[list[str]]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _prepare(self) -> None:
+        """Hook run after the vocabulary is fitted and before the network is built (semantic tables ...)."""
+
+    def _encoding(self, sessions: Sequence[Sequence[str]]):
+        """What encodes the sessions' event ids as indices (the vocabulary, or a semantic extension of it)."""
+        return self.vocabulary_
+
+    def _train(self, training: list[list[str]], validation: list[list[str]], training_labels: np.ndarray | None = None,
+               validation_labels: np.ndarray | None = None) -> np.ndarray:
+        """Fit the vocabulary on ``training``, then build and train the network with early stopping on
+        ``validation``; returns the validation sessions' scores."""
+        self.device_ = resolve_device(self.device)
+        self.vocabulary_ = Vocabulary.fit(training)
+        self._prepare()
+        with torch_session(self.random_state, self.n_threads, self.device_) as generator:
+            self.network_ = self._build_network(len(self.vocabulary_)).to(self.device_)
+            self.history_ = train_network(
+                self.network_, self._examples(training, training_labels),
+                self._examples(validation, validation_labels), loss=cross_entropy, generator=generator,
+                max_epochs=self.max_epochs, patience=self.patience, batch_size=self.batch_size,
+                learning_rate=self.learning_rate)
+            return self._scores(validation)
+
+    def _score(self, sessions: list[list[str]]) -> np.ndarray:
+        with torch_session(self.random_state, self.n_threads, self.device_):
+            return self._scores(sessions)

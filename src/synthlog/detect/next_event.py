@@ -19,19 +19,15 @@ from typing import ClassVar
 
 import numpy as np
 import torch
-from torch import nn
-from torch.nn import functional
 
-from synthlog.detect.base import SessionDetector, calibrate_threshold
-from synthlog.detect.features import OOV, PAD, Vocabulary, sliding_windows
+from synthlog.detect.base import calibrate_threshold
+from synthlog.detect.features import OOV, PAD, sliding_windows
 from synthlog.detect.neural import (
     ExampleSet,
+    NeuralDetector,
     carve_validation,
     deduplicate,
     forward_in_batches,
-    resolve_device,
-    torch_session,
-    train_network,
 )
 
 END = "<END>"
@@ -41,58 +37,25 @@ def with_end(sessions: list[list[str]]) -> list[list[str]]:
     return [[*session, END] for session in sessions]
 
 
-def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    return functional.cross_entropy(logits, targets, reduction="none")
-
-
-class NextEventDetector(SessionDetector):
+class NextEventDetector(NeuralDetector):
     """Base of the forecasting detectors; a subclass supplies ``_build_network(n_events)``.
 
     The network maps a (batch, window) tensor of vocabulary indices to (batch, len(vocabulary)) logits. Subclasses
-    need the parameters ``window``, ``top_k``, ``max_epochs``, ``patience``, ``batch_size``, ``learning_rate``,
-    ``validation_fraction``, ``random_state``, ``device`` and ``n_threads``.
+    need the parameters ``window`` and ``top_k`` besides those of :class:`~synthlog.detect.neural.NeuralDetector`.
     """
 
     default_top_k: ClassVar[int] = 9  # DeepLog's g for HDFS, used when there is no validation session to choose k
 
     window: int
     top_k: int | None
-    max_epochs: int
-    patience: int
-    batch_size: int
-    learning_rate: float
-    validation_fraction: float
-    random_state: int
-    device: str
-    n_threads: int | None
-
-    def _build_network(self, n_events: int) -> nn.Module:
-        raise NotImplementedError
-
-    def _prepare(self) -> None:
-        """Hook run after the vocabulary is fitted and before the network is built (semantic tables ...)."""
-
-    def _encoding(self, sessions: list[list[str]]):
-        """What encodes the sessions' event ids as indices (the vocabulary, or a semantic extension of it)."""
-        return self.vocabulary_
 
     def _fit(self, sessions: list[list[str]], y: np.ndarray | None) -> None:
         if self.top_k is not None and self.top_k < 1:
             raise ValueError(f"{self.detector_name}: top_k must be at least 1 or None, not {self.top_k}")
-        self.device_ = resolve_device(self.device)
         sessions = with_end(sessions)
         train_idx, validation_idx = carve_validation(len(sessions), self.validation_fraction, self.random_state)
-        training = [sessions[i] for i in train_idx]
         validation = [sessions[i] for i in validation_idx]
-        self.vocabulary_ = Vocabulary.fit(training)
-        self._prepare()
-        with torch_session(self.random_state, self.n_threads, self.device_) as generator:
-            self.network_ = self._build_network(len(self.vocabulary_)).to(self.device_)
-            self.history_ = train_network(
-                self.network_, self._examples(training), self._examples(validation), loss=cross_entropy,
-                generator=generator, max_epochs=self.max_epochs, patience=self.patience,
-                batch_size=self.batch_size, learning_rate=self.learning_rate)
-            validation_scores = self._worst_ranks(validation)
+        validation_scores = self._train([sessions[i] for i in train_idx], validation)
         known = len(self.vocabulary_) - 2
         if self.top_k is not None:
             self.top_k_ = int(self.top_k)
@@ -103,7 +66,7 @@ class NextEventDetector(SessionDetector):
             self.top_k_ = min(self.default_top_k, known)
         self.threshold_ = float(self.top_k_)
 
-    def _examples(self, sessions: list[list[str]]) -> ExampleSet:
+    def _examples(self, sessions: list[list[str]], labels: np.ndarray | None) -> ExampleSet:
         """Deduplicated (history, next event) pairs; unseen next events are left out (nothing to learn)."""
         windows = sliding_windows(sessions, self.window, self._encoding(sessions))
         learnable = (windows.targets != OOV) & (windows.targets < len(self.vocabulary_))
@@ -111,11 +74,10 @@ class NextEventDetector(SessionDetector):
         return ExampleSet((torch.as_tensor(rows),), torch.as_tensor(targets), torch.as_tensor(counts)).to(self.device_)
 
     def _score(self, sessions: list[list[str]]) -> np.ndarray:
-        with torch_session(self.random_state, self.n_threads, self.device_):
-            return self._worst_ranks(with_end(sessions))
+        return super()._score(with_end(sessions))
 
-    def _worst_ranks(self, sessions: list[list[str]]) -> np.ndarray:
-        """Per session, the worst rank of a true next event among the model's predictions."""
+    def _scores(self, sessions: list[list[str]]) -> np.ndarray:
+        """Per session (ending in ``<END>``), the worst rank of a true next event among the model's predictions."""
         scores = np.zeros(len(sessions), dtype=np.float64)
         windows = sliding_windows(sessions, self.window, self._encoding(sessions))
         if len(windows.targets) == 0:

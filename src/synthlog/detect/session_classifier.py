@@ -15,85 +15,45 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import nn
-from torch.nn import functional
 
-from synthlog.detect.base import SessionDetector, calibrate_threshold
-from synthlog.detect.features import PAD, Vocabulary
+from synthlog.detect.base import calibrate_threshold
+from synthlog.detect.features import PAD
 from synthlog.detect.neural import (
     ExampleSet,
+    NeuralDetector,
     carve_validation,
     deduplicate,
     forward_in_batches,
     pad_right,
-    resolve_device,
-    torch_session,
-    train_network,
 )
 from synthlog.records import ANOMALY
 
 
-def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    return functional.cross_entropy(logits, targets, reduction="none")
-
-
-class SessionClassifier(SessionDetector):
+class SessionClassifier(NeuralDetector):
     """Base of the supervised session classifiers; a subclass supplies ``_build_network(n_events)``.
 
     The network maps (indices (batch, length) right-padded with ``PAD``, lengths (batch,)) to (batch, 2) logits.
-    Subclasses need the parameters ``max_length``, ``max_epochs``, ``patience``, ``batch_size``,
-    ``learning_rate``, ``validation_fraction``, ``random_state``, ``device`` and ``n_threads``.
+    Subclasses need the parameter ``max_length`` besides those of :class:`~synthlog.detect.neural.NeuralDetector`.
     """
 
     supervised = True
 
     max_length: int
-    max_epochs: int
-    patience: int
-    batch_size: int
-    learning_rate: float
-    validation_fraction: float
-    random_state: int
-    device: str
-    n_threads: int | None
-
-    def _build_network(self, n_events: int) -> nn.Module:
-        raise NotImplementedError
-
-    def _prepare(self) -> None:
-        """Hook run after the vocabulary is fitted and before the network is built (semantic tables ...)."""
-
-    def _encoding(self, sessions: list[list[str]]):
-        """What encodes the sessions' event ids as indices (the vocabulary, or a semantic extension of it)."""
-        return self.vocabulary_
 
     def _fit(self, sessions: list[list[str]], y: np.ndarray | None) -> None:
         assert y is not None  # SessionDetector.fit guarantees labels with both classes
         if self.max_length < 1:
             raise ValueError(f"{self.detector_name}: max_length must be at least 1, not {self.max_length}")
-        self.device_ = resolve_device(self.device)
         train_idx, validation_idx = carve_validation(len(sessions), self.validation_fraction, self.random_state, y)
-        training = [sessions[i] for i in train_idx]
-        validation = [sessions[i] for i in validation_idx]
-        self.vocabulary_ = Vocabulary.fit(training)
-        self._prepare()
-        shares = np.bincount(y[train_idx], minlength=2) / len(train_idx)
-        self.class_weights_ = 0.5 / shares
-        with torch_session(self.random_state, self.n_threads, self.device_) as generator:
-            self.network_ = self._build_network(len(self.vocabulary_)).to(self.device_)
-            self.history_ = train_network(
-                self.network_, self._examples(training, y[train_idx]),
-                self._examples(validation, y[validation_idx]), loss=cross_entropy, generator=generator,
-                max_epochs=self.max_epochs, patience=self.patience, batch_size=self.batch_size,
-                learning_rate=self.learning_rate)
-            validation_scores = self._probabilities(validation)
+        self.class_weights_ = 0.5 / (np.bincount(y[train_idx], minlength=2) / len(train_idx))
+        validation_scores = self._train([sessions[i] for i in train_idx], [sessions[i] for i in validation_idx],
+                                        y[train_idx], y[validation_idx])
         both_classes = len(set(y[validation_idx].tolist())) == 2
         self.threshold_ = calibrate_threshold(validation_scores, y[validation_idx]) if both_classes else 0.5
 
     def _matrix(self, sessions: list[list[str]]) -> np.ndarray:
         encoding = self._encoding(sessions)
-        matrix, _ = pad_right([encoding.encode(s) for s in sessions], self.max_length)
-        return matrix
+        return pad_right([encoding.encode(s) for s in sessions], self.max_length)
 
     def _inputs(self, rows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         lengths = np.maximum((rows != PAD).sum(axis=1), 1)  # an empty session is read as one padding step
@@ -104,11 +64,7 @@ class SessionClassifier(SessionDetector):
         counts = counts * self.class_weights_[targets].astype(np.float32)
         return ExampleSet(self._inputs(rows), torch.as_tensor(targets), torch.as_tensor(counts)).to(self.device_)
 
-    def _score(self, sessions: list[list[str]]) -> np.ndarray:
-        with torch_session(self.random_state, self.n_threads, self.device_):
-            return self._probabilities(sessions)
-
-    def _probabilities(self, sessions: list[list[str]]) -> np.ndarray:
+    def _scores(self, sessions: list[list[str]]) -> np.ndarray:
         """Each session's probability of being anomalous, computed once per distinct session."""
         if not sessions:
             return np.zeros(0, dtype=np.float64)
