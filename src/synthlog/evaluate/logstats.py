@@ -11,6 +11,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -23,6 +24,7 @@ _STARS = re.compile(r"<\*>(?:[\s:/,._-]*<\*>)+")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1 << 16)  # a data set has few distinct templates and millions of lines
 def template_key(text: str) -> str:
     """A template's text normalised for comparison across parsers: every placeholder (``<*>``, ``<:IP:>``, ``<NUM>``)
     becomes ``<*>``, runs of placeholders joined by punctuation collapse to one, whitespace collapses."""
@@ -75,6 +77,7 @@ ERROR_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def classify_error(text: str, level: str | None) -> str | None:
     """The error type of a line with this template text and level, or ``None`` for a line that reports no error.
 

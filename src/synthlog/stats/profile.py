@@ -19,6 +19,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -127,6 +128,7 @@ class _TemplateStats:
     values: list[list[tuple[str, str]]] = field(default_factory=list)  # per slot: (value, session id)
 
 
+@lru_cache(maxsize=1 << 16)
 def scrub(text: str) -> str:
     """A template text without any literal address, block id, path, host or long number (each becomes ``<*>``)."""
     return _SPACES.sub(" ", _PLACEHOLDER.sub(WILDCARD, _SCRUB.sub(WILDCARD, text))).strip()
