@@ -20,16 +20,18 @@ on demand (:meth:`CallGraph.lcfg`) and cached; ``build_all`` builds every one (f
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from tree_sitter import Node
 
-from synthlog.code.java import MethodInfo, text
+from synthlog.code.java import MethodInfo
 from synthlog.code.lcfg import JDK_EXCEPTION_PARENTS, Lcfg, SiteInfo, build_java_lcfg, build_python_lcfg
 from synthlog.code.python import iter_methods as iter_python_methods
 from synthlog.code.scan import ScanResult, scan
@@ -100,15 +102,19 @@ class CallGraph:
         self._packages: dict[str, str] = {}
         self._lcfgs: dict[str, Lcfg] = {}
         self._virtual_cache: dict[tuple[str, str, int, bool], list[str]] = {}
+        self._class_keys_cache: dict[tuple[str, str], list[str]] = {}
+        self._field_cache: dict[tuple[str, str], str | None] = {}
+        self._variable_cache: dict[tuple[str, str], str | None] = {}
         self.stats = ResolutionStats()
         self.may_log: set[str] = set()
         self.called: set[str] = set()  # methods some resolved call site calls (all callers of may-log methods)
         self.seconds = 0.0
         started = time.perf_counter()
-        self._index_java()
-        self._index_python()
-        self._link_hierarchy()
-        self._compute_may_log()
+        with _gc_paused():
+            self._index_java()
+            self._index_python()
+            self._link_hierarchy()
+            self._compute_may_log()
         self.seconds = time.perf_counter() - started
 
     # -- indexing -----------------------------------------------------------------------------------------------
@@ -140,7 +146,7 @@ class CallGraph:
                 returns = info.decl.child_by_field_name("type") if info.kind == "method" else None
                 method = Method(mid, f"{info.cls}.{info.name}", cls_key, info.name, len(info.params), info, rel,
                                 "java", public="public" in mods, static=info.static,
-                                returns=simple_type(text(returns)) if returns is not None else "",
+                                returns=simple_type(_text(returns)) if returns is not None else "",
                                 sites=method_sites)
                 method.logs = {(c.start_byte, c.end_byte): by_span[(c.start_byte, c.end_byte)]
                                for c in method_sites.calls if (c.start_byte, c.end_byte) in by_span}
@@ -206,6 +212,17 @@ class CallGraph:
     # -- names and types ----------------------------------------------------------------------------------------
     def class_keys(self, simple: str, rel: str) -> list[str]:
         """Classes a simple (or dotted) type name written in file ``rel`` may denote, best guess first."""
+        return list(self._class_keys(simple, rel))
+
+    def _class_keys(self, written: str, rel: str) -> list[str]:
+        """:meth:`class_keys`, cached (the classes are all known once indexing is done); do not modify the list."""
+        key = (written, rel)
+        found = self._class_keys_cache.get(key)
+        if found is None:
+            found = self._class_keys_cache[key] = self._find_class_keys(written, rel)
+        return found
+
+    def _find_class_keys(self, simple: str, rel: str) -> list[str]:
         simple = simple_type(simple).removesuffix("[]")
         candidates = self._by_simple.get(simple, [])
         if len(candidates) <= 1:
@@ -255,46 +272,55 @@ class CallGraph:
         """Methods a call ``name/arity`` on a receiver of one of ``classes`` may run."""
         out: list[str] = []
         for cls in classes:
-            key = (cls, name, arity, dispatch)
-            found = self._virtual_cache.get(key)
-            if found is None:
-                found = self.lookup_up(cls, name, arity)
-                if dispatch:
-                    found += [m for m in self.overrides_down(cls, name, arity) if m not in found]
-                self._virtual_cache[key] = found
-            out.extend(m for m in found if m not in out)
+            found = self._virtual_one(cls, name, arity, dispatch)
+            out.extend(m for m in found if m not in out) if out else out.extend(found)
         return out
+
+    def _virtual_one(self, cls: str, name: str, arity: int, dispatch: bool) -> list[str]:
+        """:meth:`virtual` for one class, cached; do not modify the list."""
+        key = (cls, name, arity, dispatch)
+        found = self._virtual_cache.get(key)
+        if found is None:
+            found = self.lookup_up(cls, name, arity)
+            if dispatch:
+                found += [m for m in self.overrides_down(cls, name, arity) if m not in found]
+            self._virtual_cache[key] = found
+        return found
 
     # -- resolution ---------------------------------------------------------------------------------------------
     def resolve(self, method: Method, site: Node | ast.Call, depth: int = 0) -> tuple[str, ...]:
         """Candidate callees of one call site of ``method`` (empty: outside the code base or unknown)."""
         if method.language == "python":
             return self._resolve_python(method, site)  # type: ignore[arg-type]
+        if site.type == "method_invocation":
+            name_node = site.child_by_field_name("name")
+            if name_node is None:
+                return ()
+            return self._resolve_java(method, site, _text(name_node), depth)
+        return self._resolve_java(method, site, "<init>", depth)
+
+    def _resolve_java(self, method: Method, site: Node, name: str, depth: int) -> tuple[str, ...]:
+        """:meth:`resolve` for a Java site whose called name (``<init>`` for constructors) is known."""
         kind = site.type
-        args = site.child_by_field_name("arguments")
-        arity = sum(1 for a in args.named_children if a.type not in ("line_comment", "block_comment")) \
-            if args is not None else 0
+        arity = _arity(site.child_by_field_name("arguments"))
         if kind == "object_creation_expression":
             type_node = site.child_by_field_name("type")
-            classes = self.class_keys(text(type_node), method.file) if type_node is not None else []
+            classes = self._class_keys(_text(type_node), method.file) if type_node is not None else []
             return self._count(tuple(self.virtual(classes, "<init>", arity, dispatch=False)), typed=bool(classes))
         if kind == "explicit_constructor_invocation":
             target = site.child_by_field_name("constructor")
             own = self.classes.get(method.cls)
-            classes = [method.cls] if target is not None and text(target) == "this" else (own.supers if own else [])
+            classes = [method.cls] if target is not None and target.type == "this" else (own.supers if own else [])
             return self._count(tuple(self.virtual(classes, "<init>", arity, dispatch=False)), typed=True)
-        name_node = site.child_by_field_name("name")
-        if name_node is None:
-            return ()
-        name = text(name_node)
         receiver = site.child_by_field_name("object")
         if receiver is None:  # this class, then the classes around it
             cls: str | None = method.cls
             while cls is not None:
-                found = self.virtual([cls], name, arity)
+                found = self._virtual_one(cls, name, arity, True)
                 if found:
                     return self._count(tuple(found), typed=True)
-                cls = self.classes[cls].outer if cls in self.classes else None
+                entry = self.classes.get(cls)
+                cls = entry.outer if entry is not None else None
             return self._count((), typed=True)
         if receiver.type == "super":
             own = self.classes.get(method.cls)
@@ -311,6 +337,8 @@ class CallGraph:
         if not classes:
             self.stats.external += 1
             return ()
+        if len(classes) == 1:
+            return self._count(tuple(self._virtual_one(classes[0], name, arity, not static)), typed=True)
         return self._count(tuple(self.virtual(classes, name, arity, dispatch=not static)), typed=True)
 
     def _count(self, found: tuple[str, ...], typed: bool) -> tuple[str, ...]:
@@ -325,47 +353,53 @@ class CallGraph:
         kind = node.type
         if depth > 4:
             return None, False
-        if kind == "this":
-            return [method.cls], False
-        if kind == "parenthesized_expression" and node.named_child_count == 1:
-            return self._expr_classes(method, node.named_children[0], depth + 1)
-        if kind == "cast_expression":
-            type_node = node.child_by_field_name("type")
-            return (self.class_keys(text(type_node), method.file) if type_node else None), False
-        if kind == "object_creation_expression":
-            type_node = node.child_by_field_name("type")
-            return (self.class_keys(text(type_node), method.file) if type_node else None), False
         if kind == "identifier":
-            name = text(node)
+            name = _text(node)
             declared = self._variable_type(method, name)
             if declared is not None:
-                return self.class_keys(declared, method.file), False
+                return self._class_keys(declared, method.file), False
             if name[:1].isupper():  # a class name: static call
-                found = self.class_keys(name, method.file)
+                found = self._class_keys(name, method.file)
                 return (found or []), True
             return None, False
+        if kind == "this":
+            return [method.cls], False
         if kind == "field_access":
             obj, fld = node.child_by_field_name("object"), node.child_by_field_name("field")
             if obj is None or fld is None:
                 return None, False
-            if text(fld) == "this":  # Outer.this
-                return self.class_keys(text(obj), method.file) or None, False
+            if fld.type == "this":  # Outer.this
+                return self._class_keys(_text(obj), method.file) or None, False
             owners, _ = self._expr_classes(method, obj, depth + 1)
             if owners is None:
-                if text(obj)[:1].isupper():  # a dotted class name: pkg.Cls or Outer.Inner
-                    return self.class_keys(text(node), method.file) or [], True
+                if _text(obj)[:1].isupper():  # a dotted class name: pkg.Cls or Outer.Inner
+                    return self._class_keys(_text(node), method.file) or [], True
                 return None, False
-            declared = next((f for f in (self._field_type(o, text(fld)) for o in owners) if f), None)
-            return (self.class_keys(declared, method.file) if declared else None), False
+            field_name = _text(fld)
+            declared = next((f for f in (self._field_type(o, field_name) for o in owners) if f), None)
+            return (self._class_keys(declared, method.file) if declared else None), False
         if kind == "method_invocation":
             callees = self.resolve(method, node, depth + 1)
             returns = {self.methods[c].returns for c in callees if self.methods[c].returns}
             if len(returns) == 1:
-                return self.class_keys(returns.pop(), method.file), False
+                return self._class_keys(returns.pop(), method.file), False
             return None, False
+        if kind == "parenthesized_expression" and node.named_child_count == 1:
+            return self._expr_classes(method, node.named_children[0], depth + 1)
+        if kind in ("cast_expression", "object_creation_expression"):
+            type_node = node.child_by_field_name("type")
+            return (self._class_keys(_text(type_node), method.file) if type_node else None), False
         return None, False
 
     def _variable_type(self, method: Method, name: str) -> str | None:
+        key = (method.id, name)
+        if key in self._variable_cache:
+            return self._variable_cache[key]
+        found = self._find_variable_type(method, name)
+        self._variable_cache[key] = found
+        return found
+
+    def _find_variable_type(self, method: Method, name: str) -> str | None:
         sites = method.sites
         if sites is not None and name in sites.local_types:
             return sites.local_types[name]
@@ -381,11 +415,14 @@ class CallGraph:
         return None
 
     def _field_type(self, cls: str, name: str) -> str | None:
+        key = (cls, name)
+        if key in self._field_cache:
+            return self._field_cache[key]
         entry = self.classes.get(cls)
-        if entry is None or entry.java is None:
-            return None
-        found = entry.java.file.field_of(entry.java, name)
-        return found.type if found is not None and found.type else None
+        found = entry.java.file.field_of(entry.java, name) if entry is not None and entry.java is not None else None
+        declared = found.type if found is not None and found.type else None
+        self._field_cache[key] = declared
+        return declared
 
     def _resolve_python(self, method: Method, call: ast.Call) -> tuple[str, ...]:
         func = call.func
@@ -424,67 +461,74 @@ class CallGraph:
             if cls in self.classes else []
 
     # -- may-log ------------------------------------------------------------------------------------------------
-    def _sites(self, method: Method) -> Iterator[tuple[str, Node | ast.Call]]:
-        """(called name, site) for every call of ``method`` that is not a logging call."""
+    def _sites(self, method: Method) -> Iterator[tuple[str, Node | ast.Call, tuple[int, int]]]:
+        """(called name, site, its span) for every call of ``method`` that is not a logging call."""
+        logs = method.logs
         if method.language == "java":
             for site in method.sites.calls if method.sites is not None else []:
-                if (site.start_byte, site.end_byte) in method.logs:
+                span = (site.start_byte, site.end_byte)
+                if span in logs:
                     continue
                 if site.type == "method_invocation":
                     name = site.child_by_field_name("name")
                     if name is not None:
-                        yield text(name), site
+                        yield _text(name), site, span
                 else:  # new X(...), this(...), super(...)
-                    yield "<init>", site
+                    yield "<init>", site, span
         else:
+            parsed = self.scan.python_files[method.file]
             for call in _python_calls(method.info.node):
                 func = call.func
                 name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-                if name and (self.scan.python_files[method.file].byte(call.lineno, call.col_offset),
-                             self.scan.python_files[method.file].byte(call.end_lineno or call.lineno,
-                                                                      call.end_col_offset or 0)) not in method.logs:
-                    yield name, call
+                if name:
+                    span = (parsed.byte(call.lineno, call.col_offset),
+                            parsed.byte(call.end_lineno or call.lineno, call.end_col_offset or 0))
+                    if span not in logs:
+                        yield name, call, span
 
     def _compute_may_log(self) -> None:
         """Worklist from the methods that log; a call site is resolved once, when a method of its name may log."""
-        unresolved: dict[str, list[tuple[str, Any]]] = {}  # called name -> (caller, site) not resolved yet
-        for mid in self.methods:
-            for name, site in self._sites(self.methods[mid]):
-                unresolved.setdefault(name, []).append((mid, site))
-        waiting: dict[str, list[tuple[str, Any, tuple[str, ...]]]] = {}  # callee -> sites that may call it
+        # called name -> (caller, site, span) not resolved yet
+        unresolved: dict[str, list[tuple[Method, Any, tuple[int, int]]]] = {}
+        for method in self.methods.values():
+            for name, site, span in self._sites(method):
+                sites = unresolved.get(name)
+                if sites is None:
+                    unresolved[name] = [(method, site, span)]
+                else:
+                    sites.append((method, site, span))
+        # callee -> (caller, span, candidates) of the sites that may call it
+        waiting: dict[str, list[tuple[Method, tuple[int, int], tuple[str, ...]]]] = {}
         queue = deque(mid for mid, m in self.methods.items() if m.logs)
-        self.may_log = set(queue)
+        may_log = self.may_log = set(queue)
+        called = self.called
         while queue:
             callee_id = queue.popleft()
             callee = self.methods[callee_id]
             for name in self._called_names(callee):
-                for caller_id, site in unresolved.pop(name, []):
-                    targets = self.resolve(self.methods[caller_id], site)
-                    self.called.update(targets)
+                for caller, site, span in unresolved.pop(name, ()):
+                    if caller.language == "java":
+                        targets = self._resolve_java(caller, site, name, 0)
+                    else:
+                        targets = self._resolve_python(caller, site)
+                    called.update(targets)
                     for target in targets:
-                        waiting.setdefault(target, []).append((caller_id, site, targets))
-            for caller_id, site, targets in waiting.pop(callee_id, []):
-                caller = self.methods[caller_id]
-                caller.calls[self._span(caller, site)] = targets
-                if caller_id not in self.may_log:
-                    self.may_log.add(caller_id)
-                    queue.append(caller_id)
+                        waiting.setdefault(target, []).append((caller, span, targets))
+            for caller, span, targets in waiting.pop(callee_id, ()):
+                caller.calls[span] = targets
+                if caller.id not in may_log:
+                    may_log.add(caller.id)
+                    queue.append(caller.id)
         for method in self.methods.values():  # keep only candidates that may log, in a stable order
-            method.calls = {span: tuple(sorted(t for t in targets if t in self.may_log))
-                            for span, targets in method.calls.items()}
+            if method.calls:
+                method.calls = {span: tuple(sorted(t for t in targets if t in may_log))
+                                for span, targets in method.calls.items()}
 
     def _called_names(self, method: Method) -> list[str]:
         """Names under which call sites reach ``method`` (a Python ``__init__`` is called by its class name)."""
         if method.language == "python" and method.name == "__init__":
             return [method.name, self.classes[method.cls].simple] if method.cls in self.classes else [method.name]
         return [method.name]
-
-    def _span(self, method: Method, site: Node | ast.Call) -> tuple[int, int]:
-        if isinstance(site, ast.AST):
-            parsed = self.scan.python_files[method.file]
-            return (parsed.byte(site.lineno, site.col_offset),
-                    parsed.byte(site.end_lineno or site.lineno, site.end_col_offset or 0))
-        return site.start_byte, site.end_byte
 
     # -- LCFGs --------------------------------------------------------------------------------------------------
     def lcfg(self, method_id: str) -> Lcfg:
@@ -505,7 +549,8 @@ class CallGraph:
 
     def build_all(self) -> dict[str, Lcfg]:
         """LCFGs of every method that may log (the others log nothing on any path)."""
-        return {mid: self.lcfg(mid) for mid in sorted(self.may_log)}
+        with _gc_paused():
+            return {mid: self.lcfg(mid) for mid in sorted(self.may_log)}
 
     def is_subtype(self, sub: str, sup: str) -> bool:
         """Exception subtyping by simple names: declared supertypes in the code base, then the JDK table."""
@@ -549,15 +594,43 @@ class CallGraph:
 def _modifiers(decl: Any) -> str:
     for child in getattr(decl, "children", []):
         if child.type == "modifiers":
-            return text(child)
+            return _text(child)
     return ""
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the graph is built: it allocates tens of thousands of small objects (and
+    next to no cyclic garbage), and each collection would walk every object of the scan (trees, statements)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _text(node: Node) -> str:
+    raw = node.text
+    return raw.decode("utf-8", "replace") if raw is not None else ""
+
+
+def _arity(arguments: Node | None) -> int:
+    """Number of arguments in an ``argument_list`` (comments are named children too, but no arguments)."""
+    if arguments is None:
+        return 0
+    count = arguments.named_child_count
+    if count and b"/" in arguments.text:  # perhaps a comment among them
+        count = sum(1 for a in arguments.named_children if a.type not in ("line_comment", "block_comment"))
+    return count
 
 
 def _java_imports(root: Node) -> dict[str, str]:
     imports = {}
     for child in root.named_children:
         if child.type == "import_declaration":
-            raw = text(child).removeprefix("import").removesuffix(";").strip()
+            raw = _text(child).removeprefix("import").removesuffix(";").strip()
             if raw.startswith("static ") or raw.endswith("*"):
                 continue
             imports[raw.rsplit(".", 1)[-1]] = raw
