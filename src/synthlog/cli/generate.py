@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from synthlog.cli.app import app, seed_or_global
+from synthlog.cli.app import app, say, seed_or_global
 
 generate_app = typer.Typer(help="Generate labeled synthetic logs.", no_args_is_help=True)
 app.add_typer(generate_app, name="generate")
@@ -27,13 +27,28 @@ def generate_stats(
                                 help="Files to write: jsonl (events.jsonl), raw (NAME.log), csv (Loghub CSVs)."),
     label_window: str | None = typer.Option(None, "--label-window",
                                             help="Also label windows of this length (e.g. 1m): window_label.csv."),
+    paraphrase: int = typer.Option(0, "--paraphrase", min=0,
+                                   help="Ask an LLM for N other wordings of every template (needs --llm-url/-model)."),
+    llm_url: str | None = typer.Option(None, "--llm-url", help="OpenAI-compatible base URL (with --paraphrase)."),
+    llm_model: str | None = typer.Option(None, "--llm-model", help="Model name (with --paraphrase)."),
 ) -> None:
     """Simulate a spec: events.jsonl, raw log, Loghub structured/templates CSVs and anomaly_label.csv."""
+    from synthlog.errors import InputError
     from synthlog.stats.simulate import StatsSynthesizer
+    from synthlog.stats.specfile import load_spec
 
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
-    summary = StatsSynthesizer(spec).write(out, n_lines=lines, duration=duration, seed=seed_or_global(seed),
-                                          workers=workers, formats=chosen, label_window=label_window)
+    loaded = load_spec(spec)
+    if paraphrase:
+        if not (llm_url and llm_model):
+            raise InputError("--paraphrase needs --llm-url and --llm-model", field="--paraphrase")
+        from synthlog.stats.paraphrase import paraphrase_with
+
+        loaded, report = paraphrase_with(loaded, llm_url, llm_model, paraphrase)
+        say(f"paraphrase: {report.kept} wordings kept, {report.refused} refused, {report.unreadable} unreadable "
+            f"answers, {report.failed} failed requests")
+    summary = StatsSynthesizer(loaded).write(out, n_lines=lines, duration=duration, seed=seed_or_global(seed),
+                                            workers=workers, formats=chosen, label_window=label_window)
     typer.echo(f"wrote {summary.lines} lines, {summary.sessions} sessions ({summary.anomalous_sessions} anomalous, "
                f"{summary.anomalous_lines} anomalous lines) to {summary.out_dir}")
 

@@ -74,6 +74,12 @@ class CompiledSpec:
         self.messages: list[Message] = [m for _, m in pairs]
         self.message_service = np.array([service_index[s.name] for s, _ in pairs], dtype=np.int32)
         self.message_index = {m.id: i for i, m in enumerate(self.messages)}
+        # wordings: every message's template and variants, each with its own event id (what lines are written as)
+        self.texts = [(m, event_id, template) for m, message in enumerate(self.messages)
+                      for event_id, template in message.wordings]
+        counts = np.array([len(m.wordings) for m in self.messages], dtype=np.int32)
+        self.text_count = counts
+        self.text_offset = (np.cumsum(counts) - counts).astype(np.int32)
         self.error_types = spec.error_types()
 
         self.flow = [np.array([self.message_index[m] for m in s.flow], dtype=np.int32) for s in spec.services]

@@ -35,6 +35,7 @@ class ShardEvents:
     """One shard's lines (sorted by time) and the tables their indices point into.
 
     Per line: ``time`` (int64 microseconds since the spec's start), ``message`` (index into the catalogue),
+    ``text`` (index into the compiled wordings: the message's template or one of its variants),
     ``owner`` (index into the owner tables; -1 for lines of no request or session, e.g. an episode's own
     warnings) and ``episode`` (index into ``episodes`` + anomalous sessions; -1 when normal).
     Per owner (request or session): ``owner_number`` (uint64, unique in the run), ``owner_kind`` (0: request,
@@ -48,6 +49,7 @@ class ShardEvents:
     end: int
     time: np.ndarray
     message: np.ndarray
+    text: np.ndarray
     owner: np.ndarray
     episode: np.ndarray
     owner_number: np.ndarray
@@ -140,6 +142,9 @@ class ShardGenerator:
             time, message, owner, episode = time[keep], message[keep], owner[keep], episode[keep]
         order = np.argsort(time, kind="stable")
         time, message, owner, episode = time[order], message[order], owner[order], episode[order]
+        text = self.compiled.text_offset[message]
+        if len(self.compiled.texts) > len(self.compiled.messages):  # some messages have other wordings
+            text = text + (rng.random(len(message)) * self.compiled.text_count[message]).astype(np.int32)
 
         first = np.concatenate(owners_first) if owners_first else np.zeros(0, np.int64)
         kind = np.concatenate(owners_kind) if owners_kind else np.zeros(0, np.int32)
@@ -148,7 +153,7 @@ class ShardGenerator:
                              | local) ^ self.salt)
         anomalous = np.zeros(len(first), dtype=bool)
         anomalous[owner[(episode >= 0) & (owner >= 0)]] = True
-        return ShardEvents(index, start, end, time, message, owner, episode, number, kind, first, anomalous,
+        return ShardEvents(index, start, end, time, message, text, owner, episode, number, kind, first, anomalous,
                            episodes, np.concatenate(session_episode_owner) if session_episode_owner
                            else np.zeros(0, np.int64))
 

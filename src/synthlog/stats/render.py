@@ -41,10 +41,10 @@ def _escape(text: str, how: str, quoted: bool) -> str:
 
 
 class _MessageText:
-    """One catalogue message split into literal pieces and slots, with every piece escaped per format."""
+    """One wording of a catalogue message split into literal pieces and slots, every piece escaped per format."""
 
-    def __init__(self, message: Message, service: str):
-        self.pieces = SLOT.split(message.template)[0::2]
+    def __init__(self, message: Message, service: str, event_id: str, wording: str):
+        self.pieces = SLOT.split(wording)[0::2]
         self.params: list[Param] = [message.param(s) for s in message.slots]
         choices = [v for p in self.params if p.kind == "choice" for v in p.values]
         self.csv_quoted = any(_csv_needs_quotes(t) for t in [*self.pieces, *choices])
@@ -54,13 +54,13 @@ class _MessageText:
         self.weights = [None if p.kind != "choice" or p.weights is None
                         else np.asarray(p.weights) / sum(p.weights) for p in self.params]
         error = "null" if message.error_type is None else f'"{_json(message.error_type)}"'
-        template = message.event_template
+        template = SLOT.sub("<*>", wording)
         template_csv = f'"{template.replace(chr(34), 2 * chr(34))}"' if _csv_needs_quotes(template) else template
         quote = '"' if self.csv_quoted else ""
         self.json_prefix = f'Z","service":"{_json(service)}","level":"{message.level}","error_type":{error},"message":"'
         self.raw_prefix = f" {message.level} {service}: "
         self.csv_prefix = f",{message.level},{service},{quote}"
-        self.csv_suffix = f"{quote},{message.id},{template_csv}\n"
+        self.csv_suffix = f"{quote},{event_id},{template_csv}\n"
 
 
 class Renderer:
@@ -69,8 +69,8 @@ class Renderer:
     def __init__(self, compiled: CompiledSpec):
         self.compiled = compiled
         self.start_us = int(compiled.spec.start.timestamp()) * US + compiled.spec.start.microsecond
-        self.texts = [_MessageText(m, compiled.service_names[s])
-                      for m, s in zip(compiled.messages, compiled.message_service.tolist(), strict=True)]
+        self.texts = [_MessageText(compiled.messages[m], compiled.service_names[compiled.message_service[m]],
+                                   event_id, wording) for m, event_id, wording in compiled.texts]
         spec = compiled.spec
         self.id_prefix = pl.Series([spec.request_id_prefix] + [p.id.prefix for p in spec.sessions])
         self.signed = np.array([False] + [p.id.kind == "int64" for p in spec.sessions])
@@ -107,8 +107,8 @@ class Renderer:
             return out
         if n == 0:
             return out | {f: pl.Series([], dtype=pl.String) for f in shaped}
-        order = np.argsort(_narrow(events.message), kind="stable")
-        counts = np.bincount(events.message, minlength=len(self.texts))
+        order = np.argsort(_narrow(events.text), kind="stable")
+        counts = np.bincount(events.text, minlength=len(self.texts))
         frame = self._common(events, order, ids, shaped)
         groups = []
         offset = 0

@@ -38,7 +38,7 @@ def shard_span(compiled: CompiledSpec) -> int:
 
 @dataclass(slots=True)
 class Shard:
-    """A rendered shard: its lines (Arrow columns ``t``, ``message``, ``episode``, ``owner`` and one large string
+    """A rendered shard: its lines (Arrow columns ``t``, ``text``, ``episode``, ``owner`` and one large string
     column per text format) in time order, and a label row per request or session it started (``id``,
     ``number``, ``anomalous``). Arrow tables travel between processes without conversion and are written
     straight from their buffers."""
@@ -65,7 +65,7 @@ def render_shard(spec_json: str, seed: int, horizon: int | None, index: int, sta
     owners = renderer.owner_ids(events)
     text = renderer.render(events, formats, rng, owners)
     numbers = np.append(events.owner_number, np.uint64(0))[events.owner]  # -1 (no owner) picks the 0, nulled
-    lines = pa.table({"t": events.time, "message": events.message, "episode": events.episode >= 0,
+    lines = pa.table({"t": events.time, "text": events.text, "episode": events.episode >= 0,
                       "owner": pa.array(numbers, mask=events.owner < 0),
                       **{name: _large(column) for name, column in text.items()}})
     order = np.argsort(events.owner_first, kind="stable")

@@ -75,15 +75,16 @@ class StatsSynthesizer:
         """Time-ordered chunks of events as DataFrames: ``timestamp`` (UTC), ``service``, ``level``,
         ``error_type``, ``message``, ``template_id``, ``session_id``, ``anomalous`` (caused by an episode)."""
         n_lines, horizon = self._limits(n_lines, duration)
-        messages = self.compiled.messages
-        service = pl.Series([self.compiled.service_names[s] for s in self.compiled.message_service.tolist()])
-        level = pl.Series([m.level for m in messages])
-        error_type = pl.Series([m.error_type for m in messages], dtype=pl.String)
-        template_id = pl.Series([m.id for m in messages])
+        compiled = self.compiled
+        of_text = [(compiled.messages[m], compiled.message_service[m], event_id) for m, event_id, _ in compiled.texts]
+        service = pl.Series([compiled.service_names[s] for _, s, _ in of_text])
+        level = pl.Series([m.level for m, _, _ in of_text])
+        error_type = pl.Series([m.error_type for m, _, _ in of_text], dtype=pl.String)
+        template_id = pl.Series([event_id for _, _, event_id in of_text])
         start = int(self.spec.start.timestamp() * US)
         for block in blocks(self.spec, seed, ("content", "id"), horizon=horizon, n_lines=n_lines, executor=executor):
             lines = pl.from_arrow(block.lines)
-            index = lines["message"]
+            index = lines["text"]
             yield pl.DataFrame({
                 "timestamp": (lines["t"] + start).cast(pl.Datetime("us", "UTC")),
                 "service": service.gather(index), "level": level.gather(index),

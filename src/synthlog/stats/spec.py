@@ -245,13 +245,19 @@ ANONYMOUS_SLOT = Param(kind="int")
 
 
 class Message(_Model):
-    """One entry of a service's message catalogue: a template whose slots the simulator fills."""
+    """One entry of a service's message catalogue: a template whose slots the simulator fills.
+
+    ``variants`` are other wordings of the same event (written by hand or by ``--paraphrase``) with the same
+    slots in the same order; each line picks the template or one of them with equal chance. In the Loghub files
+    variant k is the event ``<id>~k``.
+    """
 
     id: Identifier
     template: Annotated[str, Field(min_length=1)]
     level: Level = "INFO"
     error_type: Identifier | None = None
     params: dict[str, Param] = Field(default_factory=dict)
+    variants: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
 
     @field_validator("level", mode="before")
     @classmethod
@@ -266,6 +272,18 @@ class Message(_Model):
     def _one_line(cls, value: str) -> str:
         if "\n" in value or "\r" in value:
             raise ValueError("a template must be one line")
+        return value
+
+    @field_validator("variants")
+    @classmethod
+    def _same_slots(cls, value: list[str], info) -> list[str]:
+        template = info.data.get("template")
+        for k, variant in enumerate(value, start=1):
+            if "\n" in variant or "\r" in variant:
+                raise ValueError(f"variant {k} must be one line")
+            if template is not None and SLOT.findall(variant) != SLOT.findall(template):
+                raise ValueError(f"variant {k} must have the template's slots in the same order "
+                                 f"({' '.join(f'<{s}>' for s in SLOT.findall(template)) or 'none'})")
         return value
 
     @model_validator(mode="after")
@@ -288,6 +306,11 @@ class Message(_Model):
     def event_template(self) -> str:
         """The template in Loghub form: every slot written ``<*>``."""
         return SLOT.sub("<*>", self.template)
+
+    @property
+    def wordings(self) -> list[tuple[str, str]]:
+        """(event id, template) of the template and of each variant (``<id>~k``)."""
+        return [(self.id, self.template)] + [(f"{self.id}~{k}", v) for k, v in enumerate(self.variants, start=1)]
 
     def param(self, slot: str) -> Param:
         return ANONYMOUS_SLOT if slot == "*" else self.params[slot]

@@ -20,6 +20,7 @@ from synthlog.io.loghub import write_templates
 from synthlog.records import Template
 from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.shards import Block
+from synthlog.stats.spec import SLOT
 
 WRITE_SIZE = 1 << 20
 _NOTHING, _ANOMALY, _NORMAL = (pa.scalar(text, pa.large_string()) for text in ("", ",Anomaly\n", ",Normal\n"))
@@ -91,7 +92,7 @@ class RunWriter:
         self.sessions = 0
         self.anomalous_sessions = 0
         self.anomalous_lines = 0
-        self.occurrences = np.zeros(len(compiled.messages), dtype=np.int64)
+        self.occurrences = np.zeros(len(compiled.texts), dtype=np.int64)
         self._stack = contextlib.ExitStack()
         name = compiled.spec.name
         self.paths = {"jsonl": self.out_dir / "events.jsonl", "raw": self.out_dir / f"{name}.log",
@@ -125,7 +126,7 @@ class RunWriter:
         self.sessions += len(owners)
         self.anomalous_sessions += int(pc.sum(owners["anomalous"]).as_py() or 0)
         self.anomalous_lines += int(pc.sum(lines["episode"]).as_py() or 0)
-        self.occurrences += np.bincount(lines["message"].to_numpy(), minlength=len(self.occurrences))
+        self.occurrences += np.bincount(lines["text"].to_numpy(), minlength=len(self.occurrences))
         if self.windows is not None:
             self.windows.add(lines["t"].to_numpy(), lines["episode"].to_numpy(zero_copy_only=False))
 
@@ -134,8 +135,10 @@ class RunWriter:
             if exc[0] is None:
                 if self.windows is not None:
                     self.windows.close(self.horizon)
-                templates = [Template(id=m.id, text=m.event_template, occurrences=int(n), level=m.level)
-                             for m, n in zip(self.compiled.messages, self.occurrences, strict=True)]
+                messages = self.compiled.messages
+                templates = [Template(id=event_id, text=SLOT.sub("<*>", wording), occurrences=int(n),
+                                      level=messages[m].level)
+                             for (m, event_id, wording), n in zip(self.compiled.texts, self.occurrences, strict=True)]
                 name = self.compiled.spec.name
                 write_templates(self.out_dir / f"{name}.log_templates.csv", templates)
         finally:
