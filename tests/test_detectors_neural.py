@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import pickle
 
 import numpy as np
 import pytest
@@ -117,9 +118,23 @@ def test_unseen_and_empty_sessions_never_crash(fitted, cls):
 def test_a_new_template_with_known_text_reads_like_the_old_one(fitted):
     """LogRobust's point: an event id first seen at scoring time is read through its template's words."""
     (model, _), test_x, _, _ = fitted[LogRobust]
-    renamed = model.set_params(templates={**TEMPLATES, "ack-v2": TEMPLATES["ack"]})
+    renamed = copy.deepcopy(model).set_params(templates={**TEMPLATES, "ack-v2": TEMPLATES["ack"]})
     moved = [["ack-v2" if e == "ack" else e for e in s] for s in test_x]
     assert np.allclose(renamed.decision_function(moved), renamed.decision_function(test_x))
+
+
+@pytest.mark.parametrize("cls", [DeepLog, CNNDetector], ids=lambda c: c.__name__)
+def test_a_handful_of_sessions_is_enough_to_fit(cls):
+    """The scarce-data regime: too few sessions to carve a validation split (or a validation anomaly)."""
+    sessions, labels = toy_data(8, 3, 1)
+    model = tiny(cls, max_epochs=2).fit(sessions, labels)
+    assert np.isfinite(model.threshold_) and model.decision_function(sessions).shape == (4,)
+
+
+@pytest.mark.parametrize("cls", [LogAnomaly, LogRobust], ids=lambda c: c.__name__)
+def test_a_fitted_detector_survives_pickling(fitted, cls):
+    (model, _), test_x, _, (scores, _) = fitted[cls]
+    assert np.array_equal(pickle.loads(pickle.dumps(model)).decision_function(test_x), scores)
 
 
 def test_fixed_top_k_is_used_as_given():
