@@ -1,9 +1,11 @@
 """Shared torch machinery of the neural detectors: device, seeding, example sets, padding, training loop.
 
-Every neural detector trains through :func:`train_network`: mini-batch Adam on a weighted loss, early stopping on a
-validation split carved from the *training* sessions (:func:`carve_validation`), the best epoch's weights restored.
-Identical training examples are merged into one example with a weight (:func:`deduplicate`): HDFS sessions repeat
-massively, so this makes an epoch many times cheaper without changing the loss it minimises.
+Every neural detector derives from :class:`NeuralDetector` and trains through :func:`train_network`: mini-batch
+Adam on a weighted loss, early stopping on a validation split carved from the *training* sessions
+(:func:`carve_validation`), the best epoch's weights restored. Identical training examples are merged into one
+example with a weight (:func:`deduplicate`): HDFS sessions repeat massively, so this makes an epoch many times
+cheaper without changing the loss it minimises. :class:`SemanticInputsMixin` feeds TF-IDF template vectors to the
+semantic models, including those of templates first seen at scoring time (:class:`SemanticVocabulary`).
 """
 
 from __future__ import annotations
