@@ -113,3 +113,16 @@ def test_rule_file_errors_name_line_and_field(tmp_path, text, line, message):
 def test_missing_rule_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
         LabelRules.load(tmp_path / "nope.yaml")
+
+
+def test_keywords_match_words_and_inflections_not_name_prefixes():
+    rules = LabelRules.from_text("rules:\n  - keywords: [invalid, fail]\n")
+
+    def line(template):
+        return rules.label_line(Statement("S1", "F.java", 1, 1, "F", "m", "INFO", template))[0]
+
+    assert line("block <*> is added to invalidSet of <*>") == NORMAL
+    assert line("block <*> is invalid") == ANOMALY
+    assert line("transfer failed for <*>") == ANOMALY
+    assert line("<*> failures so far") == ANOMALY
+    assert line("failover to <*>") == NORMAL

@@ -20,11 +20,12 @@ File format (YAML)::
         level: [WARN]
         in_retry_loop: true
 
-Conditions of one entry must all hold: ``level`` (any of), ``keywords`` (any, matched case-insensitively at a
-word start in the template's literal text, not in generated values), ``template`` (a regex searched in the
-template), ``statement`` (ids), ``method`` (a regex on ``Class.method``), ``in_catch``, ``exceptional_exit``
-(the last log line of a path that leaves by an exception) and ``in_retry_loop`` (the nearest condition before
-the line, in its method, mentions retry/attempt/tries/backoff, or the template itself speaks of retrying).
+Conditions of one entry must all hold: ``level`` (any of), ``keywords`` (any, matched case-insensitively as a
+whole word or its inflection (failed, timeouts; not ``invalidSet``) in the template's literal text, not in
+generated values), ``template`` (a regex searched in the template), ``statement`` (ids), ``method`` (a regex
+on ``Class.method``), ``in_catch``, ``exceptional_exit`` (the last log line of a path that leaves by an
+exception) and ``in_retry_loop`` (the nearest condition before the line, in its method, mentions
+retry/attempt/tries/backoff, or the template itself speaks of retrying).
 Rules are tried in file order; the first that matches names the label. A matching exemption makes the line
 normal, recorded as ``exempt:<name>``.
 """
@@ -103,7 +104,8 @@ class Match(BaseModel):
 
     def model_post_init(self, _context: object) -> None:
         words = "|".join(re.escape(k) for k in self.keywords or [])
-        self._keyword_re = re.compile(rf"\b({words})", re.IGNORECASE) if words else None
+        # whole words and their inflections (failed, failures, timeouts), not prefixes of names (invalidSet)
+        self._keyword_re = re.compile(rf"\b({words})(?:s|es|d|ed|ing|ure|ures)?\b", re.IGNORECASE) if words else None
         self._template_re = re.compile(self.template) if self.template else None
         self._method_re = re.compile(self.method) if self.method else None
 

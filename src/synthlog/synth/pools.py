@@ -79,10 +79,10 @@ class Pool:
 
 
 def is_main(variant: Variant, main: list[re.Pattern[str]]) -> bool:
-    """Whether a variant logs exactly the usual lines: each pattern matches one of its templates, and each of its
-    templates matches a pattern."""
+    """Whether a variant logs exactly the usual lines: one line per pattern, each pattern matching one of its
+    templates and each template matching a pattern."""
     templates = [s.template for s in variant.statements]
-    return (all(any(p.search(t) for t in templates) for p in main)
+    return (len(templates) == len(main) and all(any(p.search(t) for t in templates) for p in main)
             and all(any(p.search(t) for p in main) for t in templates))
 
 

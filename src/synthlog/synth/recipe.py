@@ -99,6 +99,11 @@ class Recipe(BaseModel):
             seen.add(stage.name)
         return self
 
+    @property
+    def pipeline_role(self) -> str:
+        """The role whose nodes a session's runs talk about (the one with most instances: HDFS's datanodes)."""
+        return max(self.roles, key=lambda name: (self.roles[name].instances, name))
+
     def count_of(self, stage: Stage) -> int:
         return self.parameters[stage.count] if isinstance(stage.count, str) else stage.count
 

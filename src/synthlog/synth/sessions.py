@@ -184,6 +184,22 @@ class RecipeAssembler:
             out[name] = [Node(n.ip, role.port or n.port, n.hostname) for n in nodes]
         return out
 
+    def _bind_run(self, ctx: ValueContext, node: Node, nodes: dict[str, list[Node]], run: int) -> None:
+        """Node slots of run ``k`` name the run's own node (``self``) and then, in order of appearance, the nodes
+        of the recipe's pipeline role from replica ``k``: a namenode run about replica ``k`` names datanode ``k``; a
+        datanode run names its upstream peer first. So a datanode has one address in every stage of a session."""
+        for key in [k for k in ctx.entities if k[0] in ("node", "port")]:
+            del ctx.entities[key]
+        ctx.entities[("node", "self")] = node
+        pipeline = nodes[self.recipe.pipeline_role]
+        if node in pipeline:
+            start = (pipeline.index(node) - 1) % len(pipeline)
+            peers = [n for n in pipeline[start:] + pipeline[:start] if n is not node]
+        else:
+            start = run % len(pipeline)
+            peers = pipeline[start:] + pipeline[:start]
+        ctx.pool = [node, *peers]  # the values module gives the i-th new node key pool[i]; self is the 0th
+
     def session(self, index: int) -> Session:
         recipe = self.recipe
         rng = random.Random(f"{self.seed}:{index}")
@@ -209,7 +225,7 @@ class RecipeAssembler:
                 if variant is None:
                     continue
                 node = role_nodes[run % len(role_nodes)]
-                ctx.entities[("node", "self")] = node  # this run's own address is its node's
+                self._bind_run(ctx, node, nodes, run)
                 start = stage_start + rng.uniform(0, stage.spacing_ms.max) / 1000.0
                 events.extend(self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max),
                                                   rng, pid=rng.randint(10, 4000), node=node.hostname, run=run))

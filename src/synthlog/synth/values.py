@@ -504,7 +504,7 @@ def _entity_key(slot: Slot, kind: SlotKind) -> str:
         named = re.search(r"(^|\.)(new|old|other|next|prev|last|src|dst|target)[a-z]*block", words)
         return named.group(2) if named else "primary"
     if kind in NODE_KINDS:
-        if re.search(r"registration|(^|\.)(self|local|me|localaddr|localsocketaddress)$", words):
+        if re.search(r"registration|(^|\.)(self|local|me|localaddr|localaddress|localsocketaddress)$", words):
             return "self"
         if words:
             return re.sub(r"\.(port|ipaddr|hostname|host|name|addr|address|socketaddress|inetaddress)$", "", words)
