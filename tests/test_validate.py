@@ -50,6 +50,7 @@ def test_validate_against_the_spec(generated, tmp_path):
     assert "privacy" not in result  # a spec has no real values to leak
     assert result["reference"] == "spec:bs"
     assert result["R_anomaly"] == 1.0 and result["template_similarity"] > 0.9
+    assert result["transition_similarity"] > 0.95  # the spec's own Markov models, END included
 
 
 def test_spec_reference_counts_scenarios_and_rules():

@@ -16,6 +16,7 @@ import numpy as np
 
 from synthlog.errors import InputError
 from synthlog.evaluate.fidelity import ReferenceStats, evaluate_fidelity, reference_from_dataset
+from synthlog.evaluate.logstats import END as SESSION_END
 from synthlog.evaluate.logstats import CausalPair, template_key
 from synthlog.evaluate.privacy import (
     dataset_values,
@@ -115,7 +116,8 @@ def reference_from_spec(spec: Spec) -> ReferenceStats:
             for message, v in visits.items():
                 templates[key[message]] += process.rate * weight * v
                 for target, p in model.transitions.get(message, {}).items():
-                    transitions[key[message]][END if target == END else key[target]] += process.rate * weight * v * p
+                    following = SESSION_END if target == END else key[target]
+                    transitions[key[message]][following] += process.rate * weight * v * p
     for service, rate in _request_rates(spec).items():  # request lines interleave across services: no transitions
         for message in spec.service(service).flow:
             templates[key[message]] += rate
