@@ -83,6 +83,8 @@ def test_bad_epsilon_and_inputs(blockstore, tmp_path):
         load_logs(EXAMPLES / "blockstore.log")
     with pytest.raises(InputError, match="no session id"):
         load_logs(EXAMPLES / "blockstore.log", log_format="hdfs", session_pattern=r"req-\d+")
+    with pytest.raises(InputError, match="bad session pattern"):
+        load_logs(EXAMPLES / "blockstore.log", log_format="hdfs", session_pattern="(")
 
 
 def test_address_pool_avoids_every_real_network():

@@ -458,7 +458,10 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
     if events is None:
         dataset = load_dataset(logs)
     else:
-        sessions = by_entity(events, session_pattern or HDFS_BLOCK)
+        try:
+            sessions = by_entity(events, session_pattern or HDFS_BLOCK)
+        except re.error as exc:
+            raise InputError(f"bad session pattern {session_pattern!r}: {exc}", field="--session-pattern") from None
         if not sessions:
             raise InputError(f"no session id matches {session_pattern or HDFS_BLOCK!r} in any line", path=path)
         dataset = LabeledDataset(name=path.name.split(".")[0], sessions=sessions, templates=templates,
