@@ -20,10 +20,26 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	@rm -rf $(DEMO) && mkdir -p $(DEMO)
-	$(BIN)/synthlog --seed 7 parse examples/logs/blockstore.log --format blockstore --out $(DEMO)/parsed
+	@echo "== 1. parse the bundled example log into a Loghub-style labeled data set"
+	$(BIN)/synthlog parse examples/logs/blockstore.log --format hdfs --sessions blk \
+		--labels examples/logs/blockstore_labels.csv --out $(DEMO)/parsed
+	@echo "== 2. find the logging statements of the example service and match the example templates to them"
+	$(BIN)/synthlog code scan examples/blockstore --out $(DEMO)/code/statements.csv
+	$(BIN)/synthlog code match examples/blockstore --templates examples/blockstore/templates.csv \
+		--out $(DEMO)/code/matches.csv
+	$(BIN)/synthlog code paths examples/blockstore/src --entry auto --out $(DEMO)/code/paths.jsonl
+	$(BIN)/synthlog code graph examples/blockstore/src --method DataNode.writeBlock --out $(DEMO)/code/writeBlock.dot
+	@echo "== 3. generate labeled block sessions from the example's source code (the main job)"
+	$(BIN)/synthlog --seed 7 generate code examples/blockstore/src --recipe examples/blockstore/recipe.yaml \
+		--align-to examples/blockstore/templates.csv -n 2000 --out $(DEMO)/synthetic-code
+	@echo "== 4. train and test detectors on a small real slice (smoke configuration)"
+	$(BIN)/synthlog --quiet bench configs/bench/smoke.yaml --out $(DEMO)/bench-smoke
 	@echo
-	@echo "Demo results are in $(DEMO)/"
-	@find $(DEMO) -type f | sort | sed 's/^/  /'
+	@echo "Demo results are in $(DEMO)/:"
+	@echo "  parsed/           Loghub files of the parsed example log (structured, templates, labels, sequences)"
+	@echo "  code/             logging statements, template matches, paths and an LCFG of the example service"
+	@echo "  synthetic-code/   the generated labeled data set (raw log, Loghub CSVs, anomaly_label.csv, summary.json)"
+	@echo "  bench-smoke/      detector results (results.csv, summary.md, plots)"
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -1,8 +1,3 @@
 """synthlog: realistic, labeled synthetic logs for training and testing log anomaly detectors."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("synthlog")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+__version__ = "0.1.0"  # the one place the version is written; pyproject.toml reads it from here

@@ -54,8 +54,8 @@ class Stage(BaseModel):
     after: str | None = Field(None, description="stage this one starts after (default: the session start)")
     delay_ms: Range = Range(min=0, max=100)
     spacing_ms: Range = Range(min=1, max=20)
-    fault_rate: Probability | None = Field(None, description="chance a run takes an anomalous path "
-                                           "(default: the recipe's fault_rate)")
+    fault_weight: float = Field(1.0, ge=0.0, description="relative chance that a session's fault falls on a run "
+                                "of this stage (0: this stage never fails)")
     requires: list[str] = Field(default_factory=list, description="stages that must have run for this one to run")
     main: list[str] = Field(default_factory=list, description="regexes of the templates the usual run logs; a "
                             "normal run logs exactly these, except with probability rare_rate")
@@ -75,7 +75,7 @@ class Recipe(BaseModel):
     component: Literal["class", "class_with_package_tail"] = "class_with_package_tail"
     roles: dict[str, Role]
     parameters: dict[str, int] = Field(default_factory=dict)
-    fault_rate: Probability = 0.03
+    fault_rate: Probability = Field(0.03, description="share of sessions in which one run takes an anomalous path")
     session_gap_ms: Range = Range(min=50, max=2000)
     start: str = Field("2008-11-09T20:35:00", description="timestamp of the first session (ISO 8601, UTC)")
     expected: list[str] = Field(default_factory=list, description="regexes of templates whose lines are normal "

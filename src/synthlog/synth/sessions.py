@@ -25,7 +25,7 @@ from synthlog.code.records import Statement
 from synthlog.io.logformat import LogFormat
 from synthlog.records import ANOMALY, NORMAL, LogEvent, Session
 from synthlog.synth.pools import Pool, Variant
-from synthlog.synth.recipe import Recipe
+from synthlog.synth.recipe import Recipe, Stage
 from synthlog.synth.values import NODE_KINDS, Node, SlotKind, ValueContext, ValueGenerator, infer_slot_kinds, render
 
 IDENTITY_KINDS = NODE_KINDS | {SlotKind.BLOCK_ID, SlotKind.HEX_ID, SlotKind.UUID, SlotKind.PATH}
@@ -208,27 +208,38 @@ class RecipeAssembler:
         ctx.pool = [n for group in nodes.values() for n in group]
         entity = self.renderer.values.value(SlotKind(recipe.entity), "primary", ctx)
         session_start = self.start + index * self.mean_gap + rng.uniform(0, self.mean_gap)
+        # plan the stages that run, then choose at most one run to fail, then render
         started: dict[str, float] = {}
-        events: list[LogEvent] = []
+        runs: list[tuple[Stage, int, float]] = []
         for stage in recipe.stages:
             if any(r not in started for r in stage.requires) or rng.random() >= stage.probability:
                 continue
             base = started.get(stage.after, session_start) if stage.after else session_start
-            stage_start = base + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
-            started[stage.name] = stage_start
+            started[stage.name] = base + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
+            runs.extend((stage, run, started[stage.name]) for run in range(recipe.count_of(stage)))
+        faulty = self._faulty_run(rng, runs)
+        events: list[LogEvent] = []
+        for i, (stage, run, stage_start) in enumerate(runs):
             pool = self.pools[stage.entry]
-            fault_rate = recipe.fault_rate if stage.fault_rate is None else stage.fault_rate
+            variant = pool.pick(rng, 1.0 if i == faulty else 0.0, self.main[stage.name], stage.rare_rate)
+            if variant is None:
+                continue
             role_nodes = nodes[stage.role]
-            main = self.main[stage.name]
-            for run in range(recipe.count_of(stage)):
-                variant = pool.pick(rng, fault_rate, main, stage.rare_rate)
-                if variant is None:
-                    continue
-                node = role_nodes[run % len(role_nodes)]
-                self._bind_run(ctx, node, nodes, run)
-                start = stage_start + rng.uniform(0, stage.spacing_ms.max) / 1000.0
-                events.extend(self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max),
-                                                  rng, pid=rng.randint(10, 4000), node=node.hostname, run=run))
+            node = role_nodes[run % len(role_nodes)]
+            self._bind_run(ctx, node, nodes, run)
+            start = stage_start + rng.uniform(0, stage.spacing_ms.max) / 1000.0
+            events.extend(self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max),
+                                              rng, pid=rng.randint(10, 4000), node=node.hostname, run=run))
         events.sort(key=lambda e: e.timestamp)
         session = Session(id=entity, events=events)
         return _label(session)
+
+    def _faulty_run(self, rng: random.Random, runs: list[tuple[Stage, int, float]]) -> int | None:
+        """With probability ``fault_rate``, the index of the one run that takes an anomalous variant (runs weighted
+        by their stage's ``fault_weight``, among stages that have anomalous variants)."""
+        if rng.random() >= self.recipe.fault_rate:
+            return None
+        weights = [stage.fault_weight if self.pools[stage.entry].anomalous else 0.0 for stage, _, _ in runs]
+        if not any(weights):
+            return None
+        return rng.choices(range(len(runs)), weights=weights, k=1)[0]
