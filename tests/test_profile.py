@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from synthlog.errors import InputError
 from synthlog.evaluate.privacy import KINDS, dataset_values, extract_values
@@ -109,3 +111,37 @@ def test_profile_of_a_loghub_structured_csv_keeps_no_raw_value():
     assert summary.events == 2000 and len(spec.messages()) >= 10
     real, found = dataset_values(dataset), extract_values(dump_spec(spec))
     assert not any(real[kind] & found[kind] for kind in KINDS)
+
+
+octet = st.integers(min_value=0, max_value=255)
+ips = st.tuples(octet, octet, octet, octet).map(lambda t: ".".join(map(str, t)))
+words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=8)
+lines = st.tuples(
+    st.integers(min_value=-(2**63), max_value=2**63 - 1), ips, st.integers(min_value=1024, max_value=65535),
+    st.lists(words, min_size=2, max_size=4), st.integers(min_value=10**7, max_value=10**12), words)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(lines, min_size=3, max_size=12))
+def test_no_value_of_any_input_reaches_the_spec(tmp_path, rows):
+    log = tmp_path / "random.log"
+    text = []
+    for i, (block, ip, port, path, number, host) in enumerate(rows):
+        blk = f"blk_{block}"
+        stamp = f"261122 1015{i % 60:02d}"
+        text += [f"{stamp} 7 INFO a.Store: Allocated block {blk} for /{'/'.join(path)} size {number}",
+                 f"{stamp} 8 INFO a.Peer: Receiving block {blk} from /{ip}:{port} via {host}.lan:{port}",
+                 f"{stamp} 9 WARN a.Peer: Lost {blk} on {ip} after {number} ms"]
+    log.write_text("\n".join(text) + "\n")
+    dataset = load_logs(log, log_format="hdfs")
+    spec_text = dump_spec(profile_dataset(dataset, options=ProfileOptions(epsilon=2.0, seed=1))[0])
+    real, found = dataset_values(dataset), extract_values(spec_text)
+    assert real["block_id"] and real["ip"]
+    for kind in KINDS:
+        assert not real[kind] & found[kind], kind
+
+
+def test_min_count_drops_rare_templates(blockstore):
+    every, frequent = (len(profile_dataset(blockstore, options=ProfileOptions(min_count=n))[0].messages())
+                       for n in (1, 5))
+    assert frequent < every

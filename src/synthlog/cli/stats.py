@@ -53,6 +53,7 @@ def profile(
                                                help=r"Regex of session ids in lines (default: blk_-?\d+)."),
     epsilon: float | None = typer.Option(None, "--epsilon", help="Laplace noise of scale 1/EPSILON on counts."),
     min_sessions: int = typer.Option(2, "--min-sessions", min=1, help="Sessions an anomaly type needs."),
+    min_count: int = typer.Option(1, "--min-count", min=1, help="Lines a template needs to be kept."),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the noise (default: the global --seed)."),
 ) -> None:
     """Derive a statistics spec from real logs: no raw parameter value, optional differential-privacy noise."""
@@ -61,7 +62,7 @@ def profile(
 
     summary = profile_to_file(logs, out, log_format=log_format, labels=labels, session_pattern=session_pattern,
                               options=ProfileOptions(epsilon=epsilon, seed=seed_or_global(seed),
-                                                     min_sessions=min_sessions))
+                                                     min_sessions=min_sessions, min_count=min_count))
     say(f"profiled {summary.events} events in {summary.sessions} sessions ({summary.anomalous_sessions} anomalous)")
     typer.echo(f"{out}: {summary.templates} templates, {len(summary.anomaly_types) - 1} anomaly types, "
                f"{len(summary.causal_pairs)} causal pairs observed")

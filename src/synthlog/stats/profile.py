@@ -57,12 +57,15 @@ SMALL_ENUM = 12  # at most this many distinct small values (or plain words) are 
 class ProfileOptions:
     """``epsilon``: Laplace noise of scale 1/epsilon on every count (None: exact counts); ``min_sessions``: an anomaly
     type needs this many sessions to get a process of its own; ``min_word_count``: a plain word (no digits, no
-    address or path) is kept verbatim as an enumeration value only when it occurs this often."""
+    address or path) is kept verbatim as an enumeration value only when it occurs this often; ``min_count``: a
+    template seen fewer times is left out (a template seen once is the whole line with only the recognised values
+    scrubbed, so it may still carry a name the parser could not tell was variable)."""
 
     epsilon: float | None = None
     seed: int = 0
     min_sessions: int = 2
     min_word_count: int = 10
+    min_count: int = 1
 
 
 @dataclass
@@ -348,11 +351,12 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
 def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], noise: _Noise,
                options: ProfileOptions) -> tuple[list[Service], dict[str, str]]:
     """Services with their messages, and the message id of every kept template (``E1``.. by falling noisy count;
-    with noise, a template whose noisy count is below 1 is dropped)."""
+    a template seen fewer than ``min_count`` times, or with noise one whose noisy count is below 1, is dropped)."""
     real_ips = dataset_values(work)["ip"]
     addresses = address_pool(real_ips, min(round(noise.count(len(real_ips))), 4096), options.seed)
     noisy = {key: noise.count(s.count) for key, s in sorted(stats.items())}
-    ranked = sorted((k for k in noisy if noisy[k] >= 1.0 or options.epsilon is None), key=lambda k: (-noisy[k], k))
+    kept = [k for k in noisy if stats[k].count >= options.min_count and (noisy[k] >= 1.0 or options.epsilon is None)]
+    ranked = sorted(kept, key=lambda k: (-noisy[k], k))
     message_of = {key: f"E{i}" for i, key in enumerate(ranked, start=1)}
     by_service: dict[str, list[Message]] = defaultdict(list)
     for key in ranked:
