@@ -11,6 +11,7 @@ rare paths still occur. ``decay = 1`` samples distinct variants uniformly.
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class Pool:
     anomalous: list[Variant] = field(default_factory=list)
     rejected: int = 0
     silent: int = 0  # feasible paths that log nothing after filtering
+    _cumulative: dict = field(default_factory=dict, repr=False)  # groups and cumulative weights, for fast draws
 
     def pick(self, rng: random.Random, fault_rate: float, main: list[re.Pattern[str]] | None = None,
              rare_rate: float = 0.0) -> Variant | None:
@@ -69,13 +71,22 @@ class Pool:
         probability ``rare_rate``; when no variant is main, any normal variant serves."""
         want_fault = rng.random() < fault_rate
         group = self.anomalous if (want_fault and self.anomalous) or not self.normal else self.normal
-        if main and group is self.normal:
-            usual = [v for v in group if is_main(v, main)]
-            if usual and rng.random() >= rare_rate:
-                group = usual
         if not group:
             return None
-        return rng.choices(group, weights=[v.weight for v in group], k=1)[0]
+        if main and group is self.normal:
+            usual, cumulative = self._draws(tuple(p.pattern for p in main),
+                                            lambda: [v for v in group if is_main(v, main)])
+            if usual and rng.random() >= rare_rate:
+                return rng.choices(usual, cum_weights=cumulative, k=1)[0]
+        group, cumulative = self._draws("anomalous" if group is self.anomalous else "normal", lambda: group)
+        return rng.choices(group, cum_weights=cumulative, k=1)[0]
+
+    def _draws(self, key, make) -> tuple[list[Variant], list[float]]:
+        """A group of variants and its cumulative weights, computed once per pool and key."""
+        if key not in self._cumulative:
+            group = make()
+            self._cumulative[key] = (group, list(itertools.accumulate(v.weight for v in group)))
+        return self._cumulative[key]
 
 
 def is_main(variant: Variant, main: list[re.Pattern[str]]) -> bool:

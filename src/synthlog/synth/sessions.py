@@ -157,7 +157,8 @@ class PathAssembler:
         rng = random.Random(f"{self.seed}:{index}")
         pool = self.pools[rng.randrange(len(self.pools))]
         variant = pool.pick(rng, self.fault_rate)
-        ctx = self.renderer.values.context(rng.getrandbits(64), nodes=self.nodes)
+        ctx = self.renderer.values.context(0, nodes=self.nodes)
+        ctx.rng = rng  # one generator per session: values, timing and choices all follow from its seed
         start = self.start + index * 2.0 + rng.uniform(0, 1.5)
         events = self.renderer.lines(variant, ctx, start, (1.0, 40.0), rng, pid=rng.randint(10, 4000),
                                      node="", run=0)
@@ -203,7 +204,8 @@ class RecipeAssembler:
     def session(self, index: int) -> Session:
         recipe = self.recipe
         rng = random.Random(f"{self.seed}:{index}")
-        ctx = self.renderer.values.context(rng.getrandbits(64), nodes=3)
+        ctx = self.renderer.values.context(0, nodes=3)
+        ctx.rng = rng  # one generator per session: values, timing and choices all follow from its seed
         nodes = self._nodes(rng)
         ctx.pool = [n for group in nodes.values() for n in group]
         entity = self.renderer.values.value(SlotKind(recipe.entity), "primary", ctx)
