@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from synthlog.evaluate.report import load_generated, reference_from_spec, validate
+from synthlog.evaluate.fidelity import reference_from_spec
+from synthlog.evaluate.report import load_generated, validate
 from synthlog.stats.simulate import StatsSynthesizer
 from synthlog.stats.specfile import load_spec
 

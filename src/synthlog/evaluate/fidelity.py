@@ -2,14 +2,14 @@
 (``D_errdist``), causal order (``C_temporal``), anomaly coverage (``R_anomaly``), template and transition similarity.
 
 SDV-style entry point: ``evaluate_fidelity(reference, synthetic) -> FidelityReport(score, details)``. The reference is
-summarised once as :class:`ReferenceStats` (from a data set, or from a spec by the spec adapter), so both kinds of
+summarised once as :class:`ReferenceStats` (from a data set or from a spec), so both kinds of
 reference are measured by the same code. Definitions: docs/stats.md, "Profiling and validation".
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial.distance import jensenshannon
 
+from synthlog.evaluate.logstats import END as SESSION_END
 from synthlog.evaluate.logstats import (
     CausalPair,
     anomaly_types,
@@ -25,9 +26,11 @@ from synthlog.evaluate.logstats import (
     indicative_templates,
     mine_causal_pairs,
     session_keys,
+    template_key,
     transition_counts,
 )
 from synthlog.records import ANOMALY, LabeledDataset
+from synthlog.stats.spec import END, Spec
 
 METRICS = ("D_errdist", "C_temporal", "R_anomaly", "template_similarity", "transition_similarity")
 
@@ -80,6 +83,73 @@ def reference_from_dataset(dataset: LabeledDataset, min_support: int = 10) -> Re
     )
 
 
+def _absorbing_visits(start: dict[str, float], transitions: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Expected visits of every state of a Markov model with END absorbing: start @ (I - Q)^-1."""
+    states = sorted(set(start) | set(transitions) | {b for t in transitions.values() for b in t if b != END})
+    index = {s: i for i, s in enumerate(states)}
+    q = np.zeros((len(states), len(states)))
+    for a, targets in transitions.items():
+        for b, p in targets.items():
+            if b != END:
+                q[index[a], index[b]] = p
+    s0 = np.array([start.get(s, 0.0) for s in states])
+    visits = np.linalg.solve((np.eye(len(states)) - q).T, s0)
+    return {s: float(v) for s, v in zip(states, visits, strict=True)}
+
+
+def _request_rates(spec: Spec) -> dict[str, float]:
+    """Requests per second each service handles: its own rate plus its callers' rates times call probability."""
+    rates = {s.name: s.rate for s in spec.services}
+    callers: dict[str, int] = Counter(call.to for s in spec.services for call in s.calls)
+    ready = [s.name for s in spec.services if not callers[s.name]]
+    while ready:  # calls form a DAG (the spec refuses cycles): Kahn's order
+        name = ready.pop(0)
+        for call in spec.service(name).calls:
+            rates[call.to] += rates[name] * call.probability
+            callers[call.to] -= 1
+            if not callers[call.to]:
+                ready.append(call.to)
+    return rates
+
+
+def reference_from_spec(spec: Spec) -> ReferenceStats:
+    """The statistics a spec promises: error mix, expected template frequencies (session models and request
+    flows, weighted by rate), transitions (session models only), causal rules, anomaly types."""
+    key = {m.id: template_key(m.event_template) for _, m in spec.messages()}
+    templates: Counter[str] = Counter()
+    transitions: dict[str, Counter[str]] = defaultdict(Counter)
+    for process in spec.sessions:
+        share = process.anomaly_probability
+        for model, weight in ((process.normal, 1 - share), (process.anomalous, share)):
+            if model is None or weight <= 0:
+                continue
+            visits = _absorbing_visits(model.start, model.transitions)
+            for message, v in visits.items():
+                templates[key[message]] += process.rate * weight * v
+                for target, p in model.transitions.get(message, {}).items():
+                    following = SESSION_END if target == END else key[target]
+                    transitions[key[message]][following] += process.rate * weight * v * p
+    for service, rate in _request_rates(spec).items():  # request lines interleave across services: no transitions
+        for message in spec.service(service).flow:
+            templates[key[message]] += rate
+    pairs = []
+    for rule in spec.causal:
+        causes = [key[m.id] for s, m in spec.messages()
+                  if (rule.when.service is None or s.name == rule.when.service)
+                  and (m.id == rule.when.message or (rule.when.error_type and m.error_type == rule.when.error_type))]
+        effects = [key[m.id] for m in spec.service(rule.then.service).messages
+                   if m.id == rule.then.message or (rule.then.error_type and m.error_type == rule.then.error_type)]
+        high = rule.lag.upper_bound
+        pairs += [CausalPair(c, e, rule.lag.lower_bound, None if high == float("inf") else high,
+                             rule.probability, 0) for c in causes for e in effects]
+    anomaly_types = Counter({a.type: 1 for a in spec.anomalies})
+    anomaly_types.update({p.anomaly_type or f"{p.name}_anomaly": 1 for p in spec.sessions if p.anomaly_probability})
+    return ReferenceStats(
+        source=f"spec:{spec.name}", error_counts=Counter(spec.error_mix), template_counts=templates,
+        transitions=dict(transitions), causal_pairs=pairs, anomaly_types=anomaly_types, indicative=None,
+        causal_normal_only=False)
+
+
 @dataclass(slots=True)
 class FidelityReport:
     """``score``: the mean of the metrics that could be computed; ``details``: every metric and its parts."""
@@ -129,9 +199,12 @@ def _ratio(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
-def evaluate_fidelity(reference: ReferenceStats | LabeledDataset, synthetic: LabeledDataset) -> FidelityReport:
+def evaluate_fidelity(reference: ReferenceStats | LabeledDataset | Spec, synthetic: LabeledDataset) -> FidelityReport:
     """Measure how faithfully ``synthetic`` reproduces ``reference`` (see the module docstring for the metrics)."""
-    ref = reference if isinstance(reference, ReferenceStats) else reference_from_dataset(reference)
+    if isinstance(reference, Spec):
+        ref = reference_from_spec(reference)
+    else:
+        ref = reference if isinstance(reference, ReferenceStats) else reference_from_dataset(reference)
     keys = session_keys(synthetic)
     details: dict[str, Any] = {"reference": ref.source, "synthetic": synthetic.name,
                                "synthetic_sessions": len(synthetic), "synthetic_events": sum(map(len, keys))}
