@@ -1,0 +1,153 @@
+"""Do synthetic logs help detectors on real HDFS data? The whole experiment of docs/results.md, end to end.
+
+Usage: python benchmarks/augmentation.py [--out DIR] [--small] [--detectors a,b] [--seeds 0,1,2,3,4] [...]
+
+Steps, each skipped when its output is already there (an interrupted run resumes where it stopped):
+
+1. the real data set's templates (HDFS100k: 19) to ``OUT/real_templates.csv`` (Loghub templates CSV);
+2. code-guided synthetic data in that vocabulary:
+   ``synthlog generate code SRC --recipe RECIPE --align-to OUT/real_templates.csv -n N --seed S --out OUT/codegen``;
+3. statistics-driven synthetic data: ``synthlog profile REAL --out OUT/spec.yaml`` then
+   ``synthlog generate stats OUT/spec.yaml --lines L --seed S --out OUT/stats``;
+4. the alignment check: share of synthetic events that carry a real template id once the bench has aligned them;
+5. the bench (``--config``, by default ``configs/bench/hdfs100k_augmented.yaml``: real, synthetic-only and
+   augmented at 0.01/0.1/1 on the real 80/20 split, 5 seeds) with both synthetic sets, in groups: the classical
+   detectors together, each neural detector alone, each group to ``OUT/bench/<group>/`` with its wall time, CPU
+   time and load average (``OUT/bench/<group>/timing.json``), so a long run keeps every finished group;
+6. every group's rows merged into ``OUT/bench/all/`` (results.csv, results.json, summary.md with the paired tests)
+   and the tables printed.
+
+``--small`` is a quick pass of the same pipeline (a few hundred synthetic sessions, two fast detectors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from synthlog.detect.bench import BenchResult, aligned_sequences, load_config, run_bench, write_outputs
+from synthlog.detect.registry import NEURAL
+from synthlog.io.datasets import load_dataset
+from synthlog.io.loghub import write_templates
+from synthlog.records import ANOMALY
+
+ROOT = Path(__file__).resolve().parents[1]
+SYNTHLOG = [sys.executable, "-m", "synthlog"]
+
+
+def run(command: list[str]) -> None:
+    """Run one synthlog command, echoing it (these are the commands docs/results.md cites)."""
+    print("$", " ".join(["synthlog", *command]), flush=True)
+    subprocess.run([*SYNTHLOG, *command], check=True, cwd=ROOT)
+
+
+def alignment_report(name: str, directory: Path, real) -> dict:
+    """Sessions, anomalies and the share of events the bench maps to a real template id."""
+    synthetic = load_dataset(directory)
+    sequences, new_texts = aligned_sequences(synthetic, real)
+    events = Counter(e for s in sequences for e in s)
+    total = sum(events.values())
+    real_ids = sum(n for e, n in events.items() if e in real.templates)
+    report = {"name": name, "sessions": len(synthetic), "anomalous": sum(1 for x in synthetic.labels if x == ANOMALY),
+              "events": total, "events_with_real_id": real_ids, "share_real_id": real_ids / total if total else 0.0,
+              "real_templates_used": sorted(e for e in events if e in real.templates),
+              "templates_outside_real": len(new_texts)}
+    print(f"{name}: {report['sessions']} sessions ({report['anomalous']} anomalous), {total} events, "
+          f"{real_ids / max(total, 1):.1%} with a real template id ({len(report['real_templates_used'])} of "
+          f"{len(real.templates)} real templates used), {len(new_texts)} templates outside the real set")
+    return report
+
+
+def run_group(group: str, detectors: list, args: argparse.Namespace, synthetic_dirs: list[Path], out: Path) -> list:
+    """One bench run for a group of detectors; its rows (read back when the group already ran)."""
+    group_dir = out / "bench" / group
+    if (group_dir / "results.json").is_file() and (group_dir / "results.csv").is_file():
+        print(f"bench {group}: done before, reusing {group_dir}")
+        return json.loads((group_dir / "results.json").read_text())["rows"]
+    config = load_config(args.config, [str(d) for d in synthetic_dirs])
+    update = {"detectors": detectors}
+    if args.seeds:
+        update["seeds"] = [int(s) for s in args.seeds.split(",")]
+    config = config.model_validate({**config.model_dump(), **update})
+    real = load_dataset(args.real)
+    synthetic = {d.name: load_dataset(d) for d in synthetic_dirs}
+    started, cpu_before = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+    load_before = os.getloadavg()
+    result = run_bench(config, real, synthetic)
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    timing = {"group": group, "detectors": [d.name for d in config.detectors], "seeds": config.seeds,
+              "cells": len(result.rows), "wall_seconds": round(time.perf_counter() - started, 1),
+              "cpu_seconds": round(cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime
+                                   - cpu_before.ru_stime, 1),
+              "load_average_before": [round(x, 2) for x in load_before],
+              "load_average_after": [round(x, 2) for x in os.getloadavg()]}
+    write_outputs(result, group_dir)
+    (group_dir / "timing.json").write_text(json.dumps(timing, indent=2) + "\n")
+    print(f"bench {group}: {timing['cells']} cells, {timing['wall_seconds']} s wall, {timing['cpu_seconds']} s CPU, "
+          f"load {timing['load_average_before']} -> {timing['load_average_after']}", flush=True)
+    return result.rows
+
+
+def main(argv: list[str] | None = None) -> Path:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "out" / "augmentation")
+    parser.add_argument("--real", default="hdfs-100k-sessions", help="real data set (name or directory)")
+    parser.add_argument("--src", default="/work/ext/hadoop-0.18.2/src", help="code base of the code-guided generator")
+    parser.add_argument("--recipe", default=str(ROOT / "recipes" / "hdfs-0.18.yaml"))
+    parser.add_argument("--config", default=str(ROOT / "configs" / "bench" / "hdfs100k_augmented.yaml"))
+    parser.add_argument("--sessions", type=int, default=20000, help="code-guided sessions")
+    parser.add_argument("--stats-lines", type=int, default=300000, help="statistics-driven lines")
+    parser.add_argument("--seed", type=int, default=1, help="seed of both generators")
+    parser.add_argument("--detectors", default="", help="comma list (default: the config's)")
+    parser.add_argument("--seeds", default="", help="comma list of bench seeds (default: the config's; at least 5)")
+    parser.add_argument("--small", action="store_true", help="quick pass: 300 sessions, 5,000 lines, pca + logistic")
+    args = parser.parse_args(argv)
+    if args.small:
+        args.sessions, args.stats_lines = min(args.sessions, 300), min(args.stats_lines, 5000)
+        args.detectors = args.detectors or "pca,logistic"
+    out: Path = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+
+    real = load_dataset(args.real)
+    templates_csv = out / "real_templates.csv"
+    write_templates(templates_csv, dict(sorted(real.templates.items())))
+    codegen, spec, stats = out / "codegen", out / "spec.yaml", out / "stats"
+    if not (codegen / "summary.json").is_file():
+        run(["generate", "code", args.src, "--recipe", args.recipe, "--align-to", str(templates_csv),
+             "-n", str(args.sessions), "--seed", str(args.seed), "--out", str(codegen)])
+    if not spec.is_file():
+        run(["profile", args.real, "--out", str(spec)])
+    if not (stats / "anomaly_label.csv").is_file():
+        run(["generate", "stats", str(spec), "--lines", str(args.stats_lines), "--seed", str(args.seed),
+             "--out", str(stats)])
+    alignment = [alignment_report(d.name, d, real) for d in (codegen, stats)]
+    (out / "alignment.json").write_text(json.dumps(alignment, indent=2) + "\n")
+
+    config = load_config(args.config, [str(codegen), str(stats)])
+    wanted = [d.strip() for d in args.detectors.split(",") if d.strip()]
+    specs = [d for d in config.detectors if not wanted or d.name in wanted]
+    groups = [("classical", [d for d in specs if d.name not in NEURAL])]
+    groups += [(d.name, [d]) for d in specs if d.name in NEURAL]
+    rows = []
+    for group, detectors in groups:
+        if detectors:
+            rows += run_group(group, [d.model_dump() for d in detectors], args, [codegen, stats], out)
+    merged = config.model_validate({**config.model_dump(), "detectors": [d.model_dump() for d in specs],
+                                    **({"seeds": [int(s) for s in args.seeds.split(",")]} if args.seeds else {})})
+    data = {"real": {"name": real.name, "sessions": len(real),
+                     "anomalies": sum(1 for x in real.labels if x == ANOMALY)},
+            "synthetic": {a["name"]: {"sessions": a["sessions"], "anomalies": a["anomalous"]} for a in alignment}}
+    paths = write_outputs(BenchResult(merged, rows, data), out / "bench" / "all")
+    print(paths["summary"].read_text())
+    return paths["csv"]
+
+
+if __name__ == "__main__":
+    main()
