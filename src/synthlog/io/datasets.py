@@ -319,6 +319,10 @@ def load_directory(path: PathLike) -> LabeledDataset:
     templates from a templates file; labels from a label file.
     """
     path = Path(path)
+    if _is_simulator_output(path):
+        from synthlog.evaluate.report import load_generated  # events carry their session in a context, not an id
+
+        return load_generated(path)
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
     by_kind: dict[str, list[Path]] = {}
     for file in files:
@@ -343,6 +347,19 @@ def load_directory(path: PathLike) -> LabeledDataset:
                              "*_structured.csv, *.log, *templates*.csv or *label*.csv)", path=path)
         sessions = [Session(id=key, label=label, label_rule="label-file") for key, label in labels.items()]
     return LabeledDataset(name=name, sessions=sessions, templates=templates, metadata=metadata)
+
+
+def _is_simulator_output(path: Path) -> bool:
+    """A directory written by ``synthlog generate stats``: its events.jsonl holds lines with a context, not sessions."""
+    events = path / "events.jsonl"
+    if not (path.is_dir() and events.is_file()):
+        return False
+    first = next(iter_lines(events), (0, ""))[1]
+    try:
+        record = json.loads(first)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(record, dict) and "context" in record and "message" in record and "id" not in record
 
 
 def label_of_file(path: Path) -> int | None:
