@@ -244,3 +244,12 @@ def test_window_labels_mark_windows_with_anomalous_lines(tmp_path, small_shards)
     assert [r["Label"] == "Anomaly" for r in rows] == expected
     assert any(expected) and not all(expected)
     assert rows[1]["Start"] == "2026-01-01T00:00:07.000000Z"
+
+
+def test_a_rerun_removes_files_of_the_earlier_run_it_did_not_write(mini, tmp_path):
+    StatsSynthesizer(mini).write(tmp_path, n_lines=100, seed=1, label_window="10s")
+    assert (tmp_path / "mini.log").exists() and (tmp_path / "window_label.csv").exists()
+    (tmp_path / "notes.txt").write_text("mine")
+    StatsSynthesizer(mini).write(tmp_path, n_lines=100, seed=1, formats=("jsonl",))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["anomaly_label.csv", "events.jsonl",
+                                                          "mini.log_templates.csv", "notes.txt"]

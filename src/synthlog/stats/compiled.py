@@ -86,6 +86,7 @@ class CompiledSpec:
         self.service_errors = [self._errors_of(i) for i in range(len(spec.services))]
         self.plans = [(i, s.rate, self._plan(i)) for i, s in enumerate(spec.services) if s.rate > 0]
         self.rules = [self._rule(r) for r in spec.causal]
+        self.spontaneous = self._calibrated_mix()
         self.callers: list[list[int]] = [[] for _ in spec.services]
         self.callees: list[list[int]] = [[] for _ in spec.services]
         for i, service in enumerate(spec.services):
@@ -108,6 +109,38 @@ class CompiledSpec:
         if weights.sum() <= 0:
             weights = np.ones(len(types))
         return types, weights / weights.sum() if types else weights
+
+    def visits_per_second(self) -> np.ndarray:
+        """Expected request visits per second at each service (before daily cycle and bursts)."""
+        visits = np.zeros(len(self.service_names))
+        for _, rate, nodes in self.plans:
+            reach: list[float] = []
+            for node in nodes:
+                reach.append(node.probability * (reach[node.parent] if node.parent >= 0 else 1.0))
+                visits[node.service] += rate * reach[-1]
+        return visits
+
+    def _calibrated_mix(self, rounds: int = 100) -> list[tuple[list[str], np.ndarray]]:
+        """Per service, the error-type probabilities of spontaneous failures that make the run's overall mix of
+        spontaneous failures match ``error_mix`` as closely as the catalogue allows (iterative proportional
+        fitting over the services' expected failure volumes)."""
+        choices = [self.error_choice(s, self.spec.error_mix) for s in range(len(self.service_names))]
+        mix = self.spec.error_mix
+        volume = self.visits_per_second() * np.array([s.error_rate for s in self.spec.services])
+        for _ in range(rounds if mix else 0):
+            share: dict[str, float] = {}
+            for (types, weights), v in zip(choices, volume, strict=True):
+                for t, w in zip(types, weights, strict=True):
+                    share[t] = share.get(t, 0.0) + v * w
+            total = sum(share.values())
+            if total <= 0:
+                break
+            scale = {t: mix[t] / (share[t] / total) if share.get(t) and mix.get(t) else 1.0 for t in share}
+            for k, (types, weights) in enumerate(choices):
+                if len(types):
+                    adjusted = weights * np.array([scale[t] for t in types])
+                    choices[k] = (types, adjusted / adjusted.sum() if adjusted.sum() > 0 else weights)
+        return choices
 
     def _plan(self, root: int) -> list[PlanNode]:
         """The call tree below ``root`` in pre-order (parents before children)."""

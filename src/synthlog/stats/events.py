@@ -249,8 +249,10 @@ class ShardGenerator:
             picked = np.flatnonzero(spontaneous if e < 0 else by_episode & (cause == e))
             if not len(picked):
                 continue
-            mix = compiled.spec.error_mix if e < 0 else (episodes[e].error_mix or compiled.spec.error_mix)
-            types, weights = compiled.error_choice(service, mix)
+            if e < 0:
+                types, weights = compiled.spontaneous[service]
+            else:
+                types, weights = compiled.error_choice(service, episodes[e].error_mix or compiled.spec.error_mix)
             kinds = rng.choice(len(types), len(picked), p=weights)
             for k, kind in enumerate(types):
                 sel = picked[kinds == k]

@@ -143,3 +143,8 @@ class RunWriter:
                 write_templates(self.out_dir / f"{name}.log_templates.csv", templates)
         finally:
             self._stack.__exit__(*exc)
+        if exc[0] is None:  # files of an earlier run in this directory that this run did not write would mislead
+            written = {*self.formats, "labels", *(["windows"] if self.windows is not None else [])}
+            for key, path in self.paths.items():
+                if key not in written:
+                    path.unlink(missing_ok=True)
