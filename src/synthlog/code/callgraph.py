@@ -148,8 +148,11 @@ class CallGraph:
                                 "java", public="public" in mods, static=info.static,
                                 returns=simple_type(_text(returns)) if returns is not None else "",
                                 sites=method_sites)
-                method.logs = {(c.start_byte, c.end_byte): by_span[(c.start_byte, c.end_byte)]
-                               for c in method_sites.calls if (c.start_byte, c.end_byte) in by_span}
+                if by_span:
+                    for call in method_sites.calls:
+                        span = (call.start_byte, call.end_byte)
+                        if span in by_span:
+                            method.logs[span] = by_span[span]
                 self._add(method)
 
     def _index_python(self) -> None:
@@ -165,9 +168,8 @@ class CallGraph:
             self._packages[rel] = module
             bases: dict[str, list[str]] = {}
             for tree in parsed.trees:
-                for node in ast.walk(tree):
-                    if isinstance(node, ast.ClassDef):
-                        bases[node.name] = [ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases]
+                for node in _class_defs(tree):
+                    bases[node.name] = [ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases]
             methods = list(iter_python_methods(parsed, rel))
             spans = sorted((s.start_byte, s.end_byte, s.id) for s in statements.get(rel, []))
             for info in methods:
@@ -620,10 +622,10 @@ def _arity(arguments: Node | None) -> int:
     """Number of arguments in an ``argument_list`` (comments are named children too, but no arguments)."""
     if arguments is None:
         return 0
-    count = arguments.named_child_count
-    if count and b"/" in arguments.text:  # perhaps a comment among them
-        count = sum(1 for a in arguments.named_children if a.type not in ("line_comment", "block_comment"))
-    return count
+    named = arguments.named_child_count
+    if named == 0 or arguments.child_count == 2 * named + 1:  # "(", n arguments, n - 1 commas, ")": no comment
+        return named
+    return sum(1 for a in arguments.named_children if a.type not in ("line_comment", "block_comment"))
 
 
 def _java_imports(root: Node) -> dict[str, str]:
@@ -635,6 +637,20 @@ def _java_imports(root: Node) -> dict[str, str]:
                 continue
             imports[raw.rsplit(".", 1)[-1]] = raw
     return imports
+
+
+def _class_defs(tree: ast.Module) -> Iterator[ast.ClassDef]:
+    """The class definitions of a module in :func:`ast.walk` order (breadth first), visiting statements only
+    (a class is always a statement; expressions, most of a tree, cannot hold one)."""
+    queue: deque[ast.AST] = deque([tree])
+    while queue:
+        node = queue.popleft()
+        if isinstance(node, ast.ClassDef):
+            yield node
+        queue.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, _STATEMENT_LIKE))
+
+
+_STATEMENT_LIKE = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
 def _python_calls(node: ast.AST) -> Iterator[ast.Call]:

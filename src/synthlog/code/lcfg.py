@@ -310,8 +310,9 @@ class _JavaBuilder(_Builder):
                  param_types: Mapping[str, str]):
         super().__init__(method, is_subtype)
         self.info = info
-        self.var_types = {**{k: simple_type(v) for k, v in info.sites.local_types.items()},
-                          **{k: simple_type(v) for k, v in param_types.items()}}
+        self.param_types = param_types
+        self._var_types: dict[str, str] | None = None
+        self._throwing: list[int] | None = None
         sites = info.sites
         self.assign_spans = {(n.start_byte, n.end_byte) for n in sites.assigns}
         strong: list[int] = [start for start, _ in info.logs] + [start for start, _ in info.calls]
@@ -324,9 +325,26 @@ class _JavaBuilder(_Builder):
                 strong.append(jump.start_byte)
         self.strong = sorted(strong)
         self.weak = sorted(weak)
-        self.throwing = sorted(n.start_byte for n in sites.calls if (n.start_byte, n.end_byte) not in info.logs)
         self.breakable = 0
         self.in_try = 0
+
+    @property
+    def var_types(self) -> dict[str, str]:
+        """Variable -> simple declared type (locals, then parameters, then catch parameters as met); built on first
+        use, since only ``throw e`` needs it."""
+        if self._var_types is None:
+            self._var_types = {**{k: simple_type(v) for k, v in self.info.sites.local_types.items()},
+                               **{k: simple_type(v) for k, v in self.param_types.items()}}
+        return self._var_types
+
+    @property
+    def throwing(self) -> list[int]:
+        """Start bytes of the calls that are not logging calls (any may throw); built on first use in a try."""
+        if self._throwing is None:
+            logs = self.info.logs
+            self._throwing = sorted(n.start_byte for n in self.info.sites.calls
+                                    if (n.start_byte, n.end_byte) not in logs)
+        return self._throwing
 
     # -- helpers ------------------------------------------------------------------------------------------------
     def sig(self, node: Node) -> bool:
@@ -347,10 +365,17 @@ class _JavaBuilder(_Builder):
         return self.finish(self.stmt(body, [(0, None)]) if is_block else self.expr(body, [(0, None)]))
 
     def stmts(self, nodes: list[Node], preds: list[Pred]) -> list[Pred]:
+        strong, weak = self.strong, self.weak
         for child in nodes:
             if not preds:
                 break
-            preds = self.stmt(child, preds)
+            start, end = child.start_byte, child.end_byte
+            i = bisect_left(strong, start)
+            if (i < len(strong) and strong[i] < end) or child.type in ("block", "constructor_body") or (
+                    self.breakable and _any_in(weak, start, end)):
+                preds = self.stmt(child, preds)
+            elif self.in_try and _any_in(self.throwing, start, end):  # what stmt does with a plain statement
+                self.jump(_Jump("throw", "?", preds))
         return preds
 
     def stmt(self, node: Node, preds: list[Pred]) -> list[Pred]:
@@ -358,7 +383,7 @@ class _JavaBuilder(_Builder):
             return preds
         kind = node.type
         if kind in ("block", "constructor_body"):
-            return self.stmts([c for c in node.named_children], preds)
+            return self.stmts(node.named_children, preds)
         if not self.sig(node):
             self.throw_point(node, preds)
             return preds
@@ -590,6 +615,10 @@ class _JavaBuilder(_Builder):
         if not _any_in(self.strong, node.start_byte, node.end_byte):
             self.throw_point(node, preds)
             return preds
+        return self.strong_expr(node, preds)
+
+    def strong_expr(self, node: Node, preds: list[Pred]) -> list[Pred]:
+        """:meth:`expr` of a node known to hold a strong point (``preds`` not empty)."""
         kind = node.type
         if kind in ("lambda_expression", "class_body"):
             return preds  # methods of their own
@@ -597,26 +626,33 @@ class _JavaBuilder(_Builder):
             return self.switch(node, preds)
         if kind == "ternary_expression":
             return self.ternary(node, preds)
-        for child in node.named_children:
-            preds = self.expr(child, preds)
-        if not preds:
-            return preds
-        span = (node.start_byte, node.end_byte)
-        line = node.start_point.row + 1
+        strong = self.strong
+        for child in node.named_children:  # the children without a strong point are skipped here, in line
+            start, end = child.start_byte, child.end_byte
+            i = bisect_left(strong, start)
+            if i < len(strong) and strong[i] < end:
+                preds = self.strong_expr(child, preds)
+                if not preds:
+                    return preds
+            elif self.in_try and _any_in(self.throwing, start, end):
+                self.jump(_Jump("throw", "?", preds))
         if kind in CALL_TYPES:
+            span = (node.start_byte, node.end_byte)
             statement = self.info.logs.get(span)
             if statement is not None:
-                return [(self.node(preds, "log", line, statement=statement), None)]
+                return [(self.node(preds, "log", node.start_point.row + 1, statement=statement), None)]
             callees = self.info.calls.get(span)
             if callees is not None:
                 name = node.child_by_field_name("name") or node.child_by_field_name("type")
-                call = self.node(preds, "call", line, callees=callees, expr=_text(name) if name else kind)
+                call = self.node(preds, "call", node.start_point.row + 1, callees=callees,
+                                 expr=_text(name) if name else kind)
                 self.jump(_Jump("throw", "*", [(call, ())]))
                 return [(call, None)]
-        elif kind in ASSIGN_TYPES and span in self.assign_spans:
+        elif kind in ASSIGN_TYPES and (node.start_byte, node.end_byte) in self.assign_spans:
             target = node.child_by_field_name("left") or node.child_by_field_name("name")
             value = node.child_by_field_name("right") or node.child_by_field_name("value")
-            return [(self.node(preds, "assign", line, target=_text(target), expr=_text(value)), None)]
+            return [(self.node(preds, "assign", node.start_point.row + 1, target=_text(target), expr=_text(value)),
+                     None)]
         return preds
 
     def ternary(self, node: Node, preds: list[Pred]) -> list[Pred]:

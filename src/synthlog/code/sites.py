@@ -64,6 +64,7 @@ class MethodSites:
         return self._local_types
 
 
+@cache
 def simple_type(type_text: str) -> str:
     """``java.util.List<String>`` -> ``List``; ``Foo[]`` -> ``Foo[]``; ``Outer.Inner`` -> ``Inner``."""
     base = type_text.split("<", 1)[0].strip()
@@ -98,8 +99,7 @@ def _declared(node: Node, out: dict[str, str]) -> None:
             out[name.text.decode("utf-8", "replace")] = type_node.text.decode("utf-8", "replace")
 
 
-def _span(node: Node) -> tuple[int, int]:
-    return node.start_byte, node.end_byte
+_GROUPS = {"call": "calls", "jump": "jumps", "assign": "assigns", "local": "declarations"}
 
 
 def collect_sites(root: Node, bodies: list[tuple[int, int]]) -> list[MethodSites]:
@@ -122,21 +122,15 @@ def collect_sites(root: Node, bodies: list[tuple[int, int]]) -> list[MethodSites
         parent[k] = stack[-1] if stack else -1
         stack.append(k)
     for name, nodes in QueryCursor(_query()).captures(root).items():
-        nodes.sort(key=_span)  # source order: the bindings give captures in an order that varies between processes
-        for node in nodes:
-            start, end = node.start_byte, node.end_byte
+        group = _GROUPS[name]
+        lists = [getattr(result[i], group) for i in order]  # the list each body in ``order`` gets
+        spans = [(node.start_byte, node.end_byte) for node in nodes]
+        # source order: the bindings give captures in an order that varies between processes
+        for j in sorted(range(len(nodes)), key=spans.__getitem__):
+            start, end = spans[j]
             k = bisect_right(starts, start) - 1
             while k >= 0 and ends[k] < end:
                 k = parent[k]
-            if k < 0:
-                continue
-            sites = result[order[k]]
-            if name == "call":
-                sites.calls.append(node)
-            elif name == "jump":
-                sites.jumps.append(node)
-            elif name == "assign":
-                sites.assigns.append(node)
-            else:
-                sites.declarations.append(node)
+            if k >= 0:
+                lists[k].append(nodes[j])
     return result
