@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from synthlog.evaluate.fidelity import reference_from_spec
+from synthlog.evaluate.privacy import extract_values
 from synthlog.evaluate.report import load_generated, validate
 from synthlog.stats.simulate import StatsSynthesizer
 from synthlog.stats.specfile import load_spec
@@ -77,3 +78,22 @@ def test_not_a_generated_directory_is_one_line_error(tmp_path):
     out = run("validate", str(LOG), str(tmp_path), "--format", "hdfs")
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "not a generated data set" in out.stderr
+
+
+def test_planted_leak_is_found_and_the_report_is_not_scanned(generated, tmp_path):
+    _, gen = generated
+    leaky = tmp_path / "leaky"
+    leaky.mkdir()
+    for file in gen.iterdir():
+        if file.name != "validation.json":
+            (leaky / file.name).write_bytes(file.read_bytes())
+    real_ip = next(iter(extract_values(LOG.read_text())["ip"]))
+    with open(leaky / "notes.txt", "w") as fh:
+        fh.write(f"copied from production: {real_ip}\n")
+    args = ("validate", str(LOG), str(leaky), "--format", "hdfs", "--labels", str(LABELS))
+    first = run(*args)
+    assert first.returncode == 0 and "leaked=ip:1," in first.stdout
+    report = json.loads((leaky / "validation.json").read_text())
+    assert report["privacy"]["leakage"]["kinds"]["ip"]["examples"] == [real_ip]
+    (leaky / "notes.txt").unlink()
+    assert "leaked=ip:0," in run(*args).stdout  # the first report quotes the address but is not part of the data

@@ -67,10 +67,16 @@ def load_generated(directory: str | Path) -> LabeledDataset:
                           metadata={"source": str(folder)})
 
 
+REPORT_NAME = "validation.json"
+
+
 def validate(reference: ReferenceStats | LabeledDataset | Spec, directory: str | Path, seed: int = 0,
-             reference_files: list[Path] | None = None) -> dict[str, Any]:
+             reference_files: list[Path] | None = None, report: Path | None = None) -> dict[str, Any]:
     """Fidelity of the generated data set in ``directory`` to ``reference``; for a real data set also privacy:
-    leakage of its parameter values into any file of ``directory``, and DCR against a real holdout."""
+    leakage of its parameter values into any file of ``directory``, and DCR against a real holdout.
+
+    Validation reports (``validation.json`` and ``report``) are not scanned: they quote leaked real values as
+    examples, so they are not part of the data set to publish."""
     synthetic = load_generated(directory)
     result = evaluate_fidelity(reference, synthetic).to_dict()
     real = reference if isinstance(reference, LabeledDataset) else getattr(reference, "dataset", None)
@@ -79,10 +85,15 @@ def validate(reference: ReferenceStats | LabeledDataset | Spec, directory: str |
         if reference_files:
             real_values = _union(real_values, files_values(reference_files))
         result["privacy"] = {
-            "leakage": leakage_check(real_values, files_values(directory_files(Path(directory)))).to_dict(),
+            "leakage": leakage_check(real_values, files_values(_published_files(Path(directory), report))).to_dict(),
             "dcr": distance_to_closest_record(real, synthetic, seed=seed),
         }
     return result
+
+
+def _published_files(directory: Path, report: Path | None) -> list[Path]:
+    skip = {(directory / REPORT_NAME).resolve()} | ({report.resolve()} if report is not None else set())
+    return [p for p in directory_files(directory) if p.resolve() not in skip]
 
 
 def _union(a: dict[str, set[str]], b: dict[str, set[str]]) -> dict[str, set[str]]:
@@ -128,6 +139,6 @@ def run_validation(reference: str | Path, directory: str | Path, out: str | Path
         ref = reference_from_dataset(load_logs(reference, log_format=log_format, labels=labels,
                                                session_pattern=session_pattern))
         files = [ref_path] if ref_path.is_file() else None
-    result = validate(ref, directory, seed=seed, reference_files=files)
-    target = Path(out) if out is not None else Path(directory) / "validation.json"
+    target = Path(out) if out is not None else Path(directory) / REPORT_NAME
+    result = validate(ref, directory, seed=seed, reference_files=files, report=target)
     return result, write_report(result, target)
