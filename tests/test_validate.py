@@ -25,8 +25,11 @@ def run(*args):
 def generated(tmp_path_factory):
     work = tmp_path_factory.mktemp("cli")
     spec = work / "bs.yaml"
-    out = run("--seed", "3", "profile", str(LOG), "--format", "hdfs", "--labels", str(LABELS), "--out", str(spec))
+    out = run("--seed", "3", "profile", str(LOG), "--format", "hdfs", "--labels", str(LABELS), "--out", str(spec),
+              "--summary", str(work / "summary.json"))
     assert out.returncode == 0, out.stderr
+    summary = json.loads((work / "summary.json").read_text())
+    assert summary["anomalous_sessions"] == 6 and summary["causal_pairs"][0]["cause"].startswith("E")
     StatsSynthesizer(spec).write(work / "gen", n_lines=1500, seed=3)
     return spec, work / "gen"
 

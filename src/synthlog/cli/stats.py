@@ -54,18 +54,22 @@ def profile(
     epsilon: float | None = typer.Option(None, "--epsilon", help="Laplace noise of scale 1/EPSILON on counts."),
     min_sessions: int = typer.Option(2, "--min-sessions", min=1, help="Sessions an anomaly type needs."),
     min_count: int = typer.Option(1, "--min-count", min=1, help="Lines a template needs to be kept."),
+    summary: Path | None = typer.Option(None, "--summary", help="Also write the profile summary (JSON): exact "
+                                        "counts, observed causal pairs with lags, anomaly types (for the data owner; "
+                                        "not noised)."),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the noise (default: the global --seed)."),
 ) -> None:
     """Derive a statistics spec from real logs: no raw parameter value, optional differential-privacy noise."""
     from synthlog.cli.app import say, seed_or_global
     from synthlog.stats.profile import ProfileOptions, profile_to_file
 
-    summary = profile_to_file(logs, out, log_format=log_format, labels=labels, session_pattern=session_pattern,
-                              options=ProfileOptions(epsilon=epsilon, seed=seed_or_global(seed),
-                                                     min_sessions=min_sessions, min_count=min_count))
-    say(f"profiled {summary.events} events in {summary.sessions} sessions ({summary.anomalous_sessions} anomalous)")
-    typer.echo(f"{out}: {summary.templates} templates, {len(summary.anomaly_types) - 1} anomaly types, "
-               f"{len(summary.causal_pairs)} causal pairs observed")
+    seen = profile_to_file(logs, out, log_format=log_format, labels=labels, session_pattern=session_pattern,
+                           options=ProfileOptions(epsilon=epsilon, seed=seed_or_global(seed),
+                                                  min_sessions=min_sessions, min_count=min_count),
+                           summary_out=summary)
+    say(f"profiled {seen.events} events in {seen.sessions} sessions ({seen.anomalous_sessions} anomalous)")
+    typer.echo(f"{out}: {seen.templates} templates, {len(seen.anomaly_types) - 1} anomaly types, "
+               f"{len(seen.causal_pairs)} causal pairs observed")
 
 
 @app.command("validate")

@@ -476,8 +476,13 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
 
 
 def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = None, labels: str | Path | None = None,
-                    session_pattern: str | None = None, options: ProfileOptions | None = None) -> ProfileSummary:
-    """Profile real logs (see :func:`load_logs`) and write the spec as YAML to ``out`` atomically."""
+                    session_pattern: str | None = None, options: ProfileOptions | None = None,
+                    summary_out: str | Path | None = None) -> ProfileSummary:
+    """Profile real logs (see :func:`load_logs`) and write the spec as YAML to ``out`` atomically; with
+    ``summary_out`` also the profile summary as JSON (counts, observed causal pairs with lags, anomaly types)."""
+    import json
+    from dataclasses import asdict
+
     from synthlog.io.atomic import atomic_open
     from synthlog.stats.specfile import dump_spec
 
@@ -485,4 +490,8 @@ def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = 
     spec, summary = profile_dataset(dataset, name=Path(out).stem, options=options)
     with atomic_open(out, "w") as fh:
         fh.write(dump_spec(spec))
+    if summary_out is not None:
+        with atomic_open(summary_out, "w") as fh:
+            json.dump(asdict(summary), fh, indent=2)
+            fh.write("\n")
     return summary
