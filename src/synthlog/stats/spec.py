@@ -25,10 +25,11 @@ The model, top down (YAML keys)::
             params:
               method: {kind: choice, values: [GET, POST], weights: [0.7, 0.3]}
               ip: {kind: ip}
+            variants: ["<method> <*> received from <ip>"]   # other wordings, same slots (optional)
     traffic:                         # normal traffic shape on top of each service's rate
       daily_cycle: {amplitude: 0.3, peak_hour: 14}   # rate * (1 + a*cos(2pi(h - peak)/24))
       bursts: {rate_per_hour: 2, multiplier: 4, duration: [30s, 2m]}
-    error_mix: {timeout: 0.18, out_of_memory: 0.12, ...}   # shares of failures by error type (sum <= 1)
+    error_mix: {timeout: 0.18, out_of_memory: 0.12, ...}   # shares of spontaneous failures by type (sum <= 1)
     causal:                          # when A logs X, B logs Y within a lag with probability p (same request)
       - when: {service: payment-api, error_type: timeout}  # or message: <id>
         then: {service: auth-service, error_type: auth_failure}   # or message: <id>
@@ -64,9 +65,11 @@ exponential|lognormal|normal|empirical, ...}`` with ``value`` / ``min``, ``max``
 Semantics the simulator follows: a request at a service logs ``flow[0]`` at its arrival, makes its calls (each
 taken with its probability, arriving after its latency), and logs the rest of the flow ``step`` apart. If it fails
 (spontaneously with ``error_rate`` or during an anomaly episode with ``severity``) it logs ``flow[0]`` and then one
-error message of the chosen error type, and calls nothing. Causal rules fire on matching lines of the same
-request, recursively up to ``causal_depth``. A line carries the anomaly episode that caused it (directly, through a
-causal chain, or an anomalous session) or none; spontaneous errors are not anomalies.
+error message of the chosen error type, and calls nothing. Spontaneous failures draw their type so that the run's
+overall mix follows ``error_mix`` as far as each service's catalogue allows; episode failures use the episode's.
+Causal rules fire on matching lines of the same request, recursively up to ``causal_depth``. A line carries the
+anomaly episode that caused it (directly, through a causal chain, or an anomalous session) or none; spontaneous
+errors are not anomalies.
 """
 
 from __future__ import annotations
