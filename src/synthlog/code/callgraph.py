@@ -105,6 +105,7 @@ class CallGraph:
         self._class_keys_cache: dict[tuple[str, str], list[str]] = {}
         self._field_cache: dict[tuple[str, str], str | None] = {}
         self._variable_cache: dict[tuple[str, str], str | None] = {}
+        self._owners_cache: dict[tuple[str, int], int] = {}
         self.stats = ResolutionStats()
         self.may_log: set[str] = set()
         self.called: set[str] = set()  # methods some resolved call site calls (all callers of may-log methods)
@@ -330,8 +331,7 @@ class CallGraph:
         classes, static = self._expr_classes(method, receiver, depth)
         if classes is None:
             candidates = self._by_name.get((name, arity), [])
-            owners = {self.methods[m].cls for m in candidates}
-            if 0 < len(owners) <= FALLBACK_LIMIT:
+            if 0 < self._owner_count(name, arity) <= FALLBACK_LIMIT:
                 self.stats.fallback += 1
                 return self._count(tuple(candidates), typed=False)
             self.stats.unresolved += 1
@@ -342,6 +342,14 @@ class CallGraph:
         if len(classes) == 1:
             return self._count(tuple(self._virtual_one(classes[0], name, arity, not static)), typed=True)
         return self._count(tuple(self.virtual(classes, name, arity, dispatch=not static)), typed=True)
+
+    def _owner_count(self, name: str, arity: int) -> int:
+        """How many classes declare a Java method ``name/arity`` (cached)."""
+        key = (name, arity)
+        count = self._owners_cache.get(key)
+        if count is None:
+            count = self._owners_cache[key] = len({self.methods[m].cls for m in self._by_name.get(key, [])})
+        return count
 
     def _count(self, found: tuple[str, ...], typed: bool) -> tuple[str, ...]:
         if typed:
@@ -513,9 +521,16 @@ class CallGraph:
                         targets = self._resolve_java(caller, site, name, 0)
                     else:
                         targets = self._resolve_python(caller, site)
+                    if not targets:
+                        continue
                     called.update(targets)
+                    entry = (caller, span, targets)
                     for target in targets:
-                        waiting.setdefault(target, []).append((caller, span, targets))
+                        pending = waiting.get(target)
+                        if pending is None:
+                            waiting[target] = [entry]
+                        else:
+                            pending.append(entry)
             for caller, span, targets in waiting.pop(callee_id, ()):
                 caller.calls[span] = targets
                 if caller.id not in may_log:
