@@ -1,6 +1,6 @@
 """Do synthetic logs help detectors on real HDFS data? The whole experiment of docs/results.md, end to end.
 
-Usage: python benchmarks/augmentation.py [--out DIR] [--small] [--detectors a,b] [--seeds 0,1,2,3,4] [...]
+Usage: python benchmarks/augmentation.py [--out DIR] [--small] [--detectors a,b] [--neural-seeds 0,1] [--shard I/N]
 
 Steps, each skipped when its output is already there (an interrupted run resumes where it stopped):
 
@@ -12,10 +12,14 @@ Steps, each skipped when its output is already there (an interrupted run resumes
 4. the alignment check: share of synthetic events that carry a real template id once the bench has aligned them;
 5. the bench (``--config``, by default ``configs/bench/hdfs100k_augmented.yaml``: real, synthetic-only and
    augmented at 0.01/0.1/1 on the real 80/20 split, 5 seeds) with both synthetic sets, in groups: the classical
-   detectors together, each neural detector alone, each group to ``OUT/bench/<group>/`` with its wall time, CPU
-   time and load average (``OUT/bench/<group>/timing.json``), so a long run keeps every finished group;
+   detectors together, each neural detector and seed alone (``--neural-seeds`` to run fewer), each group to
+   ``OUT/bench/<group>/`` with its wall time, CPU time and load average (``timing.json``), so a long run keeps every
+   finished group and a second run (or a parallel one with ``--shard``) resumes;
 6. every group's rows merged into ``OUT/bench/all/`` (results.csv, results.json, summary.md with the paired tests)
-   and the tables printed.
+   and the tables printed;
+7. example sessions side by side (``OUT/examples.md``): the first three normal and the first anomalous session of
+   each synthetic set and of the real data, as event ids and raw lines (real raw lines from ``--real-raw``, whose
+   blocks overlap HDFS100k's; the statistics-driven lines come from events.jsonl, their text does not name the block).
 
 ``--small`` is a quick pass of the same pipeline (a few hundred synthetic sessions, two fast detectors).
 """
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -40,6 +45,7 @@ from synthlog.records import ANOMALY
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTHLOG = [sys.executable, "-m", "synthlog"]
+BLOCK = re.compile(r"blk_-?\d+")
 
 
 def run(command: list[str]) -> None:
@@ -65,18 +71,70 @@ def alignment_report(name: str, directory: Path, real) -> dict:
     return report
 
 
-def run_group(group: str, detectors: list, args: argparse.Namespace, synthetic_dirs: list[Path], out: Path) -> list:
-    """One bench run for a group of detectors; its rows (read back when the group already ran)."""
+def raw_lines_by_block(path: Path, blocks: set[str]) -> dict[str, list[str]]:
+    """The lines of a raw HDFS log that name each of ``blocks`` (by whole block id)."""
+    found: dict[str, list[str]] = {b: [] for b in blocks}
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            for block in set(BLOCK.findall(line)) & blocks:
+                found[block].append(line.rstrip("\n"))
+    return found
+
+
+def example_sessions(dataset, raw: dict[str, list[str]] | None, title: str) -> list[str]:
+    """Markdown: the first three normal sessions and the first anomalous one whose event sequence no normal session
+    has (else the first anomalous one), event ids and raw lines."""
+    normal = [s for s in dataset.sessions if s.label == 0][:3]
+    shapes = {tuple(e.template_id for e in s.events) for s in dataset.sessions if s.label == 0}
+    anomalies = [s for s in dataset.sessions if s.label == ANOMALY]
+    anomalous = [s for s in anomalies if tuple(e.template_id for e in s.events) not in shapes][:1] or anomalies[:1]
+    lines = [f"### {title}", ""]
+    for session in normal + anomalous:
+        word = "anomalous" if session.label == ANOMALY else "normal"
+        rule = f", rule `{session.label_rule}`" if session.label == ANOMALY and session.label_rule else ""
+        lines += [f"**{session.id}** ({word}{rule}): `{' '.join(e.template_id or '?' for e in session.events)}`", "",
+                  "```"]
+        text = raw.get(session.id) if raw is not None else None
+        lines += text if text else [e.content or dataset.templates[e.template_id].text for e in session.events]
+        lines += ["```", ""]
+    return lines
+
+
+def write_examples(out: Path, real, codegen: Path, stats: Path, real_raw: Path | None) -> Path:
+    """OUT/examples.md: generated sessions beside real ones (see step 7)."""
+    code_ds, stats_ds = load_dataset(codegen), load_dataset(stats)
+    logs = sorted(codegen.glob("*.log"))
+    code_raw = raw_lines_by_block(logs[0], {s.id for s in code_ds.sessions}) if logs else None
+    real_view = real
+    real_lines = None
+    if real_raw is not None and real_raw.is_file():  # prefer real sessions whose raw lines are all there
+        ids = {s.id for s in real.sessions}
+        real_lines = raw_lines_by_block(real_raw, ids)
+        complete = [s for s in real.sessions if len(real_lines.get(s.id, ())) == len(s.events)]
+        real_view = type(real)(name=real.name, sessions=complete, templates=real.templates)
+    lines = ["# Example sessions", ""]
+    lines += example_sessions(code_ds, code_raw, f"Code-guided ({codegen})")
+    lines += example_sessions(stats_ds, None, f"Statistics-driven ({stats}; message text of events.jsonl)")
+    lines += example_sessions(real_view, real_lines, f"Real ({real.name}; raw lines from {real_raw})")
+    path = out / "examples.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def run_group(group: str, detectors: list, seeds: list[int], config_path: str, real_name: str,
+              synthetic_dirs: list[Path], out: Path) -> list:
+    """One bench run for a group of detectors and seeds; its rows (read back when the group already ran).
+
+    The config is validated as given (at least 5 seeds); a group may then run a subset of them, so that a slow
+    detector's seeds finish (and are kept) one by one.
+    """
     group_dir = out / "bench" / group
     if (group_dir / "results.json").is_file() and (group_dir / "results.csv").is_file():
         print(f"bench {group}: done before, reusing {group_dir}")
         return json.loads((group_dir / "results.json").read_text())["rows"]
-    config = load_config(args.config, [str(d) for d in synthetic_dirs])
-    update = {"detectors": detectors}
-    if args.seeds:
-        update["seeds"] = [int(s) for s in args.seeds.split(",")]
-    config = config.model_validate({**config.model_dump(), **update})
-    real = load_dataset(args.real)
+    config = load_config(config_path, [str(d) for d in synthetic_dirs])
+    config = config.model_validate({**config.model_dump(), "detectors": detectors}).model_copy(update={"seeds": seeds})
+    real = load_dataset(real_name)
     synthetic = {d.name: load_dataset(d) for d in synthetic_dirs}
     started, cpu_before = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
     load_before = os.getloadavg()
@@ -106,7 +164,12 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--stats-lines", type=int, default=300000, help="statistics-driven lines")
     parser.add_argument("--seed", type=int, default=1, help="seed of both generators")
     parser.add_argument("--detectors", default="", help="comma list (default: the config's)")
-    parser.add_argument("--seeds", default="", help="comma list of bench seeds (default: the config's; at least 5)")
+    parser.add_argument("--neural-seeds", default="", help="comma list: the neural detectors run only these seeds "
+                        "(default: the config's), one group per detector and seed, seed by seed")
+    parser.add_argument("--shard", default="0/1", help="I/N: run only every N-th group from the I-th (parallel runs)")
+    parser.add_argument("--real-raw", type=Path, default=Path("/work/shared/data/hdfs/logai_hdfs_v1_first20k_raw/"
+                                                                   "HDFS_20000.log"),
+                        help="raw HDFS log with the real blocks' lines (for the examples)")
     parser.add_argument("--small", action="store_true", help="quick pass: 300 sessions, 5,000 lines, pca + logistic")
     args = parser.parse_args(argv)
     if args.small:
@@ -133,18 +196,23 @@ def main(argv: list[str] | None = None) -> Path:
     config = load_config(args.config, [str(codegen), str(stats)])
     wanted = [d.strip() for d in args.detectors.split(",") if d.strip()]
     specs = [d for d in config.detectors if not wanted or d.name in wanted]
-    groups = [("classical", [d for d in specs if d.name not in NEURAL])]
-    groups += [(d.name, [d]) for d in specs if d.name in NEURAL]
+    neural_seeds = [int(x) for x in args.neural_seeds.split(",") if x.strip()] or config.seeds
+    classical = [d.model_dump() for d in specs if d.name not in NEURAL]
+    groups = [("classical", classical, config.seeds)] if classical else []
+    groups += [(f"{d.name}-seed{seed}", [d.model_dump()], [seed]) for seed in neural_seeds
+               for d in specs if d.name in NEURAL]
+    shard, shards = (int(x) for x in args.shard.split("/"))
     rows = []
-    for group, detectors in groups:
-        if detectors:
-            rows += run_group(group, [d.model_dump() for d in detectors], args, [codegen, stats], out)
-    merged = config.model_validate({**config.model_dump(), "detectors": [d.model_dump() for d in specs],
-                                    **({"seeds": [int(s) for s in args.seeds.split(",")]} if args.seeds else {})})
+    for index, (group, detectors, seeds) in enumerate(groups):
+        if index % shards == shard:
+            rows += run_group(group, detectors, seeds, args.config, args.real, [codegen, stats], out)
+    merged = config.model_validate({**config.model_dump(), "detectors": [d.model_dump() for d in specs]})
     data = {"real": {"name": real.name, "sessions": len(real),
                      "anomalies": sum(1 for x in real.labels if x == ANOMALY)},
             "synthetic": {a["name"]: {"sessions": a["sessions"], "anomalies": a["anomalous"]} for a in alignment}}
-    paths = write_outputs(BenchResult(merged, rows, data), out / "bench" / "all")
+    merged_dir = out / "bench" / ("all" if shards == 1 else f"shard{shard}of{shards}")
+    paths = write_outputs(BenchResult(merged, rows, data), merged_dir)
+    print(f"examples: {write_examples(out, real, codegen, stats, args.real_raw)}")
     print(paths["summary"].read_text())
     return paths["csv"]
 
