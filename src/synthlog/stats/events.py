@@ -39,7 +39,7 @@ class ShardEvents:
     ``owner`` (index into the owner tables; -1 for lines of no request or session, e.g. an episode's own
     warnings) and ``episode`` (index into ``episodes`` + anomalous sessions; -1 when normal).
     Per owner (request or session): ``owner_number`` (uint64, unique in the run), ``owner_kind`` (0: request,
-    1 + p: session process p), ``owner_first`` (time of its first line) and ``owner_anomalous``.
+    1 + p: session process p) and ``owner_first`` (time of its first line).
     ``episodes`` are the calendar's episodes met here; index ``len(episodes) + k`` is the k-th anomalous session
     (``session_episode_owner[k]`` is its owner).
     """
@@ -55,7 +55,6 @@ class ShardEvents:
     owner_number: np.ndarray
     owner_kind: np.ndarray
     owner_first: np.ndarray
-    owner_anomalous: np.ndarray
     episodes: list[Episode]
     session_episode_owner: np.ndarray
 
@@ -151,9 +150,7 @@ class ShardGenerator:
         local = np.arange(len(first), dtype=np.uint64)
         number = splitmix64(((kind.astype(np.uint64) << np.uint64(58)) | (np.uint64(index) << np.uint64(30))
                              | local) ^ self.salt)
-        anomalous = np.zeros(len(first), dtype=bool)
-        anomalous[owner[(episode >= 0) & (owner >= 0)]] = True
-        return ShardEvents(index, start, end, time, message, text, owner, episode, number, kind, first, anomalous,
+        return ShardEvents(index, start, end, time, message, text, owner, episode, number, kind, first,
                            episodes, np.concatenate(session_episode_owner) if session_episode_owner
                            else np.zeros(0, np.int64))
 

@@ -28,6 +28,8 @@ from synthlog.stats.spec import Spec
 TARGET_LINES = 100_000  # lines per shard aimed at: big enough for vectorising, small enough for flat memory
 MAX_SPAN_SECONDS = 7 * 86400
 RENDER_STREAM = 1  # seed stream (below the shard's) for parameter values
+_NO_OWNERS = pa.table({"id": pa.array([], pa.large_string()), "number": pa.array([], pa.uint64()),
+                       "anomalous": pa.array([], pa.bool_())})
 
 
 def shard_span(compiled: CompiledSpec) -> int:
@@ -66,10 +68,12 @@ def render_shard(spec_json: str, seed: int, horizon: int | None, index: int, sta
     text = renderer.render(events, formats, rng, owners)
     numbers = np.append(events.owner_number, np.uint64(0))[events.owner]  # -1 (no owner) picks the 0, nulled
     lines = pa.table({"t": events.time, "text": events.text, "episode": events.episode >= 0,
+                      "shard": np.full(len(events), index, dtype=np.int32),
                       "owner": pa.array(numbers, mask=events.owner < 0),
                       **{name: _large(column) for name, column in text.items()}})
     order = np.argsort(events.owner_first, kind="stable")
-    labels = pa.table({"id": _large(owners[0]), "number": events.owner_number, "anomalous": events.owner_anomalous})
+    labels = pa.table({"id": _large(owners[0]), "number": events.owner_number,
+                       "anomalous": np.zeros(len(order), dtype=bool)})  # set by the driver from written lines
     return Shard(index, end, lines, labels.take(order))
 
 
@@ -135,19 +139,55 @@ def blocks(spec: Spec, seed: int, formats: tuple[str, ...], horizon: int | None 
     tasks = ((spec_json, seed, horizon, index, start, end, formats) for index, start, end in plan(compiled, horizon))
     carry: pa.Table | None = None
     remaining = n_lines
+    labels = _Labels()
     for shard in (executor or LocalExecutor()).map(tasks):
         lines = shard.lines if carry is None else _merge(carry, shard.lines)
         cut = int(np.searchsorted(lines["t"].to_numpy(), shard.end, side="left"))
         block, carry = lines.slice(0, cut), lines.slice(cut)
-        owners = shard.owners
-        if remaining is not None and len(block) >= remaining:
+        last = remaining is not None and len(block) >= remaining
+        if last:
             block = block.slice(0, remaining)
-            owners = owners.filter(pc.is_in(owners["number"], value_set=block["owner"].drop_null().combine_chunks()))
-            yield Block(block, owners)
+        labels.add(shard.index, shard.owners)
+        labels.written(block)
+        oldest = None if last or not len(carry) else pc.min(carry["shard"]).as_py()
+        yield Block(block, labels.settled(oldest))
+        if last:
             return
         if remaining is not None:
             remaining -= len(block)
-        yield Block(block, owners)
+
+
+class _Labels:
+    """Label rows of the requests and sessions whose lines may still be unwritten, settled shard by shard.
+
+    A shard's rows are released once no line of that shard is still carried; each row is labeled from the lines
+    actually written (so a run cut at ``n_lines`` labels what it wrote) and left out when none was written.
+    """
+
+    def __init__(self) -> None:
+        self.pending: deque[tuple[int, pa.Table, np.ndarray, np.ndarray, np.ndarray]] = deque()
+
+    def add(self, index: int, owners: pa.Table) -> None:
+        numbers = owners["number"].to_numpy()
+        self.pending.append((index, owners, numbers, np.zeros(len(numbers), bool), np.zeros(len(numbers), bool)))
+
+    def written(self, block: pa.Table) -> None:
+        owner = block["owner"]
+        anomalous = pc.and_(block["episode"], pc.is_valid(owner))
+        present = owner.drop_null().to_numpy()
+        flagged = pc.filter(owner, anomalous).to_numpy()
+        for _, _, numbers, seen, bad in self.pending:
+            seen |= np.isin(numbers, present)
+            bad |= np.isin(numbers, flagged)
+
+    def settled(self, oldest_carried: int | None) -> pa.Table:
+        """Rows of every pending shard older than ``oldest_carried`` (all of them when None), in shard order."""
+        done = []
+        while self.pending and (oldest_carried is None or self.pending[0][0] < oldest_carried):
+            _, owners, _, seen, bad = self.pending.popleft()
+            done.append(owners.set_column(owners.schema.get_field_index("anomalous"), "anomalous",
+                                          pa.array(bad)).filter(pa.array(seen)))
+        return pa.concat_tables(done) if done else _NO_OWNERS
 
 
 def _merge(carry: pa.Table, lines: pa.Table) -> pa.Table:
