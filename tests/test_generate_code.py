@@ -168,3 +168,20 @@ def test_llm_checker_path_uses_a_real_server_and_caches(tmp_path):
         assert second.returncode == 0, second.stderr
         assert len(server.requests) == asked, "a re-run is answered from the cache"
     assert (tmp_path / "one" / "synthetic.log").read_bytes() == (tmp_path / "two" / "synthetic.log").read_bytes()
+
+
+def test_values_learned_from_a_real_data_set_never_copy_its_identifiers(tmp_path, graph):
+    parsed = tmp_path / "parsed"
+    done = _cli("parse", str(ROOT / "examples" / "logs" / "blockstore.log"), "--format", "hdfs", "--sessions", "blk",
+                "--out", str(parsed))
+    assert done.returncode == 0, done.stderr
+    real_text = (ROOT / "examples" / "logs" / "blockstore.log").read_text()
+    real_blocks = set(re.findall(r"blk_-?\d+", real_text))
+    real_ips = set(re.findall(r"\d+\.\d+\.\d+\.\d+", real_text))
+    synth = CodeSynthesizer(CodeGenConfig(recipe=RECIPE, values_from=parsed)).fit(graph)
+    lines = "\n".join(e.content for e in synth.sample(200, seed=1).events())
+    assert not set(re.findall(r"blk_-?\d+", lines)) & real_blocks
+    assert not set(re.findall(r"\d+\.\d+\.\d+\.\d+", lines)) & real_ips
+    subnets = {ip.rsplit(".", 2)[0] for ip in real_ips}
+    made = {ip.rsplit(".", 2)[0] for ip in re.findall(r"\d+\.\d+\.\d+\.\d+", lines)}
+    assert made & subnets, "addresses follow the real data's subnets"

@@ -73,8 +73,9 @@ def generate_code(
     fault_rate: float = typer.Option(0.05, "--fault-rate", min=0.0, max=1.0,
                                      help="Share of per-path sessions that take an anomalous path."),
     rules: Path | None = typer.Option(None, "--rules", exists=True, dir_okay=False, help="Label rules (YAML)."),
-    values_from: Path | None = typer.Option(None, "--values-from", exists=True, dir_okay=False,
-                                            help="Learn value shapes from a real structured CSV."),
+    values_from: Path | None = typer.Option(None, "--values-from", exists=True,
+                                            help="Learn value shapes from a real data set (directory or structured "
+                                            "CSV); no real value is copied unless --allow-real-values."),
     allow_real_values: bool = typer.Option(False, "--allow-real-values",
                                            help="Let --values-from copy real values verbatim."),
     checker: str = typer.Option("heuristic", "--checker", help="heuristic (offline) or llm."),

@@ -348,17 +348,21 @@ class ValueModel:
 
     @classmethod
     def fit_structured(cls, path: str | Path, allow_real_values: bool = False, min_count: int = 20) -> ValueModel:
-        """Learn from a Loghub structured CSV; parameters come from ``ParameterList`` or from matching
-        ``Content`` against ``EventTemplate``."""
+        """Learn from a Loghub structured CSV, or from any data set directory ``load_dataset`` reads; parameters
+        come from ``ParameterList`` or from matching ``Content`` against its template."""
+        from synthlog.io.datasets import load_dataset
         from synthlog.io.loghub import read_structured
 
-        templates: dict[str, Template] = {}
+        if Path(path).is_dir():
+            ds = load_dataset(path)
+            templates, events = ds.templates, list(ds.events())
+        else:
+            templates = {}
+            events = list(read_structured(path, templates))
         extract = ParameterExtractor()
-        events = []
-        for event in read_structured(path, templates):
-            if not event.parameters and event.template_id in templates:
+        for event in events:
+            if not event.parameters and event.content and event.template_id in templates:
                 event.parameters = extract(templates[event.template_id].text, event.content)
-            events.append(event)
         return cls.fit(events, templates, allow_real_values, min_count)
 
     def add(self, value: str, kind: SlotKind | None = None) -> None:
