@@ -88,10 +88,11 @@ def generate_code(
 ) -> None:
     """Generate labeled log sessions from source code: per-path sessions (--entry) or entity sessions (--recipe)."""
     from synthlog.code.paths import PathOptions
+    from synthlog.synth.checking.factory import make_checker
     from synthlog.synth.generate import CodeGenConfig
     from synthlog.synth.generate import generate_code as run
 
-    chosen = _checker(checker, llm_url, llm_model, cache_dir)
+    chosen = make_checker(checker, llm_url=llm_url, llm_model=llm_model, cache_dir=cache_dir)
     config = CodeGenConfig(entries=entry, recipe=recipe, align_to=align_to, log_format=log_format,
                            min_level=min_level, fault_rate=fault_rate, rules=rules, values_from=values_from,
                            allow_real_values=allow_real_values, checker=chosen, cache_dir=cache_dir,
@@ -102,20 +103,3 @@ def generate_code(
     typer.echo(f"wrote {summary['sessions']} sessions ({labels.get('Anomaly', 0)} anomalous), {summary['lines']} "
                f"lines, {summary['templates']} templates to {out}; {summary['paths']['rejected']} of "
                f"{summary['paths']['checked']} paths rejected by the checker")
-
-
-def _checker(name: str, url: str | None, model: str | None, cache_dir: Path | None):
-    """The checker back-end the options ask for (None: the default heuristic)."""
-    from synthlog.errors import InputError
-
-    if name == "heuristic":
-        return None
-    if name != "llm":
-        raise InputError(f"unknown checker {name!r} (heuristic or llm)", field="--checker")
-    if not url or not model:
-        raise InputError("--checker llm needs --llm-url and --llm-model", field="--checker")
-    from synthlog.llm import LLMClient, LLMConfig
-    from synthlog.synth.checking import LLMChecker
-
-    cache = None if cache_dir is None else str(cache_dir / "llm")
-    return LLMChecker(LLMClient(LLMConfig(base_url=url, model=model, cache_dir=cache)))
