@@ -41,7 +41,7 @@ def write_config(tmp_path: Path, **changes) -> Path:
 
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"seeds": [1, 2, 3]}, "seeds", "at least 5 distinct seeds"),
-    ({"detectors": ["pca", "nope"]}, "detectors.1.name", "unknown detector 'nope'"),
+    ({"detectors": ["pca", "nope"]}, "detectors.1", "unknown detector 'nope'"),  # as written: a plain name
     ({"regimes": ["real", "augmented"]}, None, "needs at least one data.synthetic"),
     ({"split": {"train_fraction": 1.5}}, "split.train_fraction", "less than 1"),
     ({"ratios": [0.1, -1]}, "ratios", "positive"),
@@ -196,7 +196,9 @@ def test_cli_reports_errors_in_one_line(tmp_path):
     out = subprocess.run([sys.executable, "-m", "synthlog", "bench", str(config), "--out", str(tmp_path / "o")],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "Traceback" not in out.stderr
-    assert out.stderr.strip() == f"error: {config}: seeds: give at least 5 distinct seeds (mean and spread need them)"
+    line = config.read_text().splitlines().index("seeds:") + 1
+    assert out.stderr.strip() == (f"error: {config}:{line}: seeds: give at least 5 distinct seeds (mean and spread "
+                                  "need them)")
 
 
 @pytest.mark.skipif(not (SHARED / "hdfs" / "deeploglizer_hdfs100k_sessions").is_dir(), reason="shared data absent")

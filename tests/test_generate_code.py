@@ -132,7 +132,7 @@ def test_recipe_errors_name_the_field(tmp_path):
         load_recipe(bad)
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: x\nstages: [\n")
-    with pytest.raises(ConfigError, match=r"broken\.yaml:\d+: invalid YAML"):
+    with pytest.raises(ConfigError, match=r"broken\.yaml:\d+: not valid YAML"):
         load_recipe(broken)
     assert load_recipe(RECIPE).count_of(load_recipe(RECIPE).stages[1]) == 3
 

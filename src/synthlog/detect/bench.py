@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sklearn.metrics import confusion_matrix, roc_auc_score
 
+from synthlog.configfile import load_config as read_config
 from synthlog.detect.base import calibrate_threshold
 from synthlog.detect.features import normalise_template
 from synthlog.detect.registry import DETECTORS, detector_class, make_detector
@@ -128,31 +128,20 @@ class BenchConfig(_Strict):
 
 
 def load_config(path: str | Path, synthetic: Sequence[str] = ()) -> BenchConfig:
-    """Read and validate a bench config; a bad field raises ConfigError naming the file and the field.
+    """Read and validate a bench config; a bad field raises ConfigError naming the file, line and field.
 
     ``synthetic`` adds synthetic data sets to ``data.synthetic`` (the CLI's ``--synthetic``).
     """
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=path,
-                          line=None if line is None else line + 1) from None
-    if not isinstance(raw, dict):
-        raise ConfigError("expected a mapping of settings at the top level", path=path)
-    if synthetic:
-        data = raw.setdefault("data", {})
-        if not isinstance(data, dict):
-            raise ConfigError("expected a mapping", path=path, field="data")
-        data["synthetic"] = [*(data.get("synthetic") or []), *({"path": str(Path(p).resolve()) if Path(p).exists()
-                                                                  else p} for p in synthetic)]
-    try:
-        return BenchConfig.model_validate(raw)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"]) or None
-        raise ConfigError(error["msg"].removeprefix("Value error, "), path=path, field=where) from None
+    def add_synthetic(raw: dict) -> dict:
+        if synthetic:
+            data = raw.setdefault("data", {})
+            if not isinstance(data, dict):
+                raise ConfigError("expected a mapping", path=path, field="data")
+            data["synthetic"] = [*(data.get("synthetic") or []),
+                                 *({"path": str(Path(p).resolve()) if Path(p).exists() else p} for p in synthetic)]
+        return raw
+
+    return read_config(BenchConfig, path, "bench config", prepare=add_synthetic)
 
 
 # ----------------------------------------------------------------------------------------------------- data

@@ -36,13 +36,11 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from os import PathLike
-from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from synthlog.code.records import ExecutionPath, Statement
-from synthlog.errors import ConfigError
+from synthlog.configfile import load_config
 from synthlog.parse.drain import WILDCARD
 from synthlog.records import ANOMALY, NORMAL, LogEvent, Session
 
@@ -160,23 +158,6 @@ def _retry_contexts(path: ExecutionPath, statements: dict[str, Statement]) -> li
     return out
 
 
-def _line_at(node: yaml.Node | None, loc: tuple) -> int | None:
-    """The line (1-based) of the YAML node a pydantic error location points at, or of its deepest existing parent."""
-    line = None if node is None else node.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            pair = next(((k, v) for k, v in node.value if k.value == part), None)
-            if pair is None:
-                break
-            line, node = pair[0].start_mark.line + 1, pair[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
 class LabelRules:
     """A loaded rule file; see the module docstring."""
 
@@ -190,32 +171,11 @@ class LabelRules:
         if path is None:
             text = resources.files("synthlog").joinpath("data/label_rules.yaml").read_text(encoding="utf-8")
             return cls.from_text(text, "<built-in label_rules.yaml>")
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as error:
-            raise ConfigError(f"cannot read label rules: {error.strerror}", path=path) from None
-        return cls.from_text(text, str(path))
+        return cls(load_config(RuleFile, path, "label rule file"), str(path))
 
     @classmethod
     def from_text(cls, text: str, source: str = "<text>") -> LabelRules:
-        try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            raise ConfigError(f"not valid YAML: {getattr(error, 'problem', None) or error}", path=source,
-                              line=mark.line + 1 if mark else None) from None
-        if data is None:
-            data = {}
-        if not isinstance(data, dict):
-            raise ConfigError("label rules are a YAML mapping with 'rules' and 'exempt' lists", path=source, line=1)
-        try:
-            return cls(RuleFile.model_validate(data), source)
-        except ValidationError as error:
-            first = error.errors(include_url=False)[0]
-            loc = tuple(first["loc"])
-            raise ConfigError(first["msg"].removeprefix("Value error, "), path=source, line=_line_at(root, loc),
-                              field=".".join(str(p) for p in loc) or None) from None
+        return cls(load_config(RuleFile, source, "label rule file", text=text), source)
 
     def label_line(self, statement: Statement, context: LineContext | None = None) -> tuple[int, str | None]:
         """``(ANOMALY, rule)`` when a rule fires and no exemption applies; else ``(NORMAL, exemption or None)``."""

@@ -11,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from synthlog.errors import ConfigError
+from synthlog.configfile import load_config
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -117,21 +116,5 @@ class Recipe(BaseModel):
 
 
 def load_recipe(path: str | Path) -> Recipe:
-    """Read and validate a recipe; any error names the file and the field."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read recipe: {exc}", path=path) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}", path=path,
-                          line=None if mark is None else mark.line + 1) from None
-    if not isinstance(data, dict):
-        raise ConfigError("a recipe must be a YAML mapping", path=path)
-    try:
-        return Recipe.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or None
-        raise ConfigError(err["msg"], path=path, field=field) from None
+    """Read and validate a recipe; any error names the file, line and field."""
+    return load_config(Recipe, path, "recipe")
