@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from synthlog.errors import InputError
 from synthlog.evaluate.privacy import KINDS, dataset_values, extract_values
+from synthlog.records import LabeledDataset, Session, Template
 from synthlog.stats.profile import ProfileOptions, address_pool, load_logs, profile_dataset, scrub
 from synthlog.stats.specfile import dump_spec
 
@@ -145,3 +146,16 @@ def test_min_count_drops_rare_templates(blockstore):
     every, frequent = (len(profile_dataset(blockstore, options=ProfileOptions(min_count=n))[0].messages())
                        for n in (1, 5))
     assert frequent < every
+
+
+def test_template_only_sessions_get_guessed_slot_kinds():
+    templates = {"a": Template("a", "Receiving block <*> src: /<*> dest: /<*>"),
+                 "b": Template("b", "Received block <*> of size <*> from /<*>")}
+    sessions = [Session.from_event_ids(f"blk_{i}", ["a", "b"]) for i in range(5)]
+    spec, _ = profile_dataset(LabeledDataset("keys", sessions, templates))
+    receiving = next(m for _, m in spec.messages() if m.template.startswith("Receiving"))
+    assert receiving.template == "Receiving block <p1> src: /<p2>:<p2_port> dest: /<p3>:<p3_port>"
+    assert receiving.params["p1"].kind == "session"
+    assert len(receiving.params["p2"].values) == 64
+    received = next(m for _, m in spec.messages() if m.template.startswith("Received"))
+    assert received.params["p2"].kind == "int" and received.params["p2"].max > 1_000_000

@@ -39,6 +39,7 @@ from synthlog.evaluate.privacy import VALUE_PATTERNS, dataset_values
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
 from synthlog.records import ANOMALY, LabeledDataset, LogEvent, Session
 from synthlog.stats.spec import END, Markov, Message, Param, Service, SessionId, SessionProcess, Spec
+from synthlog.synth.values import SlotKind, infer_slot_kinds
 
 _IP_PORT = re.compile(r"/?((?:\d{1,3}\.){3}\d{1,3})(?::(\d{1,5}))?")
 _INT = re.compile(r"[-+]?\d+")
@@ -221,12 +222,16 @@ def _slot_params(stats: _TemplateStats, noise: _Noise, options: ProfileOptions,
     pieces = stats.text.split(WILDCARD)
     out = [pieces[0]]
     params: dict[str, Param] = {}
+    guessed: list[SlotKind] = []
+    if any(not values for values in stats.values):  # template-only input: guess each slot's kind from its words
+        guessed = infer_slot_kinds(stats.text)
     for i, slot_values in enumerate(stats.values, start=1):
         name = f"p{i}"
         values = [v for v, _ in slot_values]
         session = _session_kind(slot_values)
         if not values:
-            slot, params[name] = f"<{name}>", Param(kind="int", min=0, max=9)
+            slot, params_of_slot = _guessed_slot(name, guessed[i - 1] if i <= len(guessed) else None, addresses, i)
+            params.update(params_of_slot)
         elif session is not None:
             slot, params[name] = f"<{name}>", Param(kind=session)
         elif all(_IP_PORT.fullmatch(v) for v in values):
@@ -249,6 +254,28 @@ def _slot_params(stats: _TemplateStats, noise: _Noise, options: ProfileOptions,
             slot, params[name] = f"<{name}>", _word_param(values, noise, options, i)
         out += [slot, pieces[i]]
     return "".join(out), params
+
+
+_GUESSED_RANGES = {SlotKind.SIZE: (1_000, 99_000_000), SlotKind.PORT: (1_024, 65_535),
+                   SlotKind.DURATION: (0, 9_999), SlotKind.COUNT: (0, 99), SlotKind.NUMBER: (0, 999)}
+
+
+def _guessed_slot(name: str, kind: SlotKind | None, addresses: list[str], rank: int) -> tuple[str, dict[str, Param]]:
+    """A slot of a template seen without values (e.g. sessions given as template strings): the kind its words
+    suggest (:func:`synthlog.synth.values.infer_slot_kinds`), with generic values; nothing real is known to leak."""
+    ip = Param(kind="choice", values=addresses)
+    if kind == SlotKind.BLOCK_ID:
+        return f"<{name}>", {name: Param(kind="session")}
+    if kind in (SlotKind.SOCKET_ADDRESS, SlotKind.HOST_PORT):
+        return f"<{name}>:<{name}_port>", {name: ip, f"{name}_port": Param(kind="int", min=1_024, max=65_535)}
+    if kind in (SlotKind.INET_ADDRESS, SlotKind.IPV4):
+        return f"<{name}>", {name: ip}
+    if kind in _GUESSED_RANGES:
+        low, high = _GUESSED_RANGES[kind]
+        return f"<{name}>", {name: Param(kind="int", min=low, max=high)}
+    if kind == SlotKind.PATH:
+        return f"<{name}>", {name: Param(kind="choice", values=[f"/data{rank}/d0/file{i}" for i in range(8)])}
+    return f"<{name}>", {name: Param(kind="choice", values=[f"value{rank}_{i}" for i in range(8)])}
 
 
 def _identifier(text: str, fallback: str) -> str:
@@ -353,7 +380,8 @@ def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], noise: _N
     """Services with their messages, and the message id of every kept template (``E1``.. by falling noisy count;
     a template seen fewer than ``min_count`` times, or with noise one whose noisy count is below 1, is dropped)."""
     real_ips = dataset_values(work)["ip"]
-    addresses = address_pool(real_ips, min(round(noise.count(len(real_ips))), 4096), options.seed)
+    nodes = round(noise.count(len(real_ips))) if real_ips else 64  # template-only input: a generic cluster size
+    addresses = address_pool(real_ips, min(nodes, 4096), options.seed)
     noisy = {key: noise.count(s.count) for key, s in sorted(stats.items())}
     kept = [k for k in noisy if stats[k].count >= options.min_count and (noisy[k] >= 1.0 or options.epsilon is None)]
     ranked = sorted(kept, key=lambda k: (-noisy[k], k))
