@@ -688,5 +688,7 @@ def _innermost_python(methods: list[MethodInfo], owner: MethodInfo, start: int) 
 
 def build_call_graph(src_root: str | os.PathLike[str] | ScanResult, exclude: Sequence[str] = ()) -> CallGraph:
     """Scan ``src_root`` (or take a finished scan) and build its call graph."""
-    result = src_root if isinstance(src_root, ScanResult) else scan(src_root, exclude)
-    return CallGraph(result)
+    if isinstance(src_root, ScanResult):
+        return CallGraph(src_root)
+    with _gc_paused():  # the scan, too, allocates many long-lived objects (trees, statements)
+        return CallGraph(scan(src_root, exclude))
