@@ -58,14 +58,9 @@ class CNNDetector(SessionClassifier):
         self.filters = filters
         self.kernel_sizes = kernel_sizes
         self.dropout = dropout
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.validation_fraction = validation_fraction
-        self.random_state = random_state
-        self.device = device
-        self.n_threads = n_threads
+        self._keep_training_parameters(max_epochs=max_epochs, patience=patience, batch_size=batch_size,
+                                       learning_rate=learning_rate, validation_fraction=validation_fraction,
+                                       random_state=random_state, device=device, n_threads=n_threads)
 
     def _build_network(self, n_events: int) -> nn.Module:
         return SessionCNN(n_events, self.embedding_dim, self.filters, tuple(self.kernel_sizes), self.dropout)

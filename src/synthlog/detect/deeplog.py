@@ -40,14 +40,9 @@ class DeepLog(NextEventDetector):
         self.embedding_dim = embedding_dim
         self.hidden_size = hidden_size
         self.num_layers = num_layers
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.validation_fraction = validation_fraction
-        self.random_state = random_state
-        self.device = device
-        self.n_threads = n_threads
+        self._keep_training_parameters(max_epochs=max_epochs, patience=patience, batch_size=batch_size,
+                                       learning_rate=learning_rate, validation_fraction=validation_fraction,
+                                       random_state=random_state, device=device, n_threads=n_threads)
 
     def _build_network(self, n_events: int) -> nn.Module:
         return DeepLogNetwork(n_events, self.embedding_dim, self.hidden_size, self.num_layers)

@@ -265,6 +265,19 @@ class NeuralDetector(SessionDetector):
     device: str
     n_threads: int | None
 
+    def _keep_training_parameters(self, *, max_epochs: int, patience: int, batch_size: int, learning_rate: float,
+                                  validation_fraction: float, random_state: int, device: str,
+                                  n_threads: int | None) -> None:
+        """Constructor helper: store the parameters every neural detector takes (scikit-learn reads them by name)."""
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.device = device
+        self.n_threads = n_threads
+
     def _build_network(self, n_events: int) -> nn.Module:
         raise NotImplementedError
 

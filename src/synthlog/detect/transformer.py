@@ -52,14 +52,9 @@ class TransformerDetector(NextEventDetector):
         self.num_layers = num_layers
         self.feedforward_dim = feedforward_dim
         self.dropout = dropout
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.validation_fraction = validation_fraction
-        self.random_state = random_state
-        self.device = device
-        self.n_threads = n_threads
+        self._keep_training_parameters(max_epochs=max_epochs, patience=patience, batch_size=batch_size,
+                                       learning_rate=learning_rate, validation_fraction=validation_fraction,
+                                       random_state=random_state, device=device, n_threads=n_threads)
 
     def _build_network(self, n_events: int) -> nn.Module:
         return NextEventTransformer(n_events, self.window, self.model_dim, self.num_heads, self.num_layers,
