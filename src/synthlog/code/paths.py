@@ -231,13 +231,21 @@ class _Walker:
         return out
 
     def complete(self, steps: _Steps, exit_kind: str) -> None:
-        ordered: list[PathStep] = []
-        while steps is not None:
-            ordered.append(steps[0])
-            steps = steps[1]
-        ordered.reverse()
-        key = (exit_kind, tuple(s.statement for s in ordered if s.kind == "log" and s.statement is not None))
+        statements: list[str] = []  # the key first: most finished paths repeat a sequence already found
+        link = steps
+        while link is not None:
+            step = link[0]
+            if step.kind == "log" and step.statement is not None:
+                statements.append(step.statement)
+            link = link[1]
+        statements.reverse()
+        key = (exit_kind, tuple(statements))
         if key not in self.found:
+            ordered: list[PathStep] = []
+            while steps is not None:
+                ordered.append(steps[0])
+                steps = steps[1]
+            ordered.reverse()
             self.found[key] = ordered
         self.finished = True
 
