@@ -42,8 +42,10 @@ def dask_executor(workers: int, processes: bool = True) -> Iterator[DaskExecutor
     """A dask.distributed LocalCluster of ``workers`` single-threaded workers, closed afterwards."""
     from dask.distributed import Client, LocalCluster
 
+    # one thread per worker, polars' pool included, so N workers use N cores and not N x cores
+    extra = {"env": {"POLARS_MAX_THREADS": "1"}} if processes else {}
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=None,
-                      silence_logs=40) as cluster, Client(cluster) as client:
+                      silence_logs=40, **extra) as cluster, Client(cluster) as client:
         yield DaskExecutor(client)
 
 
