@@ -39,6 +39,7 @@ from pathlib import Path
 
 from synthlog.detect.bench import BenchResult, aligned_sequences, load_config, run_bench, write_outputs
 from synthlog.detect.registry import NEURAL
+from synthlog.detect.report import aggregate, significance
 from synthlog.io.datasets import load_dataset
 from synthlog.io.loghub import write_templates
 from synthlog.records import ANOMALY
@@ -153,6 +154,43 @@ def run_group(group: str, detectors: list, seeds: list[int], config_path: str, r
     return result.rows
 
 
+def _pm(cell: dict, metric: str) -> str:
+    mean, std = cell[f"{metric}_mean"], cell[f"{metric}_std"]
+    return f"{mean:.3f}" if std != std else f"{mean:.3f} ± {std:.3f}"  # std is NaN with one seed
+
+
+def compact_tables(rows: list) -> str:
+    """Markdown: real-only P/R/F1/FPR/AUC per detector, then per synthetic set F1 of every regime with its paired
+    difference to real (mean over seeds) and the Wilcoxon / t-test p-values."""
+    cells = {(c["detector"], c["regime"], c["ratio"]): c for c in aggregate(rows)}
+    tests = {(t["detector"], t["regime"], t["ratio"]): t for t in significance(rows)}
+    detectors = list(dict.fromkeys(c[0] for c in cells))
+    lines = ["| detector | seeds | P | R | F1 | FPR | ROC-AUC |", "|---|---:|---|---|---|---|---|"]
+    for d in detectors:
+        c = cells[(d, "real", None)]
+        metrics = " | ".join(_pm(c, m) for m in ("precision", "recall", "f1", "fpr", "auc"))
+        lines.append(f"| {d} | {c['seeds']} | {metrics} |")
+    names = list(dict.fromkeys(k[1].split(":", 1)[1] for k in cells if ":" in k[1]))
+    ratios = sorted({k[2] for k in cells if k[2] is not None})
+    for name in names:
+        columns = [(f"synthetic:{name}", None)] + [(f"augmented:{name}", r) for r in ratios]
+        heads = ["synthetic only"] + [f"augmented {r:g}" for r in ratios]
+        lines += ["", f"F1 with `{name}` (mean ± std; ΔF1 vs real, Wilcoxon p / t-test p)", "",
+                  "| detector | real | " + " | ".join(heads) + " |", "|---|---" + "|---" * len(heads) + "|"]
+        for d in detectors:
+            parts = [_pm(cells[(d, "real", None)], "f1")]
+            for key in ((d, *col) for col in columns):
+                if key not in cells:
+                    parts.append("not run")
+                    continue
+                t = tests.get(key)
+                test = (f" ({t['mean_difference']:+.3f}; {t['wilcoxon_p']:.3g} / {t['ttest_p']:.3g})"
+                        if t and t["seeds"] > 1 else "")
+                parts.append(_pm(cells[key], "f1") + test)
+            lines.append(f"| {d} | " + " | ".join(parts) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "augmentation")
@@ -213,7 +251,9 @@ def main(argv: list[str] | None = None) -> Path:
     merged_dir = out / "bench" / ("all" if shards == 1 else f"shard{shard}of{shards}")
     paths = write_outputs(BenchResult(merged, rows, data), merged_dir)
     print(f"examples: {write_examples(out, real, codegen, stats, args.real_raw)}")
-    print(paths["summary"].read_text())
+    tables = compact_tables(rows)
+    (merged_dir / "tables.md").write_text(tables, encoding="utf-8")
+    print(tables)
     return paths["csv"]
 
 
