@@ -46,7 +46,7 @@ class AttentionBiLSTM(nn.Module):
 class LogRobust(SemanticInputsMixin, SessionClassifier):
     """LogRobust with TF-IDF template vectors; sessions longer than ``max_length`` are cut to their first events."""
 
-    def __init__(self, templates: dict[str, str] | None = None, max_length: int = 64, hidden_size: int = 64,
+    def __init__(self, templates: dict[str, str] | None = None, max_length: int = 32, hidden_size: int = 64,
                  num_layers: int = 1, max_epochs: int = 20, patience: int = 3, batch_size: int = 256,
                  learning_rate: float = 0.005, validation_fraction: float = 0.1, random_state: int = 0,
                  device: str = "cpu", n_threads: int | None = 1):
