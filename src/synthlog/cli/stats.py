@@ -31,7 +31,7 @@ def spec_check(path: Path = typer.Argument(..., exists=True, dir_okay=False, hel
 
     spec, problems = check_spec_file(path)
     for problem in problems:
-        typer.echo(f"error: {problem.describe(path)}", err=True)
+        typer.echo(f"error: {problem.error(path)}", err=True)
     if spec is None:
         raise ConfigError(f"{len(problems)} problem(s) found, nothing was run", path=path)
     typer.echo(f"{path}: ok ({len(spec.services)} services, {len(spec.messages())} messages, "

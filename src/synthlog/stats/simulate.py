@@ -64,13 +64,7 @@ class StatsSynthesizer:
         if n_lines and not self.compiled.produces_lines():
             raise ConfigError("nothing in this spec ever logs (no service rate, no session rate, no episode with "
                               "lines of its own): no number of lines can be reached", field="--lines")
-        horizon = None
-        if duration is not None:
-            try:
-                horizon = int(round(parse_duration(duration) * US))
-            except ValueError as exc:
-                raise InputError(str(exc), field="--duration") from None
-        return n_lines, horizon
+        return n_lines, None if duration is None else _microseconds(duration, "--duration")
 
     def sample(self, n_lines: int | None = None, duration: float | str | None = None, seed: int = 0,
                executor=None) -> Iterator[pl.DataFrame]:
@@ -102,14 +96,9 @@ class StatsSynthesizer:
         NAME.log_templates.csv, anomaly_label.csv (one row per request or session) and, with ``label_window``
         (seconds or e.g. ``"1m"``), window_label.csv (one row per window of simulated time)."""
         n_lines, horizon = self._limits(n_lines, duration)
-        window = None
-        if label_window is not None:
-            try:
-                window = int(round(parse_duration(label_window) * US))
-            except ValueError as exc:
-                raise InputError(str(exc), field="--label-window") from None
-            if window <= 0:
-                raise InputError("a label window must be longer than zero", field="--label-window")
+        window = None if label_window is None else _microseconds(label_window, "--label-window")
+        if window is not None and window <= 0:
+            raise InputError("a label window must be longer than zero", field="--label-window")
         unknown = [f for f in formats if f not in FORMATS]
         if unknown:
             raise InputError(f"unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})", field="--formats")
@@ -142,3 +131,10 @@ class StatsSynthesizer:
                 yield run_on
         else:
             yield LocalExecutor()
+
+
+def _microseconds(duration: float | str, option: str) -> int:
+    try:
+        return int(round(parse_duration(duration) * US))
+    except ValueError as exc:
+        raise InputError(str(exc), field=option) from None
