@@ -117,6 +117,10 @@ def test_lines_are_time_ordered_and_every_format_agrees(mini, tmp_path, small_sh
     times = [seconds(e) for e in events]
     assert times == sorted(times)
     assert len(set(owner_of(e) for e in events)) > 100
+    services: dict[str, set[str]] = {}
+    for event in events:  # a request id follows the request from service to service
+        services.setdefault(owner_of(event) or "", set()).add(event["service"])
+    assert sum(s == {"front", "back"} for o, s in services.items() if o.startswith("req-")) > 100
     rows = list(csv.DictReader(files["mini.log_structured.csv"].decode().splitlines()))
     raw = files["mini.log"].decode().splitlines()
     assert len(rows) == len(raw) == len(events)
