@@ -676,9 +676,17 @@ def _python_calls(node: ast.AST) -> Iterator[ast.Call]:
         current = stack.pop()
         if isinstance(current, ast.Call):
             yield current
-        for child in reversed(list(ast.iter_child_nodes(current))):
-            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
-                stack.append(child)
+        children: list[ast.AST] = []  # ast.iter_child_nodes, without its two generators per node
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if isinstance(value, ast.AST):
+                children.append(value)
+            elif isinstance(value, list):
+                children.extend(item for item in value if isinstance(item, ast.AST))
+        stack.extend(child for child in reversed(children) if not isinstance(child, _NESTED_SCOPES))
+
+
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def _innermost_python(methods: list[MethodInfo], owner: MethodInfo, start: int) -> bool:
