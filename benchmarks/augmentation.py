@@ -82,19 +82,19 @@ def raw_lines_by_block(path: Path, blocks: set[str]) -> dict[str, list[str]]:
     return found
 
 
-def example_sessions(dataset, raw: dict[str, list[str]] | None, title: str) -> list[str]:
+def example_sessions(dataset, ids: list[list[str]], raw: dict[str, list[str]] | None, title: str) -> list[str]:
     """Markdown: the first three normal sessions and the first anomalous one whose event sequence no normal session
-    has (else the first anomalous one), event ids and raw lines."""
-    normal = [s for s in dataset.sessions if s.label == 0][:3]
-    shapes = {tuple(e.template_id for e in s.events) for s in dataset.sessions if s.label == 0}
-    anomalies = [s for s in dataset.sessions if s.label == ANOMALY]
-    anomalous = [s for s in anomalies if tuple(e.template_id for e in s.events) not in shapes][:1] or anomalies[:1]
+    has (else the first anomalous one), as event ids (``ids``, aligned to the real data's) and raw lines."""
+    normal = [i for i, s in enumerate(dataset.sessions) if s.label == 0]
+    shapes = {tuple(ids[i]) for i in normal}
+    anomalies = [i for i, s in enumerate(dataset.sessions) if s.label == ANOMALY]
+    unusual = [i for i in anomalies if tuple(ids[i]) not in shapes]
     lines = [f"### {title}", ""]
-    for session in normal + anomalous:
+    for index in normal[:3] + (unusual[:1] or anomalies[:1]):
+        session = dataset.sessions[index]
         word = "anomalous" if session.label == ANOMALY else "normal"
         rule = f", rule `{session.label_rule}`" if session.label == ANOMALY and session.label_rule else ""
-        lines += [f"**{session.id}** ({word}{rule}): `{' '.join(e.template_id or '?' for e in session.events)}`", "",
-                  "```"]
+        lines += [f"**{session.id}** ({word}{rule}): `{' '.join(ids[index])}`", "", "```"]
         text = raw.get(session.id) if raw is not None else None
         lines += text if text else [e.content or dataset.templates[e.template_id].text for e in session.events]
         lines += ["```", ""]
@@ -106,17 +106,18 @@ def write_examples(out: Path, real, codegen: Path, stats: Path, real_raw: Path |
     code_ds, stats_ds = load_dataset(codegen), load_dataset(stats)
     logs = sorted(codegen.glob("*.log"))
     code_raw = raw_lines_by_block(logs[0], {s.id for s in code_ds.sessions}) if logs else None
-    real_view = real
-    real_lines = None
+    real_view, real_lines = real, None
     if real_raw is not None and real_raw.is_file():  # prefer real sessions whose raw lines are all there
-        ids = {s.id for s in real.sessions}
-        real_lines = raw_lines_by_block(real_raw, ids)
+        real_lines = raw_lines_by_block(real_raw, {s.id for s in real.sessions})
         complete = [s for s in real.sessions if len(real_lines.get(s.id, ())) == len(s.events)]
         real_view = type(real)(name=real.name, sessions=complete, templates=real.templates)
-    lines = ["# Example sessions", ""]
-    lines += example_sessions(code_ds, code_raw, f"Code-guided ({codegen})")
-    lines += example_sessions(stats_ds, None, f"Statistics-driven ({stats}; message text of events.jsonl)")
-    lines += example_sessions(real_view, real_lines, f"Real ({real.name}; raw lines from {real_raw})")
+    lines = ["# Example sessions", "", "Event ids as the bench sees them (aligned to the real templates; "
+             "`synthetic:E..` = a template the real data lacks).", ""]
+    lines += example_sessions(code_ds, aligned_sequences(code_ds, real)[0], code_raw, f"Code-guided ({codegen})")
+    lines += example_sessions(stats_ds, aligned_sequences(stats_ds, real)[0], None,
+                              f"Statistics-driven ({stats}; message text of events.jsonl)")
+    lines += example_sessions(real_view, real_view.sequences, real_lines,
+                              f"Real ({real.name}; raw lines from {real_raw})")
     path = out / "examples.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
@@ -137,11 +138,13 @@ def run_group(group: str, detectors: list, seeds: list[int], config_path: str, r
     config = config.model_validate({**config.model_dump(), "detectors": detectors}).model_copy(update={"seeds": seeds})
     real = load_dataset(real_name)
     synthetic = {d.name: load_dataset(d) for d in synthetic_dirs}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
     started, cpu_before = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
     load_before = os.getloadavg()
     result = run_bench(config, real, synthetic)
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
-    timing = {"group": group, "detectors": [d.name for d in config.detectors], "seeds": config.seeds,
+    timing = {"group": group, "commit_at_start": commit.strip(), "detectors": [d.name for d in config.detectors],
+              "seeds": config.seeds,
               "cells": len(result.rows), "wall_seconds": round(time.perf_counter() - started, 1),
               "cpu_seconds": round(cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime
                                    - cpu_before.ru_stime, 1),
