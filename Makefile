@@ -32,13 +32,22 @@ demo: $(STAMP)
 	@echo "== 3. generate labeled block sessions from the example's source code (the main job)"
 	$(BIN)/synthlog --seed 7 generate code examples/blockstore/src --recipe examples/blockstore/recipe.yaml \
 		--align-to examples/blockstore/templates.csv -n 2000 --out $(DEMO)/synthetic-code
-	@echo "== 4. train and test detectors on a small real slice (smoke configuration)"
+	@echo "== 4. profile the example log into a statistics spec (no raw values), simulate from it, validate"
+	$(BIN)/synthlog --seed 7 profile examples/logs/blockstore.log --format hdfs \
+		--labels examples/logs/blockstore_labels.csv --out $(DEMO)/stats/profiled.yaml
+	$(BIN)/synthlog --seed 7 generate stats $(DEMO)/stats/profiled.yaml --lines 5000 --out $(DEMO)/stats/profiled
+	$(BIN)/synthlog validate examples/logs/blockstore.log $(DEMO)/stats/profiled --format hdfs \
+		--labels examples/logs/blockstore_labels.csv
+	$(BIN)/synthlog --seed 7 generate stats examples/specs/payment.yaml --duration 1m --out $(DEMO)/stats/payment
+	@echo "== 5. train and test detectors on a small real slice (smoke configuration)"
 	$(BIN)/synthlog --quiet bench configs/bench/smoke.yaml --out $(DEMO)/bench-smoke
 	@echo
 	@echo "Demo results are in $(DEMO)/:"
 	@echo "  parsed/           Loghub files of the parsed example log (structured, templates, labels, sequences)"
 	@echo "  code/             logging statements, template matches, paths and an LCFG of the example service"
 	@echo "  synthetic-code/   the generated labeled data set (raw log, Loghub CSVs, anomaly_label.csv, summary.json)"
+	@echo "  stats/            a spec profiled from the example log, data simulated from it with validation.json,"
+	@echo "                    and one minute of the example payment system"
 	@echo "  bench-smoke/      detector results (results.csv, summary.md, plots)"
 
 test: $(STAMP)
