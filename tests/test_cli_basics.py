@@ -24,3 +24,23 @@ def test_unknown_command_fails_without_traceback():
     out = run("no-such-command")
     assert out.returncode != 0
     assert "Traceback" not in out.stderr
+
+
+def test_an_exit_code_raised_inside_a_command_reaches_the_shell():
+    import typer
+
+    from synthlog.cli import main
+    from synthlog.cli.app import app
+
+    @app.command("exit-three", hidden=True)
+    def _exit_three() -> None:
+        raise typer.Exit(3)
+
+    try:
+        main(["exit-three"])
+    except SystemExit as exc:
+        assert exc.code == 3
+    else:
+        raise AssertionError("main() did not exit")
+    finally:
+        app.registered_commands[:] = [c for c in app.registered_commands if c.name != "exit-three"]

@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> None:
 
     verbose = "--verbose" in (argv or sys.argv) or "-v" in (argv or sys.argv)
     try:
-        app(args=argv, standalone_mode=False)
+        # without standalone mode, click hands back typer.Exit's code instead of exiting: pass it on
+        code = app(args=argv, standalone_mode=False)
     except SynthlogError as exc:
         if verbose:
             raise
@@ -90,3 +91,5 @@ def main(argv: list[str] | None = None) -> None:
             raise
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    if isinstance(code, int) and code:
+        sys.exit(code)
