@@ -199,3 +199,11 @@ def test_model_fitted_on_real_hdfs_generates_hdfs_shaped_lines():
     text, _ = gen.fill(stmt("Receiving block blk_<*> src: /<*>:<*> dest: /<*>:<*>"), gen.context(1))
     assert re.fullmatch(r"Receiving block blk_-?\d+ src: /10\.25[01](\.\d+){2}:\d+ dest: /10\.25[01](\.\d+){2}:50010",
                         text), text
+
+
+def test_model_learns_hex_values_of_numeric_slots():
+    templates = {"E1": Template("E1", "Read <*> bytes from <*> port <*>")}
+    events = [LogEvent(content="", template_id="E1", parameters=["0x1f", "10.9.1.2", "0x50"])]
+    model = ValueModel.fit(events, templates, min_count=1)
+    assert model.numbers[K.SIZE].values == {31: 1}
+    assert model.ports == {80: 1}

@@ -302,6 +302,11 @@ class _Numbers:
         return rng.randint(min(low, high), max(low, high))
 
 
+def _integer(value: str) -> int:
+    """A number's value, also for hex (``0x1f``), which a numeric slot may print."""
+    return int(value, 16) if value[:2].lower() == "0x" else int(value)
+
+
 def _weighted(rng: random.Random, counts: Counter):
     keys = sorted(counts, key=str)
     return rng.choices(keys, weights=[counts[k] for k in keys])[0]
@@ -395,9 +400,9 @@ class ValueModel:
         elif shape == SlotKind.EXCEPTION:
             self.exceptions[value.split(":", 1)[0]] += 1
         elif shape == SlotKind.PORT:
-            self.ports[int(value)] += 1
+            self.ports[_integer(value)] += 1
         elif shape in NUMERIC_KINDS:
-            self.numbers.setdefault(shape, _Numbers()).add(int(value))
+            self.numbers.setdefault(shape, _Numbers()).add(_integer(value))
 
     def knows(self, kind: SlotKind) -> bool:
         if kind in self.numbers or (self.allow_real_values and kind in self.real):
