@@ -471,37 +471,43 @@ class CallGraph:
             if cls in self.classes else []
 
     # -- may-log ------------------------------------------------------------------------------------------------
-    def _sites(self, method: Method) -> Iterator[tuple[str, Node | ast.Call, tuple[int, int]]]:
-        """(called name, site, its span) for every call of ``method`` that is not a logging call."""
+    def _java_sites(self, method: Method) -> list[tuple[str, Node, tuple[int, int]]]:
+        """(called name, site, its span) for every call of a Java ``method`` that is not a logging call; a
+        constructor call is named ``<init>``."""
+        out = []
         logs = method.logs
-        if method.language == "java":
-            for site in method.sites.calls if method.sites is not None else []:
-                span = (site.start_byte, site.end_byte)
-                if span in logs:
-                    continue
-                if site.type == "method_invocation":
-                    name = site.child_by_field_name("name")
-                    if name is not None:
-                        yield _text(name), site, span
-                else:  # new X(...), this(...), super(...)
-                    yield "<init>", site, span
-        else:
-            parsed = self.scan.python_files[method.file]
-            for call in _python_calls(method.info.node):
-                func = call.func
-                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-                if name:
-                    span = (parsed.byte(call.lineno, call.col_offset),
-                            parsed.byte(call.end_lineno or call.lineno, call.end_col_offset or 0))
-                    if span not in logs:
-                        yield name, call, span
+        source = self.scan.java_files[method.file].source  # slicing it is cheaper than Node.text
+        for site in method.sites.calls if method.sites is not None else ():
+            span = (site.start_byte, site.end_byte)
+            if span in logs:
+                continue
+            if site.type == "method_invocation":
+                name = site.child_by_field_name("name")
+                if name is not None:
+                    out.append((source[name.start_byte:name.end_byte].decode("utf-8", "replace"), site, span))
+            else:  # new X(...), this(...), super(...)
+                out.append(("<init>", site, span))
+        return out
+
+    def _python_sites(self, method: Method) -> Iterator[tuple[str, ast.Call, tuple[int, int]]]:
+        """(called name, call, its span) for every call of a Python ``method`` that is not a logging call."""
+        parsed = self.scan.python_files[method.file]
+        for call in _python_calls(method.info.node):
+            func = call.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name:
+                span = (parsed.byte(call.lineno, call.col_offset),
+                        parsed.byte(call.end_lineno or call.lineno, call.end_col_offset or 0))
+                if span not in method.logs:
+                    yield name, call, span
 
     def _compute_may_log(self) -> None:
         """Worklist from the methods that log; a call site is resolved once, when a method of its name may log."""
         # called name -> (caller, site, span) not resolved yet
         unresolved: dict[str, list[tuple[Method, Any, tuple[int, int]]]] = {}
         for method in self.methods.values():
-            for name, site, span in self._sites(method):
+            for name, site, span in self._java_sites(method) if method.language == "java" \
+                    else self._python_sites(method):
                 sites = unresolved.get(name)
                 if sites is None:
                     unresolved[name] = [(method, site, span)]
