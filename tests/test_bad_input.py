@@ -120,3 +120,17 @@ def test_cli_prints_one_line_and_exits_2(tmp_path):
     assert run.returncode == 2 and "matches no line" in run.stderr and "Traceback" not in run.stderr
     run = cli("datasets", "show", str(tmp_path / "nowhere"))
     assert run.returncode == 2 and "no such data set" in run.stderr
+
+
+@pytest.mark.parametrize("record, problem", [
+    ('{"id": "s", "attributes": [1, 2]}', "attributes must be a JSON object"),
+    ('{"id": "s", "label": 5}', "label must be 0, 1 or absent"),
+    ('{"id": "s", "label": true}', "label must be 0, 1 or absent"),
+    ('{"id": "s", "label_rule": 3}', "label_rule must be a string"),
+    ('{"id": "s", "events": [{"content": "x", "label": 2}]}', r"events\[0\].label must be 0, 1"),
+])
+def test_bad_session_record_names_its_line(tmp_path, record, problem):
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"id": "ok", "label": 1}\n' + record + "\n")
+    with pytest.raises(InputError, match=rf"s.jsonl:2: bad session record: {problem}"):
+        list(read_jsonl(path))

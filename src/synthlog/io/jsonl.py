@@ -10,7 +10,7 @@ from typing import Any
 from synthlog.errors import InputError
 from synthlog.io.atomic import atomic_open
 from synthlog.io.text import PathLike, iter_lines
-from synthlog.records import LogEvent, Session
+from synthlog.records import ANOMALY, NORMAL, LogEvent, Session
 
 # Event attributes written when set, with the JSON types accepted on reading.
 _EVENT_FIELDS: dict[str, tuple[type, ...]] = {
@@ -41,10 +41,16 @@ def event_from_dict(data: Any, where: str = "event") -> LogEvent:
         types = _EVENT_FIELDS[name]
         if not isinstance(value, types) or isinstance(value, bool):
             raise ValueError(f"{where}.{name} has the wrong type ({type(value).__name__})")
+    if not _is_label(data.get("label")):
+        raise ValueError(f"{where}.label must be 0, 1 or absent")
     event = LogEvent(content=data.get("content", ""))
     for name, value in data.items():
         setattr(event, name, float(value) if name == "timestamp" else value)
     return event
+
+
+def _is_label(value: Any) -> bool:
+    return value is None or (type(value) is int and value in (NORMAL, ANOMALY))
 
 
 def session_to_dict(session: Session) -> dict[str, Any]:
@@ -63,8 +69,12 @@ def session_from_dict(data: Any) -> Session:
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
         raise ValueError("expected a JSON object with a string 'id'")
     label = data.get("label")
-    if label is not None and (not isinstance(label, int) or isinstance(label, bool)):
+    if not _is_label(label):
         raise ValueError("label must be 0, 1 or absent")
+    if not isinstance(data.get("label_rule"), str | None):
+        raise ValueError("label_rule must be a string or absent")
+    if not isinstance(data.get("attributes"), dict | None):
+        raise ValueError("attributes must be a JSON object or absent")
     events = data.get("events", [])
     if not isinstance(events, list):
         raise ValueError("events must be a list")
