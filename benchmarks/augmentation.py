@@ -17,9 +17,11 @@ Steps, each skipped when its output is already there (an interrupted run resumes
    finished group and a second run (or a parallel one with ``--shard``) resumes;
 6. every group's rows merged into ``OUT/bench/all/`` (results.csv, results.json, summary.md with the paired tests)
    and the tables printed;
-7. example sessions side by side (``OUT/examples.md``): the first three normal and the first anomalous session of
-   each synthetic set and of the real data, as event ids and raw lines (real raw lines from ``--real-raw``, whose
-   blocks overlap HDFS100k's; the statistics-driven lines come from events.jsonl, their text does not name the block).
+7. what the sets contain (``OUT/template_presence.md``: share of normal / anomalous sessions with each template,
+   median length, distinct sequences), and example sessions side by side (``OUT/examples.md``): the first three
+   normal sessions and the first anomalous one of each synthetic set and of the real data, as event ids and raw
+   lines (real raw lines from ``--real-raw``, whose blocks overlap HDFS100k's; the statistics-driven lines come
+   from events.jsonl, their text does not name the block).
 
 ``--small`` is a quick pass of the same pipeline (a few hundred synthetic sessions, two fast detectors).
 """
@@ -70,6 +72,42 @@ def alignment_report(name: str, directory: Path, real) -> dict:
           f"{real_ids / max(total, 1):.1%} with a real template id ({len(report['real_templates_used'])} of "
           f"{len(real.templates)} real templates used), {len(new_texts)} templates outside the real set")
     return report
+
+
+def presence_table(real, synthetic: dict[str, Path]) -> str:
+    """Markdown: per template, the share of normal and of anomalous sessions of each set that contain it, plus
+    median session length and distinct event sequences per class (the "what the synthetic data lacks" figures)."""
+    import statistics
+
+    sets = {"real": (real.sequences, real.labels)}
+    texts = {tid: t.text for tid, t in real.templates.items()}
+    for name, directory in synthetic.items():
+        dataset = load_dataset(directory)
+        sequences, new_texts = aligned_sequences(dataset, real)
+        sets[name] = (sequences, dataset.labels)
+        texts.update({tid: f"{text} ({tid}, not in the real data)" for tid, text in new_texts.items()})
+    present: dict[str, dict[int, Counter]] = {}
+    sizes: dict[str, dict[int, int]] = {}
+    for name, (sequences, labels) in sets.items():
+        present[name], sizes[name] = {0: Counter(), 1: Counter()}, {0: 0, 1: 0}
+        for sequence, label in zip(sequences, labels, strict=True):
+            present[name][label].update(set(sequence))
+            sizes[name][label] += 1
+    events = sorted({e for n in present for c in present[n].values() for e in c},
+                    key=lambda e: (-present["real"][ANOMALY][e], e))
+    heads = [f"{n} {w}" for n in sets for w in ("normal", "anomalous")]
+    lines = ["| template | " + " | ".join(heads) + " |", "|---" + "|---:" * len(heads) + "|"]
+    for event in events:
+        text = " ".join(texts.get(event, event).split())
+        shares = [f"{100 * present[n][k][event] / max(sizes[n][k], 1):.1f} %" for n in sets for k in (0, 1)]
+        lines.append(f"| {text.replace('|', '/')} | " + " | ".join(shares) + " |")
+    lines += ["", "| set | class | sessions | median length | distinct sequences |", "|---|---|---:|---:|---:|"]
+    for name, (sequences, labels) in sets.items():
+        for label, word in ((0, "normal"), (1, "anomalous")):
+            members = [s for s, x in zip(sequences, labels, strict=True) if x == label]
+            median = statistics.median(len(s) for s in members) if members else 0
+            lines.append(f"| {name} | {word} | {len(members)} | {median:g} | {len({tuple(s) for s in members})} |")
+    return "\n".join(lines) + "\n"
 
 
 def raw_lines_by_block(path: Path, blocks: set[str]) -> dict[str, list[str]]:
@@ -233,6 +271,7 @@ def main(argv: list[str] | None = None) -> Path:
              "--out", str(stats)])
     alignment = [alignment_report(d.name, d, real) for d in (codegen, stats)]
     (out / "alignment.json").write_text(json.dumps(alignment, indent=2) + "\n")
+    (out / "template_presence.md").write_text(presence_table(real, {"codegen": codegen, "stats": stats}))
 
     config = load_config(args.config, [str(codegen), str(stats)])
     wanted = [d.strip() for d in args.detectors.split(",") if d.strip()]
