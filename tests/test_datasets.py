@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from synthlog.errors import InputError
 from synthlog.io.datasets import SHARED, describe, list_datasets, load_dataset, write_dataset
-from synthlog.io.loghub import read_labels
+from synthlog.io.loghub import read_labels, read_templates
 from synthlog.io.sequences import read_sequences
 from synthlog.parse.pipeline import parse_log
 
@@ -31,6 +32,21 @@ def test_parsed_example_loads_as_a_labeled_dataset(example_dataset):
     assert {s.id: s.label for s in ds} == labels
     assert ds.label_counts() == {"Normal": 30, "Anomaly": 6}
     assert all(e in ds.templates for s in ds for e in s.event_ids)
+
+
+def test_template_counts_of_a_parsed_directory_are_the_templates_file_counts(tmp_path):
+    parse_log(EXAMPLE / "blockstore.log", "hdfs", tmp_path)
+    written = read_templates(tmp_path / "blockstore.log_templates.csv")
+    loaded = load_dataset(tmp_path).templates
+    assert {t.id: t.occurrences for t in loaded.values()} == {t.id: t.occurrences for t in written.values()}
+    assert sum(t.occurrences for t in written.values()) == len((EXAMPLE / "blockstore.log").read_text().splitlines())
+
+
+def test_bad_metadata_file_is_named(example_dataset, tmp_path):
+    paths = write_dataset(example_dataset, tmp_path, "blockstore")
+    paths["metadata"].write_text("{not json")
+    with pytest.raises(InputError, match=r"blockstore.metadata.json: not a metadata JSON file"):
+        load_dataset(tmp_path)
 
 
 def test_write_dataset_then_load_gives_the_same_data(example_dataset, tmp_path):

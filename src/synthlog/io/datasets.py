@@ -331,8 +331,8 @@ def load_directory(path: PathLike) -> LabeledDataset:
             by_kind.setdefault(fmt.name, []).append(file)
     name = path.stem if path.is_file() else path.name
     metadata: dict = {"source": str(path)}
-    for meta in path.glob("*.metadata.json") if path.is_dir() else ():
-        saved = json.loads(meta.read_text(encoding="utf-8"))
+    for meta in sorted(path.glob("*.metadata.json")) if path.is_dir() else ():
+        saved = _read_metadata(meta)
         name, metadata = saved.get("name", name), {**saved.get("metadata", {}), **metadata}
     templates: dict[str, Template] = {}
     for file in by_kind.get("templates", []):
@@ -347,6 +347,17 @@ def load_directory(path: PathLike) -> LabeledDataset:
                              "*_structured.csv, *.log, *templates*.csv or *label*.csv)", path=path)
         sessions = [Session(id=key, label=label, label_rule="label-file") for key, label in labels.items()]
     return LabeledDataset(name=name, sessions=sessions, templates=templates, metadata=metadata)
+
+
+def _read_metadata(path: Path) -> dict:
+    """A ``NAME.metadata.json`` written by :func:`write_dataset`: ``{"name": ..., "metadata": {...}}``."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"not a metadata JSON file ({exc})", path=path) from None
+    if not isinstance(saved, dict) or not isinstance(saved.get("metadata", {}), dict):
+        raise InputError('expected {"name": ..., "metadata": {...}}', path=path)
+    return saved
 
 
 def _is_simulator_output(path: Path) -> bool:
@@ -390,7 +401,12 @@ def _load_sessions(by_kind: dict[str, list[Path]], labels: dict[str, int],
     elif "parquet" in by_kind:
         sessions = [s for file in by_kind["parquet"] for s in registry.get("parquet").read(file)]
     elif "structured" in by_kind:
-        events = [e for file in by_kind["structured"] for e in read_structured(file, templates)]
+        seen: dict[str, Template] = {}  # the EventTemplate column, counted; a templates file keeps its own counts
+        events = [e for file in by_kind["structured"] for e in read_structured(file, seen)]
+        for tid, counted in seen.items():
+            known = templates.setdefault(tid, counted)
+            if not known.occurrences:
+                known.occurrences = counted.occurrences
         sessions = sessions_by_block(events, labels)
         listed = [s for file in by_kind.get("sequences", []) for s in read_sequences(file)]
         if not listed or [s.id for s in listed] == [s.id for s in sessions]:
