@@ -111,6 +111,20 @@ def test_failed_parse_leaves_no_output(tmp_path):
     assert not out.exists() or list(out.iterdir()) == []
 
 
+def test_time_windows_over_a_log_without_timestamps_name_the_file_and_write_nothing(tmp_path):
+    log = tmp_path / "plain.log"
+    log.write_text("INFO start\nINFO stop\n")
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match=r"plain.log: line 1 has no timestamp"):
+        parse_log(log, "<Level> <Content>", out, sessions="window:60")
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_labels_and_anomalous_ids_together_are_refused(tmp_path):
+    with pytest.raises(InputError, match="--anomalous-ids: give session labels or a list of anomalous ids"):
+        parse_log(EXAMPLE, "hdfs", tmp_path / "out", labels=tmp_path / "l.csv", anomalous_ids=tmp_path / "ids")
+
+
 def test_cli_prints_one_line_and_exits_2(tmp_path):
     (tmp_path / "empty.log").write_bytes(b"")
     run = cli("parse", str(tmp_path / "empty.log"), "--format", "hdfs", "--out", str(tmp_path / "o"))

@@ -74,7 +74,8 @@ def test_session_specs(spec):
     assert callable(sessionizer(spec))
 
 
-@pytest.mark.parametrize("spec", ["nope", "window:-1", "sliding:10", "entity:(", "sliding:a,b"])
+@pytest.mark.parametrize("spec", ["nope", "window:-1", "sliding:10", "entity:(", "sliding:a,b", "sliding:0.5,1",
+                                  "sliding:10,2.5"])
 def test_bad_session_specs_are_one_line_errors(spec):
     with pytest.raises(InputError, match="--sessions"):
         sessionizer(spec)

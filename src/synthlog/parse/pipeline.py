@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from synthlog.errors import InputError
 from synthlog.io.logformat import LogFormat, RawReader, get_format
 from synthlog.io.loghub import read_id_list, read_labels, write_labels, write_structured, write_templates
 from synthlog.io.sequences import write_sequences
@@ -72,12 +73,20 @@ def _gc_paused() -> Iterator[None]:
 def _parse_log(path: Path, log_format: LogFormat | str, out: Path, sessions: str | None, labels: PathLike | None,
                anomalous_ids: PathLike | None, config: DrainConfig | None) -> ParseResult:
     started = time.perf_counter()
+    if labels is not None and anomalous_ids is not None:
+        raise InputError("give session labels or a list of anomalous ids, not both", field="--anomalous-ids")
     label_map = read_labels(labels) if labels is not None else None
     anomalous = read_id_list(anomalous_ids) if anomalous_ids is not None else None
     split = sessionizer(sessions or "blk") if sessions or label_map or anomalous else None
     events, skipped = read_events(path, log_format)
     config = config or DrainConfig(extract_parameters=False)  # the structured CSV does not carry parameters
     events, templates = parse_events(events, config)
+    found = None
+    if split is not None:  # before anything is written: a log the sessionizer refuses leaves no output
+        try:
+            found = split(events)
+        except InputError as exc:
+            raise InputError(exc.reason, path=exc.path or path, line=exc.line, field=exc.field) from None
     headers = get_format(log_format).headers
     result = ParseResult(lines=len(events), skipped=skipped, templates=len(templates), seconds=0.0)
     out.mkdir(parents=True, exist_ok=True)
@@ -85,8 +94,7 @@ def _parse_log(path: Path, log_format: LogFormat | str, out: Path, sessions: str
     write_structured(result.outputs["structured"], events, headers, templates)
     result.outputs["templates"] = out / f"{path.name}_templates.csv"
     write_templates(result.outputs["templates"], templates)
-    if split is not None:
-        found = split(events)
+    if found is not None:
         if label_map is not None:
             label_from_entities(found, label_map)
         elif anomalous is not None:

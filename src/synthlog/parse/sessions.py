@@ -136,7 +136,7 @@ def sessionizer(spec: str) -> Callable[[list[LogEvent]], list[Session]]:
         if kind == "window":
             return partial(by_time_window, seconds=_positive(arg))
         if kind in ("sliding", "sliding-time"):
-            size, step = (_positive(x) for x in arg.split(","))
+            size, step = (_positive(x, whole=kind == "sliding") for x in arg.split(","))
             return partial(sliding_windows, size=size, step=step, by="count" if kind == "sliding" else "time")
     except (ValueError, re.error) as exc:
         raise InputError(f"bad session spec {spec!r}: {exc}", field="--sessions") from None
@@ -144,8 +144,9 @@ def sessionizer(spec: str) -> Callable[[list[LogEvent]], list[Session]]:
                      "or sliding-time:SIZE,STEP)", field="--sessions")
 
 
-def _positive(text: str) -> float:
+def _positive(text: str, whole: bool = False) -> float:
+    """A positive number; ``whole``: a positive whole number (window sizes and steps counted in events)."""
     value = float(text)
-    if not value > 0:
-        raise ValueError(f"{text!r} is not a positive number")
+    if not value > 0 or (whole and not value.is_integer()):
+        raise ValueError(f"{text!r} is not a positive {'whole ' if whole else ''}number")
     return value
