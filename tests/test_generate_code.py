@@ -67,6 +67,13 @@ def test_same_seed_same_sessions_and_other_seed_differs(recipe_synth):
     assert render(recipe_synth.sample(20, seed=11)) == render(recipe_synth.sample(50, seed=11))[:20]
 
 
+def test_each_sample_counts_its_own_template_occurrences(recipe_synth):
+    small, large = recipe_synth.sample(20, seed=1), recipe_synth.sample(200, seed=1)
+    for ds in (small, large):
+        counts = Counter(e.template_id for e in ds.events())
+        assert {t.id: t.occurrences for t in ds.templates.values()} == counts
+
+
 def test_entity_sessions_follow_the_recipe(recipe_synth):
     ds = recipe_synth.sample(300, seed=2)
     for session in ds.sessions:

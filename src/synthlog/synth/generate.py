@@ -37,7 +37,14 @@ from synthlog.io.logformat import get_format
 from synthlog.io.loghub import read_templates
 from synthlog.progress import Progress
 from synthlog.records import LabeledDataset, Session, Template
-from synthlog.synth.checking import CachingChecker, CheckContext, Checker, HeuristicChecker, count_reasons
+from synthlog.synth.checking import (
+    CachingChecker,
+    CheckContext,
+    Checker,
+    HeuristicChecker,
+    check_all,
+    count_reasons,
+)
 from synthlog.synth.checking.mutations import MutationIndex
 from synthlog.synth.labels import LabelRules, Match
 from synthlog.synth.pools import Pool, build_pool, level_rank
@@ -101,9 +108,7 @@ class CodeSynthesizer:
                 depth = self.recipe_.depth_of(entry) if self.recipe_ else None
                 options = config.paths if depth is None else replace(config.paths, depth=depth)
                 result = enumerate_paths(self.graph_, [entry], options)
-                check_many = getattr(checker, "check_many", None)
-                verdicts = (check_many(result.paths, context) if check_many
-                            else [checker.check(p, context) for p in result.paths])
+                verdicts = check_all(checker, result.paths, context)
                 self.verdicts_.extend(verdicts)
                 self.pools_[entry] = build_pool(entry, result.paths, verdicts, self.statements_, rules, keep,
                                                 config.decay)
@@ -185,11 +190,9 @@ class CodeSynthesizer:
             for index in range(n):
                 sessions.append(assembler.session(index))
                 bar.advance()
-        used = {e.template_id for s in sessions for e in s.events}
-        templates = {tid: t for tid, t in self.templates_.items() if tid in used}
         counts = Counter(e.template_id for s in sessions for e in s.events)
-        for tid, template in templates.items():
-            template.occurrences = counts[tid]
+        # copies: the fitted templates are shared by every sample, each counts its own occurrences
+        templates = {tid: replace(t, occurrences=counts[tid]) for tid, t in self.templates_.items() if tid in counts}
         metadata = {"generator": "code", "seed": seed, "recipe": self.recipe_.name if self.recipe_ else None,
                     "entries": list(self.pools_), "log_format": self.format_.text}
         name = self.recipe_.name if self.recipe_ else "synthetic"

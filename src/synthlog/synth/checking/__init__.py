@@ -8,7 +8,7 @@ See :mod:`.base` (protocol, Verdict, reason codes), :mod:`.heuristic` (+ :mod:`.
 (``make_checker`` for the CLI).
 """
 
-from synthlog.synth.checking.base import CheckContext, Checker, Verdict, count_reasons, reason_code
+from synthlog.synth.checking.base import CheckContext, Checker, Verdict, check_all, count_reasons, reason_code
 from synthlog.synth.checking.cache import CachingChecker
 from synthlog.synth.checking.factory import CHECKERS, make_checker
 from synthlog.synth.checking.heuristic import HeuristicChecker, HeuristicConfig
@@ -17,5 +17,5 @@ from synthlog.synth.checking.mutations import MutationIndex
 from synthlog.synth.checking.sources import method_sources
 
 __all__ = ["CHECKERS", "CachingChecker", "CheckContext", "Checker", "HeuristicChecker", "HeuristicConfig", "LLMChecker",
-           "MutationIndex", "Verdict", "count_reasons", "make_checker", "method_sources", "reason_code",
+           "MutationIndex", "Verdict", "check_all", "count_reasons", "make_checker", "method_sources", "reason_code",
            "values_problem"]

@@ -8,7 +8,7 @@ proposed for its log lines: ``values[i]`` fills the slots of the ``i``-th log li
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -72,6 +72,13 @@ class Checker(Protocol):
     name: str
 
     def check(self, path: ExecutionPath, context: CheckContext) -> Verdict: ...
+
+
+def check_all(checker: Checker, paths: Sequence[ExecutionPath], context: CheckContext) -> list[Verdict]:
+    """Verdicts of ``paths`` in order: in one batch when the checker has ``check_many`` (concurrent LLM requests,
+    one cache pass), else one ``check`` per path."""
+    many = getattr(checker, "check_many", None)
+    return many(paths, context) if many is not None else [checker.check(p, context) for p in paths]
 
 
 def reason_code(reason: str) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from synthlog.code.records import ExecutionPath
 from synthlog.llm import DiskCache, stable_hash
-from synthlog.synth.checking.base import CheckContext, Checker, Verdict
+from synthlog.synth.checking.base import CheckContext, Checker, Verdict, check_all
 
 
 class CachingChecker:
@@ -49,9 +49,7 @@ class CachingChecker:
         self.hits += len(paths) - len(missing)
         self.misses += len(missing)
         if missing:
-            todo = [paths[i] for i in missing]
-            many = getattr(self.inner, "check_many", None)
-            fresh = many(todo, context) if many else [self.inner.check(p, context) for p in todo]
+            fresh = check_all(self.inner, [paths[i] for i in missing], context)
             for i, verdict in zip(missing, fresh, strict=True):
                 self.cache.put(keys[i], verdict.to_dict())
                 found[i] = verdict
