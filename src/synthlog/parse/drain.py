@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from drain3 import TemplateMiner
 from drain3.template_miner_config import TemplateMinerConfig
 
+from synthlog.progress import Progress
 from synthlog.records import LogEvent, Template
 
 WILDCARD = "<*>"
-
+_BATCH = 1 << 16  # events mined between two progress updates
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,12 @@ def parse_events(events: Iterable[LogEvent], config: DrainConfig | None = None,
     """
     parser = parser or TemplateParser(config)
     events = events if isinstance(events, list) else list(events)
-    cluster_ids = parser.add_all([e.content for e in events])
+    cluster_ids: list[int] = []
+    with Progress("mining templates", total=len(events)) as bar:
+        for start in range(0, len(events), _BATCH):
+            batch = events[start:start + _BATCH]
+            cluster_ids += parser.add_all([e.content for e in batch])
+            bar.advance(len(batch))
     id_of, templates = parser.templates()
     if parser.config.extract_parameters:
         extract = ParameterExtractor()
