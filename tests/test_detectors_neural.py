@@ -123,6 +123,21 @@ def test_a_new_template_with_known_text_reads_like_the_old_one(fitted):
     assert np.allclose(renamed.decision_function(moved), renamed.decision_function(test_x))
 
 
+@pytest.mark.parametrize("cls", [LogAnomaly, LogRobust], ids=lambda c: c.__name__)
+def test_template_texts_outside_training_never_shape_the_model(cls):
+    """No leak through TF-IDF: the word vocabulary and idf come from the texts of training events only; texts of
+    templates first seen later (validation or test) are read through them, never learnt from."""
+    train_x, train_y = toy_data(9, 40, 10)
+    test_x, _ = toy_data(10, 10, 10)
+    later = {"later": "Quorum lost while electing leader", "error-v2": "Exception while writing block <*> twice"}
+    plain = tiny(cls, max_epochs=2, random_state=1).fit(train_x, train_y)
+    told = tiny(cls, templates={**TEMPLATES, **later}, max_epochs=2, random_state=1).fit(train_x, train_y)
+    assert plain.semantics_.vectorizer.vocabulary_ == told.semantics_.vectorizer.vocabulary_
+    assert "quorum" not in told.semantics_.vectorizer.vocabulary_
+    assert np.array_equal(plain.semantics_.vectorizer.idf_, told.semantics_.vectorizer.idf_)
+    assert np.array_equal(plain.decision_function(test_x), told.decision_function(test_x))
+
+
 @pytest.mark.parametrize("cls", [DeepLog, CNNDetector], ids=lambda c: c.__name__)
 def test_a_handful_of_sessions_is_enough_to_fit(cls):
     """The scarce-data regime: too few sessions to carve a validation split (or a validation anomaly)."""

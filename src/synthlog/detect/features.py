@@ -161,8 +161,9 @@ def normalise_template(text: str) -> str:
 class TemplateSemantics:
     """TF-IDF vectors of template words (scikit-learn), looked up by event id.
 
-    Fitted on the template texts given: texts carry no labels, so the text of a template first seen at test time
-    may be used (LogAnomaly's point). Ids without text get a zero vector.
+    Fitted on the template texts given (the detectors give those of their training events, so that no word or
+    idf of a later template leaks in); :attr:`vectorizer` then vectorises the text of a template first seen at
+    scoring time (LogAnomaly's and LogRobust's point). Ids without text get a zero vector.
     """
 
     def __init__(self, templates: Mapping[str, str]):

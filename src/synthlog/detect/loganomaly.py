@@ -9,10 +9,11 @@ outside the model's top k; see :mod:`synthlog.detect.next_event`). Two inputs pe
 
 their encodings are concatenated to predict the next event. The paper's semantic vectors come from template2vec,
 which needs pretrained word vectors (and synonym/antonym lists) that are not available offline. Here a template's
-vector is the TF-IDF vector of its words (``synthlog.detect.features.TemplateSemantics``), fitted on the template
-texts given in ``templates`` (event id -> text; ``None`` uses the event ids as texts, as in data sets keyed by
-template strings). A template first seen at scoring time whose text is known still gets its real vector as
-input; as a next event it is a miss, since the model cannot predict a class it never saw.
+vector is the TF-IDF vector of its words (``synthlog.detect.features.TemplateSemantics``), fitted on the texts
+of the training events, taken from ``templates`` (event id -> text; ``None`` uses the event ids as texts, as in
+data sets keyed by template strings). A template first seen at scoring time whose text is known still gets its
+vector (from the words training knows) as input; as a next event it is a miss, since the model cannot predict a
+class it never saw.
 """
 
 from __future__ import annotations
@@ -62,5 +63,4 @@ class LogAnomaly(SemanticInputsMixin, NextEventDetector):
                                        random_state=random_state, device=device, n_threads=n_threads)
 
     def _build_network(self, n_events: int) -> nn.Module:
-        table = torch.as_tensor(self.semantics_.embedding_matrix(self.vocabulary_), dtype=torch.float32)
-        return LogAnomalyNetwork(n_events, table, self.hidden_size, self.num_layers)
+        return LogAnomalyNetwork(n_events, self._semantic_table(), self.hidden_size, self.num_layers)

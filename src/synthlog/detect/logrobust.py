@@ -5,9 +5,10 @@ bidirectional LSTM reads the session, additive attention weighs its steps, and a
 anomalous; the score is the probability of "anomalous" (see :mod:`synthlog.detect.session_classifier`). The
 paper builds a template's vector from pretrained FastText word vectors weighted by TF-IDF; without pretrained
 vectors offline, the vector here is the TF-IDF vector of the template's words itself
-(``synthlog.detect.features.TemplateSemantics``), fitted on the texts given in ``templates`` (event id -> text;
-``None`` uses the event ids as texts). A template first seen at scoring time whose text is known is read through
-its own vector, which is what makes the method robust to log statements that change between versions.
+(``synthlog.detect.features.TemplateSemantics``), fitted on the texts of the training events, taken from
+``templates`` (event id -> text; ``None`` uses the event ids as texts). A template first seen at scoring time
+whose text is known is read through its own vector (from the words training knows), which is what makes the
+method robust to log statements that change between versions.
 """
 
 from __future__ import annotations
@@ -59,5 +60,4 @@ class LogRobust(SemanticInputsMixin, SessionClassifier):
                                        random_state=random_state, device=device, n_threads=n_threads)
 
     def _build_network(self, n_events: int) -> nn.Module:
-        table = torch.as_tensor(self.semantics_.embedding_matrix(self.vocabulary_), dtype=torch.float32)
-        return AttentionBiLSTM(table, self.hidden_size, self.num_layers)
+        return AttentionBiLSTM(self._semantic_table(), self.hidden_size, self.num_layers)

@@ -225,7 +225,8 @@ class SemanticInputsMixin:
 
     The detector has a ``templates`` parameter (event id -> template text, or ``None``: the event ids are the
     texts, as in data sets keyed by template strings) and a network with a non-persistent ``table`` buffer of
-    semantic vectors indexed like the vocabulary.
+    semantic vectors indexed like the vocabulary. The TF-IDF is fitted on the texts of training events; a template
+    first seen at scoring time is vectorised with it (its words known from training count, new words do not).
     """
 
     templates: dict[str, str] | None
@@ -237,9 +238,12 @@ class SemanticInputsMixin:
         return event if self.templates is None else self.templates.get(event)
 
     def _prepare(self) -> None:
-        """TF-IDF over the template texts given (they carry no labels), else over the training event ids."""
-        texts = dict(self.templates) if self.templates is not None else {e: e for e in self.vocabulary_.events}
-        self.semantics_ = TemplateSemantics(texts)
+        """TF-IDF fitted on the texts of the training events only, so no word or idf of a later template leaks in."""
+        self.semantics_ = TemplateSemantics({e: text for e in self.vocabulary_.events if (text := self._text_of(e))})
+
+    def _semantic_table(self) -> torch.Tensor:
+        """The training events' semantic vectors, one row per vocabulary index: the network's first ``table``."""
+        return torch.as_tensor(self.semantics_.embedding_matrix(self.vocabulary_), dtype=torch.float32)
 
     def _encoding(self, sessions: Sequence[Sequence[str]]) -> SemanticVocabulary:
         """The sessions' encoding; loads its semantic table (unseen events' vectors included) into the network."""
