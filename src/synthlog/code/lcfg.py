@@ -631,9 +631,10 @@ class _JavaBuilder(_Builder):
             start, end = child.start_byte, child.end_byte
             i = bisect_left(strong, start)
             if i < len(strong) and strong[i] < end:
-                preds = self.strong_expr(child, preds)
-                if not preds:
-                    return preds
+                if child.named_child_count:  # a leaf (the receiver of a call starting there) adds nothing
+                    preds = self.strong_expr(child, preds)
+                    if not preds:
+                        return preds
             elif self.in_try and _any_in(self.throwing, start, end):
                 self.jump(_Jump("throw", "?", preds))
         if kind in CALL_TYPES:
