@@ -45,6 +45,15 @@ def test_deeplog_style_trailing_spaces_and_no_final_newline(tmp_path):
     assert [s.event_ids for s in read_sequences(path)] == [["5", "5", "22", "11"], ["22", "5"], ["9", "26"]]
 
 
+def test_blank_lines_are_skipped_in_both_variants(tmp_path):
+    with_ids = tmp_path / "ids.sequences"
+    with_ids.write_text("\nSessionId,EventSequence\nblk_1,E1 E2\n\nblk_2,E3\n")
+    assert [(s.id, s.event_ids) for s in read_sequences(with_ids)] == [("blk_1", ["E1", "E2"]), ("blk_2", ["E3"])]
+    keys = tmp_path / "keys"
+    keys.write_text("\n5 22\n\n11\n")
+    assert [(s.id, s.event_ids) for s in read_sequences(keys)] == [("keys:2", ["5", "22"]), ("keys:4", ["11"])]
+
+
 def test_sequence_csv(tmp_path):
     path = tmp_path / "robust.csv"
     path.write_text("Sequence,label\n5 5 22,0\n22 11,1\n")

@@ -17,14 +17,16 @@ _HEADER_IDS = ("SessionId,", "BlockId,")
 def read_sequences(path: PathLike, label: int | None = None) -> list[Session]:
     """Sessions from a sequence file; every session gets ``label`` (file membership is the label).
 
-    The first line decides the variant: with a comma it is ``SessionId,ids`` (an optional ``SessionId,...``
-    or ``BlockId,...`` header line is skipped), without one every line is a sequence and sessions are
-    named ``<file name>:<line number>``.
+    The first non-blank line decides the variant: with a comma it is ``SessionId,ids`` (an optional
+    ``SessionId,...`` or ``BlockId,...`` header line is skipped), without one every line is a sequence and
+    sessions are named ``<file name>:<line number>``. Blank lines are skipped in both.
     """
     path = Path(path)
     sessions: list[Session] = []
     with_ids: bool | None = None
     for number, line in track(iter_lines(path), f"reading {path.name}"):
+        if not line.strip():
+            continue
         if with_ids is None:
             with_ids = "," in line
             if line.startswith(_HEADER_IDS):
@@ -34,7 +36,7 @@ def read_sequences(path: PathLike, label: int | None = None) -> list[Session]:
             if not comma or not session_id.strip():
                 raise InputError("expected 'SessionId,<space-separated event ids>'", path=path, line=number)
             sessions.append(Session.from_event_ids(session_id.strip(), ids.split(), label=label))
-        elif line.strip():
+        else:
             if "," in line:
                 raise InputError("a comma in a file of id-only sequences", path=path, line=number)
             sessions.append(Session.from_event_ids(f"{path.name}:{number}", line.split(), label=label))
