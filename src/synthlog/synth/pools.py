@@ -24,13 +24,19 @@ from synthlog.synth.labels import LabelRules
 LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
 
 
+_ALIASES = {"WARNING": "WARN", "CRITICAL": "FATAL", "SEVERE": "FATAL"}  # Python and java.util.logging words
+
+
+def level_word(level: str) -> str:
+    """The log4j word for a level as code writes it: ``warning`` -> ``WARN``, ``SEVERE`` -> ``FATAL``."""
+    upper = level.upper()
+    return _ALIASES.get(upper, upper)
+
+
 def level_rank(level: str) -> int:
-    level = level.upper()
-    if level in ("WARNING",):
-        level = "WARN"
-    if level in ("CRITICAL", "SEVERE"):
-        level = "FATAL"
-    return LEVELS.index(level) if level in LEVELS else LEVELS.index("INFO")
+    """The position of a level in :data:`LEVELS`; an unknown level ranks as INFO."""
+    word = level_word(level)
+    return LEVELS.index(word) if word in LEVELS else LEVELS.index("INFO")
 
 
 @dataclass(slots=True)

@@ -23,8 +23,9 @@ from pathlib import PurePosixPath
 
 from synthlog.code.records import Statement
 from synthlog.io.logformat import LogFormat
-from synthlog.records import ANOMALY, NORMAL, LogEvent, Session
-from synthlog.synth.pools import Pool, Variant
+from synthlog.records import LogEvent, Session
+from synthlog.synth.labels import LabelRules
+from synthlog.synth.pools import Pool, Variant, level_word
 from synthlog.synth.recipe import Recipe, Stage
 from synthlog.synth.values import NODE_KINDS, Node, SlotKind, ValueContext, ValueGenerator, infer_slot_kinds, render
 
@@ -109,11 +110,10 @@ class Renderer:
             t += rng.uniform(*spacing) / 1000.0
         return out
 
-
     def _header(self, statement: Statement) -> tuple[str, str]:
         header = self._headers.get(statement.id)
         if header is None:
-            header = self._headers[statement.id] = (_level_word(statement.level),
+            header = self._headers[statement.id] = (level_word(statement.level),
                                                     component_of(statement, self.component_style))
         return header
 
@@ -130,16 +130,8 @@ class Renderer:
         return render(statement.template, merged), merged
 
 
-def _level_word(level: str) -> str:
-    return {"WARNING": "WARN", "CRITICAL": "FATAL", "SEVERE": "FATAL"}.get(level.upper(), level.upper())
-
-
 def _label(session: Session) -> Session:
-    for event in session.events:
-        if event.label == ANOMALY:
-            session.label, session.label_rule = ANOMALY, event.label_rule
-            return session
-    session.label, session.label_rule = NORMAL, None
+    session.label, session.label_rule = LabelRules.label_session(session.events)
     return session
 
 
