@@ -8,12 +8,13 @@ actually used is kept when it differs, so :meth:`LogFormat.format` writes every 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from functools import cached_property
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from synthlog.errors import InputError
 from synthlog.io.atomic import atomic_open
@@ -149,12 +150,13 @@ def _group_roles(fmt: LogFormat) -> tuple[list[int], list[int]]:
     return headers, separators
 
 
-def _picker(indices: list[int]) -> Callable[[tuple], tuple]:
-    """``itemgetter`` that always returns a tuple (also for zero or one index)."""
-    if len(indices) == 1:
-        i = indices[0]
-        return lambda g: (g[i],)
-    return itemgetter(*indices) if indices else (lambda g: ())
+def tuple_getter(keys: Sequence[Hashable]) -> Callable[[Any], tuple]:
+    """``itemgetter(*keys)`` that always returns a tuple (also for zero or one key): match groups by index,
+    fields by name."""
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda items: (items[key],)
+    return itemgetter(*keys) if keys else (lambda items: ())
 
 
 class _EventBuilder:
@@ -164,12 +166,12 @@ class _EventBuilder:
         self.regex_match = fmt.regex.match
         header_groups, separator_groups = _group_roles(fmt)
         self.canonical = fmt._canonical_separators
-        self.separators = _picker(separator_groups)
+        self.separators = tuple_getter(separator_groups)
         pos = dict(zip(fmt.headers, header_groups, strict=True))
         self.content, self.level, self.component = pos.get("Content"), pos.get("Level"), pos.get("Component")
         self.field_names = [n for n in fmt.headers if n not in _DEDICATED]
-        self.fields = _picker([pos[n] for n in self.field_names])
-        self.clock = _picker([pos[n] for n in ("Date", "Time", "Timestamp") if n in pos])
+        self.fields = tuple_getter([pos[n] for n in self.field_names])
+        self.clock = tuple_getter([pos[n] for n in ("Date", "Time", "Timestamp") if n in pos])
         self.clock_names = [n for n in ("Date", "Time", "Timestamp") if n in pos]
         self.timestamps: dict[tuple, float | None] = {}  # lines of one second share their clock text
         self.line_label = pos.get("Label") if fmt.name == "bgl" else None

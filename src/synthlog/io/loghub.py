@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 import csv
 from collections.abc import Iterable, Iterator, Sequence
-from operator import itemgetter
 
 from synthlog.errors import InputError
 from synthlog.io.atomic import atomic_open
+from synthlog.io.logformat import tuple_getter
 from synthlog.io.text import CsvRows, PathLike, iter_lines
 from synthlog.io.timestamps import parse_timestamp
 from synthlog.records import LogEvent, Template, label_from_word, label_to_word
@@ -85,7 +85,7 @@ def write_structured(path: PathLike, events: Iterable[LogEvent], headers: Sequen
     """
     text_of = {tid: t.text for tid, t in (templates or {}).items()}
     field_names = [h for h in headers if h not in ("Level", "Component", "Content")]
-    pick = _tuple_getter(field_names)
+    pick = tuple_getter(field_names)
     order = _column_order(headers, field_names)
     in_order = order == list(range(len(order)))
     commas = len(headers) - 1
@@ -119,16 +119,6 @@ def write_structured(path: PathLike, events: Iterable[LogEvent], headers: Sequen
                 tail = tails[tid] = _csv_line([tid, text_of.get(tid, "")])
             write(f"{event.line_id if event.line_id is not None else count},{body},{tail}")
     return count
-
-
-def _tuple_getter(names: list[str]):
-    """``itemgetter`` over a dict that always returns a tuple (also for zero or one key)."""
-    if len(names) > 1:
-        return itemgetter(*names)
-    if names:
-        name = names[0]
-        return lambda d: (d[name],)
-    return lambda d: ()
 
 
 def _quote(value: str) -> str:
