@@ -30,6 +30,7 @@ def test_contract_and_detection(name, toy):
     detector = make_detector(name)
     assert clone(detector).get_params() == detector.get_params()  # the constructor only stores parameters
     assert detector.fit(X_train, y_train) is detector
+    assert vars(clone(detector)) == detector.get_params()  # a clone of a fitted detector keeps nothing learnt
     scores = detector.decision_function(X_test)
     predicted = detector.predict(X_test)
     assert scores.shape == predicted.shape == (len(X_test),)
@@ -71,6 +72,14 @@ def test_one_class_training_set(name, toy):
         make_detector(name).fit(normal_only)
         with pytest.raises(DetectorInputError, match="no normal session"):
             make_detector(name).fit(anomalies_only, np.ones(len(anomalies_only), dtype=int))
+
+
+@pytest.mark.parametrize("name", registry.DETECTORS)
+def test_constructor_only_stores_its_parameters(name):
+    """scikit-learn's contract, for every registered detector: no validation or derived state in __init__."""
+    detector = make_detector(name)
+    assert vars(detector) == detector.get_params()
+    assert all(not key.endswith("_") for key in vars(detector))
 
 
 def test_bad_inputs_are_named():

@@ -182,11 +182,16 @@ def test_empty_training_set_is_refused_by_name(cls):
 
 
 @pytest.mark.parametrize("name", NEURAL)
-def test_registry_builds_each_and_clone_keeps_parameters(name):
-    detector = make_detector(name, random_state=3)
-    fresh = clone(detector)
-    assert fresh.get_params() == detector.get_params()
-    assert not hasattr(fresh, "threshold_")
+def test_registry_builds_each_with_its_parameters(name):
+    assert make_detector(name, random_state=3).get_params()["random_state"] == 3
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)
+def test_clone_of_a_fitted_detector_keeps_parameters_and_nothing_learnt(fitted, cls):
+    (model, _), _, _, _ = fitted[cls]
+    fresh = clone(model)
+    assert fresh.get_params() == model.get_params()
+    assert vars(fresh) == fresh.get_params() and hasattr(model, "threshold_")
 
 
 def test_fitting_leaves_global_torch_state_alone():

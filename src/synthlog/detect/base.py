@@ -36,6 +36,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.metrics import precision_recall_curve
 
+from synthlog.detect.features import EventCounter
 from synthlog.errors import InputError
 from synthlog.records import ANOMALY, NORMAL
 
@@ -172,8 +173,6 @@ class CountVectorClassifier(SessionDetector):
         raise NotImplementedError
 
     def _fit(self, sessions, y) -> None:
-        from synthlog.detect.features import EventCounter
-
         self.features_ = EventCounter(weighting=self.weighting).fit(sessions)
         self.model_ = self._model().fit(self.features_.transform(sessions), y)
         self.threshold_ = 0.5 if hasattr(self.model_, "predict_proba") else 0.0

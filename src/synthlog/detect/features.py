@@ -188,11 +188,3 @@ class TemplateSemantics:
         for event in vocab.events:
             matrix[vocab.index(event)] = self.vector(event)
         return matrix
-
-    def session_vectors(self, sequences: Sequence[Sequence[str]]) -> np.ndarray:
-        """The mean template vector of each session's events."""
-        out = np.zeros((len(sequences), self.dim))
-        for i, seq in enumerate(sequences):
-            if seq:
-                out[i] = np.mean([self.vector(e) for e in seq], axis=0)
-        return out

@@ -32,7 +32,6 @@ class InvariantsMiner(SessionDetector):
         self.features_ = EventCounter().fit(sessions)
         # identical sessions are common: mine on distinct count vectors weighted by how often they occur
         rows, weights = np.unique(self.features_.transform(sessions), axis=0, return_counts=True)
-        self.weights_total_ = float(weights.sum())
         r = self._invariant_space_dimension(rows, weights)
         invariants: list[tuple[tuple[int, ...], np.ndarray]] = []
         zero = [c for c in range(rows.shape[1]) if not rows[:, c].any()]

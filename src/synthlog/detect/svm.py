@@ -1,4 +1,4 @@
-"""Linear SVM on TF-IDF weighted count vectors, supervised (Liang et al., DSN 2007; loglizer).
+"""Linear SVM on TF-IDF weighted count vectors, supervised (Liang et al., ICDM 2007; loglizer).
 
 Yinglung Liang, Yanyong Zhang, Hui Xiong, Ramendra Sahoo. *Failure Prediction in IBM BlueGene/L Event Logs.*
 ICDM 2007, as used by loglizer (He et al., ISSRE 2016). loglizer's settings: L1 penalty, C=1, tol=0.1, primal
