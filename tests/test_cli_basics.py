@@ -44,3 +44,22 @@ def test_an_exit_code_raised_inside_a_command_reaches_the_shell():
         raise AssertionError("main() did not exit")
     finally:
         app.registered_commands[:] = [c for c in app.registered_commands if c.name != "exit-three"]
+
+
+def test_ctrl_c_inside_a_command_exits_130_with_one_line(capsys):
+    from synthlog.cli import main
+    from synthlog.cli.app import app
+
+    @app.command("interrupt-me", hidden=True)
+    def _interrupt_me() -> None:
+        raise KeyboardInterrupt
+
+    try:
+        main(["interrupt-me"])
+    except SystemExit as exc:
+        assert exc.code == 130
+    else:
+        raise AssertionError("main() did not exit")
+    finally:
+        app.registered_commands[:] = [c for c in app.registered_commands if c.name != "interrupt-me"]
+    assert capsys.readouterr().err.strip().splitlines() == ["interrupted: nothing half-written was left behind"]

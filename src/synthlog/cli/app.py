@@ -21,6 +21,7 @@ class GlobalOptions:
 
 
 options = GlobalOptions()
+INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
 
 app = typer.Typer(
     name="synthlog",
@@ -75,12 +76,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         typer.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except KeyboardInterrupt:
         if verbose:
             raise
         typer.echo("interrupted: nothing half-written was left behind", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except click_exc.ClickException as exc:
@@ -91,5 +92,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    if code == INTERRUPTED:  # typer turns Ctrl-C inside a command into this exit code before we can catch it
+        typer.echo("interrupted: nothing half-written was left behind", err=True)
     if isinstance(code, int) and code:
         sys.exit(code)
