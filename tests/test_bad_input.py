@@ -1,5 +1,7 @@
 """Bad input: every reader names the file and line of the first bad record; failures leave nothing half-written."""
 
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from synthlog.errors import InputError
+from synthlog.io.atomic import atomic_open
 from synthlog.io.jsonl import read_jsonl
 from synthlog.io.logformat import read_raw
 from synthlog.io.loghub import read_labels, read_structured, read_templates, write_structured
@@ -100,6 +103,14 @@ def test_failed_write_leaves_no_file(tmp_path):
     with pytest.raises(RuntimeError):
         write_structured(out, events(), ["Content"])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_get_the_usual_file_mode_not_the_temp_files_private_one(tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    with atomic_open(tmp_path / "out.txt") as fh:
+        fh.write("x")
+    assert stat.S_IMODE((tmp_path / "out.txt").stat().st_mode) == 0o666 & ~umask
 
 
 def test_failed_parse_leaves_no_output(tmp_path):
