@@ -57,12 +57,17 @@ class Progress:
             now = time.monotonic()
             if now - self._last >= self.interval:
                 self._last = now
-                of = f"/{self.total:g}" if self.total is not None else ""
-                print(f"{self.description}: {self.done:g}{of}", file=sys.stderr, flush=True)
+                of = f"/{_count(self.total)}" if self.total is not None else ""
+                print(f"{self.description}: {_count(self.done)}{of}", file=sys.stderr, flush=True)
 
     def __exit__(self, *exc) -> None:
         if self._rich is not None:
             self._rich.stop()
+
+
+def _count(amount: float) -> str:
+    """``1,048,576`` rather than ``:g``'s ``1.04858e+06``; fractions keep two decimals."""
+    return f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
 
 
 def track(items: Iterable[T], description: str, total: float | None = None) -> Iterator[T]:

@@ -239,7 +239,7 @@ class RawReader:
     def __init__(self, path: PathLike, fmt: LogFormat | str, strict: bool = False,
                  max_line_bytes: int = MAX_LINE_BYTES, progress: Progress | None = None):
         self.path = Path(path)
-        self.progress = progress  # advanced every 16,384 lines
+        self.progress = progress  # advanced every 16,384 lines, fitting or not
         self.format = get_format(fmt)
         self.strict = strict
         self.max_line_bytes = max_line_bytes
@@ -250,6 +250,8 @@ class RawReader:
     def __iter__(self) -> Iterator[LogEvent]:
         build = _EventBuilder(self.format)
         for number, line in iter_lines(self.path, self.max_line_bytes):
+            if self.progress is not None and not number & 0x3FFF:
+                self.progress.advance(0x4000)
             event = build(line, number)
             if event is None:
                 if self.strict:
@@ -260,8 +262,6 @@ class RawReader:
                     self.first_skipped = number
                 continue
             self.matched += 1
-            if self.progress is not None and not number & 0x3FFF:
-                self.progress.advance(0x4000)
             yield event
         if self.matched == 0:
             raise InputError(f"format string {self.format.text!r} matches no line", path=self.path)

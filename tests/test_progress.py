@@ -1,0 +1,20 @@
+"""Progress reporting: plain lines on a non-terminal, readable counts, nothing when quiet."""
+
+from synthlog.progress import Progress, set_quiet, track
+
+
+def test_plain_lines_show_whole_counts(capsys):
+    with Progress("reading", total=2_000_000, interval=0) as bar:
+        bar.advance(1_048_576)
+    assert capsys.readouterr().err.splitlines() == ["reading: 1,048,576/2,000,000"]
+
+
+def test_track_yields_every_item_and_quiet_prints_nothing(capsys):
+    set_quiet(True)
+    try:
+        assert list(track(range(5), "items")) == [0, 1, 2, 3, 4]
+        with Progress("quiet", interval=0) as bar:
+            bar.advance(3)
+    finally:
+        set_quiet(False)
+    assert capsys.readouterr().err == ""
