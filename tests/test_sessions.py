@@ -69,9 +69,21 @@ def test_labels_from_entity_file_and_from_lines():
     assert [s.label for s in sessions] == [NORMAL, ANOMALY, None]
 
 
-@pytest.mark.parametrize("spec", ["blk", "entity:req=\\w+", "window:60", "sliding:10,2", "sliding-time:60,30"])
-def test_session_specs(spec):
-    assert callable(sessionizer(spec))
+_SPEC_EVENTS = [_ev(f"req=r{i % 3} blk_{i % 4}", t=20.0 * i, line=i + 1) for i in range(30)]
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("blk", by_entity(_SPEC_EVENTS)),
+    ("entity:req=\\w+", by_entity(_SPEC_EVENTS, pattern=r"req=\w+")),
+    ("window:60", by_time_window(_SPEC_EVENTS, 60)),
+    ("sliding:10,2", sliding_windows(_SPEC_EVENTS, 10, 2)),
+    ("sliding-time:60,30", sliding_windows(_SPEC_EVENTS, 60, 30, by="time")),
+])
+def test_session_specs_make_the_sessions_of_their_sessionizer(spec, expected):
+    made = sessionizer(spec)(_SPEC_EVENTS)
+    assert len(made) > 1
+    assert [(s.id, [e.line_id for e in s.events]) for s in made] == [
+        (s.id, [e.line_id for e in s.events]) for s in expected]
 
 
 @pytest.mark.parametrize("spec", ["nope", "window:-1", "sliding:10", "entity:(", "sliding:a,b", "sliding:0.5,1",
