@@ -123,6 +123,25 @@ def test_threshold_never_depends_on_test_labels():
     assert rows[0]["threshold"] == rows[1]["threshold"]
 
 
+@pytest.mark.parametrize("method", ["random", "chronological"])
+def test_no_regime_trains_or_validates_on_a_test_session(method):
+    """Each real session carries an event of its own, so any test session reaching fit or calibration shows."""
+    labels = np.array([0, 1] * 60)
+    real_X = [["A", f"real-{i}"] for i in range(len(labels))]
+    synthetic = {"gen": ([["A", f"gen-{i}"] for i in range(40)], np.array([0, 0, 0, 1] * 10))}
+    config = load_config_from({**BASE, "split": {"method": method}, "data": {"real": "r", "synthetic": [{"path": "g"}]},
+                               "regimes": ["real", "synthetic", "augmented"], "ratios": [0.5, 2.0]})
+    for seed in config.seeds:
+        split = split_indices(labels, config.split, seed)
+        test_events = {real_X[i][1] for i in split.test}
+        sets = bench_module.training_sets(config, real_X, labels, split, synthetic, seed)
+        assert [t.regime for t in sets] == ["real", "synthetic", "augmented", "augmented"]
+        for training in sets:
+            seen = {e for session in training.X_train + training.X_val for e in session}
+            assert not seen & test_events, (training.regime, training.ratio)
+            assert {0, 1} <= set(training.y_train.tolist()) and {0, 1} <= set(training.y_val.tolist())
+
+
 def load_config_from(raw: dict):
     return bench_module.BenchConfig.model_validate(raw)
 

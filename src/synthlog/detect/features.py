@@ -103,9 +103,14 @@ class EventCounter(TransformerMixin, BaseEstimator):
         elif self.normalization == "sigmoid":
             matrix[matrix != 0] = 1 / (1 + np.exp(-matrix[matrix != 0]))
         elif self.normalization == "l2":
-            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-            matrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+            matrix = unit_rows(matrix)
         return matrix
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Each row scaled to unit L2 length; an all-zero row stays zero."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix, dtype=np.float64), where=norms > 0)
 
 
 @dataclass(frozen=True)

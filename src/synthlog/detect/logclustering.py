@@ -14,17 +14,12 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
 from synthlog.detect.base import SessionDetector
-from synthlog.detect.features import EventCounter
-
-
-def _unit_rows(X: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    return np.divide(X, norms, out=np.zeros_like(X, dtype=np.float64), where=norms > 0)
+from synthlog.detect.features import EventCounter, unit_rows
 
 
 def cosine_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """Cosine distances between rows; two all-zero rows are at distance 0, a zero and a non-zero one at 1."""
-    a, b = _unit_rows(A), _unit_rows(B)
+    a, b = unit_rows(A), unit_rows(B)
     distances = 1.0 - a @ b.T
     a_zero = ~a.any(axis=1)
     b_zero = ~b.any(axis=1)
