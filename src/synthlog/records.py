@@ -27,7 +27,7 @@ def label_from_word(word: str) -> int:
 
 
 def label_to_word(label: int | None) -> str:
-    """The Loghub word for a label; unknown labels are written as ``Normal`` never silently, so refuse them."""
+    """The Loghub word for a label; an unknown label (``None``) is refused rather than written as ``Normal``."""
     if label == NORMAL:
         return "Normal"
     if label == ANOMALY:

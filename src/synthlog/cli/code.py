@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from synthlog.cli.app import app
+from synthlog.cli.app import app, say, seed_or_global
 from synthlog.code.match import THRESHOLD
 
 code_app = typer.Typer(help="Find logging statements, build log-oriented CFGs, enumerate paths.",
@@ -63,7 +63,6 @@ def paths_command(
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of relative paths to skip, e.g. '*/test/*'."),
 ) -> None:
     """List the distinct log-statement sequences from each entry method to each of its exits."""
-    from synthlog.cli.app import say, seed_or_global
     from synthlog.code.callgraph import build_call_graph
     from synthlog.code.paths import PathOptions, enumerate_paths, write_paths
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from synthlog.cli.app import app
+from synthlog.cli.app import app, say, seed_or_global
 from synthlog.errors import ConfigError
 
 spec_app = typer.Typer(help="Print the spec's JSON Schema or check a spec file.", no_args_is_help=True)
@@ -60,7 +60,6 @@ def profile(
     seed: int | None = typer.Option(None, "--seed", help="Seed of the noise (default: the global --seed)."),
 ) -> None:
     """Derive a statistics spec from real logs: no raw parameter value, optional differential-privacy noise."""
-    from synthlog.cli.app import say, seed_or_global
     from synthlog.stats.profile import ProfileOptions, profile_to_file
 
     seen = profile_to_file(logs, out, log_format=log_format, labels=labels, session_pattern=session_pattern,
@@ -85,7 +84,6 @@ def validate(
 ) -> None:
     """Fidelity (D_errdist, C_temporal, R_anomaly, template and transition similarity) and, against real data,
     privacy (leakage of real values, distance to closest record) of a generated data set."""
-    from synthlog.cli.app import say, seed_or_global
     from synthlog.evaluate.report import headline, run_validation
 
     result, path = run_validation(reference, directory, out=out, log_format=log_format, labels=labels,
