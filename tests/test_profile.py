@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from synthlog.errors import InputError
 from synthlog.evaluate.privacy import KINDS, dataset_values, extract_values
-from synthlog.records import LabeledDataset, Session, Template
+from synthlog.records import LabeledDataset, LogEvent, Session, Template
 from synthlog.stats.profile import ProfileOptions, address_pool, load_logs, profile_dataset, scrub
 from synthlog.stats.specfile import dump_spec
 
@@ -159,3 +159,48 @@ def test_template_only_sessions_get_guessed_slot_kinds():
     assert len(receiving.params["p2"].values) == 64
     received = next(m for _, m in spec.messages() if m.template.startswith("Received"))
     assert received.params["p2"].kind == "int" and received.params["p2"].max > 1_000_000
+
+
+def _written_then_deleted(blocks: int) -> LabeledDataset:
+    """Blocks allocated, received within a second, and deleted about three hours later (a slow transition), plus
+    a few blocks with a rare extra event in between."""
+    templates = {"a": Template("a", "Allocated block <*>"), "r": Template("r", "Received block <*>"),
+                 "x": Template("x", "Verified block <*>"), "d": Template("d", "Deleted block <*>")}
+    sessions = []
+    for i in range(blocks):
+        block, t = f"blk_{1000 + i}", 1_700_000_000.0 + 7 * i
+        extra = [("x", 1.0)] if i % 25 == 0 else []
+        steps = [("a", 0.0), ("r", float(i % 2)), *extra, ("d", 10_800.0 + 60 * (i % 9))]
+        events = []
+        for key, gap in steps:
+            t += gap
+            events.append(LogEvent(content=templates[key].text.replace("<*>", block), timestamp=t, template_id=key,
+                                   level="INFO", component="dfs.DataNode"))
+        sessions.append(Session(block, events))
+    return LabeledDataset("slow", sessions, templates)
+
+
+@pytest.mark.parametrize("epsilon", [None, 1.0])
+def test_a_long_gap_on_one_transition_survives_the_round_trip(epsilon):
+    from synthlog.stats.simulate import StatsSynthesizer
+
+    spec, _ = profile_dataset(_written_then_deleted(200), options=ProfileOptions(epsilon=epsilon, seed=3))
+    ids = {m.template.split()[0]: m.id for _, m in spec.messages()}
+    model = spec.sessions[0].normal
+    assert ids["Deleted"] in model.gaps[ids["Received"]]  # the slow transition has a histogram of its own
+    assert ids["Verified"] not in model.gaps  # too rare (8 blocks): its gaps come from the pooled distribution
+    assert max(model.gaps[ids["Allocated"]][ids["Received"]].values) <= 1.0
+    long = model.gaps[ids["Received"]][ids["Deleted"]]
+    assert long.dist == "empirical" and min(long.values) >= 10_800 and max(long.values) <= 11_400
+    if epsilon is None:
+        assert sum(long.weights) == 192  # one count per received -> deleted transition
+    gaps: dict[tuple[str, str], list[float]] = {}
+    for frame in StatsSynthesizer(spec).sample(duration="4h", seed=1):
+        last: dict[str, tuple[float, str]] = {}
+        for when, template, session in frame.select("timestamp", "template_id", "session_id").iter_rows():
+            if session in last:
+                gaps.setdefault((last[session][1], template), []).append(when.timestamp() - last[session][0])
+            last[session] = (when.timestamp(), template)
+    slow = gaps[(ids["Received"], ids["Deleted"])]
+    assert len(slow) > 100 and all(10_800 <= g <= 11_400 for g in slow)
+    assert all(g <= 1.0 for g in gaps[(ids["Allocated"], ids["Received"])])

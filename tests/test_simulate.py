@@ -67,7 +67,8 @@ sessions:
     context_key: job_id
     anomaly_probability: 0.2
     anomaly_type: job_failure
-    normal: {start: {f_in: 1.0}, transitions: {f_in: {b_work: 1.0}, b_work: {b_work: 0.5, END: 0.5}}, gap: [10ms, 1s]}
+    normal: {start: {f_in: 1.0}, transitions: {f_in: {b_work: 1.0}, b_work: {b_work: 0.5, END: 0.5}}, gap: [10ms, 1s],
+             gaps: {b_work: {b_work: [2s, 3s]}}}
     anomalous: {start: {f_in: 1.0}, transitions: {f_in: {b_oom: 1.0}}, gap: [10ms, 1s]}
 """
 FILES = ("events.jsonl", "mini.log", "mini.log_structured.csv", "mini.log_templates.csv", "anomaly_label.csv")
@@ -260,3 +261,58 @@ def test_a_rerun_removes_files_of_the_earlier_run_it_did_not_write(mini, tmp_pat
     StatsSynthesizer(mini).write(tmp_path, n_lines=100, seed=1, formats=("jsonl",))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["anomaly_label.csv", "events.jsonl",
                                                           "mini.log_templates.csv", "notes.txt"]
+
+
+GAPS = """\
+name: gaps
+services:
+  - name: store
+    messages:
+      - {id: written, template: "block <b> written", params: {b: session}}
+      - {id: replicated, template: "block <b> replicated", params: {b: session}}
+      - {id: deleted, template: "block <b> deleted", params: {b: session}}
+sessions:
+  - name: block
+    rate: 0.5
+    id: {prefix: "blk_", kind: int64}
+    normal:
+      start: {written: 0.5, replicated: 0.5}
+      transitions: {written: {replicated: 0.5, deleted: 0.5}, replicated: {deleted: 1.0}}
+      gap: 500ms
+      gaps: {written: {deleted: [1h, 2h]}, replicated: {deleted: 10s}}
+"""
+
+
+def test_each_transition_draws_its_own_gap(tmp_path, small_shards):
+    spec, problems = spec_problems_in_text(GAPS)
+    assert problems == []
+    frames = list(StatsSynthesizer(spec).sample(duration="3h", seed=3))
+    sessions: dict[str, list[tuple[float, str]]] = {}
+    for frame in frames:
+        for when, template, session in frame.select("timestamp", "template_id", "session_id").iter_rows():
+            sessions.setdefault(session, []).append((when.timestamp(), template))
+    seen: dict[tuple[str, str], list[float]] = {}
+    for events in sessions.values():
+        for (t_a, a), (t_b, b) in zip(events, events[1:], strict=False):
+            seen.setdefault((a, b), []).append(t_b - t_a)
+    assert set(seen) == {("written", "replicated"), ("written", "deleted"), ("replicated", "deleted")}
+    assert all(g == pytest.approx(0.5) for g in seen[("written", "replicated")])  # the model's gap
+    assert all(g == pytest.approx(10.0) for g in seen[("replicated", "deleted")])
+    long = seen[("written", "deleted")]
+    assert len(long) > 100 and all(3600 - 1e-6 <= g <= 7200 + 1e-6 for g in long)
+    # the same spec and seed give the same bytes, whatever order the shards (with their carried lines) ran in
+    written = []
+    for folder, executor in (("a", None), ("b", ReversedExecutor())):
+        StatsSynthesizer(spec).write(tmp_path / folder, duration="3h", seed=3, formats=("jsonl",), executor=executor)
+        written.append((tmp_path / folder / "events.jsonl").read_bytes())
+    assert written[0] == written[1] and len(written[0]) > 100_000
+
+
+def test_a_gap_for_a_transition_the_model_lacks_is_refused():
+    text = GAPS.replace("replicated: {deleted: 10s}", "deleted: {written: 10s}")
+    _, problems = spec_problems_in_text(text)
+    assert [(p.field, p.line) for p in problems] == [
+        ("sessions.0.normal.gaps.deleted.written", text.splitlines().index(
+            next(line for line in text.splitlines() if "deleted: {written: 10s}" in line)) + 1)]
+    _, problems = spec_problems_in_text(GAPS.replace("replicated: {deleted: 10s}", "replicated: {END: 10s}"))
+    assert [p.field for p in problems] == ["sessions.0.normal.gaps.replicated.END"]

@@ -92,6 +92,28 @@ class _MarkovTables:
         self.cum = np.cumsum(markov.transitions, axis=1)
         self.end_state = len(markov.states)
         self.model = model
+        # gap_class[state, next state]: index into gap_dists; 0 is the model's gap, k > 0 a transition's own
+        state_of = {int(m): i for i, m in enumerate(markov.states)}
+        self.gap_class = np.zeros((len(markov.states), len(markov.states) + 1), dtype=np.int32)
+        self.gap_dists = [model.gap]
+        for source, row in model.gaps.items():
+            for target, dist in row.items():
+                where = state_of[compiled.message_index[source]], state_of[compiled.message_index[target]]
+                self.gap_class[where] = len(self.gap_dists)
+                self.gap_dists.append(dist)
+
+    def gaps_us(self, state: np.ndarray, following: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """The gap before each next event, drawn from its transition's distribution (in class order, so the draws
+        depend only on the spec and the rng); a model without per-transition gaps draws exactly as it always did."""
+        if len(self.gap_dists) == 1:
+            return sample_us(self.model.gap, rng, len(state))
+        classes = self.gap_class[state, following]
+        order = np.argsort(classes, kind="stable")
+        present, first = np.unique(classes[order], return_index=True)
+        gaps = np.empty(len(state), dtype=np.int64)
+        for k, lo, hi in zip(present.tolist(), first.tolist(), [*first[1:].tolist(), len(order)], strict=True):
+            gaps[order[lo:hi]] = sample_us(self.gap_dists[k], rng, hi - lo)
+        return gaps
 
 
 class ShardGenerator:
@@ -287,7 +309,7 @@ class ShardGenerator:
             go = following < tables.end_state
             if not go.any():
                 break
-            t = t[go] + sample_us(tables.model.gap, rng, int(go.sum()))
+            t = t[go] + tables.gaps_us(state[go], following[go], rng)
             state, owner, episode = following[go], owner[go], episode[go]
 
     # -- causality -----------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ differentially private (Laplace) noise on every count.
 What goes into the spec: the templates (scrubbed of addresses, block ids, paths, hosts and long numbers) with their
 level, component (as a service) and error type; for every slot only its kind and a rounded summary (numeric
 quantiles to two significant digits, small enumerations with counts); the session process (rate, id shape, a
-Markov model of template order with END, a binned gap distribution, a length cap); made-up node addresses, as many
+Markov model of template order with END, a gap histogram per frequent transition and a binned gap
+distribution for the rest, a length cap); made-up node addresses, as many
 as the real log has (noisy), in a /16 that holds no real address; the error mix; one session
 process per anomaly type seen in at least ``min_sessions`` labeled anomalous sessions (rarer types pooled).
 Mined causal pairs are reported by :func:`profile_summary` and re-mined by the validator; they are not written as
@@ -287,23 +288,44 @@ def _identifier(text: str, fallback: str) -> str:
 # Sessions
 # ---------------------------------------------------------------------------------------------------------------------
 
-def _markov(sessions: list[list[str]], gaps: list[float], noise: _Noise, message_of: dict[str, str]) -> Markov | None:
+# Fixed bin edges (seconds) of per-transition gap histograms: chosen in advance, so only the counts depend on the data.
+GAP_EDGES = (0.0, 0.001, 0.01, 0.1, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400,
+             28800, 86400, math.inf)
+MIN_TRANSITION_GAPS = 20  # a transition seen fewer times (noisy count) draws its gaps from the pooled distribution
+_MIN_BIN_MEDIAN = 5  # a bin with fewer gaps is written as its middle, not as the median of its (few) values
+
+
+def _markov(sessions: list[list[tuple[str, float | None]]], noise: _Noise) -> Markov | None:
+    """A first-order Markov model of sessions given as (message id, time) per kept event: start and transition
+    probabilities from noisy counts, a gap histogram per frequent transition, the other gaps pooled."""
     starts: Counter[str] = Counter()
     transitions: dict[str, Counter[str]] = defaultdict(Counter)
-    for keys in sessions:
-        ids = [message_of[k] for k in keys if k in message_of]
-        if not ids:
+    gaps_by_pair: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for events in sessions:
+        if not events:
             continue
-        starts[ids[0]] += 1
-        for a, b in zip(ids, [*ids[1:], END], strict=True):
+        starts[events[0][0]] += 1
+        for (a, t_a), (b, t_b) in zip(events, [*events[1:], (END, None)], strict=True):
             transitions[a][b] += 1
+            if t_a is not None and t_b is not None:
+                gaps_by_pair[(a, b)].append(t_b - t_a)
     start = _probabilities(noise.counts(starts))
     if not start:
         return None
     table = {a: p for a in sorted(transitions) if (p := _probabilities(noise.counts(transitions[a])))}
+    own: dict[str, dict[str, dict]] = {}
+    pooled: list[float] = []
+    for (a, b), observed in sorted(gaps_by_pair.items()):
+        histogram = _gap_histogram(observed, noise) if b in table.get(a, {}) else None
+        if histogram is None:
+            pooled += observed
+        else:
+            own.setdefault(a, {})[b] = histogram
+    every = [g for observed in gaps_by_pair.values() for g in observed]
     lengths = [len(s) for s in sessions if s]
     cap = max(1, min(100_000, math.ceil(float(np.quantile(lengths, 0.99)))))
-    return Markov(start=start, transitions=table, gap=_gap(gaps), max_events=cap)
+    return Markov(start=start, transitions=table, gap=_gap(pooled if len(pooled) >= MIN_TRANSITION_GAPS else every),
+                  gaps=own, max_events=cap)
 
 
 def _gap(gaps: list[float]) -> dict | float:
@@ -314,11 +336,30 @@ def _gap(gaps: list[float]) -> dict | float:
     return {"dist": "empirical", "values": [round(max(float(q), 0.0), 3) for q in deciles]}
 
 
-def _session_gaps(session: Session) -> list[float]:
-    times = [e.timestamp for e in session.events]
-    if any(t is None for t in times):
-        return []
-    return [b - a for a, b in zip(times, times[1:], strict=False)]  # type: ignore[operator]
+def _gap_histogram(gaps: list[float], noise: _Noise) -> dict | None:
+    """One transition's gaps as a histogram over :data:`GAP_EDGES`: per non-empty bin its noisy count (the weight)
+    and the median of its gaps rounded to milliseconds (the bin's middle when it holds too few to hide one);
+    ``None`` when the transition is too rare (noisy count below :data:`MIN_TRANSITION_GAPS`)."""
+    values = np.asarray(gaps, dtype=float)
+    bins = np.searchsorted(GAP_EDGES, values, side="right") - 1
+    points, weights = [], []
+    for k in np.unique(bins).tolist():
+        inside = values[bins == k]
+        weight = noise.count(len(inside))
+        if weight <= 0:
+            continue
+        low, high = GAP_EDGES[k], GAP_EDGES[k + 1]
+        middle = low if math.isinf(high) else (low + high) / 2
+        points.append(round(float(np.median(inside)) if len(inside) >= _MIN_BIN_MEDIAN else middle, 3))
+        weights.append(round(weight, 3))
+    if sum(weights) < MIN_TRANSITION_GAPS:
+        return None
+    return {"dist": "empirical", "values": points, "weights": weights}
+
+
+def _kept_events(session: Session, texts: dict[str, str], message_of: dict[str, str]) -> list[tuple[str, float | None]]:
+    """A session as (message id, time) of its events whose template is in the spec."""
+    return [(message_of[key], e.timestamp) for e in session.events if (key := _template_text(e, texts)) in message_of]
 
 
 def _id_shape(ids: list[str]) -> tuple[SessionId, str, str]:
@@ -429,8 +470,7 @@ def _session_processes(work: LabeledDataset, groups: dict[str, list[Session]], m
     ordered = sorted(groups, key=lambda sig: (sig != "", -len(groups[sig]), sig))
     for i, sig in enumerate(ordered):
         members = groups[sig]
-        model = _markov([[_template_text(e, texts) for e in s.events] for s in members],
-                        [g for s in members for g in _session_gaps(s)], noise, message_of)
+        model = _markov([_kept_events(s, texts, message_of) for s in members], noise)
         if model is None or counts[sig] <= 0:
             continue
         share_rate = _significant(rate * counts[sig] / total, 3) or 1e-6

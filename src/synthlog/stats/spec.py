@@ -51,7 +51,8 @@ The model, top down (YAML keys)::
         rate: 5                      # sessions/s
         id: {prefix: "blk_", kind: int64}
         context_key: block_id
-        normal: {start: {E5: 1.0}, transitions: {E5: {E22: 1.0}, E22: {END: 1.0}}, gap: [1ms, 2s]}
+        normal: {start: {E5: 1.0}, transitions: {E5: {E22: 1.0}, E22: {END: 1.0}}, gap: [1ms, 2s],
+                 gaps: {E5: {E22: [1h, 2h]}}}   # optional per-transition gaps (default: gap)
         anomalous: {...same shape...}
         anomaly_probability: 0.03
         anomaly_type: block_anomaly
@@ -444,11 +445,17 @@ class AnomalyScenario(_Model):
 
 
 class Markov(_Model):
-    """A session's event sequence: first message, transitions between messages (``END`` stops), gaps."""
+    """A session's event sequence: first message, transitions between messages (``END`` stops), gaps.
+
+    ``gap`` is the time between consecutive events; ``gaps[a][b]`` (optional) is the time from an ``a`` to the ``b``
+    that follows it, for transitions whose timing differs from the rest (a block written, then deleted hours
+    later). A transition without an entry in ``gaps`` uses ``gap``.
+    """
 
     start: dict[str, Probability]
     transitions: dict[str, dict[str, Probability]] = Field(default_factory=dict)
     gap: Dist = fixed(0.1)
+    gaps: dict[str, dict[str, Dist]] = Field(default_factory=dict)
     max_events: Annotated[int, Field(ge=1, le=100_000)] = 200
 
 
@@ -631,6 +638,13 @@ def _markov_problems(loc: Loc, model: Markov, owner: dict[str, str]) -> list[tup
         if sum(targets.values()) > 1 + 1e-6:
             problems.append((loc + ("transitions", source),
                              f"probabilities add up to {sum(targets.values()):.4g}, above 1"))
+    for source, targets in model.gaps.items():
+        for target in targets:
+            if target == END:
+                problems.append((loc + ("gaps", source, target), "no event follows END, so it has no gap"))
+            elif target not in model.transitions.get(source, {}):
+                problems.append((loc + ("gaps", source, target),
+                                 f"no transition {source!r} -> {target!r} in transitions to give a gap"))
     return problems
 
 
