@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthlog.code.java import parse_java
+from synthlog.progress import track
 
 _METHODS = {"method_declaration", "constructor_declaration", "lambda_expression", "static_initializer"}
 _LOCAL_DECLARATIONS = {"variable_declarator", "formal_parameter", "catch_formal_parameter", "enhanced_for_statement",
@@ -173,7 +174,7 @@ class MutationIndex:
         index = cls()
         base = Path(root)
         paths = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.suffix in (".java", ".py"))
-        for path in paths:
+        for path in track(paths, "indexing assignments"):  # ~3.5 s for Hadoop 0.18's 948 files
             rel = path.name if path == base else path.relative_to(base).as_posix()
             try:
                 if path.suffix == ".java":
