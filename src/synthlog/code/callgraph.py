@@ -20,12 +20,10 @@ on demand (:meth:`CallGraph.lcfg`) and cached; ``build_all`` builds every one (f
 from __future__ import annotations
 
 import ast
-import gc
 import os
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +32,7 @@ from tree_sitter import Node
 from synthlog.code.java import MethodInfo
 from synthlog.code.lcfg import JDK_EXCEPTION_PARENTS, Lcfg, SiteInfo, build_java_lcfg, build_python_lcfg
 from synthlog.code.python import iter_methods as iter_python_methods
-from synthlog.code.scan import ScanResult, scan
+from synthlog.code.scan import ScanResult, gc_paused, scan
 from synthlog.code.sites import MethodSites, collect_sites, simple_type
 from synthlog.errors import InputError
 
@@ -111,7 +109,7 @@ class CallGraph:
         self.called: set[str] = set()  # methods some resolved call site calls (all callers of may-log methods)
         self.seconds = 0.0
         started = time.perf_counter()
-        with _gc_paused():
+        with gc_paused():
             self._index_java()
             self._index_python()
             self._link_hierarchy()
@@ -572,7 +570,7 @@ class CallGraph:
 
     def build_all(self) -> dict[str, Lcfg]:
         """LCFGs of every method that may log (the others log nothing on any path)."""
-        with _gc_paused():
+        with gc_paused():
             return {mid: self.lcfg(mid) for mid in sorted(self.may_log)}
 
     def is_subtype(self, sub: str, sup: str) -> bool:
@@ -619,19 +617,6 @@ def _modifiers(decl: Any) -> str:
         if child.type == "modifiers":
             return _text(child)
     return ""
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the graph is built: it allocates tens of thousands of small objects (and
-    next to no cyclic garbage), and each collection would walk every object of the scan (trees, statements)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _text(node: Node) -> str:
@@ -704,5 +689,5 @@ def build_call_graph(src_root: str | os.PathLike[str] | ScanResult, exclude: Seq
     """Scan ``src_root`` (or take a finished scan) and build its call graph."""
     if isinstance(src_root, ScanResult):
         return CallGraph(src_root)
-    with _gc_paused():  # the scan, too, allocates many long-lived objects (trees, statements)
+    with gc_paused():  # the scan, too, allocates many long-lived objects (trees, statements)
         return CallGraph(scan(src_root, exclude))
