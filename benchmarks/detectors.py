@@ -1,6 +1,6 @@
 """Time every detector on HDFS100k, and optionally the whole bench protocol (three regimes, five seeds).
 
-Usage: python benchmarks/detectors.py [--detectors a,b,...] [--suite [--synthetic DIR]]
+Usage: python benchmarks/detectors.py [--detectors a,b,... | --classical] [--suite [--synthetic DIR]]
 
 Prints, per detector, the fit time on the training sessions of seed 0 of ``configs/bench/hdfs100k.yaml``'s split
 (unsupervised detectors see its normal sessions only) and the predict time on its test sessions, with the test F1

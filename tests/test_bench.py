@@ -96,7 +96,7 @@ def test_chronological_order_follows_first_timestamps():
 
 
 def test_split_refuses_an_empty_part():
-    with pytest.raises(Exception, match="the train part is empty"):
+    with pytest.raises(InputError, match="the train part is empty"):
         split_indices(np.array([0, 0, 1]), SplitSpec(train_fraction=0.1, validation_fraction=0.5), seed=0)
 
 

@@ -82,6 +82,17 @@ def test_constructor_only_stores_its_parameters(name):
     assert all(not key.endswith("_") for key in vars(detector))
 
 
+@pytest.mark.parametrize("name", [n for n in CLASSICAL if n not in SUPERVISED])
+def test_unsupervised_detectors_learn_nothing_from_anomalies(name, toy):
+    """Given labels, an unsupervised detector's vocabulary, idf and model come from the normal sessions alone."""
+    X_train, y_train, X_test, _ = toy
+    normal_only = [s for s, label in zip(X_train, y_train, strict=True) if label == 0]
+    with_labels = make_detector(name).fit(X_train, y_train)
+    assert "E" in {e for s in X_train for e in s} and "E" not in with_labels.features_.vocabulary_
+    normals_only = make_detector(name).fit(normal_only)
+    assert np.array_equal(with_labels.decision_function(X_test), normals_only.decision_function(X_test))
+
+
 def test_bad_inputs_are_named():
     with pytest.raises(DetectorInputError, match="list of sessions"):
         make_detector("pca").fit("A B C")

@@ -217,6 +217,8 @@ def test_validation_carve_is_a_stratified_partition(labels, fraction, seed):
     train, validation = carve_validation(len(y), fraction, seed, y)
     assert sorted(np.concatenate([train, validation]).tolist()) == list(range(len(y)))
     assert set(y[train].tolist()) == set(y.tolist())  # every class keeps a training example
+    for label in set(y.tolist()):  # each class gives its own share to validation
+        assert abs((y[validation] == label).sum() - fraction * (y == label).sum()) <= 1
     again = carve_validation(len(y), fraction, seed, y)
     assert np.array_equal(train, again[0]) and np.array_equal(validation, again[1])
 
