@@ -246,6 +246,9 @@ def test_paired_test_and_aggregation():
     test = paired_test([0.5, 0.6, 0.55, 0.5, 0.52], [0.6, 0.7, 0.65, 0.61, 0.6])
     assert test.n == 5 and test.mean_difference > 0 and test.wilcoxon_p == pytest.approx(0.0625)
     assert paired_test([0.5] * 5, [0.5] * 5).wilcoxon_p == 1.0
+    shifted = paired_test([0.5] * 5, [0.6] * 5)
+    assert shifted.ttest_p == 0.0 and shifted.wilcoxon_p == pytest.approx(0.0625)
+    assert paired_test([0.5, 0.6, np.nan], [0.7, 0.6, 0.9]).n == 2  # a seed without a value is not paired
     assert np.isnan(paired_test([0.5], [0.6]).wilcoxon_p)
     rows = [{"detector": "d", "regime": regime, "ratio": None, "seed": seed, "f1": f1, "precision": 1.0,
              "recall": 1.0, "fpr": 0.0, "auc": float("nan") if seed == 0 else 0.9, "fit_seconds": 0.0,
@@ -257,3 +260,6 @@ def test_paired_test_and_aggregation():
     assert cells[0]["f1_mean"] == pytest.approx(0.52) and cells[0]["auc_mean"] == pytest.approx(0.9)
     (versus,) = significance(rows)
     assert versus["regime"] == "synthetic" and versus["mean_difference"] == pytest.approx(-0.1)
+    real_rows, other_rows = rows[:5], rows[5:]
+    (by_seed,) = significance(real_rows + other_rows[::-1][:-1])  # seed 0 missing, the others reversed
+    assert by_seed["seeds"] == 4 and by_seed["mean_difference"] == pytest.approx(-0.1)  # paired by seed

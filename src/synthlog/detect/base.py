@@ -11,8 +11,9 @@ The contract (classical and neural detectors alike)
   internally with a vocabulary fitted in ``fit`` only, so nothing leaks from the sessions it scores.
 * **Out of vocabulary.** Event ids never seen in training map to the ``<OOV>`` column or index
   (:data:`synthlog.detect.features.OOV`) and never crash; for next-event models an OOV event counts as a miss.
-  Detectors that need template text (semantic vectors, LogAnomaly) take ``templates: dict[str, str] | None`` as a
-  constructor parameter, which the bench sets with ``set_params``.
+  Detectors that read template text (LogAnomaly, LogRobust) take ``templates: dict[str, str] | None`` as a
+  constructor parameter, which the bench sets with ``set_params``; they fit their word statistics on the texts of
+  training events only.
 * **Supervision.** Supervised detectors (``supervised = True``: LR, SVM, DT, LogRobust, CNN) need ``y`` with both
   classes. Unsupervised ones learn normal behaviour: given ``y`` they keep only the normal sessions
   (:meth:`SessionDetector._training_sessions`). An empty training set, or a one-class one where two classes are

@@ -3,7 +3,8 @@
 The primary test is the Wilcoxon signed-rank test (two-sided, exact distribution for small samples, zero
 differences dropped): it assumes nothing about the shape of the differences, but with 5 seeds its smallest possible
 p-value is 0.0625, so five seeds can never reach p < 0.05 with it. The paired t-test is reported beside it as a
-secondary figure (it assumes normally distributed differences). Both p-values are reported as computed.
+secondary figure (it assumes normally distributed differences). Both p-values are reported as computed, except
+that differences all equal and non-zero (no spread: t is infinite) give the t-test's limit, p = 0.
 """
 
 from __future__ import annotations
