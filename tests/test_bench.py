@@ -167,6 +167,8 @@ def test_bench_end_to_end_is_deterministic(bench_dir):
     cells = {(r["detector"], r["regime"], r["ratio"]) for r in rows}
     assert ("logistic", "augmented", "1.000000") in cells and ("invariants", "synthetic", "") in cells
     assert all(0 <= float(r["f1"]) <= 1 for r in rows)
+    assert all(r[c] != "" for r in rows for c in RESULT_COLUMNS if c != "ratio")  # every row complete
+    assert all((r["ratio"] == "") == (r["regime"] != "augmented") for r in rows)
     real_f1 = [float(r["f1"]) for r in rows if r["regime"] == "real"]
     assert np.mean(real_f1) > 0.8  # toy anomalies are easy: the protocol must not lose them
     summary = paths["summary"].read_text(encoding="utf-8")

@@ -152,6 +152,16 @@ def test_a_fitted_detector_survives_pickling(fitted, cls):
     assert np.array_equal(pickle.loads(pickle.dumps(model)).decision_function(test_x), scores)
 
 
+@pytest.mark.parametrize("cls", [DeepLog, LogRobust], ids=lambda c: c.__name__)
+def test_vocabulary_comes_from_the_training_part_of_fit_only(cls):
+    """The validation split carved inside fit meets its own events as unseen, as test data will."""
+    sessions = [["start", f"only-{i}", "stop"] for i in range(40)]
+    labels = np.array([0, 1] * 20)
+    model = tiny(cls, max_epochs=1, validation_fraction=0.25).fit(sessions, labels if cls.supervised else None)
+    own = {e for e in model.vocabulary_.events if e.startswith("only-")}
+    assert len(own) == 30  # the 10 validation sessions' events are not in it
+
+
 def test_fixed_top_k_is_used_as_given():
     train_x, _ = toy_data(3, 40, 0)
     model = tiny(DeepLog, top_k=2, max_epochs=2).fit(train_x)
