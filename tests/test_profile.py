@@ -204,3 +204,34 @@ def test_a_long_gap_on_one_transition_survives_the_round_trip(epsilon):
     slow = gaps[(ids["Received"], ids["Deleted"])]
     assert len(slow) > 100 and all(10_800 <= g <= 11_400 for g in slow)
     assert all(g <= 1.0 for g in gaps[(ids["Allocated"], ids["Received"])])
+
+
+def test_mined_pairs_become_observed_rules_that_never_fire_but_are_scored(blockstore, tmp_path):
+    from synthlog.evaluate.fidelity import evaluate_fidelity, reference_from_spec
+    from synthlog.evaluate.report import load_generated
+    from synthlog.stats.simulate import StatsSynthesizer
+
+    spec, summary = profile_dataset(blockstore, name="bs")
+    assert spec.causal and all(rule.observed for rule in spec.causal)
+    assert {(r.when.message, r.then.message) for r in spec.causal} <= {(p["cause"], p["effect"])
+                                                                       for p in summary.causal_pairs}
+    assert all(r.lag is not None and r.lag.max >= r.lag.min for r in spec.causal)
+    silent = spec.model_copy(update={"causal": []})
+    for folder, which in (("with", spec), ("without", silent)):
+        StatsSynthesizer(which).write(tmp_path / folder, n_lines=3000, seed=2, formats=("jsonl", "csv"))
+    with_rules, without = ((tmp_path / f / "events.jsonl").read_bytes() for f in ("with", "without"))
+    assert with_rules == without  # recorded, not fired: no line is added
+    reference = reference_from_spec(spec)
+    assert not reference.causal_pairs and len(reference.observed_pairs) == len(spec.causal)
+    report = evaluate_fidelity(spec, load_generated(tmp_path / "with"))
+    assert report.details["causal_pairs"]["instances"] > 0 and report.details["C_temporal"] >= 0.5
+    assert evaluate_fidelity(silent, load_generated(tmp_path / "with")).details["C_temporal"] is None
+
+
+def test_untimed_pairs_are_observed_rules_without_a_lag():
+    templates = {"a": Template("a", "Receiving block <*> src: /<*> dest: /<*>"),
+                 "b": Template("b", "Received block <*> of size <*> from /<*>")}
+    sessions = [Session.from_event_ids(f"blk_{i}", ["a", "b"]) for i in range(12)]
+    spec, _ = profile_dataset(LabeledDataset("keys", sessions, templates))
+    assert [(r.observed, r.lag) for r in spec.causal] == [(True, None)]
+    assert spec.sessions[0].normal.gaps == {}  # no timestamps, no gaps

@@ -100,6 +100,10 @@ def test_zero_lag_causal_cycle_is_refused():
                for p in problems), problems
     # the same cycle with a delay is fine: chains are cut at causal_depth
     assert spec_problems_in_text(text.replace("lag: 0ms", "lag: 1s"))[1] == []
+    # an observed rule never fires, so it closes no cycle; only it may leave its lag null
+    assert spec_problems_in_text(text.replace("    lag: 0\n", "    lag: null\n    observed: true\n"))[1] == []
+    fired = text.replace("    lag: 0\n", "    lag: null\n")
+    assert [(p.field, p.line) for p in problems_of(fired)] == [("causal.1", line_of(fired, "- when: {service: front"))]
 
 
 def test_call_cycles_are_refused():

@@ -54,7 +54,8 @@ class ReferenceStats:
     are signatures of indicative templates and synthetic sessions are typed the same way; with ``indicative`` None
     (a spec reference) types are scenario names and synthetic sessions are typed by their ``anomaly`` attribute.
     ``causal_normal_only``: causal pairs mined from normal behaviour are checked on normal sessions only (anomalies
-    may break them on purpose); a spec's causal rules hold everywhere."""
+    may break them on purpose); a spec's causal rules hold everywhere. ``observed_pairs`` (a spec's observed rules,
+    pairs once mined from real logs) are checked on normal sessions only and counted with the others."""
 
     source: str
     error_counts: Counter[str]
@@ -65,6 +66,7 @@ class ReferenceStats:
     indicative: list[str] | None = None
     causal_normal_only: bool = True
     dataset: LabeledDataset | None = field(default=None, repr=False)
+    observed_pairs: list[CausalPair] = field(default_factory=list)
 
 
 def reference_from_dataset(dataset: LabeledDataset, min_support: int = 10) -> ReferenceStats:
@@ -132,22 +134,24 @@ def reference_from_spec(spec: Spec) -> ReferenceStats:
     for service, rate in _request_rates(spec).items():  # request lines interleave across services: no transitions
         for message in spec.service(service).flow:
             templates[key[message]] += rate
-    pairs = []
+    pairs: list[CausalPair] = []
+    observed: list[CausalPair] = []
     for rule in spec.causal:
         causes = [key[m.id] for s, m in spec.messages()
                   if (rule.when.service is None or s.name == rule.when.service)
                   and (m.id == rule.when.message or (rule.when.error_type and m.error_type == rule.when.error_type))]
         effects = [key[m.id] for m in spec.service(rule.then.service).messages
                    if m.id == rule.then.message or (rule.then.error_type and m.error_type == rule.then.error_type)]
-        high = rule.lag.upper_bound
-        pairs += [CausalPair(c, e, rule.lag.lower_bound, None if high == float("inf") else high,
-                             rule.probability, 0) for c in causes for e in effects]
+        low, high = (None, None) if rule.lag is None else (rule.lag.lower_bound, rule.lag.upper_bound)
+        (observed if rule.observed else pairs).extend(
+            CausalPair(c, e, low, None if high == float("inf") else high, rule.probability, 0)
+            for c in causes for e in effects)
     anomaly_types = Counter({a.type: 1 for a in spec.anomalies})
     anomaly_types.update({p.anomaly_type or f"{p.name}_anomaly": 1 for p in spec.sessions if p.anomaly_probability})
     return ReferenceStats(
         source=f"spec:{spec.name}", error_counts=Counter(spec.error_mix), template_counts=templates,
         transitions=dict(transitions), causal_pairs=pairs, anomaly_types=anomaly_types, indicative=None,
-        causal_normal_only=False)
+        causal_normal_only=False, observed_pairs=observed)
 
 
 @dataclass(slots=True)
@@ -218,8 +222,12 @@ def evaluate_fidelity(reference: ReferenceStats | LabeledDataset | Spec, synthet
         details["error_types"]["reference_error_lines"] = sum(ref.error_counts.values())
 
     right, total = _causal_counts(synthetic, keys, ref.causal_pairs, ref.causal_normal_only)
+    if ref.observed_pairs:
+        o_right, o_total = _causal_counts(synthetic, keys, ref.observed_pairs, True)
+        right, total = right + o_right, total + o_total
     details["C_temporal"] = _ratio(right, total)
-    details["causal_pairs"] = {"pairs": len(ref.causal_pairs), "instances": total, "in_order_within_lag": right}
+    details["causal_pairs"] = {"pairs": len(ref.causal_pairs) + len(ref.observed_pairs), "instances": total,
+                               "in_order_within_lag": right}
     if ref.dataset is not None:  # the ceiling: how well the real data itself keeps the pairs mined from it
         r_right, r_total = _causal_counts(ref.dataset, session_keys(ref.dataset), ref.causal_pairs,
                                           ref.causal_normal_only)

@@ -85,7 +85,7 @@ class CompiledSpec:
         self.flow = [np.array([self.message_index[m] for m in s.flow], dtype=np.int32) for s in spec.services]
         self.service_errors = [self._errors_of(i) for i in range(len(spec.services))]
         self.plans = [(i, s.rate, self._plan(i)) for i, s in enumerate(spec.services) if s.rate > 0]
-        self.rules = [self._rule(r) for r in spec.causal]
+        self.rules = [self._rule(r) for r in spec.causal if not r.observed]  # observed rules are only recorded
         self.spontaneous = self._calibrated_mix()
         self.callers: list[list[int]] = [[] for _ in spec.services]
         self.callees: list[list[int]] = [[] for _ in spec.services]

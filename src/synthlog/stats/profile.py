@@ -8,8 +8,9 @@ Markov model of template order with END, a gap histogram per frequent transition
 distribution for the rest, a length cap); made-up node addresses, as many
 as the real log has (noisy), in a /16 that holds no real address; the error mix; one session
 process per anomaly type seen in at least ``min_sessions`` labeled anomalous sessions (rarer types pooled).
-Mined causal pairs are reported by :func:`profile_summary` and re-mined by the validator; they are not written as
-spec causal rules, because the simulator fires those on top of the session model and would log every effect twice.
+Mined causal pairs are reported in the summary and written as *observed* causal rules: the simulator does not fire
+them (the session model already produces the order; firing them would log every effect twice), ``validate`` scores
+them.
 Guarantees and limits: docs/stats.md, "Profiling and validation".
 """
 
@@ -28,6 +29,7 @@ import numpy as np
 from synthlog.errors import InputError
 from synthlog.evaluate.logstats import (
     STRUCTURAL,
+    CausalPair,
     anomaly_signature,
     classify_error,
     error_counts,
@@ -39,7 +41,19 @@ from synthlog.evaluate.logstats import (
 from synthlog.evaluate.privacy import VALUE_PATTERNS, dataset_values
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
 from synthlog.records import ANOMALY, LabeledDataset, LogEvent, Session
-from synthlog.stats.spec import END, Markov, Message, Param, Service, SessionId, SessionProcess, Spec
+from synthlog.stats.spec import (
+    END,
+    CausalRule,
+    Effect,
+    Markov,
+    Message,
+    Param,
+    Service,
+    SessionId,
+    SessionProcess,
+    Spec,
+    Trigger,
+)
 from synthlog.synth.values import SlotKind, infer_slot_kinds
 
 _IP_PORT = re.compile(r"/?((?:\d{1,3}\.){3}\d{1,3})(?::(\d{1,5}))?")
@@ -400,12 +414,13 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
     base = _identifier(name or dataset.name, "profiled")
     groups = _session_groups(work, options)
     id_shape, _, label_column = _id_shape([s.id for s in sessions])
+    pairs = mine_causal_pairs(work, min_support=PAIR_SUPPORT, min_confidence=PAIR_CONFIDENCE)
+    id_by_key = {template_key(k): m for k, m in message_of.items()}
+    processes = _session_processes(work, groups, message_of, noise, base)
     spec = Spec(name=base, description=_description(dataset, options), start=_start_of(sessions), services=services,
-                error_mix=error_mix, sessions=_session_processes(work, groups, message_of, noise, base),
+                error_mix=error_mix, causal=_observed_rules(pairs, id_by_key, services, noise), sessions=processes,
                 label_column=label_column)
 
-    pairs = mine_causal_pairs(work)
-    id_by_key = {template_key(k): m for k, m in message_of.items()}
     summary = ProfileSummary(
         sessions=len(sessions), events=sum(s.count for s in stats.values()), templates=len(message_of),
         anomalous_sessions=sum(1 for s in sessions if s.label == ANOMALY),
@@ -414,6 +429,33 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
                        "lag": [p.lag_min, p.lag_max], "confidence": p.confidence} for p in pairs],
         dropped_templates=len(stats) - len(message_of))
     return spec, summary
+
+
+PAIR_SUPPORT, PAIR_CONFIDENCE = 10, 0.9  # a mined pair: its cause in 10+ normal sessions, followed in 90% of them
+
+
+def _observed_rules(pairs: list[CausalPair], id_by_key: dict[str, str], services: list[Service],
+                    noise: _Noise) -> list[CausalRule]:
+    """The mined causal pairs as observed (never fired) rules: message ids, lag range in whole seconds (null when
+    the logs have no timestamps), the confidence from noisy counts; a pair whose noisy counts no longer pass the
+    mining thresholds is left out."""
+    owner = {m.id: s.name for s in services for m in s.messages}
+    rules: list[CausalRule] = []
+    written: set[tuple[str, str]] = set()
+    for pair in pairs:
+        cause, effect = id_by_key.get(scrub(pair.cause)), id_by_key.get(scrub(pair.effect))
+        if cause is None or effect is None or cause == effect or (cause, effect) in written:
+            continue
+        support = noise.count(pair.support)
+        follows = noise.count(round(pair.confidence * pair.support))
+        if support < PAIR_SUPPORT or follows < PAIR_CONFIDENCE * support:
+            continue
+        written.add((cause, effect))
+        lag = None if pair.lag_min is None else {"dist": "uniform", "min": pair.lag_min, "max": pair.lag_max}
+        rules.append(CausalRule(name=f"{cause} then {effect}", when=Trigger(service=owner[cause], message=cause),
+                                then=Effect(service=owner[effect], message=effect),
+                                probability=round(min(follows / support, 1.0), 3), lag=lag, observed=True))
+    return rules
 
 
 def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], noise: _Noise,

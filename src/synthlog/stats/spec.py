@@ -35,6 +35,7 @@ The model, top down (YAML keys)::
         then: {service: auth-service, error_type: auth_failure}   # or message: <id>
         probability: 0.7
         lag: [100ms, 500ms]
+        observed: false              # true: only recorded (a pair the sessions already produce), never fired
     anomalies:                       # anomaly scenarios: labeled episodes
       - name: db-cascade
         type: cascading_failure      # free label (cascading_failure, resource_exhaustion, timeout_storm, ...)
@@ -385,13 +386,25 @@ class Effect(_Model):
 
 
 class CausalRule(_Model):
-    """When a line matches ``when``, ``then`` follows in the same request after ``lag`` with ``probability``."""
+    """When a line matches ``when``, ``then`` follows in the same request after ``lag`` with ``probability``.
+
+    An ``observed`` rule only records a pair that the session models already produce (the profiler writes the pairs
+    it mined from real logs this way): the simulator does not fire it, ``validate`` scores it on normal sessions.
+    Its ``lag`` may be null (the real logs had no timestamps): then only the order is checked.
+    """
 
     name: str | None = None
     when: Trigger
     then: Effect
     probability: Probability = 1.0
-    lag: Dist = fixed(0.1)
+    lag: Dist | None = fixed(0.1)
+    observed: bool = False
+
+    @model_validator(mode="after")
+    def _lag_to_fire(self) -> CausalRule:
+        if self.lag is None and not self.observed:
+            raise ValueError("a rule the simulator fires needs a lag (only an observed rule may leave it null)")
+        return self
 
 
 class Propagation(_Model):
@@ -690,7 +703,7 @@ def _zero_lag_cycles(spec: Spec) -> list[tuple[Loc, str]]:
             return [effect.message]
         return [m.id for m in spec.service(effect.service).messages if m.error_type == effect.error_type]
 
-    zero = [i for i, rule in enumerate(spec.causal) if rule.lag.lower_bound == 0]
+    zero = [i for i, rule in enumerate(spec.causal) if not rule.observed and rule.lag.lower_bound == 0]
     # edge i -> k when rule i's effect can fire rule k; look for a cycle among zero-lag rules only
     edges = {i: [k for k in zero if any(matches(spec.causal[k].when, m) for m in produces(spec.causal[i].then))]
              for i in zero}
