@@ -137,3 +137,10 @@ def test_user_formats_match_and_write_back(data, count):
     line = "".join(v + lit for v, lit in zip(values, literals, strict=False)) + values[-1]
     assert fmt.match(line) == dict(zip(names, values, strict=True))
     assert fmt.format(fmt.event(line)) == line
+
+
+def test_an_event_read_with_one_format_is_written_with_another():
+    event = get_format("<Date> <Time>  <Level> <Content>").event("2020-01-01 10:00:00   INFO hello  world")
+    assert event.attributes["separators"] == [" ", "   ", " "]
+    other = get_format("<Date> <Time> <Level> <Node>: <Content>")  # four runs of spaces, the event has three
+    assert other.format(event) == "2020-01-01 10:00:00 INFO : hello  world"

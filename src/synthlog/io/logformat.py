@@ -104,7 +104,7 @@ class LogFormat:
                 values.append(event.fields.get(header, ""))
         literals = self.literals
         separators = event.attributes.get(SEPARATORS_KEY)
-        if separators:
+        if separators and len(separators) == len(self._canonical_separators):  # else read with another format
             runs = iter(separators)
             literals = tuple(re.sub(r"[ \t]+", lambda _m: next(runs), lit) for lit in literals)
         out = [literals[0]]
