@@ -85,6 +85,9 @@ def read_yaml(text: str, source: str | PathLike[str] = "<text>") -> tuple[Any, Y
             lines.mappings.add(loc)
             for key, value in current.value:
                 child = loc + (key.value if isinstance(key, yaml.ScalarNode) else str(key.value),)
+                if child in lines.start:  # PyYAML would silently keep the last one
+                    raise ConfigError(f"key {child[-1]!r} appears twice in one mapping", path=source,
+                                      line=key.start_mark.line + 1, field=".".join(str(p) for p in child))
                 lines.start[child] = key.start_mark.line + 1
                 walk(value, child)
         elif isinstance(current, yaml.SequenceNode):
