@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 
 from synthlog.errors import InputError
-from synthlog.io.datasets import SHARED, describe, list_datasets, load_dataset, write_dataset
+from synthlog.io.datasets import (
+    SHARED,
+    describe,
+    list_datasets,
+    load_dataset,
+    read_template_sessions,
+    write_dataset,
+)
 from synthlog.io.loghub import read_labels, read_templates
 from synthlog.io.sequences import read_sequences
 from synthlog.parse.pipeline import parse_log
@@ -47,6 +54,18 @@ def test_bad_metadata_file_is_named(example_dataset, tmp_path):
     paths["metadata"].write_text("{not json")
     with pytest.raises(InputError, match=r"blockstore.metadata.json: not a metadata JSON file"):
         load_dataset(tmp_path)
+
+
+def test_template_session_records_are_read_and_checked(tmp_path):
+    path = tmp_path / "sessions.jsonl"
+    path.write_text('{"block_id": "blk_1", "label": 0, "split": "train", "templates": ["a <*>", "b"]}\n'
+                    '{"block_id": "blk_2", "label": 1, "templates": ["a <*>"]}\n')
+    sessions, templates = read_template_sessions(path)
+    assert [(s.id, s.label, len(s)) for s in sessions] == [("blk_1", 0, 2), ("blk_2", 1, 1)]
+    assert sorted((t.text, t.occurrences) for t in templates.values()) == [("a <*>", 2), ("b", 1)]
+    path.write_text('{"block_id": 7, "label": 0, "templates": ["a"]}\n')
+    with pytest.raises(InputError, match=r"sessions.jsonl:1: block_id must be a string"):
+        read_template_sessions(path)
 
 
 def test_write_dataset_then_load_gives_the_same_data(example_dataset, tmp_path):

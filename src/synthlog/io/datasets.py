@@ -166,8 +166,10 @@ def read_template_sessions(path: PathLike) -> tuple[list[Session], dict[str, Tem
             block, label, texts = record["block_id"], record["label"], record["templates"]
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"bad session record ({exc})", path=path, line=number) from None
-        if label not in (NORMAL, ANOMALY) or not isinstance(texts, list):
-            raise InputError("label must be 0 or 1 and templates a list", path=path, line=number)
+        if not isinstance(block, str) or label not in (NORMAL, ANOMALY) or not isinstance(texts, list) \
+                or not all(isinstance(t, str) for t in texts):
+            raise InputError("block_id must be a string, label 0 or 1 and templates a list of strings", path=path,
+                             line=number)
         events = []
         for text in texts:
             tid = ids.get(text)
