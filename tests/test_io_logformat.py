@@ -55,6 +55,8 @@ def test_escaped_brackets_are_literal_text():
     ("2005.06.03", "2005-06-03-15.42.50.675872", 1117813370.675872),
     ("yesterday", "noon", None),
     ("081399", "203615", None),
+    ("2015-02-31", "10:00:00", None),
+    ("2016-02-29", "00:00:00", 1456704000.0),
 ])
 def test_timestamps(date, time, expected):
     got = parse_timestamp(date, time)

@@ -27,8 +27,8 @@ def _midnight(date: str) -> float | None:
     year, month, day = (int(g) for g in m.groups())
     if year < 100:
         year += 2000
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
+    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
+        return None  # timegm would roll 2015-02-31 over to March 3rd
     return float(calendar.timegm((year, month, day, 0, 0, 0)))
 
 
