@@ -142,6 +142,10 @@ def test_recipe_errors_name_the_field(tmp_path):
     with pytest.raises(ConfigError, match=r"broken\.yaml:\d+: not valid YAML"):
         load_recipe(broken)
     assert load_recipe(RECIPE).count_of(load_recipe(RECIPE).stages[1]) == 3
+    negative = tmp_path / "negative.yaml"
+    negative.write_text(RECIPE.read_text().replace("replication: 3", "replication: -1"))
+    with pytest.raises(ConfigError, match=r"negative\.yaml.*stages\[1\]\.count: -1 runs"):
+        load_recipe(negative)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

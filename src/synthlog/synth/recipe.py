@@ -92,6 +92,8 @@ class Recipe(BaseModel):
                 raise ValueError(f"stages[{i}].role: unknown role {stage.role!r}")
             if isinstance(stage.count, str) and stage.count not in self.parameters:
                 raise ValueError(f"stages[{i}].count: unknown parameter {stage.count!r}")
+            if self.count_of(stage) < 0:
+                raise ValueError(f"stages[{i}].count: {self.count_of(stage)} runs (a count is 0 or more)")
             for ref in [stage.after, *stage.requires]:
                 if ref is not None and ref not in seen:
                     raise ValueError(f"stages[{i}] ({stage.name}): {ref!r} is not an earlier stage")
