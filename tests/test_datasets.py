@@ -17,6 +17,7 @@ from synthlog.io.datasets import (
 from synthlog.io.loghub import read_labels, read_templates
 from synthlog.io.sequences import read_sequences
 from synthlog.parse.pipeline import parse_log
+from synthlog.records import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "logs"
@@ -66,6 +67,14 @@ def test_template_session_records_are_read_and_checked(tmp_path):
     path.write_text('{"block_id": 7, "label": 0, "templates": ["a"]}\n')
     with pytest.raises(InputError, match=r"sessions.jsonl:1: block_id must be a string"):
         read_template_sessions(path)
+
+
+def test_a_failed_dataset_write_leaves_no_file(example_dataset, tmp_path):
+    ds = example_dataset.subset(range(len(example_dataset)))
+    ds.sessions = [*ds.sessions[:3], Session("bad,id")]  # refused by the sequence file, after three other files
+    with pytest.raises(InputError, match=rf"^{tmp_path}/blockstore.sequences: session id 'bad,id' cannot be"):
+        write_dataset(ds, tmp_path, "blockstore")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_write_dataset_then_load_gives_the_same_data(example_dataset, tmp_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from synthlog.errors import InputError
 from synthlog.io import registry
-from synthlog.io.atomic import atomic_open
+from synthlog.io.atomic import atomic_directory, atomic_open
 from synthlog.io.jsonl import read_jsonl, write_jsonl
 from synthlog.io.logformat import LogFormat, detect_format, get_format, read_raw, write_raw
 from synthlog.io.loghub import (
@@ -53,36 +53,36 @@ def unique_events(sessions: Iterable[Session]) -> list[LogEvent]:
 
 def write_dataset(ds: LabeledDataset, out_dir: PathLike, name: str,
                   log_format: LogFormat | str | None = None) -> dict[str, Path]:
-    """Write ``ds`` as a data set directory; every file is written atomically. Returns the paths by role.
+    """Write ``ds`` as a data set directory, all files or (on failure) none. Returns the paths by role.
 
     Roles: ``raw`` (only with ``log_format``), ``structured``, ``templates``, ``labels`` (sessions with a
     known label), ``sequences``, ``jsonl``, ``metadata``.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     events = unique_events(ds.sessions)
-    paths: dict[str, Path] = {}
-    if log_format is not None:
-        paths["raw"] = out / f"{name}.log"
-        write_raw(paths["raw"], events, log_format)
-    headers = list(get_format(log_format).headers) if log_format is not None else structured_headers(events)
-    paths["structured"] = out / f"{name}.log_structured.csv"
-    write_structured(paths["structured"], events, headers, ds.templates)
-    paths["templates"] = out / f"{name}.log_templates.csv"
-    write_templates(paths["templates"], ds.templates)
-    labels = {s.id: s.label for s in ds.sessions if s.label is not None}
-    if labels:
-        paths["labels"] = out / "anomaly_label.csv"
-        write_labels(paths["labels"], labels)
-    paths["sequences"] = out / f"{name}.sequences"
-    write_sequences(paths["sequences"], ds.sessions)
-    paths["jsonl"] = out / f"{name}.jsonl"
-    write_jsonl(paths["jsonl"], ds.sessions)
-    paths["metadata"] = out / f"{name}.metadata.json"
-    with atomic_open(paths["metadata"]) as fh:
-        json.dump({"name": ds.name, "metadata": ds.metadata}, fh, indent=2, sort_keys=True, default=str)
-        fh.write("\n")
-    return paths
+    names: dict[str, str] = {}
+    with atomic_directory(out) as stage:  # all files or none: a failure half-way leaves no partial data set
+        if log_format is not None:
+            names["raw"] = f"{name}.log"
+            write_raw(stage / names["raw"], events, log_format)
+        headers = list(get_format(log_format).headers) if log_format is not None else structured_headers(events)
+        names["structured"] = f"{name}.log_structured.csv"
+        write_structured(stage / names["structured"], events, headers, ds.templates)
+        names["templates"] = f"{name}.log_templates.csv"
+        write_templates(stage / names["templates"], ds.templates)
+        labels = {s.id: s.label for s in ds.sessions if s.label is not None}
+        if labels:
+            names["labels"] = "anomaly_label.csv"
+            write_labels(stage / names["labels"], labels)
+        names["sequences"] = f"{name}.sequences"
+        write_sequences(stage / names["sequences"], ds.sessions)
+        names["jsonl"] = f"{name}.jsonl"
+        write_jsonl(stage / names["jsonl"], ds.sessions)
+        names["metadata"] = f"{name}.metadata.json"
+        with atomic_open(stage / names["metadata"]) as fh:
+            json.dump({"name": ds.name, "metadata": ds.metadata}, fh, indent=2, sort_keys=True, default=str)
+            fh.write("\n")
+    return {role: out / file for role, file in names.items()}
 
 
 # ----------------------------------------------------------------------------------------------- data root
