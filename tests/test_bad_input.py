@@ -131,6 +131,15 @@ def test_time_windows_over_a_log_without_timestamps_name_the_file_and_write_noth
     assert not out.exists() or list(out.iterdir()) == []
 
 
+def test_a_parse_whose_sequence_file_fails_leaves_none_of_its_outputs(tmp_path):
+    log = tmp_path / "ids.log"
+    log.write_text("INFO req=a,b start\nINFO req=a,b stop\n")
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match=rf"^{out}/ids.sequences: session id 'req=a,b' cannot be written"):
+        parse_log(log, "<Level> <Content>", out, sessions=r"entity:req=[\w,]+")
+    assert list(out.iterdir()) == []
+
+
 def test_labels_and_anomalous_ids_together_are_refused(tmp_path):
     with pytest.raises(InputError, match="--anomalous-ids: give session labels or a list of anomalous ids"):
         parse_log(EXAMPLE, "hdfs", tmp_path / "out", labels=tmp_path / "l.csv", anomalous_ids=tmp_path / "ids")

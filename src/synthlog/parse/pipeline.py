@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthlog.errors import InputError
+from synthlog.io.atomic import atomic_directory
 from synthlog.io.logformat import LogFormat, RawReader, get_format
 from synthlog.io.loghub import read_id_list, read_labels, write_labels, write_structured, write_templates
 from synthlog.io.sequences import write_sequences
@@ -89,26 +90,28 @@ def _parse_log(path: Path, log_format: LogFormat | str, out: Path, sessions: str
             raise InputError(exc.reason, path=exc.path or path, line=exc.line, field=exc.field) from None
     headers = get_format(log_format).headers
     result = ParseResult(lines=len(events), skipped=skipped, templates=len(templates), seconds=0.0)
-    out.mkdir(parents=True, exist_ok=True)
-    result.outputs["structured"] = out / f"{path.name}_structured.csv"
-    write_structured(result.outputs["structured"], events, headers, templates)
-    result.outputs["templates"] = out / f"{path.name}_templates.csv"
-    write_templates(result.outputs["templates"], templates)
-    if found is not None:
-        if label_map is not None:
-            label_from_entities(found, label_map)
-        elif anomalous is not None:
-            label_from_entities(found, dict.fromkeys(anomalous, ANOMALY), default=NORMAL,
-                                rule="anomalous-id-list")
-        else:
-            label_from_lines(found)
-        result.sessions = len(found)
-        result.outputs["sequences"] = out / f"{path.stem}.sequences"
-        write_sequences(result.outputs["sequences"], found)
-        known = {s.id: s.label for s in found if s.label is not None}
-        if known:
-            result.anomalies = sum(1 for v in known.values() if v != NORMAL)
-            result.outputs["labels"] = out / "anomaly_label.csv"
-            write_labels(result.outputs["labels"], known)
+    files: dict[str, str] = {}
+    with atomic_directory(out) as stage:  # every output or none
+        files["structured"] = f"{path.name}_structured.csv"
+        write_structured(stage / files["structured"], events, headers, templates)
+        files["templates"] = f"{path.name}_templates.csv"
+        write_templates(stage / files["templates"], templates)
+        if found is not None:
+            if label_map is not None:
+                label_from_entities(found, label_map)
+            elif anomalous is not None:
+                label_from_entities(found, dict.fromkeys(anomalous, ANOMALY), default=NORMAL,
+                                    rule="anomalous-id-list")
+            else:
+                label_from_lines(found)
+            result.sessions = len(found)
+            files["sequences"] = f"{path.stem}.sequences"
+            write_sequences(stage / files["sequences"], found)
+            known = {s.id: s.label for s in found if s.label is not None}
+            if known:
+                result.anomalies = sum(1 for v in known.values() if v != NORMAL)
+                files["labels"] = "anomaly_label.csv"
+                write_labels(stage / files["labels"], known)
+    result.outputs = {role: out / file for role, file in files.items()}
     result.seconds = time.perf_counter() - started
     return result
