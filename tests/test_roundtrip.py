@@ -1,11 +1,11 @@
 """Round trip on real data: profile the first 5,000 HDFS_v1 lines, simulate the spec, validate against the real lines.
 
-Thresholds (measured over seeds 1-3: score 0.95-0.96, D 1.00, C 0.79-0.82, R 1.00, template 0.985-0.989,
-transition 0.987-0.990):
+Thresholds (measured over seeds 1-3: score 0.976-0.978, D 1.00, C 0.915-0.935, R 1.00, template 0.965-0.975,
+transition 0.988-0.991; with one gap distribution per session model, before per-transition gaps, C was 0.79-0.82):
 template and transition similarity >= 0.9 and D_errdist >= 0.8 say the catalogue and its first-order order model
-came through; C_temporal >= 0.6 is well above the 0.54 the SynLogGen paper reports for template-based generation
-while honest about what a first-order Markov model loses (the real data keeps its own pairs at 0.98); every anomaly
-type of the input must be produced. No IP address or block id of the input may appear in any output file.
+came through; C_temporal >= 0.85 says the per-transition gaps came through (lags within the real pairs' ranges),
+while honest about what a first-order Markov model loses in order (the real data keeps its own pairs at 0.98); every
+anomaly type of the input must be produced. No IP address or block id of the input may appear in any output file.
 """
 
 from pathlib import Path
@@ -40,7 +40,7 @@ def test_profile_generate_validate_hdfs(real, tmp_path):
     assert result["template_similarity"] >= 0.9
     assert result["transition_similarity"] >= 0.9
     assert result["D_errdist"] >= 0.8
-    assert result["C_temporal"] >= 0.6
+    assert result["C_temporal"] >= 0.85
     assert result["causal_pairs"]["reference_C_temporal"] > result["C_temporal"] - 0.05
     assert result["R_anomaly"] == 1.0
     assert result["templates"]["synthetic_in_reference"] == 1.0
