@@ -31,7 +31,7 @@ from synthlog.code.match import match_templates
 from synthlog.code.paths import PathOptions, enumerate_paths
 from synthlog.code.records import Statement
 from synthlog.errors import InputError
-from synthlog.io.atomic import atomic_open
+from synthlog.io.atomic import atomic_directory, atomic_open
 from synthlog.io.datasets import write_dataset
 from synthlog.io.logformat import get_format
 from synthlog.io.loghub import read_templates
@@ -246,10 +246,11 @@ def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: i
     """Fit, sample ``n`` sessions and write the data set and ``summary.json`` into ``out``; returns the summary."""
     synth = CodeSynthesizer(config).fit(src)
     ds = synth.sample(n, seed)
-    paths = write_dataset(ds, out, ds.name, synth.format_)
-    summary = synth.summary(ds)
-    summary["files"] = {role: Path(p).name for role, p in sorted(paths.items())}
-    with atomic_open(Path(out) / "summary.json") as fh:
-        json.dump(summary, fh, indent=2, sort_keys=True)
-        fh.write("\n")
+    with atomic_directory(out) as stage:  # the data set and its summary appear together or not at all
+        paths = write_dataset(ds, stage, ds.name, synth.format_)
+        summary = synth.summary(ds)
+        summary["files"] = {role: Path(p).name for role, p in sorted(paths.items())}
+        with atomic_open(stage / "summary.json") as fh:
+            json.dump(summary, fh, indent=2, sort_keys=True)
+            fh.write("\n")
     return summary
