@@ -146,3 +146,11 @@ def test_an_event_read_with_one_format_is_written_with_another():
     assert event.attributes["separators"] == [" ", "   ", " "]
     other = get_format("<Date> <Time> <Level> <Node>: <Content>")  # four runs of spaces, the event has three
     assert other.format(event) == "2020-01-01 10:00:00 INFO : hello  world"
+
+
+@pytest.mark.parametrize("fmt", [r"<Content>\ <Date>", r"<Date>\  <Content>", "<Date> \\\t<Content>"])
+def test_escaped_spaces_are_spaces(fmt):
+    parsed = get_format(fmt)
+    line = "2020-01-01\t  x y" if parsed.headers[0] == "Date" else "x y 2020-01-01"
+    event = parsed.event(line)
+    assert event is not None and parsed.format(event) == line

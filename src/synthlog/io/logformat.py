@@ -119,22 +119,29 @@ def _compile_literal(literal: str) -> tuple[str, str]:
     text, regex, i = [], [], 0
     while i < len(literal):
         ch = literal[i]
-        if ch == "\\" and i + 1 < len(literal):
+        if _space_at(literal, i):  # an escaped space (``\ ``) is a space too: runs are counted in the text
+            run = []
+            while _space_at(literal, i):
+                if literal[i] == "\\":
+                    i += 1
+                run.append(literal[i])
+                i += 1
+            text.append("".join(run))
+            regex.append("([ \\t]+)")
+        elif ch == "\\" and i + 1 < len(literal):
             text.append(literal[i + 1])
             regex.append(re.escape(literal[i + 1]))
             i += 2
-        elif ch in " \t":
-            j = i
-            while j < len(literal) and literal[j] in " \t":
-                j += 1
-            text.append(literal[i:j])
-            regex.append("([ \\t]+)")
-            i = j
         else:
             text.append(ch)
             regex.append(re.escape(ch))
             i += 1
     return "".join(text), "".join(regex)
+
+
+def _space_at(literal: str, i: int) -> bool:
+    """Whether a space or tab, bare or escaped, starts at ``literal[i]``."""
+    return i < len(literal) and (literal[i] in " \t" or (literal[i] == "\\" and literal[i + 1:i + 2] in (" ", "\t")))
 
 
 def _group_roles(fmt: LogFormat) -> tuple[list[int], list[int]]:
