@@ -303,3 +303,16 @@ def test_a_real_execution_is_never_rejected(data):
             steps.append(cond(text, bool(evaluate(model)), line=line))
     verdict = CHECK.check(path_of(*steps), CTX)
     assert verdict.feasible, (verdict.reasons, [s.to_dict() for s in steps], model)
+
+
+def test_mutation_index_from_a_scan_equals_a_fresh_scan():
+    from pathlib import Path
+
+    from synthlog.code.scan import scan
+    from synthlog.synth.checking.mutations import MutationIndex
+
+    root = Path(__file__).resolve().parents[1] / "examples"
+    fresh, reused = MutationIndex.scan(root), MutationIndex.from_scan(scan(root))
+    assert fresh.file_of == reused.file_of and fresh.files.keys() == reused.files.keys()
+    assert all(vars(fresh.files[k]) == vars(reused.files[k]) for k in fresh.files)
+    assert any(f.assigned for f in reused.files.values())

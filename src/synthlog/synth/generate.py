@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -98,7 +99,7 @@ class CodeSynthesizer:
         if config.cache_dir is not None:
             checker = CachingChecker(checker, config.cache_dir)
         # where the source changes variables that a path's own steps do not show, so no false contradictions
-        context = CheckContext(statements=self.statements_, mutations=MutationIndex.scan(self.graph_.scan.root))
+        context = CheckContext(statements=self.statements_, mutations=MutationIndex.from_scan(self.graph_.scan))
         keep = self._keep()
         self.pools_: dict[str, Pool] = {}
         self.verdicts_: list = []
@@ -237,8 +238,14 @@ def align_statements(statements: list[Statement], real: dict[str, Template]) -> 
         candidates = [(m.score, m.template.id) for m in match_templates([statement], [real[t] for t in best])
                       if m.statement is not None and m.score >= best[m.template.id] - 1e-9]
         if candidates:
-            out[statement.id] = max(candidates, key=lambda c: (c[0], [-ord(ch) for ch in c[1]]))[1]
+            # best score; among equals the first id in natural order (E1 before E10)
+            out[statement.id] = min(candidates, key=lambda c: (-c[0], _natural(c[1])))[1]
     return out
+
+
+def _natural(text: str) -> list[int | str]:
+    """Sort key that orders numbers by value: ``E2`` before ``E10``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
 def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: int, seed: int,

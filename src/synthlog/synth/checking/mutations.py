@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthlog.code.java import parse_java
+from synthlog.code.scan import ScanResult
 from synthlog.progress import track
 
 _METHODS = {"method_declaration", "constructor_declaration", "lambda_expression", "static_initializer"}
@@ -62,14 +63,14 @@ def _name_of(node) -> str | None:
     return None
 
 
-def _scan_java(source: bytes) -> FileMutations:
+def _scan_java(source: bytes, tree=None) -> FileMutations:
     assigned: dict[str, set[int]] = defaultdict(set)
     invoked: dict[str, set[int]] = defaultdict(set)
     methods_assigning: dict[str, set[int]] = defaultdict(set)
     fields: set[str] = set()
     volatile: set[str] = set()
     local_names: set[str] = set()
-    stack = [(parse_java(source).root_node, None)]
+    stack = [((tree or parse_java(source)).root_node, None)]
     while stack:
         node, method = stack.pop()
         line = node.start_point[0] + 1
@@ -185,6 +186,24 @@ class MutationIndex:
                     index.add(rel, _scan_python(text), [path.stem, *classes])
             except (SyntaxError, ValueError):
                 continue  # a file that does not parse teaches nothing; its facts stay unguarded
+        return index
+
+    @classmethod
+    def from_scan(cls, result: ScanResult) -> MutationIndex:
+        """The index of a finished scan, reusing its Java trees (the same as :meth:`scan` of its root)."""
+        index = cls()
+        for rel in track(sorted([*result.java_files, *result.python_files]), "indexing assignments"):
+            stem = Path(rel).stem
+            if rel in result.java_files:
+                java = result.java_files[rel]
+                index.add(rel, _scan_java(java.source, java.tree), [stem])
+                continue
+            text = result.python_files[rel].source.decode("utf-8", errors="replace")
+            try:
+                classes = [n.name for n in ast.walk(ast.parse(text)) if isinstance(n, ast.ClassDef)]
+                index.add(rel, _scan_python(text), [stem, *classes])
+            except (SyntaxError, ValueError):
+                continue
         return index
 
     def add(self, file: str, mutations: FileMutations, names: list[str]) -> None:
