@@ -85,15 +85,8 @@ def graph_command(
 ) -> None:
     """Write the log-oriented control-flow graph of methods as JSON or Graphviz DOT."""
     from synthlog.code.callgraph import build_call_graph
-    from synthlog.code.export import write_lcfg
-    from synthlog.errors import InputError
+    from synthlog.code.export import export_methods
 
-    graph = build_call_graph(src, exclude)
-    ids = [mid for name in method for mid in graph.find(name)]
-    if not ids:
-        raise InputError(f"no method {', '.join(method)} in the code base", field="--method")
-    graphs = [graph.lcfg(mid) for mid in ids]
-    names = {s.id: f"{s.level} {s.template}" for s in graph.scan.statements}
-    written = write_lcfg(graphs, out, fmt, names)
+    graphs, written = export_methods(build_call_graph(src, exclude), method, out, fmt)
     nodes = sum(len(g.nodes) for g in graphs)
     typer.echo(f"{len(graphs)} graphs, {nodes} nodes -> {', '.join(str(p) for p in written)}")

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from synthlog.code.callgraph import CallGraph
 from synthlog.code.lcfg import Lcfg, LNode
 from synthlog.errors import InputError
 from synthlog.io.atomic import atomic_open
@@ -96,3 +97,15 @@ def write_lcfg(graphs: list[Lcfg], out: str | os.PathLike[str], fmt: str | None 
         else:
             fh.write("".join(lcfg_to_dot(g, names) for g in graphs))
     return [path]
+
+
+def export_methods(graph: CallGraph, methods: list[str], out: str | os.PathLike[str],
+                   fmt: str | None = None) -> tuple[list[Lcfg], list[Path]]:
+    """Write the LCFGs of ``methods`` (``Class.method``, every overload) of a call graph; nodes are labelled with
+    their statements' level and template. Returns the graphs and the files written."""
+    ids = [mid for name in methods for mid in graph.find(name)]
+    if not ids:
+        raise InputError(f"no method {', '.join(methods)} in the code base", field="--method")
+    graphs = [graph.lcfg(mid) for mid in ids]
+    names = {s.id: f"{s.level} {s.template}" for s in graph.scan.statements}
+    return graphs, write_lcfg(graphs, out, fmt, names)
