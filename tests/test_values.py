@@ -207,3 +207,10 @@ def test_model_learns_hex_values_of_numeric_slots():
     model = ValueModel.fit(events, templates, min_count=1)
     assert model.numbers[K.SIZE].values == {31: 1}
     assert model.ports == {80: 1}
+
+
+def test_a_nodes_name_is_its_address():
+    statement = Statement("S1", "F.java", 1, 1, "FSNamesystem", "addToInvalidates", "INFO",
+                          "BLOCK* NameSystem.delete: <*> is added to invalidSet of <*>",
+                          ["b.getBlockName()", "n.getName()"])
+    assert infer_slot_kinds(statement) == [SlotKind.BLOCK_ID, SlotKind.HOST_PORT]

@@ -144,6 +144,7 @@ _EXPR_RULES: list[tuple[re.Pattern[str], SlotKind]] = [(re.compile(p), k) for p,
     (r"host(name)?$|machine", SlotKind.HOSTNAME),
     (r"path|file|(^|\.)dirs?$|directory|(^|\.)(src|dst|root|sd)$|rootdir|uri|url|znode|inode", SlotKind.PATH),
     (r"registration|(^|\.)(dn|nn|mirror|server|leader|follower|endpoint)$|targets?$|addr(ess)?$"
+     r"|(^|\.)(n|dn|nn)\.(name|addr|address)$"
      r"|(^|\.)[a-z]*nodes?[a-z]*(\.(name|addr|address))?$", SlotKind.HOST_PORT),
     (r"retries|retry|attempts?|tries|(^|\.)(i|j|k)$|threads|replicas|replication|pending", SlotKind.COUNT),
     (r"(state|status|mode)$|(^|\.)(action|type|op|cmd|command|phase|role|kind)$", SlotKind.ENUM),
