@@ -184,6 +184,14 @@ def test_bench_end_to_end_is_deterministic(bench_dir):
     assert again["csv"].read_bytes() == paths["csv"].read_bytes()
 
 
+def test_cells_in_two_processes_give_the_same_results(bench_dir):
+    tmp_path, config = bench_dir
+    one, paths_one = bench(config, tmp_path / "one")
+    two, paths_two = bench(config, tmp_path / "two", jobs=2)
+    assert len(two.rows) == len(one.rows) == 40
+    assert paths_two["csv"].read_bytes() == paths_one["csv"].read_bytes()
+
+
 def test_synthetic_regime_refused_up_front_when_a_detector_cannot_train(tmp_path):
     write_dataset(toy_dataset(100, 10, seed=1), tmp_path / "real", "real")
     write_dataset(toy_dataset(50, 0, seed=2, name="calm"), tmp_path / "calm", "calm")

@@ -15,11 +15,12 @@ def bench_command(
     out: Path = typer.Option(..., "--out", "-o", help="Directory for results.csv, results.json, summary.md, plots/."),
     synthetic: list[str] = typer.Option(None, "--synthetic", "-s",
                                         help="Add a synthetic data set (directory or name); repeatable."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Run cells in this many processes (same results)."),
 ) -> None:
     """Train detectors on real, synthetic and augmented data; test on held-out real sessions over seeds."""
     from synthlog.detect.bench import bench
 
-    result, paths = bench(config, out, synthetic=synthetic or [])
+    result, paths = bench(config, out, synthetic=synthetic or [], jobs=jobs)
     say(f"summary: {paths['summary']}")
     typer.echo(f"wrote {paths['csv']} ({len(result.rows)} rows, {len(result.config.detectors)} detectors, "
                f"{len(result.config.seeds)} seeds)")

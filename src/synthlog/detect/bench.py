@@ -13,8 +13,10 @@ from __future__ import annotations
 import csv
 import json
 import math
+import multiprocessing
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -360,8 +362,11 @@ class BenchResult:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, LabeledDataset]) -> BenchResult:
-    """Every cell (seed x regime x ratio x detector); raises KeyboardInterrupt untouched, having written nothing."""
+def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, LabeledDataset],
+              jobs: int = 1) -> BenchResult:
+    """Every cell (seed x regime x ratio x detector), in ``jobs`` processes; rows come in cell order whatever the
+    number of processes, and every cell is seeded, so results do not depend on ``jobs``. Raises KeyboardInterrupt
+    untouched, having written nothing."""
     real_X, real_y = real.sequences, _labels(real, "data.real")
     aligned: dict[str, tuple[list[list[str]], np.ndarray]] = {}
     templates = {tid: t.text for tid, t in sorted(real.templates.items())}
@@ -375,17 +380,38 @@ def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, La
         "real": {"name": real.name, "sessions": len(real), "anomalies": int((real_y == ANOMALY).sum())},
         "synthetic": {name: {"sessions": len(X), "anomalies": int((y == ANOMALY).sum())}
                       for name, (X, y) in aligned.items()}})
-    n_regimes = sum(1 if r == "real" else len(aligned) * (len(config.ratios) if r == "augmented" else 1)
-                    for r in config.regimes)
-    with Progress("bench", total=len(config.seeds) * n_regimes * len(config.detectors)) as bar:
-        for seed in config.seeds:
-            split = split_indices(real_y, config.split, seed, order)
-            X_test, y_test = [real_X[i] for i in split.test], real_y[split.test]
-            for training in training_sets(config, real_X, real_y, split, aligned, seed):
-                for spec in config.detectors:
-                    result.rows.append(run_cell(spec, training, X_test, y_test, seed, config, templates))
-                    bar.advance()
+    cells = []
+    for seed in config.seeds:
+        split = split_indices(real_y, config.split, seed, order)
+        X_test, y_test = [real_X[i] for i in split.test], real_y[split.test]
+        for training in training_sets(config, real_X, real_y, split, aligned, seed):
+            cells.extend((spec, training, X_test, y_test, seed, config, templates) for spec in config.detectors)
+    with Progress("bench", total=len(cells)) as bar:
+        for row in _run_cells(cells, jobs):
+            result.rows.append(row)
+            bar.advance()
     return result
+
+
+_CELLS: list[tuple] = []  # the cells of the running bench, inherited by forked worker processes
+
+
+def _run_cell_at(index: int) -> dict[str, Any]:
+    return run_cell(*_CELLS[index])
+
+
+def _run_cells(cells: list[tuple], jobs: int) -> Iterator[dict[str, Any]]:
+    """Rows of the cells in order; with ``jobs > 1`` forked processes run them (cells stay in the parent's memory,
+    nothing is pickled but the index and the row)."""
+    if jobs <= 1 or len(cells) <= 1:
+        yield from (run_cell(*cell) for cell in cells)
+        return
+    _CELLS[:] = cells
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from pool.map(_run_cell_at, range(len(cells)))
+    finally:
+        _CELLS.clear()
 
 
 # --------------------------------------------------------------------------------------------------- output
@@ -437,11 +463,11 @@ def write_outputs(result: BenchResult, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def bench(config_path: str | Path, out_dir: str | Path,
-          synthetic: Sequence[str] = ()) -> tuple[BenchResult, dict[str, Path]]:
+def bench(config_path: str | Path, out_dir: str | Path, synthetic: Sequence[str] = (),
+          jobs: int = 1) -> tuple[BenchResult, dict[str, Path]]:
     """Read the config (plus ``synthetic`` data sets), load the data, run every cell, write the outputs."""
     config_path = Path(config_path)
     config = load_config(config_path, synthetic)
     real, synthetic = load_data(config, config_path.resolve().parent)
-    result = run_bench(config, real, synthetic)
+    result = run_bench(config, real, synthetic, jobs)
     return result, write_outputs(result, Path(out_dir))
