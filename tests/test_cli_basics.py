@@ -3,7 +3,12 @@
 import subprocess
 import sys
 
+import pytest
+import typer
+
 from synthlog import __version__
+from synthlog.cli import main
+from synthlog.cli.app import app
 
 
 def run(*args):
@@ -26,40 +31,27 @@ def test_unknown_command_fails_without_traceback():
     assert "Traceback" not in out.stderr
 
 
+def _exit_code_of(command) -> int:
+    """Register ``command`` on the app for one call of ``main`` and return the exit code it ends with."""
+    app.command("temporary-command", hidden=True)(command)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            main(["temporary-command"])
+    finally:
+        app.registered_commands[:] = [c for c in app.registered_commands if c.name != "temporary-command"]
+    return exited.value.code
+
+
 def test_an_exit_code_raised_inside_a_command_reaches_the_shell():
-    import typer
-
-    from synthlog.cli import main
-    from synthlog.cli.app import app
-
-    @app.command("exit-three", hidden=True)
-    def _exit_three() -> None:
+    def exit_three() -> None:
         raise typer.Exit(3)
 
-    try:
-        main(["exit-three"])
-    except SystemExit as exc:
-        assert exc.code == 3
-    else:
-        raise AssertionError("main() did not exit")
-    finally:
-        app.registered_commands[:] = [c for c in app.registered_commands if c.name != "exit-three"]
+    assert _exit_code_of(exit_three) == 3
 
 
 def test_ctrl_c_inside_a_command_exits_130_with_one_line(capsys):
-    from synthlog.cli import main
-    from synthlog.cli.app import app
-
-    @app.command("interrupt-me", hidden=True)
-    def _interrupt_me() -> None:
+    def interrupt() -> None:
         raise KeyboardInterrupt
 
-    try:
-        main(["interrupt-me"])
-    except SystemExit as exc:
-        assert exc.code == 130
-    else:
-        raise AssertionError("main() did not exit")
-    finally:
-        app.registered_commands[:] = [c for c in app.registered_commands if c.name != "interrupt-me"]
+    assert _exit_code_of(interrupt) == 130
     assert capsys.readouterr().err.strip().splitlines() == ["interrupted: nothing half-written was left behind"]
