@@ -193,20 +193,6 @@ class Dist(_Model):
             return float(max(self.values))
         return float(self.max) if self.max is not None else math.inf
 
-    @property
-    def mean_value(self) -> float:
-        """The distribution's mean before clipping (used to size shards)."""
-        if self.dist == "fixed":
-            return float(self.value)
-        if self.dist == "uniform":
-            return (self.min + self.max) / 2
-        if self.dist == "exponential" or self.dist == "normal":
-            return float(self.mean)
-        if self.dist == "lognormal":
-            return float(self.median) * math.exp(self.sigma**2 / 2)
-        weights = self.weights or [1.0] * len(self.values)
-        return sum(v * w for v, w in zip(self.values, weights, strict=True)) / sum(weights)
-
 
 def fixed(seconds: float) -> Dist:
     return Dist(dist="fixed", value=seconds)
