@@ -52,6 +52,14 @@ def test_clean_output_has_no_leaks(tmp_path):
     assert leakage_check(real, files_values(directory_files(tmp_path))).leaked_total == 0
 
 
+def test_a_value_across_a_read_chunk_boundary_is_still_found(tmp_path):
+    real = dataset_values(dataset_of(["Served block blk_-4231765182 to /10.0.0.1"]))
+    padding = "x" * ((1 << 22) - 8)  # the file is read 4 MiB at a time: the block id straddles the first boundary
+    (tmp_path / "raw.log").write_text(f"{padding} blk_-4231765182 to\nlast line /10.0.0.1")
+    assert leakage_check(real, files_values(directory_files(tmp_path))).leaked == {
+        "ip": ["10.0.0.1"], "block_id": ["blk_-4231765182"], "path": [], "host": [], "long_number": []}
+
+
 def count_dataset(rows: list[list[int]], name: str) -> LabeledDataset:
     sessions = []
     for i, row in enumerate(rows):

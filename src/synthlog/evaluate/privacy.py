@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
+from synthlog.errors import InputError
 from synthlog.evaluate.logstats import session_keys
 from synthlog.records import LabeledDataset
 
@@ -69,10 +70,13 @@ def files_values(paths: Iterable[Path]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
     for path in sorted(paths):
         if path.stat().st_size > _MAX_FILE_BYTES:
-            raise ValueError(f"{path}: too large to scan for leakage ({path.stat().st_size} bytes)")
+            raise InputError(f"too large to scan for leakage ({path.stat().st_size} bytes)", path=path)
         with open(path, encoding="utf-8", errors="replace") as fh:
-            for chunk in iter(lambda: fh.read(1 << 22), ""):  # lines are short; a value split at a chunk end is rare
-                _merge(found, extract_values(chunk))
+            tail = ""  # the unfinished last line of a chunk, scanned with the next one so no value is cut in two
+            for chunk in iter(lambda: fh.read(1 << 22), ""):
+                text, _, tail = (tail + chunk).rpartition("\n")
+                _merge(found, extract_values(text))
+            _merge(found, extract_values(tail))
     return found
 
 
