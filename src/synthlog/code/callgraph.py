@@ -29,11 +29,11 @@ from typing import Any
 
 from tree_sitter import Node
 
-from synthlog.code.java import MethodInfo
+from synthlog.code.java import MethodInfo, simple_type
 from synthlog.code.lcfg import JDK_EXCEPTION_PARENTS, Lcfg, SiteInfo, build_java_lcfg, build_python_lcfg
 from synthlog.code.python import iter_methods as iter_python_methods
 from synthlog.code.scan import ScanResult, gc_paused, scan
-from synthlog.code.sites import MethodSites, collect_sites, simple_type
+from synthlog.code.sites import MethodSites, collect_sites
 from synthlog.errors import InputError
 
 FALLBACK_LIMIT = 4  # a call with an unknown receiver may resolve by name to at most this many methods
@@ -137,7 +137,7 @@ class CallGraph:
             by_span = {(s.start_byte, s.end_byte): s.id for s in statements.get(rel, [])}
             for info, method_sites in zip(methods, sites, strict=True):
                 cls_key = f"{package}.{info.cls}" if package else info.cls
-                types = ",".join(simple_type(t) if t else "?" for _, t in info.params)
+                types = ",".join(simple_type(t, keep_array=True) if t else "?" for _, t in info.params)
                 mid = f"{cls_key}.{info.name}({types})"
                 if mid in self.methods:  # e.g. two initializer blocks: number them
                     mid = f"{mid}#{info.line}"
@@ -145,7 +145,7 @@ class CallGraph:
                 returns = info.decl.child_by_field_name("type") if info.kind == "method" else None
                 method = Method(mid, f"{info.cls}.{info.name}", cls_key, info.name, len(info.params), info, rel,
                                 "java", public="public" in mods, static=info.static,
-                                returns=simple_type(_text(returns)) if returns is not None else "",
+                                returns=simple_type(_text(returns), keep_array=True) if returns is not None else "",
                                 sites=method_sites)
                 if by_span:
                     for call in method_sites.calls:
@@ -224,7 +224,7 @@ class CallGraph:
         return found
 
     def _find_class_keys(self, simple: str, rel: str) -> list[str]:
-        simple = simple_type(simple).removesuffix("[]")
+        simple = simple_type(simple)
         candidates = self._by_simple.get(simple, [])
         if len(candidates) <= 1:
             return list(candidates)

@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 import tree_sitter_java
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
@@ -76,10 +77,12 @@ def text(node: Node) -> str:
     return node.text.decode("utf-8", "replace") if node.text is not None else ""
 
 
-def simple_type(type_text: str) -> str:
-    """``java.util.Map<String, X>[]`` -> ``Map``: the simple name of a declared type."""
+@cache
+def simple_type(type_text: str, keep_array: bool = False) -> str:
+    """``java.util.Map<String, X>[]`` -> ``Map`` (``Map[]`` with ``keep_array``); ``Outer.Inner`` -> ``Inner``."""
     base = type_text.split("<", 1)[0].strip().rstrip("[]. ").strip()
-    return base.rsplit(".", 1)[-1]
+    array = "[]" if keep_array and type_text.rstrip().endswith("]") else ""
+    return base.rsplit(".", 1)[-1] + array
 
 
 @dataclass(slots=True)

@@ -32,7 +32,8 @@ from typing import Any
 
 from tree_sitter import Node
 
-from synthlog.code.sites import ASSIGN_TYPES, CALL_TYPES, MethodSites, simple_type
+from synthlog.code.java import simple_type
+from synthlog.code.sites import ASSIGN_TYPES, CALL_TYPES, MethodSites
 
 Exc = tuple[str, ...] | None
 Edge = tuple[int, bool, Exc]  # (target, back edge?, exception mark)
@@ -333,8 +334,8 @@ class _JavaBuilder(_Builder):
         """Variable -> simple declared type (locals, then parameters, then catch parameters as met); built on first
         use, since only ``throw e`` needs it."""
         if self._var_types is None:
-            self._var_types = {**{k: simple_type(v) for k, v in self.info.sites.local_types.items()},
-                               **{k: simple_type(v) for k, v in self.param_types.items()}}
+            self._var_types = {**{k: simple_type(v, keep_array=True) for k, v in self.info.sites.local_types.items()},
+                               **{k: simple_type(v, keep_array=True) for k, v in self.param_types.items()}}
         return self._var_types
 
     @property
@@ -548,7 +549,7 @@ class _JavaBuilder(_Builder):
             if param is not None:
                 catch_type = next((c for c in param.named_children if c.type == "catch_type"), None)
                 if catch_type is not None:
-                    types = tuple(simple_type(_text(t)) for t in catch_type.named_children) or types
+                    types = tuple(simple_type(_text(t), keep_array=True) for t in catch_type.named_children) or types
                 name = param.child_by_field_name("name")
                 if name is not None:
                     self.var_types[_text(name)] = types[0]
@@ -596,7 +597,7 @@ class _JavaBuilder(_Builder):
         if value.type == "object_creation_expression":
             type_node = value.child_by_field_name("type")
             if type_node is not None:
-                return simple_type(_text(type_node))
+                return simple_type(_text(type_node), keep_array=True)
         if value.type == "identifier":
             return self.var_types.get(_text(value), "Exception")
         return "Exception"

@@ -13,8 +13,9 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache
 
-import tree_sitter_java
-from tree_sitter import Language, Node, Query, QueryCursor
+from tree_sitter import Node, Query, QueryCursor
+
+from synthlog.code.java import LANGUAGE
 
 CALL_TYPES = frozenset({"method_invocation", "object_creation_expression", "explicit_constructor_invocation"})
 ASSIGN_TYPES = frozenset({"assignment_expression", "variable_declarator"})
@@ -41,7 +42,7 @@ _QUERY = f"""
 
 @cache
 def _query() -> Query:
-    return Query(Language(tree_sitter_java.language()), _QUERY)
+    return Query(LANGUAGE, _QUERY)
 
 
 @dataclass(slots=True)
@@ -62,15 +63,6 @@ class MethodSites:
             for node in self.declarations:
                 _declared(node, self._local_types)
         return self._local_types
-
-
-@cache
-def simple_type(type_text: str) -> str:
-    """``java.util.List<String>`` -> ``List``; ``Foo[]`` -> ``Foo[]``; ``Outer.Inner`` -> ``Inner``."""
-    base = type_text.split("<", 1)[0].strip()
-    array = "[]" if type_text.rstrip().endswith("]") else ""
-    base = base.split("[", 1)[0].strip()
-    return base.rsplit(".", 1)[-1] + array
 
 
 def _declared(node: Node, out: dict[str, str]) -> None:
