@@ -26,6 +26,7 @@ from synthlog.evaluate.logstats import (
     indicative_templates,
     mine_causal_pairs,
     session_keys,
+    session_times,
     template_key,
     transition_counts,
 )
@@ -176,8 +177,8 @@ def transition_similarity(reference: dict[str, Counter[str]], synthetic: dict[st
     return 1.0 - divergence
 
 
-def _synthetic_anomaly_types(reference: ReferenceStats, synthetic: LabeledDataset,
-                             keys: list[list[str]]) -> Counter[str]:
+def _synthetic_anomaly_types(reference: ReferenceStats, synthetic: LabeledDataset) -> Counter[str]:
+    """Anomalous sessions per type, typed as the reference's types are (see :class:`ReferenceStats`)."""
     if reference.indicative is not None:
         return anomaly_types(synthetic, reference.indicative)
     counts: Counter[str] = Counter()
@@ -192,11 +193,7 @@ def _synthetic_anomaly_types(reference: ReferenceStats, synthetic: LabeledDatase
 def _causal_counts(dataset: LabeledDataset, keys: list[list[str]], pairs: list[CausalPair],
                    normal_only: bool) -> tuple[int, int]:
     chosen = [i for i, s in enumerate(dataset.sessions) if not (normal_only and s.label == ANOMALY)]
-    times: list[list[float] | None] = []
-    for i in chosen:
-        ts = [e.timestamp for e in dataset.sessions[i].events]
-        times.append(None if any(t is None for t in ts) else ts)  # type: ignore[arg-type]
-    return causal_order_counts([keys[i] for i in chosen], times, pairs)
+    return causal_order_counts([keys[i] for i in chosen], [session_times(dataset.sessions[i]) for i in chosen], pairs)
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -233,7 +230,7 @@ def evaluate_fidelity(reference: ReferenceStats | LabeledDataset | Spec, synthet
                                           ref.causal_normal_only)
         details["causal_pairs"]["reference_C_temporal"] = _ratio(r_right, r_total)
 
-    syn_types = _synthetic_anomaly_types(ref, synthetic, keys)
+    syn_types = _synthetic_anomaly_types(ref, synthetic)
     covered = sorted(set(syn_types) & set(ref.anomaly_types))
     details["R_anomaly"] = _ratio(len(covered), len(ref.anomaly_types))
     details["anomaly_types"] = {

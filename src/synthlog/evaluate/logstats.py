@@ -151,7 +151,8 @@ def _first_positions(keys: list[str]) -> dict[str, int]:
     return first
 
 
-def _times(session: Session) -> list[float] | None:
+def session_times(session: Session) -> list[float] | None:
+    """A session's event timestamps, or ``None`` when any event has none (then no lag can be checked)."""
     times = [e.timestamp for e in session.events]
     return None if any(t is None for t in times) else times  # type: ignore[return-value]
 
@@ -188,7 +189,7 @@ def mine_causal_pairs(dataset: LabeledDataset, min_support: int = 10, min_confid
         if session.label == ANOMALY:
             continue
         keys = [event_key(e, texts) for e in session.events]
-        times = _times(session)
+        times = session_times(session)
         first = _first_positions(keys)
         support.update(first.keys())
         for a, i in first.items():
