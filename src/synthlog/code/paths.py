@@ -34,7 +34,6 @@ same output.
 from __future__ import annotations
 
 import json
-import math
 import os
 import random
 import time
@@ -407,10 +406,6 @@ def write_paths(result: PathResult, out: str | os.PathLike[str]) -> Path:
             fh.write(json.dumps(path.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
     side = summary_path(out)
     with atomic_open(side, "w") as fh:
-        json.dump(result.to_dict(), fh, indent=1, sort_keys=True, default=_json_number)
+        json.dump(result.to_dict(), fh, indent=1, sort_keys=True)
         fh.write("\n")
     return side
-
-
-def _json_number(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value
