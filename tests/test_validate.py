@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from synthlog.errors import InputError
 from synthlog.evaluate.fidelity import reference_from_spec
 from synthlog.evaluate.privacy import extract_values
 from synthlog.evaluate.report import load_generated, validate
@@ -100,3 +101,18 @@ def test_planted_leak_is_found_and_the_report_is_not_scanned(generated, tmp_path
     assert report["privacy"]["leakage"]["kinds"]["ip"]["examples"] == [real_ip]
     (leaky / "notes.txt").unlink()
     assert "leaked=ip:0," in run(*args).stdout  # the first report quotes the address but is not part of the data
+
+
+@pytest.mark.parametrize("change, needle", [
+    (lambda jsonl: jsonl[: jsonl.index("\n") + 1], "has more lines than events.jsonl"),
+    (lambda jsonl: "[1, 2]\n" + jsonl[jsonl.index("\n") + 1:], "events.jsonl:1: an event line is a JSON object"),
+])
+def test_events_and_structured_csv_out_of_step_is_one_input_error(generated, tmp_path, change, needle):
+    _, gen = generated
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for file in gen.glob("*.csv"):
+        (broken / file.name).write_bytes(file.read_bytes())
+    (broken / "events.jsonl").write_text(change((gen / "events.jsonl").read_text()))
+    with pytest.raises(InputError, match=needle):
+        load_generated(broken)

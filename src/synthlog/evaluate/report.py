@@ -48,6 +48,8 @@ def load_generated(directory: str | Path) -> LabeledDataset:
         except (json.JSONDecodeError, StopIteration):
             raise InputError("line does not match the structured CSV or is not JSON", path=jsonl,
                              line=number) from None
+        if not isinstance(data, dict):
+            raise InputError("an event line is a JSON object", path=jsonl, line=number)
         context = data.get("context") or {}
         owner = next(iter(context.values()), f"line-{number}")
         anomaly = data.get("anomaly") or {}
@@ -61,6 +63,8 @@ def load_generated(directory: str | Path) -> LabeledDataset:
         if session is None:
             session = sessions[owner] = Session(id=owner)
         session.events.append(event)
+    if next(rows, None) is not None:
+        raise InputError(f"has more lines than {jsonl.name}", path=structured[0])
     for session in sessions.values():  # the simulator labels a session anomalous when a line carries an episode
         session.label = ANOMALY if any(e.attributes.get("anomaly") for e in session.events) else NORMAL
     return LabeledDataset(name=folder.name, sessions=list(sessions.values()), templates=templates,
