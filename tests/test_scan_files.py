@@ -78,6 +78,16 @@ def test_statements_csv_round_trip(tree, tmp_path):
         [(s.id, s.template, s.args, s.cls, s.line) for s in statements]
 
 
+def test_escaped_surrogates_give_writable_templates(tmp_path):
+    # Java strings are UTF-16: an escaped pair is one character; a lone surrogate (Java or Python) has no UTF-8 form
+    (tmp_path / "A.java").write_text('class A { void f() { LOG.info("pair \\uD83D\\uDE00 lone \\uD83D {}", 1); } }')
+    (tmp_path / "m.py").write_text('import logging\nlogging.info("lone \\ud83d %s", 1)\n')
+    statements = scan(tmp_path).statements
+    assert [s.template for s in statements] == ["pair \U0001F600 lone \ufffd <*>", "lone \ufffd <*>"]
+    write_statements_csv(statements, tmp_path / "s.csv")
+    assert [s.template for s in read_statements_csv(tmp_path / "s.csv")] == [s.template for s in statements]
+
+
 def test_cli_scan_writes_the_csv_and_prints_a_summary(tree, tmp_path, capsys):
     out = tmp_path / "s.csv"
     main(["--quiet", "code", "scan", str(tree), "--out", str(out)])

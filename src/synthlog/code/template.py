@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 WILDCARD = "<*>"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,9 @@ def has_literal(pieces: list[Piece], pattern: re.Pattern[str]) -> bool:
 
 
 def render(pieces: list[Piece]) -> tuple[str, list[str]]:
-    """The template (literal text kept, ``<*>`` per variable) and the expressions that fill the slots, in order."""
+    """The template (literal text kept, ``<*>`` per variable) and the expressions that fill the slots, in order.
+
+    The template is always encodable as UTF-8."""
     text: list[str] = []
     args: list[str] = []
     for piece in pieces:
@@ -69,7 +72,12 @@ def render(pieces: list[Piece]) -> tuple[str, list[str]]:
             args.append(piece.expr)
         else:
             text.append(piece)
-    return "".join(text), args
+    template = "".join(text)
+    if _SURROGATE.search(template):
+        # escapes can spell UTF-16 surrogates: join pairs (as Java's UTF-16 strings do); a lone one, which has no
+        # UTF-8 form and would stop every writer, becomes U+FFFD
+        template = template.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return template, args
 
 
 def printf_choice(values: list[str], java: bool,
