@@ -79,3 +79,11 @@ def test_unknown_entry_is_one_line_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no method 'Nope.never'" in err and "Traceback" not in err
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_auto_with_no_entry_point_says_so(tmp_path, capsys):
+    (tmp_path / "Quiet.java").write_text("class Quiet { void f() { int x = 1; } }")
+    code = run_cli("code", "paths", str(tmp_path), "--entry", "auto", "--out", str(tmp_path / "x.jsonl"))
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--entry" in err and "may log" in err and "'auto'" not in err and "Traceback" not in err

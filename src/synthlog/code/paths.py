@@ -349,7 +349,9 @@ def resolve_entries(graph: CallGraph, names: list[str]) -> list[str]:
     for name in names:
         found = auto_entries(graph) if name == "auto" else graph.find(name)
         if not found:
-            raise InputError(f"no method {name!r} in the code base", field="--entry")
+            problem = "no thread run(), main() or uncalled public method that may log" if name == "auto" \
+                else f"no method {name!r} in the code base"
+            raise InputError(problem, field="--entry")
         out.extend(m for m in found if m not in out)
     return out
 
