@@ -106,6 +106,13 @@ def test_zero_lag_causal_cycle_is_refused():
     assert [(p.field, p.line) for p in problems_of(fired)] == [("causal.1", line_of(fired, "- when: {service: front"))]
 
 
+def test_only_the_repeated_service_is_defined_twice():
+    text = BASE.replace("  - name: back\n", '  - name: front\n    messages:\n      - {id: f_again, template: "again"}\n'
+                                              "  - name: back\n", 1)
+    twice = [(p.field, p.line) for p in problems_of(text) if "defined twice" in p.message]
+    # the services after the repeated one are not repeats themselves
+    assert twice == [("services.1.name", line_of(text, 'id: f_again') - 2)]
+
 def test_call_cycles_are_refused():
     text = BASE.replace("    flow: [b_work]\n", "    flow: [b_work]\n    calls: [{to: front}]\n")
     problems = problems_of(text)

@@ -531,9 +531,11 @@ def spec_problems(spec: Spec) -> list[tuple[Loc, str]]:
     owner: dict[str, str] = {}
     error_types = set()
 
+    named: set[str] = set()
     for i, service in enumerate(spec.services):
-        if list(services).index(service.name) != i:
+        if service.name in named:
             problems.append((("services", i, "name"), f"service {service.name!r} is defined twice"))
+        named.add(service.name)
         for j, message in enumerate(service.messages):
             if message.id in owner:
                 problems.append((("services", i, "messages", j, "id"),
