@@ -125,13 +125,6 @@ class Lcfg:
         """The logging statements this method logs directly, in node order."""
         return [n.statement for n in self.nodes if n.kind == "log" and n.statement is not None]
 
-    @property
-    def calls(self) -> list[tuple[str, ...]]:
-        return [n.callees for n in self.nodes if n.kind == "call"]
-
-    def edge_count(self) -> int:
-        return sum(len(s) for s in self.succ)
-
 
 # ----------------------------------------------------------------------------------------------------------------
 # Contexts that catch jumps (break, continue, return, throw, yield) on their way out of nested statements.
