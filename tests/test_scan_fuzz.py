@@ -14,7 +14,8 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 JAVA_SEED = (EXAMPLES / "blockstore" / "src" / "org" / "example" / "blockstore" / "DataNode.java").read_bytes()
 PY_SEED = (EXAMPLES / "pyservice" / "pyservice" / "server.py").read_bytes()
 FRAGMENTS = [b"{", b"}", b"(", b")", b";", b'"', b"+", b"LOG.info(", b"new Object() {", b"() ->", b"class X",
-             b"catch (E e)", b"\\", b"/*", b"'", b"\n", b"\x00", b"\xff", b"{}", b"%s", b"f'", b"try:", b"    "]
+             b"catch (E e)", b"\\", b"/*", b"'", b"\n", b"\x00", b"\xff", b"{}", b"%s", b"f'", b"try:", b"    ",
+             b"\\uD83D", b"\\udc00"]
 QUICK = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -37,6 +38,7 @@ def check_java(source: bytes) -> None:
     for s in find_logging_calls(tree, source, "X.java", java):
         assert 0 <= s.start_byte < s.end_byte <= len(source)
         assert s.template.count("<*>") == len(s.args)
+        s.template.encode("utf-8")  # every writer needs it
     assert time.perf_counter() - started < 2.0
 
 
@@ -45,6 +47,7 @@ def check_python(source: bytes) -> None:
     for s in find_python_calls(parse_python(source, "m"), "m.py"):
         assert 0 <= s.start_byte <= s.end_byte <= len(source)
         assert s.template.count("<*>") == len(s.args)
+        s.template.encode("utf-8")  # every writer needs it
     assert time.perf_counter() - started < 2.0
 
 

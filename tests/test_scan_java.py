@@ -1,6 +1,6 @@
 """Java front end: javac-style names, logger recognition, templates, context flags, byte spans."""
 
-from synthlog.code.java import CodeIndex, JavaFile, find_logging_calls, iter_methods, parse_java
+from synthlog.code.java import CodeIndex, JavaFile, find_logging_calls, iter_methods, parse_java, simple_type
 
 NAMING = b"""
 package p;
@@ -218,3 +218,11 @@ def test_long_and_deeply_nested_messages_are_read():
     nested = b'class A { void f() { LOG.info(' + b"(" * 3000 + b'"a" + b' + b")" * 3000 + b"); } }"
     (s,) = statements_of(nested)
     assert s.template.count("<*>") == len(s.args) >= 1
+
+
+def test_simple_type_drops_package_and_type_arguments_and_keeps_arrays_on_request():
+    assert simple_type("java.util.Map<String, java.util.List<X>>") == "Map"
+    assert simple_type("Outer.Inner[]") == "Inner"
+    assert simple_type("Outer.Inner[]", keep_array=True) == "Inner[]"
+    assert simple_type("List<String[]>", keep_array=True) == "List"
+    assert simple_type("byte [] []", keep_array=True) == "byte[]"
