@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from synthlog.evaluate.fidelity import evaluate_fidelity, js_divergence, reference_from_dataset
+from synthlog.evaluate.fidelity import evaluate_fidelity, js_divergence, reference_from_dataset, reference_from_spec
 from synthlog.evaluate.logstats import (
     STRUCTURAL,
     anomaly_signature,
@@ -18,6 +18,7 @@ from synthlog.evaluate.logstats import (
     time_resolution,
 )
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
+from synthlog.stats.specfile import spec_problems_in_text
 
 NORMAL_FLOW = [("open <*>", "INFO", 0.0), ("write <*> bytes", "INFO", 1.0), ("close <*>", "INFO", 3.0)]
 ANOMALIES = {
@@ -154,3 +155,31 @@ def test_report_is_deterministic():
     # the same bytes whatever the order of the synthetic sessions, and from a data set or its summary alike
     assert json.dumps(evaluate_fidelity(real, syn).to_dict()) == in_order
     assert json.dumps(evaluate_fidelity(reference_from_dataset(real), syn).to_dict()) == in_order
+
+
+LOOPING_SPEC = """\
+name: loop
+services:
+  - name: s
+    messages:
+      - {id: a, template: "a <*>"}
+      - {id: b, template: "b"}
+sessions:
+  - name: job
+    rate: 1
+    normal:
+      start: {a: 0.5}
+      transitions: {a: {a: 1}}
+      max_events: 7
+  - name: short
+    rate: 1
+    normal:
+      start: {b: 0.25}
+"""
+
+
+def test_spec_reference_counts_sessions_as_the_simulator_runs_them():
+    spec, problems = spec_problems_in_text(LOOPING_SPEC)
+    assert problems == [] and spec is not None
+    # a loop that never reaches END stops at max_events; a start below 1 is normalised (every session has a first event)
+    assert reference_from_spec(spec).template_counts == {"a <*>": 7.0, "b": 1.0}

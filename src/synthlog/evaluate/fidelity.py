@@ -31,7 +31,7 @@ from synthlog.evaluate.logstats import (
     transition_counts,
 )
 from synthlog.records import ANOMALY, LabeledDataset
-from synthlog.stats.spec import END, Spec
+from synthlog.stats.spec import END, Markov, Spec
 
 METRICS = ("D_errdist", "C_temporal", "R_anomaly", "template_similarity", "transition_similarity")
 
@@ -86,17 +86,26 @@ def reference_from_dataset(dataset: LabeledDataset, min_support: int = 10) -> Re
     )
 
 
-def _absorbing_visits(start: dict[str, float], transitions: dict[str, dict[str, float]]) -> dict[str, float]:
-    """Expected visits of every state of a Markov model with END absorbing: start @ (I - Q)^-1."""
-    states = sorted(set(start) | set(transitions) | {b for t in transitions.values() for b in t if b != END})
+def _expected_visits(model: Markov) -> dict[str, float]:
+    """Expected visits of every message in one session of a model, as the simulator runs it: the first message is
+    drawn from ``start`` normalised, unassigned transition probability ends the session, and a session stops after
+    ``max_events`` events (so a loop that never reaches END has a finite count)."""
+    transitions = model.transitions
+    states = sorted(set(model.start) | set(transitions) | {b for t in transitions.values() for b in t if b != END})
     index = {s: i for i, s in enumerate(states)}
     q = np.zeros((len(states), len(states)))
     for a, targets in transitions.items():
         for b, p in targets.items():
             if b != END:
                 q[index[a], index[b]] = p
-    s0 = np.array([start.get(s, 0.0) for s in states])
-    visits = np.linalg.solve((np.eye(len(states)) - q).T, s0)
+    step = np.array([model.start.get(s, 0.0) for s in states])
+    step /= step.sum()
+    visits = np.zeros(len(states))
+    for _ in range(model.max_events):  # the k-th event's distribution, summed; stops once sessions have ended
+        visits += step
+        step = step @ q
+        if step.sum() < 1e-12:
+            break
     return {s: float(v) for s, v in zip(states, visits, strict=True)}
 
 
@@ -126,7 +135,7 @@ def reference_from_spec(spec: Spec) -> ReferenceStats:
         for model, weight in ((process.normal, 1 - share), (process.anomalous, share)):
             if model is None or weight <= 0:
                 continue
-            visits = _absorbing_visits(model.start, model.transitions)
+            visits = _expected_visits(model)
             for message, v in visits.items():
                 templates[key[message]] += process.rate * weight * v
                 for target, p in model.transitions.get(message, {}).items():
