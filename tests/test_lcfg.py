@@ -1,11 +1,14 @@
 """LCFG construction on small Java and Python snippets: each control-flow construct, seen through the paths."""
 
+import ast
 import textwrap
 
 import pytest
 
 from synthlog.code.callgraph import build_call_graph
+from synthlog.code.lcfg import build_python_lcfg
 from synthlog.code.paths import PathOptions, enumerate_paths
+from synthlog.code.python import parse_python
 
 HEADER = "import org.apache.commons.logging.Log;\nimport java.io.IOException;\n"
 
@@ -230,3 +233,29 @@ def test_unknown_entry_is_an_input_error(tmp_path):
     from synthlog.errors import InputError
     with pytest.raises(InputError, match="no method"):
         enumerate_paths(graph, ["A.nothing"])
+
+
+def test_python_nesting_as_deep_as_the_parser_allows(tmp_path):
+    deep = "1+" * 2500 + "1"  # Python's parser itself refuses about 3000 levels
+    (tmp_path / "svc.py").write_text(
+        f"import logging\nlog = logging.getLogger(__name__)\n\ndef handle(x):\n    log.info('start')\n"
+        f"    y = {deep}\n    if x:\n        log.info('end')\n", encoding="utf-8")
+    graph = build_call_graph(tmp_path)
+    assert sequences(graph, "svc.handle") == normal(["start"], ["start", "end"])
+
+
+def test_python_function_too_deep_to_walk_gets_a_linear_graph():
+    source = b"def f():\n    log.info('a')\n    if x:\n        g()\n"
+    parsed = parse_python(source, "m")
+    function = parsed.trees[0].body[0]
+    log_call, g_call = function.body[0].value, function.body[1].body[0].value
+    deep: ast.expr = ast.Constant(1)
+    for _ in range(20_000):  # deeper than any recursion limit
+        deep = ast.BinOp(deep, ast.Add(), ast.Constant(1))
+    function.body.insert(1, ast.Expr(deep))
+
+    def span(node):
+        return (parsed.byte(node.lineno, node.col_offset), parsed.byte(node.end_lineno, node.end_col_offset))
+    graph = build_python_lcfg("m.f", function, parsed, {span(log_call): "S1"}, {span(g_call): ("m.g",)})
+    assert graph.approximate
+    assert [(n.kind, n.line) for n in graph.nodes] == [("entry", 0), ("log", 2), ("call", 4), ("exit", 0)]

@@ -108,3 +108,21 @@ class Old(object):
     found = statements(source, "old.py")
     assert [(s.cls, s.method, s.template, s.line) for s in found] == [("Old", "fine", "kept <*>", 13)]
     assert found[0].partial
+
+
+def test_nesting_too_deep_for_the_parser_costs_only_that_statement():
+    # CPython gives up on these with RecursionError / MemoryError rather than SyntaxError
+    for deep in ("1+" * 5000 + "1", "-" * 200_000 + "1"):
+        source = f"import logging\ndef f():\n    logging.info('before')\nx = {deep}\nlogging.info('after')\n"
+        parsed = parse_python(source.encode(), "m")
+        assert parsed.partial
+        assert [s.template for s in find_logging_calls(parsed, "m.py")] == ["before", "after"]
+
+
+def test_a_statement_too_deep_to_walk_is_left_out_and_the_rest_kept():
+    parsed = parse_python(b"import logging\nlogging.info('before')\nx = 1\nlogging.info('after')\n", "m")
+    deep: ast.expr = ast.Constant(1)
+    for _ in range(20_000):  # deeper than any recursion limit (the parser stops near 3000 levels today)
+        deep = ast.BinOp(deep, ast.Add(), ast.Constant(1))
+    parsed.trees[0].body[2].value = deep
+    assert [s.template for s in find_logging_calls(parsed, "m.py")] == ["before", "after"]

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import ast
 import sys
-from bisect import bisect_left
-from collections.abc import Callable, Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -693,23 +693,24 @@ def build_java_lcfg(method: str, body: Node, info: SiteInfo, *, param_types: Map
     try:
         return _JavaBuilder(method, info, is_subtype, param_types or {}).build_body(body)
     except RecursionError:
-        return _linear_lcfg(method, info)
+        calls = (((n.start_byte, n.end_byte), n.start_point.row + 1, n.type) for n in info.sites.calls)
+        return _linear_lcfg(method, calls, info.logs, info.calls, is_subtype)
     finally:
         sys.setrecursionlimit(limit)
 
 
-def _linear_lcfg(method: str, info: SiteInfo) -> Lcfg:
-    """The fallback for absurdly deep nesting: every log and call in source order on one path."""
-    builder = _Builder(method, jdk_is_subtype)
+def _linear_lcfg(method: str, sites: Iterable[tuple[tuple[int, int], int, str]], logs: Mapping[tuple[int, int], str],
+                 calls: Mapping[tuple[int, int], tuple[str, ...]], is_subtype: Callable[[str, str], bool]) -> Lcfg:
+    """The fallback for absurdly deep nesting: every log and call of ``sites`` (span, line, expression kind), in
+    source order, on one path."""
+    builder = _Builder(method, is_subtype)
     builder.graph.approximate = True
     preds: list[Pred] = [(0, None)]
-    for node in info.sites.calls:
-        span = (node.start_byte, node.end_byte)
-        line = node.start_point.row + 1
-        if span in info.logs:
-            preds = [(builder.node(preds, "log", line, statement=info.logs[span]), None)]
-        elif span in info.calls:
-            preds = [(builder.node(preds, "call", line, callees=info.calls[span], expr=node.type), None)]
+    for span, line, kind in sites:
+        if span in logs:
+            preds = [(builder.node(preds, "log", line, statement=logs[span]), None)]
+        elif span in calls:
+            preds = [(builder.node(preds, "call", line, callees=calls[span], expr=kind), None)]
     return builder.finish(preds)
 
 
@@ -906,4 +907,13 @@ def build_python_lcfg(method: str, function: ast.AST, parsed: Any, logs: Mapping
     def span(node: ast.AST) -> tuple[int, int]:
         return (parsed.byte(node.lineno, node.col_offset),  # type: ignore[attr-defined]
                 parsed.byte(node.end_lineno or node.lineno, node.end_col_offset or 0))  # type: ignore[attr-defined]
-    return _PythonBuilder(method, span, logs, calls, is_subtype).build(function)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, BUILD_RECURSION_LIMIT))
+    try:
+        return _PythonBuilder(method, span, logs, calls, is_subtype).build(function)
+    except RecursionError:
+        starts = parsed.line_starts
+        sites = ((site, bisect_right(starts, site[0]), "Call") for site in sorted({*logs, *calls}))
+        return _linear_lcfg(method, sites, logs, calls, is_subtype)
+    finally:
+        sys.setrecursionlimit(limit)

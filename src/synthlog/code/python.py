@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from synthlog.code.java import MethodInfo, statement_id
+from synthlog.code.lcfg import BUILD_RECURSION_LIMIT
 from synthlog.code.records import Statement
 from synthlog.code.template import PRINTF, STR_FORMAT, Piece, Var, has_literal, printf_choice, render, substitute
 
@@ -26,6 +28,8 @@ CONVENTIONAL_LOGGER = re.compile(r"^_*(?:log|logger|LOG|LOGGER|Logger)$|^\w+_(?:
 GUARD = re.compile(r"\bisEnabledFor\b")
 _DEFINITION = re.compile(rb"(?:def|class|async|if|@)\b")  # where a top-level definition may start
 _TOP_LEVEL = re.compile(rb"[^\s#)\]}]")  # any top-level statement
+# CPython's parser gives up on very deep nesting with RecursionError or MemoryError, not SyntaxError
+_UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 
 @dataclass(slots=True)
@@ -49,7 +53,7 @@ def parse_python(source: bytes, module: str = "") -> PythonFile:
     try:
         parsed.trees = [_parse(source)]
         return parsed
-    except (SyntaxError, ValueError):
+    except _UNPARSABLE:
         parsed.partial = True
     lines = source.split(b"\n")
     parsed.trees = _parse_parts(lines, 0, len(lines), _DEFINITION)
@@ -76,7 +80,7 @@ def _parse_parts(lines: list[bytes], first: int, last: int, boundary: re.Pattern
         try:
             trees.append(_parse(lead + b"\n".join(lines[start:end])))
             continue
-        except (SyntaxError, ValueError):
+        except _UNPARSABLE:
             pass
         if boundary is _DEFINITION and lines[start].startswith(b"class ") and lines[start].rstrip().endswith(b":"):
             body = next((line for line in lines[start + 1:end] if line.strip() and line[:1] in b" \t"), b"")
@@ -189,6 +193,19 @@ class _Visitor(ast.NodeVisitor):
         self.guarded = 0
         self.statements: list[Statement] = []
         self.methods: list[MethodInfo] = []
+
+    def visit_or_skip(self, node: ast.AST) -> bool:
+        """Visit ``node``; if it is nested too deep to walk, forget what it added and return False."""
+        state = (self.classes[:], self.functions[:], self.in_catch, self.guarded, len(self.pending),
+                 len(self.methods), set(self.loggers), set(self.modules))
+        try:
+            self.visit(node)
+            return True
+        except RecursionError:
+            classes, functions, self.in_catch, self.guarded, pending, methods, self.loggers, self.modules = state
+            self.classes, self.functions = classes, functions
+            del self.pending[pending:], self.methods[methods:]
+            return False
 
     # scopes
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -331,8 +348,15 @@ class _Visitor(ast.NodeVisitor):
 
 def _visit(parsed: PythonFile, rel_path: str) -> _Visitor:
     visitor = _Visitor(parsed, rel_path)
-    for tree in parsed.trees:
-        visitor.visit(tree)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, BUILD_RECURSION_LIMIT))
+    try:
+        for tree in parsed.trees:
+            if not visitor.visit_or_skip(tree):
+                for node in tree.body:  # too deep to walk whole: keep the top-level statements that can be walked
+                    visitor.visit_or_skip(node)
+    finally:
+        sys.setrecursionlimit(limit)
     visitor.statements = [s for receiver, s in visitor.pending if visitor._is_logger(receiver)]
     return visitor
 
