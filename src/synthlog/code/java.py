@@ -207,7 +207,7 @@ class JavaFile:
                 self.package = text(name) if name is not None else ""
         captures = QueryCursor(_SCOPE_QUERY).captures(root)
         found = [(node.start_byte, -node.end_byte, kind, node) for kind, nodes in captures.items() for node in nodes]
-        found.sort(key=lambda item: (item[0], item[1]))
+        found.sort(key=lambda item: item[:3])  # kind breaks ties: the bindings' capture order varies between runs
         used: set[str] = set()
         lambda_counts: dict[str, int] = {}
         # open scopes: (end_byte, ClassInfo | None, MethodInfo | None)
