@@ -31,7 +31,7 @@ EDITS = st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 20), st.integer
 
 
 def check_java(source: bytes) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     tree = parse_java(source)
     java = JavaFile(source, tree, "X.java")
     list(java.iter_methods())
@@ -39,16 +39,16 @@ def check_java(source: bytes) -> None:
         assert 0 <= s.start_byte < s.end_byte <= len(source)
         assert s.template.count("<*>") == len(s.args)
         s.template.encode("utf-8")  # every writer needs it
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 def check_python(source: bytes) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     for s in find_python_calls(parse_python(source, "m"), "m.py"):
         assert 0 <= s.start_byte <= s.end_byte <= len(source)
         assert s.template.count("<*>") == len(s.args)
         s.template.encode("utf-8")  # every writer needs it
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 @QUICK
