@@ -22,6 +22,7 @@ class GlobalOptions:
 
 options = GlobalOptions()
 INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
+INTERRUPTED_LINE = "interrupted: nothing half-written was left behind"
 
 app = typer.Typer(
     name="synthlog",
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         if verbose:
             raise
-        typer.echo("interrupted: nothing half-written was left behind", err=True)
+        typer.echo(INTERRUPTED_LINE, err=True)
         sys.exit(INTERRUPTED)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -93,6 +94,6 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     if code == INTERRUPTED:  # typer turns Ctrl-C inside a command into this exit code before we can catch it
-        typer.echo("interrupted: nothing half-written was left behind", err=True)
+        typer.echo(INTERRUPTED_LINE, err=True)
     if isinstance(code, int) and code:
         sys.exit(code)

@@ -94,7 +94,6 @@ class CodeSynthesizer:
         rules = LabelRules.load(config.rules)
         if self.recipe_ and self.recipe_.expected:
             rules.rules.exempt.extend(Match(name="expected", template=p) for p in self.recipe_.expected)
-        self.rules_ = rules
         checker: Checker = config.checker or HeuristicChecker()
         if config.cache_dir is not None:
             checker = CachingChecker(checker, config.cache_dir)

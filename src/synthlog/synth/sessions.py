@@ -99,7 +99,7 @@ class Renderer:
         for i, (statement, (label, rule)) in enumerate(zip(variant.statements, variant.labels, strict=True)):
             content, params = self.values.fill(statement, ctx, exception_type=exception_type)
             proposed = variant.proposed[i] if variant.proposed else None
-            if proposed:
+            if proposed and len(proposed) == len(params):
                 content, params = self._with_proposed(statement, params, proposed)
             level, component = self._header(statement)
             event = LogEvent(content=content, timestamp=t, level=level, component=component,
@@ -123,8 +123,6 @@ class Renderer:
         kinds = self._kinds.get(statement.id)
         if kinds is None:
             kinds = self._kinds[statement.id] = infer_slot_kinds(statement)
-        if len(proposed) != len(params):
-            return render(statement.template, params), params
         merged = [mine if kind in IDENTITY_KINDS else theirs for kind, mine, theirs in zip(kinds, params, proposed,
                                                                                             strict=True)]
         return render(statement.template, merged), merged
@@ -196,7 +194,7 @@ class RecipeAssembler:
     def session(self, index: int) -> Session:
         recipe = self.recipe
         rng = random.Random(f"{self.seed}:{index}")
-        ctx = self.renderer.values.context(0, nodes=3)
+        ctx = self.renderer.values.context(0)  # its node pool is set below from the recipe's roles
         ctx.rng = rng  # one generator per session: values, timing and choices all follow from its seed
         nodes = self._nodes(rng)
         ctx.pool = [n for group in nodes.values() for n in group]
