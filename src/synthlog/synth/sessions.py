@@ -9,8 +9,10 @@ Two assemblers share one line renderer:
   delay after an earlier stage; lines of all runs are interleaved by timestamp. Every value that names the entity
   (the block) is the session's one entity, and each run's own address is the address of the node that runs it.
 
-Each session draws from its own ``random.Random(f"{seed}:{index}")``, so session ``i`` is the same whether the
-run makes 10 sessions or a million, and shards of a run can be made apart and concatenated.
+Each session draws from its own ``random.Random(f"{seed}:{index}")`` and starts at ``arrivals.time(index)`` (see
+:mod:`synthlog.synth.arrivals`), so session ``i`` is the same whether the run makes 10 sessions or a million, and
+shards of a run can be made apart. No line of a session comes more than ``lead_s`` seconds before its start, which
+is what lets :mod:`synthlog.synth.timeline` merge sessions into one time-ordered stream.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import PurePosixPath
 from synthlog.code.records import Statement
 from synthlog.io.logformat import LogFormat
 from synthlog.records import LogEvent, Session
+from synthlog.synth.arrivals import Arrivals, recipe_arrivals
 from synthlog.synth.labels import LabelRules
 from synthlog.synth.pools import Pool, Variant, level_word
 from synthlog.synth.recipe import Recipe, Stage
@@ -142,6 +145,8 @@ class PathAssembler:
         if not self.pools:
             raise ValueError("no entry point has a feasible path that logs anything")
         self.renderer, self.seed, self.start, self.fault_rate, self.nodes = renderer, seed, start, fault_rate, nodes
+        self.arrivals = Arrivals(start, rate_per_s=0.5, seed=seed)
+        self.lead_s = 0.0
 
     def session(self, index: int) -> Session:
         rng = random.Random(f"{self.seed}:{index}")
@@ -149,7 +154,7 @@ class PathAssembler:
         variant = pool.pick(rng, self.fault_rate)
         ctx = self.renderer.values.context(0, nodes=self.nodes)
         ctx.rng = rng  # one generator per session: values, timing and choices all follow from its seed
-        start = self.start + index * 2.0 + rng.uniform(0, 1.5)
+        start = self.arrivals.time(index)
         events = self.renderer.lines(variant, ctx, start, (1.0, 40.0), rng, pid=rng.randint(10, 4000),
                                      node="", run=0)
         session = Session(id=f"session_{index:07d}", events=events, attributes={"entry": pool.entry})
@@ -161,8 +166,8 @@ class RecipeAssembler:
 
     def __init__(self, recipe: Recipe, pools: dict[str, Pool], renderer: Renderer, seed: int, start: float):
         self.recipe, self.pools, self.renderer, self.seed, self.start = recipe, pools, renderer, seed, start
-        gap = recipe.session_gap_ms
-        self.mean_gap = (gap.min + gap.max) / 2000.0
+        self.arrivals = recipe_arrivals(recipe, seed, start)
+        self.lead_s = _lead_s(recipe, pools)
         self.main = {stage.name: [re.compile(p) for p in stage.main] for stage in recipe.stages}
 
     def _nodes(self, rng: random.Random) -> dict[str, list[Node]]:
@@ -199,7 +204,7 @@ class RecipeAssembler:
         nodes = self._nodes(rng)
         ctx.pool = [n for group in nodes.values() for n in group]
         entity = self.renderer.values.value(SlotKind(recipe.entity), "primary", ctx)
-        session_start = self.start + index * self.mean_gap + rng.uniform(0, self.mean_gap)
+        session_start = self.arrivals.time(index)
         # plan the stages that run, then choose at most one run to fail, then render
         started: dict[str, float] = {}
         runs: list[tuple[Stage, int, float]] = []
@@ -235,3 +240,17 @@ class RecipeAssembler:
         if not any(weights):
             return None
         return rng.choices(range(len(runs)), weights=weights, k=1)[0]
+
+
+def _lead_s(recipe: Recipe, pools: dict[str, Pool]) -> float:
+    """How far before its start a session may log: a stage may start before the one it follows (negative
+    ``delay_ms``), and lines may step back in time (negative ``spacing_ms``)."""
+    earliest: dict[str, float] = {}
+    lowest = 0.0
+    for stage in recipe.stages:
+        base = min(earliest.get(stage.after, 0.0), 0.0) if stage.after else 0.0  # the stage ran, or the session start
+        earliest[stage.name] = base + stage.delay_ms.min / 1000.0
+        pool = pools.get(stage.entry)
+        longest = max((len(v.statements) for v in (pool.normal + pool.anomalous)), default=0) if pool else 0
+        lowest = min(lowest, earliest[stage.name] + min(stage.spacing_ms.min, 0.0) / 1000.0 * longest)
+    return -lowest
