@@ -218,7 +218,10 @@ class CodeSynthesizer:
         events JSONL in global time order (sessions interleaved), labels and sequences in session order, then
         templates, metadata and ``summary.json``; all files appear together or not at all. Memory holds the
         sessions still open (see :mod:`synthlog.synth.timeline`), not the data set. ``release_every`` sessions
-        the merge writes what is safe; it changes memory, never output. Returns the summary."""
+        the merge writes what is safe; it changes memory, never output. Returns the summary; the most sessions
+        the merge held at once is left in ``peak_open_sessions_``."""
+        if release_every < 1:
+            raise ValueError(f"release_every must be 1 or more, not {release_every}")
         assembler = self._assembler(seed)
         name = self.recipe_.name if self.recipe_ else "synthetic"
         merge: TimeMerge[Rendered] = TimeMerge()
@@ -242,9 +245,9 @@ class CodeSynthesizer:
                 for row in merge.drain():
                     write_event(row)
                 paths = stream.finish(self._counted_templates(tally.templates), self._metadata(seed))
+            self.peak_open_sessions_ = merge.peak_open
             summary = self._summary(tally)
             summary["files"] = {role: Path(p).name for role, p in sorted(paths.items())}
-            summary["stream"] = {"peak_open_sessions": merge.peak_open}
             with atomic_open(stage / "summary.json") as fh:
                 json.dump(summary, fh, indent=2, sort_keys=True)
                 fh.write("\n")
