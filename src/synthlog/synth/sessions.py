@@ -21,6 +21,7 @@ import random
 import re
 import time
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import PurePosixPath
 
 from synthlog.code.records import Statement
@@ -50,34 +51,42 @@ class Clock:
     def __init__(self, fmt: LogFormat):
         self.fmt = fmt
         self.hdfs_style = fmt.name == "hdfs"
-        self._last: int | None = None  # lines come in bursts within one second: format each second once
-        self._texts = ("", "")
+        self._texts: dict[int, tuple[str, str]] = {}  # date and time text by second: sessions overlap in time
+        # what each header shows, worked out once per format
+        self._plan = [(h, _CLOCK_ROLES[h]) for h in fmt.headers if h in _CLOCK_ROLES]
 
     def fields(self, timestamp: float, pid: int, node: str) -> dict[str, str]:
         second = int(timestamp)
-        date, clock = self._texts if second == self._last else self._remember(second)
+        texts = self._texts.get(second)
+        date, clock = texts if texts is not None else self._remember(second)
         out: dict[str, str] = {}
-        for header in self.fmt.headers:
-            if header == "Date":
+        for header, role in self._plan:
+            if role == "date":
                 out[header] = date
-            elif header == "Time":
+            elif role == "time":
                 out[header] = clock if self.hdfs_style else f"{clock},{int(timestamp * 1000) % 1000:03d}"
-            elif header in ("Pid", "Id", "Thread", "Process"):
+            elif role == "pid":
                 out[header] = str(pid)
-            elif header == "Node":
+            elif role == "node":
                 out[header] = node
-            elif header == "Timestamp":
+            else:
                 out[header] = str(second)
         return out
 
     def _remember(self, second: int) -> tuple[str, str]:
+        if len(self._texts) >= 65536:
+            self._texts.clear()
         t = time.gmtime(second)
         if self.hdfs_style:
-            self._texts = (time.strftime("%y%m%d", t), time.strftime("%H%M%S", t))
+            texts = (time.strftime("%y%m%d", t), time.strftime("%H%M%S", t))
         else:
-            self._texts = (time.strftime("%Y-%m-%d", t), time.strftime("%H:%M:%S", t))
-        self._last = second
-        return self._texts
+            texts = (time.strftime("%Y-%m-%d", t), time.strftime("%H:%M:%S", t))
+        self._texts[second] = texts
+        return texts
+
+
+_CLOCK_ROLES = {"Date": "date", "Time": "time", "Pid": "pid", "Id": "pid", "Thread": "pid", "Process": "pid",
+                "Node": "node", "Timestamp": "timestamp"}
 
 
 @dataclass
@@ -97,20 +106,21 @@ class Renderer:
     def lines(self, variant: Variant, ctx: ValueContext, start: float, spacing: tuple[float, float],
               rng: random.Random, pid: int, node: str, run: int) -> list[LogEvent]:
         exception_type = variant.exit if variant.exit != "normal" else None
+        fill, clock_fields, template_ids, path_id = self.values.fill, self.clock.fields, self.template_ids, \
+            variant.path_id
+        low, high = spacing
         out = []
         t = start
         for i, (statement, (label, rule)) in enumerate(zip(variant.statements, variant.labels, strict=True)):
-            content, params = self.values.fill(statement, ctx, exception_type=exception_type)
+            content, params = fill(statement, ctx, exception_type=exception_type)
             proposed = variant.proposed[i] if variant.proposed else None
             if proposed and len(proposed) == len(params):
                 content, params = self._with_proposed(statement, params, proposed)
             level, component = self._header(statement)
-            event = LogEvent(content=content, timestamp=t, level=level, component=component,
-                             template_id=self.template_ids[statement.id], parameters=params, label=label,
-                             label_rule=rule, fields=self.clock.fields(t, pid, node),
-                             attributes={"statement": statement.id, "path": variant.path_id, "run": run})
-            out.append(event)
-            t += rng.uniform(*spacing) / 1000.0
+            # positional, in LogEvent's field order: the hot loop of sampling
+            out.append(LogEvent(content, t, level, component, template_ids[statement.id], params, label, rule, None,
+                                clock_fields(t, pid, node), {"statement": statement.id, "path": path_id, "run": run}))
+            t += rng.uniform(low, high) / 1000.0
         return out
 
     def _header(self, statement: Statement) -> tuple[str, str]:
@@ -129,6 +139,9 @@ class Renderer:
         merged = [mine if kind in IDENTITY_KINDS else theirs for kind, mine, theirs in zip(kinds, params, proposed,
                                                                                             strict=True)]
         return render(statement.template, merged), merged
+
+
+_timestamp = attrgetter("timestamp")
 
 
 def _label(session: Session) -> Session:
@@ -169,6 +182,7 @@ class RecipeAssembler:
         self.arrivals = recipe_arrivals(recipe, seed, start)
         self.lead_s = _lead_s(recipe, pools)
         self.main = {stage.name: [re.compile(p) for p in stage.main] for stage in recipe.stages}
+        self.pipeline_role = recipe.pipeline_role
 
     def _nodes(self, rng: random.Random) -> dict[str, list[Node]]:
         cluster = self.renderer.values.cluster
@@ -187,7 +201,7 @@ class RecipeAssembler:
         for key in [k for k in ctx.entities if k[0] in ("node", "port")]:
             del ctx.entities[key]
         ctx.entities[("node", "self")] = node
-        pipeline = nodes[self.recipe.pipeline_role]
+        pipeline = nodes[self.pipeline_role]
         if node in pipeline:
             start = (pipeline.index(node) - 1) % len(pipeline)
             peers = [n for n in pipeline[start:] + pipeline[:start] if n is not node]
@@ -227,7 +241,7 @@ class RecipeAssembler:
             start = stage_start + rng.uniform(0, stage.spacing_ms.max) / 1000.0
             events.extend(self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max),
                                               rng, pid=rng.randint(10, 4000), node=node.hostname, run=run))
-        events.sort(key=lambda e: e.timestamp)
+        events.sort(key=_timestamp)
         session = Session(id=entity, events=events)
         return _label(session)
 
