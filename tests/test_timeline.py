@@ -15,8 +15,10 @@ import pytest
 from synthlog.code.callgraph import build_call_graph
 from synthlog.errors import ConfigError
 from synthlog.io.datasets import load_directory
+from synthlog.io.jsonl import event_from_dict, event_line, event_to_dict
 from synthlog.io.logformat import read_raw
 from synthlog.io.loghub import read_structured
+from synthlog.records import LogEvent
 from synthlog.synth.arrivals import Arrivals, Bursts
 from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer
 from synthlog.synth.recipe import load_recipe
@@ -118,6 +120,26 @@ def test_recipe_takes_arrivals_or_a_session_gap_not_both(tmp_path):
     long.write_text(good.read_text().replace("duration_s: 5", "duration_s: 60"))
     with pytest.raises(ConfigError, match="duration_s"):
         load_recipe(long)
+
+
+# ---- streaming writers ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("event", [
+    LogEvent('a"b\n\u2028é\x00\\', 1.5, "INFO", "c", "E1", ["x", "y\t"], 1, "r", 3, {"Date": "1"},
+             {"statement": "s", "run": 2, "f": 1.25, "b": True, "n": None, "l": [1, {"a": 2}], "x": float("nan")}),
+    LogEvent(""),
+    LogEvent("x", 12, None, None, None, [], 0, None, None, {}, {}),
+])
+def test_event_lines_are_the_json_of_the_event_with_its_session(event):
+    for session in (None, "blk_1"):
+        record = json.loads(event_line(event, session)) if event.attributes.get("x") is None else None
+        expected = event_to_dict(event)
+        if session is not None:
+            expected["attributes"] = {**event.attributes, "session": session}
+        line = event_line(event, session)
+        assert line.endswith("\n") and line.count("\n") == 1
+        assert line == json.dumps(expected, ensure_ascii=False, separators=(",", ":")) + "\n"
+        assert record is None or event_from_dict(record).content == event.content
 
 
 # ---- generate code, streamed ------------------------------------------------------------------------------

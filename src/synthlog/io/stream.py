@@ -69,15 +69,14 @@ class DatasetStream:
 
     def write_session(self, session: Session) -> None:
         """The session's label and event-id sequence (its events are written through :meth:`write_event`)."""
-        where = self.folder / self.names["labels"]
         if not session.id or any(c in session.id for c in ',"\n\r'):
-            raise InputError(f"session id {session.id!r} cannot be written to a label file", path=where)
+            raise InputError(f"session id {session.id!r} cannot be written to a label file", path=self._labels.name)
         try:
             word = label_to_word(session.label)
         except ValueError as exc:
-            raise InputError(f"session {session.id!r}: {exc}", path=where) from None
+            raise InputError(f"session {session.id!r}: {exc}", path=self._labels.name) from None
         self._labels.write(f"{session.id},{word}\n")
-        self._sequences.write(sequence_line(session, self.folder / self.names["sequences"]))
+        self._sequences.write(sequence_line(session, self._sequences.name))
         self.sessions += 1
 
     def finish(self, templates: dict[str, Template], metadata: dict[str, Any]) -> dict[str, Path]:
