@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := demo-output
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint clean browser
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -39,18 +39,26 @@ demo: $(STAMP)
 	$(BIN)/synthlog validate examples/logs/blockstore.log $(DEMO)/stats/profiled --format hdfs \
 		--labels examples/logs/blockstore_labels.csv
 	$(BIN)/synthlog --seed 7 generate stats examples/specs/payment.yaml --duration 1m --out $(DEMO)/stats/payment
+	$(BIN)/synthlog report $(DEMO)/stats/profiled --out $(DEMO)/stats/profiled/report.html
 	@echo "== 5. train and test detectors on a small real slice (smoke configuration)"
 	$(BIN)/synthlog --quiet bench configs/bench/smoke.yaml --out $(DEMO)/bench-smoke
+	$(BIN)/synthlog report $(DEMO)/bench-smoke
 	@echo
 	@echo "Demo results are in $(DEMO)/:"
 	@echo "  parsed/           Loghub files of the parsed example log (structured, templates, labels, sequences)"
 	@echo "  code/             logging statements, template matches, paths and an LCFG of the example service"
 	@echo "  synthetic-code/   the generated labeled data set (raw log, Loghub CSVs, anomaly_label.csv, summary.json)"
-	@echo "  stats/            a spec profiled from the example log, data simulated from it with validation.json,"
-	@echo "                    and one minute of the example payment system"
-	@echo "  bench-smoke/      detector results (results.csv, summary.md, plots)"
+	@echo "  stats/            a spec profiled from the example log, data simulated from it with validation.json"
+	@echo "                    and report.html (open it in a browser), and one minute of the example payment system"
+	@echo "  bench-smoke/      detector results (results.csv, summary.md, plots, report.html)"
 
-test: $(STAMP)
+# headless Chromium renders the HTML reports in tests; Debian's package, installed when missing and we are root
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
+		echo "chromium could not be installed: the report rendering tests will skip, saying why"
+
+test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -n 2 -q
 

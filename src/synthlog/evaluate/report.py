@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from synthlog.errors import InputError
+from synthlog.evaluate.distributions import compare_distributions
 from synthlog.evaluate.fidelity import ReferenceStats, evaluate_fidelity, reference_from_dataset
 from synthlog.evaluate.privacy import (
     dataset_values,
@@ -92,6 +93,7 @@ def validate(reference: ReferenceStats | LabeledDataset | Spec, directory: str |
             "leakage": leakage_check(real_values, files_values(_published_files(Path(directory), report))).to_dict(),
             "dcr": distance_to_closest_record(real, synthetic, seed=seed),
         }
+        result["distributions"] = compare_distributions(real, synthetic)  # what `synthlog report` draws
     return result
 
 
