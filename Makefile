@@ -3,18 +3,26 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+# the PyTorch pin lives in pyproject.toml (extra "neural"); installed first so pip takes the local CPU build
+TORCH := $(shell grep -o 'torch==[0-9.]*' pyproject.toml)
 DEMO := demo-output
 
-.PHONY: install demo test lint clean browser
+.PHONY: install demo test lint clean browser lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# torch first, pinned, so pip takes the local CPU build and never resolves a CUDA one
-	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q $(TORCH)
+	# every extra, at the versions of the lock file (constraints), so results are reproducible
+	$(BIN)/pip install -q -c $(LOCK) -e ".[all,dev]"
 	touch $(STAMP)
+
+# rewrite the lock from the installed environment (after changing a dependency in pyproject.toml)
+lock: $(STAMP)
+	$(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(torch|synthlog)[=@ ]' > $(LOCK)
 
 install: $(STAMP)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from synthlog import __version__
 from synthlog.errors import InputError
+from synthlog.extras import require
 from synthlog.io.atomic import atomic_open
 
 REAL, SYNTHETIC = "#4c72b0", "#dd8452"
@@ -30,10 +31,7 @@ BENCH_SECTIONS = ("overview", "f1", "fpr", "metrics", "significance")
 
 def _plt():
     """matplotlib's pyplot on the Agg back-end with reproducible SVG ids (the same input gives the same page)."""
-    try:
-        import matplotlib
-    except ModuleNotFoundError:
-        raise InputError("synthlog report needs matplotlib: pip install 'synthlog[report]'") from None
+    matplotlib = require("matplotlib", "synthlog report")
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.hashsalt"] = "synthlog"
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller and searchable
@@ -314,8 +312,8 @@ def find_result(path: str | Path) -> tuple[str, Path]:
 
 def render_html(kind: str, result: dict[str, Any], source: str = "") -> str:
     """The page for a validation or bench result (see the module docstring)."""
-    from jinja2 import Environment, select_autoescape
-
+    jinja2 = require("jinja2", "synthlog report")
+    Environment, select_autoescape = jinja2.Environment, jinja2.select_autoescape
     if kind == "validation":
         title, sections = "synthlog validation report", _validation_sections(result)
     else:
