@@ -56,6 +56,9 @@ def dask_executor(workers: int, processes: bool = True) -> Iterator[DaskExecutor
         yield DaskExecutor(client)
 
 
+FOLLOW_LINES = 1 << 62  # --follow: a run no one will wait for; Ctrl-C ends it
+
+
 class StatsSynthesizer:
     """Synthesize labeled logs from a statistics spec, SDV-style.
 
@@ -112,21 +115,48 @@ class StatsSynthesizer:
         """The simulated lines as a :class:`LabeledDataset`: one session per session id (request, entity), events
         in time order, a session anomalous when an anomaly episode caused one of its lines."""
         sessions: dict[str, Session] = {}
-        for chunk in self.sample(n_lines=n_lines, duration=duration, seed=seed):
-            for row in chunk.iter_rows(named=True):
-                sid = str(row["session_id"])
-                session = sessions.get(sid)
-                if session is None:
-                    session = sessions[sid] = Session(id=sid, label=NORMAL)
-                session.events.append(LogEvent(
-                    content=row["message"], timestamp=row["timestamp"].timestamp(), level=row["level"],
-                    component=row["service"], template_id=row["template_id"],
-                    attributes={"error_type": row["error_type"]} if row["error_type"] else {}))
-                if row["anomalous"]:
-                    session.label = ANOMALY
+        for event, sid in self.iter_events(n_lines=n_lines, duration=duration, seed=seed):
+            session = sessions.get(sid)
+            if session is None:
+                session = sessions[sid] = Session(id=sid, label=NORMAL)
+            session.events.append(event)
+            if event.label == ANOMALY:
+                session.label = ANOMALY
         templates = {event_id: Template(event_id, text) for text, event_id in self._template_texts()}
         return LabeledDataset(self.spec.name, list(sessions.values()), templates,
                               {"generator": "stats", "seed": seed})
+
+    def iter_events(self, n_lines: int | None = None, duration: float | str | None = None,
+                    seed: int = 0) -> Iterator[tuple[LogEvent, str]]:
+        """``(event, session id)`` in time order, one at a time (memory stays flat however long the run); an event
+        an anomaly episode caused is labeled ``ANOMALY``, the others ``NORMAL``."""
+        for chunk in self.sample(n_lines=n_lines, duration=duration, seed=seed):
+            for row in chunk.iter_rows(named=True):
+                yield LogEvent(content=row["message"], timestamp=row["timestamp"].timestamp(), level=row["level"],
+                               component=row["service"], template_id=row["template_id"],
+                               label=ANOMALY if row["anomalous"] else NORMAL,
+                               attributes={"error_type": row["error_type"]} if row["error_type"] else {}), \
+                    str(row["session_id"])
+
+    def stream(self, target: str, fmt: str = "otel", n_lines: int | None = None,
+               duration: float | str | None = None, seed: int = 0, rate: float | None = None,
+               follow: bool = False) -> int:
+        """Send the simulated events to ``target`` (``-``, ``syslog://``, ``otlp+http://``: see
+        :mod:`synthlog.io.sinks`) at ``rate`` lines per second when given; ``follow`` keeps going until
+        interrupted. Returns the number of events sent."""
+        from synthlog.io.sinks import Pacer, open_sink
+
+        if follow:
+            n_lines, duration = FOLLOW_LINES, None
+        pacer = Pacer(rate) if rate is not None else None
+        sent = 0
+        with open_sink(target, fmt, self._fitted().name) as sink:
+            for event, session_id in self.iter_events(n_lines=n_lines, duration=duration, seed=seed):
+                if pacer is not None:
+                    pacer.wait()
+                sink.send(event, session_id)
+                sent += 1
+        return sent
 
     def _template_texts(self) -> list[tuple[str, str]]:
         return [(template, event_id) for _, event_id, template in self.compiled.texts]
