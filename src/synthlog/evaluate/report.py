@@ -129,7 +129,8 @@ def headline(result: dict[str, Any]) -> str:
 
 def run_validation(reference: str | Path, directory: str | Path, out: str | Path | None = None,
                    log_format: str | None = None, labels: str | Path | None = None,
-                   session_pattern: str | None = None, seed: int = 0) -> tuple[dict[str, Any], Path]:
+                   session_pattern: str | None = None, seed: int = 0, sessions: str | None = None,
+                   line_labels: str | None = None) -> tuple[dict[str, Any], Path]:
     """``synthlog validate``: REFERENCE is a spec (``.yaml``/``.yml``) or real logs (anything
     :func:`synthlog.stats.profile.load_logs` reads); the JSON goes to ``out`` or ``DIR/validation.json``."""
     from synthlog.stats.profile import load_logs
@@ -141,7 +142,8 @@ def run_validation(reference: str | Path, directory: str | Path, out: str | Path
         ref: Spec | ReferenceStats = load_spec(ref_path)
     else:
         ref = reference_from_dataset(load_logs(reference, log_format=log_format, labels=labels,
-                                               session_pattern=session_pattern))
+                                               session_pattern=session_pattern, sessions=sessions,
+                                               line_labels=line_labels))
         files = [ref_path] if ref_path.is_file() else None
     target = Path(out) if out is not None else Path(directory) / REPORT_NAME
     result = validate(ref, directory, seed=seed, reference_files=files, report=target)
