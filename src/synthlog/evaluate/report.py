@@ -83,6 +83,7 @@ def validate(reference: ReferenceStats | LabeledDataset | Spec, directory: str |
     examples, so they are not part of the data set to publish."""
     synthetic = load_generated(directory)
     result = evaluate_fidelity(reference, synthetic).to_dict()
+    result.update(_layout_metrics(reference, Path(directory), synthetic))
     real = reference if isinstance(reference, LabeledDataset) else getattr(reference, "dataset", None)
     if real is not None:
         real_values = dataset_values(real)
@@ -93,6 +94,20 @@ def validate(reference: ReferenceStats | LabeledDataset | Spec, directory: str |
             "dcr": distance_to_closest_record(real, synthetic, seed=seed),
         }
     return result
+
+
+def _layout_metrics(reference: ReferenceStats | LabeledDataset | Spec, directory: Path,
+                    synthetic: LabeledDataset) -> dict[str, Any]:
+    """``format_roundtrip`` and ``time_order`` of the generated raw log under the reference's layout (``None``
+    when the reference has no layout or no raw log was written)."""
+    from synthlog.evaluate.layoutcheck import check_raw_log, raw_log, reference_layout
+
+    layout = reference.layout if isinstance(reference, ReferenceStats) else reference_layout(reference)
+    name = reference.name if isinstance(reference, Spec) else None
+    path = raw_log(directory, name)
+    if layout is None or path is None:
+        return {"format_roundtrip": None, "time_order": None}
+    return check_raw_log(layout, path, synthetic)
 
 
 def _published_files(directory: Path, report: Path | None) -> list[Path]:
@@ -118,7 +133,8 @@ def headline(result: dict[str, Any]) -> str:
         return "n/a" if value is None else f"{value:.3f}"
 
     parts = [f"{m}={fmt(result.get(m))}" for m in ("D_errdist", "C_temporal", "R_anomaly", "template_similarity",
-                                                   "transition_similarity")]
+                                                   "transition_similarity", "level_similarity", "format_roundtrip",
+                                                   "time_order")]
     line = f"score={fmt(result.get('score'))} " + " ".join(parts)
     privacy = result.get("privacy")
     if privacy:

@@ -77,17 +77,39 @@ def infer_clock(events: list[LogEvent], fmt: LogFormat) -> Clock | None:
     if not candidates:
         return None
 
+    clock = clock_of(formats)
+    if clock is None:
+        return None
+    times = [clock.read(e) for e in sample]
+    for name in formats:
+        if name not in clock.primary:
+            clock.offsets[name] = _offset(name, formats[name], sample, times)
+    return clock
+
+
+def clock_of(formats: dict[str, str], offsets: dict[str, float] | None = None) -> Clock | None:
+    """A clock over time headers with these formats (in header order): its primary headers are the finest of
+    each complete header alone and the incomplete ones together (a date header and a time header); ``None``
+    when none of these gives an instant."""
+    partial = tuple(n for n in formats if not _complete(formats[n]))
+    candidates = [(n,) for n in formats if _complete(formats[n])]
+    if partial and _complete(" ".join(formats[n] for n in partial)):
+        candidates.append(partial)
+    if not candidates:
+        return None
+
     def precision(names: tuple[str, ...]) -> tuple[int, int]:
         digits = max(fraction_digits(formats[n]) for n in names)
         return digits, 0 if any("%s" in time_pieces(formats[n]) for n in names) else 1
 
     primary = max(candidates, key=precision)  # max keeps the first of equals: header order
-    clock = Clock(formats, primary, resolution=10.0 ** -precision(primary)[0])
-    times = [clock.read(e) for e in sample]
-    for name in formats:
-        if name not in primary:
-            clock.offsets[name] = _offset(name, formats[name], sample, times)
-    return clock
+    return Clock(dict(formats), primary, dict(offsets or {}), resolution=10.0 ** -precision(primary)[0])
+
+
+def layout_clock(layout: Layout) -> Clock | None:
+    """The clock of a spec's layout (its time headers, formats and offsets)."""
+    times = [f for f in layout.fields if f.kind == "time"]
+    return clock_of({f.name: f.time_format for f in times}, {f.name: f.offset for f in times if f.offset})
 
 
 def _offset(name: str, fmt: str, sample: list[LogEvent], times: list[float | None]) -> float:

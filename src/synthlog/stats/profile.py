@@ -482,7 +482,9 @@ def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], noise: _N
         if level not in ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"):
             level = "INFO"
         template, params = _slot_params(entry, noise, options, addresses)
-        service = max(sorted(entry.components), key=lambda c: entry.components[c])
+        # a component holding an address or a long number (a parsed thread name) would leak it as a service name
+        components = Counter({c: n for c, n in entry.components.items() if not _SCRUB.search(c)}) or Counter(app=1)
+        service = max(sorted(components), key=lambda c: components[c])
         by_service[_identifier(service, "app")].append(
             Message(id=message_of[key], template=template, level=level,
                     error_type=classify_error(key, level), params=params))
