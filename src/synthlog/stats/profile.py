@@ -646,8 +646,8 @@ def read_layout(path: Path, log_format: str | None) -> tuple[list[LogEvent], Raw
     inferred from the first lines (:func:`synthlog.io.formatinfer.infer_format`), and the clock of its time
     headers (:func:`synthlog.stats.layoutprofile.infer_clock`), which sets every event's timestamp."""
     from synthlog.io.formatinfer import infer_format
-    from synthlog.io.logformat import BUILTIN_FORMATS, get_format
-    from synthlog.parse.pipeline import read_events
+    from synthlog.io.logformat import BUILTIN_FORMATS, RawReader, get_format
+    from synthlog.progress import Progress
     from synthlog.stats.layoutprofile import infer_clock, stamp
 
     if log_format is None:
@@ -655,7 +655,15 @@ def read_layout(path: Path, log_format: str | None) -> tuple[list[LogEvent], Raw
     else:
         fmt = get_format(log_format)
         source = fmt.name if fmt.name in BUILTIN_FORMATS else "given"
-    events, _ = read_events(path, fmt)
+    with Progress(f"reading {path.name}", total=None) as bar:
+        reader = RawReader(path, fmt, progress=bar)
+        try:
+            events = list(reader)
+        except InputError:  # no line fits: name the first one
+            events = []
+    if reader.skipped > reader.matched:  # a few lines that do not fit (a stack trace) are skipped, not most
+        raise InputError(f"line does not fit the layout {fmt.text!r} ({reader.skipped} of "
+                         f"{reader.skipped + reader.matched} lines do not)", path=path, line=reader.first_skipped)
     clock = infer_clock(events, fmt)
     if clock is not None:
         stamp(events, clock)
