@@ -58,6 +58,18 @@ The model, top down (YAML keys)::
         anomaly_probability: 0.03
         anomaly_type: block_anomaly
     label_column: SessionId          # header of the id column in anomaly_label.csv (BlockId for HDFS)
+    layout:                          # optional: write NAME.log in the source's own layout (profile writes this)
+      format: "<Date> <Time> <Pid> <Level> <Component>: <Content>"   # a Loghub format string
+      source: hdfs                   # given, a built-in format name, or inferred
+      resolution: 1.0                # clock step in seconds
+      levels: {INFO: 0.96, WARN: 0.04}             # level words of the source and their shares
+      fields:                        # one per header, in order
+        - {name: Date, kind: time, time_format: "%y%m%d"}
+        - {name: Time, kind: time, time_format: "%H%M%S"}   # offset: seconds, for a second clock
+        - {name: Pid, kind: value, template: "<p1>", params: {p1: {kind: int, min: 19, max: 24000}}}
+        - {name: Level, kind: level}                 # a message's levels: {WARN: 0.9, ERROR: 0.1} (else level)
+        - {name: Component, kind: message, default: dfs.DataNode}   # a message's fields: {Component: {...}}
+        - {name: Content, kind: content}             # also: {kind: copy, same_as: Node}
 
 A **Dist** (durations in seconds; strings like ``"250ms"``, ``"2s"``, ``"5m"``, ``"1h"``, ``"1d"`` are accepted)
 is one of: a plain duration (fixed), a pair ``[min, max]`` (uniform), or a mapping ``{dist: fixed|uniform|
@@ -83,6 +95,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from synthlog.errors import InputError
+from synthlog.io.logformat import LogFormat
+from synthlog.io.timestamps import time_pieces
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -475,6 +491,10 @@ class HeaderField(_Model):
         for name in needs:
             if getattr(self, name) is None:
                 raise ValueError(f"a {self.kind} header needs {name}")
+        if self.time_format is not None and not any(p.startswith("%") and len(p) > 1
+                                                    for p in time_pieces(self.time_format)):
+            raise ValueError(f"time_format {self.time_format!r} has no directive (%Y, %m, %d, %H, %M, %S, %3f, "
+                             "%s ...)")
         if self.template is not None:
             named = {n for n in SLOT.findall(self.template) if n != "*"}
             if named != set(self.params):
@@ -673,9 +693,6 @@ def spec_problems(spec: Spec) -> list[tuple[Loc, str]]:
 def _layout_problems(spec: Spec) -> list[tuple[Loc, str]]:
     """The layout's fields must be its format's headers, in order, with one content header; copies name another
     header; a message's ``fields`` name ``message`` headers."""
-    from synthlog.errors import InputError
-    from synthlog.io.logformat import LogFormat
-
     layout = spec.layout
     if layout is None:
         return []
