@@ -92,6 +92,7 @@ def measure(reference: ReferenceStats | LabeledDataset | Spec, synthetic: Labele
     also the side-by-side distributions and privacy (real values in the ``published`` files, else in the synthetic
     events themselves, and the distance to the closest real record)."""
     result = evaluate_fidelity(reference, synthetic).to_dict()
+    result.update(_layout_metrics(reference, Path(directory), synthetic))
     real = reference if isinstance(reference, LabeledDataset) else getattr(reference, "dataset", None)
     if real is not None:
         real_values = dataset_values(real)
@@ -104,6 +105,20 @@ def measure(reference: ReferenceStats | LabeledDataset | Spec, synthetic: Labele
         }
         result["distributions"] = compare_distributions(real, synthetic)  # what `synthlog report` draws
     return result
+
+
+def _layout_metrics(reference: ReferenceStats | LabeledDataset | Spec, directory: Path,
+                    synthetic: LabeledDataset) -> dict[str, Any]:
+    """``format_roundtrip`` and ``time_order`` of the generated raw log under the reference's layout (``None``
+    when the reference has no layout or no raw log was written)."""
+    from synthlog.evaluate.layoutcheck import check_raw_log, raw_log, reference_layout
+
+    layout = reference.layout if isinstance(reference, ReferenceStats) else reference_layout(reference)
+    name = reference.name if isinstance(reference, Spec) else None
+    path = raw_log(directory, name)
+    if layout is None or path is None:
+        return {"format_roundtrip": None, "time_order": None}
+    return check_raw_log(layout, path, synthetic)
 
 
 def _published_files(directory: Path, report: Path | None) -> list[Path]:
@@ -129,7 +144,8 @@ def headline(result: dict[str, Any]) -> str:
         return "n/a" if value is None else f"{value:.3f}"
 
     parts = [f"{m}={fmt(result.get(m))}" for m in ("D_errdist", "C_temporal", "R_anomaly", "template_similarity",
-                                                   "transition_similarity")]
+                                                   "transition_similarity", "level_similarity", "format_roundtrip",
+                                                   "time_order")]
     line = f"score={fmt(result.get('score'))} " + " ".join(parts)
     privacy = result.get("privacy")
     if privacy:
@@ -140,7 +156,8 @@ def headline(result: dict[str, Any]) -> str:
 
 def run_validation(reference: str | Path, directory: str | Path, out: str | Path | None = None,
                    log_format: str | None = None, labels: str | Path | None = None,
-                   session_pattern: str | None = None, seed: int = 0) -> tuple[dict[str, Any], Path]:
+                   session_pattern: str | None = None, seed: int = 0, sessions: str | None = None,
+                   line_labels: str | None = None) -> tuple[dict[str, Any], Path]:
     """``synthlog validate``: REFERENCE is a spec (``.yaml``/``.yml``) or real logs (anything
     :func:`synthlog.stats.profile.load_logs` reads); the JSON goes to ``out`` or ``DIR/validation.json``."""
     from synthlog.stats.profile import load_logs
@@ -152,7 +169,8 @@ def run_validation(reference: str | Path, directory: str | Path, out: str | Path
         ref: Spec | ReferenceStats = load_spec(ref_path)
     else:
         ref = reference_from_dataset(load_logs(reference, log_format=log_format, labels=labels,
-                                               session_pattern=session_pattern))
+                                               session_pattern=session_pattern, sessions=sessions,
+                                               line_labels=line_labels))
         files = [ref_path] if ref_path.is_file() else None
     target = Path(out) if out is not None else Path(directory) / REPORT_NAME
     result = validate(ref, directory, seed=seed, reference_files=files, report=target)
