@@ -83,16 +83,19 @@ def validate(reference: ReferenceStats | LabeledDataset | Spec, directory: str |
     Validation reports (``validation.json`` and ``report``) are not scanned: they quote leaked real values as
     examples, so they are not part of the data set to publish."""
     return measure(reference, load_generated(directory), seed=seed, reference_files=reference_files,
-                   published=_published_files(Path(directory), report))
+                   published=_published_files(Path(directory), report), directory=Path(directory))
 
 
 def measure(reference: ReferenceStats | LabeledDataset | Spec, synthetic: LabeledDataset, seed: int = 0,
-            reference_files: list[Path] | None = None, published: list[Path] | None = None) -> dict[str, Any]:
-    """Every figure of a validation for a synthetic data set in memory: fidelity to ``reference``; for real data
-    also the side-by-side distributions and privacy (real values in the ``published`` files, else in the synthetic
-    events themselves, and the distance to the closest real record)."""
+            reference_files: list[Path] | None = None, published: list[Path] | None = None,
+            directory: Path | None = None) -> dict[str, Any]:
+    """Every figure of a validation for a synthetic data set in memory: fidelity to ``reference``; the layout
+    metrics of the raw log in ``directory`` (None without one); for real data also the side-by-side distributions
+    and privacy (real values in the ``published`` files, else in the synthetic events themselves, and the distance
+    to the closest real record)."""
     result = evaluate_fidelity(reference, synthetic).to_dict()
-    result.update(_layout_metrics(reference, Path(directory), synthetic))
+    result.update(_layout_metrics(reference, directory, synthetic) if directory is not None
+                  else {"format_roundtrip": None, "time_order": None})
     real = reference if isinstance(reference, LabeledDataset) else getattr(reference, "dataset", None)
     if real is not None:
         real_values = dataset_values(real)
