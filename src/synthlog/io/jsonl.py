@@ -45,10 +45,13 @@ _encode_line = _line_encoder()
 
 def event_to_dict(event: LogEvent) -> dict[str, Any]:
     """A JSON-ready dict of the event; attributes that are unset (``None`` or empty) are left out."""
+    # unrolled over _EVENT_FIELDS, in their order: the hot loop of writing events
     out: dict[str, Any] = {"content": event.content}
-    for name in _EVENT_FIELDS:
-        value = getattr(event, name)
-        if name != "content" and value is not None and value != [] and value != {}:
+    for name, value in (("timestamp", event.timestamp), ("level", event.level), ("component", event.component),
+                        ("template_id", event.template_id), ("parameters", event.parameters),
+                        ("label", event.label), ("label_rule", event.label_rule), ("line_id", event.line_id),
+                        ("fields", event.fields), ("attributes", event.attributes)):
+        if value is not None and value != [] and value != {}:
             out[name] = value
     return out
 

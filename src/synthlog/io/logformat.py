@@ -92,10 +92,17 @@ class LogFormat:
 
     def format(self, event: LogEvent) -> str:
         """Write ``event`` back as a line of this format (exactly as read, for events this format produced)."""
+        return self.join(self.values(event), event)
+
+    def values(self, event: LogEvent) -> tuple[str, ...]:
+        """The event's value of each header, in format order (what :meth:`format` writes)."""
         fields = event.fields
-        values = tuple([event.content if header == "Content" else (event.level or "") if header == "Level"
-                        else (event.component or "") if header == "Component" else fields.get(header, "")
-                        for header in self.headers])
+        return tuple([event.content if header == "Content" else (event.level or "") if header == "Level"
+                      else (event.component or "") if header == "Component" else fields.get(header, "")
+                      for header in self.headers])
+
+    def join(self, values: tuple[str, ...], event: LogEvent) -> str:
+        """The line of header ``values`` (from :meth:`values`), with the whitespace ``event`` was read with."""
         separators = event.attributes.get(SEPARATORS_KEY)
         if separators and len(separators) == len(self._canonical_separators):  # else read with another format
             runs = iter(separators)

@@ -58,7 +58,9 @@ class DatasetStream:
 
     def render(self, event: LogEvent, session_id: str) -> Rendered:
         """The event's raw line, structured row (after ``LineId,``) and JSON line."""
-        return self.log_format.format(event) + "\n", self._rows.body(event), event_line(event, session_id)
+        values = self.log_format.values(event)  # the structured columns are the format's headers, in its order
+        return (self.log_format.join(values, event) + "\n", self._rows.row(values, event.template_id),
+                event_line(event, session_id))
 
     def write_event(self, rendered: Rendered) -> None:
         raw, row, line = rendered
