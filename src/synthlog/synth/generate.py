@@ -18,6 +18,7 @@ nothing else, and a value an LLM proposes is used only where it keeps the line a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -281,7 +282,7 @@ class SessionTally:
         self.labels: Counter[str] = Counter()
         self.lines_by_rule: Counter[str] = Counter()
         self.sessions_by_rule: Counter[str] = Counter()
-        self.shapes: set[tuple[int | None, str]] = set()
+        self.shapes: set[tuple[int | None, bytes]] = set()  # digests: a million sessions may have many shapes
 
     def add(self, session: Session) -> None:
         self.sessions += 1
@@ -291,7 +292,7 @@ class SessionTally:
         if session.label == ANOMALY:
             self.sessions_by_rule[session.label_rule or "none"] += 1
             self.lines_by_rule.update(e.label_rule or "none" for e in session.events if e.label == ANOMALY)
-        self.shapes.add((session.label, " ".join(ids)))
+        self.shapes.add((session.label, hashlib.blake2b(" ".join(ids).encode(), digest_size=12).digest()))
 
     def summary(self) -> dict[str, Any]:
         real = self.real_ids
