@@ -53,7 +53,7 @@ from synthlog.synth.labels import LabelRules, Match
 from synthlog.synth.pools import Pool, build_pool, level_rank
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
-from synthlog.synth.timeline import TimeMerge
+from synthlog.synth.timeline import TimeMerge, TimeOrderError
 from synthlog.synth.values import SlotKind, ValueGenerator, ValueModel, infer_slot_kinds
 
 DEFAULT_FORMAT = "<Date> <Time> <Pid> <Level> <Component>: <Content>"
@@ -231,15 +231,21 @@ class CodeSynthesizer:
             with DatasetStream(stage, name, self.format_, self.templates_) as stream, \
                     Progress("sessions", total=n) as bar:
                 render, write_event = stream.render, stream.write_event
+                arrivals, lead = assembler.arrivals, assembler.lead_s + 1e-3  # slack for float rounding
+                next_start = arrivals.time(0)
                 for index in range(n):
+                    start, next_start = next_start, arrivals.time(index + 1)
                     session = assembler.session(index)
+                    events, sid = session.events, session.id
+                    if events and events[0].timestamp < start - lead:  # the contract the merge relies on
+                        raise TimeOrderError(f"session {index} ({sid}) logs {start - events[0].timestamp:.3f} s "
+                                             f"before its start; its assembler promises at most {lead:.3f} s")
                     tally.add(session)
                     stream.write_session(session)
-                    events, sid = session.events, session.id
                     merge.add(index, [e.timestamp for e in events], [render(e, sid) for e in events])
                     if (index + 1) % release_every == 0:
                         # no later session logs before the next one starts, less the assembler's lead
-                        for row in merge.release(assembler.arrivals.time(index + 1) - assembler.lead_s):
+                        for row in merge.release(next_start - lead):
                             write_event(row)
                     if index % 1024 == 1023:
                         bar.advance(1024)
