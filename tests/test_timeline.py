@@ -15,7 +15,7 @@ import pytest
 from synthlog.code.callgraph import build_call_graph
 from synthlog.errors import ConfigError
 from synthlog.io.datasets import load_directory
-from synthlog.io.jsonl import event_from_dict, event_line, event_to_dict
+from synthlog.io.jsonl import event_from_dict, event_line, event_lines, event_to_dict
 from synthlog.io.logformat import read_raw
 from synthlog.io.loghub import read_structured
 from synthlog.records import LogEvent
@@ -140,6 +140,13 @@ def test_event_lines_are_the_json_of_the_event_with_its_session(event):
         assert line.endswith("\n") and line.count("\n") == 1
         assert line == json.dumps(expected, ensure_ascii=False, separators=(",", ":")) + "\n"
         assert record is None or event_from_dict(record).content == event.content
+
+
+def test_a_sessions_event_lines_are_encoded_together_with_the_same_text():
+    events = [LogEvent("a", 1.0, "INFO", attributes={"run": 0}), LogEvent('{"content":"x"}', 2.0),
+              LogEvent("nested", 3.0, attributes={"l": [1, {"content": 2}]})]  # a record-like text inside
+    for chosen in (events[:2], events, []):
+        assert event_lines(chosen, "s1") == [event_line(e, "s1") for e in chosen]
 
 
 # ---- generate code, streamed ------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 For data sets too large to hold in memory. Events go to ``NAME.log`` (raw lines of the log format),
 ``NAME.log_structured.csv`` and ``NAME.jsonl`` (one event per line, its session in ``attributes.session``) in
 the order they are written: a time-ordered merge (:mod:`synthlog.synth.timeline`) gives them in time order.
-An event is first :meth:`DatasetStream.render`-ed to its three lines, which a merge can hold compactly, then
+Events are first :meth:`DatasetStream.render`-ed to their three lines, which a merge can hold compactly, then
 written; ``LineId`` counts events in written order. Sessions go to ``anomaly_label.csv`` and ``NAME.sequences``
 as they are finished; templates (with their counts) and metadata are written by :meth:`DatasetStream.finish`.
 
@@ -14,11 +14,12 @@ so the set appears whole or not at all. Files :func:`~synthlog.io.datasets.load_
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
 from synthlog.errors import InputError
-from synthlog.io.jsonl import event_line
+from synthlog.io.jsonl import event_lines
 from synthlog.io.logformat import LogFormat
 from synthlog.io.loghub import StructuredRows, write_templates
 from synthlog.io.sequences import sequence_line
@@ -56,18 +57,28 @@ class DatasetStream:
         self._files.append(fh)
         return fh
 
-    def render(self, event: LogEvent, session_id: str) -> Rendered:
-        """The event's raw line, structured row (after ``LineId,``) and JSON line."""
-        values = self.log_format.values(event)  # the structured columns are the format's headers, in its order
-        return (self.log_format.join(values, event) + "\n", self._rows.row(values, event.template_id),
-                event_line(event, session_id))
+    def render(self, events: list[LogEvent], session_id: str) -> list[Rendered]:
+        """Each event's raw line, structured row (after ``LineId,``) and JSON line."""
+        fmt, row = self.log_format, self._rows.row
+        out = []
+        for event, line in zip(events, event_lines(events, session_id), strict=True):
+            values = fmt.values(event)  # the structured columns are the format's headers, in its order
+            out.append((fmt.join(values, event) + "\n", row(values, event.template_id), line))
+        return out
 
-    def write_event(self, rendered: Rendered) -> None:
-        raw, row, line = rendered
-        self.events += 1
-        self._raw.write(raw)
-        self._structured.write(f"{self.events},{row}")
-        self._jsonl.write(line)
+    def write_events(self, rendered: Iterable[Rendered]) -> None:
+        """Write rendered events in the order given; ``LineId`` goes on counting."""
+        raws, rows, lines = [], [], []
+        count = self.events
+        for raw, row, line in rendered:
+            count += 1
+            raws.append(raw)
+            rows.append(f"{count},{row}")
+            lines.append(line)
+        self.events = count
+        self._raw.write("".join(raws))  # one write per batch: the hot loop of the stream
+        self._structured.write("".join(rows))
+        self._jsonl.write("".join(lines))
 
     def write_session(self, session: Session) -> None:
         """The session's label and event-id sequence (its events are written through :meth:`write_event`)."""

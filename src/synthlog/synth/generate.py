@@ -230,7 +230,7 @@ class CodeSynthesizer:
         with atomic_directory(out) as stage:  # the data set and its summary appear together or not at all
             with DatasetStream(stage, name, self.format_, self.templates_) as stream, \
                     Progress("sessions", total=n) as bar:
-                render, write_event = stream.render, stream.write_event
+                render, write_events = stream.render, stream.write_events
                 arrivals, lead = assembler.arrivals, assembler.lead_s + 1e-3  # slack for float rounding
                 next_start = arrivals.time(0)
                 for index in range(n):
@@ -242,15 +242,12 @@ class CodeSynthesizer:
                                              f"before its start; its assembler promises at most {lead:.3f} s")
                     tally.add(session)
                     stream.write_session(session)
-                    merge.add(index, [e.timestamp for e in events], [render(e, sid) for e in events])
+                    merge.add(index, [e.timestamp for e in events], render(events, sid))
                     if (index + 1) % release_every == 0:
-                        # no later session logs before the next one starts, less the assembler's lead
-                        for row in merge.release(next_start - lead):
-                            write_event(row)
+                        write_events(merge.release(next_start - lead))  # no later session logs before this
                     if index % 1024 == 1023:
                         bar.advance(1024)
-                for row in merge.drain():
-                    write_event(row)
+                write_events(merge.drain())
                 paths = stream.finish(self._counted_templates(tally.templates), self._metadata(seed))
             self.peak_open_sessions_ = merge.peak_open
             summary = self._summary(tally)
