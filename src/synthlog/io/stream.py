@@ -26,6 +26,7 @@ from synthlog.io.sequences import sequence_line
 from synthlog.records import LogEvent, Session, Template, label_to_word
 
 _BUFFER = 1 << 20
+_BATCH = 1024  # lines written per call
 
 Rendered = tuple[str, str, str]  # raw line, structured row after "LineId,", JSON line; each with its line break
 
@@ -68,6 +69,8 @@ class DatasetStream:
 
     def write_events(self, rendered: Iterable[Rendered]) -> None:
         """Write rendered events in the order given; ``LineId`` goes on counting."""
+        # one write per file for every batch of lines (the hot loop of the stream); batches stay small, so the
+        # last release, which may hold every open session's lines, costs no extra memory
         raws, rows, lines = [], [], []
         count = self.events
         for raw, row, line in rendered:
@@ -75,8 +78,14 @@ class DatasetStream:
             raws.append(raw)
             rows.append(f"{count},{row}")
             lines.append(line)
+            if len(raws) == _BATCH:
+                self._write_batch(raws, rows, lines)
+                raws, rows, lines = [], [], []
         self.events = count
-        self._raw.write("".join(raws))  # one write per batch: the hot loop of the stream
+        self._write_batch(raws, rows, lines)
+
+    def _write_batch(self, raws: list[str], rows: list[str], lines: list[str]) -> None:
+        self._raw.write("".join(raws))
         self._structured.write("".join(rows))
         self._jsonl.write("".join(lines))
 
