@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import random
 import re
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from synthlog.code.records import Statement
+from synthlog.code.slottypes import SlotType
+from synthlog.io.layout import Layout
 from synthlog.io.logformat import LogFormat
 from synthlog.records import LogEvent, Session
 from synthlog.synth.labels import LabelRules
@@ -41,70 +42,45 @@ def component_of(statement: Statement, style: str = "class_with_package_tail") -
     return statement.cls
 
 
-class Clock:
-    """Writes a timestamp into the header fields of a log format (HDFS ``081109 203615``, else ISO)."""
-
-    def __init__(self, fmt: LogFormat):
-        self.fmt = fmt
-        self.hdfs_style = fmt.name == "hdfs"
-        self._last: int | None = None  # lines come in bursts within one second: format each second once
-        self._texts = ("", "")
-
-    def fields(self, timestamp: float, pid: int, node: str) -> dict[str, str]:
-        second = int(timestamp)
-        date, clock = self._texts if second == self._last else self._remember(second)
-        out: dict[str, str] = {}
-        for header in self.fmt.headers:
-            if header == "Date":
-                out[header] = date
-            elif header == "Time":
-                out[header] = clock if self.hdfs_style else f"{clock},{int(timestamp * 1000) % 1000:03d}"
-            elif header in ("Pid", "Id", "Thread", "Process"):
-                out[header] = str(pid)
-            elif header == "Node":
-                out[header] = node
-            elif header == "Timestamp":
-                out[header] = str(second)
-        return out
-
-    def _remember(self, second: int) -> tuple[str, str]:
-        t = time.gmtime(second)
-        if self.hdfs_style:
-            self._texts = (time.strftime("%y%m%d", t), time.strftime("%H%M%S", t))
-        else:
-            self._texts = (time.strftime("%Y-%m-%d", t), time.strftime("%H:%M:%S", t))
-        self._last = second
-        return self._texts
-
-
 @dataclass
 class Renderer:
-    """Fills a variant's statements with values and makes labeled :class:`LogEvent` records."""
+    """Fills a variant's statements with values and makes labeled :class:`LogEvent` records.
+
+    The line's header fields come from the layout (:class:`~synthlog.io.layout.Layout`): the timestamp, the
+    thread the assembler gives (else one per run, named after the run's first class), the statement's real line
+    number, method and file; ``%c`` / ``%C`` components from the statement's class and package.
+    """
 
     values: ValueGenerator
     fmt: LogFormat
     template_ids: dict[str, str]  # statement id -> template id
     component_style: str = "class_with_package_tail"
+    slot_types: dict[str, tuple[SlotType, ...]] = field(default_factory=dict)  # statement id -> the code's types
 
     def __post_init__(self) -> None:
-        self.clock = Clock(self.fmt)
+        self.layout = self.fmt if isinstance(self.fmt, Layout) else Layout.from_format(self.fmt)
         self._kinds: dict[str, list[SlotKind]] = {}
         self._headers: dict[str, tuple[str, str]] = {}
 
     def lines(self, variant: Variant, ctx: ValueContext, start: float, spacing: tuple[float, float],
-              rng: random.Random, pid: int, node: str, run: int) -> list[LogEvent]:
+              rng: random.Random, pid: int, node: str, run: int, thread: str | None = None) -> list[LogEvent]:
         exception_type = variant.exit if variant.exit != "normal" else None
         out = []
         t = start
+        if thread is None and variant.statements:  # one thread per run: a run is one thread's work
+            simple = variant.statements[0].cls.rsplit("$", 1)[-1] or "main"
+            thread = ctx.entity("thread", simple, lambda: f"{simple}-{ctx.rng.randint(1, 32)}")
         for i, (statement, (label, rule)) in enumerate(zip(variant.statements, variant.labels, strict=True)):
-            content, params = self.values.fill(statement, ctx, exception_type=exception_type)
+            content, params = self.values.fill(statement, ctx, self.slot_types.get(statement.id, ()),
+                                               exception_type=exception_type)
             proposed = variant.proposed[i] if variant.proposed else None
             if proposed and len(proposed) == len(params):
                 content, params = self._with_proposed(statement, params, proposed)
             level, component = self._header(statement)
             event = LogEvent(content=content, timestamp=t, level=level, component=component,
                              template_id=self.template_ids[statement.id], parameters=params, label=label,
-                             label_rule=rule, fields=self.clock.fields(t, pid, node),
+                             label_rule=rule, fields=self.layout.fields(t, thread or "", node, pid, statement.line,
+                                                                        statement.method, statement.file),
                              attributes={"statement": statement.id, "path": variant.path_id, "run": run})
             out.append(event)
             t += rng.uniform(*spacing) / 1000.0
@@ -113,8 +89,9 @@ class Renderer:
     def _header(self, statement: Statement) -> tuple[str, str]:
         header = self._headers.get(statement.id)
         if header is None:
-            header = self._headers[statement.id] = (level_word(statement.level),
-                                                    component_of(statement, self.component_style))
+            component = self.layout.component(statement.cls, statement.file) if self.layout.pattern else \
+                component_of(statement, self.component_style)
+            header = self._headers[statement.id] = (level_word(statement.level), component)
         return header
 
     def _with_proposed(self, statement: Statement, params: list[str], proposed: list[str]) -> tuple[str, list[str]]:

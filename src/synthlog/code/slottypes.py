@@ -1,0 +1,384 @@
+"""Declared types of the expressions that fill a Java logging statement's ``<*>`` slots.
+
+Usage::
+
+    types = slot_types(scan_result)          # statement id -> (SlotType per slot, ...)
+    types["S1a2b3c4d5e"][0]                  # SlotType(name='int'), SlotType(name='ServerState', constants=(...))
+
+Each slot expression is looked up in the code the statement sits in: locals, parameters and fields (inherited
+ones too, through the code base's :class:`~synthlog.code.java.CodeIndex`), fields of other objects whose class is
+in the code base, the declared return type of a method of the same class or of a receiver whose type resolves,
+casts, literals, arithmetic, comparisons and a few library calls whose output shape is fixed
+(``Long.toHexString(x)`` prints hex, ``f.getName()`` a file name, ``e.getMessage()`` the exception's message,
+``list.size()`` an int). An enum type brings its declared constants; a caught exception brings the messages of
+the ``throw new X("...")`` statements of its ``try`` block that it catches. A slot whose type cannot be found gets
+``SlotType()`` (name ``""``); the value generator then falls back on the expression's names and the literal text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from synthlog.code.java import ClassInfo, FieldInfo, JavaFile, _Folder, simple_type, text
+from synthlog.code.records import Statement
+from synthlog.code.template import WILDCARD, Var
+
+NUMERIC_TYPES = frozenset({"int", "long", "short", "byte", "float", "double", "Integer", "Long", "Short", "Byte",
+                           "Float", "Double", "AtomicLong", "AtomicInteger", "BigInteger", "BigDecimal", "Number"})
+COLLECTION_TYPES = frozenset({"List", "ArrayList", "LinkedList", "Set", "HashSet", "TreeSet", "LinkedHashSet",
+                              "Collection", "Queue", "Deque", "ArrayDeque", "Vector", "SortedSet",
+                              "CopyOnWriteArrayList", "Iterable"})
+_FLOATS = frozenset({"float", "double", "Float", "Double", "BigDecimal"})
+_COMPARISONS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "instanceof"})
+_FILE_TYPES = frozenset({"File", "Path"})
+# library calls whose result has a fixed type or print shape, by method name: (type, shape)
+_FIXED_CALLS = {
+    "toHexString": ("String", "hex"), "currentTimeMillis": ("long", "timestamp"), "nanoTime": ("long", ""),
+    "size": ("int", ""), "length": ("int", ""), "hashCode": ("int", ""), "ordinal": ("int", ""),
+    "getPort": ("int", ""), "getLocalPort": ("int", ""), "getSimpleName": ("String", "class_name"),
+    "getRemoteSocketAddress": ("SocketAddress", ""), "getLocalSocketAddress": ("SocketAddress", ""),
+    "getInetAddress": ("InetAddress", ""), "getLocalAddress": ("InetAddress", ""),
+    "getHostAddress": ("String", "ip"), "getHostName": ("String", "hostname"),
+    "getCanonicalHostName": ("String", "hostname"), "isEmpty": ("boolean", ""), "contains": ("boolean", ""),
+    "equals": ("boolean", ""), "exists": ("boolean", ""), "isDirectory": ("boolean", ""),
+    "delete": ("boolean", ""), "mkdirs": ("boolean", ""), "getMessage": ("String", "message"),
+    "getLocalizedMessage": ("String", "message"),
+}
+_PATH_CALLS = frozenset({"getAbsolutePath", "getPath", "getCanonicalPath", "getAbsoluteFile", "getCanonicalFile",
+                         "getParent", "getParentFile", "toPath", "toAbsolutePath", "toFile", "normalize",
+                         "resolve", "getRoot"})
+
+
+@dataclass(frozen=True, slots=True)
+class SlotType:
+    """What the code says about one slot's value.
+
+    ``name``: the simple declared type (``int``, ``InetSocketAddress``, ``File``, ``ServerState``, ``String[]``),
+    ``""`` when unknown. ``shape``: how the value prints beyond its type (``hex``, ``file_name``, ``message``,
+    ``class_name``, ``hostname``, ``ip``, ``timestamp``). ``constants``: an enum's declared constants.
+    ``messages``: for an exception (or its message), the templates of messages thrown where it is caught.
+    ``qualified``: the exception's package-qualified name when its class is in the code base.
+    """
+
+    name: str = ""
+    shape: str = ""
+    constants: tuple[str, ...] = ()
+    messages: tuple[str, ...] = ()
+    qualified: str = ""
+
+    @property
+    def known(self) -> bool:
+        return bool(self.name or self.shape)
+
+    def describe(self) -> str:
+        """Short text for summaries: ``int``, ``String(hex)``, ``ServerState{4}``."""
+        out = self.name or "?"
+        if self.shape:
+            out += f"({self.shape})"
+        if self.constants:
+            out += f"{{{len(self.constants)}}}"
+        return out
+
+
+UNKNOWN = SlotType()
+
+
+def slot_types(scan) -> dict[str, tuple[SlotType, ...]]:
+    """Statement id -> one :class:`SlotType` per slot, for every Java statement of a
+    :class:`~synthlog.code.scan.ScanResult` (statements of other languages get unknown types)."""
+    out: dict[str, tuple[SlotType, ...]] = {}
+    typers: dict[str, _Typer] = {}
+    for statement in scan.statements:
+        java = scan.java_files.get(statement.file) if statement.language == "java" else None
+        if java is None or not statement.args:
+            out[statement.id] = tuple(UNKNOWN for _ in statement.args)
+            continue
+        typer = typers.get(statement.file)
+        if typer is None:
+            typer = typers[statement.file] = _Typer(java)
+        out[statement.id] = typer.statement_types(statement)
+    return out
+
+
+class _Typer:
+    """Types of expressions inside one parsed file."""
+
+    def __init__(self, file: JavaFile):
+        self.file = file
+        self._enum_constants: dict[int, tuple[str, ...]] = {}
+
+    def statement_types(self, statement: Statement) -> tuple[SlotType, ...]:
+        root = self.file.tree.root_node
+        call = root.descendant_for_byte_range(statement.start_byte, statement.end_byte)
+        while call is not None and not (call.start_byte == statement.start_byte and call.end_byte ==
+                                        statement.end_byte):
+            call = call.parent
+        if call is None:
+            return tuple(UNKNOWN for _ in statement.args)
+        by_text: dict[str, Node] = {}
+        stack = [call]
+        while stack:  # source text of every expression under the call -> its node (the first, outermost one)
+            node = stack.pop()
+            by_text.setdefault(text(node), node)
+            stack.extend(reversed(node.named_children))
+        out = []
+        for expr in statement.args:
+            node = by_text.get(expr)
+            try:
+                out.append(self.type_of(node) if node is not None else UNKNOWN)
+            except RecursionError:
+                out.append(UNKNOWN)
+        return tuple(out)
+
+    # -- expressions ------------------------------------------------------------------------------------------
+    def type_of(self, node: Node, depth: int = 0) -> SlotType:
+        if depth > 12:
+            return UNKNOWN
+        kind = node.type
+        if kind == "identifier":
+            return self._variable(node)
+        if kind in ("decimal_integer_literal", "hex_integer_literal", "octal_integer_literal",
+                    "binary_integer_literal"):
+            return SlotType("long" if text(node)[-1:] in "lL" else "int")
+        if kind == "decimal_floating_point_literal":
+            return SlotType("double")
+        if kind in ("true", "false"):
+            return SlotType("boolean")
+        if kind in ("string_literal", "character_literal"):
+            return SlotType("String")
+        if kind in ("parenthesized_expression", "update_expression") and node.named_child_count:
+            return self.type_of(node.named_children[0], depth + 1)
+        if kind in ("cast_expression", "object_creation_expression", "array_creation_expression"):
+            type_node = node.child_by_field_name("type")
+            if type_node is None:
+                return UNKNOWN
+            suffix = "[]" if kind == "array_creation_expression" else ""
+            return self._named(simple_type(text(type_node), keep_array=True) + suffix)
+        if kind == "ternary_expression":
+            branch = node.child_by_field_name("consequence")
+            return self.type_of(branch, depth + 1) if branch is not None else UNKNOWN
+        if kind == "unary_expression":
+            op = node.child_by_field_name("operator")
+            if op is not None and op.type == "!":
+                return SlotType("boolean")
+            operand = node.child_by_field_name("operand")
+            return self.type_of(operand, depth + 1) if operand is not None else UNKNOWN
+        if kind == "instanceof_expression":
+            return SlotType("boolean")
+        if kind == "binary_expression":
+            return self._binary(node, depth)
+        if kind == "array_access":
+            array = node.child_by_field_name("array")
+            if array is None:
+                return UNKNOWN
+            inner = self.type_of(array, depth + 1)
+            return self._named(inner.name[:-2]) if inner.name.endswith("[]") else UNKNOWN
+        if kind == "field_access":
+            return self._field_access(node, depth)
+        if kind == "method_invocation":
+            return self._call(node, depth)
+        return UNKNOWN
+
+    def _binary(self, node: Node, depth: int) -> SlotType:
+        op = node.child_by_field_name("operator")
+        if op is not None and op.type in _COMPARISONS:
+            return SlotType("boolean")
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        sides = [self.type_of(n, depth + 1) for n in (left, right) if n is not None]
+        if any(s.name == "String" for s in sides):
+            return SlotType("String")
+        if sides and all(s.name in NUMERIC_TYPES for s in sides):
+            return SlotType("double" if any(s.name in _FLOATS for s in sides) else "long")
+        return UNKNOWN
+
+    def _variable(self, node: Node) -> SlotType:
+        name = text(node)
+        found = self.file.lookup(node, name)
+        declared = found.type if isinstance(found, FieldInfo) else found
+        if not declared:
+            return UNKNOWN
+        result = self._named(simple_type(declared, keep_array=True))
+        if _throwable(result.name):
+            messages = self._caught_messages(node, name, result.name)
+            if messages:
+                return SlotType(result.name, result.shape, result.constants, messages, result.qualified)
+        return result
+
+    def _field_access(self, node: Node, depth: int) -> SlotType:
+        obj, name_node = node.child_by_field_name("object"), node.child_by_field_name("field")
+        if obj is None or name_node is None:
+            return UNKNOWN
+        name, owner = text(name_node), text(obj)
+        if owner in ("this", "super"):
+            cls = self.file.class_of(node)
+            found = self.file.field_of(cls, name) if cls is not None else None
+        elif owner.rsplit(".", 1)[-1][:1].isupper() and self.file.lookup(node, owner) is None:
+            found = self.file.class_field(owner, name)  # Class.FIELD
+        else:
+            owner_type = self.type_of(obj, depth + 1)
+            if name == "length" and owner_type.name.endswith("[]"):
+                return SlotType("int")
+            found = self._member_field(owner_type.name, name)
+        return self._named(simple_type(found.type, keep_array=True)) if found is not None and found.type else UNKNOWN
+
+    def _call(self, node: Node, depth: int) -> SlotType:
+        name_node, obj = node.child_by_field_name("name"), node.child_by_field_name("object")
+        if name_node is None:
+            return UNKNOWN
+        name = text(name_node)
+        args = node.child_by_field_name("arguments")
+        arg_nodes = [a for a in args.named_children if "comment" not in a.type] if args is not None else []
+        receiver = self.type_of(obj, depth + 1) if obj is not None and obj.type != "this" else UNKNOWN
+        owner = text(obj) if obj is not None else ""
+        if name in ("getMessage", "getLocalizedMessage") and _throwable(receiver.name):
+            return SlotType("String", "message", messages=receiver.messages, qualified=receiver.qualified)
+        if name == "toString" and owner in ("Long", "Integer") and len(arg_nodes) == 2 \
+                and text(arg_nodes[1]) == "16":
+            return SlotType("String", "hex")
+        if name in ("valueOf", "toString") and owner in ("String", "Long", "Integer", "Objects", "Arrays") \
+                and arg_nodes:
+            inner = self.type_of(arg_nodes[0], depth + 1)
+            return SlotType("String") if owner != "String" and not inner.known else inner
+        if name == "toString" and obj is not None and not arg_nodes:
+            return receiver
+        if name == "getName" and receiver.name in _FILE_TYPES:
+            return SlotType("File", "file_name")
+        if name == "getFileName" and receiver.name == "Path":
+            return SlotType("File", "file_name")
+        if name in _PATH_CALLS and receiver.name in _FILE_TYPES:
+            return SlotType("File")
+        if name == "getAddress" and receiver.name.endswith("SocketAddress"):
+            return SlotType("InetAddress")
+        if name == "getName" and obj is not None and text(obj).endswith("getClass()"):
+            return SlotType("String", "class_name")
+        fixed = _FIXED_CALLS.get(name)
+        if fixed is not None:
+            return SlotType(*fixed)
+        returned = self._return_type(node, obj, receiver, name, len(arg_nodes))
+        return self._named(simple_type(returned, keep_array=True)) if returned else UNKNOWN
+
+    # -- the code base ----------------------------------------------------------------------------------------
+    def _classes(self, simple: str) -> list[ClassInfo]:
+        index = self.file.index
+        if index is not None:
+            return index.classes(simple)
+        return [c for c in self.file.classes if c.name.rsplit("$", 1)[-1] == simple]
+
+    def _member_field(self, type_name: str, name: str) -> FieldInfo | None:
+        for cls in self._classes(type_name.removesuffix("[]")) if type_name else []:
+            found = cls.file.field_of(cls, name)
+            if found is not None:
+                return found
+        return None
+
+    def _return_type(self, node: Node, obj: Node | None, receiver: SlotType, name: str, arity: int) -> str:
+        """Declared return type of method ``name`` of this class (and its outer classes) or of the receiver's."""
+        if obj is None or text(obj) in ("this", "super"):
+            classes, cls = [], self.file.class_of(node)
+            while cls is not None:
+                classes.append(cls)
+                cls = self.file.class_of(cls.node)
+        elif receiver.name:
+            classes = self._classes(receiver.name)
+        elif text(obj)[:1].isupper():  # a static call: Util.now()
+            classes = self._classes(text(obj).rsplit(".", 1)[-1])
+        else:
+            return ""
+        seen: set[str] = set()
+        while classes:
+            cls = classes.pop(0)
+            if cls.name in seen:
+                continue
+            seen.add(cls.name)
+            for method in cls.file.methods:
+                if method.cls == cls.name and method.name == name and len(method.params) == arity \
+                        and method.kind == "method":
+                    type_node = method.decl.child_by_field_name("type")
+                    return text(type_node) if type_node is not None else ""
+            for supertype in cls.supertypes:
+                classes.extend(self._classes(supertype))
+        return ""
+
+    def _named(self, name: str) -> SlotType:
+        """A type by simple name, with the constants of an enum and the package of an exception of the code base."""
+        if not name:
+            return UNKNOWN
+        for cls in self._classes(name):
+            if cls.node.type == "enum_declaration":
+                return SlotType(name, constants=self._constants(cls))
+            if _throwable(name):
+                package = cls.file.package
+                return SlotType(name, qualified=f"{package}.{cls.name}" if package else cls.name)
+        return SlotType(name)
+
+    def _constants(self, cls: ClassInfo) -> tuple[str, ...]:
+        cached = self._enum_constants.get(cls.node.id)
+        if cached is None:
+            body = cls.body
+            names = [text(c.child_by_field_name("name")) for c in (body.named_children if body is not None else [])
+                     if c.type == "enum_constant" and c.child_by_field_name("name") is not None]
+            cached = self._enum_constants[cls.node.id] = tuple(names)
+        return cached
+
+    def _caught_messages(self, node: Node, name: str, caught: str) -> tuple[str, ...]:
+        """Message templates of ``throw new X(...)`` in the try block whose catch declares ``name``, for the X it
+        catches (the same class, a subclass in the code base, or anything for ``Exception`` / ``Throwable``)."""
+        cur = node.parent
+        while cur is not None and cur.type != "catch_clause":
+            cur = cur.parent
+        if cur is None:
+            return ()
+        param = next((c for c in cur.named_children if c.type == "catch_formal_parameter"), None)
+        var = param.child_by_field_name("name") if param is not None else None
+        try_node = cur.parent
+        body = try_node.child_by_field_name("body") if try_node is not None else None
+        if var is None or text(var) != name or body is None:
+            return ()
+        messages: list[str] = []
+        stack = [body]
+        while stack:
+            current = stack.pop()
+            if current.type == "throw_statement":
+                created = current.named_children[0] if current.named_children else None
+                if created is not None and created.type == "object_creation_expression":
+                    thrown = simple_type(text(created.child_by_field_name("type") or created))
+                    arguments = created.child_by_field_name("arguments")
+                    first = arguments.named_children[0] if arguments is not None and arguments.named_children \
+                        else None
+                    if first is not None and self._catches(caught, thrown):
+                        message = self._template(first)
+                        if message and message not in messages:
+                            messages.append(message)
+            elif current.type not in ("class_body", "lambda_expression", "try_statement"):
+                stack.extend(current.named_children)
+        return tuple(messages)
+
+    def _catches(self, caught: str, thrown: str) -> bool:
+        if caught in ("Exception", "Throwable") or caught == thrown:
+            return True
+        pending, seen = [thrown], set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for cls in self._classes(name):
+                if caught in cls.supertypes:
+                    return True
+                pending.extend(cls.supertypes)
+        return False
+
+    def _template(self, node: Node) -> str:
+        try:
+            pieces, is_string = _Folder(self.file, node).pieces(node)
+        except RecursionError:
+            return ""
+        if not is_string:
+            return ""
+        return "".join(WILDCARD if isinstance(p, Var) else p for p in pieces)
+
+
+def _throwable(name: str) -> bool:
+    return name.endswith(("Exception", "Error", "Throwable"))
