@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from synthlog.code.java import ClassInfo, FieldInfo, JavaFile, _Folder, simple_type, text
+from synthlog.code.java import ClassInfo, FieldInfo, JavaFile, _Folder, _java_string, simple_type, text
 from synthlog.code.records import Statement
 from synthlog.code.template import WILDCARD, Var
 
@@ -157,8 +157,10 @@ class _Typer:
             suffix = "[]" if kind == "array_creation_expression" else ""
             return self._named(simple_type(text(type_node), keep_array=True) + suffix)
         if kind == "ternary_expression":
-            branch = node.child_by_field_name("consequence")
-            return self.type_of(branch, depth + 1) if branch is not None else UNKNOWN
+            branches = [node.child_by_field_name(f) for f in ("consequence", "alternative")]
+            if all(b is not None and b.type == "string_literal" for b in branches):  # c ? "Second " : ""
+                return SlotType("String", constants=tuple(_java_string(text(b)) for b in branches))
+            return self.type_of(branches[0], depth + 1) if branches[0] is not None else UNKNOWN
         if kind == "unary_expression":
             op = node.child_by_field_name("operator")
             if op is not None and op.type == "!":

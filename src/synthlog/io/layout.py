@@ -217,7 +217,8 @@ class Layout(LogFormat):
                 continue
             if item.letter == "d":
                 fmt = _NAMED_DATES.get(item.option or "ISO8601", item.option or "")
-                parts = fmt.split(" ", 1)
+                cut = re.search(r" (?=[^ ]*[Hh])", fmt)  # the date ends at the space before the hours
+                parts = [fmt[:cut.start()], fmt[cut.end():]] if cut else [fmt]
                 names = ["Date", "Time"] if len(parts) == 2 else ["Date"]
                 for i, (name, part) in enumerate(zip(names, parts, strict=True)):
                     if i:

@@ -551,6 +551,23 @@ _JAVA_EXCEPTIONS = [
     ("java.lang.NullPointerException", ""),
     ("java.io.IOException", "No space left on device"),
 ]
+# packages of library exceptions a slot's declared type may name (Java prints the qualified name)
+_JAVA_PACKAGES = {
+    "java.io": ["IOException", "EOFException", "FileNotFoundException", "InterruptedIOException",
+                "UnsupportedEncodingException", "SyncFailedException"],
+    "java.net": ["SocketException", "SocketTimeoutException", "ConnectException", "UnknownHostException",
+                 "BindException", "NoRouteToHostException", "MalformedURLException"],
+    "java.nio.channels": ["ClosedChannelException", "CancelledKeyException", "AsynchronousCloseException"],
+    "java.lang": ["Exception", "RuntimeException", "InterruptedException", "NullPointerException",
+                  "IllegalStateException", "IllegalArgumentException", "NumberFormatException",
+                  "IndexOutOfBoundsException", "ClassNotFoundException", "SecurityException", "Throwable", "Error",
+                  "OutOfMemoryError", "UnsupportedOperationException"],
+    "java.util": ["NoSuchElementException", "ConcurrentModificationException"],
+    "java.util.concurrent": ["TimeoutException", "ExecutionException", "RejectedExecutionException"],
+    "javax.security.sasl": ["SaslException"],
+    "javax.security.auth.login": ["LoginException"],
+}
+_JAVA_QUALIFIED = {simple: f"{package}.{simple}" for package, names in _JAVA_PACKAGES.items() for simple in names}
 _PYTHON_EXCEPTIONS = [
     ("ConnectionResetError", "[Errno 104] Connection reset by peer"),
     ("TimeoutError", "timed out"),
@@ -755,8 +772,9 @@ class ValueGenerator:
                 return str(rng.randint(0, 10 ** rng.randint(1, 6)))
             case SlotKind.UUID:
                 return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-            case SlotKind.HEX_ID:
-                return f"0x{rng.getrandbits(56) | (1 << 56):x}"
+            case SlotKind.HEX_ID:  # Long.toHexString prints bare digits; "0x" comes from the template's text
+                digits = f"{rng.getrandbits(rng.choice([33, 41, 57])) | 1:x}"
+                return digits if slot_type is not None and slot_type.shape == "hex" else f"0x{digits}"
             case SlotKind.EXCEPTION | SlotKind.ERROR_MESSAGE:
                 cls, message = self._exception(rng, python, exception_type, slot_type)
                 if kind == SlotKind.ERROR_MESSAGE:
@@ -801,7 +819,8 @@ def _qualified(simple: str, pool: list[tuple[str, str]]) -> str:
     """The package-qualified name of a library exception when the pool knows it (``IOException`` ->
     ``java.io.IOException``), else the simple name (a class of the code base is qualified by the code)."""
     simple = simple.split("|")[0].strip()
-    return next((name for name, _ in pool if name.rsplit(".", 1)[-1] == simple), simple)
+    known = next((name for name, _ in pool if name.rsplit(".", 1)[-1] == simple), None)
+    return known or _JAVA_QUALIFIED.get(simple, simple)
 
 
 def _fill_message(template: str, rng: random.Random) -> str:
