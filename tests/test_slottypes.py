@@ -32,6 +32,10 @@ def test_declared_types_of_slot_expressions(typed):
     message = typed["Failed to open: <*>"][1][0]
     assert message.shape == "message" and message.messages == ("Unreasonable length = <*>",)
     assert typed["Failed <*>"][1][0].name == "IOException"
+    assert typed["last seen <*> members <*> peer <*>"][1][2].qualified == "org.example.kv.Store$Peer"  # no toString
+    member, ternary = typed["joined <*><*>"][1]
+    assert member.constants == ("Member(sid=<*>)",)  # toString, its same-class getter inlined
+    assert ternary.constants == (" which had zxid 0x<*>", " (new)")
 
 
 def kinds_and_sources(typed, template):
@@ -68,6 +72,10 @@ def test_values_follow_the_types(typed):
         assert fill("Failed to open: <*>")[0].startswith("Unreasonable length = ")
         assert fill("Failed <*>")[0].startswith("java.io.IOException: Unreasonable length = ")
         assert re.fullmatch(r"/\d+\.\d+\.\d+\.\d+:\d+", fill("binding to <*>")[0])
+        assert re.fullmatch(r"org\.example\.kv\.Store\$Peer@[0-9a-f]+", fill("last seen <*> members <*> peer <*>")[2])
+        member, ternary = fill("joined <*><*>")
+        assert re.fullmatch(r"Member\(sid=\d+\)", member)
+        assert re.fullmatch(r" which had zxid 0x[0-9a-f]+| \(new\)", ternary)
 
 
 def test_defaults_are_system_neutral_and_overrides_come_from_the_caller(typed):

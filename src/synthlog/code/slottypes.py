@@ -67,6 +67,7 @@ class SlotType:
     constants: tuple[str, ...] = ()
     messages: tuple[str, ...] = ()
     qualified: str = ""
+    inner: tuple[tuple[SlotType, ...], ...] = ()  # per constant that is a template: its own slots' types
 
     @property
     def known(self) -> bool:
@@ -90,6 +91,7 @@ def slot_types(scan) -> dict[str, tuple[SlotType, ...]]:
     :class:`~synthlog.code.scan.ScanResult` (statements of other languages get unknown types)."""
     out: dict[str, tuple[SlotType, ...]] = {}
     typers: dict[str, _Typer] = {}
+    printed: dict[tuple[str, str], SlotType] = {}  # shared by every file's typer: classes print alike everywhere
     for statement in scan.statements:
         java = scan.java_files.get(statement.file) if statement.language == "java" else None
         if java is None or not statement.args:
@@ -97,7 +99,7 @@ def slot_types(scan) -> dict[str, tuple[SlotType, ...]]:
             continue
         typer = typers.get(statement.file)
         if typer is None:
-            typer = typers[statement.file] = _Typer(java)
+            typer = typers[statement.file] = _Typer(java, printed)
         out[statement.id] = typer.statement_types(statement)
     return out
 
@@ -105,9 +107,10 @@ def slot_types(scan) -> dict[str, tuple[SlotType, ...]]:
 class _Typer:
     """Types of expressions inside one parsed file."""
 
-    def __init__(self, file: JavaFile):
+    def __init__(self, file: JavaFile, printed: dict[tuple[str, str], SlotType] | None = None):
         self.file = file
-        self._enum_constants: dict[int, tuple[str, ...]] = {}
+        self._enum_constants: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._printed_cache = printed if printed is not None else {}
 
     def statement_types(self, statement: Statement) -> tuple[SlotType, ...]:
         root = self.file.tree.root_node
@@ -117,12 +120,7 @@ class _Typer:
             call = call.parent
         if call is None:
             return tuple(UNKNOWN for _ in statement.args)
-        by_text: dict[str, Node] = {}
-        stack = [call]
-        while stack:  # source text of every expression under the call -> its node (the first, outermost one)
-            node = stack.pop()
-            by_text.setdefault(text(node), node)
-            stack.extend(reversed(node.named_children))
+        by_text = _expressions(call)
         out = []
         for expr in statement.args:
             node = by_text.get(expr)
@@ -160,6 +158,10 @@ class _Typer:
             branches = [node.child_by_field_name(f) for f in ("consequence", "alternative")]
             if all(b is not None and b.type == "string_literal" for b in branches):  # c ? "Second " : ""
                 return SlotType("String", constants=tuple(_java_string(text(b)) for b in branches))
+            # c ? " which had sessionid 0x" + Long.toHexString(id) : " (no session)": one of two templates
+            typed = [self._typed_template(b) for b in branches if b is not None]
+            if len(typed) == 2 and all(t and t != WILDCARD for t, _ in typed):
+                return SlotType("String", constants=tuple(t for t, _ in typed), inner=tuple(i for _, i in typed))
             return self.type_of(branches[0], depth + 1) if branches[0] is not None else UNKNOWN
         if kind == "unary_expression":
             op = node.child_by_field_name("operator")
@@ -263,9 +265,10 @@ class _Typer:
 
     # -- the code base ----------------------------------------------------------------------------------------
     def _classes(self, simple: str) -> list[ClassInfo]:
+        """The code base's classes of that simple name (a copy: callers may change it)."""
         index = self.file.index
         if index is not None:
-            return index.classes(simple)
+            return list(index.classes(simple))
         return [c for c in self.file.classes if c.name.rsplit("$", 1)[-1] == simple]
 
     def _member_field(self, type_name: str, name: str) -> FieldInfo | None:
@@ -304,24 +307,82 @@ class _Typer:
         return ""
 
     def _named(self, name: str) -> SlotType:
-        """A type by simple name, with the constants of an enum and the package of an exception of the code base."""
+        """A type by simple name, with the constants of an enum, the package of an exception of the code base, and
+        what any other class of the code base prints (:meth:`_printed`)."""
         if not name:
             return UNKNOWN
-        for cls in self._classes(name):
+        # simple names repeat across packages: the statement's own package first
+        for cls in sorted(self._classes(name), key=lambda c: c.file.package != self.file.package):
+            package = cls.file.package
+            qualified = f"{package}.{cls.name}" if package else cls.name
             if cls.node.type == "enum_declaration":
                 return SlotType(name, constants=self._constants(cls))
             if _throwable(name):
-                package = cls.file.package
-                return SlotType(name, qualified=f"{package}.{cls.name}" if package else cls.name)
+                return SlotType(name, qualified=qualified)
+            if cls.node.type == "class_declaration":
+                return self._printed(name, cls, qualified)
         return SlotType(name)
 
+    def _printed(self, name: str, cls: ClassInfo, qualified: str) -> SlotType:
+        """A class's ``toString()`` as a template (``blk_<*>``), one level of same-class getters inlined; or, when
+        neither it nor a superclass of the code base declares one and its superclass chain ends at ``Object``,
+        Java's default ``pkg.Class@1b2c3d``; else just the name."""
+        key = (cls.file.path, cls.name)
+        cached = self._printed_cache.get(key)
+        if cached is not None:
+            return cached
+        result = self._printed_cache[key] = SlotType(name)  # until known: a toString that prints itself stops here
+        current: ClassInfo | None = cls
+        seen: set[str] = set()
+        while current is not None and current.name not in seen:
+            seen.add(current.name)
+            method = self._method(current, "toString")
+            if method is not None:
+                template, inner = self._returned_template(current, method)
+                if template and template != WILDCARD:
+                    result = SlotType(name, "to_string", constants=(template,), inner=(inner,))
+                break
+            superclass = current.node.child_by_field_name("superclass")
+            if superclass is None:
+                result = SlotType(name, "object", qualified=qualified)
+                break
+            parents = [c for c in self._classes(simple_type(text(superclass).removeprefix("extends").strip()))
+                       if c.node.type == "class_declaration"]
+            current = parents[0] if parents else None  # a library superclass: its toString is unknown
+        self._printed_cache[key] = result
+        return result
+
+    @staticmethod
+    def _method(cls: ClassInfo, name: str):
+        return next((m for m in cls.file.methods if m.cls == cls.name and m.name == name and not m.params
+                     and m.kind == "method"), None)
+
+    def _returned_template(self, cls: ClassInfo, method, depth: int = 0) -> tuple[str, tuple[SlotType, ...]]:
+        """The template of the one ``return`` of a method (a no-argument same-class call inlined once)."""
+        returns, stack = [], [method.node] if method.node is not None else []
+        while stack:
+            current = stack.pop()
+            if current.type == "return_statement":
+                returns.append(current)
+            elif current.type not in ("class_body", "lambda_expression"):
+                stack.extend(current.named_children)
+        if len(returns) != 1 or not returns[0].named_children:
+            return "", ()
+        expr = returns[0].named_children[0]
+        if expr.type == "method_invocation" and depth == 0 and expr.child_by_field_name("object") is None:
+            args = expr.child_by_field_name("arguments")
+            callee = self._method(cls, text(expr.child_by_field_name("name")))
+            if callee is not None and (args is None or not args.named_children):
+                return self._returned_template(cls, callee, depth + 1)
+        return self._typed_template(expr, cls.file)
+
     def _constants(self, cls: ClassInfo) -> tuple[str, ...]:
-        cached = self._enum_constants.get(cls.node.id)
+        cached = self._enum_constants.get((cls.file.path, cls.name))
         if cached is None:
             body = cls.body
             names = [text(c.child_by_field_name("name")) for c in (body.named_children if body is not None else [])
                      if c.type == "enum_constant" and c.child_by_field_name("name") is not None]
-            cached = self._enum_constants[cls.node.id] = tuple(names)
+            cached = self._enum_constants[(cls.file.path, cls.name)] = tuple(names)
         return cached
 
     def _caught_messages(self, node: Node, name: str, caught: str) -> tuple[str, ...]:
@@ -373,13 +434,36 @@ class _Typer:
         return False
 
     def _template(self, node: Node) -> str:
+        return self._typed_template(node, types=False)[0]
+
+    def _typed_template(self, node: Node, file: JavaFile | None = None,
+                        types: bool = True) -> tuple[str, tuple[SlotType, ...]]:
+        """A string expression as a template, with the types of its slots (looked up in ``file``)."""
+        file = file or self.file
         try:
-            pieces, is_string = _Folder(self.file, node).pieces(node)
+            pieces, is_string = _Folder(file, node).pieces(node)
         except RecursionError:
-            return ""
+            return "", ()
         if not is_string:
-            return ""
-        return "".join(WILDCARD if isinstance(p, Var) else p for p in pieces)
+            return "", ()
+        template = "".join(WILDCARD if isinstance(p, Var) else p for p in pieces)
+        if not types:
+            return template, ()
+        typer = self if file is self.file else _Typer(file, self._printed_cache)
+        nodes = _expressions(node)
+        return template, tuple(typer.type_of(nodes[p.expr], 1) if p.expr in nodes else UNKNOWN
+                               for p in pieces if isinstance(p, Var))
+
+
+def _expressions(root: Node) -> dict[str, Node]:
+    """Source text of every expression under ``root`` -> its node (the first, outermost one)."""
+    by_text: dict[str, Node] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        by_text.setdefault(text(node), node)
+        stack.extend(reversed(node.named_children))
+    return by_text
 
 
 def _throwable(name: str) -> bool:

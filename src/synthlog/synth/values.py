@@ -78,6 +78,7 @@ class SlotKind(StrEnum):
     HEX_ID = "hex_id"  # 0x13ef2ad6d280000 (or the bare hex digits of Long.toHexString)
     FILE_NAME = "file_name"  # log.1a2b (java.io.File.getName())
     LIST = "list"  # [a, b] (a Java collection's toString)
+    OBJECT = "object"  # org.example.Peer@1b2c3d (Java's default toString)
     EXCEPTION = "exception"  # java.io.IOException: Connection reset by peer
     ERROR_MESSAGE = "error_message"  # Connection reset by peer
     ENUM = "enum"
@@ -187,7 +188,8 @@ _TYPE_RULES: list[tuple[re.Pattern[str], SlotKind]] = [(re.compile(p), k) for p,
     (r"^[Bb]oolean$|^bool$|^AtomicBoolean$", SlotKind.BOOLEAN),
 ]]
 _SHAPE_KINDS = {"hex": SlotKind.HEX_ID, "file_name": SlotKind.FILE_NAME, "message": SlotKind.ERROR_MESSAGE,
-                "hostname": SlotKind.HOSTNAME, "ip": SlotKind.IPV4, "timestamp": SlotKind.TIMESTAMP}
+                "hostname": SlotKind.HOSTNAME, "ip": SlotKind.IPV4, "timestamp": SlotKind.TIMESTAMP,
+                "object": SlotKind.OBJECT}
 _COLLECTION = re.compile(r"^(List|ArrayList|LinkedList|Set|HashSet|TreeSet|LinkedHashSet|Collection|Queue|Deque|"
                          r"ArrayDeque|Vector|SortedSet|CopyOnWriteArrayList)$")
 _NUMERIC_NAMED = frozenset({SlotKind.SIZE, SlotKind.DURATION, SlotKind.TIMESTAMP, SlotKind.COUNT, SlotKind.PORT,
@@ -206,7 +208,7 @@ _CONTEXT_RULES: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None, SlotK
         (r"\b(size|length|len|bytes)\s*[:=]?\s*$", None, SlotKind.SIZE),
         (r"\bport\s*[:=]?\s*$", None, SlotKind.PORT),
         (r"\b(host|hostname)\s*[:=]?\s*$", None, SlotKind.HOSTNAME),
-        (r"\b(session|sessionid|sid|zxid)\s*[:=]?\s*(0x)?$", None, SlotKind.HEX_ID),
+        (r"\b(session|sessionid|zxid)\s*[:=]?\s*(0x)?$", None, SlotKind.HEX_ID),
         (r"\b(exception|error|due to|caused by|because)\s*:?\s*$", None, SlotKind.EXCEPTION),
         (r"\b(state|status|mode)\s*(is|=|:|to)?\s*$", None, SlotKind.ENUM),
         (r"\b(datanodes?(\(s\))?|nodes?|server|ip|address|addr|to|from|on)\s*[:=]?\s*$", None, SlotKind.HOST_PORT),
@@ -279,15 +281,13 @@ def _kind_of_type(slot: Slot) -> SlotKind | None:
     hint = slot.type
     if hint is not None and hint.shape in _SHAPE_KINDS:
         return _SHAPE_KINDS[hint.shape]
-    if hint is not None and hint.constants:
-        return SlotKind.ENUM
     simple_type = (slot.declared_type or "").split("<")[0].split("|")[0].strip().rsplit(".", 1)[-1]
-    if not simple_type:
-        return None
     for pattern, kind in _TYPE_RULES:
-        if pattern.search(simple_type):
+        if simple_type and pattern.search(simple_type):
             return kind
-    if _COLLECTION.match(simple_type):
+    if hint is not None and hint.constants:  # enum constants, a ternary's texts, a class's toString template
+        return SlotKind.ENUM
+    if simple_type and _COLLECTION.match(simple_type):
         return SlotKind.LIST
     return None
 
@@ -696,7 +696,16 @@ class ValueGenerator:
             patterns = self.overrides.get(slot.kind.value)
         if patterns is not None:
             return ctx.entity(slot.kind.value, slot.key, lambda: self._pattern(patterns, ctx))
+        constants = slot.type.constants if slot.type is not None and slot.kind == SlotKind.ENUM else ()
+        if any(WILDCARD in c for c in constants):  # a template of its own (toString, a ternary): filled in turn
+            return ctx.entity("enum", slot.key, lambda: self._nested(slot.type, ctx, python, exception_type))
         return self.value(slot.kind, slot.key, ctx, python, exception_type, slot.type, slot.words)
+
+    def _nested(self, slot_type: SlotType, ctx: ValueContext, python: bool, exception_type: str | None) -> str:
+        """One of a slot's template constants, its own slots filled with their types."""
+        pick = ctx.rng.randrange(len(slot_type.constants))
+        types = slot_type.inner[pick] if pick < len(slot_type.inner) else ()
+        return self.fill(slot_type.constants[pick], ctx, types, exception_type)[0]
 
     def _pattern(self, patterns: list[str], ctx: ValueContext) -> str:
         pattern = patterns[ctx.rng.randrange(len(patterns))]
@@ -786,6 +795,9 @@ class ValueGenerator:
                 return rng.choice(_ENUM_WORDS)
             case SlotKind.BOOLEAN:
                 return rng.choice(["True", "False"] if python else ["true", "false"])
+            case SlotKind.OBJECT:
+                qualified = slot_type.qualified if slot_type is not None else "java.lang.Object"
+                return f"{qualified}@{rng.getrandbits(31) | (1 << 24):x}"
             case SlotKind.LIST:
                 element = SlotKind.NUMBER if re.search(r"ids?$|sids?$|counts?$", words) else SlotKind.STRING
                 items = [self._make(element, rng, python, None) for _ in range(rng.randint(1, 3))]
