@@ -1,5 +1,6 @@
 """The code base's own layout: log4j / logback configuration read, lines rendered and parsed back."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -108,5 +109,7 @@ def test_generated_lines_use_the_code_bases_layout_real_line_numbers_and_the_sta
     structured = list(read_structured(out / "synthetic.log_structured.csv"))
     for event, parsed in zip(structured, events, strict=True):
         statement_line = source[int(parsed.fields["Line"]) - 1]
-        assert "LOG." in statement_line and parsed.component == "Store"
+        assert "LOG." in statement_line and parsed.component.startswith("Store")
         assert event.content.split(" ")[0] in statement_line
+    threads = {e.fields["Thread"] for e in events if e.component == "Store$Sender"}
+    assert threads and all(re.fullmatch(r"Sender:\d+", t) for t in threads)  # the name the code gives it

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from synthlog.code.scan import scan
-from synthlog.code.slottypes import slot_types
+from synthlog.code.slottypes import slot_types, thread_names
 from synthlog.synth.values import SlotKind, ValueContext, ValueGenerator, slot_sources
 
 FIXTURE = Path(__file__).parent / "fixtures" / "codevalues" / "src"
@@ -85,3 +85,10 @@ def test_defaults_are_system_neutral_and_overrides_come_from_the_caller(typed):
     custom = ValueGenerator(1, overrides={"File": ["/mnt/disk#/{hex_id}"]})
     value = custom.fill(statement, ValueContext(1), types)[1][1]
     assert re.fullmatch(r"/mnt/disk\d/0x[0-9a-f]+", value)
+
+
+def test_thread_names_come_from_the_code():
+    names = thread_names(scan(FIXTURE))
+    template, types = names["Store$Sender"]
+    assert template == "Sender:<*>" and types[0].name == "long"
+    assert "Store" not in names  # not a thread, names none

@@ -17,6 +17,7 @@ the ``throw new X("...")`` statements of its ``try`` block that it catches. A sl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -468,3 +469,78 @@ def _expressions(root: Node) -> dict[str, Node]:
 
 def _throwable(name: str) -> bool:
     return name.endswith(("Exception", "Error", "Throwable"))
+
+
+# ---- thread names --------------------------------------------------------------------------------------------
+
+ThreadName = tuple[str, tuple[SlotType, ...]]  # template and the types of its slots
+
+
+def thread_names(scan) -> dict[str, ThreadName]:
+    """Class name (``Outer$Inner``) -> the name its threads carry, from the code: ``setName(...)`` in the class,
+    ``super("SendWorker:" + sid)`` in a constructor of a ``Thread`` subclass, or ``new Thread(this, "name")``
+    (in that order of preference)."""
+    found: dict[str, dict[str, tuple[_Typer, Node]]] = {}
+    printed: dict[tuple[str, str], SlotType] = {}
+    for rel in sorted(scan.java_files):
+        java = scan.java_files[rel]
+        typer: _Typer | None = None
+        root = java.tree.root_node
+        for match in _THREAD_CALL.finditer(java.source):  # candidates by text, confirmed on the tree
+            node = root.descendant_for_byte_range(match.start(), match.start() + 1)
+            while node is not None and node.type not in ("method_invocation", "explicit_constructor_invocation",
+                                                          "object_creation_expression"):
+                node = node.parent
+            cls = java.class_of(node) if node is not None else None
+            if cls is None:
+                continue
+            typer = typer or _Typer(java, printed)
+            named = _thread_naming(typer, cls, node)
+            if named is not None:
+                found.setdefault(cls.name, {}).setdefault(named[0], (typer, named[1]))
+    out: dict[str, ThreadName] = {}
+    for name, candidates in found.items():
+        for kind in ("setName", "super", "new"):
+            if kind in candidates:
+                typer, expr = candidates[kind]
+                template, types = typer._typed_template(expr)
+                if template and template != WILDCARD:
+                    out[name] = (template, types)
+                    break
+    return out
+
+
+_THREAD_CALL = re.compile(rb"\bsetName\s*\(|\bsuper\s*\(|\bnew\s+Thread\s*\(")
+
+
+def _thread_naming(typer: _Typer, cls: ClassInfo, node: Node) -> tuple[str, Node] | None:
+    """(how, name expression) when ``node`` names the thread of ``cls``."""
+    args = node.child_by_field_name("arguments")
+    values = [a for a in args.named_children if "comment" not in a.type] if args is not None else []
+    if node.type == "method_invocation":
+        receiver = node.child_by_field_name("object")
+        if text(node.child_by_field_name("name")) == "setName" and len(values) == 1 \
+                and (receiver is None or text(receiver) == "this"):
+            return "setName", values[0]
+    elif node.type == "explicit_constructor_invocation":
+        if text(node).startswith("super") and values and _thread_subclass(typer, cls):
+            # Thread(String name), Thread(ThreadGroup group, String name), Thread(Runnable r, String name)
+            return "super", values[0] if len(values) == 1 else values[1]
+    elif simple_type(text(node.child_by_field_name("type"))) == "Thread" and len(values) == 2 \
+            and text(values[0]) == "this":
+        return "new", values[1]
+    return None
+
+
+def _thread_subclass(typer: _Typer, cls: ClassInfo) -> bool:
+    pending, seen = list(cls.supertypes), set()
+    while pending:
+        name = pending.pop()
+        if name == "Thread":
+            return True
+        if name in seen:
+            continue
+        seen.add(name)
+        for parent in typer._classes(name):
+            pending.extend(parent.supertypes)
+    return False

@@ -31,7 +31,7 @@ from synthlog.code.callgraph import CallGraph, build_call_graph
 from synthlog.code.match import match_templates
 from synthlog.code.paths import PathOptions, enumerate_paths
 from synthlog.code.records import Statement
-from synthlog.code.slottypes import SlotType, slot_types
+from synthlog.code.slottypes import SlotType, slot_types, thread_names
 from synthlog.errors import InputError
 from synthlog.io.atomic import atomic_directory, atomic_open
 from synthlog.io.datasets import write_dataset
@@ -93,6 +93,7 @@ class CodeSynthesizer:
         self.graph_ = src if isinstance(src, CallGraph) else build_call_graph(src)
         self.statements_ = {s.id: s for s in self.graph_.scan.statements}
         self.slot_types_: dict[str, tuple[SlotType, ...]] = slot_types(self.graph_.scan)
+        self.thread_names_ = thread_names(self.graph_.scan)
         rules = LabelRules.load(config.rules)
         if self.recipe_ and self.recipe_.expected:
             rules.rules.exempt.extend(Match(name="expected", template=p) for p in self.recipe_.expected)
@@ -182,7 +183,8 @@ class CodeSynthesizer:
         values = ValueGenerator(seed, model=self.values_model_, epoch=start_ts,
                                 overrides=self.recipe_.values if self.recipe_ else None)
         renderer = Renderer(values, self.format_, self.template_ids_,
-                            self.recipe_.component if self.recipe_ else "class", self.slot_types_)
+                            self.recipe_.component if self.recipe_ else "class", self.slot_types_,
+                            self.thread_names_)
         if self.recipe_:
             missing = [e for e, p in self.pools_.items() if not (p.normal or p.anomalous)]
             if len(missing) == len(self.pools_):

@@ -56,6 +56,7 @@ class Renderer:
     template_ids: dict[str, str]  # statement id -> template id
     component_style: str = "class_with_package_tail"
     slot_types: dict[str, tuple[SlotType, ...]] = field(default_factory=dict)  # statement id -> the code's types
+    thread_names: dict[str, tuple[str, tuple[SlotType, ...]]] = field(default_factory=dict)  # class -> template
 
     def __post_init__(self) -> None:
         self.layout = self.fmt if isinstance(self.fmt, Layout) else Layout.from_format(self.fmt)
@@ -68,8 +69,7 @@ class Renderer:
         out = []
         t = start
         if thread is None and variant.statements:  # one thread per run: a run is one thread's work
-            simple = variant.statements[0].cls.rsplit("$", 1)[-1] or "main"
-            thread = ctx.entity("thread", simple, lambda: f"{simple}-{ctx.rng.randint(1, 32)}")
+            thread = self._thread(variant.statements[0].cls, ctx)
         for i, (statement, (label, rule)) in enumerate(zip(variant.statements, variant.labels, strict=True)):
             content, params = self.values.fill(statement, ctx, self.slot_types.get(statement.id, ()),
                                                exception_type=exception_type)
@@ -85,6 +85,18 @@ class Renderer:
             out.append(event)
             t += rng.uniform(*spacing) / 1000.0
         return out
+
+    def _thread(self, cls: str, ctx: ValueContext) -> str:
+        """The name the code gives the thread of class ``cls`` (or of a class it is nested in), filled once per
+        session; else the class's simple name and a number."""
+        parts = cls.split("$")
+        for end in range(len(parts), 0, -1):
+            named = self.thread_names.get("$".join(parts[:end]))
+            if named is not None:
+                template, types = named
+                return ctx.entity("thread", template, lambda t=template, ty=types: self.values.fill(t, ctx, ty)[0])
+        simple = parts[-1] or "main"
+        return ctx.entity("thread", simple, lambda: f"{simple}-{ctx.rng.randint(1, 32)}")
 
     def _header(self, statement: Statement) -> tuple[str, str]:
         header = self._headers.get(statement.id)
