@@ -72,7 +72,8 @@ class Renderer:
             thread = self._thread(variant.statements[0].cls, ctx)
         for i, (statement, (label, rule)) in enumerate(zip(variant.statements, variant.labels, strict=True)):
             content, params = self.values.fill(statement, ctx, self.slot_types.get(statement.id, ()),
-                                               exception_type=exception_type)
+                                               exception_type=exception_type,
+                                               template_id=self.template_ids[statement.id])
             proposed = variant.proposed[i] if variant.proposed else None
             if proposed and len(proposed) == len(params):
                 content, params = self._with_proposed(statement, params, proposed)

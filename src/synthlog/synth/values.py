@@ -92,6 +92,8 @@ NODE_KINDS = frozenset({SlotKind.IPV4, SlotKind.IPV6, SlotKind.HOST_PORT, SlotKi
 NUMERIC_KINDS = frozenset({SlotKind.SIZE, SlotKind.DURATION, SlotKind.TIMESTAMP, SlotKind.COUNT, SlotKind.NUMBER,
                            SlotKind.PORT})
 _FRESH_KINDS = frozenset({SlotKind.DURATION, SlotKind.TIMESTAMP})
+_CALIBRATED_NUMBERS = frozenset({SlotKind.SIZE, SlotKind.DURATION, SlotKind.TIMESTAMP, SlotKind.COUNT,
+                                 SlotKind.NUMBER})
 
 
 # ---- templates -----------------------------------------------------------------------------------------------
@@ -390,6 +392,11 @@ class ValueModel:
         self.exceptions: Counter = Counter()  # class names
         self.numbers: dict[SlotKind, _Numbers] = {}
         self.real: dict[SlotKind, Counter] = {}
+        # per real template and slot: numbers (range, lengths, frequent values) and words, and each template's
+        # slot count, so a generated line on that template (--align-to) takes that slot's own shape
+        self.slot_numbers: dict[tuple[str, int], _Numbers] = {}
+        self.slot_words: dict[tuple[str, int], Counter] = {}
+        self.slot_counts: dict[str, int] = {}
 
     @classmethod
     def fit(cls, data: Iterable[LogEvent | str], templates: dict[str, Template] | None = None,
@@ -410,7 +417,33 @@ class ValueModel:
                     kinds = kinds_of[template.text] = infer_slot_kinds(template)
             for i, value in enumerate(item.parameters):
                 model.add(value, kinds[i] if kinds is not None and i < len(kinds) else None)
+                if kinds is not None:
+                    model.add_slot(item.template_id, i, value)
+            if kinds is not None:
+                model.slot_counts[item.template_id] = len(kinds)
         return model
+
+    def add_slot(self, template_id: str, index: int, value: str) -> None:
+        """Learn one real value of slot ``index`` of template ``template_id`` (numbers and plain words only)."""
+        value = value.strip()
+        if re.fullmatch(r"-?\d{1,18}", value):
+            self.slot_numbers.setdefault((template_id, index), _Numbers()).add(int(value))
+        elif re.fullmatch(r"[A-Za-z_]+", value):
+            self.slot_words.setdefault((template_id, index), Counter())[value] += 1
+
+    def sample_slot(self, template_id: str, index: int, kind: SlotKind, rng: random.Random) -> str | None:
+        """A value in the shape slot ``index`` of real template ``template_id`` shows, or None: numbers for
+        numeric kinds; for words, only those seen at least ``min_count`` times (or any with real values)."""
+        key = (template_id, index)
+        if kind in _CALIBRATED_NUMBERS and key in self.slot_numbers:
+            return str(self.slot_numbers[key].sample(rng, self.min_count, self.allow_real_values))
+        words = self.slot_words.get(key)
+        if kind in (SlotKind.ENUM, SlotKind.STRING) and words:
+            usable = words if self.allow_real_values else Counter({w: c for w, c in words.items()
+                                                                  if c >= self.min_count})
+            if usable:
+                return _weighted(rng, usable)
+        return None
 
     @classmethod
     def fit_structured(cls, path: str | Path, allow_real_values: bool = False, min_count: int = 20) -> ValueModel:
@@ -676,18 +709,32 @@ class ValueGenerator:
         return ValueContext(seed=seed, nodes=nodes)
 
     def fill(self, statement: Statement | Template | str, ctx: ValueContext, types: Sequence[TypeHint] = (),
-             exception_type: str | None = None) -> tuple[str, list[str]]:
+             exception_type: str | None = None, template_id: str | None = None) -> tuple[str, list[str]]:
         """The line and its parameters: every slot filled, entity-consistent within ``ctx``.
 
         ``types`` (one :class:`SlotType` or type name per slot) is what the code says about each slot;
-        ``exception_type`` (e.g. from a path's ``exception:SocketTimeoutException`` exit) steers exception slots.
+        ``exception_type`` (e.g. from a path's ``exception:SocketTimeoutException`` exit) steers exception slots;
+        ``template_id``, the real template the line is on, lets a fitted model give each slot that template's own
+        shape (when the real template has as many slots).
         """
         template = statement.template if isinstance(statement, Statement) else (
             statement.text if isinstance(statement, Template) else statement)
         python = isinstance(statement, Statement) and statement.language == "python"
         args = tuple(statement.args) if isinstance(statement, Statement) else ()
-        params = [_strip_overlap(self._slot_value(slot, ctx, python, exception_type), slot.before)
-                  for slot in _plan(template, args, tuple(types))]
+        plan = _plan(template, args, tuple(types))
+        calibrated = self.model is not None and template_id is not None and \
+            self.model.slot_counts.get(template_id) == len(plan)
+        params = []
+        for i, slot in enumerate(plan):
+            value = None
+            if calibrated and slot.kind not in NODE_KINDS:
+                model, at = self.model, i  # bound now: the lambda may run later
+                value = model.sample_slot(template_id, at, slot.kind, ctx.rng) if slot.kind in _FRESH_KINDS else \
+                    ctx.entity(f"slot:{slot.kind.value}", slot.key,
+                               lambda m=model, a=at, k=slot.kind: m.sample_slot(template_id, a, k, ctx.rng))
+            if value is None:
+                value = self._slot_value(slot, ctx, python, exception_type)
+            params.append(_strip_overlap(value, slot.before))
         return render(template, params), params
 
     def _slot_value(self, slot: _SlotPlan, ctx: ValueContext, python: bool, exception_type: str | None) -> str:
