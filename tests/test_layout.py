@@ -1,115 +1,142 @@
-"""The code base's own layout: log4j / logback configuration read, lines rendered and parsed back."""
+"""The source's layout, levels and time through profile -> generate stats -> validate, for logs of several layouts:
+time formats inferred, read and written back; format strings inferred; generated raw lines parsed back with the
+reference's layout; bad layouts refused with the file and line."""
 
-import re
 from pathlib import Path
 
 import pytest
 
 from synthlog.errors import InputError
-from synthlog.io.layout import (
-    Layout,
-    find_logging_config,
-    layout_for_source,
-    layout_from_option,
-    read_logging_config,
-)
+from synthlog.evaluate.fidelity import reference_from_dataset
+from synthlog.evaluate.report import validate
+from synthlog.io.formatinfer import infer_format, infer_format_string
 from synthlog.io.logformat import get_format
-from synthlog.io.loghub import read_structured
-from synthlog.records import LogEvent
-from synthlog.synth.generate import CodeGenConfig, generate_code
+from synthlog.io.text import iter_lines
+from synthlog.io.timestamps import TimeRenderer, infer_time_format, read_time
+from synthlog.stats.profile import ProfileOptions, load_logs, profile_dataset
+from synthlog.stats.simulate import StatsSynthesizer
+from synthlog.stats.specfile import dump_spec, load_spec
 
-FIXTURE = Path(__file__).parent / "fixtures" / "codevalues"
-ZOOKEEPER_LINE = ("2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774]"
-                  " - Notification time out: 3200")
+LAYOUTS = Path(__file__).parent / "data" / "layouts"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
-
-def test_the_root_loggers_appender_is_found_above_the_source_root():
-    found = find_logging_config(FIXTURE / "src" / "org")
-    assert found == (FIXTURE / "conf" / "log4j.properties").resolve()
-    config = read_logging_config(found)
-    assert (config.appender, config.line) == ("CONSOLE", 9)
-    layout = layout_for_source(FIXTURE / "src")
-    assert layout.source == "conf/log4j.properties (appender CONSOLE)"
-    assert layout.text == r"<Date> <Time> - <Level> \[<Thread>:<Component>@<Line>\] - <Content>"
-
-
-def test_a_layout_renders_a_real_zookeeper_line_byte_for_byte_and_parses_it_back():
-    layout = layout_from_option("%d{ISO8601} - %-5p [%t:%C{1}@%L] - %m%n", "test")
-    stamp = layout.event(ZOOKEEPER_LINE).timestamp
-    fields = layout.fields(stamp, thread="QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181", line=774)
-    component = layout.component("FastLeaderElection", "org/apache/zookeeper/server/quorum/FastLeaderElection.java")
-    event = LogEvent(content="Notification time out: 3200", timestamp=stamp, level="INFO", component=component,
-                     fields=fields)
-    assert layout.format(event) == ZOOKEEPER_LINE
-    back = layout.event(ZOOKEEPER_LINE)
-    assert back.fields["Thread"] == "QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181" and back.fields["Line"] == "774"
-    assert get_format("zookeeper").event(layout.format(event)) is not None  # Loghub's format reads it too
+TIMES = [  # (header name, values, expected format)
+    ("Date", ["081109", "081110"], "%y%m%d"),
+    ("Time", ["203615", "000001"], "%H%M%S"),
+    ("Date", ["2015-07-29"], "%Y-%m-%d"),
+    ("Time", ["17:41:44,747", "09:01:02,003"], "%H:%M:%S,%3f"),
+    ("Date", ["2005.06.03"], "%Y.%m.%d"),
+    ("Time", ["2005-06-03-15.42.50.363779"], "%Y-%m-%d-%H.%M.%S.%6f"),
+    ("Timestamp", ["1117838570"], "%s"),
+    (None, ["2024-03-05T10:15:32.123Z"], "%Y-%m-%dT%H:%M:%S.%3fZ"),
+    (None, ["Mar  5 10:15:32", "Mar 15 10:15:32"], "%b %e %H:%M:%S"),
+    ("Day", ["5", "15"], "%e"),
+    ("Month", ["Mar", "Dec"], "%b"),
+]
 
 
-@pytest.mark.parametrize(("pattern", "expected"), [
-    ("%d{yy/MM/dd HH:mm:ss} %p %c{2}: %m%n", "08/11/09 20:35:15 INFO dfs.DataNode: done"),
-    ("%d{ISO8601} %p %c: %m%n", "2008-11-09 20:35:15,250 INFO org.apache.hadoop.dfs.DataNode: done"),
-    ("%-6level[%thread] %logger{1} - %msg%n", "INFO  [main] DataNode - done"),
-    ("%d{dd MMM yyyy HH:mm:ss} %5p %.4c{1} %% %m%n", "09 Nov 2008 20:35:15  INFO Node % done"),
-])
-def test_conversion_patterns(pattern, expected):
-    layout = Layout.from_pattern(pattern)
-    stamp = 1226262915.25  # 2008-11-09 20:35:15.250 UTC
-    event = LogEvent(content="done", timestamp=stamp, level="INFO", fields=layout.fields(stamp, thread="main"),
-                     component=layout.component("DataNode$Inner", "org/apache/hadoop/dfs/DataNode.java"))
-    line = layout.format(event)
-    assert line == expected
-    back = layout.event(line)
-    assert back is not None and back.content == "done" and back.level == "INFO"
-    if "Time" in layout.headers and "MMM" not in pattern:  # month names: layout and timestamps own those
-        assert int(back.timestamp) == int(stamp)
+@pytest.mark.parametrize(("name", "values", "expected"), TIMES)
+def test_time_formats_are_inferred_read_and_written_back(name, values, expected):
+    assert infer_time_format(values, name) == expected
+    render = TimeRenderer(expected)
+    for value in values:
+        seconds = read_time((value,), (expected,))
+        micros = round(seconds * 1_000_000)
+        written = value.rjust(2) if expected == "%e" else value  # a day alone is padded; the layout's spaces absorb it
+        assert render.one(micros) == written
+        assert render.many([micros]).to_list() == [written]
 
 
-def test_xml_configurations(tmp_path):
-    (tmp_path / "logback.xml").write_text(
-        '<configuration>\n  <property name="P" value="%d{ISO8601} [%thread] %-5level %logger{36} - %msg%n"/>\n'
-        '  <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">\n'
-        '    <encoder><pattern>${P}</pattern></encoder>\n  </appender>\n'
-        '  <root level="INFO"><appender-ref ref="OUT"/></root>\n</configuration>\n')
-    layout = layout_for_source(tmp_path)
-    assert layout.source == "logback.xml (appender OUT)" and "<Thread>" in layout.text
-    (tmp_path / "logback.xml").unlink()
-    (tmp_path / "log4j.xml").write_text(
-        '<log4j:configuration xmlns:log4j="http://jakarta.apache.org/log4j/">\n'
-        '  <appender name="A" class="org.apache.log4j.ConsoleAppender">\n'
-        '    <layout class="org.apache.log4j.PatternLayout">\n'
-        '      <param name="ConversionPattern" value="%d %-5p %c{1} - %m%n"/>\n    </layout>\n  </appender>\n'
-        '  <root><appender-ref ref="A"/></root>\n</log4j:configuration>\n')
-    assert layout_for_source(tmp_path).source == "log4j.xml (appender A)"
+def test_numbers_that_are_no_clock_stay_numbers():
+    assert infer_time_format(["123456", "654321"], "Pid") is None  # digits alone count only under a time name
+    assert infer_time_format(["INFO"], "Level") is None
+    assert infer_time_format(["203615", "991340"], "Date") is None  # month 36 is no date
 
 
-def test_bad_configurations_name_file_and_line(tmp_path):
-    bad = tmp_path / "log4j.properties"
-    bad.write_text("log4j.rootLogger=INFO, A\n# comment\nlog4j.appender.A.layout.ConversionPattern=%d %q %m%n\n")
-    with pytest.raises(InputError, match=r"log4j\.properties:3: .*%q"):
-        layout_for_source(tmp_path)
-    bad.unlink()
-    (tmp_path / "log4j.xml").write_text("<configuration>\n  <appender name='A'>\n</configuration>\n")
-    with pytest.raises(InputError, match=r"log4j\.xml:3"):
-        layout_for_source(tmp_path)
+def test_format_strings_are_inferred_from_the_lines():
+    lines = [line for _, line in iter_lines(LAYOUTS / "syslog_like.log")][:50]
+    assert infer_format_string(lines) == r"<Month> <Day> <Time> <Field1> <Component>\[<Pid>\]: <Level> <Content>"
+    assert infer_format_string(["2024-03-05T10:15:32.123Z web-1 [INFO] api: GET /x 200"]) == \
+        r"<Timestamp> <Field1> \[<Level>\] <Component>: <Content>"
+    assert infer_format(LAYOUTS / "bgl_like.log")[1] == "bgl"
+    assert infer_format_string(["no time here", "nor a level word"]) is None
 
 
-def test_generated_lines_use_the_code_bases_layout_real_line_numbers_and_the_start(tmp_path):
-    out = tmp_path / "out"
-    summary = generate_code(FIXTURE / "src", out, 20, 1,
-                            CodeGenConfig(entries=["auto"], start="2019-03-04T05:06:07"))
-    assert summary["layout"]["source"] == "conf/log4j.properties (appender CONSOLE)"
-    assert summary["slots"]["by_source"].get("type", 0) > 0
-    layout = layout_for_source(FIXTURE / "src")
-    lines = (out / "synthetic.log").read_text().splitlines()
-    events = [layout.event(line) for line in lines]
-    assert lines and all(e is not None for e in events)
-    assert all(e.timestamp >= 1551675967 for e in events)  # 2019-03-04T05:06:07Z
-    source = (FIXTURE / "src/org/example/kv/Store.java").read_text().splitlines()
-    structured = list(read_structured(out / "synthetic.log_structured.csv"))
-    for event, parsed in zip(structured, events, strict=True):
-        statement_line = source[int(parsed.fields["Line"]) - 1]
-        assert "LOG." in statement_line and parsed.component.startswith("Store")
-        assert event.content.split(" ")[0] in statement_line
-    threads = {e.fields["Thread"] for e in events if e.component == "Store$Sender"}
-    assert threads and all(re.fullmatch(r"Sender:\d+", t) for t in threads)  # the name the code gives it
+CASES = {  # name: (log, options of load_logs)
+    "bgl": (LAYOUTS / "bgl_like.log", {"sessions": "window:300", "line_labels": "Label:-"}),
+    "syslog": (LAYOUTS / "syslog_like.log", {"sessions": "entity:req-[0-9a-f]{8}"}),
+    "zookeeper": (SHARED / "zookeeper" / "loghub_2k" / "Zookeeper_2k.log", {"sessions": "window:60"}),
+    "hdfs": (SHARED / "hdfs" / "loghub_2k" / "HDFS_2k.log", {}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_generated_raw_lines_keep_the_layout_levels_and_time_order(case, tmp_path):
+    log, options = CASES[case]
+    if not log.is_file():
+        pytest.skip("shared data not present")
+    real = load_logs(log, **options)
+    spec, _ = profile_dataset(real, name=case, options=ProfileOptions(seed=1))
+    assert spec.layout is not None and spec.layout.format == real.metadata["layout"].format.text
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(dump_spec(spec))
+    assert load_spec(spec_file) == spec  # the layout survives the YAML round trip
+    lines = sum(1 for _ in iter_lines(log))
+    StatsSynthesizer(spec).write(tmp_path / "gen", n_lines=lines, seed=1)
+    result = validate(reference_from_dataset(real), tmp_path / "gen")
+    assert result["format_roundtrip"] == 1.0
+    assert result["layout"]["content_roundtrip"] == 1.0  # the parsed content is the generated message
+    assert result["time_order"] == 1.0
+    assert result["level_similarity"] >= 0.95
+    assert set(result["levels"]["synthetic"]) <= set(result["levels"]["reference"])
+
+
+def test_bgl_like_headers_agree_and_labels_follow_the_templates(tmp_path):
+    log, options = CASES["bgl"]
+    real = load_logs(log, **options)
+    spec, _ = profile_dataset(real, name="bgl", options=ProfileOptions(seed=2))
+    kinds = {f.name: f.kind for f in spec.layout.fields}
+    assert kinds["NodeRepeat"] == "copy" and kinds["Label"] == "message" and kinds["Timestamp"] == "time"
+    assert spec.layout.field("Timestamp").offset == 7 * 3600  # epoch seconds in UTC, the Time header 7 h behind
+    StatsSynthesizer(spec).write(tmp_path / "gen", n_lines=600, seed=2)
+    fmt = get_format("bgl")
+    labels, levels = set(), set()
+    for _, line in iter_lines(tmp_path / "gen" / "bgl.log"):
+        event = fmt.event(line)
+        fields = event.fields
+        assert fields["NodeRepeat"] == fields["Node"]
+        local = read_time((fields["Time"],), ("%Y-%m-%d-%H.%M.%S.%6f",))
+        assert int(fields["Timestamp"]) == int(local) + 7 * 3600
+        assert fields["Date"] == fields["Time"][:10].replace("-", ".")
+        labels.add((fields["Label"], event.content.split()[0]))
+        levels.add(event.level)
+    assert ("KERNDTLB", "data") in labels and ("-", "instruction") in labels
+    assert {"FATAL", "INFO"} <= levels
+
+
+def test_same_seed_same_raw_log(tmp_path):
+    real = load_logs(LAYOUTS / "syslog_like.log", sessions="entity:req-[0-9a-f]{8}")
+    spec, _ = profile_dataset(real, name="s", options=ProfileOptions(seed=3))
+    for run in ("a", "b"):
+        StatsSynthesizer(spec).write(tmp_path / run, n_lines=300, seed=5, formats=("raw",))
+    assert (tmp_path / "a" / "s.log").read_bytes() == (tmp_path / "b" / "s.log").read_bytes()
+
+
+def test_a_layout_that_does_not_fit_names_the_file_and_line(tmp_path):
+    with pytest.raises(InputError, match=r"bgl_like\.log:1: line does not fit the layout"):
+        load_logs(LAYOUTS / "bgl_like.log", log_format="zookeeper", sessions="window:60")
+    out = tmp_path / "spec.yaml"
+    from synthlog.stats.profile import profile_to_file
+
+    with pytest.raises(InputError):
+        profile_to_file(LAYOUTS / "bgl_like.log", out, log_format="hdfs", sessions="window:60")
+    assert not out.exists()
+
+
+def test_a_spec_whose_layout_misses_a_header_is_refused(tmp_path):
+    real = load_logs(LAYOUTS / "syslog_like.log", sessions="entity:req-[0-9a-f]{8}")
+    spec, _ = profile_dataset(real, name="s")
+    broken = spec.model_dump(mode="json", exclude_defaults=True)
+    broken["layout"]["fields"] = broken["layout"]["fields"][1:]
+    with pytest.raises(ValueError, match="the format's headers in order"):
+        type(spec).model_validate(broken)

@@ -21,8 +21,9 @@ each time at the folder itself and its ``conf/``, ``config/``, ``etc/``, ``src/m
 ``logback.xml``; the first found wins. Within it, the root logger's first appender with a pattern layout, else the
 first such appender. A configuration that cannot be read is an error naming the file and line.
 
-Dates are rendered here (UTC) from the pattern's ``SimpleDateFormat``; parsing uses
-:func:`synthlog.io.timestamps.parse_timestamp`.
+Dates (UTC): a ``SimpleDateFormat`` made of ``yyyy yy MM MMM dd HH mm ss SSS`` is rendered and read back with
+:mod:`synthlog.io.timestamps` (``TimeRenderer``, ``read_time``; whole seconds cached); other letters (``EEE``,
+``a``, ``hh``, ``z``) are rendered here.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from pathlib import Path, PurePosixPath
 
 from synthlog.errors import InputError
 from synthlog.io.logformat import LogFormat, _compile_literal, get_format
+from synthlog.io.timestamps import TimeRenderer, read_time
 from synthlog.records import LogEvent
 
 CONFIG_NAMES = ("log4j.properties", "log4j.xml", "log4j2.xml", "logback.xml")
@@ -108,6 +110,25 @@ def _render_date(tokens: list[str], timestamp: float) -> str:
             out.append("UTC" if letter == "z" else "+0000" if letter == "Z" else "Z")
         else:
             out.append(token)
+    return "".join(out)
+
+
+_STRFTIME = {"yyyy": "%Y", "yy": "%y", "MM": "%m", "MMM": "%b", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S",
+             "SSS": "%3f", "SSSSSS": "%6f"}
+
+
+def _strftime(tokens: list[str]) -> str | None:
+    """The :mod:`synthlog.io.timestamps` format of a SimpleDateFormat's tokens, None when one has no equivalent."""
+    out = []
+    for token in tokens:
+        if token[:1] == "\0":
+            out.append(token[1:].replace("%", "%%"))
+        elif token[:1].isalpha():
+            if token not in _STRFTIME:
+                return None
+            out.append(_STRFTIME[token])
+        else:
+            out.append(token.replace("%", "%%"))
     return "".join(out)
 
 
@@ -203,6 +224,7 @@ class Layout(LogFormat):
     items: tuple = ()  # parsed pattern: str | Conversion
     slots: tuple = ()  # per header: (Conversion | None, date tokens | None)
     hdfs_clock: bool = False
+    clocks: tuple = ()  # per header: a TimeRenderer for a date/time header whose format timestamps knows, else None
 
     @classmethod
     def from_pattern(cls, pattern: str, source: str = "") -> Layout:
@@ -234,16 +256,21 @@ class Layout(LogFormat):
         text = "".join(_loghub_escape(lit) + (f"<{h}>" if i < len(headers) else "")
                        for i, (lit, h) in enumerate(zip(literals, [*headers, ""], strict=True)))
         regex = _regex(literals, headers, slots)
+        formats = [_strftime(list(date)) if date is not None else None for _, date in slots]
         return cls(text=text, headers=tuple(headers), literals=tuple(_compile_literal(_loghub_escape(x))[0]
                                                                      for x in literals),
-                   regex=regex, name=None, pattern=pattern, source=source, items=tuple(items), slots=tuple(slots))
+                   regex=regex, name=None, pattern=pattern, source=source, items=tuple(items), slots=tuple(slots),
+                   clocks=tuple(TimeRenderer(f) if f else None for f in formats))
 
     @classmethod
     def from_format(cls, fmt: LogFormat | str, source: str = "") -> Layout:
         """A layout for a Loghub format string (or built-in name): Date/Time as that data set writes them."""
         base = get_format(fmt)
+        hdfs = base.name == "hdfs"
+        formats = {"Date": "%y%m%d" if hdfs else "%Y-%m-%d", "Time": "%H%M%S" if hdfs else "%H:%M:%S,%3f"}
         return cls(text=base.text, headers=base.headers, literals=base.literals, regex=base.regex, name=base.name,
-                   source=source, hdfs_clock=base.name == "hdfs")
+                   source=source, hdfs_clock=hdfs,
+                   clocks=tuple(TimeRenderer(formats[h]) if h in formats else None for h in base.headers))
 
     # -- rendering --------------------------------------------------------------------------------------------
     def fields(self, timestamp: float, thread: str = "", node: str = "", pid: int = 0, line: int = 0,
@@ -252,9 +279,10 @@ class Layout(LogFormat):
         if self.pattern is None:
             return self._loghub_fields(timestamp, thread, node, pid, line)
         out: dict[str, str] = {}
-        for header, (conversion, date) in zip(self.headers, self.slots, strict=True):
+        micros = int(timestamp * 1_000_000)
+        for header, (conversion, date), clock in zip(self.headers, self.slots, self.clocks, strict=True):
             if date is not None:
-                out[header] = _render_date(list(date), timestamp)
+                out[header] = clock.one(micros) if clock is not None else _render_date(list(date), timestamp)
                 continue
             letter = conversion.letter
             if letter == "t":
@@ -274,14 +302,11 @@ class Layout(LogFormat):
         return out
 
     def _loghub_fields(self, timestamp: float, thread: str, node: str, pid: int, line: int) -> dict[str, str]:
-        t = time.gmtime(int(timestamp))
+        micros = int(timestamp * 1_000_000)
         out = {}
-        for header in self.headers:
-            if header == "Date":
-                out[header] = time.strftime("%y%m%d" if self.hdfs_clock else "%Y-%m-%d", t)
-            elif header == "Time":
-                clock = time.strftime("%H%M%S" if self.hdfs_clock else "%H:%M:%S", t)
-                out[header] = clock if self.hdfs_clock else f"{clock},{int(timestamp * 1000) % 1000:03d}"
+        for header, clock in zip(self.headers, self.clocks, strict=True):
+            if clock is not None:
+                out[header] = clock.one(micros)
             elif header in ("Pid", "Process"):
                 out[header] = str(pid)
             elif header == "Thread":
@@ -293,6 +318,17 @@ class Layout(LogFormat):
             elif header == "Timestamp":
                 out[header] = str(int(timestamp))
         return out
+
+    def event(self, line: str, line_id: int | None = None) -> LogEvent | None:
+        """The line as an event; its timestamp read with the layout's own date formats when the Loghub shapes
+        :func:`~synthlog.io.timestamps.parse_timestamp` knows do not fit (``09 Nov 2008``)."""
+        event = super().event(line, line_id)
+        if event is not None and event.timestamp is None and self.pattern is not None:
+            timed = [(h, c.format) for h, c in zip(self.headers, self.clocks, strict=True) if c is not None]
+            if timed:
+                event.timestamp = read_time(tuple(event.fields.get(h, "") for h, _ in timed),
+                                            tuple(f for _, f in timed))
+        return event
 
     def component(self, cls: str, file: str) -> str:
         """What ``%c`` / ``%C`` prints for a statement of class ``cls`` (``Outer$Inner``) in ``file``

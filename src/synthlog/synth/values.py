@@ -645,12 +645,7 @@ def _entity_key(slot: Slot, kind: SlotKind) -> str:
     return "ctx:" + (re.findall(r"[a-z]+", slot.before.lower()) or [str(slot.index)])[-1]
 
 
-def _strip_overlap(value: str, before: str) -> str:
-    """Drop a prefix of ``value`` the template already prints (``blk_<*>`` + ``blk_42`` -> ``42``)."""
-    for prefix in ("blk_", "0x", "/"):
-        if value.startswith(prefix) and before.endswith(prefix):
-            return value[len(prefix):]
-    return value
+_OVERLAPS = ("blk_", "0x", "/")  # prefixes a value may share with the template text right before its slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -676,6 +671,51 @@ def _plan(template: str, args: tuple[str, ...], types: tuple[TypeHint, ...]) -> 
             last_node_key = key
         plan.append(_SlotPlan(kind, key, slot.before, slot.type, _expr_words(slot.expr)))
     return tuple(plan)
+
+
+# how a slot's value is found (compared by identity); "custom": a recipe pattern or a template of its own
+_NODE, _FRESH, _ENTITY, _CUSTOM = "node", "fresh", "entity", "custom"
+
+
+@dataclass(frozen=True, slots=True)
+class _FillPlan:
+    """How to fill one template, worked out once: per slot how its value is found, its kind, its entity key,
+    the prefix the template already prints and its :class:`_SlotPlan`; the template as a ``%`` format string."""
+
+    text: str
+    slots: tuple[tuple[str, SlotKind, tuple[str, str], str, _SlotPlan], ...]
+    python: bool
+
+    @classmethod
+    def of(cls, statement: Statement | Template | str, types: tuple[TypeHint, ...],
+           overrides: dict[str, list[str]]) -> _FillPlan:
+        template = statement.template if isinstance(statement, Statement) else (
+            statement.text if isinstance(statement, Template) else statement)
+        args = tuple(statement.args) if isinstance(statement, Statement) else ()
+        slots = []
+        for slot in _plan(template, args, types):
+            kind = slot.kind
+            how = _NODE if kind in NODE_KINDS else _FRESH if kind in _FRESH_KINDS else _ENTITY
+            if how is not _NODE and _custom(slot, overrides):
+                how = _CUSTOM
+            prefix = next((p for p in _OVERLAPS if slot.before.endswith(p)), "")
+            slots.append((how, kind, (kind.value, slot.key), prefix, slot))
+        text = "%s".join(piece.replace("%", "%%") for piece in template.split(WILDCARD))
+        return cls(text, tuple(slots), isinstance(statement, Statement) and statement.language == "python")
+
+
+def _custom(slot: _SlotPlan, overrides: dict[str, list[str]]) -> bool:
+    """Whether a slot takes a recipe pattern or is a template of its own (see ``ValueGenerator._slot_value``)."""
+    if slot.type is not None and slot.type.name in overrides or slot.kind.value in overrides:
+        return True
+    constants = slot.type.constants if slot.type is not None and slot.kind == SlotKind.ENUM else ()
+    return any(WILDCARD in c for c in constants)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_remote(key: str) -> bool:
+    """Whether a node key names the far end of a connection (which talks from an ephemeral port)."""
+    return re.search(r"remote|client|peer|src|source", key) is not None
 
 
 class ValueGenerator:
@@ -704,6 +744,7 @@ class ValueGenerator:
         port = model.service_port() if model is not None else None
         port = port or service_port or rng.randint(1024, 32767)
         self.cluster = [Node(ip, port, f"node-{i:03d}.cluster.local") for i, ip in enumerate(ips)]
+        self._plans: dict[tuple, _FillPlan] = {}
 
     def context(self, seed: int, nodes: int = 3) -> ValueContext:
         return ValueContext(seed=seed, nodes=nodes)
@@ -717,25 +758,39 @@ class ValueGenerator:
         ``template_id``, the real template the line is on, lets a fitted model give each slot that template's own
         shape (when the real template has as many slots).
         """
-        template = statement.template if isinstance(statement, Statement) else (
-            statement.text if isinstance(statement, Template) else statement)
-        python = isinstance(statement, Statement) and statement.language == "python"
-        args = tuple(statement.args) if isinstance(statement, Statement) else ()
-        plan = _plan(template, args, tuple(types))
-        calibrated = self.model is not None and template_id is not None and \
-            self.model.slot_counts.get(template_id) == len(plan)
+        if isinstance(statement, Statement):
+            cache_key = (statement.id, statement.template, tuple(types))
+        else:
+            cache_key = (statement.text if isinstance(statement, Template) else statement, tuple(types))
+        plan = self._plans.get(cache_key)
+        if plan is None:
+            plan = self._plans[cache_key] = _FillPlan.of(statement, tuple(types), self.overrides)
+        python, entities, rng, model = plan.python, ctx.entities, ctx.rng, self.model
+        calibrated = model is not None and template_id is not None and \
+            model.slot_counts.get(template_id) == len(plan.slots)
         params = []
-        for i, slot in enumerate(plan):
+        for at, (how, kind, entity, prefix, slot) in enumerate(plan.slots):
             value = None
-            if calibrated and slot.kind not in NODE_KINDS:
-                model, at = self.model, i  # bound now: the lambda may run later
-                value = model.sample_slot(template_id, at, slot.kind, ctx.rng) if slot.kind in _FRESH_KINDS else \
-                    ctx.entity(f"slot:{slot.kind.value}", slot.key,
-                               lambda m=model, a=at, k=slot.kind: m.sample_slot(template_id, a, k, ctx.rng))
-            if value is None:
+            if calibrated and how is not _NODE:  # the real template's own shape for this slot
+                value = model.sample_slot(template_id, at, kind, rng) if how is _FRESH else \
+                    ctx.entity(f"slot:{kind.value}", slot.key,
+                               lambda m=model, a=at, k=kind: m.sample_slot(template_id, a, k, rng))
+            if value is not None:
+                pass
+            elif how is _NODE:
+                value = self._node_value(kind, entity[1], ctx)
+            elif how is _FRESH:
+                value = self._make(kind, rng, python, exception_type, slot.type, slot.words)
+            elif how is _ENTITY:
+                value = entities.get(entity)
+                if value is None:
+                    value = entities[entity] = self._make(kind, rng, python, exception_type, slot.type, slot.words)
+            else:
                 value = self._slot_value(slot, ctx, python, exception_type)
-            params.append(_strip_overlap(value, slot.before))
-        return render(template, params), params
+            if prefix and value.startswith(prefix):  # the template already prints it (blk_<*> + blk_42 -> 42)
+                value = value[len(prefix):]
+            params.append(value)
+        return plan.text % tuple(params), params
 
     def _slot_value(self, slot: _SlotPlan, ctx: ValueContext, python: bool, exception_type: str | None) -> str:
         patterns = self.overrides.get(slot.type.name) if slot.type is not None and slot.type.name else None
@@ -779,10 +834,16 @@ class ValueGenerator:
     def _node_value(self, kind: SlotKind, key: str, ctx: ValueContext) -> str:
         if ctx.pool is None:
             ctx.pool = ctx.rng.sample(self.cluster, min(ctx.nodes, len(self.cluster)))
-        pool = ctx.pool
-        node = ctx.entity("node", key, lambda: pool[len([k for k in ctx.entities if k[0] == "node"]) % len(pool)])
-        remote = re.search(r"remote|client|peer|src|source", key) is not None
-        port = ctx.entity("port", key, lambda: ctx.rng.randint(32768, 60999)) if remote else node.port
+        pool, entities = ctx.pool, ctx.entities
+        node = entities.get(("node", key))
+        if node is None:  # the i-th node key named in a session takes the pool's i-th node
+            node = entities[("node", key)] = pool[len([k for k in entities if k[0] == "node"]) % len(pool)]
+        if _is_remote(key):
+            port = entities.get(("port", key))
+            if port is None:
+                port = entities[("port", key)] = ctx.rng.randint(32768, 60999)
+        else:
+            port = node.port
         match kind:
             case SlotKind.IPV4:
                 return node.ip
