@@ -377,10 +377,18 @@ def _kept_events(session: Session, texts: dict[str, str], message_of: dict[str, 
     return [(message_of[key], e.timestamp) for e in session.events if (key := _template_text(e, texts)) in message_of]
 
 
+_HEX_ID = re.compile(r"([-_.:]?)([0-9a-f]{1,16})")
+
+
 def _id_shape(ids: list[str]) -> tuple[SessionId, str, str]:
     prefix = re.match(r"^[A-Za-z_.:]*", ids[0]).group(0) if ids else ""
     if not all(i.startswith(prefix) for i in ids):
         prefix = ""
+    rests = [_HEX_ID.fullmatch(i[len(prefix):]) for i in ids]
+    if ids and all(rests) and len({m.group(1) for m in rests}) == 1 and len({len(m.group(2)) for m in rests}) == 1 \
+            and not all(m.group(2).isdigit() for m in rests):  # hex request ids of one length: req-5c79ed2e
+        return (SessionId(prefix=prefix + rests[0].group(1), kind="hex", length=len(rests[0].group(2))),
+                "session_id", "SessionId")
     signed = any(i[len(prefix):].startswith("-") for i in ids)
     if prefix.startswith("blk"):
         return SessionId(prefix=prefix, kind="int64" if signed else "uint"), "block_id", "BlockId"

@@ -80,6 +80,7 @@ class Renderer:
         spec = compiled.spec
         self.id_prefix = pl.Series([spec.request_id_prefix] + [p.id.prefix for p in spec.sessions])
         self.signed = np.array([False] + [p.id.kind == "int64" for p in spec.sessions])
+        self.hex_length = np.array([0] + [p.id.length if p.id.kind == "hex" else 0 for p in spec.sessions])
         self.context_key = pl.Series(['{"request_id":"'] + [f'{{"{_json(p.context_key)}":"' for p in spec.sessions])
         self.session_type = [_json(p.anomaly_type or f"{p.name}_anomaly") for p in spec.sessions]
         self.layout = None if spec.layout is None else _LayoutText(compiled)
@@ -95,6 +96,8 @@ class Renderer:
         if signed.any():
             as_signed = pl.Series(events.owner_number.view(np.int64)).cast(pl.String)
             numbers = pl.select(pl.when(pl.Series(signed)).then(as_signed).otherwise(numbers)).to_series()
+        if self.hex_length.any():
+            numbers = _hex_ids(numbers, events.owner_number, self.hex_length[events.owner_kind])
         ids = (pl.DataFrame({"p": self.id_prefix.gather(events.owner_kind), "n": numbers})
                .select(pl.concat_str(["p", "n"])).to_series())
         return ids, numbers
@@ -312,6 +315,16 @@ def _draw(groups: list[tuple[int, int, int]], tables: list[tuple[np.ndarray, np.
             pick = np.searchsorted(cumulative, rng.random(b - a) * cumulative[-1], side="right")
             out[a:b] = indices[np.minimum(pick, len(indices) - 1)]
     return out
+
+
+def _hex_ids(numbers: pl.Series, owner_number: np.ndarray, length: np.ndarray) -> pl.Series:
+    """Owner numbers written as their last ``length`` hex digits where ``length`` > 0, as they are elsewhere."""
+    width = int(length.max())
+    digits = [(owner_number >> np.uint64(4 * k)) & np.uint64(15) for k in range(width - 1, -1, -1)]
+    text = (pl.DataFrame({f"d{i}": _HEX.gather(d.astype(np.int64)) for i, d in enumerate(digits)})
+            .select(pl.concat_str(pl.all())).to_series())
+    hexed = text.str.slice(pl.Series(width - length.clip(1, None)))
+    return pl.select(pl.when(pl.Series(length > 0)).then(hexed).otherwise(numbers)).to_series()
 
 
 def _with_blank(table: pl.Series) -> pl.Series:
