@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from synthlog.errors import InputError
+from synthlog.evaluate.distributions import compare_distributions
 from synthlog.evaluate.fidelity import ReferenceStats, evaluate_fidelity, reference_from_dataset
 from synthlog.evaluate.privacy import (
     dataset_values,
@@ -81,18 +82,31 @@ def validate(reference: ReferenceStats | LabeledDataset | Spec, directory: str |
 
     Validation reports (``validation.json`` and ``report``) are not scanned: they quote leaked real values as
     examples, so they are not part of the data set to publish."""
-    synthetic = load_generated(directory)
+    return measure(reference, load_generated(directory), seed=seed, reference_files=reference_files,
+                   published=_published_files(Path(directory), report), directory=Path(directory))
+
+
+def measure(reference: ReferenceStats | LabeledDataset | Spec, synthetic: LabeledDataset, seed: int = 0,
+            reference_files: list[Path] | None = None, published: list[Path] | None = None,
+            directory: Path | None = None) -> dict[str, Any]:
+    """Every figure of a validation for a synthetic data set in memory: fidelity to ``reference``; the layout
+    metrics of the raw log in ``directory`` (None without one); for real data also the side-by-side distributions
+    and privacy (real values in the ``published`` files, else in the synthetic events themselves, and the distance
+    to the closest real record)."""
     result = evaluate_fidelity(reference, synthetic).to_dict()
-    result.update(_layout_metrics(reference, Path(directory), synthetic))
+    result.update(_layout_metrics(reference, directory, synthetic) if directory is not None
+                  else {"format_roundtrip": None, "time_order": None})
     real = reference if isinstance(reference, LabeledDataset) else getattr(reference, "dataset", None)
     if real is not None:
         real_values = dataset_values(real)
         if reference_files:
             real_values = _union(real_values, files_values(reference_files))
+        found = files_values(published) if published is not None else dataset_values(synthetic)
         result["privacy"] = {
-            "leakage": leakage_check(real_values, files_values(_published_files(Path(directory), report))).to_dict(),
+            "leakage": leakage_check(real_values, found).to_dict(),
             "dcr": distance_to_closest_record(real, synthetic, seed=seed),
         }
+        result["distributions"] = compare_distributions(real, synthetic)  # what `synthlog report` draws
     return result
 
 
