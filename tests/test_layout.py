@@ -2,6 +2,7 @@
 time formats inferred, read and written back; format strings inferred; generated raw lines parsed back with the
 reference's layout; bad layouts refused with the file and line."""
 
+import json
 import re
 from pathlib import Path
 
@@ -146,3 +147,16 @@ def test_a_spec_whose_layout_misses_a_header_is_refused(tmp_path):
     broken["layout"]["fields"] = broken["layout"]["fields"][1:]
     with pytest.raises(ValueError, match="the format's headers in order"):
         type(spec).model_validate(broken)
+
+
+def test_messages_and_levels_do_not_depend_on_the_files_written(tmp_path):
+    log, options = CASES["bgl"]
+    spec, _ = profile_dataset(load_logs(log, **options), name="b", options=ProfileOptions(seed=4))
+    synthesizer = StatsSynthesizer(spec)
+    synthesizer.write(tmp_path / "one", n_lines=400, seed=6, formats=("jsonl",))
+    synthesizer.write(tmp_path / "all", n_lines=400, seed=6)
+    events = (tmp_path / "one" / "events.jsonl").read_text()
+    assert events == (tmp_path / "all" / "events.jsonl").read_text()
+    sampled = [row["level"] for chunk in synthesizer.sample(n_lines=400, seed=6) for row in chunk.iter_rows(named=True)]
+    written = [json.loads(line)["level"] for line in events.splitlines()]
+    assert sampled == written and "FATAL" in written
