@@ -96,6 +96,7 @@ class ProfileSummary:
     anomaly_types: dict[str, int]
     causal_pairs: list[dict] = field(default_factory=list)
     dropped_templates: int = 0
+    layout: dict | None = None  # format, where it came from (given, a built-in name, inferred), time formats
 
 
 class _Noise:
@@ -440,8 +441,16 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
         anomaly_types={scrub(sig) or "normal": len(m) for sig, m in sorted(groups.items())},
         causal_pairs=[{"cause": id_by_key.get(scrub(p.cause), "?"), "effect": id_by_key.get(scrub(p.effect), "?"),
                        "lag": [p.lag_min, p.lag_max], "confidence": p.confidence} for p in pairs],
-        dropped_templates=len(stats) - len(message_of))
+        dropped_templates=len(stats) - len(message_of), layout=_layout_summary(layout))
     return spec, summary
+
+
+def _layout_summary(layout: Layout | None) -> dict | None:
+    if layout is None:
+        return None
+    return {"format": layout.format, "source": layout.source, "resolution": layout.resolution,
+            "time": {f.name: f.time_format for f in layout.fields if f.kind == "time"},
+            "levels": sorted(layout.levels)}
 
 
 PAIR_SUPPORT, PAIR_CONFIDENCE = 10, 0.9  # a mined pair: its cause in 10+ normal sessions, followed in 90% of them
