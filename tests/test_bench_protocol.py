@@ -212,3 +212,17 @@ def test_shipped_proof_configs_are_valid(name, tmp_path):
     assert {"deeplog", "transformer", "loganomaly"} <= {d.name for d in config.detectors}
     source = SyntheticSource(config.data.synthetic[0], 0, (REPO / "configs" / "bench"))
     assert Path(bench_module.resolve(source.spec.recipe, source.base_dir)).is_file()
+
+
+def test_synthetic_regime_trains_on_a_seeded_sample_when_asked():
+    labels = np.array([0, 1] * 30)
+    real_X = [["A", f"real-{i}"] for i in range(len(labels))]
+    synthetic = {"gen": ([["A", f"gen-{i}"] for i in range(400)], np.array([0, 0, 0, 1] * 100))}
+    config = bench_module.BenchConfig.model_validate({**BASE, "data": {"real": "r", "synthetic": [{"path": "g"}]},
+                                                      "regimes": ["synthetic"], "synthetic_sample": 100})
+    split = split_indices(labels, config.split, 0)
+    (training,) = bench_module.training_sets(config, real_X, labels, split, synthetic, 0)
+    used = [s[1] for s in training.X_train + training.X_val]
+    assert len(used) == len(set(used)) == 100 and len(training.X_val) == 20
+    (again,) = bench_module.training_sets(config, real_X, labels, split, synthetic, 0)
+    assert again.X_train == training.X_train

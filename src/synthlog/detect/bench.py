@@ -100,6 +100,8 @@ class BenchConfig(_Strict):
     regimes: list[Literal["real", "synthetic", "augmented"]] = Field(default_factory=lambda: ["real"], min_length=1)
     ratios: list[float] = Field(default_factory=lambda: [0.01, 0.1, 1.0],
                                 description="augmented regime: synthetic sessions / real normal training sessions")
+    synthetic_sample: int | None = Field(None, gt=0, description="synthetic regime: train and validate on a seeded "
+                                                                 "sample of at most this many synthetic sessions")
     augment: Literal["all", "normal"] = Field("all", description="augmented regime: add synthetic sessions of both "
                                                                  "classes, or only normal ones (AnomalyGen's default)")
     detectors: list[DetectorSpec] = Field(min_length=1)
@@ -348,7 +350,10 @@ def training_sets(config: BenchConfig, real_X: list[list[str]], real_y: np.ndarr
             if regime == "synthetic":
                 if not (syn_y == NORMAL).any():
                     continue
-                train, val = _carve(syn_y, config.split.validation_fraction, rng)
+                kept = np.arange(len(syn_y))
+                if config.synthetic_sample is not None and config.synthetic_sample < len(kept):
+                    kept = np.sort(rng.choice(len(kept), size=config.synthetic_sample, replace=False))
+                train, val = (kept[part] for part in _carve(syn_y[kept], config.split.validation_fraction, rng))
                 if len(val) == 0 or len(train) == 0:
                     raise InputError(f"synthetic data set {name!r} ({len(syn_y)} sessions) is too small to keep a "
                                      "validation part and a training part", field="split.validation_fraction")
