@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import json
 import math
 import multiprocessing
@@ -497,19 +498,19 @@ def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Sy
     for source in sources.values():
         source.prepare(real)
     cells, baselines = [], []
+    splits = {seed: split_indices(real_y, config.split, seed, order, parts) for seed in config.seeds}
+    made = functools.partial(_synthetic_for_seed, sources=sources, real=real, splits=splits)
     with Progress("preparing seeds", total=len(config.seeds)) as bar:
-        for seed in config.seeds:
-            split = split_indices(real_y, config.split, seed, order, parts)
+        for seed, sets in zip(config.seeds, _parallel_map(made, config.seeds, jobs), strict=True):
+            split = splits[seed]
             X_test, y_test = [real_X[i] for i in split.test], real_y[split.test]
-            train_part = _subset(real, split.train, f"{real.name}-train-seed{seed}")
             aligned = {}
-            for name, source in sources.items():
-                dataset = source.for_seed(seed, train_part)
-                sequences, new_texts = aligned_sequences(dataset, real)
-                aligned[name] = (sequences, _labels(dataset, f"data.synthetic[{name}]"))
+            for name, (sequences, labels, new_texts, seconds) in sets.items():
+                aligned[name] = (sequences, labels)
                 templates.update(new_texts)
-                result.data["synthetic"].setdefault(name, {**source.describe(), "by_seed": {}})["by_seed"][seed] = {
-                    "sessions": len(sequences), "anomalies": int((aligned[name][1] == ANOMALY).sum())}
+                info = result.data["synthetic"].setdefault(name, {**sources[name].describe(), "by_seed": {}})
+                info["by_seed"][seed] = {"sessions": len(sequences), "anomalies": int((labels == ANOMALY).sum()),
+                                         "seconds": round(seconds, 2)}
             result.coverage[str(seed)] = _coverage(real_X, real_y, split, aligned)
             result.data["seeds"][str(seed)] = {
                 part: {"sessions": len(ix), "anomalies": int((real_y[ix] == ANOMALY).sum())}
@@ -525,8 +526,6 @@ def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Sy
             _note_missing_regimes(config, aligned, seed, result)
             baselines.append(baseline_row(y_test, seed))
             bar.advance()
-    for name, source in sources.items():  # generation times, now complete
-        result.data["synthetic"][name].update(source.describe())
     if result.data["skipped"]:
         kinds = sorted({(s["detector"], s["regime"]) for s in result.data["skipped"]})
         result.warnings.append("skipped (a synthetic set lacks what they need): "
@@ -536,7 +535,7 @@ def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Sy
     partial = _PartialCsv(out_dir) if out_dir is not None else None
     try:
         with Progress("bench", total=len(cells)) as bar:
-            for row in _run_cells(cells, jobs):
+            for row in _parallel_map(_run_cell_tuple, cells, jobs):
                 result.rows.append(row)
                 if partial:
                     partial.add(row)
@@ -569,25 +568,46 @@ def _coverage(real_X: list[list[str]], real_y: np.ndarray, split: Split,
             for name, (X, y) in aligned.items()}
 
 
-_CELLS: list[tuple] = []  # the cells of the running bench, inherited by forked worker processes
+SeedSet = tuple[list[list[str]], np.ndarray, dict[str, str], float]
 
 
-def _run_cell_at(index: int) -> dict[str, Any]:
-    return run_cell(*_CELLS[index])
+def _synthetic_for_seed(seed: int, sources: dict[str, SyntheticSource], real: LabeledDataset,
+                        splits: dict[int, Split]) -> dict[str, SeedSet]:
+    """Each set of one seed, aligned to the real ids: (sequences, labels, texts of new templates, seconds to make)."""
+    train_part = _subset(real, splits[seed].train, f"{real.name}-train-seed{seed}")
+    out = {}
+    for name, source in sources.items():
+        started = time.perf_counter()
+        dataset = source.for_seed(seed, train_part)
+        sequences, new_texts = aligned_sequences(dataset, real)
+        out[name] = (sequences, _labels(dataset, f"data.synthetic[{name}]"), new_texts, time.perf_counter() - started)
+    return out
 
 
-def _run_cells(cells: list[tuple], jobs: int) -> Iterator[dict[str, Any]]:
-    """Rows of the cells in order; with ``jobs > 1`` forked processes run them (cells stay in the parent's memory,
-    nothing is pickled but the index and the row)."""
-    if jobs <= 1 or len(cells) <= 1:
-        yield from (run_cell(*cell) for cell in cells)
+def _run_cell_tuple(cell: tuple) -> dict[str, Any]:
+    return run_cell(*cell)
+
+
+_WORK: list[tuple[Callable, Sequence]] = []  # the running parallel map, inherited by forked worker processes
+
+
+def _call_at(index: int) -> Any:
+    function, items = _WORK[0]
+    return function(items[index])
+
+
+def _parallel_map(function: Callable, items: Sequence, jobs: int) -> Iterator:
+    """``function`` over ``items``, results in order; with ``jobs > 1`` forked processes run it (the function and
+    items stay in the parent's memory, nothing is pickled but the index and the result)."""
+    if jobs <= 1 or len(items) <= 1:
+        yield from map(function, items)
         return
-    _CELLS[:] = cells
+    _WORK[:] = [(function, items)]
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from pool.map(_run_cell_at, range(len(cells)))
+            yield from pool.map(_call_at, range(len(items)))
     finally:
-        _CELLS.clear()
+        _WORK.clear()
 
 
 class _PartialCsv:

@@ -86,7 +86,7 @@ class SyntheticSource:
         self.spec, self.base_dir = spec, base_dir
         self.field = f"data.synthetic.{index}"
         self._shared: LabeledDataset | None = None
-        self.seconds: dict[str, float] = {}
+        self.prepare_seconds = 0.0
 
     @classmethod
     def of(cls, name: str, dataset: LabeledDataset) -> SyntheticSource:
@@ -107,7 +107,7 @@ class SyntheticSource:
             self._fit_code(real)
             if not self.spec.per_seed:
                 self._shared = self._synth.sample(self.spec.sessions, self.spec.seed)
-        self.seconds["prepare"] = time.perf_counter() - started
+        self.prepare_seconds = time.perf_counter() - started
 
     def _fit_code(self, real: LabeledDataset) -> None:
         from synthlog.io.loghub import write_templates
@@ -133,18 +133,15 @@ class SyntheticSource:
         """The set this seed trains with; ``train`` (the seed's real training sessions) feeds per-seed sets only."""
         if self._shared is not None:
             return self._shared
-        started = time.perf_counter()
         if self.spec.source == "profile":
-            dataset = _profiled(train, self.spec.lines, seed)
-        else:  # calibrated from this seed's training part, on a copy: the fitted generator is shared by all seeds
-            dataset = copy.deepcopy(self._synth).calibrate(train).sample(self.spec.sessions, seed)
-        self.seconds[f"seed {seed}"] = time.perf_counter() - started
-        return dataset
+            return _profiled(train, self.spec.lines, seed)
+        # calibrated from this seed's training part, on a copy: the fitted generator is shared by all seeds
+        return copy.deepcopy(self._synth).calibrate(train).sample(self.spec.sessions, seed)
 
     def describe(self) -> dict[str, Any]:
         return {"from": self.spec.source, **({"path": self.spec.path} if self.spec.path else {}),
                 **({"calibrate": self.spec.calibrate} if self.spec.source == "code" else {}),
-                "seconds": {k: round(v, 2) for k, v in self.seconds.items()}}
+                "prepare_seconds": round(self.prepare_seconds, 2)}
 
 
 def _profiled(train: LabeledDataset, lines: int, seed: int) -> LabeledDataset:
