@@ -226,3 +226,20 @@ def test_synthetic_regime_trains_on_a_seeded_sample_when_asked():
     assert len(used) == len(set(used)) == 100 and len(training.X_val) == 20
     (again,) = bench_module.training_sets(config, real_X, labels, split, synthetic, 0)
     assert again.X_train == training.X_train
+
+
+def test_proof_tables_read_a_finished_run(tmp_path, capsys):
+    import importlib.util
+
+    write_dataset(toy_dataset(300, 30, seed=9), tmp_path / "real", "real")
+    write_dataset(toy_dataset(200, 20, seed=10, prefix="gen-", name="gen"), tmp_path / "gen", "gen")
+    config = write_config(tmp_path, data={"real": "real", "synthetic": ["gen"]}, regimes=["real", "augmented"],
+                          ratios=[1.0], augment="normal", detectors=["pca"])
+    bench(config, tmp_path / "out")
+    spec = importlib.util.spec_from_file_location("proof_tables", REPO / "benchmarks" / "proof_tables.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main([str(tmp_path / "out")])
+    printed = capsys.readouterr().out
+    row = next(line for line in printed.splitlines() if line.startswith("| pca | augmented:gen | 1 |"))
+    assert row.endswith(("| yes |", "| no |")) and "## Coverage of unseen normal behaviour" in printed
