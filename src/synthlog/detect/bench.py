@@ -683,12 +683,13 @@ def write_outputs(result: BenchResult, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def bench(config_path: str | Path, out_dir: str | Path, synthetic: Sequence[str] = (), jobs: int = 1,
+def bench(config_path: str | Path, out: str | Path | None = None, synthetic: Sequence[str] = (), jobs: int = 1,
           warn: Callable[[str], None] | None = None) -> tuple[BenchResult, dict[str, Path]]:
-    """Read the config (plus ``synthetic`` data sets), load the data, run every cell, write the outputs;
-    ``warn`` hears each warning as soon as it is known."""
+    """Read the config (plus ``synthetic`` data sets), load the data, run every cell, write the outputs into
+    ``out`` (nothing is written without it: the rows and summary are in the returned result); ``warn`` hears each
+    warning as soon as it is known."""
     config_path = Path(config_path)
     config = load_config(config_path, synthetic)
     real, synthetic = load_data(config, config_path.resolve().parent)
-    result = run_bench(config, real, synthetic, jobs, out_dir=Path(out_dir), warn=warn)
-    return result, write_outputs(result, Path(out_dir))
+    result = run_bench(config, real, synthetic, jobs, out_dir=None if out is None else Path(out), warn=warn)
+    return result, ({} if out is None else write_outputs(result, Path(out)))
