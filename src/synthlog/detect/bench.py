@@ -30,7 +30,7 @@ from synthlog.detect.base import calibrate_threshold
 from synthlog.detect.features import normalise_template
 from synthlog.detect.registry import DETECTORS, detector_class, make_detector
 from synthlog.errors import ConfigError, InputError
-from synthlog.io.atomic import atomic_open
+from synthlog.io.atomic import atomic_directory, atomic_open, check_output_directory
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset
 
@@ -117,6 +117,8 @@ class BenchConfig(_Strict):
     @field_validator("seeds")
     @classmethod
     def _enough_seeds(cls, seeds: list[int]) -> list[int]:
+        if any(seed < 0 for seed in seeds):
+            raise ValueError(f"a seed is a whole number of 0 or more, not {min(seeds)}")
         if len(set(seeds)) < MIN_SEEDS:
             raise ValueError(f"give at least {MIN_SEEDS} distinct seeds (mean and spread need them)")
         return list(dict.fromkeys(seeds))
@@ -447,19 +449,19 @@ def write_outputs(result: BenchResult, out_dir: Path) -> dict[str, Path]:
     """results.json, summary.md, plots, and results.csv last (its presence marks a finished run)."""
     from synthlog.detect.report import aggregate, plot_f1, significance, summary_markdown
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     cells = aggregate(result.rows)
     tests = significance(result.rows)
     paths = {"json": out_dir / "results.json", "summary": out_dir / "summary.md", "csv": out_dir / "results.csv"}
-    with atomic_open(paths["json"]) as fh:
-        json.dump(_json_safe({"config": result.config.model_dump(mode="json"), "data": result.data,
-                              "rows": result.rows, "summary": cells, "significance": tests}), fh, indent=2)
-        fh.write("\n")
-    with atomic_open(paths["summary"]) as fh:
-        fh.write(summary_markdown(result.config, result.data, cells, tests))
-    for detector, png in plot_f1(cells, out_dir / "plots").items():
-        paths[f"plot:{detector}"] = png
-    write_results_csv(result.rows, paths["csv"])
+    with atomic_directory(out_dir) as stage:  # every output of the run or none (see the output rule)
+        with atomic_open(stage / paths["json"].name) as fh:
+            json.dump(_json_safe({"config": result.config.model_dump(mode="json"), "data": result.data,
+                                  "rows": result.rows, "summary": cells, "significance": tests}), fh, indent=2)
+            fh.write("\n")
+        with atomic_open(stage / paths["summary"].name) as fh:
+            fh.write(summary_markdown(result.config, result.data, cells, tests))
+        for detector, png in plot_f1(cells, stage / "plots").items():
+            paths[f"plot:{detector}"] = out_dir / "plots" / png.name
+        write_results_csv(result.rows, stage / paths["csv"].name)
     return paths
 
 
@@ -467,6 +469,7 @@ def bench(config_path: str | Path, out_dir: str | Path, synthetic: Sequence[str]
           jobs: int = 1) -> tuple[BenchResult, dict[str, Path]]:
     """Read the config (plus ``synthetic`` data sets), load the data, run every cell, write the outputs."""
     config_path = Path(config_path)
+    check_output_directory(out_dir)  # refuse a folder of foreign files before hours of work, not after
     config = load_config(config_path, synthetic)
     real, synthetic = load_data(config, config_path.resolve().parent)
     result = run_bench(config, real, synthetic, jobs)

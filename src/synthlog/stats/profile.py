@@ -593,15 +593,16 @@ def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = 
     import json
     from dataclasses import asdict
 
-    from synthlog.io.atomic import atomic_open
+    from synthlog.io.atomic import atomic_files
     from synthlog.stats.specfile import dump_spec
 
     dataset = load_logs(logs, log_format=log_format, labels=labels, session_pattern=session_pattern)
     spec, summary = profile_dataset(dataset, name=Path(out).stem, options=options)
-    with atomic_open(out, "w") as fh:
-        fh.write(dump_spec(spec))
-    if summary_out is not None:
-        with atomic_open(summary_out, "w") as fh:
-            json.dump(asdict(summary), fh, indent=2)
-            fh.write("\n")
+    with atomic_files() as files:  # the spec and its summary appear together or not at all
+        with files.open(out, "w") as fh:
+            fh.write(dump_spec(spec))
+        if summary_out is not None:
+            with files.open(summary_out, "w") as fh:
+                json.dump(asdict(summary), fh, indent=2)
+                fh.write("\n")
     return summary

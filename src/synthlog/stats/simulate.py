@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from synthlog.errors import ConfigError, InputError
+from synthlog.io.atomic import atomic_directory
 from synthlog.progress import Progress
 from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.render import FORMATS
@@ -104,8 +105,9 @@ class StatsSynthesizer:
             raise InputError(f"unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})", field="--formats")
         formats = tuple(f for f in FORMATS if f in formats)
         total = n_lines if n_lines is not None else horizon / US
-        with self._executor(workers, executor) as run_on, Progress("simulating", total) as bar, \
-                RunWriter(out_dir, self.compiled, formats, window, horizon) as writer:
+        with atomic_directory(out_dir) as stage, self._executor(workers, executor) as run_on, \
+                Progress("simulating", total) as bar, \
+                RunWriter(stage, self.compiled, formats, window, horizon) as writer:
             done_seconds = 0.0
             for block in blocks(self.spec, seed, formats, horizon=horizon, n_lines=n_lines, executor=run_on):
                 writer.write(block)
@@ -115,9 +117,8 @@ class StatsSynthesizer:
                     now = block.lines["t"][-1].as_py() / US
                     bar.advance(max(now - done_seconds, 0.0))
                     done_seconds = max(now, done_seconds)
-        files = tuple(writer.paths[k] for k in formats) + (
-            Path(out_dir) / f"{self.spec.name}.log_templates.csv", writer.paths["labels"]) + (
-            (writer.paths["windows"],) if window is not None else ())
+        written = [*formats, "templates", "labels", *(["windows"] if window is not None else [])]
+        files = tuple(Path(out_dir) / writer.paths[k].name for k in written)
         return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,
                           writer.anomalous_lines, files)
 

@@ -32,7 +32,7 @@ from synthlog.code.match import match_templates
 from synthlog.code.paths import PathOptions, enumerate_paths
 from synthlog.code.records import Statement
 from synthlog.errors import InputError
-from synthlog.io.atomic import atomic_directory, atomic_open
+from synthlog.io.atomic import atomic_directory, atomic_open, check_output_directory
 from synthlog.io.datasets import write_dataset
 from synthlog.io.logformat import get_format
 from synthlog.io.loghub import read_templates
@@ -250,6 +250,7 @@ def _natural(text: str) -> list[int | str]:
 def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: int, seed: int,
                   config: CodeGenConfig) -> dict[str, Any]:
     """Fit, sample ``n`` sessions and write the data set and ``summary.json`` into ``out``; returns the summary."""
+    check_output_directory(out)  # refuse a folder of foreign files before the work, not after
     synth = CodeSynthesizer(config).fit(src)
     ds = synth.sample(n, seed)
     with atomic_directory(out) as stage:  # the data set and its summary appear together or not at all
