@@ -31,13 +31,22 @@ def generate_stats(
                                    help="Ask an LLM for N other wordings of every template (needs --llm-url/-model)."),
     llm_url: str | None = typer.Option(None, "--llm-url", help="OpenAI-compatible base URL (with --paraphrase)."),
     llm_model: str | None = typer.Option(None, "--llm-model", help="Model name (with --paraphrase)."),
+    max_memory: str | None = typer.Option(None, "--max-memory", help="Refuse a run whose shards would need more "
+                                          "memory than this, e.g. 4G (default: half of this machine's memory)."),
 ) -> None:
     """Simulate a spec: events.jsonl, raw log, Loghub structured/templates CSVs and anomaly_label.csv."""
     from synthlog.errors import InputError
+    from synthlog.stats.shards import parse_size
     from synthlog.stats.simulate import StatsSynthesizer
     from synthlog.stats.specfile import load_spec
 
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    if not chosen:
+        raise InputError("name at least one format (jsonl, raw, csv)", field="--formats")
+    try:
+        budget = None if max_memory is None else parse_size(max_memory)
+    except ValueError as exc:
+        raise InputError(str(exc), field="--max-memory") from None
     loaded = load_spec(spec)
     if paraphrase:
         if not (llm_url and llm_model):
@@ -48,7 +57,8 @@ def generate_stats(
         say(f"paraphrase: {report.kept} wordings kept, {report.refused} refused, {report.unreadable} unreadable "
             f"answers, {report.failed} failed requests")
     summary = StatsSynthesizer(loaded).write(out, n_lines=lines, duration=duration, seed=seed_or_global(seed),
-                                            workers=workers, formats=chosen, label_window=label_window)
+                                            workers=workers, formats=chosen, label_window=label_window,
+                                            max_memory=budget)
     typer.echo(f"wrote {summary.lines} lines, {summary.sessions} sessions ({summary.anomalous_sessions} anomalous, "
                f"{summary.anomalous_lines} anomalous lines) to {summary.out_dir}")
 

@@ -55,6 +55,17 @@ class DetectorSpec(_Strict):
             raise ValueError(f"unknown detector {name!r}; known: {', '.join(DETECTORS)}")
         return name
 
+    @model_validator(mode="after")
+    def _params_accepted(self) -> DetectorSpec:
+        """Build the detector once, so a bad parameter is refused at load time, with its line."""
+        try:
+            make_detector(self.name, **self.params)
+        except InputError as exc:
+            raise ValueError(exc.reason) from None
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"detector {self.name!r}: {exc}") from None
+        return self
+
 
 class SyntheticSpec(_Strict):
     """A synthetic data set (a directory written by ``synthlog generate``, or anything ``load_dataset`` reads)."""

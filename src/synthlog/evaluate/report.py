@@ -8,11 +8,12 @@ type, error type) zipped line by line with its structured CSV (template ids) and
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 from synthlog.errors import InputError
-from synthlog.evaluate.fidelity import ReferenceStats, evaluate_fidelity, reference_from_dataset
+from synthlog.evaluate.fidelity import METRICS, ReferenceStats, evaluate_fidelity, reference_from_dataset
 from synthlog.evaluate.privacy import (
     dataset_values,
     directory_files,
@@ -48,8 +49,9 @@ def load_generated(directory: str | Path) -> LabeledDataset:
         except (json.JSONDecodeError, StopIteration):
             raise InputError("line does not match the structured CSV or is not JSON", path=jsonl,
                              line=number) from None
-        if not isinstance(data, dict):
-            raise InputError("an event line is a JSON object", path=jsonl, line=number)
+        problem = event_problem(data)
+        if problem is not None:
+            raise InputError(f"bad event: {problem}", path=jsonl, line=number)
         context = data.get("context") or {}
         owner = next(iter(context.values()), f"line-{number}")
         anomaly = data.get("anomaly") or {}
@@ -69,6 +71,25 @@ def load_generated(directory: str | Path) -> LabeledDataset:
         session.label = ANOMALY if any(e.attributes.get("anomaly") for e in session.events) else NORMAL
     return LabeledDataset(name=folder.name, sessions=list(sessions.values()), templates=templates,
                           metadata={"source": str(folder)})
+
+
+def event_problem(data: Any) -> str | None:
+    """What is wrong with one record of a generated events.jsonl (None when nothing is)."""
+    if not isinstance(data, dict):
+        return "an event line is a JSON object"
+    for key in ("message", "service", "level", "error_type"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            return f"{key} must be a string or null"
+    for key in ("context", "anomaly"):
+        part = data.get(key)
+        if part is None:
+            continue
+        if not isinstance(part, dict):
+            return f"{key} must be a JSON object or null"
+        for name, value in part.items():
+            if value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
+                return f"{key}.{name} must be a string or a number"
+    return None
 
 
 REPORT_NAME = "validation.json"
@@ -115,7 +136,7 @@ def write_report(result: dict[str, Any], path: str | Path) -> Path:
 def headline(result: dict[str, Any]) -> str:
     """One line with the main figures."""
     def fmt(value: Any) -> str:
-        return "n/a" if value is None else f"{value:.3f}"
+        return f"{value:.3f}" if _finite(value) else "n/a"
 
     parts = [f"{m}={fmt(result.get(m))}" for m in ("D_errdist", "C_temporal", "R_anomaly", "template_similarity",
                                                    "transition_similarity")]
@@ -145,4 +166,13 @@ def run_validation(reference: str | Path, directory: str | Path, out: str | Path
         files = [ref_path] if ref_path.is_file() else None
     target = Path(out) if out is not None else Path(directory) / REPORT_NAME
     result = validate(ref, directory, seed=seed, reference_files=files, report=target)
+    score = result.get("score")
+    if score is None or not math.isfinite(score):  # nothing was comparable: no figure is not a figure
+        undefined = [m for m in METRICS if not _finite(result.get(m))]
+        raise InputError(f"no fidelity score can be computed ({', '.join(undefined)} undefined: too few events, "
+                         "sessions or templates to compare)", path=directory)
     return result, write_report(result, target)
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)

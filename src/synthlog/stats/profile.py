@@ -101,8 +101,8 @@ class _Noise:
     """Laplace noise on counts (seeded); exact counts when epsilon is None."""
 
     def __init__(self, epsilon: float | None, seed: int):
-        if epsilon is not None and not epsilon > 0:
-            raise InputError(f"epsilon must be above 0 (got {epsilon})", field="--epsilon")
+        if epsilon is not None and not 0 < epsilon < math.inf:  # inf would mean no noise under a privacy name
+            raise InputError(f"epsilon must be a finite number above 0 (got {epsilon})", field="--epsilon")
         self.scale = None if epsilon is None else 1.0 / epsilon
         self.rng = np.random.default_rng(seed)
 
@@ -573,7 +573,7 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
         dataset = load_dataset(logs)
     else:
         try:
-            sessions = by_entity(events, session_pattern or HDFS_BLOCK)
+            sessions = by_entity(events, HDFS_BLOCK if session_pattern is None else session_pattern)
         except re.error as exc:
             raise InputError(f"bad session pattern {session_pattern!r}: {exc}", field="--session-pattern") from None
         if not sessions:

@@ -48,7 +48,7 @@ from synthlog.synth.checking import (
 )
 from synthlog.synth.checking.mutations import MutationIndex
 from synthlog.synth.labels import LabelRules, Match
-from synthlog.synth.pools import Pool, build_pool, level_rank
+from synthlog.synth.pools import LEVELS, Pool, build_pool, level_rank, level_word
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
 from synthlog.synth.values import SlotKind, ValueGenerator, ValueModel, infer_slot_kinds
@@ -251,6 +251,8 @@ def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: i
                   config: CodeGenConfig) -> dict[str, Any]:
     """Fit, sample ``n`` sessions and write the data set and ``summary.json`` into ``out``; returns the summary."""
     check_output_directory(out)  # refuse a folder of foreign files before the work, not after
+    if level_word(config.min_level) not in LEVELS:
+        raise InputError(f"unknown level {config.min_level!r} (one of {', '.join(LEVELS)})", field="--min-level")
     synth = CodeSynthesizer(config).fit(src)
     ds = synth.sample(n, seed)
     with atomic_directory(out) as stage:  # the data set and its summary appear together or not at all
