@@ -31,6 +31,8 @@ def generate_stats(
                                    help="Ask an LLM for N other wordings of every template (needs --llm-url/-model)."),
     llm_url: str | None = typer.Option(None, "--llm-url", help="OpenAI-compatible base URL (with --paraphrase)."),
     llm_model: str | None = typer.Option(None, "--llm-model", help="Model name (with --paraphrase)."),
+    allow_llm_failures: bool = typer.Option(False, "--allow-llm-failures", help="Go on without the answers of "
+                                            "failed LLM requests (default: a failed request stops the run)."),
     max_memory: str | None = typer.Option(None, "--max-memory", help="Refuse a run whose shards would need more "
                                           "memory than this, e.g. 4G (default: half of this machine's memory)."),
 ) -> None:
@@ -53,7 +55,7 @@ def generate_stats(
             raise InputError("--paraphrase needs --llm-url and --llm-model", field="--paraphrase")
         from synthlog.stats.paraphrase import paraphrase_with
 
-        loaded, report = paraphrase_with(loaded, llm_url, llm_model, paraphrase)
+        loaded, report = paraphrase_with(loaded, llm_url, llm_model, paraphrase, allow_failures=allow_llm_failures)
         say(f"paraphrase: {report.kept} wordings kept, {report.refused} refused, {report.unreadable} unreadable "
             f"answers, {report.failed} failed requests")
     summary = StatsSynthesizer(loaded).write(out, n_lines=lines, duration=duration, seed=seed_or_global(seed),
@@ -92,6 +94,8 @@ def generate_code(
     llm_url: str | None = typer.Option(None, "--llm-url", help="OpenAI-compatible base URL (with --checker llm)."),
     llm_model: str | None = typer.Option(None, "--llm-model", help="Model name (with --checker llm)."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Cache of checker verdicts (and LLM answers)."),
+    allow_llm_failures: bool = typer.Option(False, "--allow-llm-failures", help="Reject the paths whose LLM "
+                                            "request failed and go on (default: a failed request stops the run)."),
     depth: int = typer.Option(3, "--depth", min=0, help="Inline callees up to this depth."),
     unroll: int = typer.Option(2, "--unroll", min=0, help="Run each loop body 0..k times."),
     max_paths: int = typer.Option(400, "--max-paths", min=1, help="Paths kept per entry point."),
@@ -102,7 +106,8 @@ def generate_code(
     from synthlog.synth.generate import CodeGenConfig
     from synthlog.synth.generate import generate_code as run
 
-    chosen = make_checker(checker, llm_url=llm_url, llm_model=llm_model, cache_dir=cache_dir)
+    chosen = make_checker(checker, llm_url=llm_url, llm_model=llm_model, cache_dir=cache_dir,
+                          allow_failures=allow_llm_failures)
     config = CodeGenConfig(entries=entry, recipe=recipe, align_to=align_to, log_format=log_format,
                            min_level=min_level, fault_rate=fault_rate, rules=rules, values_from=values_from,
                            allow_real_values=allow_real_values, checker=chosen, cache_dir=cache_dir,
