@@ -155,3 +155,16 @@ def test_an_os_error_names_the_users_file_not_a_temporary_one(tmp_path):
     run = cli("profile", str(EXAMPLES / "logs" / "blockstore.log"), "--format", "hdfs", "--out", str(taken))
     assert run.returncode == 2
     assert run.stderr.splitlines() == [f"error: {taken}: cannot write: Is a directory"]
+
+
+def test_a_single_output_removes_its_own_stale_temporaries_only(tmp_path):
+    pid = _dead_pid()
+    mine = tmp_path / f".spec.yaml.{pid}.abcd1234.tmp"
+    other = tmp_path / f".other.csv.{pid}.abcd1234.tmp"
+    for path in (mine, other):
+        path.write_text("left by kill -9")
+    run = cli("profile", str(EXAMPLES / "logs" / "blockstore.log"), "--format", "hdfs", "--labels",
+              str(EXAMPLES / "logs" / "blockstore_labels.csv"), "--out", str(tmp_path / "spec.yaml"))
+    assert run.returncode == 0, run.stderr
+    assert not mine.exists() and other.exists()
+    assert f"removed 1 stale temporary file(s) of an interrupted run in {tmp_path}: {mine.name}" in run.stderr

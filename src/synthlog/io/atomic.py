@@ -15,6 +15,7 @@ a later run into the same place removes those whose process is gone (killed with
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import re
@@ -59,15 +60,13 @@ def remove_stale(directory: Path, name: str | None = None) -> list[str]:
     """Remove temporary files and staging folders of this tool's naming in ``directory`` whose writing process no
     longer runs (only those of output ``name`` when given); says what it removed and returns the names."""
     removed = []
-    try:
-        entries = sorted(directory.iterdir())
+    try:  # a single output looks only at its own name's temporaries: caches write thousands of files in a folder
+        entries = sorted(directory.glob(f".{glob.escape(name)}.*.tmp") if name is not None else directory.iterdir())
     except OSError:
         return removed
     for entry in entries:
         match = _STALE_STAGING.match(entry.name) or _STALE_TMP.match(entry.name)
         if match is None or _alive(int(match.group(1))):
-            continue
-        if name is not None and not entry.name.startswith(f".{name}."):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
