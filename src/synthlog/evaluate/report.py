@@ -51,7 +51,7 @@ def load_generated(directory: str | Path) -> LabeledDataset:
                              line=number) from None
         problem = event_problem(data)
         if problem is not None:
-            raise InputError(f"bad event: {problem}", path=jsonl, line=number)
+            raise InputError(problem, path=jsonl, line=number)
         context = data.get("context") or {}
         owner = next(iter(context.values()), f"line-{number}")
         anomaly = data.get("anomaly") or {}
@@ -79,16 +79,16 @@ def event_problem(data: Any) -> str | None:
         return "an event line is a JSON object"
     for key in ("message", "service", "level", "error_type"):
         if data.get(key) is not None and not isinstance(data[key], str):
-            return f"{key} must be a string or null"
+            return f"bad event: {key} must be a string or null"
     for key in ("context", "anomaly"):
         part = data.get(key)
         if part is None:
             continue
         if not isinstance(part, dict):
-            return f"{key} must be a JSON object or null"
+            return f"bad event: {key} must be a JSON object or null"
         for name, value in part.items():
             if value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
-                return f"{key}.{name} must be a string or a number"
+                return f"bad event: {key}.{name} must be a string or a number"
     return None
 
 
