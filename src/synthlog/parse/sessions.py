@@ -155,7 +155,8 @@ def sessionizer(spec: str) -> Callable[[list[LogEvent]], list[Session]]:
         if spec in ENTITY_PATTERNS:
             return partial(by_entity, pattern=ENTITY_PATTERNS[spec])
         if kind == "entity" and arg:
-            re.compile(arg)
+            if re.compile(arg).fullmatch(""):
+                raise ValueError("it matches the empty string; a session id needs at least one character")
             return partial(by_entity, pattern=arg)
         if kind == "window":
             return partial(by_time_window, seconds=_positive(arg))
