@@ -86,7 +86,7 @@ def from_raw(path: PathLike, fmt: str, templates: Iterable[Template]) -> dict[st
     """Evidence from a raw log split by ``fmt``; each line goes to the template its content matches (the one with
     the most literal text when several do; lines no template matches are left out)."""
     ordered = sorted(templates, key=lambda t: (-len(t.text.replace("<*>", "")), t.id))
-    patterns = [(t.id, _template_regex(t.text)) for t in ordered]
+    patterns = [(t.id, template_regex(t.text)) for t in ordered]
     evidence: dict[str, Evidence] = {}
     for event in read_raw(path, fmt):
         content = event.content.strip()
@@ -97,6 +97,6 @@ def from_raw(path: PathLike, fmt: str, templates: Iterable[Template]) -> dict[st
     return evidence
 
 
-def _template_regex(text: str) -> re.Pattern[str]:
+def template_regex(text: str) -> re.Pattern[str]:
     """A template as a pattern: ``<*>`` any text, whitespace any run of it."""
     return re.compile(".*?".join(r"\s+".join(map(re.escape, piece.split())) for piece in text.split("<*>")), re.S)

@@ -52,6 +52,7 @@ from synthlog.synth.pools import Pool, build_pool, level_rank
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
 from synthlog.synth.values import SlotKind, ValueGenerator, ValueModel, infer_slot_kinds
+from synthlog.synth.windows import WindowAssembler
 
 DEFAULT_FORMAT = "<Date> <Time> <Pid> <Level> <Component>: <Content>"
 
@@ -128,7 +129,7 @@ class CodeSynthesizer:
 
     def _keep(self):
         floor = level_rank(self.config.min_level)
-        if self.recipe_ is None:
+        if self.recipe_ is None or self.recipe_.sessions == "window":  # a window keeps every line of its time
             return lambda s: level_rank(s.level) >= floor
         entity = SlotKind(self.recipe_.entity)
         kinds: dict[str, bool] = {}
@@ -186,10 +187,13 @@ class CodeSynthesizer:
             except ValueError as error:
                 raise InputError(str(error), field="--entry") from None
         sessions: list[Session] = []
-        with Progress("sessions", total=n) as bar:
-            for index in range(n):
-                sessions.append(assembler.session(index))
-                bar.advance()
+        if self.recipe_ and self.recipe_.sessions == "window":
+            sessions = WindowAssembler(self.recipe_, self.pools_, renderer, seed, start_ts).sessions(n)
+        else:
+            with Progress("sessions", total=n) as bar:
+                for index in range(n):
+                    sessions.append(assembler.session(index))
+                    bar.advance()
         counts = Counter(e.template_id for s in sessions for e in s.events)
         # copies: the fitted templates are shared by every sample, each counts its own occurrences
         templates = {tid: replace(t, occurrences=counts[tid]) for tid, t in self.templates_.items() if tid in counts}
