@@ -82,8 +82,10 @@ def test_profile_is_seeded_and_noise_changes_counts(blockstore):
 def test_bad_epsilon_and_inputs(blockstore, tmp_path):
     with pytest.raises(InputError, match="epsilon"):
         profile_dataset(blockstore, options=ProfileOptions(epsilon=0.0))
+    shapeless = tmp_path / "notes.log"
+    shapeless.write_text("no time here\nnor a level word\n")
     with pytest.raises(InputError, match="--format"):
-        load_logs(EXAMPLES / "blockstore.log")
+        load_logs(shapeless)
     with pytest.raises(InputError, match="no session id"):
         load_logs(EXAMPLES / "blockstore.log", log_format="hdfs", session_pattern=r"req-\d+")
     with pytest.raises(InputError, match="bad session pattern"):

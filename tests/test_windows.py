@@ -133,3 +133,20 @@ def test_unknown_window_role_is_a_config_error(tmp_path):
     path.write_text(RECIPE.replace("window_s: 60", "window_s: 60\nwindow_role: client"))
     with pytest.raises(ConfigError, match="window_role"):
         load_recipe(path)
+
+
+def test_a_window_is_the_same_however_many_are_made(synth):
+    def shape(ds):
+        return [(s.id, [(e.timestamp, e.content) for e in s.events]) for s in ds.sessions]
+    assert shape(synth.sample(50, seed=2))[:17] == shape(synth.sample(17, seed=2))
+
+
+def test_written_data_set_is_one_time_ordered_stream_of_the_same_windows(synth, tmp_path):
+    from synthlog.io.logformat import read_raw
+    from synthlog.io.loghub import read_labels
+
+    summary = synth.write(tmp_path / "out", 40, seed=5)
+    stamps = [e.timestamp for e in read_raw(tmp_path / "out" / "ensemble.log", "zookeeper", strict=True)]
+    ds = synth.sample(40, seed=5)
+    assert stamps == sorted(stamps) and len(stamps) == sum(len(s) for s in ds.sessions) == summary["lines"]
+    assert list(read_labels(tmp_path / "out" / "anomaly_label.csv")) == [s.id for s in ds.sessions]

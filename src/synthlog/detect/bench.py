@@ -463,11 +463,12 @@ def write_outputs(result: BenchResult, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def bench(config_path: str | Path, out_dir: str | Path, synthetic: Sequence[str] = (),
+def bench(config_path: str | Path, out: str | Path | None = None, synthetic: Sequence[str] = (),
           jobs: int = 1) -> tuple[BenchResult, dict[str, Path]]:
-    """Read the config (plus ``synthetic`` data sets), load the data, run every cell, write the outputs."""
+    """Read the config (plus ``synthetic`` data sets), load the data, run every cell, write the outputs into
+    ``out`` (nothing is written without it: the rows and summary are in the returned result)."""
     config_path = Path(config_path)
     config = load_config(config_path, synthetic)
     real, synthetic = load_data(config, config_path.resolve().parent)
     result = run_bench(config, real, synthetic, jobs)
-    return result, write_outputs(result, Path(out_dir))
+    return result, ({} if out is None else write_outputs(result, Path(out)))

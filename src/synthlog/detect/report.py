@@ -129,9 +129,12 @@ def summary_markdown(config, data: dict[str, Any], cells: list[dict[str, Any]], 
 
 
 def plot_f1(cells: list[dict[str, Any]], out_dir: Path) -> dict[str, Path]:
-    """One PNG per detector: mean F1 of each regime (and ratio) with its standard deviation."""
-    import matplotlib
-
+    """One PNG per detector: mean F1 of each regime (and ratio) with its standard deviation (none without
+    matplotlib, the ``report`` extra: the figures are in results.json and summary.md all the same)."""
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        return {}
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from synthlog.errors import InputError
+from synthlog.evaluate.distributions import compare_distributions
 from synthlog.evaluate.fidelity import ReferenceStats, evaluate_fidelity, reference_from_dataset
 from synthlog.evaluate.privacy import (
     dataset_values,
@@ -81,18 +82,46 @@ def validate(reference: ReferenceStats | LabeledDataset | Spec, directory: str |
 
     Validation reports (``validation.json`` and ``report``) are not scanned: they quote leaked real values as
     examples, so they are not part of the data set to publish."""
-    synthetic = load_generated(directory)
+    return measure(reference, load_generated(directory), seed=seed, reference_files=reference_files,
+                   published=_published_files(Path(directory), report), directory=Path(directory))
+
+
+def measure(reference: ReferenceStats | LabeledDataset | Spec, synthetic: LabeledDataset, seed: int = 0,
+            reference_files: list[Path] | None = None, published: list[Path] | None = None,
+            directory: Path | None = None) -> dict[str, Any]:
+    """Every figure of a validation for a synthetic data set in memory: fidelity to ``reference``; the layout
+    metrics of the raw log in ``directory`` (None without one); for real data also the side-by-side distributions
+    and privacy (real values in the ``published`` files, else in the synthetic events themselves, and the distance
+    to the closest real record)."""
     result = evaluate_fidelity(reference, synthetic).to_dict()
+    result.update(_layout_metrics(reference, directory, synthetic) if directory is not None
+                  else {"format_roundtrip": None, "time_order": None})
     real = reference if isinstance(reference, LabeledDataset) else getattr(reference, "dataset", None)
     if real is not None:
         real_values = dataset_values(real)
         if reference_files:
             real_values = _union(real_values, files_values(reference_files))
+        found = files_values(published) if published is not None else dataset_values(synthetic)
         result["privacy"] = {
-            "leakage": leakage_check(real_values, files_values(_published_files(Path(directory), report))).to_dict(),
+            "leakage": leakage_check(real_values, found).to_dict(),
             "dcr": distance_to_closest_record(real, synthetic, seed=seed),
         }
+        result["distributions"] = compare_distributions(real, synthetic)  # what `synthlog report` draws
     return result
+
+
+def _layout_metrics(reference: ReferenceStats | LabeledDataset | Spec, directory: Path,
+                    synthetic: LabeledDataset) -> dict[str, Any]:
+    """``format_roundtrip`` and ``time_order`` of the generated raw log under the reference's layout (``None``
+    when the reference has no layout or no raw log was written)."""
+    from synthlog.evaluate.layoutcheck import check_raw_log, raw_log, reference_layout
+
+    layout = reference.layout if isinstance(reference, ReferenceStats) else reference_layout(reference)
+    name = reference.name if isinstance(reference, Spec) else None
+    path = raw_log(directory, name)
+    if layout is None or path is None:
+        return {"format_roundtrip": None, "time_order": None}
+    return check_raw_log(layout, path, synthetic)
 
 
 def _published_files(directory: Path, report: Path | None) -> list[Path]:
@@ -118,7 +147,8 @@ def headline(result: dict[str, Any]) -> str:
         return "n/a" if value is None else f"{value:.3f}"
 
     parts = [f"{m}={fmt(result.get(m))}" for m in ("D_errdist", "C_temporal", "R_anomaly", "template_similarity",
-                                                   "transition_similarity")]
+                                                   "transition_similarity", "level_similarity", "format_roundtrip",
+                                                   "time_order")]
     line = f"score={fmt(result.get('score'))} " + " ".join(parts)
     privacy = result.get("privacy")
     if privacy:
@@ -129,7 +159,8 @@ def headline(result: dict[str, Any]) -> str:
 
 def run_validation(reference: str | Path, directory: str | Path, out: str | Path | None = None,
                    log_format: str | None = None, labels: str | Path | None = None,
-                   session_pattern: str | None = None, seed: int = 0) -> tuple[dict[str, Any], Path]:
+                   session_pattern: str | None = None, seed: int = 0, sessions: str | None = None,
+                   line_labels: str | None = None) -> tuple[dict[str, Any], Path]:
     """``synthlog validate``: REFERENCE is a spec (``.yaml``/``.yml``) or real logs (anything
     :func:`synthlog.stats.profile.load_logs` reads); the JSON goes to ``out`` or ``DIR/validation.json``."""
     from synthlog.stats.profile import load_logs
@@ -141,7 +172,8 @@ def run_validation(reference: str | Path, directory: str | Path, out: str | Path
         ref: Spec | ReferenceStats = load_spec(ref_path)
     else:
         ref = reference_from_dataset(load_logs(reference, log_format=log_format, labels=labels,
-                                               session_pattern=session_pattern))
+                                               session_pattern=session_pattern, sessions=sessions,
+                                               line_labels=line_labels))
         files = [ref_path] if ref_path.is_file() else None
     target = Path(out) if out is not None else Path(directory) / REPORT_NAME
     result = validate(ref, directory, seed=seed, reference_files=files, report=target)

@@ -526,12 +526,7 @@ def _entity_key(slot: Slot, kind: SlotKind) -> str:
     return "ctx:" + (re.findall(r"[a-z]+", slot.before.lower()) or [str(slot.index)])[-1]
 
 
-def _strip_overlap(value: str, before: str) -> str:
-    """Drop a prefix of ``value`` the template already prints (``blk_<*>`` + ``blk_42`` -> ``42``)."""
-    for prefix in ("blk_", "0x", "/"):
-        if value.startswith(prefix) and before.endswith(prefix):
-            return value[len(prefix):]
-    return value
+_OVERLAPS = ("blk_", "0x", "/")  # prefixes a value may share with the template text right before its slot
 
 
 @functools.lru_cache(maxsize=16384)
@@ -548,6 +543,38 @@ def _plan(template: str, args: tuple[str, ...], types: tuple[str | None, ...]) -
             last_node_key = key
         plan.append((kind, key, slot.before))
     return tuple(plan)
+
+
+_NODE, _FRESH, _ENTITY = "node", "fresh", "entity"  # how a slot's value is found (compared by identity)
+
+
+@dataclass(frozen=True, slots=True)
+class _FillPlan:
+    """How to fill one template, worked out once: per slot how its value is found, its kind, its entity key and
+    the prefix the template already prints; the template as a ``%`` format string."""
+
+    text: str
+    slots: tuple[tuple[str, SlotKind, tuple[str, str], str], ...]
+    python: bool
+
+    @classmethod
+    def of(cls, statement: Statement | Template | str, types: tuple[str | None, ...]) -> _FillPlan:
+        template = statement.template if isinstance(statement, Statement) else (
+            statement.text if isinstance(statement, Template) else statement)
+        args = tuple(statement.args) if isinstance(statement, Statement) else ()
+        slots = []
+        for kind, key, before in _plan(template, args, types):
+            how = _NODE if kind in NODE_KINDS else _FRESH if kind in _FRESH_KINDS else _ENTITY
+            prefix = next((p for p in _OVERLAPS if before.endswith(p)), "")
+            slots.append((how, kind, (kind.value, key), prefix))
+        text = "%s".join(piece.replace("%", "%%") for piece in template.split(WILDCARD))
+        return cls(text, tuple(slots), isinstance(statement, Statement) and statement.language == "python")
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_remote(key: str) -> bool:
+    """Whether a node key names the far end of a connection (which talks from an ephemeral port)."""
+    return re.search(r"remote|client|peer|src|source", key) is not None
 
 
 class ValueGenerator:
@@ -569,6 +596,7 @@ class ValueGenerator:
                           for _ in range(cluster_size)})
         port = model.service_port() if model is not None else None
         self.cluster = [Node(ip, port or service_port, f"node-{i:03d}.cluster.local") for i, ip in enumerate(ips)]
+        self._plans: dict[tuple, _FillPlan] = {}
 
     def context(self, seed: int, nodes: int = 3) -> ValueContext:
         return ValueContext(seed=seed, nodes=nodes)
@@ -579,13 +607,28 @@ class ValueGenerator:
 
         ``exception_type`` (e.g. from a path's ``exception:SocketTimeoutException`` exit) steers exception slots.
         """
-        template = statement.template if isinstance(statement, Statement) else (
-            statement.text if isinstance(statement, Template) else statement)
-        python = isinstance(statement, Statement) and statement.language == "python"
-        args = tuple(statement.args) if isinstance(statement, Statement) else ()
-        params = [_strip_overlap(self.value(kind, key, ctx, python=python, exception_type=exception_type), before)
-                  for kind, key, before in _plan(template, args, tuple(types))]
-        return render(template, params), params
+        if isinstance(statement, Statement):
+            cache_key = (statement.id, statement.template, tuple(types))
+        else:
+            cache_key = (statement.text if isinstance(statement, Template) else statement, tuple(types))
+        plan = self._plans.get(cache_key)
+        if plan is None:
+            plan = self._plans[cache_key] = _FillPlan.of(statement, tuple(types))
+        python, entities, rng = plan.python, ctx.entities, ctx.rng
+        params = []
+        for how, kind, entity, prefix in plan.slots:
+            if how is _NODE:
+                value = self._node_value(kind, entity[1], ctx)
+            elif how is _FRESH:
+                value = self._make(kind, rng, python, exception_type)
+            else:
+                value = entities.get(entity)
+                if value is None:
+                    value = entities[entity] = self._make(kind, rng, python, exception_type)
+            if prefix and value.startswith(prefix):  # the template already prints it (blk_<*> + blk_42 -> 42)
+                value = value[len(prefix):]
+            params.append(value)
+        return plan.text % tuple(params), params
 
     def value(self, kind: SlotKind, key: str, ctx: ValueContext, python: bool = False,
               exception_type: str | None = None) -> str:
@@ -599,10 +642,16 @@ class ValueGenerator:
     def _node_value(self, kind: SlotKind, key: str, ctx: ValueContext) -> str:
         if ctx.pool is None:
             ctx.pool = ctx.rng.sample(self.cluster, min(ctx.nodes, len(self.cluster)))
-        pool = ctx.pool
-        node = ctx.entity("node", key, lambda: pool[len([k for k in ctx.entities if k[0] == "node"]) % len(pool)])
-        remote = re.search(r"remote|client|peer|src|source", key) is not None
-        port = ctx.entity("port", key, lambda: ctx.rng.randint(32768, 60999)) if remote else node.port
+        pool, entities = ctx.pool, ctx.entities
+        node = entities.get(("node", key))
+        if node is None:  # the i-th node key named in a session takes the pool's i-th node
+            node = entities[("node", key)] = pool[len([k for k in entities if k[0] == "node"]) % len(pool)]
+        if _is_remote(key):
+            port = entities.get(("port", key))
+            if port is None:
+                port = entities[("port", key)] = ctx.rng.randint(32768, 60999)
+        else:
+            port = node.port
         match kind:
             case SlotKind.IPV4:
                 return node.ip

@@ -20,18 +20,21 @@ the lines kept (``main`` then applies to the filtered variants). A session is th
 no session. Sessions come in time order (window, then instance), their lines sorted by time, and are labeled as
 entity sessions are.
 
-The whole time line draws from one ``random.Random(seed)``; the same recipe, pools, seed and ``n`` give the same
-sessions.
+The whole time line draws from one ``random.Random(seed)``, in time order; window ``i`` is the same however many
+windows a run makes. ``session(i)``, ``arrivals.time(i)`` and ``lead_s`` are what the time-ordered writer of
+``generate code`` asks an assembler for.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 import random
 import re
 from dataclasses import dataclass, field
 
 from synthlog.code.records import Statement
+from synthlog.errors import InputError
 from synthlog.records import LogEvent, Session
 from synthlog.synth.labels import LabelRules
 from synthlog.synth.pools import Pool, Variant
@@ -69,6 +72,10 @@ class WindowAssembler:
         self.stage_pools = [_filtered(pools[stage.entry], [re.compile(p) for p in stage.lines])
                             for stage in recipe.stages]
         self.main = [[re.compile(p) for p in stage.main] for stage in recipe.stages]
+        self.arrivals = _WindowStarts(self)  # what the time-ordered writer asks: when session i starts
+        self.lead_s = 0.0  # no line of a window comes before the window's start
+        self._windows = 1
+        self._made: list[Session] = []
         headers = renderer.fmt.headers
         self.thread_header = next((h for h in THREAD_HEADERS if h in headers), None)
         self.line_header = next((h for h in LINE_HEADERS if h in headers), None)
@@ -83,15 +90,19 @@ class WindowAssembler:
             out[name] = [Node(n.ip, role.port or n.port, n.hostname) for n in nodes]
         return out
 
+    def session(self, index: int) -> Session:
+        """The ``index``-th non-empty window (in the order above). The time line is simulated up to a horizon that
+        doubles until it holds that window; a longer horizon changes no window that ends before the shorter one's
+        end (runs are drawn in time order), so window ``i`` is the same however many are asked for."""
+        while index >= len(self._made):
+            if self._windows > 1024 * (index + 1) * self.recipe.roles[self.window_role].instances:
+                raise InputError(f"the recipe's time line logs fewer than {index + 1} windows", field="--recipe")
+            self._windows *= 2
+            self._made = self._timeline(self._windows)
+        return self._made[index]
+
     def sessions(self, n: int) -> list[Session]:
-        """The first ``n`` non-empty windows (fewer only when the time line stays silent)."""
-        instances = self.recipe.roles[self.window_role].instances
-        windows = max(1, -(-n // instances))
-        while True:
-            found = self._timeline(windows)
-            if len(found) >= n or windows > 64 * max(n, 1):
-                return found[:n]
-            windows *= 2
+        return [self.session(index) for index in range(n)]
 
     def _timeline(self, windows: int) -> list[Session]:
         recipe = self.recipe
@@ -142,7 +153,7 @@ class WindowAssembler:
                         inherit = ctx if after.fanout == "self" and after.role == stage.role else None
                         plan(t + max(delay, 0.0), follower, target, inherit)
                 t += rng.uniform(stage.spacing_ms.min, stage.spacing_ms.max) / 1000.0
-        return self._windows(events, nodes[self.window_role])
+        return self._cut(events, nodes[self.window_role], windows)
 
     @staticmethod
     def _fanout(stage: Stage, trigger: Stage, instance: int, count: int) -> list[int]:
@@ -185,11 +196,14 @@ class WindowAssembler:
         if self.line_header is not None:
             event.fields[self.line_header] = str(statement.line)
 
-    def _windows(self, events: list[tuple[int, LogEvent]], nodes: list[Node]) -> list[Session]:
+    def _cut(self, events: list[tuple[int, LogEvent]], nodes: list[Node], windows: int) -> list[Session]:
+        """Sessions of the first ``windows`` windows (a later one may miss runs past the horizon)."""
         width = self.recipe.window_s
         cut: dict[tuple[int, int], list[LogEvent]] = {}
         for instance, event in events:
-            cut.setdefault((int((event.timestamp - self.start) // width), instance), []).append(event)
+            window = int((event.timestamp - self.start) // width)
+            if window < windows:
+                cut.setdefault((window, instance), []).append(event)
         sessions = []
         for (window, instance) in sorted(cut):
             lines = sorted(cut[(window, instance)], key=lambda e: e.timestamp)
@@ -224,3 +238,16 @@ def _filtered(pool: Pool, keep: list[re.Pattern[str]]) -> Pool:
     for group in (out.normal, out.anomalous):
         group.sort(key=lambda v: (len(v.statements), v.key, v.exit))
     return out
+
+
+class _WindowStarts:
+    """``time(i)``: the start of the ``i``-th window session (infinity past the last one the time line has)."""
+
+    def __init__(self, assembler: WindowAssembler):
+        self.assembler = assembler
+
+    def time(self, index: int) -> float:
+        try:
+            return self.assembler.session(index).attributes["window_start"]
+        except InputError:
+            return math.inf
