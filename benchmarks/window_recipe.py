@@ -6,8 +6,8 @@ Usage: python benchmarks/window_recipe.py OUT_DIR --templates FULL_LOG_TEMPLATES
 Prints: the share of generated lines whose template is one of the real templates (the id ``--align-to`` gave, or a
 statement template that matches one at the matching threshold); how many real templates are produced; the median
 lines per window against the real log cut into windows of the same length (one stream: the real sample does not
-say which server wrote most lines); whether every window is in time order; the layout check (every raw line parses
-back with the format).
+say which server wrote most lines); whether every window and the raw log are in time order; the layout check
+(every raw line parses back with the format).
 """
 
 from __future__ import annotations
@@ -21,7 +21,24 @@ from pathlib import Path
 from synthlog.code.evidence import template_regex
 from synthlog.code.match import THRESHOLD, score, tokens
 from synthlog.io.logformat import read_raw
-from synthlog.io.loghub import read_templates
+from synthlog.io.loghub import read_labels, read_templates
+
+
+def _sessions(path: Path) -> list[dict]:
+    """Sessions from an events JSONL (one event a line, its session in ``attributes.session``, in time order) or
+    a sessions JSONL (one session a line); each session's labels come from ``anomaly_label.csv`` beside it."""
+    by_id: dict[str, dict] = {}
+    for line in path.open():
+        record = json.loads(line)
+        if "events" in record:
+            by_id[record["id"]] = record
+        else:
+            sid = record["attributes"]["session"]
+            by_id.setdefault(sid, {"id": sid, "events": []})["events"].append(record)
+    labels = read_labels(path.parent / "anomaly_label.csv")
+    for sid, session in by_id.items():
+        session["label"] = labels.get(sid, session.get("label"))
+    return list(by_id.values())
 
 
 def main() -> None:
@@ -47,7 +64,7 @@ def main() -> None:
         # or a real template that covers it (a miner merged two statements: "Client attempting to <*> <*> <*> at")
         covering = next((r for r, p in patterns.items() if p.fullmatch(template.text)), None)
         on_real[tid] = best if score(mine, real_tokens[best]) >= THRESHOLD else covering
-    sessions = [json.loads(line) for line in next(out.glob("*.jsonl")).open()]
+    sessions = _sessions(next(out.glob("*.jsonl")))
     lines = [e for s in sessions for e in s["events"]]
     counts = Counter(e["template_id"] for e in lines)
     covered = sum(n for tid, n in counts.items() if on_real.get(tid))
@@ -68,6 +85,8 @@ def main() -> None:
     raw = next(out.glob("*.log"))
     parsed = sum(1 for _ in read_raw(raw, args.format, strict=True))
     labels = Counter(s["label"] for s in sessions)
+    stamps_out = [e.timestamp for e in read_raw(raw, args.format)]
+    print(f"raw log in time order: {stamps_out == sorted(stamps_out)}")
     print(f"every window in time order: {ordered}; raw lines parsed back with the format: {parsed}/{len(lines)}; "
           f"windows by label: {dict(sorted(labels.items()))}")
 
