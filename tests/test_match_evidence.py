@@ -157,3 +157,11 @@ def test_cli_writes_ties_and_counts_them(tree):
     assert "2 ties (0 settled by the log lines, 2 by order)" in run.stdout
     rows = {r["EventId"]: r for r in csv.DictReader(out.open())}
     assert rows["E1"]["Candidates"] == "2" and rows["E1"]["DecidedBy"] == "order" and rows["E1"]["Tied"]
+
+
+def test_a_raw_log_without_format_is_read_with_the_format_that_fits(tree):
+    given = match_code(tree / "src", templates=tree / "templates.csv", logs=tree / "demo.log", fmt="zookeeper")[0]
+    found = match_code(tree / "src", templates=tree / "templates.csv", logs=tree / "demo.log")[0]
+    assert [(m.statement.id, m.decided_by) for m in found] == [(m.statement.id, m.decided_by) for m in given]
+    with pytest.raises(InputError, match="give --templates too"):
+        match_code(tree / "src", logs=tree / "demo.log")

@@ -36,7 +36,8 @@ def match_command(
                                           help="Templates CSV (EventId,EventTemplate[,...]); default: from --logs."),
     logs: Path | None = typer.Option(None, "--logs", "-l", help="Loghub structured CSV, or a raw log with --format: "
                                      "the class, source line, level and thread its lines show decide ties."),
-    fmt: str | None = typer.Option(None, "--format", "-f", help="Format of a raw --logs file (name or string)."),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="Format of a raw --logs file (name or string; "
+                                   "default: the built-in format that fits)."),
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of relative paths to skip, e.g. '*/test/*'."),
     threshold: float = typer.Option(THRESHOLD, "--threshold", min=0.0, max=1.0, help="Lowest score taken as a match."),
 ) -> None:

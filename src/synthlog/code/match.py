@@ -310,14 +310,20 @@ def match_code(src: str | os.PathLike[str], templates: str | os.PathLike[str] | 
     """Scan ``src`` (statements specialised per call site) and match templates to them.
 
     Templates come from ``templates`` or, if not given, from the structured CSV ``logs``; with ``logs`` (a structured
-    CSV, or a raw log split by the format ``fmt``) the lines' class, source line, level and thread are evidence."""
+    CSV, or a raw log split by the format ``fmt``, by default the built-in format that fits it) the lines' class,
+    source line, level and thread are evidence."""
     from synthlog.code.evidence import from_raw, from_structured
     from synthlog.code.propagate import specialise
     from synthlog.code.scan import scan
+    from synthlog.io.logformat import detect_format
     from synthlog.io.loghub import read_templates
 
-    if templates is None and (logs is None or fmt is not None):
+    if logs is not None and fmt is None and not _is_structured(logs):
+        fmt = detect_format(logs).text  # a raw log: the built-in format that fits it
+    if templates is None and logs is None:
         raise InputError("give --templates, or --logs with a structured CSV (which names its templates)")
+    if templates is None and fmt is not None:
+        raise InputError("a raw log names no templates: give --templates too", path=logs)
     wanted = read_templates(templates) if templates is not None else {}
     evidence: dict[str, Evidence] = {}
     if logs is not None and fmt is not None:
@@ -333,3 +339,11 @@ def match_code(src: str | os.PathLike[str], templates: str | os.PathLike[str] | 
     result = scan(src, exclude)
     statements = specialise(result)
     return match_templates(statements, wanted.values(), threshold, evidence), statements
+
+
+def _is_structured(path: str | os.PathLike[str]) -> bool:
+    """Whether a file starts with a structured CSV header (a ``Content`` column)."""
+    from synthlog.io.text import iter_lines
+
+    first = next(iter_lines(path), (0, ""))[1].lstrip("\ufeff")
+    return "Content" in first.split(",")
