@@ -150,3 +150,10 @@ def test_written_data_set_is_one_time_ordered_stream_of_the_same_windows(synth, 
     ds = synth.sample(40, seed=5)
     assert stamps == sorted(stamps) and len(stamps) == sum(len(s) for s in ds.sessions) == summary["lines"]
     assert list(read_labels(tmp_path / "out" / "anomaly_label.csv")) == [s.id for s in ds.sessions]
+
+
+def test_a_stage_is_periodic_or_triggered_not_both(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(RECIPE.replace("        after: loss\n", "        after: loss\n        every_s: {min: 1, max: 2}\n"))
+    with pytest.raises(ConfigError, match="every_s"):
+        load_recipe(path)

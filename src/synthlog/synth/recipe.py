@@ -143,6 +143,10 @@ class Recipe(BaseModel):
             seen.add(stage.name)
         if self.window_role is not None and self.window_role not in self.roles:
             raise ValueError(f"window_role: unknown role {self.window_role!r}")
+        for i, stage in enumerate(self.stages):
+            if stage.every_s is not None and stage.after is not None:
+                raise ValueError(f"stages[{i}] ({stage.name}): a stage is periodic (every_s) or follows another "
+                                 "(after), not both")
         return self
 
     @property
