@@ -154,6 +154,6 @@ def test_written_data_set_is_one_time_ordered_stream_of_the_same_windows(synth, 
 
 def test_a_stage_is_periodic_or_triggered_not_both(tmp_path):
     path = tmp_path / "r.yaml"
-    path.write_text(RECIPE.replace("        after: loss\n", "        after: loss\n        every_s: {min: 1, max: 2}\n"))
+    path.write_text(RECIPE.replace("    after: loss\n", "    after: loss\n    every_s: {min: 1, max: 2}\n"))
     with pytest.raises(ConfigError, match="every_s"):
         load_recipe(path)
