@@ -1,5 +1,5 @@
 """Time-window recipes: an ensemble runs periodic, start-up and triggered stages over time; each instance's lines are
-cut into fixed windows (synthlog.synth.windows), in the ZooKeeper layout with real source lines."""
+cut into fixed windows (synthlog.synth.windows), in ZooKeeper's log4j layout with real source lines."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ PEER = dedent("""\
     """)
 RECIPE = dedent("""\
     name: ensemble
-    log_format: zookeeper
+    log_format: "%d{ISO8601} - %-5p [%t:%C{1}@%L] - %m%n"
     component: class
     sessions: window
     window_s: 60
@@ -104,7 +104,7 @@ def test_start_up_runs_once_per_instance_and_periodic_stages_repeat(synth):
     assert sorted(e.attributes["instance"] for e in starts) == sorted({e.attributes["instance"] for e in lines})
     beats = [e for e in lines if e.content.startswith("Heartbeat")]
     assert len(beats) > 3 * len(starts)
-    assert {e.fields["Node"] for e in beats} <= {"Beat:1", "Beat:2", "Beat:3"}
+    assert {e.fields["Thread"] for e in beats} <= {"Beat:1", "Beat:2", "Beat:3"}
 
 
 def test_a_triggered_stage_fans_out_to_the_other_instances_and_keeps_only_its_lines(synth):
@@ -117,7 +117,7 @@ def test_a_triggered_stage_fans_out_to_the_other_instances_and_keeps_only_its_li
     for event in looking:
         cause = [e for e in losses if 0 < event.timestamp - e.timestamp <= 2.0 + 1e-6]
         assert cause and all(c.attributes["instance"] != event.attributes["instance"] for c in cause)
-        assert event.fields["Id"] == str(LOOKING_LINE) and event.component == "Peer"
+        assert event.fields["Line"] == str(LOOKING_LINE) and event.component == "Peer"
     assert not any(e.content.startswith("New election round") for e in lines)
 
 

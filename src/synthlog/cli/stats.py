@@ -74,6 +74,9 @@ def profile(
     seen = profile_to_file(logs, out, log_format=log_format, labels=labels, session_pattern=session_pattern,
                            sessions=sessions, line_labels=line_labels, options=options, summary_out=summary)
     say(f"profiled {seen.events} events in {seen.sessions} sessions ({seen.anomalous_sessions} anomalous)")
+    if seen.layout is not None:
+        say(f"layout ({seen.layout['source']}): {seen.layout['format']}; time "
+            f"{' + '.join(seen.layout['time'].values()) or 'none'}; levels {' '.join(seen.layout['levels'])}")
     typer.echo(f"{out}: {seen.templates} templates, {len(seen.anomaly_types) - 1} anomaly types, "
                f"{len(seen.causal_pairs)} causal pairs observed")
 

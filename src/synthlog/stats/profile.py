@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from synthlog.errors import InputError
-from synthlog.evaluate.logstats import (
+from synthlog.evaluate.privacy import VALUE_PATTERNS, dataset_values
+from synthlog.logstats import (
     STRUCTURAL,
     CausalPair,
     anomaly_signature,
@@ -38,7 +39,6 @@ from synthlog.evaluate.logstats import (
     mine_causal_pairs,
     template_key,
 )
-from synthlog.evaluate.privacy import VALUE_PATTERNS, dataset_values
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
 from synthlog.stats.spec import (
@@ -96,6 +96,7 @@ class ProfileSummary:
     anomaly_types: dict[str, int]
     causal_pairs: list[dict] = field(default_factory=list)
     dropped_templates: int = 0
+    layout: dict | None = None  # format, where it came from (given, a built-in name, inferred), time formats
 
 
 class _Noise:
@@ -377,10 +378,18 @@ def _kept_events(session: Session, texts: dict[str, str], message_of: dict[str, 
     return [(message_of[key], e.timestamp) for e in session.events if (key := _template_text(e, texts)) in message_of]
 
 
+_HEX_ID = re.compile(r"([-_.:]?)([0-9a-f]{1,16})")
+
+
 def _id_shape(ids: list[str]) -> tuple[SessionId, str, str]:
     prefix = re.match(r"^[A-Za-z_.:]*", ids[0]).group(0) if ids else ""
     if not all(i.startswith(prefix) for i in ids):
         prefix = ""
+    rests = [_HEX_ID.fullmatch(i[len(prefix):]) for i in ids]
+    if ids and all(rests) and len({m.group(1) for m in rests}) == 1 and len({len(m.group(2)) for m in rests}) == 1 \
+            and not all(m.group(2).isdigit() for m in rests):  # hex request ids of one length: req-5c79ed2e
+        return (SessionId(prefix=prefix + rests[0].group(1), kind="hex", length=len(rests[0].group(2))),
+                "session_id", "SessionId")
     signed = any(i[len(prefix):].startswith("-") for i in ids)
     if prefix.startswith("blk"):
         return SessionId(prefix=prefix, kind="int64" if signed else "uint"), "block_id", "BlockId"
@@ -432,8 +441,16 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
         anomaly_types={scrub(sig) or "normal": len(m) for sig, m in sorted(groups.items())},
         causal_pairs=[{"cause": id_by_key.get(scrub(p.cause), "?"), "effect": id_by_key.get(scrub(p.effect), "?"),
                        "lag": [p.lag_min, p.lag_max], "confidence": p.confidence} for p in pairs],
-        dropped_templates=len(stats) - len(message_of))
+        dropped_templates=len(stats) - len(message_of), layout=_layout_summary(layout))
     return spec, summary
+
+
+def _layout_summary(layout: Layout | None) -> dict | None:
+    if layout is None:
+        return None
+    return {"format": layout.format, "source": layout.source, "resolution": layout.resolution,
+            "time": {f.name: f.time_format for f in layout.fields if f.kind == "time"},
+            "levels": sorted(layout.levels)}
 
 
 PAIR_SUPPORT, PAIR_CONFIDENCE = 10, 0.9  # a mined pair: its cause in 10+ normal sessions, followed in 90% of them

@@ -184,12 +184,14 @@ class StatsSynthesizer:
         error_type = pl.Series([m.error_type for m, _, _ in of_text], dtype=pl.String)
         template_id = pl.Series([event_id for _, _, event_id in of_text])
         start = int(self.spec.start.timestamp() * US)
-        for block in blocks(self.spec, seed, ("content", "id"), horizon=horizon, n_lines=n_lines, executor=executor):
+        columns = ("content", "id", "level") if self.spec.layout is not None else ("content", "id")
+        for block in blocks(self.spec, seed, columns, horizon=horizon, n_lines=n_lines, executor=executor):
             lines = pl.from_arrow(block.lines)
             index = lines["text"]
             yield pl.DataFrame({
                 "timestamp": (lines["t"] + start).cast(pl.Datetime("us", "UTC")),
-                "service": service.gather(index), "level": level.gather(index),
+                "service": service.gather(index),
+                "level": lines["level"] if "level" in lines.columns else level.gather(index),  # a layout's words
                 "error_type": error_type.gather(index), "message": lines["content"],
                 "template_id": template_id.gather(index), "session_id": lines["id"],
                 "anomalous": lines["episode"],

@@ -534,10 +534,12 @@ class Markov(_Model):
 
 
 class SessionId(_Model):
-    """How session ids look: ``prefix`` + a number (``int64``: signed 64-bit like HDFS blocks; ``uint``)."""
+    """How session ids look: ``prefix`` + a number (``int64``: signed 64-bit like HDFS blocks; ``uint``) or
+    ``hex`` (``length`` lowercase hex digits, 1 to 16, like ``req-5c79ed2e``)."""
 
     prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:\-]*$")] = ""
-    kind: Literal["int64", "uint"] = "uint"
+    kind: Literal["int64", "uint", "hex"] = "uint"
+    length: Annotated[int, Field(ge=1, le=16)] = 16
 
 
 class SessionProcess(_Model):

@@ -33,7 +33,6 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from synthlog.code.records import Statement
 from synthlog.errors import InputError
 from synthlog.records import LogEvent, Session
 from synthlog.synth.labels import LabelRules
@@ -41,10 +40,6 @@ from synthlog.synth.pools import Pool, Variant
 from synthlog.synth.recipe import Recipe, Stage
 from synthlog.synth.sessions import Renderer
 from synthlog.synth.values import Node, ValueContext
-
-# header names a layout gives the thread and the source line (Loghub's ZooKeeper format: ``[<Node>:...@<Id>]``)
-THREAD_HEADERS = ("Thread", "Node")
-LINE_HEADERS = ("Line", "Id")
 
 
 @dataclass(order=True)
@@ -76,9 +71,6 @@ class WindowAssembler:
         self.lead_s = 0.0  # no line of a window comes before the window's start
         self._windows = 1
         self._made: list[Session] = []
-        headers = renderer.fmt.headers
-        self.thread_header = next((h for h in THREAD_HEADERS if h in headers), None)
-        self.line_header = next((h for h in LINE_HEADERS if h in headers), None)
 
     def _nodes(self) -> dict[str, list[Node]]:
         """Each role's instances: distinct nodes of the cluster, in order, with the role's port."""
@@ -180,21 +172,14 @@ class WindowAssembler:
         if variant is None:
             return []
         node = role_nodes[instance]
-        lines = self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max), rng,
-                                    pid=rng.randint(10, 4000), node=node.hostname, run=copy)
         peers = [k for k in range(len(role_nodes)) if k != instance] or [instance]
-        thread = (stage.thread or stage.role).format(id=instance + 1, peer=rng.choice(peers) + 1)
-        for event, statement in zip(lines, variant.statements, strict=True):
-            self._header(event, statement, thread)
+        thread = stage.thread.format(id=instance + 1, peer=rng.choice(peers) + 1) if stage.thread else None
+        lines = self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max), rng,
+                                    pid=rng.randint(10, 4000), node=node.hostname, run=copy, thread=thread)
+        for event in lines:
             event.attributes["instance"] = node.hostname
             event.attributes["stage"] = stage.name
         return lines
-
-    def _header(self, event: LogEvent, statement: Statement, thread: str) -> None:
-        if self.thread_header is not None:
-            event.fields[self.thread_header] = thread
-        if self.line_header is not None:
-            event.fields[self.line_header] = str(statement.line)
 
     def _cut(self, events: list[tuple[int, LogEvent]], nodes: list[Node], windows: int) -> list[Session]:
         """Sessions of the first ``windows`` windows (a later one may miss runs past the horizon)."""
