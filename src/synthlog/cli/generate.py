@@ -85,7 +85,11 @@ def generate_code(
     seed: int | None = typer.Option(None, "--seed", help="Seed (default: the global --seed)."),
     align_to: Path | None = typer.Option(None, "--align-to", exists=True, dir_okay=False,
                                          help="Real templates CSV: matching templates take its ids."),
-    log_format: str | None = typer.Option(None, "--log-format", help="Format of the raw lines (name or string)."),
+    log_format: str | None = typer.Option(None, "--log-format", help="Layout of the raw lines: a built-in name, a "
+                                          "Loghub format string or a log4j pattern (default: the recipe's, else "
+                                          "the code base's logging configuration)."),
+    start: str | None = typer.Option(None, "--start", help="Time of the first session, ISO 8601 UTC (default: the "
+                                     "recipe's, else 2024-01-01T00:00:00)."),
     min_level: str = typer.Option("INFO", "--min-level", help="Drop lines below this level."),
     fault_rate: float = typer.Option(0.05, "--fault-rate", min=0.0, max=1.0,
                                      help="Share of per-path sessions that take an anomalous path."),
@@ -112,7 +116,7 @@ def generate_code(
     chosen = make_checker(checker, llm_url=llm_url, llm_model=llm_model, cache_dir=cache_dir)
     config = CodeGenConfig(entries=entry, recipe=recipe, align_to=align_to, log_format=log_format,
                            min_level=min_level, fault_rate=fault_rate, rules=rules, values_from=values_from,
-                           allow_real_values=allow_real_values, checker=chosen, cache_dir=cache_dir,
+                           allow_real_values=allow_real_values, checker=chosen, cache_dir=cache_dir, start=start,
                            paths=PathOptions(depth=depth, unroll=unroll, max_paths=max_paths,
                                              seed=seed_or_global(seed)))
     summary = run(src, out, n, seed_or_global(seed), config)

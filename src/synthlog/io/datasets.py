@@ -322,7 +322,7 @@ def load_directory(path: PathLike) -> LabeledDataset:
     """
     path = Path(path)
     if _is_simulator_output(path):
-        from synthlog.evaluate.report import load_generated  # events carry their session in a context, not an id
+        from synthlog.io.generated import load_generated  # events carry their session in a context, not an id
 
         return load_generated(path)
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]

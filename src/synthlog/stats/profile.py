@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from synthlog.errors import InputError
-from synthlog.evaluate.logstats import (
+from synthlog.evaluate.privacy import VALUE_PATTERNS, dataset_values
+from synthlog.logstats import (
     STRUCTURAL,
     CausalPair,
     anomaly_signature,
@@ -38,7 +39,6 @@ from synthlog.evaluate.logstats import (
     mine_causal_pairs,
     template_key,
 )
-from synthlog.evaluate.privacy import VALUE_PATTERNS, dataset_values
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
 from synthlog.stats.spec import (

@@ -92,7 +92,8 @@ class Recipe(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     description: str = ""
-    log_format: str = "hdfs"
+    log_format: str | None = Field(None, description="raw line layout: a built-in name, a Loghub format string or a "
+                                   "log4j pattern (default: the code base's logging configuration)")
     entity: Literal["block_id", "hex_id", "uuid", "path"] = Field("block_id", description="slot kind naming the entity")
     component: Literal["class", "class_with_package_tail"] = "class_with_package_tail"
     roles: dict[str, Role]
@@ -102,7 +103,11 @@ class Recipe(BaseModel):
                                   "rate when no arrivals are given)")
     arrivals: ArrivalSpec | None = Field(None, description="session arrival process (rate, bursts); replaces "
                                          "session_gap_ms")
-    start: str = Field("2008-11-09T20:35:00", description="timestamp of the first session (ISO 8601, UTC)")
+    start: str | None = Field(None, description="timestamp of the first session (ISO 8601, UTC; default: "
+                              "--start, else 2024-01-01T00:00:00)")
+    values: dict[str, list[str]] = Field(default_factory=dict, description="the code base's own value shapes: "
+                                         "declared type (File) or slot kind (path, size) -> patterns, '#' a random "
+                                         "digit, '{block_id}' the session's value of that kind")
     expected: list[str] = Field(default_factory=list, description="regexes of templates whose lines are normal "
                                 "even where a rule would flag them (expected warnings)")
     stages: list[Stage]
