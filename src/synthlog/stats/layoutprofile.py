@@ -21,6 +21,7 @@ from synthlog.stats.spec import HeaderField, Layout, Param
 SAMPLE = 400  # lines sampled to infer time formats and clock offsets
 COPY_SHARE = 0.99  # a header equal to an earlier one on this share of lines is written as a copy of it
 FIXED_SHARE = 0.9  # a header whose value is its template's most frequent one on this share of lines: message-fixed
+MIN_SESSIONS = 5  # sessions of two or more lines needed to call a header's value constant per session
 _ZONE = 900  # clock offsets are whole quarter hours (time zones)
 _DEDICATED = {"Level": "level", "Component": "component"}
 
@@ -213,7 +214,20 @@ def _header(name: str, rank: int, events: list[tuple[LogEvent, str, str]], by_me
         default = max(sorted(kept), key=lambda v: kept[v])
         return HeaderField(name=name, kind="message", default=default)
     template, params = value_model([(_value(e, name), session) for e, _, session in events], rank)
-    return HeaderField(name=name, kind="value", template=template, params=params)
+    return HeaderField(name=name, kind="value", template=template, params=params,
+                       per_session=_per_session(name, events))
+
+
+def _per_session(name: str, events: list[tuple[LogEvent, str, str]]) -> bool:
+    """Whether a header keeps one value through a session (a request's host and process id) in at least
+    :data:`FIXED_SHARE` of the sessions with two or more lines (and there are at least :data:`MIN_SESSIONS`)."""
+    values: dict[str, set[str]] = defaultdict(set)
+    lines: Counter[str] = Counter()
+    for event, _, session in events:
+        values[session].add(_value(event, name))
+        lines[session] += 1
+    longer = [s for s, n in lines.items() if n >= 2]
+    return len(longer) >= MIN_SESSIONS and sum(len(values[s]) == 1 for s in longer) >= FIXED_SHARE * len(longer)
 
 
 def _shares(weights: dict[str, float]) -> dict[str, float]:
