@@ -156,10 +156,10 @@ class LayoutProfile:
 
 def profile_layout(events: list[tuple[LogEvent, str, str]], fmt: LogFormat, clock: Clock | None, source: str,
                    counts: Callable[[Counter[str]], dict[str, float]], value_model: ValueModel,
-                   safe: Callable[[str], bool]) -> LayoutProfile:
+                   safe: Callable[[str], bool], min_sessions: int = 1) -> LayoutProfile:
     """The layout of ``events`` given as (event, message id, session id): ``counts`` turns counts into (noisy)
     weights, ``value_model`` gives a header's free values a template and params, ``safe`` says whether a value a
-    message fixes may be kept verbatim."""
+    message fixes may be kept verbatim (and it must be seen in ``min_sessions`` sessions)."""
     by_message: dict[str, list[LogEvent]] = defaultdict(list)
     for event, message, _ in events:
         by_message[message].append(event)
@@ -178,7 +178,7 @@ def profile_layout(events: list[tuple[LogEvent, str, str]], fmt: LogFormat, cloc
             fields.append(HeaderField(name=name, kind="copy", same_as=source_name))
         else:
             plain.append(name)
-            fields.append(_header(name, rank, events, by_message, counts, value_model, safe, fixed))
+            fields.append(_header(name, rank, events, by_message, counts, value_model, safe, min_sessions, fixed))
     levels = {m: _shares(counts(Counter(e.level for e in group if e.level))) for m, group in by_message.items()}
     overall = _shares(counts(Counter(e.level for e, _, _ in events if e.level)))
     resolution = clock.resolution if clock is not None else 1.0
@@ -201,12 +201,17 @@ def _copied(name: str, earlier: list[str], events: list[tuple[LogEvent, str, str
 
 def _header(name: str, rank: int, events: list[tuple[LogEvent, str, str]], by_message: dict[str, list[LogEvent]],
             counts: Callable[[Counter[str]], dict[str, float]], value_model: ValueModel,
-            safe: Callable[[str], bool], fixed: dict[str, dict[str, dict[str, float]]]) -> HeaderField:
-    """A header that is neither time, level, content nor a copy: fixed by the message, or a free value."""
+            safe: Callable[[str], bool], min_sessions: int,
+            fixed: dict[str, dict[str, dict[str, float]]]) -> HeaderField:
+    """A header that is neither time, level, content nor a copy: fixed by the message (values kept verbatim only
+    when ``safe`` and seen in at least ``min_sessions`` sessions), or a free value."""
     per_message = {m: Counter(_value(e, name) for e in group) for m, group in by_message.items()}
     on_mode = sum(c.most_common(1)[0][1] for c in per_message.values() if c)
     overall = Counter(_value(e, name) for e, _, _ in events)
-    kept = Counter({v: n for v, n in overall.items() if safe(v)})
+    sessions: dict[str, set[str]] = defaultdict(set)
+    for event, _, session in events:
+        sessions[_value(event, name)].add(session)
+    kept = Counter({v: n for v, n in overall.items() if safe(v) and len(sessions[v]) >= min_sessions})
     if events and on_mode >= FIXED_SHARE * len(events) and kept:
         # values the safe rule refuses are left out: their messages write the most frequent kept value
         table = {m: _shares(counts(Counter({v: n for v, n in c.items() if v in kept}))) for m, c in per_message.items()}
