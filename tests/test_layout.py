@@ -2,6 +2,8 @@
 time formats inferred, read and written back; format strings inferred; generated raw lines parsed back with the
 reference's layout; bad layouts refused with the file and line."""
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -114,12 +116,25 @@ def test_bgl_like_headers_agree_and_labels_follow_the_templates(tmp_path):
     assert {"FATAL", "INFO"} <= levels
 
 
-def test_same_seed_same_raw_log(tmp_path):
+def test_same_seed_same_raw_log_and_hex_request_ids_keep_their_shape(tmp_path):
     real = load_logs(LAYOUTS / "syslog_like.log", sessions="entity:req-[0-9a-f]{8}")
     spec, _ = profile_dataset(real, name="s", options=ProfileOptions(seed=3))
+    assert (spec.sessions[0].id.prefix, spec.sessions[0].id.kind, spec.sessions[0].id.length) == ("req-", "hex", 8)
     for run in ("a", "b"):
         StatsSynthesizer(spec).write(tmp_path / run, n_lines=300, seed=5, formats=("raw",))
-    assert (tmp_path / "a" / "s.log").read_bytes() == (tmp_path / "b" / "s.log").read_bytes()
+    text = (tmp_path / "a" / "s.log").read_text()
+    assert text == (tmp_path / "b" / "s.log").read_text()
+    ids = re.findall(r"request (\S+) ", text)
+    assert len(ids) == 300 and all(re.fullmatch(r"req-[0-9a-f]{8}", i) for i in ids)
+    assert len(set(ids)) > 50
+    # the host and the process id stay the same through a request, as in the real log; they vary across requests
+    assert spec.layout.field("Field1").per_session and spec.layout.field("Pid").per_session
+    heads = {}
+    for line in text.splitlines():
+        host_pid, request = re.search(r"\d\d:\d\d:\d\d (\S+ \S+) .* (req-\S+) ", line).groups()
+        heads.setdefault(request, set()).add(host_pid)
+    assert all(len(seen) == 1 for seen in heads.values())
+    assert len(set().union(*heads.values())) > 10
 
 
 def test_a_layout_that_does_not_fit_names_the_file_and_line(tmp_path):
@@ -140,3 +155,16 @@ def test_a_spec_whose_layout_misses_a_header_is_refused(tmp_path):
     broken["layout"]["fields"] = broken["layout"]["fields"][1:]
     with pytest.raises(ValueError, match="the format's headers in order"):
         type(spec).model_validate(broken)
+
+
+def test_messages_and_levels_do_not_depend_on_the_files_written(tmp_path):
+    log, options = CASES["bgl"]
+    spec, _ = profile_dataset(load_logs(log, **options), name="b", options=ProfileOptions(seed=4))
+    synthesizer = StatsSynthesizer(spec)
+    synthesizer.write(tmp_path / "one", n_lines=400, seed=6, formats=("jsonl",))
+    synthesizer.write(tmp_path / "all", n_lines=400, seed=6)
+    events = (tmp_path / "one" / "events.jsonl").read_text()
+    assert events == (tmp_path / "all" / "events.jsonl").read_text()
+    sampled = [row["level"] for chunk in synthesizer.sample(n_lines=400, seed=6) for row in chunk.iter_rows(named=True)]
+    written = [json.loads(line)["level"] for line in events.splitlines()]
+    assert sampled == written and "FATAL" in written

@@ -210,7 +210,7 @@ def test_a_long_gap_on_one_transition_survives_the_round_trip(epsilon):
 
 def test_mined_pairs_become_observed_rules_that_never_fire_but_are_scored(blockstore, tmp_path):
     from synthlog.evaluate.fidelity import evaluate_fidelity, reference_from_spec
-    from synthlog.evaluate.report import load_generated
+    from synthlog.io.generated import load_generated
     from synthlog.stats.simulate import StatsSynthesizer
 
     spec, summary = profile_dataset(blockstore, name="bs")

@@ -64,7 +64,7 @@ def profile(
     summary: Path | None = typer.Option(None, "--summary", help="Also write the profile summary (JSON): exact "
                                         "counts, observed causal pairs with lags, anomaly types (for the data owner; "
                                         "not noised)."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed of the noise (default: the global --seed)."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Seed of the noise (default: the global --seed)."),
 ) -> None:
     """Derive a statistics spec from real logs: no raw parameter value, optional differential-privacy noise."""
     from synthlog.stats.profile import ProfileOptions, profile_to_file
@@ -74,6 +74,9 @@ def profile(
     seen = profile_to_file(logs, out, log_format=log_format, labels=labels, session_pattern=session_pattern,
                            sessions=sessions, line_labels=line_labels, options=options, summary_out=summary)
     say(f"profiled {seen.events} events in {seen.sessions} sessions ({seen.anomalous_sessions} anomalous)")
+    if seen.layout is not None:
+        say(f"layout ({seen.layout['source']}): {seen.layout['format']}; time "
+            f"{' + '.join(seen.layout['time'].values()) or 'none'}; levels {' '.join(seen.layout['levels'])}")
     typer.echo(f"{out}: {seen.templates} templates, {len(seen.anomaly_types) - 1} anomaly types, "
                f"{len(seen.causal_pairs)} causal pairs observed")
 
@@ -89,7 +92,7 @@ def validate(
     session_pattern: str | None = typer.Option(None, "--session-pattern", help="Session id regex of REFERENCE."),
     sessions: str | None = typer.Option(None, "--sessions", "-s", help=SESSIONS_HELP),
     line_labels: str | None = typer.Option(None, "--line-labels", help=LINE_LABELS_HELP),
-    seed: int | None = typer.Option(None, "--seed", help="Seed of the DCR holdout split."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Seed of the DCR holdout split."),
 ) -> None:
     """Fidelity (D_errdist, C_temporal, R_anomaly, template and transition similarity) and, against real data,
     privacy (leakage of real values, distance to closest record) of a generated data set."""

@@ -3,7 +3,7 @@ inter-arrival times, transitions between templates and the level mix.
 
 ``compare_distributions(real, synthetic)`` returns plain, JSON-ready numbers (shares, bin edges, matrices), so
 ``validation.json`` keeps them and ``synthlog report`` draws them without reading either data set again. Keys are
-the same template keys the fidelity metrics use (:func:`synthlog.evaluate.logstats.session_keys`).
+the same template keys the fidelity metrics use (:func:`synthlog.logstats.session_keys`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from synthlog.evaluate.logstats import session_keys, session_times
+from synthlog.logstats import session_keys, session_times
 from synthlog.records import LabeledDataset
 
 TOP_TEMPLATES = 25  # bars in the template chart; the rest is summed as "other"

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from scipy.spatial.distance import jensenshannon
 
-from synthlog.evaluate.logstats import END as SESSION_END
-from synthlog.evaluate.logstats import (
+from synthlog.logstats import END as SESSION_END
+from synthlog.logstats import (
     CausalPair,
     anomaly_types,
     causal_order_counts,

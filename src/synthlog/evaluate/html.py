@@ -252,10 +252,10 @@ def _bench_sections(results: dict[str, Any]) -> list[dict[str, Any]]:
     tests = results.get("significance") or []
     if tests:
         keys = [k for k in tests[0] if k.endswith("_p")]
-        header = ["detector", "regime", "seeds", *[k for k in tests[0] if k.startswith("mean_")], *keys]
+        header = ["detector", "regime", "metric", "seeds", *[k for k in tests[0] if k.startswith("mean_")], *keys]
         rows = []
-        for t in tests:
-            row = [_cell(t["detector"]), _cell(_regime(t)), _cell(t.get("seeds"))]
+        for t in tests:  # the bench tests several metrics (F1, recall, FPR, precision at a fixed recall)
+            row = [_cell(t["detector"]), _cell(_regime(t)), _cell(t.get("metric", "f1")), _cell(t.get("seeds"))]
             row += [_cell(t[k]) for k in t if k.startswith("mean_")]
             for k in keys:
                 p = t[k]

@@ -1,19 +1,18 @@
 """``synthlog validate``: load a reference (spec or real data) and a generated data set, measure fidelity and, for a
-real reference, privacy; write the result as JSON.
-
-A generated data set directory is read from the simulator's ``events.jsonl`` (session id from its context, anomaly
-type, error type) zipped line by line with its structured CSV (template ids) and templates CSV.
+real reference, privacy; write the result as JSON. A generated folder is read by
+:func:`synthlog.io.generated.load_generated`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 from synthlog.errors import InputError
 from synthlog.evaluate.distributions import compare_distributions
-from synthlog.evaluate.fidelity import ReferenceStats, evaluate_fidelity, reference_from_dataset
+from synthlog.evaluate.fidelity import METRICS, ReferenceStats, evaluate_fidelity, reference_from_dataset
 from synthlog.evaluate.privacy import (
     dataset_values,
     directory_files,
@@ -22,55 +21,9 @@ from synthlog.evaluate.privacy import (
     leakage_check,
 )
 from synthlog.io.atomic import atomic_open
-from synthlog.io.text import iter_lines
-from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
+from synthlog.io.generated import load_generated
+from synthlog.records import LabeledDataset
 from synthlog.stats.spec import Spec
-
-
-def load_generated(directory: str | Path) -> LabeledDataset:
-    """A data set written by ``synthlog generate stats``: one session per request or entity, in first-seen order,
-    anomalous when one of its lines carries an anomaly episode (as the simulator's anomaly_label.csv says)."""
-    from synthlog.io.loghub import read_structured, read_templates
-
-    folder = Path(directory)
-    jsonl = folder / "events.jsonl"
-    structured = sorted(folder.glob("*.log_structured.csv"))
-    template_files = sorted(folder.glob("*.log_templates.csv"))
-    if not jsonl.is_file() or len(structured) != 1 or len(template_files) != 1:
-        raise InputError("not a generated data set (needs events.jsonl, one *.log_structured.csv and one "
-                         "*.log_templates.csv)", path=folder)
-    templates = read_templates(template_files[0])
-    sessions: dict[str, Session] = {}
-    rows = read_structured(structured[0])
-    for number, line in iter_lines(jsonl):
-        try:
-            data = json.loads(line)
-            row = next(rows)
-        except (json.JSONDecodeError, StopIteration):
-            raise InputError("line does not match the structured CSV or is not JSON", path=jsonl,
-                             line=number) from None
-        if not isinstance(data, dict):
-            raise InputError("an event line is a JSON object", path=jsonl, line=number)
-        context = data.get("context") or {}
-        owner = next(iter(context.values()), f"line-{number}")
-        anomaly = data.get("anomaly") or {}
-        attributes: dict[str, Any] = {"error_type": data.get("error_type")}
-        if anomaly:
-            attributes["anomaly"] = anomaly.get("type")
-        event = LogEvent(content=data.get("message", ""), timestamp=row.timestamp, level=data.get("level"),
-                         component=data.get("service"), template_id=row.template_id, line_id=row.line_id,
-                         attributes=attributes)
-        session = sessions.get(owner)
-        if session is None:
-            session = sessions[owner] = Session(id=owner)
-        session.events.append(event)
-    if next(rows, None) is not None:
-        raise InputError(f"has more lines than {jsonl.name}", path=structured[0])
-    for session in sessions.values():  # the simulator labels a session anomalous when a line carries an episode
-        session.label = ANOMALY if any(e.attributes.get("anomaly") for e in session.events) else NORMAL
-    return LabeledDataset(name=folder.name, sessions=list(sessions.values()), templates=templates,
-                          metadata={"source": str(folder)})
-
 
 REPORT_NAME = "validation.json"
 
@@ -144,7 +97,7 @@ def write_report(result: dict[str, Any], path: str | Path) -> Path:
 def headline(result: dict[str, Any]) -> str:
     """One line with the main figures."""
     def fmt(value: Any) -> str:
-        return "n/a" if value is None else f"{value:.3f}"
+        return f"{value:.3f}" if _finite(value) else "n/a"
 
     parts = [f"{m}={fmt(result.get(m))}" for m in ("D_errdist", "C_temporal", "R_anomaly", "template_similarity",
                                                    "transition_similarity", "level_similarity", "format_roundtrip",
@@ -177,4 +130,13 @@ def run_validation(reference: str | Path, directory: str | Path, out: str | Path
         files = [ref_path] if ref_path.is_file() else None
     target = Path(out) if out is not None else Path(directory) / REPORT_NAME
     result = validate(ref, directory, seed=seed, reference_files=files, report=target)
+    score = result.get("score")
+    if score is None or not math.isfinite(score):  # nothing was comparable: no figure is not a figure
+        undefined = [m for m in METRICS if not _finite(result.get(m))]
+        raise InputError(f"no fidelity score can be computed ({', '.join(undefined)} undefined: too few events, "
+                         "sessions or templates to compare)", path=directory)
     return result, write_report(result, target)
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)

@@ -41,6 +41,8 @@ class DatasetStream:
                       "sequences": f"{name}.sequences", "jsonl": f"{name}.jsonl",
                       "metadata": f"{name}.metadata.json"}
         self._rows = StructuredRows(log_format.headers, templates)
+        # a layout that renders lines its own way (padding, conversion patterns) writes them itself
+        self._plain = type(log_format).format is LogFormat.format
         self._files: list[IO[str]] = []
         self._raw = self._open("raw")
         self._structured = self._open("structured")
@@ -60,11 +62,12 @@ class DatasetStream:
 
     def render(self, events: list[LogEvent], session_id: str) -> list[Rendered]:
         """Each event's raw line, structured row (after ``LineId,``) and JSON line."""
-        fmt, row = self.log_format, self._rows.row
+        fmt, row, plain = self.log_format, self._rows.row, self._plain
         out = []
         for event, line in zip(events, event_lines(events, session_id), strict=True):
             values = fmt.values(event)  # the structured columns are the format's headers, in its order
-            out.append((fmt.join(values, event) + "\n", row(values, event.template_id), line))
+            raw = fmt.join(values, event) if plain else fmt.format(event)
+            out.append((raw + "\n", row(values, event.template_id), line))
         return out
 
     def write_events(self, rendered: Iterable[Rendered]) -> None:

@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from synthlog.errors import InputError
-from synthlog.evaluate.logstats import (
+from synthlog.evaluate.privacy import VALUE_PATTERNS, dataset_values
+from synthlog.logstats import (
     STRUCTURAL,
     CausalPair,
     anomaly_signature,
@@ -38,7 +39,6 @@ from synthlog.evaluate.logstats import (
     mine_causal_pairs,
     template_key,
 )
-from synthlog.evaluate.privacy import VALUE_PATTERNS, dataset_values
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
 from synthlog.stats.spec import (
@@ -96,14 +96,15 @@ class ProfileSummary:
     anomaly_types: dict[str, int]
     causal_pairs: list[dict] = field(default_factory=list)
     dropped_templates: int = 0
+    layout: dict | None = None  # format, where it came from (given, a built-in name, inferred), time formats
 
 
 class _Noise:
     """Laplace noise on counts (seeded); exact counts when epsilon is None."""
 
     def __init__(self, epsilon: float | None, seed: int):
-        if epsilon is not None and not epsilon > 0:
-            raise InputError(f"epsilon must be above 0 (got {epsilon})", field="--epsilon")
+        if epsilon is not None and not 0 < epsilon < math.inf:  # inf would mean no noise under a privacy name
+            raise InputError(f"epsilon must be a finite number above 0 (got {epsilon})", field="--epsilon")
         self.scale = None if epsilon is None else 1.0 / epsilon
         self.rng = np.random.default_rng(seed)
 
@@ -377,10 +378,18 @@ def _kept_events(session: Session, texts: dict[str, str], message_of: dict[str, 
     return [(message_of[key], e.timestamp) for e in session.events if (key := _template_text(e, texts)) in message_of]
 
 
+_HEX_ID = re.compile(r"([-_.:]?)([0-9a-f]{1,16})")
+
+
 def _id_shape(ids: list[str]) -> tuple[SessionId, str, str]:
     prefix = re.match(r"^[A-Za-z_.:]*", ids[0]).group(0) if ids else ""
     if not all(i.startswith(prefix) for i in ids):
         prefix = ""
+    rests = [_HEX_ID.fullmatch(i[len(prefix):]) for i in ids]
+    if ids and all(rests) and len({m.group(1) for m in rests}) == 1 and len({len(m.group(2)) for m in rests}) == 1 \
+            and not all(m.group(2).isdigit() for m in rests):  # hex request ids of one length: req-5c79ed2e
+        return (SessionId(prefix=prefix + rests[0].group(1), kind="hex", length=len(rests[0].group(2))),
+                "session_id", "SessionId")
     signed = any(i[len(prefix):].startswith("-") for i in ids)
     if prefix.startswith("blk"):
         return SessionId(prefix=prefix, kind="int64" if signed else "uint"), "block_id", "BlockId"
@@ -432,8 +441,16 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
         anomaly_types={scrub(sig) or "normal": len(m) for sig, m in sorted(groups.items())},
         causal_pairs=[{"cause": id_by_key.get(scrub(p.cause), "?"), "effect": id_by_key.get(scrub(p.effect), "?"),
                        "lag": [p.lag_min, p.lag_max], "confidence": p.confidence} for p in pairs],
-        dropped_templates=len(stats) - len(message_of))
+        dropped_templates=len(stats) - len(message_of), layout=_layout_summary(layout))
     return spec, summary
+
+
+def _layout_summary(layout: Layout | None) -> dict | None:
+    if layout is None:
+        return None
+    return {"format": layout.format, "source": layout.source, "resolution": layout.resolution,
+            "time": {f.name: f.time_format for f in layout.fields if f.kind == "time"},
+            "levels": sorted(layout.levels)}
 
 
 PAIR_SUPPORT, PAIR_CONFIDENCE = 10, 0.9  # a mined pair: its cause in 10+ normal sessions, followed in 90% of them
@@ -515,7 +532,7 @@ def _with_layout(work: LabeledDataset, stats: dict[str, _TemplateStats], service
         return _slot_params(slot, noise, options, addresses)
 
     found = profile_layout(events, raw.format, raw.clock, raw.source, noise.counts, value_model,
-                           lambda value: not _SCRUB.search(value))
+                           lambda value: not _SCRUB.search(value), min_sessions=options.min_sessions)
     updated = [Service(name=s.name, rate=s.rate, error_rate=s.error_rate, flow=s.flow, step=s.step, calls=s.calls,
                        messages=[m.model_copy(update={"levels": found.levels.get(m.id, {}),
                                                       "fields": found.fields.get(m.id, {})})
@@ -618,11 +635,13 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
             _label_lines(events, line_labels, path)
         if sessions is not None and session_pattern is not None:
             raise InputError("give --sessions or --session-pattern, not both", field="--sessions")
+        pattern = HDFS_BLOCK if session_pattern is None else session_pattern
         try:
-            re.compile(session_pattern or HDFS_BLOCK)
+            if re.compile(pattern).fullmatch(""):
+                raise re.error("it matches the empty string; a session id needs at least one character")
         except re.error as exc:
             raise InputError(f"bad session pattern {session_pattern!r}: {exc}", field="--session-pattern") from None
-        split = sessionizer(sessions or f"entity:{session_pattern or HDFS_BLOCK}")
+        split = sessionizer(sessions or f"entity:{pattern}")
         try:
             found = split(events)
         except InputError as exc:
@@ -704,16 +723,17 @@ def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = 
     import json
     from dataclasses import asdict
 
-    from synthlog.io.atomic import atomic_open
+    from synthlog.io.atomic import atomic_files
     from synthlog.stats.specfile import dump_spec
 
     dataset = load_logs(logs, log_format=log_format, labels=labels, session_pattern=session_pattern,
                         sessions=sessions, line_labels=line_labels)
     spec, summary = profile_dataset(dataset, name=Path(out).stem, options=options)
-    with atomic_open(out, "w") as fh:
-        fh.write(dump_spec(spec))
-    if summary_out is not None:
-        with atomic_open(summary_out, "w") as fh:
-            json.dump(asdict(summary), fh, indent=2)
-            fh.write("\n")
+    with atomic_files() as files:  # the spec and its summary appear together or not at all
+        with files.open(out, "w") as fh:
+            fh.write(dump_spec(spec))
+        if summary_out is not None:
+            with files.open(summary_out, "w") as fh:
+                json.dump(asdict(summary), fh, indent=2)
+                fh.write("\n")
     return summary

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import random
 import re
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import PurePosixPath
 
 from synthlog.code.records import Statement
+from synthlog.code.slottypes import SlotType
+from synthlog.io.layout import Layout
 from synthlog.io.logformat import LogFormat
 from synthlog.records import LogEvent, Session
 from synthlog.synth.arrivals import Arrivals, recipe_arrivals
@@ -45,89 +46,69 @@ def component_of(statement: Statement, style: str = "class_with_package_tail") -
     return statement.cls
 
 
-class Clock:
-    """Writes a timestamp into the header fields of a log format (HDFS ``081109 203615``, else ISO)."""
-
-    def __init__(self, fmt: LogFormat):
-        self.fmt = fmt
-        self.hdfs_style = fmt.name == "hdfs"
-        self._texts: dict[int, tuple[str, str]] = {}  # date and time text by second: sessions overlap in time
-        # what each header shows, worked out once per format
-        self._plan = [(h, _CLOCK_ROLES[h]) for h in fmt.headers if h in _CLOCK_ROLES]
-
-    def fields(self, timestamp: float, pid: int, node: str) -> dict[str, str]:
-        second = int(timestamp)
-        texts = self._texts.get(second)
-        date, clock = texts if texts is not None else self._remember(second)
-        out: dict[str, str] = {}
-        for header, role in self._plan:
-            if role == "date":
-                out[header] = date
-            elif role == "time":
-                out[header] = clock if self.hdfs_style else f"{clock},{int(timestamp * 1000) % 1000:03d}"
-            elif role == "pid":
-                out[header] = str(pid)
-            elif role == "node":
-                out[header] = node
-            else:
-                out[header] = str(second)
-        return out
-
-    def _remember(self, second: int) -> tuple[str, str]:
-        if len(self._texts) >= 65536:
-            self._texts.clear()
-        t = time.gmtime(second)
-        if self.hdfs_style:
-            texts = (time.strftime("%y%m%d", t), time.strftime("%H%M%S", t))
-        else:
-            texts = (time.strftime("%Y-%m-%d", t), time.strftime("%H:%M:%S", t))
-        self._texts[second] = texts
-        return texts
-
-
-_CLOCK_ROLES = {"Date": "date", "Time": "time", "Pid": "pid", "Id": "pid", "Thread": "pid", "Process": "pid",
-                "Node": "node", "Timestamp": "timestamp"}
-
-
 @dataclass
 class Renderer:
-    """Fills a variant's statements with values and makes labeled :class:`LogEvent` records."""
+    """Fills a variant's statements with values and makes labeled :class:`LogEvent` records.
+
+    The line's header fields come from the layout (:class:`~synthlog.io.layout.Layout`): the timestamp, the
+    thread the assembler gives (else one per run, named after the run's first class), the statement's real line
+    number, method and file; ``%c`` / ``%C`` components from the statement's class and package.
+    """
 
     values: ValueGenerator
     fmt: LogFormat
     template_ids: dict[str, str]  # statement id -> template id
     component_style: str = "class_with_package_tail"
+    slot_types: dict[str, tuple[SlotType, ...]] = field(default_factory=dict)  # statement id -> the code's types
+    thread_names: dict[str, tuple[str, tuple[SlotType, ...]]] = field(default_factory=dict)  # class -> template
 
     def __post_init__(self) -> None:
-        self.clock = Clock(self.fmt)
+        self.layout = self.fmt if isinstance(self.fmt, Layout) else Layout.from_format(self.fmt)
         self._kinds: dict[str, list[SlotKind]] = {}
         self._headers: dict[str, tuple[str, str]] = {}
 
     def lines(self, variant: Variant, ctx: ValueContext, start: float, spacing: tuple[float, float],
-              rng: random.Random, pid: int, node: str, run: int) -> list[LogEvent]:
+              rng: random.Random, pid: int, node: str, run: int, thread: str | None = None) -> list[LogEvent]:
         exception_type = variant.exit if variant.exit != "normal" else None
-        fill, clock_fields, template_ids, path_id = self.values.fill, self.clock.fields, self.template_ids, \
-            variant.path_id
+        fill, fields, template_ids, path_id = self.values.fill, self.layout.fields, self.template_ids, variant.path_id
+        slot_types = self.slot_types
         low, high = spacing
         out = []
         t = start
+        if thread is None and variant.statements:  # one thread per run: a run is one thread's work
+            thread = self._thread(variant.statements[0].cls, ctx)
         for i, (statement, (label, rule)) in enumerate(zip(variant.statements, variant.labels, strict=True)):
-            content, params = fill(statement, ctx, exception_type=exception_type)
+            content, params = fill(statement, ctx, slot_types.get(statement.id, ()), exception_type,
+                                   template_ids[statement.id])
             proposed = variant.proposed[i] if variant.proposed else None
             if proposed and len(proposed) == len(params):
                 content, params = self._with_proposed(statement, params, proposed)
             level, component = self._header(statement)
             # positional, in LogEvent's field order: the hot loop of sampling
             out.append(LogEvent(content, t, level, component, template_ids[statement.id], params, label, rule, None,
-                                clock_fields(t, pid, node), {"statement": statement.id, "path": path_id, "run": run}))
+                                fields(t, thread or "", node, pid, statement.line, statement.method, statement.file),
+                                {"statement": statement.id, "path": path_id, "run": run}))
             t += rng.uniform(low, high) / 1000.0
         return out
+
+    def _thread(self, cls: str, ctx: ValueContext) -> str:
+        """The name the code gives the thread of class ``cls`` (or of a class it is nested in), filled once per
+        session; else the class's simple name and a number."""
+        parts = cls.split("$")
+        for end in range(len(parts), 0, -1):
+            named = self.thread_names.get("$".join(parts[:end]))
+            if named is not None:
+                template, types = named
+                return ctx.entity("thread", template, lambda t=template, ty=types: self.values.fill(t, ctx, ty)[0])
+        simple = parts[-1] or "main"
+        return ctx.entity("thread", simple, lambda: f"{simple}-{ctx.rng.randint(1, 32)}")
 
     def _header(self, statement: Statement) -> tuple[str, str]:
         header = self._headers.get(statement.id)
         if header is None:
-            header = self._headers[statement.id] = (level_word(statement.level),
-                                                    component_of(statement, self.component_style))
+            component = self.layout.component(statement.cls, statement.file) if self.layout.pattern else \
+                component_of(statement, self.component_style)
+            header = self._headers[statement.id] = (level_word(statement.level), component)
         return header
 
     def _with_proposed(self, statement: Statement, params: list[str], proposed: list[str]) -> tuple[str, list[str]]:
@@ -191,7 +172,7 @@ class RecipeAssembler:
         for name, role in self.recipe.roles.items():
             nodes = picked[at:at + role.instances] or picked[:1]
             at += role.instances
-            out[name] = [Node(n.ip, role.port or n.port, n.hostname) for n in nodes]
+            out[name] = [Node(_in_subnet(n.ip, role.subnet), role.port or n.port, n.hostname) for n in nodes]
         return out
 
     def _bind_run(self, ctx: ValueContext, node: Node, nodes: dict[str, list[Node]], run: int) -> None:
@@ -268,3 +249,8 @@ def _lead_s(recipe: Recipe, pools: dict[str, Pool]) -> float:
         longest = max((len(v.statements) for v in (pool.normal + pool.anomalous)), default=0) if pool else 0
         lowest = min(lowest, earliest[stage.name] + min(stage.spacing_ms.min, 0.0) / 1000.0 * longest)
     return -lowest
+
+
+def _in_subnet(ip: str, subnet: str | None) -> str:
+    """``ip`` moved into ``subnet`` (its first two octets), or unchanged when the role names none."""
+    return ip if subnet is None else f"{subnet}.{ip.split('.', 2)[2]}"
