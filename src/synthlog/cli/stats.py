@@ -52,7 +52,8 @@ def profile(
     session_pattern: str | None = typer.Option(None, "--session-pattern",
                                                help=r"Regex of session ids in lines (default: blk_-?\d+)."),
     epsilon: float | None = typer.Option(None, "--epsilon", help="Laplace noise of scale 1/EPSILON on counts."),
-    min_sessions: int = typer.Option(2, "--min-sessions", min=1, help="Sessions an anomaly type needs."),
+    min_sessions: int = typer.Option(5, "--min-sessions", min=1,
+                                     help="k: sessions a template, a verbatim value or an anomaly type needs."),
     min_count: int = typer.Option(1, "--min-count", min=1, help="Lines a template needs to be kept."),
     summary: Path | None = typer.Option(None, "--summary", help="Also write the profile summary (JSON): exact "
                                         "counts, observed causal pairs with lags, anomaly types (for the data owner; "

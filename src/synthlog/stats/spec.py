@@ -84,6 +84,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from synthlog.values.model import ValueModel
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Identifier = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.$:\-]+$")]
@@ -203,16 +205,18 @@ class Param(_Model):
 
     ``int``/``float``: uniform in [min, max] (``decimals`` for floats); ``choice``: one of ``values`` (optional
     ``weights``); ``ip``: a dotted IPv4 address in 10.0.0.0/8; ``hex``: ``length`` hex digits; ``session``: the
-    request or session id as written in the context; ``session_number``: that id without its prefix.
+    request or session id as written in the context; ``session_number``: that id without its prefix; ``shape``: a
+    shape-preserving value model (``shape``, see :mod:`synthlog.values.model`).
     """
 
-    kind: Literal["int", "float", "choice", "ip", "hex", "session", "session_number"]
+    kind: Literal["int", "float", "choice", "ip", "hex", "session", "session_number", "shape"]
     min: float = 0
     max: float = 99999
     decimals: Annotated[int, Field(ge=0, le=9)] = 2
     values: list[str] | None = None
     weights: list[NonNegative] | None = None
     length: Annotated[int, Field(ge=1, le=16)] = 8
+    shape: ValueModel | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -229,6 +233,8 @@ class Param(_Model):
             raise ValueError(f"min ({self.min:g}) is above max ({self.max:g})")
         if self.kind == "choice":
             _check_weighted(self.values, self.weights, "a choice slot")
+        if (self.kind == "shape") != (self.shape is not None):
+            raise ValueError("a shape slot needs a shape model, and only a shape slot has one")
         return self
 
 
