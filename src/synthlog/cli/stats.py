@@ -82,12 +82,15 @@ def validate(
                                        help="Labels of a raw or structured REFERENCE log."),
     session_pattern: str | None = typer.Option(None, "--session-pattern", help="Session id regex of REFERENCE."),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the DCR holdout split."),
+    min_sessions: int = typer.Option(5, "--min-sessions", min=1,
+                                     help="k: a real token seen in fewer sessions is a leak wherever it appears."),
 ) -> None:
-    """Fidelity (D_errdist, C_temporal, R_anomaly, template and transition similarity) and, against real data,
-    privacy (leakage of real values, distance to closest record) of a generated data set."""
+    """Fidelity (D_errdist, C_temporal, R_anomaly, template and transition similarity, value shapes) and, against
+    real data, privacy (leakage of real values, secrets and rare tokens, distance to closest record)."""
     from synthlog.evaluate.report import headline, run_validation
 
     result, path = run_validation(reference, directory, out=out, log_format=log_format, labels=labels,
-                                  session_pattern=session_pattern, seed=seed_or_global(seed))
+                                  session_pattern=session_pattern, seed=seed_or_global(seed),
+                                  min_sessions=min_sessions)
     typer.echo(headline(result))
     say(f"wrote {path}")

@@ -14,12 +14,15 @@ from typing import Any
 from synthlog.errors import InputError
 from synthlog.evaluate.fidelity import ReferenceStats, evaluate_fidelity, reference_from_dataset
 from synthlog.evaluate.privacy import (
+    MIN_SESSIONS,
+    RARE,
     dataset_values,
     directory_files,
     distance_to_closest_record,
     files_values,
     leakage_check,
 )
+from synthlog.evaluate.values import value_shape_agreement
 from synthlog.io.atomic import atomic_open
 from synthlog.io.text import iter_lines
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
@@ -75,7 +78,8 @@ REPORT_NAME = "validation.json"
 
 
 def validate(reference: ReferenceStats | LabeledDataset | Spec, directory: str | Path, seed: int = 0,
-             reference_files: list[Path] | None = None, report: Path | None = None) -> dict[str, Any]:
+             reference_files: list[Path] | None = None, report: Path | None = None,
+             min_sessions: int = MIN_SESSIONS) -> dict[str, Any]:
     """Fidelity of the generated data set in ``directory`` to ``reference``; for a real data set also privacy:
     leakage of its parameter values into any file of ``directory``, and DCR against a real holdout.
 
@@ -85,14 +89,25 @@ def validate(reference: ReferenceStats | LabeledDataset | Spec, directory: str |
     result = evaluate_fidelity(reference, synthetic).to_dict()
     real = reference if isinstance(reference, LabeledDataset) else getattr(reference, "dataset", None)
     if real is not None:
-        real_values = dataset_values(real)
-        if reference_files:
-            real_values = _union(real_values, files_values(reference_files))
-        result["privacy"] = {
-            "leakage": leakage_check(real_values, files_values(_published_files(Path(directory), report))).to_dict(),
-            "dcr": distance_to_closest_record(real, synthetic, seed=seed),
-        }
+        result.update(_value_shapes(real, synthetic))
+        result["privacy"] = {"leakage": _leakage(real, Path(directory), reference_files, report, min_sessions),
+                             "dcr": distance_to_closest_record(real, synthetic, seed=seed)}
     return result
+
+
+def _value_shapes(real: LabeledDataset, synthetic: LabeledDataset) -> dict[str, Any]:
+    shapes = value_shape_agreement(real, synthetic)
+    return {"value_shape_agreement": shapes.pop("value_shape_agreement"), "value_shapes": shapes}
+
+
+def _leakage(real: LabeledDataset, directory: Path, reference_files: list[Path] | None, report: Path | None,
+             min_sessions: int) -> dict[str, Any]:
+    """Real values (parameters, secrets, tokens seen in fewer than ``min_sessions`` sessions) found in the output."""
+    real_values = dataset_values(real, min_sessions=min_sessions)
+    if reference_files:
+        real_values = _union(real_values, files_values(reference_files))
+    published = files_values(_published_files(directory, report), rare=real_values[RARE])
+    return leakage_check(real_values, published).to_dict()
 
 
 def _published_files(directory: Path, report: Path | None) -> list[Path]:
@@ -119,17 +134,20 @@ def headline(result: dict[str, Any]) -> str:
 
     parts = [f"{m}={fmt(result.get(m))}" for m in ("D_errdist", "C_temporal", "R_anomaly", "template_similarity",
                                                    "transition_similarity")]
+    if "value_shape_agreement" in result:
+        parts.append(f"value_shape_agreement={fmt(result['value_shape_agreement'])}")
     line = f"score={fmt(result.get('score'))} " + " ".join(parts)
     privacy = result.get("privacy")
     if privacy:
         kinds = privacy["leakage"]["kinds"]
-        line += " leaked=" + ",".join(f"{k}:{v['leaked']}" for k, v in kinds.items())
+        line += " leaked=" + ",".join(f"{k}:{v['leaked']}" for k, v in kinds.items() if v["leaked"] or k != RARE)
     return line
 
 
 def run_validation(reference: str | Path, directory: str | Path, out: str | Path | None = None,
                    log_format: str | None = None, labels: str | Path | None = None,
-                   session_pattern: str | None = None, seed: int = 0) -> tuple[dict[str, Any], Path]:
+                   session_pattern: str | None = None, seed: int = 0,
+                   min_sessions: int = MIN_SESSIONS) -> tuple[dict[str, Any], Path]:
     """``synthlog validate``: REFERENCE is a spec (``.yaml``/``.yml``) or real logs (anything
     :func:`synthlog.stats.profile.load_logs` reads); the JSON goes to ``out`` or ``DIR/validation.json``."""
     from synthlog.stats.profile import load_logs
@@ -144,5 +162,5 @@ def run_validation(reference: str | Path, directory: str | Path, out: str | Path
                                                session_pattern=session_pattern))
         files = [ref_path] if ref_path.is_file() else None
     target = Path(out) if out is not None else Path(directory) / REPORT_NAME
-    result = validate(ref, directory, seed=seed, reference_files=files, report=target)
+    result = validate(ref, directory, seed=seed, reference_files=files, report=target, min_sessions=min_sessions)
     return result, write_report(result, target)

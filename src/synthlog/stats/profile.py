@@ -376,7 +376,7 @@ def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], noise: _N
                options: ProfileOptions) -> tuple[list[Service], dict[str, str]]:
     """Services with their messages, and the message id of every kept template (``E1``.. by falling noisy count;
     a template seen fewer than ``min_count`` times, or with noise one whose noisy count is below 1, is dropped)."""
-    real_ips = dataset_values(work)["ip"]
+    real_ips = dataset_values(work, secrets=False, min_sessions=None)["ip"]
     nodes = round(noise.count(len(real_ips))) if real_ips else 64  # template-only input: a generic cluster size
     addresses = address_pool(real_ips, min(nodes, 4096), options.seed)
     noisy = {key: noise.count(s.count) for key, s in sorted(stats.items())}

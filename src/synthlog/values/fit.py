@@ -137,9 +137,7 @@ def _word_pieces(column: list[tuple[str, str]], rules: FitRules, allow_literal: 
         padded = any(len(t) > 1 and t[0] == "0" for t in texts)
         if not padded:
             return [_number_piece(column, rules)]
-        if len({len(t) for t in texts}) == 1:
-            return [_number_piece(column, rules, width=len(first))]
-        return [_chars_piece(texts, rules)]
+        return [_chars_piece(texts, rules)]  # zero-padded digits (R02, U11): a digit run of the same widths
     parts = [tuple(_SUBRUN.findall(t)) for t in texts]
     shapes = {tuple(p[0].isdigit() for p in ps) for ps in parts}
     if len(shapes) == 1 and len(parts[0]) > 1 and all("".join(ps) == t for ps, t in zip(parts, texts, strict=True)):
