@@ -88,15 +88,17 @@ def _weight(count: float) -> float:
 def _form(members: list[tuple[str, str]], rules: FitRules) -> list[Piece]:
     """The pieces of one skeleton's values."""
     distinct = sorted({v for v, _ in members})
-    unsafe = any(set(find_secrets(v)) - _IDENTITY_ONLY or any(p.search(v) for p in VALUE_PATTERNS.values())
-                 for v in distinct[:500])
-    pieces = _pieces(members, rules, allow_literal=not unsafe)
+    classes = [set(find_secrets(v)) for v in distinct[:500]]
+    unsafe = any(c - _IDENTITY_ONLY for c in classes) or any(p.search(v) for v in distinct[:500]
+                                                             for p in VALUE_PATTERNS.values())
+    identity = any(classes)  # an identifier: its digits are drawn, never summarised (a summary could spell it out)
+    pieces = _pieces(members, rules, allow_literal=not unsafe, identity=identity)
     if all(p.text is not None for p in pieces):  # literals alone would spell out a value that was not released
-        pieces = _pieces(members, rules, allow_literal=False)
+        pieces = _pieces(members, rules, allow_literal=False, identity=identity)
     return _merge_literals(pieces)
 
 
-def _pieces(members: list[tuple[str, str]], rules: FitRules, allow_literal: bool) -> list[Piece]:
+def _pieces(members: list[tuple[str, str]], rules: FitRules, allow_literal: bool, identity: bool) -> list[Piece]:
     token_lists = [tokens(v) for v, _ in members]
     pieces: list[Piece] = []
     for position, (kind, text) in enumerate(token_lists[0]):
@@ -106,7 +108,7 @@ def _pieces(members: list[tuple[str, str]], rules: FitRules, allow_literal: bool
         elif kind == FLOAT:
             pieces.append(_number_piece(column, rules))
         else:
-            pieces += _word_pieces(column, rules, allow_literal=allow_literal)
+            pieces += _word_pieces(column, rules, allow_literal, identity)
     return pieces
 
 
@@ -124,7 +126,8 @@ def _sessions(column: list[tuple[str, str]]) -> int:
     return len({s for _, s in column})
 
 
-def _word_pieces(column: list[tuple[str, str]], rules: FitRules, allow_literal: bool) -> list[Piece]:
+def _word_pieces(column: list[tuple[str, str]], rules: FitRules, allow_literal: bool,
+                 identity: bool = False) -> list[Piece]:
     """Pieces of one letter/digit run position."""
     texts = [t for t, _ in column]
     k = rules.min_sessions
@@ -135,7 +138,7 @@ def _word_pieces(column: list[tuple[str, str]], rules: FitRules, allow_literal: 
         return [Piece(text=first)]
     if all(t.isascii() and t.isdigit() for t in texts):
         padded = any(len(t) > 1 and t[0] == "0" for t in texts)
-        if not padded:
+        if not padded and not identity:
             return [_number_piece(column, rules)]
         return [_chars_piece(texts, rules)]  # zero-padded digits (R02, U11): a digit run of the same widths
     parts = [tuple(_SUBRUN.findall(t)) for t in texts]
@@ -144,7 +147,7 @@ def _word_pieces(column: list[tuple[str, str]], rules: FitRules, allow_literal: 
         pieces = []
         for i in range(len(parts[0])):
             pieces += _word_pieces([(ps[i], s) for ps, (_, s) in zip(parts, column, strict=True)], rules,
-                                   allow_literal)
+                                   allow_literal, identity)
         return pieces
     if allow_literal and _sessions(column) >= k and not any(is_secret_like(t) for t in set(texts)):
         return _aligned(texts, rules)
