@@ -65,8 +65,10 @@ def main() -> None:
                 print(f"   eps={epsilon} seed={seed}: " + " ".join(f"{m}={_f(result[m])}" for m in METRICS)
                       + f" R(types>=2)={_f(result['anomaly_types']['R_anomaly_types_with_2_sessions'])}"
                       + f" C(real itself)={_f(result['causal_pairs'].get('reference_C_temporal'))}"
+                      + f" value_shape_agreement={_f(result.get('value_shape_agreement'))}"
                       + f" | leaked ip={leak['ip']['leaked']}/{leak['ip']['real']}"
                       f" blk={leak['block_id']['leaked']}/{leak['block_id']['real']}"
+                      f" secret={leak['secret']['leaked']} rare={leak['rare_token']['leaked']}"
                       f" total={result['privacy']['leakage']['leaked_total']}"
                       f" | DCR exact syn={dcr['synthetic_to_train']['exact_match_share']:.3f}"
                       f" holdout={dcr['holdout_to_train']['exact_match_share']:.3f}"

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from synthlog.errors import InputError
-from synthlog.evaluate.logstats import session_keys
+from synthlog.logstats import session_keys
 from synthlog.privacy.secrets import find_secrets
 from synthlog.records import LabeledDataset
 
@@ -49,9 +49,10 @@ def leak_tokens(text: str) -> set[str]:
     return out
 
 
-def extract_values(text: str, rare: set[str] | None = None, secrets: bool = True) -> dict[str, set[str]]:
+def extract_values(text: str, rare: set[str] | None = None, secrets: bool | str = True) -> dict[str, set[str]]:
     """The parameter values of each kind found in ``text`` (addresses must be valid IPv4; paths lose a trailing dot),
-    its secret-like values (``secrets``) and the tokens of ``rare`` it holds."""
+    its secret-like values (``secrets``; ``"bulk"``: without the detect-secrets detectors, see
+    :func:`synthlog.privacy.secrets.find_secrets`) and the tokens of ``rare`` it holds."""
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
     for kind, pattern in VALUE_PATTERNS.items():
         for match in pattern.findall(text):
@@ -62,7 +63,8 @@ def extract_values(text: str, rare: set[str] | None = None, secrets: bool = True
                     continue
             found[kind].add(match.rstrip(".") if kind == "path" else match)
     if secrets:
-        found[SECRET] = set().union(*find_secrets(text).values())
+        known = set().union(*(found[kind] for kind in VALUE_PATTERNS))  # a value is reported under one kind
+        found[SECRET] = set().union(*find_secrets(text, detectors=secrets != "bulk").values()) - known
     if rare:
         found[RARE] = leak_tokens(text) & rare
     return found
@@ -95,7 +97,8 @@ def dataset_values(dataset: LabeledDataset, secrets: bool = True,
     return found
 
 
-def files_values(paths: Iterable[Path], rare: set[str] | None = None, secrets: bool = True) -> dict[str, set[str]]:
+def files_values(paths: Iterable[Path], rare: set[str] | None = None,
+                 secrets: bool | str = True) -> dict[str, set[str]]:
     """Parameter values anywhere in these files (what a user would publish is the files, so every byte counts), with
     ``secrets`` their secret-like values, and the tokens of ``rare`` they hold."""
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from synthlog.evaluate.logstats import template_key, template_texts
+from synthlog.logstats import template_key, template_texts
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
 from synthlog.records import LabeledDataset, LogEvent
 from synthlog.values.shape import shape_class
