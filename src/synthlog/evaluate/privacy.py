@@ -36,15 +36,16 @@ KINDS = (*VALUE_PATTERNS, SECRET, RARE)
 MIN_SESSIONS = 5  # k: a real token seen in fewer sessions is one nobody else could have written
 _MAX_FILE_BYTES = 512 * 1024 * 1024
 _LEAK_TOKEN = re.compile(r"[^\s,;\"'()\[\]{}<>|`]+")
-MIN_TOKEN_LENGTH = 6  # shorter tokens (and plain numbers, a kind of their own) coincide by chance
+MIN_TOKEN_LENGTH = 6  # shorter tokens coincide by chance
 
 
 def leak_tokens(text: str) -> set[str]:
-    """The tokens of ``text`` that the rare-token rule looks at: 6+ characters, not a plain number."""
+    """The tokens of ``text`` that the rare-token rule looks at: 6+ characters with a letter (numbers, times and
+    dates are kinds of their own or coincide by chance)."""
     out = set()
     for token in _LEAK_TOKEN.findall(text):
         token = token.strip(".:=")
-        if len(token) >= MIN_TOKEN_LENGTH and not token.lstrip("-+").replace(".", "").isdigit():
+        if len(token) >= MIN_TOKEN_LENGTH and any(c.isalpha() for c in token):
             out.add(token)
     return out
 

@@ -84,11 +84,13 @@ def mixes_letters_and_digits(token: str) -> bool:
     """An identifier: at least 4 characters with letters and digits mixed (``node7``, ``R02-M1``, ``a1b2c3``),
     not a plain number with a unit (``64MB``, ``250ms``) nor a word with a version digit at its end only."""
     core = token.strip(".,:;!?")
+    if core[:2] in ("0x", "0X"):  # hex notation: only its digits count
+        core = core[2:]
     if len(core) < 4 or not any(c.isalpha() for c in core) or not any(c.isdigit() for c in core):
         return False
     if re.fullmatch(r"[-+]?\d+(?:\.\d+)?[A-Za-z%]{1,3}", core):  # a number with its unit
         return False
-    return not re.fullmatch(r"[A-Za-z]{2,}\d", core)  # a word with one trailing digit: IPv4, Log4j-like names
+    return not re.fullmatch(r"[A-Za-z]{2,}[-_.]?\d", core)  # a word with one trailing digit: IPv4, node-2
 
 
 def find_secrets(text: str, detectors: bool = True) -> dict[str, set[str]]:

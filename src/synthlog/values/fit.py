@@ -249,8 +249,8 @@ def _repetition(pairs: list[tuple[str, str]], released: set[str], rules: FitRule
     if len(distinct) >= 2 and len(repeated) >= 3 and sum(len(s) == 1 for s in repeated) >= 0.9 * len(repeated):
         scope = "session"
     shaped = distinct - released
-    occurrences = sum(1 for v, _ in pairs if v not in released)
+    occurrences = len({(v, s) for v, s in pairs if v not in released})  # a value counts once per session
     pool = None
-    if len(shaped) >= 2 and len(shaped) <= occurrences / 2:
+    if len(shaped) >= 2 and len(shaped) <= occurrences / 2:  # values recur across sessions: entities
         pool = max(1, round(rules.noise(len(shaped))))
     return scope, pool
