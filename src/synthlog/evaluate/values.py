@@ -28,16 +28,19 @@ def _template(event: LogEvent, texts: dict[str, str]) -> str | None:
 
 
 def value_shape_agreement(reference: LabeledDataset, synthetic: LabeledDataset) -> dict[str, Any]:
-    """The metric and its counts (``value_shape_agreement`` is None when no generated slot could be compared)."""
+    """The metric and its counts (``value_shape_agreement`` is None when no generated slot could be compared; lines
+    on a reference template without slots count nowhere)."""
     extract = ParameterExtractor()
     ref_texts = template_texts(reference)
     wordings: dict[str, Counter[str]] = defaultdict(Counter)
     classes: dict[str, list[set[str]]] = {}
     seen: Counter[str] = Counter()
+    plain: set[str] = set()  # reference templates without a slot
     for session in reference.sessions:
         for event in session.events:
             text = _template(event, ref_texts)
             if not text or WILDCARD not in text:
+                plain.add(template_key(text or event.content))
                 continue
             key = template_key(text)
             wordings[key][text] += 1
@@ -58,7 +61,7 @@ def value_shape_agreement(reference: LabeledDataset, synthetic: LabeledDataset) 
             text = _template(event, syn_texts)
             key = template_key(text) if text else None
             if key not in classes:
-                outside += 1
+                outside += key not in plain
                 continue
             lines += 1
             slots = classes[key]
