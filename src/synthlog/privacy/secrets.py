@@ -83,8 +83,9 @@ def _valid(kind: str, value: str) -> bool:
 def mixes_letters_and_digits(token: str) -> bool:
     """An identifier: at least 4 characters with letters and digits mixed (``node77``, ``R02-M1``, ``a1b2c3``),
     not a plain number with a unit (``64MB``, ``250ms``) nor a word with one digit at its end (``IPv4``,
-    ``node-2``); of ``key=value`` only the value counts, of ``0x..`` only the hex digits."""
-    core = token.strip(".,:;!?").rpartition("=")[2]  # key=value: the value decides (line=1929 is a number)
+    ``node-2``); of ``key=value``, ``key:value`` and ``Class@line`` only the value counts, of ``0x..`` only the
+    hex digits."""
+    core = re.split(r"[=:@]", token.strip(".,:;!?"))[-1]  # key=value, key:value, name@line: the value decides
     if core[:2] in ("0x", "0X"):  # hex notation: only its digits count
         core = core[2:]
     if len(core) < 4 or not any(c.isalpha() for c in core) or not any(c.isdigit() for c in core):

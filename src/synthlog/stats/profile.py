@@ -200,6 +200,15 @@ def _released_template(stats: _TemplateStats, options: ProfileOptions) -> bool:
     return len(stats.sessions) >= options.min_sessions
 
 
+def _released_components(work: LabeledDataset, options: ProfileOptions) -> set[str]:
+    """Components seen in at least ``min_sessions`` distinct sessions (the others may not name a service)."""
+    sessions: dict[str, set[str]] = defaultdict(set)
+    for session in work.sessions:
+        for event in session.events:
+            sessions[event.component or "app"].add(session.id)
+    return {c for c, seen in sessions.items() if len(seen) >= options.min_sessions}
+
+
 def _released_slots(stats: _TemplateStats, noise: _Noise, options: ProfileOptions,
                     addresses: list[str]) -> tuple[str, dict[str, Param]]:
     """The spec template and the value model of each slot, under the release rules (:mod:`synthlog.stats.slots`)."""
@@ -406,6 +415,7 @@ def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], noise: _N
     kept = [k for k in noisy if stats[k].count >= options.min_count and (noisy[k] >= 1.0 or options.epsilon is None)
             and _released_template(stats[k], options)]
     scrub_tokens = TokenScrubber(options.seed)
+    public = _released_components(work, options)
     ranked = sorted(kept, key=lambda k: (-noisy[k], k))
     message_of = {key: f"E{i}" for i, key in enumerate(ranked, start=1)}
     by_service: dict[str, list[Message]] = defaultdict(list)
@@ -417,7 +427,9 @@ def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], noise: _N
             level = "INFO"
         template, params = _released_slots(entry, noise, options, addresses)
         # a component holding an address or a long number (a parsed thread name) would leak it as a service name
-        components = Counter({c: n for c, n in entry.components.items() if not _SCRUB.search(c)}) or Counter(app=1)
+        # and one seen in fewer than k sessions could name one person's job
+        components = Counter({c: n for c, n in entry.components.items() if not _SCRUB.search(c)
+                              and c in public}) or Counter(app=1)
         service = max(sorted(components), key=lambda c: components[c])
         by_service[_identifier(scrub_tokens(service), "app")].append(
             Message(id=message_of[key], template=scrub_tokens(template), level=level,

@@ -67,7 +67,8 @@ def fit(values: Sequence[str], sessions: Sequence[str] | None = None, rules: Fit
     k = rules.min_sessions
     released = [v for v, _ in counts.most_common() if len(seen[v]) >= k and releasable(v)][:rules.max_categories]
     patterns = [Pattern(pieces=[Piece(text=v)], weight=_weight(rules.noise(counts[v]))) for v in released]
-    rest = [(v, s) for v, s in zip(values, sessions, strict=True) if v not in set(released)]
+    kept = set(released)
+    rest = [(v, s) for v, s in zip(values, sessions, strict=True) if v not in kept]
     groups: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)
     for value, session in rest:
         groups[skeleton(value)].append((value, session))
@@ -77,7 +78,7 @@ def fit(values: Sequence[str], sessions: Sequence[str] | None = None, rules: Fit
     patterns = [p for p in patterns if p.weight > 0] or patterns[:1]
     if all(p.weight <= 0 for p in patterns):
         patterns = [patterns[0].model_copy(update={"weight": 1.0})]
-    scope, pool = _repetition(list(zip(values, sessions, strict=True)), set(released), rules)
+    scope, pool = _repetition(list(zip(values, sessions, strict=True)), kept, rules)
     return ValueModel(patterns=patterns, scope=scope, pool=pool)
 
 
