@@ -82,14 +82,18 @@ def dataset_values(dataset: LabeledDataset, secrets: bool = True,
     values); with ``secrets`` also its secret-like values, with ``min_sessions`` its rare tokens (in fewer sessions)."""
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
     sessions_of: dict[str, int] = {}
-    for session in dataset.sessions:
+    batch: list[str] = []  # sessions scanned together: one scan of a large text costs less than many small ones
+    for i, session in enumerate(dataset.sessions):
         texts = [session.id]
         for event in session.events:
             texts.append(event.content)
             texts.extend(event.parameters)
             texts.extend(str(v) for v in event.fields.values())
         text = "\n".join(texts)
-        _merge(found, extract_values(text, secrets=secrets))
+        batch.append(text)
+        if len(batch) >= 512 or i == len(dataset.sessions) - 1:
+            _merge(found, extract_values("\n".join(batch), secrets=secrets))
+            batch = []
         if min_sessions is not None:
             for token in leak_tokens(text):
                 sessions_of[token] = sessions_of.get(token, 0) + 1

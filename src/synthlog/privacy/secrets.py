@@ -61,6 +61,7 @@ def _entropy(text: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
+@lru_cache(maxsize=1 << 16)
 def _valid(kind: str, value: str) -> bool:
     if kind == "ipv4":
         try:
@@ -80,6 +81,7 @@ def _valid(kind: str, value: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=1 << 18)
 def mixes_letters_and_digits(token: str) -> bool:
     """An identifier: at least 4 characters with letters and digits mixed (``node77``, ``R02-M1``, ``a1b2c3``),
     not a plain number with a unit (``64MB``, ``250ms``) nor a word with one digit at its end (``IPv4``,
@@ -101,22 +103,25 @@ def find_secrets(text: str, detectors: bool = True) -> dict[str, set[str]]:
     time and every key they know also mixes letters and digits, so a scan of bulk output may leave them out)."""
     found: dict[str, set[str]] = {}
     for kind, pattern in PATTERNS.items():
-        for match in pattern.finditer(text):
-            value = match.group(0).rstrip(".")
+        for value in {match.group(0).rstrip(".") for match in pattern.finditer(text)}:
             if _valid(kind, value):
                 found.setdefault(kind, set()).add(value)
     for detector in _detectors() if detectors else ():
         for value in detector.analyze_string(text):
             if value:
                 found.setdefault(detector.secret_type, set()).add(value)
-    for match in _ALNUM_RUN.finditer(text):
-        run = match.group(0)
-        if _entropy(run) >= ENTROPY_BITS and any(c.isdigit() for c in run):
+    for run in set(_ALNUM_RUN.findall(text)):  # distinct runs and tokens: logs repeat their words
+        if _random(run):
             found.setdefault("high_entropy", set()).add(run)
-    for token in _TOKEN.findall(text):
+    for token in set(_TOKEN.findall(text)):
         if mixes_letters_and_digits(token):
             found.setdefault("letters_digits", set()).add(token.strip(".,:;!?"))
     return found
+
+
+@lru_cache(maxsize=1 << 18)
+def _random(run: str) -> bool:
+    return any(c.isdigit() for c in run) and _entropy(run) >= ENTROPY_BITS
 
 
 @lru_cache(maxsize=1 << 16)
