@@ -185,4 +185,5 @@ def test_cli_profile_and_validate_logs_of_any_layout(tmp_path):
     assert done.returncode == 0 and "layout (inferred)" in done.stderr
     assert run("generate", "stats", str(spec), "--lines", "200", "--out", str(tmp_path / "g")).returncode == 0
     checked = run("validate", str(log), str(tmp_path / "g"), "--sessions", "entity:req-[0-9a-f]{8}")
-    assert checked.returncode == 0 and "format_roundtrip=1.000" in checked.stdout and "time_order=1.000" in checked.stdout
+    assert checked.returncode == 0
+    assert "format_roundtrip=1.000" in checked.stdout and "time_order=1.000" in checked.stdout
