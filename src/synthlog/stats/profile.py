@@ -667,7 +667,7 @@ def read_layout(path: Path, log_format: str | None) -> tuple[list[LogEvent], Raw
     from synthlog.io.formatinfer import infer_format
     from synthlog.io.logformat import BUILTIN_FORMATS, RawReader, get_format
     from synthlog.progress import Progress
-    from synthlog.stats.layoutprofile import infer_clock, stamp
+    from synthlog.stats.layoutprofile import infer_clock, stamp, unread_time_header
 
     if log_format is None:
         fmt, source = infer_format(path)
@@ -684,6 +684,7 @@ def read_layout(path: Path, log_format: str | None) -> tuple[list[LogEvent], Raw
         raise InputError(f"line does not fit the layout {fmt.text!r} ({reader.skipped} of "
                          f"{reader.skipped + reader.matched} lines do not)", path=path, line=reader.first_skipped)
     clock = infer_clock(events, fmt)
+    unread_time_header(events, fmt, clock, path)
     if clock is not None:
         stamp(events, clock)
     return events, RawLayout(fmt, source, clock)
