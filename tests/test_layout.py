@@ -127,6 +127,14 @@ def test_same_seed_same_raw_log_and_hex_request_ids_keep_their_shape(tmp_path):
     ids = re.findall(r"request (\S+) ", text)
     assert len(ids) == 300 and all(re.fullmatch(r"req-[0-9a-f]{8}", i) for i in ids)
     assert len(set(ids)) > 50
+    # the host and the process id stay the same through a request, as in the real log; they vary across requests
+    assert spec.layout.field("Field1").per_session and spec.layout.field("Pid").per_session
+    heads = {}
+    for line in text.splitlines():
+        host_pid, request = re.search(r"\d\d:\d\d:\d\d (\S+ \S+) .* (req-\S+) ", line).groups()
+        heads.setdefault(request, set()).add(host_pid)
+    assert all(len(seen) == 1 for seen in heads.values())
+    assert len(set().union(*heads.values())) > 10
 
 
 def test_a_layout_that_does_not_fit_names_the_file_and_line(tmp_path):

@@ -113,6 +113,7 @@ def _time_regex(fmt: str) -> tuple[re.Pattern, tuple[str, ...]]:
     return re.compile(regex), tuple(p for p in pieces if _is_directive(p))
 
 
+@lru_cache(maxsize=1 << 16)  # lines of one second (or millisecond) share their time text
 def read_time(texts: tuple[str, ...], formats: tuple[str, ...]) -> float | None:
     """Epoch seconds (UTC) from the text of one or more time fields of a line, each with its format, or ``None``
     when one does not fit. Fields read later fill in what earlier ones lack (a date field and a time field);

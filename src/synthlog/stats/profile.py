@@ -532,7 +532,7 @@ def _with_layout(work: LabeledDataset, stats: dict[str, _TemplateStats], service
         return _slot_params(slot, noise, options, addresses)
 
     found = profile_layout(events, raw.format, raw.clock, raw.source, noise.counts, value_model,
-                           lambda value: not _SCRUB.search(value))
+                           lambda value: not _SCRUB.search(value), min_sessions=options.min_sessions)
     updated = [Service(name=s.name, rate=s.rate, error_rate=s.error_rate, flow=s.flow, step=s.step, calls=s.calls,
                        messages=[m.model_copy(update={"levels": found.levels.get(m.id, {}),
                                                       "fields": found.fields.get(m.id, {})})

@@ -494,7 +494,8 @@ class HeaderField(_Model):
     ``time_format``, see :mod:`synthlog.io.timestamps`, shifted by ``offset`` seconds: a second clock, such as a
     local time next to epoch seconds), ``copy`` (the value of header ``same_as`` on the same line), ``message``
     (a value the message fixes, from its ``fields``; ``default`` when the message has none) or ``value`` (drawn
-    for every line from ``template``, whose slots are filled like a message's from ``params``).
+    for every line from ``template``, whose slots are filled like a message's from ``params``; with
+    ``per_session`` drawn once per request or session and kept on all its lines).
     """
 
     name: Annotated[str, Field(min_length=1)]
@@ -505,6 +506,7 @@ class HeaderField(_Model):
     default: str = ""
     template: str | None = None
     params: dict[str, Param] = Field(default_factory=dict)
+    per_session: bool = False
 
     @model_validator(mode="after")
     def _complete(self) -> HeaderField:

@@ -56,6 +56,7 @@ from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
 from synthlog.synth.timeline import TimeMerge
 from synthlog.synth.values import SlotKind, ValueGenerator, ValueModel, infer_slot_kinds, slot_sources
+from synthlog.synth.windows import WindowAssembler
 
 DEFAULT_START = "2024-01-01T00:00:00"  # the clock when neither --start nor the recipe sets one (UTC)
 
@@ -141,7 +142,7 @@ class CodeSynthesizer:
 
     def _keep(self):
         floor = level_rank(self.config.min_level)
-        if self.recipe_ is None:
+        if self.recipe_ is None or self.recipe_.sessions == "window":  # a window keeps every line of its time
             return lambda s: level_rank(s.level) >= floor
         entity = SlotKind(self.recipe_.entity)
         kinds: dict[str, bool] = {}
@@ -181,7 +182,7 @@ class CodeSynthesizer:
         return templates, ids, aligned
 
     # -- sample -----------------------------------------------------------------------------------------------
-    def _assembler(self, seed: int) -> PathAssembler | RecipeAssembler:
+    def _assembler(self, seed: int) -> PathAssembler | RecipeAssembler | WindowAssembler:
         start_ts = self.start_time()
         values = ValueGenerator(seed, model=self.values_model_, epoch=start_ts,
                                 overrides=self.recipe_.values if self.recipe_ else None)
@@ -192,6 +193,8 @@ class CodeSynthesizer:
             missing = [e for e, p in self.pools_.items() if not (p.normal or p.anomalous)]
             if len(missing) == len(self.pools_):
                 raise InputError("no stage of the recipe has a feasible path that logs the entity", field="--recipe")
+            if self.recipe_.sessions == "window":
+                return WindowAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
             return RecipeAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
         try:
             return PathAssembler(list(self.pools_.values()), renderer, seed, start_ts, self.config.fault_rate)

@@ -91,6 +91,15 @@ class Stage(BaseModel):
     rare_rate: Probability = Field(0.05, description="chance a normal run takes a variant other than the main ones")
     depth: int | None = Field(None, ge=0, description="inline callees this deep for this entry (default: the "
                               "command's --depth); 0 keeps the entry's own statements")
+    # time-window recipes (``sessions: window``) only
+    every_s: Range | None = Field(None, description="periodic stage: each instance of the role runs it again after "
+                                  "a gap drawn from this range (seconds), over the whole time line")
+    fanout: Literal["self", "all", "others"] = Field("self", description="which instances of the role run a stage "
+                                                     "that follows another: the one that ran it, all, all but it")
+    lines: list[str] = Field(default_factory=list, description="regexes: keep only the lines whose template "
+                             "matches one (one iteration of a long-running loop); empty keeps every line")
+    thread: str | None = Field(None, description="thread name the lines show (%t); {id} is the instance's number "
+                               "(1-based), {peer} another instance's (default: the name the code gives the thread)")
 
     @field_validator("main")
     @classmethod
@@ -122,6 +131,12 @@ class Recipe(BaseModel):
                                          "digit, '{block_id}' the session's value of that kind")
     expected: list[str] = Field(default_factory=list, description="regexes of templates whose lines are normal "
                                 "even where a rule would flag them (expected warnings)")
+    sessions: Literal["entity", "window"] = Field("entity", description="entity: one session per entity life "
+                                                  "cycle; window: the ensemble runs over time and each instance of "
+                                                  "window_role's lines are cut into fixed windows of window_s")
+    window_s: float = Field(60.0, gt=0, description="window length in seconds (sessions: window)")
+    window_role: str | None = Field(None, description="role whose instances' lines are windowed (default: the "
+                                    "pipeline role)")
     stages: list[Stage]
 
     @field_validator("start")
@@ -164,6 +179,12 @@ class Recipe(BaseModel):
                 if ref is not None and ref not in seen:
                     raise ValueError(f"stages[{i}] ({stage.name}): {ref!r} is not an earlier stage")
             seen.add(stage.name)
+        if self.window_role is not None and self.window_role not in self.roles:
+            raise ValueError(f"window_role: unknown role {self.window_role!r}")
+        for i, stage in enumerate(self.stages):
+            if stage.every_s is not None and stage.after is not None:
+                raise ValueError(f"stages[{i}] ({stage.name}): a stage is periodic (every_s) or follows another "
+                                 "(after), not both")
         return self
 
     @property
