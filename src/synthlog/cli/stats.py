@@ -65,7 +65,7 @@ def profile(
     summary: Path | None = typer.Option(None, "--summary", help="Also write the profile summary (JSON): exact "
                                         "counts, observed causal pairs with lags, anomaly types (for the data owner; "
                                         "not noised)."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed of the noise (default: the global --seed)."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Seed of the noise (default: the global --seed)."),
 ) -> None:
     """Derive a statistics spec from real logs: no raw parameter value, optional differential-privacy noise."""
     from synthlog.stats.profile import ProfileOptions, profile_to_file
@@ -93,7 +93,7 @@ def validate(
     session_pattern: str | None = typer.Option(None, "--session-pattern", help="Session id regex of REFERENCE."),
     sessions: str | None = typer.Option(None, "--sessions", "-s", help=SESSIONS_HELP),
     line_labels: str | None = typer.Option(None, "--line-labels", help=LINE_LABELS_HELP),
-    seed: int | None = typer.Option(None, "--seed", help="Seed of the DCR holdout split."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Seed of the DCR holdout split."),
     min_sessions: int = typer.Option(5, "--min-sessions", min=1,
                                      help="k: a real token seen in fewer sessions is a leak wherever it appears."),
 ) -> None:

@@ -15,6 +15,7 @@ from synthlog.records import LogEvent, Template, label_from_word, label_to_word
 
 _EVENT_COLUMNS = {"LineId", "Level", "Component", "Content", "EventId", "EventTemplate", "ParameterList"}
 _LABEL_ID_COLUMNS = ("BlockId", "SessionId", "WindowId")
+WILDCARD = "<*>"
 
 
 def read_structured(path: PathLike, templates: dict[str, Template] | None = None) -> Iterator[LogEvent]:
@@ -155,9 +156,15 @@ def _column_order(headers: Sequence[str], field_names: list[str]) -> list[int]:
 def read_templates(path: PathLike) -> dict[str, Template]:
     """Templates by id from ``EventId,EventTemplate[,Occurrences]``, or from a headerless file of one
     template per line whose ids are the line numbers ``1..N`` (AIT's ``HDFS_templates.csv``)."""
-    first = next(iter_lines(path), (0, ""))[1]
-    if not first.lstrip("\ufeff").startswith("EventId"):
-        return {str(n): Template(id=str(n), text=text) for n, text in iter_lines(path) if text.strip()}
+    first = next(iter_lines(path), (0, ""))[1].lstrip("\ufeff")
+    if not first.startswith("EventId"):
+        if first.startswith("LineId") or ",Content," in f",{first},":
+            raise InputError("a structured log CSV (LineId,...,Content,...), not a templates file", path=path, line=1)
+        templates = {str(n): Template(id=str(n), text=text) for n, text in iter_lines(path) if text.strip()}
+        if templates and not any(WILDCARD in t.text for t in templates.values()):
+            raise InputError("not a templates file: no EventId,EventTemplate header and no line has a <*> "
+                             "(a raw log?)", path=path)
+        return templates
     rows = CsvRows(path)
     cols = rows.header(["EventId", "EventTemplate"])
     tid, text, occ = cols["EventId"], cols["EventTemplate"], cols.get("Occurrences")

@@ -141,7 +141,7 @@ class Renderer:
         for m in np.flatnonzero(counts).tolist():
             rows = order[offset:offset + counts[m]]
             text = self.texts[m]
-            values = [self._values(p, k, text, rows, events, ids, numbers, rng)
+            values = [self._values(p, k, text, rows, events.owner, ids, numbers, rng, events.owner_number)
                       for k, p in enumerate(text.params)]
             groups.append((m, offset, len(rows), values))
             offset += len(rows)
@@ -222,14 +222,14 @@ class Renderer:
         return pl.concat([pl.Series(calendar, dtype=pl.String), sessions, pl.Series(["null"])])
 
     @staticmethod
-    def _values(param: Param, k: int, text: _MessageText, rows: np.ndarray, events: ShardEvents, ids: pl.Series,
-                numbers: pl.Series, rng: np.random.Generator) -> pl.Series | np.ndarray:
+    def _values(param: Param, k: int, text: _MessageText, rows: np.ndarray, owner: np.ndarray, ids: pl.Series,
+                numbers: pl.Series, rng: np.random.Generator,
+                owner_number: np.ndarray | None = None) -> pl.Series | np.ndarray:
         n = len(rows)
-        owner = events.owner
-        if param.kind == "shape":
+        if param.kind == "shape":  # keyed by the owners' run-wide numbers, so an entity is the same in every shard
             owners = owner[rows]
-            return sample_column(param.shape, rng, n, owners=events.owner_number[np.maximum(owners, 0)],
-                                 owned=owners >= 0)
+            keys = owners if owner_number is None or not len(owner_number) else owner_number[np.maximum(owners, 0)]
+            return sample_column(param.shape, rng, n, owners=keys.astype(np.uint64), owned=owners >= 0)
         if param.kind == "int":
             return pl.Series(rng.integers(int(param.min), int(param.max) + 1, n)).cast(pl.String)
         if param.kind == "float":
@@ -270,6 +270,7 @@ class _LayoutText:
                        if f.kind == "time"}
         self.free = {f.name: _MessageText(Message(id="header", template=f.template, params=f.params), "", "",
                                           f.template) for f in layout.fields if f.kind == "value"}
+        self.per_session = {f.name for f in layout.fields if f.kind == "value" and f.per_session}
         messages = compiled.messages
         words = sorted({w for m in messages for w in (m.levels or {m.level: 1.0})})
         self.level_table = pl.Series(words, dtype=pl.String)
@@ -315,14 +316,23 @@ class _LayoutText:
         for name, (clock, offset) in self.clocks.items():
             out[f"H_{name}"] = clock.many(absolute + offset)
         numbers = ids.str.extract(r"(-?\d+)$").fill_null("")
+        owners = np.arange(len(events.owner_number) + 1, dtype=np.int64)
+        owners[-1] = -1  # lines of no request or session share one value
         for name, text in self.free.items():
-            values = [Renderer._values(p, k, text, order, events, ids, numbers, rng)
+            if name in self.per_session:  # one value per owner, gathered onto its lines
+                rows, owner = owners, owners
+            else:
+                rows, owner = order, events.owner
+            values = [Renderer._values(p, k, text, rows, owner, ids, numbers, rng, events.owner_number)
                       for k, p in enumerate(text.params)]
             columns = {f"v{k}": text.choices["raw"][k].gather(v) if isinstance(v, np.ndarray) else v
                        for k, v in enumerate(values)}
             items = Renderer._items("content", text, len(values), None)
-            frame = pl.DataFrame(columns) if columns else pl.DataFrame({"n": np.zeros(len(order))})
-            out[f"H_{name}"] = frame.select(_concat(items) if columns else pl.lit("".join(items))).to_series()
+            frame = pl.DataFrame(columns) if columns else pl.DataFrame({"n": np.zeros(len(rows))})
+            column = frame.select(_concat(items) if columns else pl.lit("".join(items))).to_series()
+            if name in self.per_session:
+                column = column.gather(_or_last(events.owner[order], owners[:-1]))
+            out[f"H_{name}"] = column
         return out
 
     def items(self, message: list[str | pl.Expr]) -> list[str | pl.Expr]:

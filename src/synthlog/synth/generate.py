@@ -34,12 +34,13 @@ from synthlog.code.paths import PathOptions, enumerate_paths
 from synthlog.code.records import Statement
 from synthlog.code.slottypes import SlotType, slot_types, thread_names
 from synthlog.errors import InputError
-from synthlog.io.atomic import atomic_directory, atomic_open
+from synthlog.io.atomic import atomic_directory, atomic_open, check_output_directory
 from synthlog.io.layout import Layout, layout_for_source, layout_from_option
 from synthlog.io.loghub import read_templates
 from synthlog.io.stream import DatasetStream, Rendered
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, Session, Template
+from synthlog.stats.spec import FIRST_YEAR, LAST_YEAR
 from synthlog.synth.checking import (
     CachingChecker,
     CheckContext,
@@ -50,11 +51,12 @@ from synthlog.synth.checking import (
 )
 from synthlog.synth.checking.mutations import MutationIndex
 from synthlog.synth.labels import LabelRules, Match
-from synthlog.synth.pools import Pool, build_pool, level_rank
+from synthlog.synth.pools import LEVELS, Pool, build_pool, level_rank, level_word
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
 from synthlog.synth.timeline import TimeMerge
 from synthlog.synth.values import SlotKind, ValueGenerator, ValueModel, infer_slot_kinds, slot_sources
+from synthlog.synth.windows import WindowAssembler
 
 DEFAULT_START = "2024-01-01T00:00:00"  # the clock when neither --start nor the recipe sets one (UTC)
 
@@ -140,7 +142,7 @@ class CodeSynthesizer:
 
     def _keep(self):
         floor = level_rank(self.config.min_level)
-        if self.recipe_ is None:
+        if self.recipe_ is None or self.recipe_.sessions == "window":  # a window keeps every line of its time
             return lambda s: level_rank(s.level) >= floor
         entity = SlotKind(self.recipe_.entity)
         kinds: dict[str, bool] = {}
@@ -180,7 +182,7 @@ class CodeSynthesizer:
         return templates, ids, aligned
 
     # -- sample -----------------------------------------------------------------------------------------------
-    def _assembler(self, seed: int) -> PathAssembler | RecipeAssembler:
+    def _assembler(self, seed: int) -> PathAssembler | RecipeAssembler | WindowAssembler:
         start_ts = self.start_time()
         values = ValueGenerator(seed, model=self.values_model_, epoch=start_ts,
                                 overrides=self.recipe_.values if self.recipe_ else None)
@@ -191,6 +193,8 @@ class CodeSynthesizer:
             missing = [e for e, p in self.pools_.items() if not (p.normal or p.anomalous)]
             if len(missing) == len(self.pools_):
                 raise InputError("no stage of the recipe has a feasible path that logs the entity", field="--recipe")
+            if self.recipe_.sessions == "window":
+                return WindowAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
             return RecipeAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
         try:
             return PathAssembler(list(self.pools_.values()), renderer, seed, start_ts, self.config.fault_rate)
@@ -271,6 +275,9 @@ class CodeSynthesizer:
             start = datetime.fromisoformat(text)
         except ValueError:
             raise InputError(f"not an ISO 8601 time: {text!r}", field="--start") from None
+        if not FIRST_YEAR <= start.year < LAST_YEAR:  # the clock must not roll over past the year 9999
+            raise InputError(f"the start lies in the years {FIRST_YEAR} to {LAST_YEAR - 1}, not {start.year}",
+                             field="--start")
         return start.replace(tzinfo=start.tzinfo or UTC).timestamp()
 
     def slot_report(self, template_ids: set[str]) -> dict[str, Any]:
@@ -377,4 +384,7 @@ def _natural(text: str) -> list[int | str]:
 def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: int, seed: int,
                   config: CodeGenConfig) -> dict[str, Any]:
     """Fit, then stream ``n`` sessions as a data set with ``summary.json`` into ``out``; returns the summary."""
+    check_output_directory(out)  # refuse a folder of foreign files before the work, not after
+    if level_word(config.min_level) not in LEVELS:
+        raise InputError(f"unknown level {config.min_level!r} (one of {', '.join(LEVELS)})", field="--min-level")
     return CodeSynthesizer(config).fit(src).write(out, n, seed)
