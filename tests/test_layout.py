@@ -4,6 +4,8 @@ reference's layout; bad layouts refused with the file and line."""
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,6 +129,14 @@ def test_same_seed_same_raw_log_and_hex_request_ids_keep_their_shape(tmp_path):
     ids = re.findall(r"request (\S+) ", text)
     assert len(ids) == 300 and all(re.fullmatch(r"req-[0-9a-f]{8}", i) for i in ids)
     assert len(set(ids)) > 50
+    # the host and the process id stay the same through a request, as in the real log; they vary across requests
+    assert spec.layout.field("Field1").per_session and spec.layout.field("Pid").per_session
+    heads = {}
+    for line in text.splitlines():
+        host_pid, request = re.search(r"\d\d:\d\d:\d\d (\S+ \S+) .* (req-\S+) ", line).groups()
+        heads.setdefault(request, set()).add(host_pid)
+    assert all(len(seen) == 1 for seen in heads.values())
+    assert len(set().union(*heads.values())) > 10
 
 
 def test_a_layout_that_does_not_fit_names_the_file_and_line(tmp_path):
@@ -160,3 +170,20 @@ def test_messages_and_levels_do_not_depend_on_the_files_written(tmp_path):
     sampled = [row["level"] for chunk in synthesizer.sample(n_lines=400, seed=6) for row in chunk.iter_rows(named=True)]
     written = [json.loads(line)["level"] for line in events.splitlines()]
     assert sampled == written and "FATAL" in written
+
+
+def test_cli_profile_and_validate_logs_of_any_layout(tmp_path):
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "synthlog", *args], capture_output=True, text=True)
+
+    log = LAYOUTS / "syslog_like.log"
+    spec = tmp_path / "s.yaml"
+    refused = run("profile", str(log), "--format", "hdfs", "--sessions", "window:600", "--out", str(spec))
+    assert refused.returncode == 2 and not spec.exists()
+    assert refused.stderr.strip().count("\n") == 0 and "syslog_like.log:1: header Date holds 'Mar'" in refused.stderr
+    done = run("profile", str(log), "--sessions", "entity:req-[0-9a-f]{8}", "--out", str(spec))
+    assert done.returncode == 0 and "layout (inferred)" in done.stderr
+    assert run("generate", "stats", str(spec), "--lines", "200", "--out", str(tmp_path / "g")).returncode == 0
+    checked = run("validate", str(log), str(tmp_path / "g"), "--sessions", "entity:req-[0-9a-f]{8}")
+    assert checked.returncode == 0
+    assert "format_roundtrip=1.000" in checked.stdout and "time_order=1.000" in checked.stdout

@@ -60,7 +60,7 @@ def paths_command(
     unroll: int = typer.Option(2, "--unroll", min=0, help="Run each loop body 0..N times."),
     max_paths: int = typer.Option(200, "--max-paths", min=1, help="Distinct log sequences kept per entry (sampled)."),
     budget: int = typer.Option(100_000, "--budget", min=1, help="Graph nodes explored per entry before sampling."),
-    seed: int | None = typer.Option(None, "--seed", help="Sampling seed (default: the global --seed)."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Sampling seed (default: the global --seed)."),
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of relative paths to skip, e.g. '*/test/*'."),
 ) -> None:
     """List the distinct log-statement sequences from each entry method to each of its exits."""

@@ -64,7 +64,7 @@ def profile(
     summary: Path | None = typer.Option(None, "--summary", help="Also write the profile summary (JSON): exact "
                                         "counts, observed causal pairs with lags, anomaly types (for the data owner; "
                                         "not noised)."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed of the noise (default: the global --seed)."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Seed of the noise (default: the global --seed)."),
 ) -> None:
     """Derive a statistics spec from real logs: no raw parameter value, optional differential-privacy noise."""
     from synthlog.stats.profile import ProfileOptions, profile_to_file
@@ -92,7 +92,7 @@ def validate(
     session_pattern: str | None = typer.Option(None, "--session-pattern", help="Session id regex of REFERENCE."),
     sessions: str | None = typer.Option(None, "--sessions", "-s", help=SESSIONS_HELP),
     line_labels: str | None = typer.Option(None, "--line-labels", help=LINE_LABELS_HELP),
-    seed: int | None = typer.Option(None, "--seed", help="Seed of the DCR holdout split."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Seed of the DCR holdout split."),
 ) -> None:
     """Fidelity (D_errdist, C_temporal, R_anomaly, template and transition similarity) and, against real data,
     privacy (leakage of real values, distance to closest record) of a generated data set."""

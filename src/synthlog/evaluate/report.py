@@ -6,11 +6,13 @@ real reference, privacy; write the result as JSON. A generated folder is read by
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
+from synthlog.errors import InputError
 from synthlog.evaluate.distributions import compare_distributions
-from synthlog.evaluate.fidelity import ReferenceStats, evaluate_fidelity, reference_from_dataset
+from synthlog.evaluate.fidelity import METRICS, ReferenceStats, evaluate_fidelity, reference_from_dataset
 from synthlog.evaluate.privacy import (
     dataset_values,
     directory_files,
@@ -95,7 +97,7 @@ def write_report(result: dict[str, Any], path: str | Path) -> Path:
 def headline(result: dict[str, Any]) -> str:
     """One line with the main figures."""
     def fmt(value: Any) -> str:
-        return "n/a" if value is None else f"{value:.3f}"
+        return f"{value:.3f}" if _finite(value) else "n/a"
 
     parts = [f"{m}={fmt(result.get(m))}" for m in ("D_errdist", "C_temporal", "R_anomaly", "template_similarity",
                                                    "transition_similarity", "level_similarity", "format_roundtrip",
@@ -128,4 +130,13 @@ def run_validation(reference: str | Path, directory: str | Path, out: str | Path
         files = [ref_path] if ref_path.is_file() else None
     target = Path(out) if out is not None else Path(directory) / REPORT_NAME
     result = validate(ref, directory, seed=seed, reference_files=files, report=target)
+    score = result.get("score")
+    if score is None or not math.isfinite(score):  # nothing was comparable: no figure is not a figure
+        undefined = [m for m in METRICS if not _finite(result.get(m))]
+        raise InputError(f"no fidelity score can be computed ({', '.join(undefined)} undefined: too few events, "
+                         "sessions or templates to compare)", path=directory)
     return result, write_report(result, target)
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)

@@ -103,8 +103,8 @@ class _Noise:
     """Laplace noise on counts (seeded); exact counts when epsilon is None."""
 
     def __init__(self, epsilon: float | None, seed: int):
-        if epsilon is not None and not epsilon > 0:
-            raise InputError(f"epsilon must be above 0 (got {epsilon})", field="--epsilon")
+        if epsilon is not None and not 0 < epsilon < math.inf:  # inf would mean no noise under a privacy name
+            raise InputError(f"epsilon must be a finite number above 0 (got {epsilon})", field="--epsilon")
         self.scale = None if epsilon is None else 1.0 / epsilon
         self.rng = np.random.default_rng(seed)
 
@@ -532,7 +532,7 @@ def _with_layout(work: LabeledDataset, stats: dict[str, _TemplateStats], service
         return _slot_params(slot, noise, options, addresses)
 
     found = profile_layout(events, raw.format, raw.clock, raw.source, noise.counts, value_model,
-                           lambda value: not _SCRUB.search(value))
+                           lambda value: not _SCRUB.search(value), min_sessions=options.min_sessions)
     updated = [Service(name=s.name, rate=s.rate, error_rate=s.error_rate, flow=s.flow, step=s.step, calls=s.calls,
                        messages=[m.model_copy(update={"levels": found.levels.get(m.id, {}),
                                                       "fields": found.fields.get(m.id, {})})
@@ -635,11 +635,13 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
             _label_lines(events, line_labels, path)
         if sessions is not None and session_pattern is not None:
             raise InputError("give --sessions or --session-pattern, not both", field="--sessions")
+        pattern = HDFS_BLOCK if session_pattern is None else session_pattern
         try:
-            re.compile(session_pattern or HDFS_BLOCK)
+            if re.compile(pattern).fullmatch(""):
+                raise re.error("it matches the empty string; a session id needs at least one character")
         except re.error as exc:
             raise InputError(f"bad session pattern {session_pattern!r}: {exc}", field="--session-pattern") from None
-        split = sessionizer(sessions or f"entity:{session_pattern or HDFS_BLOCK}")
+        split = sessionizer(sessions or f"entity:{pattern}")
         try:
             found = split(events)
         except InputError as exc:
@@ -665,7 +667,7 @@ def read_layout(path: Path, log_format: str | None) -> tuple[list[LogEvent], Raw
     from synthlog.io.formatinfer import infer_format
     from synthlog.io.logformat import BUILTIN_FORMATS, RawReader, get_format
     from synthlog.progress import Progress
-    from synthlog.stats.layoutprofile import infer_clock, stamp
+    from synthlog.stats.layoutprofile import infer_clock, stamp, unread_time_header
 
     if log_format is None:
         fmt, source = infer_format(path)
@@ -682,6 +684,7 @@ def read_layout(path: Path, log_format: str | None) -> tuple[list[LogEvent], Raw
         raise InputError(f"line does not fit the layout {fmt.text!r} ({reader.skipped} of "
                          f"{reader.skipped + reader.matched} lines do not)", path=path, line=reader.first_skipped)
     clock = infer_clock(events, fmt)
+    unread_time_header(events, fmt, clock, path)
     if clock is not None:
         stamp(events, clock)
     return events, RawLayout(fmt, source, clock)
@@ -721,16 +724,17 @@ def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = 
     import json
     from dataclasses import asdict
 
-    from synthlog.io.atomic import atomic_open
+    from synthlog.io.atomic import atomic_files
     from synthlog.stats.specfile import dump_spec
 
     dataset = load_logs(logs, log_format=log_format, labels=labels, session_pattern=session_pattern,
                         sessions=sessions, line_labels=line_labels)
     spec, summary = profile_dataset(dataset, name=Path(out).stem, options=options)
-    with atomic_open(out, "w") as fh:
-        fh.write(dump_spec(spec))
-    if summary_out is not None:
-        with atomic_open(summary_out, "w") as fh:
-            json.dump(asdict(summary), fh, indent=2)
-            fh.write("\n")
+    with atomic_files() as files:  # the spec and its summary appear together or not at all
+        with files.open(out, "w") as fh:
+            fh.write(dump_spec(spec))
+        if summary_out is not None:
+            with files.open(summary_out, "w") as fh:
+                json.dump(asdict(summary), fh, indent=2)
+                fh.write("\n")
     return summary

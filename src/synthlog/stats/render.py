@@ -252,6 +252,7 @@ class _LayoutText:
                        if f.kind == "time"}
         self.free = {f.name: _MessageText(Message(id="header", template=f.template, params=f.params), "", "",
                                           f.template) for f in layout.fields if f.kind == "value"}
+        self.per_session = {f.name for f in layout.fields if f.kind == "value" and f.per_session}
         messages = compiled.messages
         words = sorted({w for m in messages for w in (m.levels or {m.level: 1.0})})
         self.level_table = pl.Series(words, dtype=pl.String)
@@ -297,14 +298,23 @@ class _LayoutText:
         for name, (clock, offset) in self.clocks.items():
             out[f"H_{name}"] = clock.many(absolute + offset)
         numbers = ids.str.extract(r"(-?\d+)$").fill_null("")
+        owners = np.arange(len(events.owner_number) + 1, dtype=np.int64)
+        owners[-1] = -1  # lines of no request or session share one value
         for name, text in self.free.items():
-            values = [Renderer._values(p, k, text, order, events.owner, ids, numbers, rng)
+            if name in self.per_session:  # one value per owner, gathered onto its lines
+                rows, owner = owners, owners
+            else:
+                rows, owner = order, events.owner
+            values = [Renderer._values(p, k, text, rows, owner, ids, numbers, rng)
                       for k, p in enumerate(text.params)]
             columns = {f"v{k}": text.choices["raw"][k].gather(v) if isinstance(v, np.ndarray) else v
                        for k, v in enumerate(values)}
             items = Renderer._items("content", text, len(values), None)
-            frame = pl.DataFrame(columns) if columns else pl.DataFrame({"n": np.zeros(len(order))})
-            out[f"H_{name}"] = frame.select(_concat(items) if columns else pl.lit("".join(items))).to_series()
+            frame = pl.DataFrame(columns) if columns else pl.DataFrame({"n": np.zeros(len(rows))})
+            column = frame.select(_concat(items) if columns else pl.lit("".join(items))).to_series()
+            if name in self.per_session:
+                column = column.gather(_or_last(events.owner[order], owners[:-1]))
+            out[f"H_{name}"] = column
         return out
 
     def items(self, message: list[str | pl.Expr]) -> list[str | pl.Expr]:

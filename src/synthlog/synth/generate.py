@@ -34,12 +34,13 @@ from synthlog.code.paths import PathOptions, enumerate_paths
 from synthlog.code.records import Statement
 from synthlog.code.slottypes import SlotType, slot_types, thread_names
 from synthlog.errors import InputError
-from synthlog.io.atomic import atomic_directory, atomic_open
+from synthlog.io.atomic import atomic_directory, atomic_open, check_output_directory
 from synthlog.io.layout import Layout, layout_for_source, layout_from_option
 from synthlog.io.loghub import read_templates
 from synthlog.io.stream import DatasetStream, Rendered
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, Session, Template
+from synthlog.stats.spec import FIRST_YEAR, LAST_YEAR
 from synthlog.synth.checking import (
     CachingChecker,
     CheckContext,
@@ -50,7 +51,7 @@ from synthlog.synth.checking import (
 )
 from synthlog.synth.checking.mutations import MutationIndex
 from synthlog.synth.labels import LabelRules, Match
-from synthlog.synth.pools import Pool, build_pool, level_rank
+from synthlog.synth.pools import LEVELS, Pool, build_pool, level_rank, level_word
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
 from synthlog.synth.timeline import TimeMerge
@@ -274,6 +275,9 @@ class CodeSynthesizer:
             start = datetime.fromisoformat(text)
         except ValueError:
             raise InputError(f"not an ISO 8601 time: {text!r}", field="--start") from None
+        if not FIRST_YEAR <= start.year < LAST_YEAR:  # the clock must not roll over past the year 9999
+            raise InputError(f"the start lies in the years {FIRST_YEAR} to {LAST_YEAR - 1}, not {start.year}",
+                             field="--start")
         return start.replace(tzinfo=start.tzinfo or UTC).timestamp()
 
     def slot_report(self, template_ids: set[str]) -> dict[str, Any]:
@@ -380,4 +384,7 @@ def _natural(text: str) -> list[int | str]:
 def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: int, seed: int,
                   config: CodeGenConfig) -> dict[str, Any]:
     """Fit, then stream ``n`` sessions as a data set with ``summary.json`` into ``out``; returns the summary."""
+    check_output_directory(out)  # refuse a folder of foreign files before the work, not after
+    if level_word(config.min_level) not in LEVELS:
+        raise InputError(f"unknown level {config.min_level!r} (one of {', '.join(LEVELS)})", field="--min-level")
     return CodeSynthesizer(config).fit(src).write(out, n, seed)
