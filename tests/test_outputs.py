@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from synthlog.parse.pipeline import parse_log
 
 from synthlog.errors import InputError
 from synthlog.io.atomic import MANIFEST, atomic_directory, atomic_files
+from synthlog.io.parsed import parse_log
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 HDFS_SPEC = """\

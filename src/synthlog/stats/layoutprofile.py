@@ -13,8 +13,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from synthlog.errors import InputError
 from synthlog.io.logformat import LogFormat
-from synthlog.io.timestamps import TimeRenderer, fraction_digits, infer_time_format, read_time, time_pieces
+from synthlog.io.timestamps import TIME_NAME, TimeRenderer, fraction_digits, infer_time_format, read_time, time_pieces
 from synthlog.records import LogEvent
 from synthlog.stats.spec import HeaderField, Layout, Param
 
@@ -131,6 +132,20 @@ def _offset(name: str, fmt: str, sample: list[LogEvent], times: list[float | Non
                    for event, t in zip(sample, times, strict=True))
 
     return max(sorted(candidates, key=abs), key=agreement)
+
+
+def unread_time_header(events: list[LogEvent], fmt: LogFormat, clock: Clock | None, path: object) -> None:
+    """Refuse a layout whose header named as a time (Date, Time, Timestamp ...) holds no readable time: the layout
+    does not match the log (``--format hdfs`` on a syslog file puts ``Mar`` in Date); names the first such line."""
+    for name in fmt.headers:
+        if name in _DEDICATED or name == "Content" or not TIME_NAME.search(name) or \
+                (clock is not None and name in clock.formats):
+            continue
+        for event in events:
+            value = event.fields.get(name, "")
+            if infer_time_format([value], name) is None:
+                raise InputError(f"header {name} holds {value[:40]!r}, which is no time: the layout {fmt.text!r} "
+                                 "does not match this log", path=path, line=event.line_id)
 
 
 def stamp(events: Iterable[LogEvent], clock: Clock) -> None:
