@@ -4,6 +4,7 @@ SDV-style API::
 
     synth = CodeSynthesizer(CodeGenConfig(recipe="recipes/hdfs-0.18.yaml", align_to="HDFS_templates.csv"))
     synth.fit("hadoop-0.18.2/src")          # scan, call graph, paths, checking, labels -> pools of variants
+    synth.calibrate(real_training_part)     # optional, repeatable: learn stages, counts, labels from real sessions
     ds = synth.sample(1000, seed=7)         # LabeledDataset of entity (or per-path) sessions
     synth.summary(ds)                       # sessions, lines, templates, labels by rule, paths rejected and why
 
@@ -33,11 +34,12 @@ from synthlog.code.paths import PathOptions, enumerate_paths
 from synthlog.code.records import Statement
 from synthlog.errors import InputError
 from synthlog.io.atomic import atomic_directory, atomic_open
-from synthlog.io.datasets import write_dataset
+from synthlog.io.datasets import load_dataset, write_dataset
 from synthlog.io.logformat import get_format
 from synthlog.io.loghub import read_templates
 from synthlog.progress import Progress
 from synthlog.records import LabeledDataset, Session, Template
+from synthlog.synth.calibrate import Calibration, calibrate_recipe
 from synthlog.synth.checking import (
     CachingChecker,
     CheckContext,
@@ -74,6 +76,7 @@ class CodeGenConfig:
     cache_dir: str | os.PathLike[str] | None = None
     paths: PathOptions = field(default_factory=lambda: PathOptions(max_paths=400))
     start: str = "2008-11-09T20:35:00"
+    calibrate: str | os.PathLike[str] | None = None  # a labeled real data set (name or directory): its training part
 
 
 class CodeSynthesizer:
@@ -124,6 +127,20 @@ class CodeSynthesizer:
         self.values_model_ = model
         fmt_name = config.log_format or (self.recipe_.log_format if self.recipe_ else DEFAULT_FORMAT)
         self.format_ = get_format(fmt_name)
+        self.calibration_: Calibration | None = None
+        self.calibration_report_: dict[str, Any] | None = None
+        if config.calibrate:
+            self.calibrate(load_dataset(config.calibrate))
+        return self
+
+    def calibrate(self, real: LabeledDataset) -> CodeSynthesizer:
+        """Learn stage probabilities, run counts, variant weights, label evidence and timing from ``real`` (give it
+        the training part only; nothing else is read). Repeatable: each call starts from the fitted code model.
+        What the sample and the code disagree on is in ``calibration_report_``."""
+        if self.recipe_ is None:
+            raise InputError("calibration needs a recipe (--recipe): it learns its stages", field="--calibrate")
+        self.calibration_ = calibrate_recipe(self.recipe_, self.pools_, self.template_ids_, real)
+        self.calibration_report_ = self.calibration_.report
         return self
 
     def _keep(self):
@@ -178,7 +195,12 @@ class CodeSynthesizer:
             missing = [e for e, p in self.pools_.items() if not (p.normal or p.anomalous)]
             if len(missing) == len(self.pools_):
                 raise InputError("no stage of the recipe has a feasible path that logs the entity", field="--recipe")
-            assembler = RecipeAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
+            calibration = self.calibration_
+            if calibration is None:
+                assembler = RecipeAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
+            else:
+                assembler = RecipeAssembler(calibration.recipe, self.pools_, renderer, seed, start_ts,
+                                            calibration.stage_pools)
         else:
             try:
                 assembler = PathAssembler(list(self.pools_.values()), renderer, seed, start_ts,
@@ -221,7 +243,7 @@ class CodeSynthesizer:
                       "silent_after_filter": sum(p.silent for p in self.pools_.values()),
                       "entries": self.path_summary_},
             "pools": {e: {"normal": len(p.normal), "anomalous": len(p.anomalous)} for e, p in self.pools_.items()},
-        }
+        } | ({"calibration": self.calibration_report_} if self.calibration_report_ is not None else {})
 
 
 def align_statements(statements: list[Statement], real: dict[str, Template]) -> dict[str, str]:

@@ -39,6 +39,10 @@ class Role(BaseModel):
     instances: int = Field(1, ge=1, description="distinct nodes of this role that take part in one session")
     port: int | None = Field(None, ge=1, le=65535, description="port of this role's address (host:port slots)")
     subnet: str = Field("10.250", description="first two octets of this role's IPv4 addresses")
+    threads: Range = Field(Range(min=10, max=4000), description="thread ids (the log's thread header): a session "
+                           "draws a base id uniformly from this range for the role")
+    thread_spread: int = Field(0, ge=0, description="each run of the role takes base + a uniform 0..thread_spread "
+                               "and keeps it for all its lines (threads of one time are numbered alike)")
 
 
 class Stage(BaseModel):
@@ -49,10 +53,18 @@ class Stage(BaseModel):
     entry: str = Field(description="Class.method whose execution paths this stage runs")
     role: str
     count: int | str = Field(1, description="number of runs, or the name of a recipe parameter")
+    counts: dict[int, float] | None = Field(None, description="weights of the number of runs, drawn per session "
+                                            "(calibration sets them); replaces count")
     probability: Probability = 1.0
     after: str | None = Field(None, description="stage this one starts after (default: the session start)")
+    follow: Literal["stage", "run"] = Field("stage", description="'stage': every run starts delay_ms after the "
+                                            "start of the `after` stage, plus jitter_ms; 'run': run k starts delay_ms "
+                                            "after run k of the `after` stage ends (a pipeline's per-node hand-off)")
     delay_ms: Range = Range(min=0, max=100)
-    spacing_ms: Range = Range(min=1, max=20)
+    jitter_ms: Range = Field(Range(min=0, max=20), description="each run's own start offset after the stage start")
+    spacing_ms: Range = Field(Range(min=1, max=20), description="gap between two lines of one run")
+    threads: Range | None = Field(None, description="thread ids of this stage's runs, drawn per run, instead of the "
+                                  "role's (a dedicated worker thread: a deletion or scanner thread)")
     fault_weight: float = Field(1.0, ge=0.0, description="relative chance that a session's fault falls on a run "
                                 "of this stage (0: this stage never fails)")
     requires: list[str] = Field(default_factory=list, description="stages that must have run for this one to run")
@@ -61,6 +73,16 @@ class Stage(BaseModel):
     rare_rate: Probability = Field(0.05, description="chance a normal run takes a variant other than the main ones")
     depth: int | None = Field(None, ge=0, description="inline callees this deep for this entry (default: the "
                               "command's --depth); 0 keeps the entry's own statements")
+
+
+class Order(BaseModel):
+    """How the source's log orders lines: timestamps of ``resolution_s`` seconds (0: exact), and lines that share
+    a timestamp kept in time order (``time``), sorted by their text (``text``: a log sorted line by line, as
+    HDFS_v1's is) or shuffled (``shuffle``: logs of several nodes merged without sub-resolution order)."""
+
+    model_config = ConfigDict(extra="forbid")
+    resolution_s: float = Field(0.0, ge=0.0)
+    ties: Literal["time", "text", "shuffle"] = "time"
 
 
 class Recipe(BaseModel):
@@ -77,6 +99,7 @@ class Recipe(BaseModel):
     fault_rate: Probability = Field(0.03, description="share of sessions in which one run takes an anomalous path")
     session_gap_ms: Range = Range(min=50, max=2000)
     start: str = Field("2008-11-09T20:35:00", description="timestamp of the first session (ISO 8601, UTC)")
+    order: Order = Field(default_factory=Order)
     expected: list[str] = Field(default_factory=list, description="regexes of templates whose lines are normal "
                                 "even where a rule would flag them (expected warnings)")
     stages: list[Stage]
@@ -92,6 +115,8 @@ class Recipe(BaseModel):
                 raise ValueError(f"stages[{i}].role: unknown role {stage.role!r}")
             if isinstance(stage.count, str) and stage.count not in self.parameters:
                 raise ValueError(f"stages[{i}].count: unknown parameter {stage.count!r}")
+            if stage.counts is not None and any(k < 0 or w < 0 for k, w in stage.counts.items()):
+                raise ValueError(f"stages[{i}].counts: counts and weights are 0 or more")
             if self.count_of(stage) < 0:
                 raise ValueError(f"stages[{i}].count: {self.count_of(stage)} runs (a count is 0 or more)")
             for ref in [stage.after, *stage.requires]:
@@ -106,6 +131,9 @@ class Recipe(BaseModel):
         return max(self.roles, key=lambda name: (self.roles[name].instances, name))
 
     def count_of(self, stage: Stage) -> int:
+        """The fixed number of runs of a stage (its most likely one when ``counts`` is set)."""
+        if stage.counts:
+            return max(stage.counts, key=lambda k: (stage.counts[k], -k))
         return self.parameters[stage.count] if isinstance(stage.count, str) else stage.count
 
     @property

@@ -15,6 +15,7 @@ run makes 10 sessions or a million, and shards of a run can be made apart and co
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import time
@@ -85,6 +86,7 @@ class Renderer:
     fmt: LogFormat
     template_ids: dict[str, str]  # statement id -> template id
     component_style: str = "class_with_package_tail"
+    fill_values: bool = True  # False: skeleton lines (the template as content), for fitting timing cheaply
 
     def __post_init__(self) -> None:
         self.clock = Clock(self.fmt)
@@ -97,15 +99,19 @@ class Renderer:
         out = []
         t = start
         for i, (statement, (label, rule)) in enumerate(zip(variant.statements, variant.labels, strict=True)):
-            content, params = self.values.fill(statement, ctx, exception_type=exception_type)
-            proposed = variant.proposed[i] if variant.proposed else None
+            if not self.fill_values:
+                content, params = statement.template, []
+            else:
+                content, params = self.values.fill(statement, ctx, exception_type=exception_type)
+            proposed = variant.proposed[i] if variant.proposed and self.fill_values else None
             if proposed and len(proposed) == len(params):
                 content, params = self._with_proposed(statement, params, proposed)
             level, component = self._header(statement)
             event = LogEvent(content=content, timestamp=t, level=level, component=component,
                              template_id=self.template_ids[statement.id], parameters=params, label=label,
                              label_rule=rule, fields=self.clock.fields(t, pid, node),
-                             attributes={"statement": statement.id, "path": variant.path_id, "run": run})
+                             attributes={"statement": statement.id, "path": variant.path_id, "run": run,
+                                         "thread": pid})
             out.append(event)
             t += rng.uniform(*spacing) / 1000.0
         return out
@@ -157,13 +163,21 @@ class PathAssembler:
 
 
 class RecipeAssembler:
-    """Entity sessions composed by a recipe (see the module docstring)."""
+    """Entity sessions composed by a recipe (see the module docstring).
 
-    def __init__(self, recipe: Recipe, pools: dict[str, Pool], renderer: Renderer, seed: int, start: float):
-        self.recipe, self.pools, self.renderer, self.seed, self.start = recipe, pools, renderer, seed, start
+    ``stage_pools`` (stage name -> pool) replaces the pools of the stages' entries (calibration reweights them per
+    stage); ``fill_values=False`` on the renderer makes skeleton sessions (templates, times, threads) for fitting.
+    """
+
+    def __init__(self, recipe: Recipe, pools: dict[str, Pool], renderer: Renderer, seed: int, start: float,
+                 stage_pools: dict[str, Pool] | None = None):
+        self.recipe, self.renderer, self.seed, self.start = recipe, renderer, seed, start
+        self.pools = stage_pools or {stage.name: pools[stage.entry] for stage in recipe.stages}
         gap = recipe.session_gap_ms
         self.mean_gap = (gap.min + gap.max) / 2000.0
         self.main = {stage.name: [re.compile(p) for p in stage.main] for stage in recipe.stages}
+        self.counts = {stage.name: (list(stage.counts), list(stage.counts.values())) for stage in recipe.stages
+                       if stage.counts}
 
     def _nodes(self, rng: random.Random) -> dict[str, list[Node]]:
         cluster = self.renderer.values.cluster
@@ -191,6 +205,20 @@ class RecipeAssembler:
             peers = pipeline[start:] + pipeline[:start]
         ctx.pool = [node, *peers]  # the values module gives the i-th new node key pool[i]; self is the 0th
 
+    def _plan(self, rng: random.Random) -> list[tuple[Stage, int]]:
+        """The stages that run in this session and how many times: ``(stage, runs)`` in recipe order."""
+        ran: set[str] = set()
+        plan = []
+        for stage in self.recipe.stages:
+            if any(r not in ran for r in stage.requires) or rng.random() >= stage.probability:
+                continue
+            counts = self.counts.get(stage.name)
+            runs = rng.choices(counts[0], weights=counts[1], k=1)[0] if counts else self.recipe.count_of(stage)
+            if runs > 0:
+                ran.add(stage.name)
+                plan.append((stage, runs))
+        return plan
+
     def session(self, index: int) -> Session:
         recipe = self.recipe
         rng = random.Random(f"{self.seed}:{index}")
@@ -200,38 +228,81 @@ class RecipeAssembler:
         ctx.pool = [n for group in nodes.values() for n in group]
         entity = self.renderer.values.value(SlotKind(recipe.entity), "primary", ctx)
         session_start = self.start + index * self.mean_gap + rng.uniform(0, self.mean_gap)
-        # plan the stages that run, then choose at most one run to fail, then render
+        plan = self._plan(rng)
+        bases = {name: rng.randint(int(role.threads.min), int(role.threads.max)) for name, role in recipe.roles.items()}
+        faulty = self._faulty_run(rng, [stage for stage, runs in plan for _ in range(runs)])
+        # every run is a timed process: its own start, its own thread, its lines in program order
         started: dict[str, float] = {}
-        runs: list[tuple[Stage, int, float]] = []
-        for stage in recipe.stages:
-            if any(r not in started for r in stage.requires) or rng.random() >= stage.probability:
-                continue
-            base = started.get(stage.after, session_start) if stage.after else session_start
-            started[stage.name] = base + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
-            runs.extend((stage, run, started[stage.name]) for run in range(recipe.count_of(stage)))
-        faulty = self._faulty_run(rng, runs)
+        ends: dict[str, dict[int, float]] = {}
         events: list[LogEvent] = []
-        for i, (stage, run, stage_start) in enumerate(runs):
-            pool = self.pools[stage.entry]
-            variant = pool.pick(rng, 1.0 if i == faulty else 0.0, self.main[stage.name], stage.rare_rate)
-            if variant is None:
-                continue
-            role_nodes = nodes[stage.role]
-            node = role_nodes[run % len(role_nodes)]
-            self._bind_run(ctx, node, nodes, run)
-            start = stage_start + rng.uniform(0, stage.spacing_ms.max) / 1000.0
-            events.extend(self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max),
-                                              rng, pid=rng.randint(10, 4000), node=node.hostname, run=run))
-        events.sort(key=lambda e: e.timestamp)
-        session = Session(id=entity, events=events)
+        i = -1
+        for stage, runs in plan:
+            base = started.get(stage.after, session_start) if stage.after else session_start
+            stage_start = base + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
+            role_nodes, spread = nodes[stage.role], recipe.roles[stage.role].thread_spread
+            ends[stage.name] = {}
+            first = None
+            for run in range(runs):
+                i += 1
+                if stage.follow == "run" and run in ends.get(stage.after or "", {}):
+                    start = ends[stage.after][run] + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
+                else:
+                    start = stage_start + rng.uniform(stage.jitter_ms.min, stage.jitter_ms.max) / 1000.0
+                first = start if first is None else min(first, start)
+                variant = self.pools[stage.name].pick(rng, 1.0 if i == faulty else 0.0, self.main[stage.name],
+                                                      stage.rare_rate)
+                if variant is None:
+                    continue
+                node = role_nodes[run % len(role_nodes)]
+                self._bind_run(ctx, node, nodes, run)
+                if stage.threads is not None:
+                    thread = rng.randint(int(stage.threads.min), int(stage.threads.max))
+                else:
+                    thread = bases[stage.role] + rng.randint(0, spread)
+                lines = self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max),
+                                            rng, pid=thread, node=node.hostname, run=run)
+                if lines:
+                    ends[stage.name][run] = lines[-1].timestamp
+                events.extend(lines)
+            started[stage.name] = stage_start if first is None else first
+        session = Session(id=entity, events=self._in_log_order(events, rng))
         return _label(session)
 
-    def _faulty_run(self, rng: random.Random, runs: list[tuple[Stage, int, float]]) -> int | None:
+    def _in_log_order(self, events: list[LogEvent], rng: random.Random) -> list[LogEvent]:
+        """The session's lines in the order the source's log shows them (see :class:`~synthlog.synth.recipe.Order`);
+        lines that share a timestamp bucket swap their times too, so timestamps never decrease."""
+        order = self.recipe.order
+        times = [e.timestamp for e in events]
+        if order.resolution_s <= 0 or order.ties == "time":
+            events.sort(key=lambda e: e.timestamp)
+            return events
+        buckets = [math.floor(t / order.resolution_s) for t in times]
+        if order.ties == "text":
+            fmt = self.renderer.fmt
+            ties = [fmt.format(e) for e in events]
+        else:
+            ties = [rng.random() for _ in events]
+        ranked = sorted(range(len(events)), key=lambda k: (buckets[k], ties[k], times[k]))
+        out = [events[k] for k in ranked]
+        at = 0
+        while at < len(out):  # within one bucket the times are handed out again in the new order
+            end = at
+            while end < len(out) and buckets[ranked[end]] == buckets[ranked[at]]:
+                end += 1
+            for event, t in zip(out[at:end], sorted(times[k] for k in ranked[at:end]), strict=True):
+                if event.timestamp != t:
+                    event.timestamp = t
+                    event.fields = self.renderer.clock.fields(t, event.attributes["thread"],
+                                                              event.fields.get("Node", ""))
+            at = end
+        return out
+
+    def _faulty_run(self, rng: random.Random, runs: list[Stage]) -> int | None:
         """With probability ``fault_rate``, the index of the one run that takes an anomalous variant (runs weighted
         by their stage's ``fault_weight``, among stages that have anomalous variants)."""
         if rng.random() >= self.recipe.fault_rate:
             return None
-        weights = [stage.fault_weight if self.pools[stage.entry].anomalous else 0.0 for stage, _, _ in runs]
+        weights = [stage.fault_weight if self.pools[stage.name].anomalous else 0.0 for stage in runs]
         if not any(weights):
             return None
         return rng.choices(range(len(runs)), weights=weights, k=1)[0]
