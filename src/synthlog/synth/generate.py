@@ -53,6 +53,7 @@ from synthlog.synth.labels import LabelRules, Match
 from synthlog.synth.pools import Pool, build_pool, level_rank
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
+from synthlog.synth.timing import fit_timing
 from synthlog.synth.values import SlotKind, ValueGenerator, ValueModel, infer_slot_kinds
 
 DEFAULT_FORMAT = "<Date> <Time> <Pid> <Level> <Component>: <Content>"
@@ -139,9 +140,23 @@ class CodeSynthesizer:
         What the sample and the code disagree on is in ``calibration_report_``."""
         if self.recipe_ is None:
             raise InputError("calibration needs a recipe (--recipe): it learns its stages", field="--calibrate")
-        self.calibration_ = calibrate_recipe(self.recipe_, self.pools_, self.template_ids_, real)
-        self.calibration_report_ = self.calibration_.report
+        calibration = calibrate_recipe(self.recipe_, self.pools_, self.template_ids_, real)
+
+        def simulate(recipe: Recipe, n: int) -> list[Session]:
+            assembler = self._assembler(0, recipe, calibration.stage_pools, fill_values=False)
+            return [assembler.session(i) for i in range(n)]
+        calibration.recipe, calibration.report["timing"] = fit_timing(calibration.recipe, real.sessions, simulate)
+        self.calibration_ = calibration
+        self.calibration_report_ = calibration.report
         return self
+
+    def _assembler(self, seed: int, recipe: Recipe, stage_pools: dict[str, Pool] | None,
+                   fill_values: bool = True) -> RecipeAssembler:
+        start = datetime.fromisoformat(recipe.start)
+        start_ts = start.replace(tzinfo=start.tzinfo or UTC).timestamp()
+        renderer = Renderer(ValueGenerator(seed, model=self.values_model_), self.format_, self.template_ids_,
+                            recipe.component, fill_values=fill_values)
+        return RecipeAssembler(recipe, self.pools_, renderer, seed, start_ts, stage_pools)
 
     def _keep(self):
         floor = level_rank(self.config.min_level)
@@ -199,8 +214,7 @@ class CodeSynthesizer:
             if calibration is None:
                 assembler = RecipeAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
             else:
-                assembler = RecipeAssembler(calibration.recipe, self.pools_, renderer, seed, start_ts,
-                                            calibration.stage_pools)
+                assembler = self._assembler(seed, calibration.recipe, calibration.stage_pools)
         else:
             try:
                 assembler = PathAssembler(list(self.pools_.values()), renderer, seed, start_ts,

@@ -40,9 +40,10 @@ class Role(BaseModel):
     port: int | None = Field(None, ge=1, le=65535, description="port of this role's address (host:port slots)")
     subnet: str = Field("10.250", description="first two octets of this role's IPv4 addresses")
     threads: Range = Field(Range(min=10, max=4000), description="thread ids (the log's thread header): a session "
-                           "draws a base id uniformly from this range for the role")
-    thread_spread: int = Field(0, ge=0, description="each run of the role takes base + a uniform 0..thread_spread "
-                               "and keeps it for all its lines (threads of one time are numbered alike)")
+                           "draws a base id uniformly from this range for each node of the role")
+    thread_spread: int = Field(0, ge=0, description="each run on a node takes the node's base + a uniform "
+                               "0..thread_spread and keeps it for all its lines (one node's threads of one time "
+                               "are numbered alike)")
 
 
 class Stage(BaseModel):

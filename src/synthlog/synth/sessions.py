@@ -229,7 +229,7 @@ class RecipeAssembler:
         entity = self.renderer.values.value(SlotKind(recipe.entity), "primary", ctx)
         session_start = self.start + index * self.mean_gap + rng.uniform(0, self.mean_gap)
         plan = self._plan(rng)
-        bases = {name: rng.randint(int(role.threads.min), int(role.threads.max)) for name, role in recipe.roles.items()}
+        bases: dict[Node, int] = {}  # each node numbers its threads on its own counter
         faulty = self._faulty_run(rng, [stage for stage, runs in plan for _ in range(runs)])
         # every run is a timed process: its own start, its own thread, its lines in program order
         started: dict[str, float] = {}
@@ -249,16 +249,19 @@ class RecipeAssembler:
                 else:
                     start = stage_start + rng.uniform(stage.jitter_ms.min, stage.jitter_ms.max) / 1000.0
                 first = start if first is None else min(first, start)
+                node = role_nodes[run % len(role_nodes)]
                 variant = self.pools[stage.name].pick(rng, 1.0 if i == faulty else 0.0, self.main[stage.name],
                                                       stage.rare_rate)
                 if variant is None:
                     continue
-                node = role_nodes[run % len(role_nodes)]
                 self._bind_run(ctx, node, nodes, run)
                 if stage.threads is not None:
                     thread = rng.randint(int(stage.threads.min), int(stage.threads.max))
                 else:
-                    thread = bases[stage.role] + rng.randint(0, spread)
+                    role = recipe.roles[stage.role]
+                    if node not in bases:
+                        bases[node] = rng.randint(int(role.threads.min), int(role.threads.max))
+                    thread = bases[node] + rng.randint(0, spread)
                 lines = self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max),
                                             rng, pid=thread, node=node.hostname, run=run)
                 if lines:
