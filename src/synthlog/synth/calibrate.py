@@ -2,13 +2,14 @@
 
 ``calibrate_recipe(recipe, pools, template_ids, real)`` returns a :class:`Calibration`: a copy of the recipe and
 per-stage pools that reproduce what the sample shows, and a report of where the sample and the code disagree.
-From the sample's normal sessions it learns, per stage (a template belongs to the first stage whose paths print
-it):
+From the sample's normal sessions it learns, per stage (a template belongs to the stage whose ``main`` patterns
+name it, else to the stage whose runs print it most):
 
 - the stage's probability: the share of normal sessions showing any of its templates (among those showing the
   stages it requires);
-- its number of runs: lines of its templates / lines of its usual run, as weights per count; a count that varies
-  in the sample keeps 10% of its weight spread over 1 .. 1.5 x the largest count seen (the sample is small);
+- its number of runs, as weights per count: per session, the total of the cheapest non-negative mix of its normal
+  variants that prints the session's lines of its templates (main variants cheapest); a count that varies in the
+  sample keeps 10% of its weight spread over 1 .. 1.5 x the largest count seen (the sample is small);
 - its variant weights: a normal variant whose templates all occur weighs as its rarest template's occurrences;
   the others share ``0.5 / (runs seen + 1)`` of the weight (the code keeps supplying paths the sample never shows).
 
@@ -22,6 +23,7 @@ Timing is fitted separately (:mod:`synthlog.synth.timing`).
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -30,7 +32,7 @@ import numpy as np
 from scipy.optimize import nnls
 
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset
-from synthlog.synth.pools import Pool, Variant
+from synthlog.synth.pools import Pool, Variant, is_main
 from synthlog.synth.recipe import Recipe, Stage
 
 SMOOTHING = 0.1  # weight of unseen run counts near the seen ones, for a stage whose count varies
@@ -74,11 +76,27 @@ def _print_share(pool: Pool, template_ids: dict[str, str]) -> dict[str, float]:
     return out
 
 
-def _usual_length(stage: Stage, variants: list[Variant]) -> int:
-    """Lines of one usual run: the main templates' number, else the heaviest normal variant's length."""
-    if stage.main:
-        return len(stage.main)
-    return len(max(variants, key=lambda v: (v.weight, -len(v.statements))).statements) if variants else 1
+def _decomposer(stage: Stage, variants: list[Variant], template_ids: dict[str, str], mine: set[str]):
+    """A function from a session's line counts of the stage's own templates to its number of runs: the fewest-cost
+    non-negative mix of the stage's normal variants that prints those counts (main variants cost least)."""
+    main = [re.compile(p) for p in stage.main]
+    tids = sorted(mine)
+    columns = {}
+    for variant in variants:
+        column = tuple(sum(1 for s in variant.statements if template_ids[s.id] == t) for t in tids)
+        if any(column):
+            cost = 0.01 if main and is_main(variant, main) else 0.1
+            columns[column] = min(cost, columns.get(column, cost))
+    if not columns:
+        return lambda counts: 1
+    design = np.array(list(columns)).T.astype(float)
+    penalty = np.diag(list(columns.values()))
+    stacked = np.vstack([design, penalty])
+
+    def runs(counts: dict[str, int]) -> int:
+        target = np.array([counts.get(t, 0) for t in tids] + [0.0] * len(columns), dtype=float)
+        return round(float(nnls(stacked, target)[0].sum()))
+    return runs
 
 
 def _count_weights(runs: list[int]) -> dict[int, float]:
@@ -103,10 +121,15 @@ def calibrate_recipe(recipe: Recipe, pools: dict[str, Pool], template_ids: dict[
         stage_pools[stage.name] = Pool(stage.entry, [v for v in variants if v.label == NORMAL],
                                        [v for v in variants if v.label == ANOMALY], pool.rejected, pool.silent)
         prints[stage.name] = {template_ids[s.id] for v in variants for s in v.statements}
-    owner: dict[str, str] = {}  # template -> the stage whose usual runs print it most (first stage on ties)
+    # template -> the stage whose main patterns name it, else whose runs print it most (first stage on ties)
+    owner: dict[str, str] = {}
     share: dict[str, float] = {}
+    texts = {template_ids[s.id]: s.template for p in stage_pools.values() for v in p.normal + p.anomalous
+             for s in v.statements}
     for stage in recipe.stages:
+        main = [re.compile(p) for p in stage.main]
         for tid, weight in sorted(_print_share(stage_pools[stage.name], template_ids).items()):
+            weight += 2.0 if any(p.search(texts[tid]) for p in main) else 0.0
             if weight > share.get(tid, -1.0):
                 owner[tid], share[tid] = stage.name, weight
     normal = [s.event_ids for s in real.sessions if s.label == NORMAL]
@@ -134,13 +157,14 @@ def calibrate_recipe(recipe: Recipe, pools: dict[str, Pool], template_ids: dict[
             report["stages"][name] = entry
             continue
         probability = len(shown) / len(needs)
-        usual = _usual_length(stage, pool.normal)
-        runs = [max(1, round(per_stage[i][name] / usual)) for i in shown]
+        mine = {t for t, s in owner.items() if s == name}
+        decompose = _decomposer(stage, pool.normal, template_ids, mine)
+        runs = [max(1, decompose({t: c for (s, t), c in lines[i].items() if s == name})) for i in shown]
         counts = _count_weights(runs)
         seen_templates: Counter[str] = Counter()
         for i in shown:
             seen_templates.update({t: c for (s, t), c in lines[i].items() if s == name})
-        _reweight(pool, template_ids, seen_templates, sum(runs))
+        _reweight(pool, template_ids, seen_templates, sum(runs), mine)
         entry.update(probability=round(probability, 4), counts={k: round(w, 4) for k, w in counts.items()},
                      templates=dict(sorted(seen_templates.items())))
         report["stages"][name] = entry
@@ -151,17 +175,20 @@ def calibrate_recipe(recipe: Recipe, pools: dict[str, Pool], template_ids: dict[
     return Calibration(calibrated, stage_pools, evidence, report)
 
 
-def _reweight(pool: Pool, template_ids: dict[str, str], seen: Counter[str], runs: int) -> None:
-    """Normal variants weigh so that one run prints each template as often as the sample's runs do (non-negative
-    least squares over the variants whose templates all occur); the others share a small rest."""
-    known = [v for v in pool.normal if all(seen[template_ids[s.id]] for s in v.statements)]
+def _reweight(pool: Pool, template_ids: dict[str, str], seen: Counter[str], runs: int, mine: set[str]) -> None:
+    """Normal variants weigh so that one run prints each of the stage's own templates as often as the sample's
+    runs do (non-negative least squares over the variants whose own templates all occur); the others share a small
+    rest."""
+    def own(variant: Variant) -> list[str]:
+        return [template_ids[s.id] for s in variant.statements if template_ids[s.id] in mine]
+    known = [v for v in pool.normal if own(v) and all(seen[t] for t in own(v))]
     if not known:
         return
     tids = sorted(seen)
     design = np.zeros((len(tids) + 1, len(known)))
     for j, variant in enumerate(known):
-        for statement in variant.statements:
-            design[tids.index(template_ids[statement.id]), j] += 1
+        for tid in own(variant):
+            design[tids.index(tid), j] += 1
     design[-1] = 10.0  # one run is one variant: a heavy row that makes the weights sum to 1
     target = np.array([seen[t] / runs for t in tids] + [10.0])
     solution, _ = nnls(design, target)
