@@ -8,8 +8,13 @@ name it, else to the stage whose runs print it most):
 - the stage's probability: the share of normal sessions showing any of its templates (among those showing the
   stages it requires);
 - its number of runs, as weights per count: per session, the total of the cheapest non-negative mix of its normal
-  variants that prints the session's lines of its templates (main variants cheapest); a count that varies in the
-  sample keeps 10% of its weight spread over 1 .. 1.5 x the largest count seen (the sample is small);
+  variants that prints the session's lines of its templates (main variants cheapest); unless one count is seen
+  in 30 sessions or more and no other, the unseen counts from 1 to max + max(2, max / 2) share the Good-Turing
+  mass of a new count, at least 25% (the sample is small);
+- its run mixes: the variants of each session's runs (from the same decomposition), drawn as a whole (so the
+  sample's own combinations recur: three reads of which one served and two broke off) except with the
+  Good-Turing chance of a new mix, (mixes seen once + 1) / (sessions + 1): then counts and variants are drawn
+  independently from the two items around this one;
 - its variant weights: a normal variant whose templates all occur weighs as its rarest template's occurrences;
   the others share ``0.5 / (runs seen + 1)`` of the weight (the code keeps supplying paths the sample never shows).
 
@@ -35,7 +40,8 @@ from synthlog.records import ANOMALY, NORMAL, LabeledDataset
 from synthlog.synth.pools import Pool, Variant, is_main
 from synthlog.synth.recipe import Recipe, Stage
 
-SMOOTHING = 0.1  # weight of unseen run counts near the seen ones, for a stage whose count varies
+SMOOTHING = 0.25  # least weight of unseen run counts near the seen ones, for a stage whose count may vary
+CONFIDENT = 30  # a stage seen this often with one run count and no other has that count
 EVIDENCE = {NORMAL: "evidence:normal", ANOMALY: "evidence:anomalous"}
 
 
@@ -47,6 +53,7 @@ class Calibration:
     stage_pools: dict[str, Pool]
     evidence: dict[str, int] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
+    mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float]] = field(default_factory=dict)
 
 
 def label_evidence(real: LabeledDataset) -> dict[str, int]:
@@ -77,35 +84,68 @@ def _print_share(pool: Pool, template_ids: dict[str, str]) -> dict[str, float]:
 
 
 def _decomposer(stage: Stage, variants: list[Variant], template_ids: dict[str, str], mine: set[str]):
-    """A function from a session's line counts of the stage's own templates to its number of runs: the fewest-cost
-    non-negative mix of the stage's normal variants that prints those counts (main variants cost least)."""
+    """A function from a session's line counts of the stage's own templates to its runs, as a tuple of variants:
+    the cheapest non-negative mix of the stage's normal variants that prints those counts (main variants cost
+    least; variants that print the same own templates stand for each other, the heaviest one speaking)."""
     main = [re.compile(p) for p in stage.main]
     tids = sorted(mine)
-    columns = {}
+    columns: dict[tuple[int, ...], tuple[float, Variant]] = {}
     for variant in variants:
         column = tuple(sum(1 for s in variant.statements if template_ids[s.id] == t) for t in tids)
         if any(column):
             cost = 0.01 if main and is_main(variant, main) else 0.1
-            columns[column] = min(cost, columns.get(column, cost))
+            best = columns.get(column)
+            if best is None or (cost, -variant.weight) < (best[0], -best[1].weight):
+                columns[column] = (cost, variant)
     if not columns:
-        return lambda counts: 1
+        return lambda counts: ()
     design = np.array(list(columns)).T.astype(float)
-    penalty = np.diag(list(columns.values()))
-    stacked = np.vstack([design, penalty])
+    stacked = np.vstack([design, np.diag([cost for cost, _ in columns.values()])])
+    speakers = [variant for _, variant in columns.values()]
 
-    def runs(counts: dict[str, int]) -> int:
+    def runs(counts: dict[str, int]) -> tuple[Variant, ...]:
         target = np.array([counts.get(t, 0) for t in tids] + [0.0] * len(columns), dtype=float)
-        return round(float(nnls(stacked, target)[0].sum()))
+        solution = nnls(stacked, target)[0]
+        # round the total, then hand the runs out by largest remainder
+        whole = np.floor(solution).astype(int)
+        rest = round(float(solution.sum())) - int(whole.sum())
+        for j in np.argsort(-(solution - whole), kind="stable")[:max(rest, 0)]:
+            whole[j] += 1
+        return tuple(v for v, n in zip(speakers, whole, strict=True) for _ in range(int(n)))
     return runs
 
 
+def _mixes(decomposed: list[tuple[Variant, ...]]) -> tuple[list[tuple[Variant, ...]], list[float], float]:
+    """Distinct run mixes (by the variants' identity), how many sessions showed each (first-seen order), and the
+    chance of a mix not seen (Good-Turing): the share of sessions whose runs are drawn one by one instead."""
+    seen: dict[tuple[int, ...], list] = {}
+    for mix in decomposed:
+        if mix:
+            key = tuple(sorted(id(v) for v in mix))
+            seen.setdefault(key, [mix, 0])[1] += 1
+    fresh = new_mass(Counter({k: c for k, (_, c) in seen.items()})) if seen else 1.0
+    return [m for m, _ in seen.values()], [float(c) for _, c in seen.values()], fresh
+
+
+def new_mass(counts: Counter) -> float:
+    """The chance that the next observation is one not seen yet (Good-Turing, with one pseudo-singleton)."""
+    n = sum(counts.values())
+    return (sum(1 for c in counts.values() if c == 1) + 1) / (n + 1)
+
+
 def _count_weights(runs: list[int]) -> dict[int, float]:
+    """Weights of a stage's run counts: the sample's, and unless one count is seen in at least ``CONFIDENT``
+    sessions and no other, at least ``SMOOTHING`` (else the Good-Turing mass) spread over the unseen counts from
+    1 to max + max(2, max / 2)."""
     seen = Counter(runs)
-    total = sum(seen.values())
-    weights = {k: c / total for k, c in seen.items()}
-    if len(seen) > 1:  # a varying count: some weight on the unseen counts around the seen ones
-        top = math.ceil(1.5 * max(seen))
-        weights = {k: (1 - SMOOTHING) * weights.get(k, 0.0) + SMOOTHING / top for k in range(1, top + 1)}
+    n = len(runs)
+    weights = {k: c / n for k, c in seen.items()}
+    top = max(seen) + max(2, math.ceil(max(seen) / 2))
+    unseen = [k for k in range(1, top + 1) if k not in seen]
+    if (len(seen) == 1 and n >= CONFIDENT) or not unseen:
+        return weights
+    mass = max(SMOOTHING, new_mass(seen))
+    weights = {k: w * (1 - mass) for k, w in weights.items()} | {k: mass / len(unseen) for k in unseen}
     return dict(sorted(weights.items()))
 
 
@@ -143,6 +183,7 @@ def calibrate_recipe(recipe: Recipe, pools: dict[str, Pool], template_ids: dict[
         "stages": {},
     }
     stages = []
+    mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float]] = {}
     for stage in recipe.stages:
         name = stage.name
         pool = stage_pools[name]
@@ -159,20 +200,23 @@ def calibrate_recipe(recipe: Recipe, pools: dict[str, Pool], template_ids: dict[
         probability = len(shown) / len(needs)
         mine = {t for t, s in owner.items() if s == name}
         decompose = _decomposer(stage, pool.normal, template_ids, mine)
-        runs = [max(1, decompose({t: c for (s, t), c in lines[i].items() if s == name})) for i in shown]
+        decomposed = [decompose({t: c for (s, t), c in lines[i].items() if s == name}) for i in shown]
+        runs = [max(1, len(mix)) for mix in decomposed]
         counts = _count_weights(runs)
+        mixes[name] = _mixes(decomposed)
         seen_templates: Counter[str] = Counter()
         for i in shown:
             seen_templates.update({t: c for (s, t), c in lines[i].items() if s == name})
         _reweight(pool, template_ids, seen_templates, sum(runs), mine)
         entry.update(probability=round(probability, 4), counts={k: round(w, 4) for k, w in counts.items()},
-                     templates=dict(sorted(seen_templates.items())))
+                     templates=dict(sorted(seen_templates.items())), run_mixes=len(mixes[name][0]),
+                     new_mix=round(mixes[name][2], 4))
         report["stages"][name] = entry
         stages.append(stage.model_copy(update={"probability": probability, "counts": counts, "main": []}))
     calibrated = recipe.model_copy(update={"stages": stages})
     report["evidence"] = {"normal": sorted(t for t, lab in evidence.items() if lab == NORMAL),
                           "anomalous": sorted(t for t, lab in evidence.items() if lab == ANOMALY)}
-    return Calibration(calibrated, stage_pools, evidence, report)
+    return Calibration(calibrated, stage_pools, evidence, report, mixes)
 
 
 def _reweight(pool: Pool, template_ids: dict[str, str], seen: Counter[str], runs: int, mine: set[str]) -> None:

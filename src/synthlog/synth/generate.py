@@ -143,20 +143,21 @@ class CodeSynthesizer:
         calibration = calibrate_recipe(self.recipe_, self.pools_, self.template_ids_, real)
 
         def simulate(recipe: Recipe, n: int) -> list[Session]:
-            assembler = self._assembler(0, recipe, calibration.stage_pools, fill_values=False)
+            assembler = self._assembler(0, recipe, calibration, fill_values=False)
             return [assembler.session(i) for i in range(n)]
         calibration.recipe, calibration.report["timing"] = fit_timing(calibration.recipe, real.sessions, simulate)
         self.calibration_ = calibration
         self.calibration_report_ = calibration.report
         return self
 
-    def _assembler(self, seed: int, recipe: Recipe, stage_pools: dict[str, Pool] | None,
+    def _assembler(self, seed: int, recipe: Recipe, calibration: Calibration,
                    fill_values: bool = True) -> RecipeAssembler:
         start = datetime.fromisoformat(recipe.start)
         start_ts = start.replace(tzinfo=start.tzinfo or UTC).timestamp()
         renderer = Renderer(ValueGenerator(seed, model=self.values_model_), self.format_, self.template_ids_,
                             recipe.component, fill_values=fill_values)
-        return RecipeAssembler(recipe, self.pools_, renderer, seed, start_ts, stage_pools)
+        return RecipeAssembler(recipe, self.pools_, renderer, seed, start_ts, calibration.stage_pools,
+                               calibration.mixes)
 
     def _keep(self):
         floor = level_rank(self.config.min_level)
@@ -214,7 +215,7 @@ class CodeSynthesizer:
             if calibration is None:
                 assembler = RecipeAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
             else:
-                assembler = self._assembler(seed, calibration.recipe, calibration.stage_pools)
+                assembler = self._assembler(seed, calibration.recipe, calibration)
         else:
             try:
                 assembler = PathAssembler(list(self.pools_.values()), renderer, seed, start_ts,

@@ -15,6 +15,7 @@ run makes 10 sessions or a million, and shards of a run can be made apart and co
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import re
@@ -69,13 +70,17 @@ class Clock:
         return out
 
     def _remember(self, second: int) -> tuple[str, str]:
-        t = time.gmtime(second)
-        if self.hdfs_style:
-            self._texts = (time.strftime("%y%m%d", t), time.strftime("%H%M%S", t))
-        else:
-            self._texts = (time.strftime("%Y-%m-%d", t), time.strftime("%H:%M:%S", t))
+        self._texts = _clock_texts(second, self.hdfs_style)
         self._last = second
         return self._texts
+
+
+@functools.lru_cache(maxsize=8192)  # sessions of one stretch of time revisit the same seconds
+def _clock_texts(second: int, hdfs_style: bool) -> tuple[str, str]:
+    t = time.gmtime(second)
+    if hdfs_style:
+        return time.strftime("%y%m%d", t), time.strftime("%H%M%S", t)
+    return time.strftime("%Y-%m-%d", t), time.strftime("%H:%M:%S", t)
 
 
 @dataclass
@@ -166,12 +171,16 @@ class RecipeAssembler:
     """Entity sessions composed by a recipe (see the module docstring).
 
     ``stage_pools`` (stage name -> pool) replaces the pools of the stages' entries (calibration reweights them per
-    stage); ``fill_values=False`` on the renderer makes skeleton sessions (templates, times, threads) for fitting.
+    stage); ``mixes`` (stage name -> run mixes, their weights, the chance of a new mix) are whole combinations of
+    variants a stage's runs take together, drawn unless a new mix is; ``fill_values=False`` on the renderer makes
+    skeleton sessions (templates, times, threads) for fitting.
     """
 
     def __init__(self, recipe: Recipe, pools: dict[str, Pool], renderer: Renderer, seed: int, start: float,
-                 stage_pools: dict[str, Pool] | None = None):
+                 stage_pools: dict[str, Pool] | None = None,
+                 mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float]] | None = None):
         self.recipe, self.renderer, self.seed, self.start = recipe, renderer, seed, start
+        self.mixes = mixes or {}
         self.pools = stage_pools or {stage.name: pools[stage.entry] for stage in recipe.stages}
         gap = recipe.session_gap_ms
         self.mean_gap = (gap.min + gap.max) / 2000.0
@@ -205,18 +214,26 @@ class RecipeAssembler:
             peers = pipeline[start:] + pipeline[:start]
         ctx.pool = [node, *peers]  # the values module gives the i-th new node key pool[i]; self is the 0th
 
-    def _plan(self, rng: random.Random) -> list[tuple[Stage, int]]:
-        """The stages that run in this session and how many times: ``(stage, runs)`` in recipe order."""
+    def _plan(self, rng: random.Random) -> list[tuple[Stage, int, tuple[Variant, ...] | None]]:
+        """The stages that run in this session, how many times, and the variants of their runs when a whole mix
+        is drawn: ``(stage, runs, mix)`` in recipe order."""
         ran: set[str] = set()
         plan = []
         for stage in self.recipe.stages:
             if any(r not in ran for r in stage.requires) or rng.random() >= stage.probability:
                 continue
-            counts = self.counts.get(stage.name)
-            runs = rng.choices(counts[0], weights=counts[1], k=1)[0] if counts else self.recipe.count_of(stage)
+            mixes = self.mixes.get(stage.name)
+            mix = None
+            if mixes and mixes[0] and rng.random() >= mixes[2]:
+                mix = list(rng.choices(mixes[0], weights=mixes[1], k=1)[0])
+                rng.shuffle(mix)  # which run takes which variant
+                runs = len(mix)
+            else:
+                counts = self.counts.get(stage.name)
+                runs = rng.choices(counts[0], weights=counts[1], k=1)[0] if counts else self.recipe.count_of(stage)
             if runs > 0:
                 ran.add(stage.name)
-                plan.append((stage, runs))
+                plan.append((stage, runs, mix))
         return plan
 
     def session(self, index: int) -> Session:
@@ -230,13 +247,13 @@ class RecipeAssembler:
         session_start = self.start + index * self.mean_gap + rng.uniform(0, self.mean_gap)
         plan = self._plan(rng)
         bases: dict[Node, int] = {}  # each node numbers its threads on its own counter
-        faulty = self._faulty_run(rng, [stage for stage, runs in plan for _ in range(runs)])
+        faulty = self._faulty_run(rng, [stage for stage, runs, _ in plan for _ in range(runs)])
         # every run is a timed process: its own start, its own thread, its lines in program order
         started: dict[str, float] = {}
         ends: dict[str, dict[int, float]] = {}
         events: list[LogEvent] = []
         i = -1
-        for stage, runs in plan:
+        for stage, runs, mix in plan:
             base = started.get(stage.after, session_start) if stage.after else session_start
             stage_start = base + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
             role_nodes, spread = nodes[stage.role], recipe.roles[stage.role].thread_spread
@@ -250,11 +267,16 @@ class RecipeAssembler:
                     start = stage_start + rng.uniform(stage.jitter_ms.min, stage.jitter_ms.max) / 1000.0
                 first = start if first is None else min(first, start)
                 node = role_nodes[run % len(role_nodes)]
-                variant = self.pools[stage.name].pick(rng, 1.0 if i == faulty else 0.0, self.main[stage.name],
-                                                      stage.rare_rate)
+                if mix is not None and i != faulty:
+                    variant = mix[run]
+                else:
+                    variant = self.pools[stage.name].pick(rng, 1.0 if i == faulty else 0.0, self.main[stage.name],
+                                                          stage.rare_rate)
                 if variant is None:
                     continue
-                self._bind_run(ctx, node, nodes, run)
+                if self.renderer.fill_values:
+                    self._bind_run(ctx, node, nodes, run)
+                    ctx.run, ctx.runs = run, runs
                 if stage.threads is not None:
                     thread = rng.randint(int(stage.threads.min), int(stage.threads.max))
                 else:

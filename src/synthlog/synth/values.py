@@ -468,6 +468,8 @@ class ValueContext:
     rng: random.Random = field(init=False)
     entities: dict[tuple[str, str], object] = field(default_factory=dict)
     pool: list[Node] | None = None
+    run: int | None = None  # the run of a recipe stage being rendered (0-based) and its stage's number of runs:
+    runs: int | None = None  # a number named as the run's position or its downstream peers follows them
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -506,6 +508,12 @@ _STRING_WORDS = ["default", "primary", "local", "main", "worker", "replica", "ba
 _USERS = ["root", "hadoop", "svc", "etl", "analytics"]
 _DIRS = ["rand", "data", "logs", "tmp", "warehouse", "input", "output"]
 _BLOCK_SIZE = 64 * 1024 * 1024  # the HDFS default block size: the commonest size in block logs
+
+
+# names of a number that is a run's position in its stage, or the count of the runs after it (a pipeline's
+# downstream targets: HDFS's ``PacketResponder <numTargets>``)
+_RUN_INDEX = re.compile(r"^(index|idx|rank|pos|position|replicaindex|runindex)$")
+_RUN_DOWNSTREAM = re.compile(r"^num(targets|peers|mirrors|downstream|successors)$|^(targets|downstream)count$")
 
 
 def _entity_key(slot: Slot, kind: SlotKind) -> str:
@@ -592,6 +600,11 @@ class ValueGenerator:
         """One value of ``kind`` for entity ``key`` (fresh for durations and timestamps)."""
         if kind in NODE_KINDS:
             return self._node_value(kind, key, ctx)
+        if ctx.run is not None and kind in (SlotKind.COUNT, SlotKind.NUMBER):
+            if _RUN_INDEX.match(key):
+                return str(ctx.run)
+            if _RUN_DOWNSTREAM.match(key) and ctx.runs:
+                return str(ctx.runs - 1 - ctx.run)  # a pipeline's first node has all the others downstream
         if kind in _FRESH_KINDS:
             return self._make(kind, ctx.rng, python, exception_type)
         return ctx.entity(kind.value, key, lambda: self._make(kind, ctx.rng, python, exception_type))
