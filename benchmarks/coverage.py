@@ -50,15 +50,17 @@ def main() -> None:
         split = split_indices(labels, spec, seed)
         train = real.subset(split.train, name="train")
         test = real.subset(split.test, name="test")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         if not args.no_calibrate:
             synth.calibrate(train)
-        t_cal = time.perf_counter() - t0
+        t_cal, c_cal = time.perf_counter() - t0, time.process_time() - c0
         t0 = time.perf_counter()
         synthetic: LabeledDataset = synth.sample(args.n, seed)
         t_sample = time.perf_counter() - t0
         row = unseen_coverage(train, test, synthetic)
-        row.update(seed=seed, calibrate_s=round(t_cal, 2), sample_s=round(t_sample, 2),
+        timing = (synth.calibration_report_ or {}).get("timing", {})
+        row.update(seed=seed, calibrate_s=round(t_cal, 2), calibrate_cpu_s=round(c_cal, 2), sample_s=round(t_sample, 2),
+                   timing={k: timing.get(k) for k in ("ties", "scale", "moves", "distance")},
                    train_normal=int(sum(1 for s in train.sessions if s.label != ANOMALY)),
                    train_anomalous=int(sum(1 for s in train.sessions if s.label == ANOMALY)))
         rows.append(row)

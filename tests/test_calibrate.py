@@ -84,7 +84,7 @@ def test_calibration_recovers_a_known_probability_count_and_tie_order(graph, tmp
                    replicate__probability=0.0, fault_rate=0.0)
     sample = truth.sample(400, seed=11)
     model = _synth(graph, tmp_path, "model", order={"resolution_s": 1, "ties": "text"})
-    model.calibrate(sample)
+    model.calibrate(sample, timing_sessions=150)
     stages = model.calibration_report_["stages"]
     assert stages["invalidate"]["probability"] == pytest.approx(0.25, abs=0.06)
     assert stages["receive"]["counts"] == {3: 1.0}
@@ -107,7 +107,7 @@ def test_label_evidence_overrides_the_rules_and_is_recorded(graph, tmp_path):
         Session.from_event_ids("n1", [*usual.event_ids, flagged], label=NORMAL),
         Session.from_event_ids("a1", [common, "E999"], label=ANOMALY),
     ])
-    synth.calibrate(real)
+    synth.calibrate(real, timing_sessions=50)
     assert synth.calibration_.evidence[flagged] == NORMAL
     lines = [e for s in synth.sample(400, seed=4).sessions for e in s.events]
     assert any(e.template_id == flagged for e in lines)
@@ -119,12 +119,12 @@ def test_calibration_reads_only_its_argument_and_is_deterministic(graph, tmp_pat
     synth = _synth(graph, tmp_path, "determinism")
     sample = synth.sample(200, seed=8)
     half = LabeledDataset("half", sample.sessions[:100])
-    first = [s.event_ids for s in synth.calibrate(half).sample(50, seed=2).sessions]
+    first = [s.event_ids for s in synth.calibrate(half, timing_sessions=50).sample(50, seed=2).sessions]
     report = synth.calibration_report_
-    second = [s.event_ids for s in synth.calibrate(half).sample(50, seed=2).sessions]
+    second = [s.event_ids for s in synth.calibrate(half, timing_sessions=50).sample(50, seed=2).sessions]
     assert first == second and synth.calibration_report_ == report
     assert report["sessions"] == 100
-    synth.calibrate(LabeledDataset("other", sample.sessions[100:]))
+    synth.calibrate(LabeledDataset("other", sample.sessions[100:]), timing_sessions=50)
     assert synth.calibration_report_["sessions"] == 100
 
 
@@ -144,3 +144,19 @@ def test_unseen_coverage_counts_sessions_vectors_and_label_agreement():
     # found in real data: "b a c", "x" (real: anomalous, synthetic says normal), "a b c"
     assert out["synthetic_found_in_real"] == 3
     assert out["label_agreement"] == pytest.approx(2 / 3)
+
+
+def test_a_number_named_as_a_runs_position_or_downstream_count_follows_the_run():
+    from synthlog.code.records import Statement
+    from synthlog.synth.values import ValueGenerator
+
+    statement = Statement("S1", "DataNode.java", 1, 1, "PacketResponder", "run", "INFO",
+                          "PacketResponder <*> for block <*> at <*> terminating", ["numTargets", "block", "index"])
+    values = ValueGenerator(0)
+    ctx = values.context(0)
+    printed = []
+    for run in range(3):
+        ctx.run, ctx.runs = run, 3
+        _, params = values.fill(statement, ctx)
+        printed.append((params[0], params[2]))
+    assert printed == [("2", "0"), ("1", "1"), ("0", "2")]

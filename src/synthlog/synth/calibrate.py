@@ -13,8 +13,8 @@ name it, else to the stage whose runs print it most):
   mass of a new count, at least 25% (the sample is small);
 - its run mixes: the variants of each session's runs (from the same decomposition), drawn as a whole (so the
   sample's own combinations recur: three reads of which one served and two broke off) except with the
-  Good-Turing chance of a new mix, (mixes seen once + 1) / (sessions + 1): then counts and variants are drawn
-  independently from the two items around this one;
+  Good-Turing chance of a new mix, (mixes seen once + 1) / (sessions + 1), at least 25%: then counts and
+  variants are drawn independently from the two items around this one;
 - its variant weights: a normal variant whose templates all occur weighs as its rarest template's occurrences;
   the others share ``0.5 / (runs seen + 1)`` of the weight (the code keeps supplying paths the sample never shows).
 
@@ -117,13 +117,14 @@ def _decomposer(stage: Stage, variants: list[Variant], template_ids: dict[str, s
 
 def _mixes(decomposed: list[tuple[Variant, ...]]) -> tuple[list[tuple[Variant, ...]], list[float], float]:
     """Distinct run mixes (by the variants' identity), how many sessions showed each (first-seen order), and the
-    chance of a mix not seen (Good-Turing): the share of sessions whose runs are drawn one by one instead."""
+    chance of a mix not seen (Good-Turing, at least ``SMOOTHING``): the share of sessions whose runs are drawn one
+    by one instead."""
     seen: dict[tuple[int, ...], list] = {}
     for mix in decomposed:
         if mix:
             key = tuple(sorted(id(v) for v in mix))
             seen.setdefault(key, [mix, 0])[1] += 1
-    fresh = new_mass(Counter({k: c for k, (_, c) in seen.items()})) if seen else 1.0
+    fresh = max(SMOOTHING, new_mass(Counter({k: c for k, (_, c) in seen.items()}))) if seen else 1.0
     return [m for m, _ in seen.values()], [float(c) for _, c in seen.values()], fresh
 
 

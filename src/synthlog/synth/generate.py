@@ -53,7 +53,7 @@ from synthlog.synth.labels import LabelRules, Match
 from synthlog.synth.pools import Pool, build_pool, level_rank
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
-from synthlog.synth.timing import fit_timing
+from synthlog.synth.timing import SIMULATED, fit_timing
 from synthlog.synth.values import SlotKind, ValueGenerator, ValueModel, infer_slot_kinds
 
 DEFAULT_FORMAT = "<Date> <Time> <Pid> <Level> <Component>: <Content>"
@@ -134,9 +134,10 @@ class CodeSynthesizer:
             self.calibrate(load_dataset(config.calibrate))
         return self
 
-    def calibrate(self, real: LabeledDataset) -> CodeSynthesizer:
+    def calibrate(self, real: LabeledDataset, timing_sessions: int = SIMULATED) -> CodeSynthesizer:
         """Learn stage probabilities, run counts, variant weights, label evidence and timing from ``real`` (give it
         the training part only; nothing else is read). Repeatable: each call starts from the fitted code model.
+        ``timing_sessions``: skeleton sessions simulated per timing candidate (fewer: faster, coarser).
         What the sample and the code disagree on is in ``calibration_report_``."""
         if self.recipe_ is None:
             raise InputError("calibration needs a recipe (--recipe): it learns its stages", field="--calibrate")
@@ -145,7 +146,8 @@ class CodeSynthesizer:
         def simulate(recipe: Recipe, n: int) -> list[Session]:
             assembler = self._assembler(0, recipe, calibration, fill_values=False)
             return [assembler.session(i) for i in range(n)]
-        calibration.recipe, calibration.report["timing"] = fit_timing(calibration.recipe, real.sessions, simulate)
+        calibration.recipe, calibration.report["timing"] = fit_timing(calibration.recipe, real.sessions, simulate,
+                                                                      timing_sessions)
         self.calibration_ = calibration
         self.calibration_report_ = calibration.report
         return self

@@ -71,20 +71,20 @@ def _moves(stage: Stage, recipe: Recipe) -> list[tuple[str, dict[str, Any]]]:
     return moves
 
 
-def fit_timing(recipe: Recipe, real: list[Session], simulate: Callable[[Recipe, int], list[Session]]
-               ) -> tuple[Recipe, dict[str, Any]]:
+def fit_timing(recipe: Recipe, real: list[Session], simulate: Callable[[Recipe, int], list[Session]],
+               simulated: int = SIMULATED) -> tuple[Recipe, dict[str, Any]]:
     """The best candidate recipe and a report of the search (see the module docstring).
 
     ``simulate(recipe, n)`` makes ``n`` skeleton sessions of a candidate with a fixed seed (the same for every
-    candidate, so they differ by their timing only). Without a timestamp resolution, ties are rare and only
-    ``time`` is tried.
+    candidate, so they differ by their timing only); ``simulated`` sessions per candidate. Without a timestamp
+    resolution, ties are rare and only ``time`` is tried.
     """
     target = pair_counts(s.event_ids for s in real if s.label == NORMAL)
     if not target:
         return recipe, {"fitted": False, "why": "no normal session to fit"}
 
     def distance(candidate: Recipe) -> float:
-        sessions = simulate(candidate, SIMULATED)
+        sessions = simulate(candidate, simulated)
         return pair_distance(target, pair_counts(s.event_ids for s in sessions if s.label == NORMAL))
     ties_tried = TIES if recipe.order.resolution_s > 0 else (recipe.order.ties,)
     own = (1.0, recipe.order.ties)
@@ -106,5 +106,8 @@ def fit_timing(recipe: Recipe, real: list[Session], simulate: Callable[[Recipe, 
             if d < score - MIN_GAIN:
                 current, score = candidate, d
                 accepted.append(f"{stage.name}:{name}")
-    report.update(moves=accepted, distance=round(score, 4))
+    simulated_pairs = pair_counts(s.event_ids for s in simulate(current, simulated) if s.label == NORMAL)
+    missing = sorted(((c, pair) for pair, c in target.items() if pair not in simulated_pairs), reverse=True)
+    report.update(moves=accepted, distance=round(score, 4),
+                  orders_not_simulated={" ".join(pair): c for c, pair in missing[:20]})
     return current, report
