@@ -3,18 +3,26 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+# the PyTorch pin lives in pyproject.toml (extra "neural"); installed first so pip takes the local CPU build
+TORCH := $(shell grep -o 'torch==[0-9.]*' pyproject.toml)
 DEMO := demo-output
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint clean browser lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# torch first, pinned, so pip takes the local CPU build and never resolves a CUDA one
-	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q $(TORCH)
+	# every extra, at the versions of the lock file (constraints), so results are reproducible
+	$(BIN)/pip install -q -c $(LOCK) -e ".[all,dev]"
 	touch $(STAMP)
+
+# rewrite the lock from the installed environment (after changing a dependency in pyproject.toml)
+lock: $(STAMP)
+	$(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(torch|synthlog)[=@ ]' > $(LOCK)
 
 install: $(STAMP)
 
@@ -39,18 +47,26 @@ demo: $(STAMP)
 	$(BIN)/synthlog validate examples/logs/blockstore.log $(DEMO)/stats/profiled --format hdfs \
 		--labels examples/logs/blockstore_labels.csv
 	$(BIN)/synthlog --seed 7 generate stats examples/specs/payment.yaml --duration 1m --out $(DEMO)/stats/payment
+	$(BIN)/synthlog report $(DEMO)/stats/profiled --out $(DEMO)/stats/profiled/report.html
 	@echo "== 5. train and test detectors on a small real slice (smoke configuration)"
 	$(BIN)/synthlog --quiet bench configs/bench/smoke.yaml --out $(DEMO)/bench-smoke
+	$(BIN)/synthlog report $(DEMO)/bench-smoke
 	@echo
 	@echo "Demo results are in $(DEMO)/:"
 	@echo "  parsed/           Loghub files of the parsed example log (structured, templates, labels, sequences)"
 	@echo "  code/             logging statements, template matches, paths and an LCFG of the example service"
 	@echo "  synthetic-code/   the generated labeled data set (raw log, Loghub CSVs, anomaly_label.csv, summary.json)"
-	@echo "  stats/            a spec profiled from the example log, data simulated from it with validation.json,"
-	@echo "                    and one minute of the example payment system"
-	@echo "  bench-smoke/      detector results (results.csv, summary.md, plots)"
+	@echo "  stats/            a spec profiled from the example log, data simulated from it with validation.json"
+	@echo "                    and report.html (open it in a browser), and one minute of the example payment system"
+	@echo "  bench-smoke/      detector results (results.csv, summary.md, plots, report.html)"
 
-test: $(STAMP)
+# headless Chromium renders the HTML reports in tests; Debian's package, installed when missing and we are root
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
+		echo "chromium could not be installed: the report rendering tests will skip, saying why"
+
+test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -n 2 -q
 

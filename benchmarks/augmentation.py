@@ -41,7 +41,7 @@ from pathlib import Path
 
 from synthlog.detect.bench import BenchResult, aligned_sequences, load_config, run_bench, write_outputs
 from synthlog.detect.registry import NEURAL
-from synthlog.detect.report import aggregate, significance
+from synthlog.detect.report import BASELINE, aggregate, significance
 from synthlog.io.datasets import load_dataset
 from synthlog.io.loghub import write_templates
 from synthlog.records import ANOMALY
@@ -195,6 +195,19 @@ def run_group(group: str, detectors: list, seeds: list[int], config_path: str, r
     return result.rows
 
 
+def _one_baseline_row_per_seed(rows: list) -> list:
+    """Every group's bench adds a flag-everything row per seed; the merged table keeps the first of each seed."""
+    seen: set = set()
+    kept = []
+    for row in rows:
+        key = (row["detector"], row["seed"])
+        if row["detector"] == BASELINE and key in seen:
+            continue
+        seen.add(key)
+        kept.append(row)
+    return kept
+
+
 def _pm(cell: dict, metric: str) -> str:
     mean, std = cell[f"{metric}_mean"], cell[f"{metric}_std"]
     return f"{mean:.3f}" if std != std else f"{mean:.3f} ± {std:.3f}"  # std is NaN with one seed
@@ -205,7 +218,7 @@ def compact_tables(rows: list) -> str:
     difference to real (mean over seeds) and the Wilcoxon / t-test p-values."""
     cells = {(c["detector"], c["regime"], c["ratio"]): c for c in aggregate(rows)}
     tests = {(t["detector"], t["regime"], t["ratio"]): t for t in significance(rows)}
-    detectors = list(dict.fromkeys(c[0] for c in cells))
+    detectors = list(dict.fromkeys(c[0] for c in cells if c[0] != BASELINE))
     lines = ["| detector | seeds | P | R | F1 | FPR | ROC-AUC |", "|---|---:|---|---|---|---|---|"]
     for d in detectors:
         c = cells[(d, "real", None)]
@@ -286,6 +299,7 @@ def main(argv: list[str] | None = None) -> Path:
     for index, (group, detectors, seeds) in enumerate(groups):
         if index % shards == shard:
             rows += run_group(group, detectors, seeds, args.config, args.real, [codegen, stats], out)
+    rows = _one_baseline_row_per_seed(rows)
     merged = config.model_validate({**config.model_dump(), "detectors": [d.model_dump() for d in specs]})
     data = {"real": {"name": real.name, "sessions": len(real),
                      "anomalies": sum(1 for x in real.labels if x == ANOMALY)},

@@ -26,8 +26,8 @@ from drain3.masking import MaskingInstruction
 from drain3.template_miner_config import TemplateMinerConfig
 
 from synthlog.io.logformat import read_raw
+from synthlog.io.parsed import parse_log
 from synthlog.parse.drain import DEFAULT_MASKS
-from synthlog.parse.pipeline import parse_log
 from synthlog.progress import set_quiet
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "hdfs" / "logai_hdfs_v1_first20k_raw" / \

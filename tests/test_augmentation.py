@@ -53,7 +53,7 @@ def test_small_run_generates_aligns_benches_and_resumes(tmp_path):
     cells = Counter((r["detector"], r["regime"], r["ratio"]) for r in rows)
     expected = {("logistic", "real", "")} | {("logistic", f"synthetic:{n}", "") for n in ("codegen", "stats")} | {
         ("logistic", f"augmented:{n}", r) for n in ("codegen", "stats") for r in ("0.010000", "0.100000", "1.000000")}
-    assert set(cells) == expected and set(cells.values()) == {5}
+    assert set(cells) == expected | {("flag_everything", "real", "")} and set(cells.values()) == {5}
     summary = (tmp_path / "bench" / "all" / "summary.md").read_text()
     assert "| logistic | augmented:codegen | 1 | 5 |" in summary and "Wilcoxon" in summary
 

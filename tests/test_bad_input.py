@@ -13,8 +13,8 @@ from synthlog.io.atomic import atomic_open
 from synthlog.io.jsonl import read_jsonl
 from synthlog.io.logformat import read_raw
 from synthlog.io.loghub import read_labels, read_structured, read_templates, write_structured
+from synthlog.io.parsed import parse_log
 from synthlog.io.sequences import read_sequences
-from synthlog.parse.pipeline import parse_log
 from synthlog.records import LogEvent
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "logs" / "blockstore.log"

@@ -135,7 +135,7 @@ def test_no_regime_trains_or_validates_on_a_test_session(method):
         split = split_indices(labels, config.split, seed)
         test_events = {real_X[i][1] for i in split.test}
         sets = bench_module.training_sets(config, real_X, labels, split, synthetic, seed)
-        assert [t.regime for t in sets] == ["real", "synthetic", "augmented", "augmented"]
+        assert [t.regime for t in sets] == ["real", "synthetic:gen", "augmented:gen", "augmented:gen"]
         for training in sets:
             seen = {e for session in training.X_train + training.X_val for e in session}
             assert not seen & test_events, (training.regime, training.ratio)
@@ -163,23 +163,28 @@ def test_bench_end_to_end_is_deterministic(bench_dir):
     with open(paths["csv"], newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert tuple(rows[0]) == RESULT_COLUMNS
-    assert len(rows) == 5 * 2 * 4  # seeds x detectors x (real, synthetic, augmented 0.1, augmented 1)
+    # seeds x detectors x (real, synthetic, augmented 0.1, augmented 1), and the flag-everything row per seed
+    assert len(rows) == 5 * 2 * 4 + 5
     cells = {(r["detector"], r["regime"], r["ratio"]) for r in rows}
-    assert ("logistic", "augmented", "1.000000") in cells and ("invariants", "synthetic", "") in cells
+    assert ("logistic", "augmented:gen", "1.000000") in cells and ("invariants", "synthetic:gen", "") in cells
     assert all(0 <= float(r["f1"]) <= 1 for r in rows)
     assert all(r[c] != "" for r in rows for c in RESULT_COLUMNS if c != "ratio")  # every row complete
-    assert all((r["ratio"] == "") == (r["regime"] != "augmented") for r in rows)
-    real_f1 = [float(r["f1"]) for r in rows if r["regime"] == "real"]
+    assert all((r["ratio"] == "") == (not r["regime"].startswith("augmented")) for r in rows)
+    baseline = [r for r in rows if r["detector"] == "flag_everything"]
+    assert len(baseline) == 5 and all(float(r["recall"]) == 1 and float(r["fpr"]) == 1 for r in baseline)
+    real_f1 = [float(r["f1"]) for r in rows if r["regime"] == "real" and r["detector"] != "flag_everything"]
     assert np.mean(real_f1) > 0.8  # toy anomalies are easy: the protocol must not lose them
     summary = paths["summary"].read_text(encoding="utf-8")
-    assert "Wilcoxon" in summary and "| invariants | synthetic |" in summary
+    assert "Wilcoxon" in summary and "| invariants | synthetic:gen |" in summary
+    assert "### FPR" in summary and "### precision at the fixed recall" in summary
     assert {p.name for p in (tmp_path / "out" / "plots").iterdir()} == {"f1_invariants.png", "f1_logistic.png"}
-    assert result.data["synthetic"]["gen"]["sessions"] == 330
+    assert result.data["synthetic"]["gen"]["by_seed"][0]["sessions"] == 330
     by_cell = {(r["regime"], r["ratio"], r["seed"]): r for r in result.rows if r["detector"] == "logistic"}
-    real_n = by_cell[("real", None, 0)]["n_train"]
-    assert by_cell[("augmented", 0.1, 0)]["n_synthetic"] == round(0.1 * real_n)
-    assert by_cell[("augmented", 1.0, 0)]["n_train"] == 2 * real_n
-    assert by_cell[("synthetic", None, 0)]["n_validation"] == round(0.2 * 300) + round(0.2 * 30)
+    real = by_cell[("real", None, 0)]
+    real_normal = real["n_train"] - real["n_train_anomalies"]  # ratios count real *normal* training sessions
+    assert by_cell[("augmented:gen", 0.1, 0)]["n_synthetic"] == round(0.1 * real_normal)
+    assert by_cell[("augmented:gen", 1.0, 0)]["n_train"] == real["n_train"] + real_normal
+    assert by_cell[("synthetic:gen", None, 0)]["n_validation"] == round(0.2 * 300) + round(0.2 * 30)
     _, again = bench(config, tmp_path / "again")
     assert again["csv"].read_bytes() == paths["csv"].read_bytes()
 
@@ -188,21 +193,26 @@ def test_cells_in_two_processes_give_the_same_results(bench_dir):
     tmp_path, config = bench_dir
     one, paths_one = bench(config, tmp_path / "one")
     two, paths_two = bench(config, tmp_path / "two", jobs=2)
-    assert len(two.rows) == len(one.rows) == 40
+    assert len(two.rows) == len(one.rows) == 45
     assert paths_two["csv"].read_bytes() == paths_one["csv"].read_bytes()
 
 
-def test_synthetic_regime_refused_up_front_when_a_detector_cannot_train(tmp_path):
+def test_a_synthetic_set_without_anomalies_skips_only_the_cells_that_need_them(tmp_path):
     write_dataset(toy_dataset(100, 10, seed=1), tmp_path / "real", "real")
     write_dataset(toy_dataset(50, 0, seed=2, name="calm"), tmp_path / "calm", "calm")
-    config = write_config(tmp_path, data={"real": "real", "synthetic": ["calm"]}, regimes=["real", "synthetic"],
-                          detectors=["pca", "svm"])
-    with pytest.raises(InputError, match="'calm' has no anomalous session, but svm need"):
-        bench(config, tmp_path / "out")
-    assert not (tmp_path / "out").exists()
+    config = write_config(tmp_path, data={"real": "real", "synthetic": ["calm"]},
+                          regimes=["real", "synthetic", "augmented"], ratios=[1.0], detectors=["pca", "svm"])
+    warnings = []
+    result, paths = bench(config, tmp_path / "out", warn=warnings.append)
+    cells = {(r["detector"], r["regime"]) for r in result.rows}
+    assert ("svm", "synthetic:calm") not in cells  # svm needs anomalies to train on
+    assert {("pca", "synthetic:calm"), ("svm", "augmented:calm"), ("svm", "real")} <= cells
+    assert {(s["detector"], s["regime"]) for s in result.data["skipped"]} == {("svm", "synthetic:calm")}
+    assert any("svm on synthetic:calm" in w for w in warnings)
+    assert "## Skipped" in paths["summary"].read_text(encoding="utf-8")
 
 
-def test_ctrl_c_leaves_no_results(bench_dir, monkeypatch):
+def test_ctrl_c_keeps_the_finished_cells(bench_dir, monkeypatch):
     tmp_path, config = bench_dir
     calls = []
     original = PCADetector.fit
@@ -217,7 +227,11 @@ def test_ctrl_c_leaves_no_results(bench_dir, monkeypatch):
     config.write_text(config.read_text().replace("invariants", "pca"), encoding="utf-8")
     with pytest.raises(KeyboardInterrupt):
         bench(config, tmp_path / "out")
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["results.csv"]  # no summary: not finished
+    with open(tmp_path / "out" / "results.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    # seed 0: real pca, real logistic, synthetic pca, synthetic logistic finished; augmented pca was the third fit
+    assert len(rows) == 4 and all(r["status"] == "ok" for r in rows)
 
 
 def test_cli_reports_errors_in_one_line(tmp_path):
@@ -237,7 +251,8 @@ def test_shipped_smoke_config_runs_on_real_data(tmp_path):
     assert out.returncode == 0, out.stderr
     with open(tmp_path / "results.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 4 * 5 and {r["detector"] for r in rows} == {"pca", "invariants", "logistic", "decision_tree"}
+    assert len(rows) == 5 * 5 and {r["detector"] for r in rows} == {"pca", "invariants", "logistic", "decision_tree",
+                                                                    "flag_everything"}
     assert min(float(r["precision"]) for r in rows if r["detector"] == "logistic") > 0.8
 
 

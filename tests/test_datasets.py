@@ -15,8 +15,8 @@ from synthlog.io.datasets import (
     write_dataset,
 )
 from synthlog.io.loghub import read_labels, read_templates
+from synthlog.io.parsed import parse_log
 from synthlog.io.sequences import read_sequences
-from synthlog.parse.pipeline import parse_log
 from synthlog.records import Session
 
 ROOT = Path(__file__).resolve().parents[1]

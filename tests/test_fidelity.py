@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from synthlog.evaluate.fidelity import evaluate_fidelity, js_divergence, reference_from_dataset, reference_from_spec
-from synthlog.evaluate.logstats import (
+from synthlog.logstats import (
     STRUCTURAL,
     anomaly_signature,
     classify_error,

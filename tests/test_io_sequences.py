@@ -104,7 +104,23 @@ def test_jsonl_round_trip(tmp_path, sessions):
 def test_parquet_round_trip_in_small_batches(tmp_path, sessions):
     path = tmp_path / "x.parquet"
     assert write_parquet(path, sessions, batch_rows=3) == len(sessions)
+    for event in (e for s in sessions for e in s.events):  # the column keeps whole microseconds
+        event.timestamp = None if event.timestamp is None else round(event.timestamp * 1e6) / 1e6
     assert list(read_parquet(path, batch_rows=2)) == sessions
+
+
+def test_parquet_columns_are_typed_for_other_tools(tmp_path):
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    event = LogEvent("x", timestamp=1_700_000_000.25, fields={"Pid": "7"}, attributes={"retry": 2, "who": "a"})
+    write_parquet(tmp_path / "x.parquet", [Session("s", [event])])
+    schema = pq.read_schema(tmp_path / "x.parquet")
+    assert str(schema.field("timestamp").type) == "timestamp[us, tz=UTC]"
+    assert str(schema.field("attributes").type).startswith("map<string, string")
+    frame = pl.read_parquet(tmp_path / "x.parquet")
+    assert frame["timestamp"].dtype == pl.Datetime("us", "UTC")
+    assert str(frame["timestamp"][0]) == "2023-11-14 22:13:20.250000+00:00"
 
 
 def test_jsonl_rejects_a_bad_record_with_its_line(tmp_path):

@@ -82,8 +82,10 @@ def test_profile_is_seeded_and_noise_changes_counts(blockstore):
 def test_bad_epsilon_and_inputs(blockstore, tmp_path):
     with pytest.raises(InputError, match="epsilon"):
         profile_dataset(blockstore, options=ProfileOptions(epsilon=0.0))
+    shapeless = tmp_path / "notes.log"
+    shapeless.write_text("no time here\nnor a level word\n")
     with pytest.raises(InputError, match="--format"):
-        load_logs(EXAMPLES / "blockstore.log")
+        load_logs(shapeless)
     with pytest.raises(InputError, match="no session id"):
         load_logs(EXAMPLES / "blockstore.log", log_format="hdfs", session_pattern=r"req-\d+")
     with pytest.raises(InputError, match="bad session pattern"):
@@ -208,7 +210,7 @@ def test_a_long_gap_on_one_transition_survives_the_round_trip(epsilon):
 
 def test_mined_pairs_become_observed_rules_that_never_fire_but_are_scored(blockstore, tmp_path):
     from synthlog.evaluate.fidelity import evaluate_fidelity, reference_from_spec
-    from synthlog.evaluate.report import load_generated
+    from synthlog.io.generated import load_generated
     from synthlog.stats.simulate import StatsSynthesizer
 
     spec, summary = profile_dataset(blockstore, name="bs")

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import openai
 from pydantic import BaseModel, Field
 
+from synthlog.extras import require
 from synthlog.io.atomic import atomic_open
 
 API_KEY_ENV = "SYNTHLOG_LLM_API_KEY"
@@ -120,6 +120,8 @@ class LLMStats:
 
 
 def _retryable(error: Exception) -> bool:
+    import openai
+
     if isinstance(error, openai.APITimeoutError | openai.APIConnectionError | openai.RateLimitError):
         return True
     return isinstance(error, openai.APIStatusError) and error.status_code >= 500
@@ -130,9 +132,11 @@ class LLMClient:
 
     def __init__(self, config: LLMConfig):
         self.config = config
+        openai = require("openai", "an LLM endpoint")
         key = config.api_key or os.environ.get(API_KEY_ENV) or _NO_KEY
         # our own retry loop owns backoff and counting, so the library's is switched off
         self._client = openai.OpenAI(base_url=config.base_url, api_key=key, timeout=config.timeout, max_retries=0)
+        self._openai_error = openai.OpenAIError
         self._cache = DiskCache(config.cache_dir) if config.cache_dir is not None else None
         self._slots = threading.Semaphore(max(1, config.concurrency))
         self.stats = LLMStats()
@@ -187,7 +191,7 @@ class LLMClient:
                 if content is None:
                     raise LLMError("the endpoint answered without message content")
                 return content
-            except openai.OpenAIError as error:
+            except self._openai_error as error:
                 if not _retryable(error) or attempt >= self.config.max_retries:
                     self.stats.add("failures")
                     raise LLMError(f"{self.config.base_url}: {type(error).__name__}: {error}") from error

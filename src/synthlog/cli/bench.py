@@ -12,7 +12,9 @@ from synthlog.cli.app import app, say
 @app.command("bench")
 def bench_command(
     config: Path = typer.Argument(..., help="Bench config (YAML): data, split, regimes, ratios, detectors, seeds."),
-    out: Path = typer.Option(..., "--out", "-o", help="Directory for results.csv, results.json, summary.md, plots/."),
+    out: Path = typer.Option(..., "--out", "-o",
+                             help="Directory for results.csv (grows as cells finish), results.json, summary.md, "
+                                  "coverage.json, plots/."),
     synthetic: list[str] = typer.Option(None, "--synthetic", "-s",
                                         help="Add a synthetic data set (directory or name); repeatable."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Run cells in this many processes (same results)."),
@@ -20,7 +22,8 @@ def bench_command(
     """Train detectors on real, synthetic and augmented data; test on held-out real sessions over seeds."""
     from synthlog.detect.bench import bench
 
-    result, paths = bench(config, out, synthetic=synthetic or [], jobs=jobs)
-    say(f"summary: {paths['summary']}")
+    result, paths = bench(config, out, synthetic=synthetic or [], jobs=jobs,
+                          warn=lambda message: typer.echo(f"warning: {message}", err=True))
+    say(f"summary: {paths['summary']} (coverage: {paths['coverage']})")
     typer.echo(f"wrote {paths['csv']} ({len(result.rows)} rows, {len(result.config.detectors)} detectors, "
                f"{len(result.config.seeds)} seeds)")

@@ -27,7 +27,7 @@ def parse(
                                               help="Anomalous session ids, one per line; all others are Normal."),
 ) -> None:
     """Mine templates of a raw log and write Loghub-style structured and template CSVs (and sessions)."""
-    from synthlog.parse.pipeline import parse_log
+    from synthlog.io.parsed import parse_log
 
     result = parse_log(raw, log_format, out, sessions=sessions, labels=labels, anomalous_ids=anomalous_ids)
     if result.skipped:

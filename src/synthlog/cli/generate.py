@@ -18,13 +18,17 @@ app.add_typer(generate_app, name="generate")
 @generate_app.command("stats")
 def generate_stats(
     spec: Path = typer.Argument(..., exists=True, dir_okay=False, help="Statistics spec (YAML)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output directory."),
+    out: str = typer.Option(..., "--out", "-o", help="Output directory, or a stream: - (stdout), "
+                            "syslog://HOST:PORT, syslog+tcp://HOST:PORT, otlp+http://HOST:PORT."),
     duration: str | None = typer.Option(None, "--duration", help="Simulated time to cover, e.g. 10m, 1h, 2d."),
     lines: int | None = typer.Option(None, "--lines", help="Number of log lines to write."),
     seed: int | None = typer.Option(None, "--seed", help="Seed (default: the global --seed)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Run shards on a dask LocalCluster of N workers."),
     formats: str = typer.Option("jsonl,raw,csv", "--formats",
-                                help="Files to write: jsonl (events.jsonl), raw (NAME.log), csv (Loghub CSVs)."),
+                                help="Files to write: jsonl (events.jsonl), raw (NAME.log), csv (Loghub CSVs); "
+                                     "to stdout one of otel, jsonl (default otel)."),
+    rate: float | None = typer.Option(None, "--rate", help="Stream at most this many lines per second."),
+    follow: bool = typer.Option(False, "--follow", help="Stream until interrupted (Ctrl-C stops cleanly)."),
     label_window: str | None = typer.Option(None, "--label-window",
                                             help="Also label windows of this length (e.g. 1m): window_label.csv."),
     paraphrase: int = typer.Option(0, "--paraphrase", min=0,
@@ -47,7 +51,20 @@ def generate_stats(
         loaded, report = paraphrase_with(loaded, llm_url, llm_model, paraphrase)
         say(f"paraphrase: {report.kept} wordings kept, {report.refused} refused, {report.unreadable} unreadable "
             f"answers, {report.failed} failed requests")
-    summary = StatsSynthesizer(loaded).write(out, n_lines=lines, duration=duration, seed=seed_or_global(seed),
+    from synthlog.io.sinks import is_stream_target
+
+    if is_stream_target(out):
+        fmt = chosen[0] if chosen and formats != "jsonl,raw,csv" else "otel"
+        if len(chosen) > 1 and formats != "jsonl,raw,csv":
+            raise InputError("a stream carries one format: give one of otel, jsonl", field="--formats")
+        sent = StatsSynthesizer(loaded).stream(out, fmt, n_lines=lines, duration=duration, seed=seed_or_global(seed),
+                                               rate=rate, follow=follow)
+        say(f"sent {sent} events to {out}")
+        return
+    if rate is not None or follow:
+        raise InputError("--rate and --follow pace a stream: give --out -, syslog://... or otlp+http://...",
+                         field="--out")
+    summary = StatsSynthesizer(loaded).write(Path(out), n_lines=lines, duration=duration, seed=seed_or_global(seed),
                                             workers=workers, formats=chosen, label_window=label_window)
     typer.echo(f"wrote {summary.lines} lines, {summary.sessions} sessions ({summary.anomalous_sessions} anomalous, "
                f"{summary.anomalous_lines} anomalous lines) to {summary.out_dir}")
@@ -68,7 +85,11 @@ def generate_code(
     seed: int | None = typer.Option(None, "--seed", help="Seed (default: the global --seed)."),
     align_to: Path | None = typer.Option(None, "--align-to", exists=True, dir_okay=False,
                                          help="Real templates CSV: matching templates take its ids."),
-    log_format: str | None = typer.Option(None, "--log-format", help="Format of the raw lines (name or string)."),
+    log_format: str | None = typer.Option(None, "--log-format", help="Layout of the raw lines: a built-in name, a "
+                                          "Loghub format string or a log4j pattern (default: the recipe's, else "
+                                          "the code base's logging configuration)."),
+    start: str | None = typer.Option(None, "--start", help="Time of the first session, ISO 8601 UTC (default: the "
+                                     "recipe's, else 2024-01-01T00:00:00)."),
     min_level: str = typer.Option("INFO", "--min-level", help="Drop lines below this level."),
     fault_rate: float = typer.Option(0.05, "--fault-rate", min=0.0, max=1.0,
                                      help="Share of per-path sessions that take an anomalous path."),
@@ -98,7 +119,7 @@ def generate_code(
     chosen = make_checker(checker, llm_url=llm_url, llm_model=llm_model, cache_dir=cache_dir)
     config = CodeGenConfig(entries=entry, recipe=recipe, align_to=align_to, log_format=log_format,
                            min_level=min_level, fault_rate=fault_rate, rules=rules, values_from=values_from,
-                           allow_real_values=allow_real_values, checker=chosen, cache_dir=cache_dir,
+                           allow_real_values=allow_real_values, checker=chosen, cache_dir=cache_dir, start=start,
                            calibrate=calibrate,
                            paths=PathOptions(depth=depth, unroll=unroll, max_paths=max_paths,
                                              seed=seed_or_global(seed)))

@@ -41,16 +41,23 @@ def spec_check(path: Path = typer.Argument(..., exists=True, dir_okay=False, hel
 
 # --- profile / validate (privacy-preserving profiler and validation metrics) -----------------------------------
 
+SESSIONS_HELP = ("Sessions of a raw or structured log: blk, entity:REGEX, window:SECONDS, sliding:SIZE,STEP, "
+                 "sliding-time:SIZE,STEP (as for parse).")
+LINE_LABELS_HELP = "Label lines from a header: HEADER:NORMAL_VALUE (e.g. Label:- for BGL); sessions take any anomaly."
+
 
 @app.command("profile")
 def profile(
     logs: str = typer.Argument(..., help="Raw log (with --format), Loghub *_structured.csv, data set dir or name."),
     out: Path = typer.Option(..., "--out", "-o", help="Spec file to write (YAML)."),
-    log_format: str | None = typer.Option(None, "--format", "-f", help="Log format name (hdfs ...) or string."),
+    log_format: str | None = typer.Option(None, "--format", "-f", help="Log format name (hdfs ...) or string "
+                                          "(default: a built-in format that fits, else inferred from the lines)."),
     labels: Path | None = typer.Option(None, "--labels", exists=True, dir_okay=False,
                                        help="Session labels CSV (Id,Label), e.g. anomaly_label.csv."),
     session_pattern: str | None = typer.Option(None, "--session-pattern",
                                                help=r"Regex of session ids in lines (default: blk_-?\d+)."),
+    sessions: str | None = typer.Option(None, "--sessions", "-s", help=SESSIONS_HELP),
+    line_labels: str | None = typer.Option(None, "--line-labels", help=LINE_LABELS_HELP),
     epsilon: float | None = typer.Option(None, "--epsilon", help="Laplace noise of scale 1/EPSILON on counts."),
     min_sessions: int = typer.Option(2, "--min-sessions", min=1, help="Sessions an anomaly type needs."),
     min_count: int = typer.Option(1, "--min-count", min=1, help="Lines a template needs to be kept."),
@@ -62,11 +69,14 @@ def profile(
     """Derive a statistics spec from real logs: no raw parameter value, optional differential-privacy noise."""
     from synthlog.stats.profile import ProfileOptions, profile_to_file
 
+    options = ProfileOptions(epsilon=epsilon, seed=seed_or_global(seed), min_sessions=min_sessions,
+                             min_count=min_count)
     seen = profile_to_file(logs, out, log_format=log_format, labels=labels, session_pattern=session_pattern,
-                           options=ProfileOptions(epsilon=epsilon, seed=seed_or_global(seed),
-                                                  min_sessions=min_sessions, min_count=min_count),
-                           summary_out=summary)
+                           sessions=sessions, line_labels=line_labels, options=options, summary_out=summary)
     say(f"profiled {seen.events} events in {seen.sessions} sessions ({seen.anomalous_sessions} anomalous)")
+    if seen.layout is not None:
+        say(f"layout ({seen.layout['source']}): {seen.layout['format']}; time "
+            f"{' + '.join(seen.layout['time'].values()) or 'none'}; levels {' '.join(seen.layout['levels'])}")
     typer.echo(f"{out}: {seen.templates} templates, {len(seen.anomaly_types) - 1} anomaly types, "
                f"{len(seen.causal_pairs)} causal pairs observed")
 
@@ -80,6 +90,8 @@ def validate(
     labels: Path | None = typer.Option(None, "--labels", exists=True, dir_okay=False,
                                        help="Labels of a raw or structured REFERENCE log."),
     session_pattern: str | None = typer.Option(None, "--session-pattern", help="Session id regex of REFERENCE."),
+    sessions: str | None = typer.Option(None, "--sessions", "-s", help=SESSIONS_HELP),
+    line_labels: str | None = typer.Option(None, "--line-labels", help=LINE_LABELS_HELP),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the DCR holdout split."),
 ) -> None:
     """Fidelity (D_errdist, C_temporal, R_anomaly, template and transition similarity) and, against real data,
@@ -87,6 +99,7 @@ def validate(
     from synthlog.evaluate.report import headline, run_validation
 
     result, path = run_validation(reference, directory, out=out, log_format=log_format, labels=labels,
-                                  session_pattern=session_pattern, seed=seed_or_global(seed))
+                                  session_pattern=session_pattern, sessions=sessions, line_labels=line_labels,
+                                  seed=seed_or_global(seed))
     typer.echo(headline(result))
     say(f"wrote {path}")

@@ -4,18 +4,22 @@ One run = one YAML config (:class:`BenchConfig`). For every seed the real sessio
 randomly or chronologically) into a training part, a validation part carved from it, and a held-out test part;
 every regime of that seed is tested on the same test sessions, so regimes pair up seed by seed. Thresholds are
 calibrated on the validation part only (:func:`synthlog.detect.base.calibrate_threshold`); the test part is
-touched once, to measure. Outputs (``results.csv``, ``results.json``, ``summary.md``, plots) are written only when
-every cell has run, each file atomically.
+touched once, to measure. ``results.csv`` grows as cells finish (a crash keeps the finished cells) and is rewritten
+in cell order at the end; ``results.json``, ``summary.md``, ``coverage.json`` and the plots are written when every
+cell has run, each file atomically.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import json
 import math
 import multiprocessing
+import signal
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,19 +27,29 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sklearn.metrics import confusion_matrix, roc_auc_score
 
 from synthlog.configfile import load_config as read_config
 from synthlog.detect.base import calibrate_threshold
+from synthlog.detect.bench_sources import SyntheticSource, SyntheticSpec, resolve
+from synthlog.detect.coverage import identical_anomalies, label_agreement, unseen_normal_coverage
 from synthlog.detect.features import normalise_template
+from synthlog.detect.metrics import at_threshold, evaluate, recall_threshold
 from synthlog.detect.registry import DETECTORS, detector_class, make_detector
+from synthlog.detect.report import BASELINE
 from synthlog.errors import ConfigError, InputError
 from synthlog.io.atomic import atomic_open
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset
 
-RESULT_COLUMNS = ("detector", "regime", "ratio", "seed", "precision", "recall", "f1", "fpr", "auc")
+RESULT_COLUMNS = ("detector", "regime", "ratio", "seed", "precision", "recall", "f1", "fpr", "false_alarms_per_1k",
+                  "p_at_r", "r_at_r", "auc", "status")
 MIN_SEEDS = 5
+COVERAGE_NOTE = ("per seed and synthetic set: of the real normal test sessions whose exact event sequence (or event "
+                 "count vector) no real training session has, how many have it among the set's normal sessions; and "
+                 "of the synthetic sessions whose sequence occurs in the labeled real data, the share with the real "
+                 "label. Evaluation only: nothing here feeds training or thresholds.")
+SPLIT_NAMES = {"train": "train", "valid": "validation", "validation": "validation", "val": "validation",
+               "test": "test"}
 
 
 class _Strict(BaseModel):
@@ -56,17 +70,6 @@ class DetectorSpec(_Strict):
         return name
 
 
-class SyntheticSpec(_Strict):
-    """A synthetic data set (a directory written by ``synthlog generate``, or anything ``load_dataset`` reads)."""
-
-    path: str
-    name: str | None = None
-
-    @property
-    def label(self) -> str:
-        return self.name or Path(self.path).name
-
-
 class DataSpec(_Strict):
     real: str = Field(description="the real labeled data set: a name or path that load_dataset understands")
     synthetic: list[SyntheticSpec] = Field(default_factory=list)
@@ -78,12 +81,15 @@ class DataSpec(_Strict):
 
 
 class SplitSpec(_Strict):
-    method: Literal["random", "chronological"] = "random"
+    method: Literal["random", "chronological", "predefined"] = "random"
     train_fraction: float = Field(0.8, gt=0, lt=1, description="share of the real normal sessions used to train")
     anomaly_train_fraction: float | None = Field(None, ge=0, lt=1,
                                                  description="share of real anomalies used to train "
                                                              "(default: train_fraction)")
     validation_fraction: float = Field(0.2, gt=0, lt=1, description="share of the training part kept for validation")
+    test_anomaly_rate: float | None = Field(None, gt=0, lt=1,
+                                            description="subsample the test anomalies (seeded) to this share of the "
+                                                        "test sessions (HDFS_v1: 0.029)")
 
 
 class BenchConfig(_Strict):
@@ -94,13 +100,21 @@ class BenchConfig(_Strict):
     split: SplitSpec = Field(default_factory=SplitSpec)
     regimes: list[Literal["real", "synthetic", "augmented"]] = Field(default_factory=lambda: ["real"], min_length=1)
     ratios: list[float] = Field(default_factory=lambda: [0.01, 0.1, 1.0],
-                                description="augmented regime: synthetic sessions / real training sessions")
+                                description="augmented regime: synthetic sessions / real normal training sessions")
+    synthetic_sample: int | None = Field(None, gt=0, description="synthetic regime: train and validate on a seeded "
+                                                                 "sample of at most this many synthetic sessions")
+    augment: Literal["all", "normal"] = Field("all", description="augmented regime: add synthetic sessions of both "
+                                                                 "classes, or only normal ones (AnomalyGen's default)")
     detectors: list[DetectorSpec] = Field(min_length=1)
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
     threshold: Literal["validation", "default"] = "validation"
     normal_quantile: float = Field(0.99, gt=0, le=1,
                                    description="threshold quantile of normal validation scores when validation has "
                                                "no anomaly")
+    recall_target: float = Field(0.9, gt=0, le=1, description="precision is also reported at this recall, its "
+                                                              "threshold chosen on validation")
+    cell_timeout: float | None = Field(None, gt=0, description="seconds one cell may run; a slower one is recorded "
+                                                               "as timed out")
 
     @field_validator("detectors", mode="before")
     @classmethod
@@ -149,21 +163,16 @@ def load_config(path: str | Path, synthetic: Sequence[str] = ()) -> BenchConfig:
 # ----------------------------------------------------------------------------------------------------- data
 
 
-def _resolve(reference: str, base_dir: Path) -> str:
-    """A path relative to the config's directory when it exists there, else the reference unchanged (a name)."""
-    candidate = Path(reference).expanduser()
-    if not candidate.is_absolute() and (base_dir / candidate).exists():
-        return str(base_dir / candidate)
-    return str(candidate) if candidate.is_absolute() else reference
-
-
-def load_data(config: BenchConfig, base_dir: Path) -> tuple[LabeledDataset, dict[str, LabeledDataset]]:
-    """The real data set and the synthetic ones by label, read with :func:`synthlog.io.datasets.load_dataset`."""
+def load_data(config: BenchConfig, base_dir: Path) -> tuple[LabeledDataset, dict[str, SyntheticSource]]:
+    """The real data set (read with :func:`synthlog.io.datasets.load_dataset`) and the synthetic sources by label
+    (prepared later, by :func:`run_bench`)."""
     from synthlog.io.datasets import load_dataset
 
-    real = load_dataset(_resolve(config.data.real, base_dir))
-    synthetic = {spec.label: load_dataset(_resolve(spec.path, base_dir)) for spec in config.data.synthetic}
-    return real, synthetic
+    real = load_dataset(resolve(config.data.real, base_dir))
+    labels = [spec.label for spec in config.data.synthetic]
+    if len(set(labels)) < len(labels):
+        raise InputError("two synthetic data sets have the same name; give each a 'name'", field="data.synthetic")
+    return real, {spec.label: SyntheticSource(spec, i, base_dir) for i, spec in enumerate(config.data.synthetic)}
 
 
 def aligned_sequences(synthetic: LabeledDataset, real: LabeledDataset) -> tuple[list[list[str]], dict[str, str]]:
@@ -208,6 +217,19 @@ def _chronological_order(dataset: LabeledDataset) -> np.ndarray:
     return np.argsort(np.asarray(starts, dtype=np.float64), kind="stable")
 
 
+def predefined_parts(dataset: LabeledDataset) -> np.ndarray:
+    """Each session's part as its data set ships it (``attributes["split"]``: train, valid/validation, test)."""
+    parts = []
+    for session in dataset.sessions:
+        part = SPLIT_NAMES.get(str(session.attributes.get("split", "")).lower())
+        if part is None:
+            raise InputError(f"session {session.id!r} has no predefined part (its 'split' attribute is "
+                             f"{session.attributes.get('split')!r}; expected one of {', '.join(SPLIT_NAMES)})",
+                             field="split.method")
+        parts.append(part)
+    return np.asarray(parts)
+
+
 @dataclass(frozen=True)
 class Split:
     train: np.ndarray
@@ -215,14 +237,32 @@ class Split:
     test: np.ndarray
 
 
-def split_indices(labels: np.ndarray, spec: SplitSpec, seed: int, order: np.ndarray | None = None) -> Split:
+def split_indices(labels: np.ndarray, spec: SplitSpec, seed: int, order: np.ndarray | None = None,
+                  parts: np.ndarray | None = None) -> Split:
     """Train / validation / test indices, stratified by label.
 
     Within each class the sessions are shuffled with ``seed`` (``random``) or kept in ``order`` (``chronological``:
-    earliest sessions train, the latest of the training part validate, later ones test).
+    earliest sessions train, the latest of the training part validate, later ones test). ``predefined`` takes
+    ``parts`` (see :func:`predefined_parts`); without a shipped validation part, ``validation_fraction`` of each
+    class of the training part is carved with the seed. ``test_anomaly_rate`` then keeps a seeded sample of the
+    test anomalies, that share of the test part.
     """
     rng = np.random.default_rng(seed)
-    base = np.arange(len(labels)) if order is None else np.asarray(order)
+    if spec.method == "predefined":
+        split = _predefined(labels, parts, spec, rng)
+    else:
+        split = _stratified(labels, spec, rng, np.arange(len(labels)) if order is None else np.asarray(order))
+    if spec.test_anomaly_rate is not None:
+        split = Split(split.train, split.validation, _thin_anomalies(split.test, labels, spec.test_anomaly_rate,
+                                                                     np.random.default_rng([seed, 2])))
+    for name in ("train", "validation", "test"):
+        if len(getattr(split, name)) == 0:
+            raise InputError(f"the {name} part is empty with {len(labels)} sessions; change the fractions",
+                             field="split")
+    return split
+
+
+def _stratified(labels: np.ndarray, spec: SplitSpec, rng: np.random.Generator, base: np.ndarray) -> Split:
     parts: dict[str, list[np.ndarray]] = {"train": [], "validation": [], "test": []}
     for label, fraction in ((NORMAL, spec.train_fraction), (ANOMALY, spec.anomaly_train_fraction)):
         fraction = spec.train_fraction if fraction is None else fraction
@@ -238,12 +278,26 @@ def split_indices(labels: np.ndarray, spec: SplitSpec, seed: int, order: np.ndar
             parts["train"].append(members[: n_pool - n_val])
             parts["validation"].append(members[n_pool - n_val: n_pool])
         parts["test"].append(members[n_pool:])
-    split = Split(*(np.sort(np.concatenate(parts[k])).astype(np.int64) for k in ("train", "validation", "test")))
-    for name in ("train", "validation", "test"):
-        if len(getattr(split, name)) == 0:
-            raise InputError(f"the {name} part is empty with {len(labels)} sessions; change the fractions",
-                             field="split")
-    return split
+    return Split(*(np.sort(np.concatenate(parts[k])).astype(np.int64) for k in ("train", "validation", "test")))
+
+
+def _predefined(labels: np.ndarray, parts: np.ndarray | None, spec: SplitSpec, rng: np.random.Generator) -> Split:
+    if parts is None:
+        raise InputError("split.method predefined needs the data set's own parts", field="split.method")
+    train, validation = np.flatnonzero(parts == "train"), np.flatnonzero(parts == "validation")
+    if validation.size == 0:  # carved per seed, stratified, as the data set ships none
+        kept, carved = _carve(labels[train], spec.validation_fraction, rng)
+        train, validation = train[kept], train[carved]
+    return Split(np.sort(train), np.sort(validation), np.flatnonzero(parts == "test"))
+
+
+def _thin_anomalies(test: np.ndarray, labels: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:
+    """The test part with its anomalies sampled down to ``rate`` of it (all kept when there are too few)."""
+    normal, anomalous = test[labels[test] == NORMAL], test[labels[test] == ANOMALY]
+    wanted = int(round(rate / (1 - rate) * len(normal)))
+    if wanted >= len(anomalous):
+        return test
+    return np.sort(np.concatenate([normal, rng.choice(anomalous, size=wanted, replace=False)])).astype(np.int64)
 
 
 def _carve(labels: np.ndarray, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -271,54 +325,104 @@ class TrainingSet:
     X_val: list[list[str]]
     y_val: np.ndarray
     n_synthetic: int = 0
+    synthetic_anomalies: bool = True  # the synthetic set it trains on holds anomalies (synthetic regime)
 
 
 def training_sets(config: BenchConfig, real_X: list[list[str]], real_y: np.ndarray, split: Split,
                   synthetic: dict[str, tuple[list[list[str]], np.ndarray]], seed: int) -> list[TrainingSet]:
-    """The regimes of one seed, in config order: real, synthetic per set, augmented per set and ratio."""
+    """The regimes of one seed, in config order: real, synthetic per set, augmented per set and ratio.
+
+    A regime is named after its set (``synthetic:<name>``, ``augmented:<name>``). The augmented regime adds
+    ``ratio x`` the number of real *normal* training sessions, drawn from the set's normal sessions only with
+    ``augment: normal``; a set lacking what a regime draws from gives no regime (the run says so).
+    """
     rng = np.random.default_rng([seed, 1])  # a stream of its own: sampling synthetic data never moves the split
     pick = lambda X, idx: [X[i] for i in idx]  # noqa: E731
     tr_X, tr_y = pick(real_X, split.train), real_y[split.train]
     va_X, va_y = pick(real_X, split.validation), real_y[split.validation]
-    several = len(synthetic) > 1
+    n_normal = int((tr_y == NORMAL).sum())
     out: list[TrainingSet] = []
     for regime in config.regimes:
         if regime == "real":
             out.append(TrainingSet("real", None, tr_X, tr_y, va_X, va_y))
             continue
         for name, (syn_X, syn_y) in synthetic.items():
-            label = f"{regime}:{name}" if several else regime
+            label = f"{regime}:{name}"
             if regime == "synthetic":
-                train, val = _carve(syn_y, config.split.validation_fraction, rng)
+                if not (syn_y == NORMAL).any():
+                    continue
+                kept = np.arange(len(syn_y))
+                if config.synthetic_sample is not None and config.synthetic_sample < len(kept):
+                    kept = np.sort(rng.choice(len(kept), size=config.synthetic_sample, replace=False))
+                train, val = (kept[part] for part in _carve(syn_y[kept], config.split.validation_fraction, rng))
                 if len(val) == 0 or len(train) == 0:
                     raise InputError(f"synthetic data set {name!r} ({len(syn_y)} sessions) is too small to keep a "
                                      "validation part and a training part", field="split.validation_fraction")
                 out.append(TrainingSet(label, None, pick(syn_X, train), syn_y[train], pick(syn_X, val), syn_y[val],
-                                       n_synthetic=len(train)))
+                                       n_synthetic=len(train), synthetic_anomalies=bool((syn_y == ANOMALY).any())))
+                continue
+            pool = np.flatnonzero(syn_y == NORMAL) if config.augment == "normal" else np.arange(len(syn_y))
+            if pool.size == 0:
                 continue
             for ratio in config.ratios:
-                n = max(1, int(round(ratio * len(tr_X))))
-                chosen = rng.choice(len(syn_X), size=n, replace=n > len(syn_X))
+                n = max(1, int(round(ratio * n_normal)))
+                chosen = pool[rng.choice(pool.size, size=n, replace=n > pool.size)]
                 out.append(TrainingSet(label, ratio, tr_X + pick(syn_X, chosen), np.concatenate([tr_y, syn_y[chosen]]),
                                        va_X, va_y, n_synthetic=n))
     return out
 
 
-def evaluate(y_true: np.ndarray, predicted: np.ndarray, scores: np.ndarray) -> dict[str, float]:
-    """Precision, recall, F1, false-positive rate, and ROC-AUC of the scores (NaN with one class only)."""
-    tn, fp, fn, tp = confusion_matrix(y_true, predicted, labels=[NORMAL, ANOMALY]).ravel()
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    fpr = fp / (fp + tn) if fp + tn else 0.0
-    both = len(set(y_true.tolist())) == 2 and np.isfinite(scores).all()
-    auc = float(roc_auc_score(y_true, scores)) if both else math.nan
-    return {"precision": float(precision), "recall": float(recall), "f1": float(f1), "fpr": float(fpr), "auc": auc}
+class CellTimeout(Exception):
+    """A cell ran past ``cell_timeout``."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`CellTimeout` in this (main) thread after ``seconds`` of wall time."""
+    if not seconds:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise CellTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _scores(detector, sessions: list[list[str]]) -> np.ndarray:
+    """Scores of the sessions, each distinct sequence scored once (test parts repeat sequences many times)."""
+    index: dict[tuple[str, ...], int] = {}
+    inverse = np.fromiter((index.setdefault(tuple(s), len(index)) for s in sessions), dtype=np.int64,
+                          count=len(sessions))
+    distinct = [list(s) for s in index]
+    return np.asarray(detector.decision_function(distinct), dtype=np.float64)[inverse]
 
 
 def run_cell(spec: DetectorSpec, training: TrainingSet, X_test: list[list[str]], y_test: np.ndarray, seed: int,
              config: BenchConfig, templates: dict[str, str]) -> dict[str, Any]:
     """Fit one detector on one regime, set its threshold on validation, and measure it on the test sessions."""
+    row = {"detector": spec.name, "regime": training.regime, "ratio": training.ratio, "seed": seed,
+           "n_train": len(training.X_train), "n_train_anomalies": int((training.y_train == ANOMALY).sum()),
+           "n_synthetic": training.n_synthetic, "n_validation": len(training.X_val), "n_test": len(X_test)}
+    started = time.perf_counter()
+    try:
+        with _time_limit(config.cell_timeout):
+            return {**row, **_fit_and_measure(spec, training, X_test, y_test, seed, config, templates)}
+    except CellTimeout:
+        nan = math.nan
+        return {**row, **dict.fromkeys(("precision", "recall", "f1", "fpr", "false_alarms_per_1k", "p_at_r",
+                                        "r_at_r", "auc", "threshold"), nan),
+                "status": "timeout", "fit_seconds": time.perf_counter() - started, "score_seconds": nan}
+
+
+def _fit_and_measure(spec: DetectorSpec, training: TrainingSet, X_test: list[list[str]], y_test: np.ndarray,
+                     seed: int, config: BenchConfig, templates: dict[str, str]) -> dict[str, Any]:
     detector = make_detector(spec.name, **spec.params)
     params = detector.get_params()
     if "random_state" in params and "random_state" not in spec.params:
@@ -328,31 +432,30 @@ def run_cell(spec: DetectorSpec, training: TrainingSet, X_test: list[list[str]],
     started = time.perf_counter()
     detector.fit(training.X_train, training.y_train)
     fitted = time.perf_counter()
+    validation = _scores(detector, training.X_val)
     if config.threshold == "validation":
-        detector.set_threshold(calibrate_threshold(detector.decision_function(training.X_val), training.y_val,
-                                                   config.normal_quantile))
-    scores = detector.decision_function(X_test)
+        detector.set_threshold(calibrate_threshold(validation, training.y_val, config.normal_quantile))
+    at_recall = recall_threshold(validation, training.y_val, config.recall_target)
+    scores = _scores(detector, X_test)
     predicted = (scores > detector.threshold_).astype(np.int64)
     finished = time.perf_counter()
-    return {"detector": spec.name, "regime": training.regime, "ratio": training.ratio, "seed": seed,
-            **evaluate(y_test, predicted, scores), "threshold": float(detector.threshold_),
-            "n_train": len(training.X_train), "n_train_anomalies": int((training.y_train == ANOMALY).sum()),
-            "n_synthetic": training.n_synthetic, "n_validation": len(training.X_val), "n_test": len(X_test),
-            "fit_seconds": fitted - started, "score_seconds": finished - fitted}
+    return {**evaluate(y_test, predicted, scores), **at_threshold(y_test, scores, at_recall), "status": "ok",
+            "threshold": float(detector.threshold_), "fit_seconds": fitted - started,
+            "score_seconds": finished - fitted}
 
 
-def _check_synthetic_training(config: BenchConfig, aligned: dict[str, tuple[list[list[str]], np.ndarray]]) -> None:
-    """Refuse before any cell runs a synthetic regime that some detector cannot train on."""
-    if "synthetic" not in config.regimes:
-        return
-    supervised = [d.name for d in config.detectors if detector_class(d.name).supervised]
-    for name, (_, labels) in aligned.items():
-        if not (labels == NORMAL).any():
-            raise InputError(f"synthetic data set {name!r} has no normal session to train on", field="data.synthetic")
-        if supervised and not (labels == ANOMALY).any():
-            raise InputError(f"synthetic data set {name!r} has no anomalous session, but {', '.join(supervised)} "
-                             "need both classes in the synthetic regime; remove them or that regime",
-                             field="detectors")
+def baseline_row(y_test: np.ndarray, seed: int) -> dict[str, Any]:
+    """The detector that flags every test session: recall 1, precision = the anomaly share, every normal a false
+    alarm. Any detector worth running must beat its precision."""
+    flags = np.ones_like(y_test)
+    return {"detector": BASELINE, "regime": "real", "ratio": None, "seed": seed,
+            **evaluate(y_test, flags, flags.astype(np.float64)), **at_threshold(y_test, flags.astype(np.float64), 0.0),
+            "status": "ok", "threshold": 0.0, "n_train": 0, "n_train_anomalies": 0, "n_synthetic": 0,
+            "n_validation": 0, "n_test": len(y_test), "fit_seconds": 0.0, "score_seconds": 0.0}
+
+
+def _needs_anomalies(spec: DetectorSpec, training: TrainingSet) -> bool:
+    return detector_class(spec.name).supervised and not training.synthetic_anomalies
 
 
 @dataclass
@@ -360,58 +463,170 @@ class BenchResult:
     config: BenchConfig
     rows: list[dict[str, Any]] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    coverage: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
-def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, LabeledDataset],
-              jobs: int = 1) -> BenchResult:
+def _as_source(name: str, value: SyntheticSource | LabeledDataset) -> SyntheticSource:
+    return value if isinstance(value, SyntheticSource) else SyntheticSource.of(name, value)
+
+
+def _subset(dataset: LabeledDataset, indices: np.ndarray, name: str) -> LabeledDataset:
+    return LabeledDataset(name=name, sessions=[dataset.sessions[i] for i in indices], templates=dataset.templates,
+                          metadata=dict(dataset.metadata))
+
+
+def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, SyntheticSource | LabeledDataset],
+              jobs: int = 1, out_dir: Path | None = None, warn: Callable[[str], None] | None = None) -> BenchResult:
     """Every cell (seed x regime x ratio x detector), in ``jobs`` processes; rows come in cell order whatever the
-    number of processes, and every cell is seeded, so results do not depend on ``jobs``. Raises KeyboardInterrupt
-    untouched, having written nothing."""
+    number of processes, and every cell is seeded, so results do not depend on ``jobs``. With ``out_dir``,
+    ``results.csv`` there grows as cells finish. Raises KeyboardInterrupt untouched (finished cells kept)."""
     real_X, real_y = real.sequences, _labels(real, "data.real")
-    aligned: dict[str, tuple[list[list[str]], np.ndarray]] = {}
+    sources = {name: _as_source(name, value) for name, value in synthetic.items()}
     templates = {tid: t.text for tid, t in sorted(real.templates.items())}
-    for name, dataset in synthetic.items():
-        sequences, new_texts = aligned_sequences(dataset, real)
-        aligned[name] = (sequences, _labels(dataset, f"data.synthetic[{name}]"))
-        templates.update(new_texts)
-    _check_synthetic_training(config, aligned)
     order = _chronological_order(real) if config.split.method == "chronological" else None
+    parts = predefined_parts(real) if config.split.method == "predefined" else None
+    identical = identical_anomalies(real_X, real_y)
     result = BenchResult(config, data={
-        "real": {"name": real.name, "sessions": len(real), "anomalies": int((real_y == ANOMALY).sum())},
-        "synthetic": {name: {"sessions": len(X), "anomalies": int((y == ANOMALY).sum())}
-                      for name, (X, y) in aligned.items()}})
-    cells = []
-    for seed in config.seeds:
-        split = split_indices(real_y, config.split, seed, order)
-        X_test, y_test = [real_X[i] for i in split.test], real_y[split.test]
-        for training in training_sets(config, real_X, real_y, split, aligned, seed):
-            cells.extend((spec, training, X_test, y_test, seed, config, templates) for spec in config.detectors)
-    with Progress("bench", total=len(cells)) as bar:
-        for row in _run_cells(cells, jobs):
-            result.rows.append(row)
+        "real": {"name": real.name, "sessions": len(real), "anomalies": int((real_y == ANOMALY).sum()),
+                 **identical}, "synthetic": {}, "seeds": {}, "skipped": []})
+    if identical["identical_to_a_normal_session"]:
+        result.warnings.append(
+            f"{identical['identical_to_a_normal_session']} of {identical['anomalous_sessions']} anomalous sessions of "
+            f"{real.name} have exactly the event sequence of some normal session: no sequence-based detector can "
+            "flag them without a false alarm (compare with the flag_everything row)")
+    for source in sources.values():
+        source.prepare(real)
+    cells, baselines = [], []
+    splits = {seed: split_indices(real_y, config.split, seed, order, parts) for seed in config.seeds}
+    made = functools.partial(_synthetic_for_seed, sources=sources, real=real, splits=splits)
+    with Progress("preparing seeds", total=len(config.seeds)) as bar:
+        for seed, sets in zip(config.seeds, _parallel_map(made, config.seeds, jobs), strict=True):
+            split = splits[seed]
+            X_test, y_test = [real_X[i] for i in split.test], real_y[split.test]
+            aligned = {}
+            for name, (sequences, labels, new_texts, seconds) in sets.items():
+                aligned[name] = (sequences, labels)
+                templates.update(new_texts)
+                info = result.data["synthetic"].setdefault(name, {**sources[name].describe(), "by_seed": {}})
+                info["by_seed"][seed] = {"sessions": len(sequences), "anomalies": int((labels == ANOMALY).sum()),
+                                         "seconds": round(seconds, 2)}
+            result.coverage[str(seed)] = _coverage(real_X, real_y, split, aligned)
+            result.data["seeds"][str(seed)] = {
+                part: {"sessions": len(ix), "anomalies": int((real_y[ix] == ANOMALY).sum())}
+                for part, ix in (("train", split.train), ("validation", split.validation), ("test", split.test))}
+            for training in training_sets(config, real_X, real_y, split, aligned, seed):
+                for spec in config.detectors:
+                    if _needs_anomalies(spec, training):
+                        result.data["skipped"].append({"detector": spec.name, "regime": training.regime,
+                                                       "seed": seed, "why": "the synthetic set has no anomalous "
+                                                                            "session and the detector is supervised"})
+                        continue
+                    cells.append((spec, training, X_test, y_test, seed, config, templates))
+            _note_missing_regimes(config, aligned, seed, result)
+            baselines.append(baseline_row(y_test, seed))
             bar.advance()
+    if result.data["skipped"]:
+        kinds = sorted({(s["detector"], s["regime"]) for s in result.data["skipped"]})
+        result.warnings.append("skipped (a synthetic set lacks what they need): "
+                               + ", ".join(f"{d} on {r}" for d, r in kinds))
+    for message in result.warnings if warn else ():
+        warn(message)
+    partial = _PartialCsv(out_dir) if out_dir is not None else None
+    try:
+        with Progress("bench", total=len(cells)) as bar:
+            for row in _parallel_map(_run_cell_tuple, cells, jobs):
+                result.rows.append(row)
+                if partial:
+                    partial.add(row)
+                bar.advance()
+    finally:
+        if partial:
+            partial.close()
+    result.rows.extend(baselines)
     return result
 
 
-_CELLS: list[tuple] = []  # the cells of the running bench, inherited by forked worker processes
+def _note_missing_regimes(config: BenchConfig, aligned: dict[str, tuple[list[list[str]], np.ndarray]], seed: int,
+                          result: BenchResult) -> None:
+    """Record the regimes a synthetic set cannot give (no normal session to train on, or none to add)."""
+    for name, (_, labels) in aligned.items():
+        has_normal = bool((labels == NORMAL).any())
+        for regime in config.regimes:
+            if regime != "real" and not has_normal and (regime == "synthetic" or config.augment == "normal"):
+                result.data["skipped"].append({"detector": "all", "regime": f"{regime}:{name}", "seed": seed,
+                                               "why": "the synthetic set has no normal session"})
 
 
-def _run_cell_at(index: int) -> dict[str, Any]:
-    return run_cell(*_CELLS[index])
+def _coverage(real_X: list[list[str]], real_y: np.ndarray, split: Split,
+              aligned: dict[str, tuple[list[list[str]], np.ndarray]]) -> dict[str, Any]:
+    """coverage.json's entry for one seed (evaluation only)."""
+    train = [real_X[i] for i in split.train]
+    test, test_y = [real_X[i] for i in split.test], real_y[split.test]
+    return {name: {"unseen_normal_test": unseen_normal_coverage(train, test, test_y, X, y),
+                   "label_agreement": label_agreement(real_X, real_y, X, y)}
+            for name, (X, y) in aligned.items()}
 
 
-def _run_cells(cells: list[tuple], jobs: int) -> Iterator[dict[str, Any]]:
-    """Rows of the cells in order; with ``jobs > 1`` forked processes run them (cells stay in the parent's memory,
-    nothing is pickled but the index and the row)."""
-    if jobs <= 1 or len(cells) <= 1:
-        yield from (run_cell(*cell) for cell in cells)
+SeedSet = tuple[list[list[str]], np.ndarray, dict[str, str], float]
+
+
+def _synthetic_for_seed(seed: int, sources: dict[str, SyntheticSource], real: LabeledDataset,
+                        splits: dict[int, Split]) -> dict[str, SeedSet]:
+    """Each set of one seed, aligned to the real ids: (sequences, labels, texts of new templates, seconds to make)."""
+    train_part = _subset(real, splits[seed].train, f"{real.name}-train-seed{seed}")
+    out = {}
+    for name, source in sources.items():
+        started = time.perf_counter()
+        dataset = source.for_seed(seed, train_part)
+        sequences, new_texts = aligned_sequences(dataset, real)
+        out[name] = (sequences, _labels(dataset, f"data.synthetic[{name}]"), new_texts, time.perf_counter() - started)
+    return out
+
+
+def _run_cell_tuple(cell: tuple) -> dict[str, Any]:
+    return run_cell(*cell)
+
+
+_WORK: list[tuple[Callable, Sequence]] = []  # the running parallel map, inherited by forked worker processes
+
+
+def _call_at(index: int) -> Any:
+    function, items = _WORK[0]
+    return function(items[index])
+
+
+def _parallel_map(function: Callable, items: Sequence, jobs: int) -> Iterator:
+    """``function`` over ``items``, results in order; with ``jobs > 1`` forked processes run it (the function and
+    items stay in the parent's memory, nothing is pickled but the index and the result)."""
+    if jobs <= 1 or len(items) <= 1:
+        yield from map(function, items)
         return
-    _CELLS[:] = cells
+    _WORK[:] = [(function, items)]
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from pool.map(_run_cell_at, range(len(cells)))
+            yield from pool.map(_call_at, range(len(items)))
     finally:
-        _CELLS.clear()
+        _WORK.clear()
+
+
+class _PartialCsv:
+    """``results.csv`` written row by row as cells finish (flushed), so a crash keeps every finished cell; the
+    finished run rewrites it atomically (same bytes when every cell ran)."""
+
+    def __init__(self, out_dir: Path):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self._fh = open(out_dir / "results.csv", "w", newline="", encoding="utf-8")  # noqa: SIM115
+        self._writer = csv.writer(self._fh, lineterminator="\n")
+        self._writer.writerow(RESULT_COLUMNS)
+        self._fh.flush()
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._writer.writerow([_fmt(row[c]) for c in RESULT_COLUMNS])
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
 
 
 # --------------------------------------------------------------------------------------------------- output
@@ -444,30 +659,37 @@ def _json_safe(value: Any) -> Any:
 
 
 def write_outputs(result: BenchResult, out_dir: Path) -> dict[str, Path]:
-    """results.json, summary.md, plots, and results.csv last (its presence marks a finished run)."""
-    from synthlog.detect.report import aggregate, plot_f1, significance, summary_markdown
+    """coverage.json, results.json, summary.md, plots, and results.csv in cell order last."""
+    from synthlog.detect.report import TESTED_METRICS, aggregate, plot_f1, significance, summary_markdown
 
     out_dir.mkdir(parents=True, exist_ok=True)
     cells = aggregate(result.rows)
-    tests = significance(result.rows)
-    paths = {"json": out_dir / "results.json", "summary": out_dir / "summary.md", "csv": out_dir / "results.csv"}
+    tests = [t for metric in TESTED_METRICS for t in significance(result.rows, metric)]
+    paths = {"json": out_dir / "results.json", "summary": out_dir / "summary.md", "csv": out_dir / "results.csv",
+             "coverage": out_dir / "coverage.json"}
+    with atomic_open(paths["coverage"]) as fh:
+        json.dump(_json_safe({"what": COVERAGE_NOTE, "by_seed": result.coverage}), fh, indent=2)
+        fh.write("\n")
     with atomic_open(paths["json"]) as fh:
-        json.dump(_json_safe({"config": result.config.model_dump(mode="json"), "data": result.data,
-                              "rows": result.rows, "summary": cells, "significance": tests}), fh, indent=2)
+        json.dump(_json_safe({"config": result.config.model_dump(mode="json", by_alias=True), "data": result.data,
+                              "warnings": result.warnings, "rows": result.rows, "summary": cells,
+                              "significance": tests}), fh, indent=2)
         fh.write("\n")
     with atomic_open(paths["summary"]) as fh:
-        fh.write(summary_markdown(result.config, result.data, cells, tests))
+        fh.write(summary_markdown(result.config, result.data, cells, tests, result.warnings, result.coverage))
     for detector, png in plot_f1(cells, out_dir / "plots").items():
         paths[f"plot:{detector}"] = png
     write_results_csv(result.rows, paths["csv"])
     return paths
 
 
-def bench(config_path: str | Path, out_dir: str | Path, synthetic: Sequence[str] = (),
-          jobs: int = 1) -> tuple[BenchResult, dict[str, Path]]:
-    """Read the config (plus ``synthetic`` data sets), load the data, run every cell, write the outputs."""
+def bench(config_path: str | Path, out: str | Path | None = None, synthetic: Sequence[str] = (), jobs: int = 1,
+          warn: Callable[[str], None] | None = None) -> tuple[BenchResult, dict[str, Path]]:
+    """Read the config (plus ``synthetic`` data sets), load the data, run every cell, write the outputs into
+    ``out`` (nothing is written without it: the rows and summary are in the returned result); ``warn`` hears each
+    warning as soon as it is known."""
     config_path = Path(config_path)
     config = load_config(config_path, synthetic)
     real, synthetic = load_data(config, config_path.resolve().parent)
-    result = run_bench(config, real, synthetic, jobs)
-    return result, write_outputs(result, Path(out_dir))
+    result = run_bench(config, real, synthetic, jobs, out_dir=None if out is None else Path(out), warn=warn)
+    return result, ({} if out is None else write_outputs(result, Path(out)))

@@ -6,6 +6,7 @@ import importlib
 from typing import Any
 
 from synthlog.errors import InputError
+from synthlog.extras import EXTRAS, MissingExtra, missing_message
 
 DETECTORS: dict[str, str] = {
     # classical (loglizer family)
@@ -41,6 +42,9 @@ def detector_class(name: str) -> type:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
+        top = (exc.name or "").split(".")[0]
+        if top in EXTRAS:  # an optional dependency (PyTorch for the neural detectors): say which extra brings it
+            raise MissingExtra(missing_message(top, f"detector {name!r}")) from None
         if exc.name != module_name:
             raise  # a dependency of the module is missing: that is the module's problem, keep its message
         raise InputError(f"detector {name!r} is registered as {target} but module {module_name} is not available "

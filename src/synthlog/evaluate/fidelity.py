@@ -1,5 +1,6 @@
 """Fidelity of a synthetic data set to a reference (real data or the statistics it was made from): error-type mix
-(``D_errdist``), causal order (``C_temporal``), anomaly coverage (``R_anomaly``), template and transition similarity.
+(``D_errdist``), causal order (``C_temporal``), anomaly coverage (``R_anomaly``), template and transition similarity;
+also the level mix (``level_similarity``, reported, not in the score).
 
 SDV-style entry point: ``evaluate_fidelity(reference, synthetic) -> FidelityReport(score, details)``. The reference is
 summarised once as :class:`ReferenceStats` (from a data set or from a spec), so both kinds of
@@ -17,8 +18,8 @@ from typing import Any
 import numpy as np
 from scipy.spatial.distance import jensenshannon
 
-from synthlog.evaluate.logstats import END as SESSION_END
-from synthlog.evaluate.logstats import (
+from synthlog.logstats import END as SESSION_END
+from synthlog.logstats import (
     CausalPair,
     anomaly_types,
     causal_order_counts,
@@ -68,13 +69,18 @@ class ReferenceStats:
     causal_normal_only: bool = True
     dataset: LabeledDataset | None = field(default=None, repr=False)
     observed_pairs: list[CausalPair] = field(default_factory=list)
+    level_counts: Counter[str] = field(default_factory=Counter)
+    layout: Any = None  # a synthlog.evaluate.layoutcheck.LayoutReference, when the reference has a raw layout
 
 
 def reference_from_dataset(dataset: LabeledDataset, min_support: int = 10) -> ReferenceStats:
     """Summarise a real (or any) labeled data set as a reference."""
+    from synthlog.evaluate.layoutcheck import reference_layout
+
     keys = session_keys(dataset)
     indicative = indicative_templates(dataset)
     return ReferenceStats(
+        level_counts=level_counts(dataset), layout=reference_layout(dataset),
         source=f"data:{dataset.name}",
         error_counts=error_counts(dataset),
         template_counts=Counter(k for seq in keys for k in seq),
@@ -158,10 +164,39 @@ def reference_from_spec(spec: Spec) -> ReferenceStats:
             for c in causes for e in effects)
     anomaly_types = Counter({a.type: 1 for a in spec.anomalies})
     anomaly_types.update({p.anomaly_type or f"{p.name}_anomaly": 1 for p in spec.sessions if p.anomaly_probability})
+    from synthlog.evaluate.layoutcheck import reference_layout
+
     return ReferenceStats(
+        level_counts=_spec_levels(spec, templates, key), layout=reference_layout(spec),
         source=f"spec:{spec.name}", error_counts=Counter(spec.error_mix), template_counts=templates,
         transitions=dict(transitions), causal_pairs=pairs, anomaly_types=anomaly_types, indicative=None,
         causal_normal_only=False, observed_pairs=observed)
+
+
+def level_counts(dataset: LabeledDataset) -> Counter[str]:
+    """Lines per level word as written (an event in two sessions counts once); lines without a level are left out."""
+    seen: set[int] = set()
+    counts: Counter[str] = Counter()
+    for session in dataset.sessions:
+        for event in session.events:
+            if id(event) not in seen and event.level:
+                seen.add(id(event))
+                counts[event.level] += 1
+    return counts
+
+
+def _spec_levels(spec: Spec, templates: Counter[str], key: dict[str, str]) -> Counter[str]:
+    """The level mix a spec promises: each message's level words (or its level) weighted by its expected share of
+    lines (shared by the messages with the same template text)."""
+    sharing = Counter(key.values())
+    mix: Counter[str] = Counter()
+    for _, message in spec.messages():
+        weight = templates.get(key[message.id], 0.0) / sharing[key[message.id]]
+        words = message.levels or {message.level: 1.0}
+        total = sum(words.values()) or 1.0
+        for word, share in words.items():
+            mix[word] += weight * share / total
+    return mix
 
 
 @dataclass(slots=True)
@@ -266,6 +301,10 @@ def evaluate_fidelity(reference: ReferenceStats | LabeledDataset | Spec, synthet
     details["transition_similarity"] = transition_similarity(ref.transitions, transition_counts(keys))
     if ref.dataset is not None:  # reported, not scored: a spec gives no length distribution to compare with
         details["session_length"] = _length_summary([len(s) for s in ref.dataset.sessions], [len(k) for k in keys])
+
+    syn_levels = level_counts(synthetic)
+    details["level_similarity"] = 1.0 - js_divergence(ref.level_counts, syn_levels) if ref.level_counts else None
+    details["levels"] = {"reference": _shares(ref.level_counts), "synthetic": _shares(syn_levels)}
 
     values = [details[m] for m in METRICS if details[m] is not None]
     score = float(np.mean(values)) if values else math.nan

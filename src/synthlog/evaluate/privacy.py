@@ -18,7 +18,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from synthlog.errors import InputError
-from synthlog.evaluate.logstats import session_keys
+from synthlog.logstats import session_keys
 from synthlog.records import LabeledDataset
 
 VALUE_PATTERNS: dict[str, re.Pattern[str]] = {

@@ -1,8 +1,6 @@
 """``synthlog validate``: load a reference (spec or real data) and a generated data set, measure fidelity and, for a
-real reference, privacy; write the result as JSON.
-
-A generated data set directory is read from the simulator's ``events.jsonl`` (session id from its context, anomaly
-type, error type) zipped line by line with its structured CSV (template ids) and templates CSV.
+real reference, privacy; write the result as JSON. A generated folder is read by
+:func:`synthlog.io.generated.load_generated`.
 """
 
 from __future__ import annotations
@@ -11,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from synthlog.errors import InputError
+from synthlog.evaluate.distributions import compare_distributions
 from synthlog.evaluate.fidelity import ReferenceStats, evaluate_fidelity, reference_from_dataset
 from synthlog.evaluate.privacy import (
     dataset_values,
@@ -21,55 +19,9 @@ from synthlog.evaluate.privacy import (
     leakage_check,
 )
 from synthlog.io.atomic import atomic_open
-from synthlog.io.text import iter_lines
-from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
+from synthlog.io.generated import load_generated
+from synthlog.records import LabeledDataset
 from synthlog.stats.spec import Spec
-
-
-def load_generated(directory: str | Path) -> LabeledDataset:
-    """A data set written by ``synthlog generate stats``: one session per request or entity, in first-seen order,
-    anomalous when one of its lines carries an anomaly episode (as the simulator's anomaly_label.csv says)."""
-    from synthlog.io.loghub import read_structured, read_templates
-
-    folder = Path(directory)
-    jsonl = folder / "events.jsonl"
-    structured = sorted(folder.glob("*.log_structured.csv"))
-    template_files = sorted(folder.glob("*.log_templates.csv"))
-    if not jsonl.is_file() or len(structured) != 1 or len(template_files) != 1:
-        raise InputError("not a generated data set (needs events.jsonl, one *.log_structured.csv and one "
-                         "*.log_templates.csv)", path=folder)
-    templates = read_templates(template_files[0])
-    sessions: dict[str, Session] = {}
-    rows = read_structured(structured[0])
-    for number, line in iter_lines(jsonl):
-        try:
-            data = json.loads(line)
-            row = next(rows)
-        except (json.JSONDecodeError, StopIteration):
-            raise InputError("line does not match the structured CSV or is not JSON", path=jsonl,
-                             line=number) from None
-        if not isinstance(data, dict):
-            raise InputError("an event line is a JSON object", path=jsonl, line=number)
-        context = data.get("context") or {}
-        owner = next(iter(context.values()), f"line-{number}")
-        anomaly = data.get("anomaly") or {}
-        attributes: dict[str, Any] = {"error_type": data.get("error_type")}
-        if anomaly:
-            attributes["anomaly"] = anomaly.get("type")
-        event = LogEvent(content=data.get("message", ""), timestamp=row.timestamp, level=data.get("level"),
-                         component=data.get("service"), template_id=row.template_id, line_id=row.line_id,
-                         attributes=attributes)
-        session = sessions.get(owner)
-        if session is None:
-            session = sessions[owner] = Session(id=owner)
-        session.events.append(event)
-    if next(rows, None) is not None:
-        raise InputError(f"has more lines than {jsonl.name}", path=structured[0])
-    for session in sessions.values():  # the simulator labels a session anomalous when a line carries an episode
-        session.label = ANOMALY if any(e.attributes.get("anomaly") for e in session.events) else NORMAL
-    return LabeledDataset(name=folder.name, sessions=list(sessions.values()), templates=templates,
-                          metadata={"source": str(folder)})
-
 
 REPORT_NAME = "validation.json"
 
@@ -81,18 +33,46 @@ def validate(reference: ReferenceStats | LabeledDataset | Spec, directory: str |
 
     Validation reports (``validation.json`` and ``report``) are not scanned: they quote leaked real values as
     examples, so they are not part of the data set to publish."""
-    synthetic = load_generated(directory)
+    return measure(reference, load_generated(directory), seed=seed, reference_files=reference_files,
+                   published=_published_files(Path(directory), report), directory=Path(directory))
+
+
+def measure(reference: ReferenceStats | LabeledDataset | Spec, synthetic: LabeledDataset, seed: int = 0,
+            reference_files: list[Path] | None = None, published: list[Path] | None = None,
+            directory: Path | None = None) -> dict[str, Any]:
+    """Every figure of a validation for a synthetic data set in memory: fidelity to ``reference``; the layout
+    metrics of the raw log in ``directory`` (None without one); for real data also the side-by-side distributions
+    and privacy (real values in the ``published`` files, else in the synthetic events themselves, and the distance
+    to the closest real record)."""
     result = evaluate_fidelity(reference, synthetic).to_dict()
+    result.update(_layout_metrics(reference, directory, synthetic) if directory is not None
+                  else {"format_roundtrip": None, "time_order": None})
     real = reference if isinstance(reference, LabeledDataset) else getattr(reference, "dataset", None)
     if real is not None:
         real_values = dataset_values(real)
         if reference_files:
             real_values = _union(real_values, files_values(reference_files))
+        found = files_values(published) if published is not None else dataset_values(synthetic)
         result["privacy"] = {
-            "leakage": leakage_check(real_values, files_values(_published_files(Path(directory), report))).to_dict(),
+            "leakage": leakage_check(real_values, found).to_dict(),
             "dcr": distance_to_closest_record(real, synthetic, seed=seed),
         }
+        result["distributions"] = compare_distributions(real, synthetic)  # what `synthlog report` draws
     return result
+
+
+def _layout_metrics(reference: ReferenceStats | LabeledDataset | Spec, directory: Path,
+                    synthetic: LabeledDataset) -> dict[str, Any]:
+    """``format_roundtrip`` and ``time_order`` of the generated raw log under the reference's layout (``None``
+    when the reference has no layout or no raw log was written)."""
+    from synthlog.evaluate.layoutcheck import check_raw_log, raw_log, reference_layout
+
+    layout = reference.layout if isinstance(reference, ReferenceStats) else reference_layout(reference)
+    name = reference.name if isinstance(reference, Spec) else None
+    path = raw_log(directory, name)
+    if layout is None or path is None:
+        return {"format_roundtrip": None, "time_order": None}
+    return check_raw_log(layout, path, synthetic)
 
 
 def _published_files(directory: Path, report: Path | None) -> list[Path]:
@@ -118,7 +98,8 @@ def headline(result: dict[str, Any]) -> str:
         return "n/a" if value is None else f"{value:.3f}"
 
     parts = [f"{m}={fmt(result.get(m))}" for m in ("D_errdist", "C_temporal", "R_anomaly", "template_similarity",
-                                                   "transition_similarity")]
+                                                   "transition_similarity", "level_similarity", "format_roundtrip",
+                                                   "time_order")]
     line = f"score={fmt(result.get('score'))} " + " ".join(parts)
     privacy = result.get("privacy")
     if privacy:
@@ -129,7 +110,8 @@ def headline(result: dict[str, Any]) -> str:
 
 def run_validation(reference: str | Path, directory: str | Path, out: str | Path | None = None,
                    log_format: str | None = None, labels: str | Path | None = None,
-                   session_pattern: str | None = None, seed: int = 0) -> tuple[dict[str, Any], Path]:
+                   session_pattern: str | None = None, seed: int = 0, sessions: str | None = None,
+                   line_labels: str | None = None) -> tuple[dict[str, Any], Path]:
     """``synthlog validate``: REFERENCE is a spec (``.yaml``/``.yml``) or real logs (anything
     :func:`synthlog.stats.profile.load_logs` reads); the JSON goes to ``out`` or ``DIR/validation.json``."""
     from synthlog.stats.profile import load_logs
@@ -141,7 +123,8 @@ def run_validation(reference: str | Path, directory: str | Path, out: str | Path
         ref: Spec | ReferenceStats = load_spec(ref_path)
     else:
         ref = reference_from_dataset(load_logs(reference, log_format=log_format, labels=labels,
-                                               session_pattern=session_pattern))
+                                               session_pattern=session_pattern, sessions=sessions,
+                                               line_labels=line_labels))
         files = [ref_path] if ref_path.is_file() else None
     target = Path(out) if out is not None else Path(directory) / REPORT_NAME
     result = validate(ref, directory, seed=seed, reference_files=files, report=target)

@@ -17,7 +17,7 @@ from pathlib import Path
 from synthlog.errors import InputError
 from synthlog.io import registry
 from synthlog.io.atomic import atomic_directory, atomic_open
-from synthlog.io.jsonl import read_jsonl, write_jsonl
+from synthlog.io.jsonl import is_event_record, read_event_sessions, read_jsonl, write_jsonl
 from synthlog.io.logformat import LogFormat, detect_format, get_format, read_raw, write_raw
 from synthlog.io.loghub import (
     read_labels,
@@ -322,7 +322,7 @@ def load_directory(path: PathLike) -> LabeledDataset:
     """
     path = Path(path)
     if _is_simulator_output(path):
-        from synthlog.evaluate.report import load_generated  # events carry their session in a context, not an id
+        from synthlog.io.generated import load_generated  # events carry their session in a context, not an id
 
         return load_generated(path)
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
@@ -398,6 +398,8 @@ def _load_sessions(by_kind: dict[str, list[Path]], labels: dict[str, int],
                 found, found_templates = read_template_sessions(file)
                 sessions += found
                 templates.update(found_templates)
+            elif is_event_record(first):
+                sessions += read_event_sessions(file)
             else:
                 sessions += list(read_jsonl(file))
     elif "parquet" in by_kind:

@@ -83,42 +83,55 @@ def write_structured(path: PathLike, events: Iterable[LogEvent], headers: Sequen
     ``EventTemplate`` is the text of the event's template in ``templates`` (empty when not given). Events
     without ``line_id`` are numbered from 1 in order.
     """
-    text_of = {tid: t.text for tid, t in (templates or {}).items()}
-    field_names = [h for h in headers if h not in ("Level", "Component", "Content")]
-    pick = tuple_getter(field_names)
-    order = _column_order(headers, field_names)
-    in_order = order == list(range(len(order)))
-    commas = len(headers) - 1
-    tails: dict[str, str] = {}
+    rows = StructuredRows(headers, templates)
+    body = rows.body
     count = 0
-    # Rows are joined by hand (one C-level join per row) and fall back to CSV quoting only when a value
-    # holds a comma, quote or line break: this is the hot loop of `synthlog parse`.
     with atomic_open(path, "w", newline="") as fh:
         write = fh.write
-        write(_csv_line(["LineId", *headers, "EventId", "EventTemplate"]))
+        write(rows.header)
         for event in events:
             count += 1
-            fields = event.fields
-            try:
-                values = pick(fields)
-            except KeyError:
-                values = tuple(fields.get(h, "") for h in field_names)
-            values = (*values, event.level or "", event.component or "", event.content)
-            if not in_order:
-                values = [values[i] for i in order]
-            try:
-                body = ",".join(values)
-            except TypeError:
-                values = [str(v) for v in values]
-                body = ",".join(values)
-            if body.count(",") != commas or '"' in body or "\n" in body or "\r" in body:
-                body = ",".join(map(_quote, values))
-            tid = event.template_id or ""
-            tail = tails.get(tid)
-            if tail is None:
-                tail = tails[tid] = _csv_line([tid, text_of.get(tid, "")])
-            write(f"{event.line_id if event.line_id is not None else count},{body},{tail}")
+            write(f"{event.line_id if event.line_id is not None else count},{body(event)}")
     return count
+
+
+class StructuredRows:
+    """Rows of a structured CSV: :attr:`header` and, per event, :meth:`body` (the row after ``LineId,``)."""
+
+    def __init__(self, headers: Sequence[str], templates: dict[str, Template] | None = None):
+        self.text_of = {tid: t.text for tid, t in (templates or {}).items()}
+        self.header = _csv_line(["LineId", *headers, "EventId", "EventTemplate"])
+        self.field_names = [h for h in headers if h not in ("Level", "Component", "Content")]
+        self.pick = tuple_getter(self.field_names)
+        self.order = _column_order(headers, self.field_names)
+        self.in_order = self.order == list(range(len(self.order)))
+        self.commas = len(headers) - 1
+        self.tails: dict[str, str] = {}
+
+    def body(self, event: LogEvent) -> str:
+        """``<headers...>,EventId,EventTemplate`` and a line break, quoted where a value needs it."""
+        # Rows are joined by hand (one C-level join per row) and fall back to CSV quoting only when a value
+        # holds a comma, quote or line break: this is the hot loop of `synthlog parse`.
+        fields = event.fields
+        try:
+            values = self.pick(fields)
+        except KeyError:
+            values = tuple(fields.get(h, "") for h in self.field_names)
+        values = (*values, event.level or "", event.component or "", event.content)
+        if not self.in_order:
+            values = [values[i] for i in self.order]
+        try:
+            body = ",".join(values)
+        except TypeError:
+            values = [str(v) for v in values]
+            body = ",".join(values)
+        if body.count(",") != self.commas or '"' in body or "\n" in body or "\r" in body:
+            body = ",".join(map(_quote, values))
+        tid = event.template_id or ""
+        tail = self.tails.get(tid)
+        if tail is None:
+            tail = self.tails[tid] = _csv_line([tid, self.text_of.get(tid, "")])
+        return f"{body},{tail}"
 
 
 def _quote(value: str) -> str:

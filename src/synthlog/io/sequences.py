@@ -48,19 +48,23 @@ def write_sequences(path: PathLike, sessions: Iterable[Session], with_ids: bool 
     count = 0
     with atomic_open(path, "w", newline="\n") as fh:
         for session in sessions:
-            ids = session.event_ids
-            bad = next((e for e in ids if not e or any(c in e for c in " \t,\n\r")), None)
-            if bad is not None:
-                raise InputError(f"session {session.id!r}: event id {bad!r} cannot be written to a sequence file",
-                                 path=path)
-            if with_ids:
-                if not session.id or any(c in session.id for c in ",\n\r"):
-                    raise InputError(f"session id {session.id!r} cannot be written to a sequence file", path=path)
-                fh.write(f"{session.id},{' '.join(ids)}\n")
-            else:
-                fh.write(" ".join(ids) + "\n")
+            fh.write(sequence_line(session, path, with_ids))
             count += 1
     return count
+
+
+def sequence_line(session: Session, path: PathLike, with_ids: bool = True) -> str:
+    """A session's line of a sequence file (``path`` names the file in errors)."""
+    ids = session.event_ids
+    text = " ".join(ids)  # one test of the joined line; the slow search only on failure
+    if text.count(" ") != max(len(ids) - 1, 0) or any(c in text for c in "\t,\n\r") or not all(ids):
+        bad = next(e for e in ids if not e or any(c in e for c in " \t,\n\r"))
+        raise InputError(f"session {session.id!r}: event id {bad!r} cannot be written to a sequence file", path=path)
+    if not with_ids:
+        return text + "\n"
+    if not session.id or any(c in session.id for c in ",\n\r"):
+        raise InputError(f"session id {session.id!r} cannot be written to a sequence file", path=path)
+    return f"{session.id},{text}\n"
 
 
 def read_sequence_csv(path: PathLike) -> list[Session]:

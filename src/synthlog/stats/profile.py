@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from synthlog.errors import InputError
-from synthlog.evaluate.logstats import (
+from synthlog.evaluate.privacy import VALUE_PATTERNS, dataset_values
+from synthlog.logstats import (
     STRUCTURAL,
     CausalPair,
     anomaly_signature,
@@ -38,13 +39,13 @@ from synthlog.evaluate.logstats import (
     mine_causal_pairs,
     template_key,
 )
-from synthlog.evaluate.privacy import VALUE_PATTERNS, dataset_values
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
-from synthlog.records import ANOMALY, LabeledDataset, LogEvent, Session
+from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
 from synthlog.stats.spec import (
     END,
     CausalRule,
     Effect,
+    Layout,
     Markov,
     Message,
     Param,
@@ -95,6 +96,7 @@ class ProfileSummary:
     anomaly_types: dict[str, int]
     causal_pairs: list[dict] = field(default_factory=list)
     dropped_templates: int = 0
+    layout: dict | None = None  # format, where it came from (given, a built-in name, inferred), time formats
 
 
 class _Noise:
@@ -322,7 +324,7 @@ def _markov(sessions: list[list[tuple[str, float | None]]], noise: _Noise) -> Ma
         for (a, t_a), (b, t_b) in zip(events, [*events[1:], (END, None)], strict=True):
             transitions[a][b] += 1
             if t_a is not None and t_b is not None:
-                gaps_by_pair[(a, b)].append(t_b - t_a)
+                gaps_by_pair[(a, b)].append(max(t_b - t_a, 0.0))  # lines written slightly out of order: no gap
     start = _probabilities(noise.counts(starts))
     if not start:
         return None
@@ -376,10 +378,18 @@ def _kept_events(session: Session, texts: dict[str, str], message_of: dict[str, 
     return [(message_of[key], e.timestamp) for e in session.events if (key := _template_text(e, texts)) in message_of]
 
 
+_HEX_ID = re.compile(r"([-_.:]?)([0-9a-f]{1,16})")
+
+
 def _id_shape(ids: list[str]) -> tuple[SessionId, str, str]:
     prefix = re.match(r"^[A-Za-z_.:]*", ids[0]).group(0) if ids else ""
     if not all(i.startswith(prefix) for i in ids):
         prefix = ""
+    rests = [_HEX_ID.fullmatch(i[len(prefix):]) for i in ids]
+    if ids and all(rests) and len({m.group(1) for m in rests}) == 1 and len({len(m.group(2)) for m in rests}) == 1 \
+            and not all(m.group(2).isdigit() for m in rests):  # hex request ids of one length: req-5c79ed2e
+        return (SessionId(prefix=prefix + rests[0].group(1), kind="hex", length=len(rests[0].group(2))),
+                "session_id", "SessionId")
     signed = any(i[len(prefix):].startswith("-") for i in ids)
     if prefix.startswith("blk"):
         return SessionId(prefix=prefix, kind="int64" if signed else "uint"), "block_id", "BlockId"
@@ -417,9 +427,13 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
     pairs = mine_causal_pairs(work, min_support=PAIR_SUPPORT, min_confidence=PAIR_CONFIDENCE)
     id_by_key = {template_key(k): m for k, m in message_of.items()}
     processes = _session_processes(work, groups, message_of, noise, base)
+    causal = _observed_rules(pairs, id_by_key, services, noise)
+    layout = None
+    raw_layout = dataset.metadata.get("layout")
+    if isinstance(raw_layout, RawLayout):  # drawn last: specs of inputs without a layout keep their noise draws
+        services, layout = _with_layout(work, stats, services, message_of, raw_layout, noise, options)
     spec = Spec(name=base, description=_description(dataset, options), start=_start_of(sessions), services=services,
-                error_mix=error_mix, causal=_observed_rules(pairs, id_by_key, services, noise), sessions=processes,
-                label_column=label_column)
+                error_mix=error_mix, causal=causal, sessions=processes, label_column=label_column, layout=layout)
 
     summary = ProfileSummary(
         sessions=len(sessions), events=sum(s.count for s in stats.values()), templates=len(message_of),
@@ -427,8 +441,16 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
         anomaly_types={scrub(sig) or "normal": len(m) for sig, m in sorted(groups.items())},
         causal_pairs=[{"cause": id_by_key.get(scrub(p.cause), "?"), "effect": id_by_key.get(scrub(p.effect), "?"),
                        "lag": [p.lag_min, p.lag_max], "confidence": p.confidence} for p in pairs],
-        dropped_templates=len(stats) - len(message_of))
+        dropped_templates=len(stats) - len(message_of), layout=_layout_summary(layout))
     return spec, summary
+
+
+def _layout_summary(layout: Layout | None) -> dict | None:
+    if layout is None:
+        return None
+    return {"format": layout.format, "source": layout.source, "resolution": layout.resolution,
+            "time": {f.name: f.time_format for f in layout.fields if f.kind == "time"},
+            "levels": sorted(layout.levels)}
 
 
 PAIR_SUPPORT, PAIR_CONFIDENCE = 10, 0.9  # a mined pair: its cause in 10+ normal sessions, followed in 90% of them
@@ -477,11 +499,45 @@ def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], noise: _N
         if level not in ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"):
             level = "INFO"
         template, params = _slot_params(entry, noise, options, addresses)
-        service = max(sorted(entry.components), key=lambda c: entry.components[c])
+        # a component holding an address or a long number (a parsed thread name) would leak it as a service name
+        components = Counter({c: n for c, n in entry.components.items() if not _SCRUB.search(c)}) or Counter(app=1)
+        service = max(sorted(components), key=lambda c: components[c])
         by_service[_identifier(service, "app")].append(
             Message(id=message_of[key], template=template, level=level,
                     error_type=classify_error(key, level), params=params))
     return [Service(name=name, messages=msgs) for name, msgs in sorted(by_service.items())], message_of
+
+
+def _with_layout(work: LabeledDataset, stats: dict[str, _TemplateStats], services: list[Service],
+                 message_of: dict[str, str], raw: RawLayout, noise: _Noise,
+                 options: ProfileOptions) -> tuple[list[Service], Layout]:
+    """The layout of a raw log (:mod:`synthlog.stats.layoutprofile`) and the services with each message's level
+    words and message-fixed header values; free header values get the same value models as template slots."""
+    from synthlog.stats.layoutprofile import profile_layout
+
+    texts = {tid: t.text for tid, t in work.templates.items()}
+    seen: set[int] = set()
+    events = []
+    for session in work.sessions:
+        for event in session.events:
+            message = message_of.get(_template_text(event, texts))
+            if message is not None and id(event) not in seen:
+                seen.add(id(event))
+                events.append((event, message, session.id))
+    real_ips = dataset_values(work)["ip"]
+    addresses = address_pool(real_ips, min(round(noise.count(len(real_ips))) or 1, 4096), options.seed)
+
+    def value_model(values: list[tuple[str, str]], rank: int) -> tuple[str, dict[str, Param]]:
+        slot = _TemplateStats(key=WILDCARD, text=WILDCARD, count=len(values), values=[values])
+        return _slot_params(slot, noise, options, addresses)
+
+    found = profile_layout(events, raw.format, raw.clock, raw.source, noise.counts, value_model,
+                           lambda value: not _SCRUB.search(value))
+    updated = [Service(name=s.name, rate=s.rate, error_rate=s.error_rate, flow=s.flow, step=s.step, calls=s.calls,
+                       messages=[m.model_copy(update={"levels": found.levels.get(m.id, {}),
+                                                      "fields": found.fields.get(m.id, {})})
+                                 for m in s.messages]) for s in services]
+    return updated, found.layout
 
 
 def _session_groups(work: LabeledDataset, options: ProfileOptions) -> dict[str, list[Session]]:
@@ -548,46 +604,118 @@ def _description(dataset: LabeledDataset, options: ProfileOptions) -> str:
 # ---------------------------------------------------------------------------------------------------------------------
 
 def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Path | None = None,
-              session_pattern: str | None = None) -> LabeledDataset:
-    """Real logs as a labeled data set: a raw log with ``log_format``, a Loghub structured CSV, or a data set
-    (shared name or directory, see :func:`synthlog.io.datasets.load_dataset`). Raw and structured logs are
-    sessionized by ``session_pattern`` (default: HDFS block ids) and labeled from ``labels`` (``Id,Label`` CSV)."""
+              session_pattern: str | None = None, sessions: str | None = None,
+              line_labels: str | None = None) -> LabeledDataset:
+    """Real logs as a labeled data set: a raw log (layout ``log_format``, else inferred: see
+    :func:`read_layout`), a Loghub structured CSV, or a data set (shared name or directory, see
+    :func:`synthlog.io.datasets.load_dataset`). Raw and structured logs are sessionized by ``sessions`` (a
+    :func:`synthlog.parse.sessions.sessionizer` spec: ``blk``, ``entity:REGEX``, ``window:SECONDS``,
+    ``sliding:SIZE,STEP``, ``sliding-time:SIZE,STEP``) or ``session_pattern`` (an entity regex; default: HDFS
+    block ids), and labeled from ``labels`` (``Id,Label`` CSV) or from ``line_labels`` (``HEADER:NORMAL``: a line
+    whose HEADER is NORMAL is normal, any other value anomalous, e.g. ``Label:-`` for BGL)."""
     from synthlog.io.datasets import load_dataset
     from synthlog.io.loghub import read_labels, read_structured
-    from synthlog.parse.sessions import HDFS_BLOCK, by_entity, label_from_entities
+    from synthlog.parse.sessions import HDFS_BLOCK, label_from_entities, label_from_lines, sessionizer
 
     path = Path(logs)
     events: list[LogEvent] | None = None
     templates = {}
+    metadata: dict = {"source": str(path)}
     if path.is_file() and path.name.endswith("_structured.csv"):
         events = list(read_structured(path, templates))
-    elif path.is_file() and log_format is not None:
-        from synthlog.parse.drain import parse_events
-        from synthlog.parse.pipeline import read_events
-
-        raw, _ = read_events(path, log_format)
-        events, templates = parse_events(raw)
     elif path.is_file() and not path.name.endswith((".jsonl", ".parquet", ".sequences")):
-        raise InputError("a raw log needs --format (e.g. hdfs, or a format string)", path=path)
+        from synthlog.parse.drain import parse_events
+
+        raw, metadata["layout"] = read_layout(path, log_format)
+        events, templates = parse_events(raw)
     if events is None:
         dataset = load_dataset(logs)
     else:
+        if line_labels is not None:
+            _label_lines(events, line_labels, path)
+        if sessions is not None and session_pattern is not None:
+            raise InputError("give --sessions or --session-pattern, not both", field="--sessions")
         try:
-            sessions = by_entity(events, session_pattern or HDFS_BLOCK)
+            re.compile(session_pattern or HDFS_BLOCK)
         except re.error as exc:
             raise InputError(f"bad session pattern {session_pattern!r}: {exc}", field="--session-pattern") from None
-        if not sessions:
-            raise InputError(f"no session id matches {session_pattern or HDFS_BLOCK!r} in any line", path=path)
-        dataset = LabeledDataset(name=path.name.split(".")[0], sessions=sessions, templates=templates,
-                                 metadata={"source": str(path)})
+        split = sessionizer(sessions or f"entity:{session_pattern or HDFS_BLOCK}")
+        try:
+            found = split(events)
+        except InputError as exc:
+            raise InputError(exc.reason, path=exc.path or path, line=exc.line, field=exc.field) from None
+        if not found:
+            what = f"no session id matches {session_pattern or HDFS_BLOCK!r}" if sessions is None else \
+                f"--sessions {sessions} finds no session"
+            raise InputError(f"{what} in any line (choose sessions with --sessions entity:REGEX, window:SECONDS "
+                             "or sliding-time:SIZE,STEP)", path=path)
+        dataset = LabeledDataset(name=path.name.split(".")[0], sessions=found, templates=templates,
+                                 metadata=metadata)
     if labels is not None:
         label_from_entities(dataset.sessions, read_labels(labels))
+    elif line_labels is not None:
+        label_from_lines(dataset.sessions)
     return dataset
+
+
+def read_layout(path: Path, log_format: str | None) -> tuple[list[LogEvent], RawLayout]:
+    """The events of a raw log with their layout: the format given (a built-in name or a format string) or
+    inferred from the first lines (:func:`synthlog.io.formatinfer.infer_format`), and the clock of its time
+    headers (:func:`synthlog.stats.layoutprofile.infer_clock`), which sets every event's timestamp."""
+    from synthlog.io.formatinfer import infer_format
+    from synthlog.io.logformat import BUILTIN_FORMATS, RawReader, get_format
+    from synthlog.progress import Progress
+    from synthlog.stats.layoutprofile import infer_clock, stamp
+
+    if log_format is None:
+        fmt, source = infer_format(path)
+    else:
+        fmt = get_format(log_format)
+        source = fmt.name if fmt.name in BUILTIN_FORMATS else "given"
+    with Progress(f"reading {path.name}", total=None) as bar:
+        reader = RawReader(path, fmt, progress=bar)
+        try:
+            events = list(reader)
+        except InputError:  # no line fits: name the first one
+            events = []
+    if reader.skipped > reader.matched:  # a few lines that do not fit (a stack trace) are skipped, not most
+        raise InputError(f"line does not fit the layout {fmt.text!r} ({reader.skipped} of "
+                         f"{reader.skipped + reader.matched} lines do not)", path=path, line=reader.first_skipped)
+    clock = infer_clock(events, fmt)
+    if clock is not None:
+        stamp(events, clock)
+    return events, RawLayout(fmt, source, clock)
+
+
+@dataclass
+class RawLayout:
+    """What :func:`read_layout` found: the format, where it came from, and the clock (``None``: no time header)."""
+
+    format: object
+    source: str
+    clock: object
+
+
+def _label_lines(events: list[LogEvent], rule: str, path: Path) -> None:
+    """Label each line from one of its headers: ``HEADER:NORMAL`` (the value that marks a normal line)."""
+    header, sep, normal = rule.partition(":")
+    if not sep or not header:
+        raise InputError(f"bad line label rule {rule!r} (use HEADER:NORMAL_VALUE, e.g. Label:-)",
+                         field="--line-labels")
+    for event in events:
+        value = event.level if header == "Level" else event.component if header == "Component" else \
+            event.fields.get(header)
+        if value is None:
+            raise InputError(f"the layout has no header {header!r} to read labels from", path=path,
+                             line=event.line_id, field="--line-labels")
+        event.label = NORMAL if value == normal else ANOMALY
+        event.label_rule = f"line-header-{header}"
 
 
 def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = None, labels: str | Path | None = None,
                     session_pattern: str | None = None, options: ProfileOptions | None = None,
-                    summary_out: str | Path | None = None) -> ProfileSummary:
+                    summary_out: str | Path | None = None, sessions: str | None = None,
+                    line_labels: str | None = None) -> ProfileSummary:
     """Profile real logs (see :func:`load_logs`) and write the spec as YAML to ``out`` atomically; with
     ``summary_out`` also the profile summary as JSON (counts, observed causal pairs with lags, anomaly types)."""
     import json
@@ -596,7 +724,8 @@ def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = 
     from synthlog.io.atomic import atomic_open
     from synthlog.stats.specfile import dump_spec
 
-    dataset = load_logs(logs, log_format=log_format, labels=labels, session_pattern=session_pattern)
+    dataset = load_logs(logs, log_format=log_format, labels=labels, session_pattern=session_pattern,
+                        sessions=sessions, line_labels=line_labels)
     spec, summary = profile_dataset(dataset, name=Path(out).stem, options=options)
     with atomic_open(out, "w") as fh:
         fh.write(dump_spec(spec))

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polars as pl
 
+from synthlog.io.logformat import LogFormat
+from synthlog.io.timestamps import TimeRenderer
 from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.events import ShardEvents
 from synthlog.stats.spec import SLOT, Message, Param
@@ -57,9 +59,13 @@ class _MessageText:
         template = SLOT.sub("<*>", wording)
         template_csv = f'"{template.replace(chr(34), 2 * chr(34))}"' if _csv_needs_quotes(template) else template
         quote = '"' if self.csv_quoted else ""
-        self.json_prefix = f'Z","service":"{_json(service)}","level":"{message.level}","error_type":{error},"message":"'
+        # the level sits between a head and a tail, so a layout's per-line level words can go in its place
+        self.json_head = f'Z","service":"{_json(service)}","level":"'
+        self.json_tail = f'","error_type":{error},"message":"'
+        self.json_prefix = self.json_head + message.level + self.json_tail
         self.raw_prefix = f" {message.level} {service}: "
-        self.csv_prefix = f",{message.level},{service},{quote}"
+        self.csv_head, self.csv_tail = ",", f",{service},{quote}"
+        self.csv_prefix = self.csv_head + message.level + self.csv_tail
         self.csv_suffix = f"{quote},{event_id},{template_csv}\n"
 
 
@@ -74,8 +80,10 @@ class Renderer:
         spec = compiled.spec
         self.id_prefix = pl.Series([spec.request_id_prefix] + [p.id.prefix for p in spec.sessions])
         self.signed = np.array([False] + [p.id.kind == "int64" for p in spec.sessions])
+        self.hex_length = np.array([0] + [p.id.length if p.id.kind == "hex" else 0 for p in spec.sessions])
         self.context_key = pl.Series(['{"request_id":"'] + [f'{{"{_json(p.context_key)}":"' for p in spec.sessions])
         self.session_type = [_json(p.anomaly_type or f"{p.name}_anomaly") for p in spec.sessions]
+        self.layout = None if spec.layout is None else _LayoutText(compiled)
 
     def absolute_us(self, time: np.ndarray) -> np.ndarray:
         return time + self.start_us
@@ -88,6 +96,8 @@ class Renderer:
         if signed.any():
             as_signed = pl.Series(events.owner_number.view(np.int64)).cast(pl.String)
             numbers = pl.select(pl.when(pl.Series(signed)).then(as_signed).otherwise(numbers)).to_series()
+        if self.hex_length.any():
+            numbers = _hex_ids(numbers, events.owner_number, self.hex_length[events.owner_kind])
         ids = (pl.DataFrame({"p": self.id_prefix.gather(events.owner_kind), "n": numbers})
                .select(pl.concat_str(["p", "n"])).to_series())
         return ids, numbers
@@ -96,20 +106,33 @@ class Renderer:
                owners: tuple[pl.Series, pl.Series] | None = None) -> dict[str, pl.Series]:
         """Text columns, one entry per line in the shard's time order, for each of ``formats``: ``jsonl``,
         ``raw``, ``csv`` (a structured CSV row without its LineId), ``content`` (the message) and ``id`` (the
-        request or session id, empty when none). ``owners`` is :meth:`owner_ids` when already computed."""
+        request or session id, empty when none), and with a layout ``level`` (each line's level word).
+        ``owners`` is :meth:`owner_ids` when already computed.
+
+        A layout's draws (level words, header values) come from generators of their own, seeded by one draw of
+        ``rng`` whatever the formats, so the messages are the same whichever files a run writes."""
         n = len(events)
+        layout = self.layout.generators(rng) if self.layout is not None else None
         ids, numbers = owners or self.owner_ids(events)
         out: dict[str, pl.Series] = {}
         if "id" in formats:
             out["id"] = _with_blank(ids).gather(_or_last(events.owner, ids))
         shaped = [f for f in formats if f in _SHAPES]
-        if not shaped:
+        levels_out = ["level"] if layout is not None and "level" in formats else []
+        if not shaped and not levels_out:
             return out
         if n == 0:
-            return out | {f: pl.Series([], dtype=pl.String) for f in shaped}
+            return out | {f: pl.Series([], dtype=pl.String) for f in [*shaped, *levels_out]}
         order = np.argsort(_narrow(events.text), kind="stable")
+        inverse = np.empty(n, dtype=np.int64)
+        inverse[order] = np.arange(n)
+        levels = self.layout.levels_of(events, order, layout[0]) if layout is not None else None
+        if levels_out:
+            out["level"] = self.layout.level_table.gather(levels[inverse])
+        if not shaped:
+            return out
         counts = np.bincount(events.text, minlength=len(self.texts))
-        frame = self._common(events, order, ids, shaped)
+        frame = self._common(events, order, ids, shaped, levels, layout[1] if layout is not None else None)
         groups = []
         offset = 0
         for m in np.flatnonzero(counts).tolist():
@@ -119,8 +142,6 @@ class Renderer:
                       for k, p in enumerate(text.params)]
             groups.append((m, offset, len(rows), values))
             offset += len(rows)
-        inverse = np.empty(n, dtype=np.int64)
-        inverse[order] = np.arange(n)
         for shape in shaped:
             pieces = []
             for m, offset, count, values in groups:
@@ -128,7 +149,7 @@ class Renderer:
                 how = _SHAPES[shape]
                 columns = {f"v{k}": text.choices[how][k].gather(v) if isinstance(v, np.ndarray) else v
                            for k, v in enumerate(values)}
-                items = self._items(shape, text, len(values))
+                items = self._items(shape, text, len(values), self.layout)
                 part = frame.slice(offset, count) if frame.width else None
                 if columns:
                     part = pl.DataFrame(columns) if part is None else part.hstack(pl.DataFrame(columns))
@@ -139,7 +160,8 @@ class Renderer:
             out[shape] = pl.concat(pieces, rechunk=False).gather(inverse)
         return out
 
-    def _common(self, events: ShardEvents, order: np.ndarray, ids: pl.Series, shaped: list[str]) -> pl.DataFrame:
+    def _common(self, events: ShardEvents, order: np.ndarray, ids: pl.Series, shaped: list[str],
+                levels: np.ndarray | None, header_rng: np.random.Generator | None) -> pl.DataFrame:
         """The columns lines share whatever their message, in message-sorted order."""
         columns: dict[str, pl.Series] = {}
         absolute = self.absolute_us(events.time[order])
@@ -152,6 +174,8 @@ class Renderer:
                                 ("csv", ",{:%Y-%m-%d,%H:%M:%S}.")):
                 if shape in shaped:
                     columns[f"s_{shape}"] = pl.Series([form.format(d) for d in stamps]).gather(which)
+        if self.layout is not None and any(shape != "content" for shape in shaped):
+            columns |= self.layout.columns(events, order, absolute, ids, levels, header_rng, "raw" in shaped)
         if "jsonl" in shaped:
             owner, episode = events.owner[order], events.episode[order]
             context = (pl.DataFrame({"k": self.context_key.gather(events.owner_kind), "i": ids})
@@ -162,7 +186,7 @@ class Renderer:
         return pl.DataFrame(columns)
 
     @staticmethod
-    def _items(shape: str, text: _MessageText, slots: int) -> list[str | pl.Expr]:
+    def _items(shape: str, text: _MessageText, slots: int, layout: _LayoutText | None) -> list[str | pl.Expr]:
         """A line of ``shape`` for one message: literal strings and column expressions, in order."""
         how = _SHAPES[shape]
         message: list[str | pl.Expr] = []
@@ -173,11 +197,15 @@ class Renderer:
         if shape == "content":
             return message
         stamp = [pl.col(f"s_{shape}"), pl.col("f")]
+        if layout is not None and shape == "raw":
+            return [*layout.items(message), "\n"]
         if shape == "jsonl":
-            return [*stamp, text.json_prefix, *message, '","context":', pl.col("x"), ',"anomaly":', pl.col("a"), "}\n"]
+            prefix = [text.json_prefix] if layout is None else [text.json_head, pl.col("Lj"), text.json_tail]
+            return [*stamp, *prefix, *message, '","context":', pl.col("x"), ',"anomaly":', pl.col("a"), "}\n"]
         if shape == "raw":
             return [*stamp, text.raw_prefix, *message, "\n"]
-        return [*stamp, text.csv_prefix, *message, text.csv_suffix]
+        prefix = [text.csv_prefix] if layout is None else [text.csv_head, pl.col("L"), text.csv_tail]
+        return [*stamp, *prefix, *message, text.csv_suffix]
 
     def _anomaly_table(self, events: ShardEvents, ids: pl.Series) -> pl.Series:
         """JSON of each local episode: the calendar's, then anomalous sessions', then ``null``."""
@@ -209,6 +237,120 @@ class Renderer:
                     .select(pl.concat_str(pl.all())).to_series())
         table = ids if param.kind == "session" else numbers
         return _with_blank(table).gather(_or_last(owner[rows], table))
+
+
+class _LayoutText:
+    """A spec's layout ready for rendering: per header, how its column is made (see
+    :class:`synthlog.stats.spec.HeaderField`), and per message its level words and fixed header values as
+    index tables with probabilities."""
+
+    def __init__(self, compiled: CompiledSpec):
+        layout = compiled.spec.layout
+        self.fields = layout.fields
+        self.literals = LogFormat.parse(layout.format).literals
+        self.clocks = {f.name: (TimeRenderer(f.time_format), round(f.offset * US)) for f in layout.fields
+                       if f.kind == "time"}
+        self.free = {f.name: _MessageText(Message(id="header", template=f.template, params=f.params), "", "",
+                                          f.template) for f in layout.fields if f.kind == "value"}
+        messages = compiled.messages
+        words = sorted({w for m in messages for w in (m.levels or {m.level: 1.0})})
+        self.level_table = pl.Series(words, dtype=pl.String)
+        self.level_json = pl.Series([_json(w) for w in words], dtype=pl.String)
+        self.levels = [_choice_table(m.levels or {m.level: 1.0}, words) for m in messages]
+        self.fixed: dict[str, tuple[pl.Series, list[tuple[np.ndarray, np.ndarray]]]] = {}
+        for f in layout.fields:
+            if f.kind == "message":
+                values = sorted({f.default} | {v for m in messages for v in m.fields.get(f.name, {})})
+                self.fixed[f.name] = (pl.Series(values, dtype=pl.String),
+                                      [_choice_table(m.fields.get(f.name) or {f.default: 1.0}, values)
+                                       for m in messages])
+
+    @staticmethod
+    def generators(rng: np.random.Generator) -> tuple[np.random.Generator, np.random.Generator]:
+        """Generators for level words and for header values, seeded by one draw of ``rng``."""
+        seeds = np.random.SeedSequence(int(rng.integers(0, 2**63))).spawn(2)
+        return np.random.default_rng(seeds[0]), np.random.default_rng(seeds[1])
+
+    @staticmethod
+    def _groups(events: ShardEvents, order: np.ndarray) -> list[tuple[int, int, int]]:
+        """(message, first, end) of each run of one message in message-sorted order."""
+        message = events.message[order]
+        starts = np.flatnonzero(np.r_[True, message[1:] != message[:-1]])
+        bounds = zip(starts.tolist(), [*starts[1:].tolist(), len(message)], strict=True)
+        return [(int(message[a]), a, b) for a, b in bounds]
+
+    def levels_of(self, events: ShardEvents, order: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Each line's level word (index into ``level_table``), drawn from its message's ``levels``, in
+        message-sorted order."""
+        return _draw(self._groups(events, order), self.levels, len(order), rng)
+
+    def columns(self, events: ShardEvents, order: np.ndarray, absolute: np.ndarray, ids: pl.Series,
+                level: np.ndarray, rng: np.random.Generator, raw: bool) -> dict[str, pl.Series]:
+        """The per-line columns of the layout, in message-sorted order (``order``): the level word (``L``, and
+        ``Lj`` escaped for JSON) and, for the raw log, every time, message-fixed and free header."""
+        out = {"L": self.level_table.gather(level), "Lj": self.level_json.gather(level)}
+        if not raw:
+            return out
+        groups = self._groups(events, order)
+        for name, (table, per_message) in self.fixed.items():
+            out[f"H_{name}"] = table.gather(_draw(groups, per_message, len(order), rng))
+        for name, (clock, offset) in self.clocks.items():
+            out[f"H_{name}"] = clock.many(absolute + offset)
+        numbers = ids.str.extract(r"(-?\d+)$").fill_null("")
+        for name, text in self.free.items():
+            values = [Renderer._values(p, k, text, order, events.owner, ids, numbers, rng)
+                      for k, p in enumerate(text.params)]
+            columns = {f"v{k}": text.choices["raw"][k].gather(v) if isinstance(v, np.ndarray) else v
+                       for k, v in enumerate(values)}
+            items = Renderer._items("content", text, len(values), None)
+            frame = pl.DataFrame(columns) if columns else pl.DataFrame({"n": np.zeros(len(order))})
+            out[f"H_{name}"] = frame.select(_concat(items) if columns else pl.lit("".join(items))).to_series()
+        return out
+
+    def items(self, message: list[str | pl.Expr]) -> list[str | pl.Expr]:
+        """A raw line of the layout: literal text between the headers, each header's column, the message."""
+        out: list[str | pl.Expr] = [self.literals[0]]
+        for f, literal in zip(self.fields, self.literals[1:], strict=True):
+            if f.kind == "content":
+                out += message
+            elif f.kind == "level":
+                out.append(pl.col("L"))
+            else:
+                out.append(pl.col(f"H_{f.same_as if f.kind == 'copy' else f.name}"))
+            out.append(literal)
+        return out
+
+
+def _choice_table(weights: dict[str, float], values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Indices into ``values`` of a weighted choice and their cumulative probabilities."""
+    keys = [k for k in sorted(weights) if weights[k] > 0] or sorted(weights)
+    where = {v: i for i, v in enumerate(values)}
+    total = sum(weights[k] for k in keys) or 1.0
+    return np.array([where[k] for k in keys], dtype=np.int64), np.cumsum([weights[k] / total for k in keys])
+
+
+def _draw(groups: list[tuple[int, int, int]], tables: list[tuple[np.ndarray, np.ndarray]], n: int,
+          rng: np.random.Generator) -> np.ndarray:
+    """One weighted choice per line, each line's from its message's table (lines grouped by message)."""
+    out = np.zeros(n, dtype=np.int64)
+    for m, a, b in groups:
+        indices, cumulative = tables[m]
+        if len(indices) == 1:
+            out[a:b] = indices[0]
+        else:
+            pick = np.searchsorted(cumulative, rng.random(b - a) * cumulative[-1], side="right")
+            out[a:b] = indices[np.minimum(pick, len(indices) - 1)]
+    return out
+
+
+def _hex_ids(numbers: pl.Series, owner_number: np.ndarray, length: np.ndarray) -> pl.Series:
+    """Owner numbers written as their last ``length`` hex digits where ``length`` > 0, as they are elsewhere."""
+    width = int(length.max())
+    digits = [(owner_number >> np.uint64(4 * k)) & np.uint64(15) for k in range(width - 1, -1, -1)]
+    text = (pl.DataFrame({f"d{i}": _HEX.gather(d.astype(np.int64)) for i, d in enumerate(digits)})
+            .select(pl.concat_str(pl.all())).to_series())
+    hexed = text.str.slice(pl.Series(width - length.clip(1, None)))
+    return pl.select(pl.when(pl.Series(length > 0)).then(hexed).otherwise(numbers)).to_series()
 
 
 def _with_blank(table: pl.Series) -> pl.Series:

@@ -12,17 +12,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from synthlog.errors import ConfigError, InputError
+from synthlog.extras import require
 from synthlog.progress import Progress
+from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session, Template
 from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.render import FORMATS
 from synthlog.stats.shards import DaskExecutor, LocalExecutor, blocks
 from synthlog.stats.spec import Spec, parse_duration
 from synthlog.stats.specfile import load_spec
 from synthlog.stats.writers import RunWriter
+
+if TYPE_CHECKING:
+    from synthlog.stats.profile import ProfileOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +46,8 @@ class RunSummary:
 @contextmanager
 def dask_executor(workers: int, processes: bool = True) -> Iterator[DaskExecutor]:
     """A dask.distributed LocalCluster of ``workers`` single-threaded workers, closed afterwards."""
-    from dask.distributed import Client, LocalCluster
+    distributed = require("distributed", "--workers")
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
 
     # one thread per worker, polars' pool included, so N workers use N cores and not N x cores
     extra = {"env": {"POLARS_MAX_THREADS": "1"}} if processes else {}
@@ -49,12 +56,110 @@ def dask_executor(workers: int, processes: bool = True) -> Iterator[DaskExecutor
         yield DaskExecutor(client)
 
 
-class StatsSynthesizer:
-    """Synthesize labeled logs from a statistics spec (SDV-style: build from a spec, then sample or write)."""
+FOLLOW_LINES = 1 << 62  # --follow: a run no one will wait for; Ctrl-C ends it
 
-    def __init__(self, spec: Spec | str | os.PathLike[str]):
-        self.spec = spec if isinstance(spec, Spec) else load_spec(spec)
-        self.compiled = CompiledSpec(self.spec)
+
+class StatsSynthesizer:
+    """Synthesize labeled logs from a statistics spec, SDV-style.
+
+    Build it from a spec (a :class:`Spec` or a YAML file), or from real logs with :meth:`fit`, which profiles them
+    into a spec holding no raw value; then :meth:`sample_dataset` (a :class:`LabeledDataset`), :meth:`sample`
+    (time-ordered chunks) or :meth:`write` (a data set folder). The fitted state is the spec itself, so
+    :meth:`save` writes YAML and :meth:`load` reads it back (never a pickle).
+    """
+
+    def __init__(self, spec: Spec | str | os.PathLike[str] | None = None):
+        self.spec = None
+        if spec is not None:
+            self._use(spec if isinstance(spec, Spec) else load_spec(spec))
+
+    def _use(self, spec: Spec) -> None:
+        self.spec = spec
+        self.compiled = CompiledSpec(spec)
+
+    def fit(self, data: LabeledDataset | Spec | str | os.PathLike[str], options: ProfileOptions | None = None,
+            **load_options) -> StatsSynthesizer:
+        """Profile ``data`` (a data set, real logs as :func:`synthlog.stats.profile.load_logs` reads them with
+        ``load_options`` such as ``log_format``/``labels``, or a spec file to use as it is) and keep the spec."""
+        from synthlog.stats.profile import load_logs, profile_dataset
+
+        if isinstance(data, Spec):
+            self._use(data)
+        elif isinstance(data, str | os.PathLike) and Path(data).suffix in (".yaml", ".yml"):
+            self._use(load_spec(data))
+        else:
+            dataset = data if isinstance(data, LabeledDataset) else load_logs(data, **load_options)
+            self._use(profile_dataset(dataset, options=options)[0])
+        return self
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the fitted spec as YAML (atomically); :meth:`load` reads it back."""
+        from synthlog.io.atomic import atomic_open
+        from synthlog.stats.specfile import dump_spec
+
+        with atomic_open(path, "w") as fh:
+            fh.write(dump_spec(self._fitted()))
+        return Path(path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> StatsSynthesizer:
+        return cls(path)
+
+    def _fitted(self) -> Spec:
+        if self.spec is None:
+            raise InputError("this StatsSynthesizer has no spec yet: give one or call fit() first")
+        return self.spec
+
+    def sample_dataset(self, n_lines: int | None = None, duration: float | str | None = None,
+                       seed: int = 0) -> LabeledDataset:
+        """The simulated lines as a :class:`LabeledDataset`: one session per session id (request, entity), events
+        in time order, a session anomalous when an anomaly episode caused one of its lines."""
+        sessions: dict[str, Session] = {}
+        for event, sid in self.iter_events(n_lines=n_lines, duration=duration, seed=seed):
+            session = sessions.get(sid)
+            if session is None:
+                session = sessions[sid] = Session(id=sid, label=NORMAL)
+            session.events.append(event)
+            if event.label == ANOMALY:
+                session.label = ANOMALY
+        templates = {event_id: Template(event_id, text) for text, event_id in self._template_texts()}
+        return LabeledDataset(self.spec.name, list(sessions.values()), templates,
+                              {"generator": "stats", "seed": seed})
+
+    def iter_events(self, n_lines: int | None = None, duration: float | str | None = None,
+                    seed: int = 0) -> Iterator[tuple[LogEvent, str]]:
+        """``(event, session id)`` in time order, one at a time (memory stays flat however long the run); an event
+        an anomaly episode caused is labeled ``ANOMALY``, the others ``NORMAL``."""
+        for chunk in self.sample(n_lines=n_lines, duration=duration, seed=seed):
+            for row in chunk.iter_rows(named=True):
+                yield LogEvent(content=row["message"], timestamp=row["timestamp"].timestamp(), level=row["level"],
+                               component=row["service"], template_id=row["template_id"],
+                               label=ANOMALY if row["anomalous"] else NORMAL,
+                               attributes={"error_type": row["error_type"]} if row["error_type"] else {}), \
+                    str(row["session_id"])
+
+    def stream(self, target: str, fmt: str = "otel", n_lines: int | None = None,
+               duration: float | str | None = None, seed: int = 0, rate: float | None = None,
+               follow: bool = False) -> int:
+        """Send the simulated events to ``target`` (``-``, ``syslog://``, ``otlp+http://``: see
+        :mod:`synthlog.io.sinks`) at ``rate`` lines per second when given; ``follow`` keeps going until
+        interrupted. Returns the number of events sent."""
+        from synthlog.io.sinks import Pacer, open_sink
+
+        if follow:
+            n_lines, duration = FOLLOW_LINES, None
+        pacer = Pacer(rate) if rate is not None else None
+        sent = 0
+        with open_sink(target, fmt, self._fitted().name) as sink:
+            for event, session_id in self.iter_events(n_lines=n_lines, duration=duration, seed=seed):
+                if pacer is not None:
+                    pacer.wait()
+                sink.send(event, session_id)
+                sent += 1
+        return sent
+
+    def _template_texts(self) -> list[tuple[str, str]]:
+        return [(template, event_id) for _, event_id, template in self.compiled.texts]
 
     def _limits(self, n_lines: int | None, duration: float | str | None) -> tuple[int | None, int | None]:
         if (n_lines is None) == (duration is None):
@@ -70,6 +175,7 @@ class StatsSynthesizer:
                executor=None) -> Iterator[pl.DataFrame]:
         """Time-ordered chunks of events as DataFrames: ``timestamp`` (UTC), ``service``, ``level``,
         ``error_type``, ``message``, ``template_id``, ``session_id``, ``anomalous`` (caused by an episode)."""
+        self._fitted()
         n_lines, horizon = self._limits(n_lines, duration)
         compiled = self.compiled
         of_text = [(compiled.messages[m], compiled.message_service[m], event_id) for m, event_id, _ in compiled.texts]
@@ -78,12 +184,14 @@ class StatsSynthesizer:
         error_type = pl.Series([m.error_type for m, _, _ in of_text], dtype=pl.String)
         template_id = pl.Series([event_id for _, _, event_id in of_text])
         start = int(self.spec.start.timestamp() * US)
-        for block in blocks(self.spec, seed, ("content", "id"), horizon=horizon, n_lines=n_lines, executor=executor):
+        columns = ("content", "id", "level") if self.spec.layout is not None else ("content", "id")
+        for block in blocks(self.spec, seed, columns, horizon=horizon, n_lines=n_lines, executor=executor):
             lines = pl.from_arrow(block.lines)
             index = lines["text"]
             yield pl.DataFrame({
                 "timestamp": (lines["t"] + start).cast(pl.Datetime("us", "UTC")),
-                "service": service.gather(index), "level": level.gather(index),
+                "service": service.gather(index),
+                "level": lines["level"] if "level" in lines.columns else level.gather(index),  # a layout's words
                 "error_type": error_type.gather(index), "message": lines["content"],
                 "template_id": template_id.gather(index), "session_id": lines["id"],
                 "anomalous": lines["episode"],

@@ -58,6 +58,18 @@ The model, top down (YAML keys)::
         anomaly_probability: 0.03
         anomaly_type: block_anomaly
     label_column: SessionId          # header of the id column in anomaly_label.csv (BlockId for HDFS)
+    layout:                          # optional: write NAME.log in the source's own layout (profile writes this)
+      format: "<Date> <Time> <Pid> <Level> <Component>: <Content>"   # a Loghub format string
+      source: hdfs                   # given, a built-in format name, or inferred
+      resolution: 1.0                # clock step in seconds
+      levels: {INFO: 0.96, WARN: 0.04}             # level words of the source and their shares
+      fields:                        # one per header, in order
+        - {name: Date, kind: time, time_format: "%y%m%d"}
+        - {name: Time, kind: time, time_format: "%H%M%S"}   # offset: seconds, for a second clock
+        - {name: Pid, kind: value, template: "<p1>", params: {p1: {kind: int, min: 19, max: 24000}}}
+        - {name: Level, kind: level}                 # a message's levels: {WARN: 0.9, ERROR: 0.1} (else level)
+        - {name: Component, kind: message, default: dfs.DataNode}   # a message's fields: {Component: {...}}
+        - {name: Content, kind: content}             # also: {kind: copy, same_as: Node}
 
 A **Dist** (durations in seconds; strings like ``"250ms"``, ``"2s"``, ``"5m"``, ``"1h"``, ``"1d"`` are accepted)
 is one of: a plain duration (fixed), a pair ``[min, max]`` (uniform), or a mapping ``{dist: fixed|uniform|
@@ -83,6 +95,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from synthlog.errors import InputError
+from synthlog.io.logformat import LogFormat
+from synthlog.io.timestamps import time_pieces
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -241,6 +257,11 @@ class Message(_Model):
     ``variants`` are other wordings of the same event (written by hand or by ``--paraphrase``) with the same
     slots in the same order; each line picks the template or one of them with equal chance. In the Loghub files
     variant k is the event ``<id>~k``.
+
+    With a ``layout`` in the spec: ``levels`` (optional) are the level words this message is written with, as the
+    source writes them (``WARNING``, ``SEVERE`` ...), with their weights, drawn per line (default: ``level``);
+    ``fields`` gives, per ``message`` header of the layout, the values this message is written with and their
+    weights (a component, a source line number, a line label).
     """
 
     id: Identifier
@@ -249,6 +270,8 @@ class Message(_Model):
     error_type: Identifier | None = None
     params: dict[str, Param] = Field(default_factory=dict)
     variants: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    levels: dict[Annotated[str, Field(min_length=1)], NonNegative] = Field(default_factory=dict)
+    fields: dict[str, dict[str, NonNegative]] = Field(default_factory=dict)
 
     @field_validator("level", mode="before")
     @classmethod
@@ -443,6 +466,58 @@ class AnomalyScenario(_Model):
     recovery: Recovery | None = None
 
 
+class HeaderField(_Model):
+    """One ``<Header>`` of the layout's format string and how a line fills it.
+
+    ``kind``: ``content`` (the message), ``level`` (the line's level word), ``time`` (the line's time written in
+    ``time_format``, see :mod:`synthlog.io.timestamps`, shifted by ``offset`` seconds: a second clock, such as a
+    local time next to epoch seconds), ``copy`` (the value of header ``same_as`` on the same line), ``message``
+    (a value the message fixes, from its ``fields``; ``default`` when the message has none) or ``value`` (drawn
+    for every line from ``template``, whose slots are filled like a message's from ``params``).
+    """
+
+    name: Annotated[str, Field(min_length=1)]
+    kind: Literal["content", "level", "time", "copy", "message", "value"]
+    time_format: str | None = None
+    offset: float = 0.0
+    same_as: str | None = None
+    default: str = ""
+    template: str | None = None
+    params: dict[str, Param] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _complete(self) -> HeaderField:
+        needs = {"time": ("time_format",), "copy": ("same_as",), "value": ("template",)}.get(self.kind, ())
+        for name in needs:
+            if getattr(self, name) is None:
+                raise ValueError(f"a {self.kind} header needs {name}")
+        if self.time_format is not None and not any(p.startswith("%") and len(p) > 1
+                                                    for p in time_pieces(self.time_format)):
+            raise ValueError(f"time_format {self.time_format!r} has no directive (%Y, %m, %d, %H, %M, %S, %3f, "
+                             "%s ...)")
+        if self.template is not None:
+            named = {n for n in SLOT.findall(self.template) if n != "*"}
+            if named != set(self.params):
+                raise ValueError("the template's <slots> and params must name the same slots")
+        return self
+
+
+class Layout(_Model):
+    """How raw lines are laid out: a Loghub format string (``<Date> <Time> <Level> <Component>: <Content>``) and
+    one entry per header of it, in order. ``source`` says where it came from (``given``, a built-in format name,
+    ``inferred``); ``resolution`` is the clock step in seconds (1, 0.001, 1e-6); ``levels`` the level words the
+    source uses with their shares."""
+
+    format: Annotated[str, Field(min_length=1)]
+    source: str = "given"
+    fields: list[HeaderField]
+    resolution: Annotated[float, Field(gt=0.0)] = 1e-6
+    levels: dict[str, NonNegative] = Field(default_factory=dict)
+
+    def field(self, name: str) -> HeaderField | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
 class Markov(_Model):
     """A session's event sequence: first message, transitions between messages (``END`` stops), gaps.
 
@@ -459,10 +534,12 @@ class Markov(_Model):
 
 
 class SessionId(_Model):
-    """How session ids look: ``prefix`` + a number (``int64``: signed 64-bit like HDFS blocks; ``uint``)."""
+    """How session ids look: ``prefix`` + a number (``int64``: signed 64-bit like HDFS blocks; ``uint``) or
+    ``hex`` (``length`` lowercase hex digits, 1 to 16, like ``req-5c79ed2e``)."""
 
     prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:\-]*$")] = ""
-    kind: Literal["int64", "uint"] = "uint"
+    kind: Literal["int64", "uint", "hex"] = "uint"
+    length: Annotated[int, Field(ge=1, le=16)] = 16
 
 
 class SessionProcess(_Model):
@@ -493,6 +570,7 @@ class Spec(_Model):
     causal_depth: Annotated[int, Field(ge=1, le=64)] = 8
     request_id_prefix: str = "req-"
     label_column: Identifier = "SessionId"
+    layout: Layout | None = None
 
     @field_validator("start")
     @classmethod
@@ -608,8 +686,40 @@ def spec_problems(spec: Spec) -> list[tuple[Loc, str]]:
         if process.anomaly_probability > 0 and process.anomalous is None:
             problems.append((("sessions", i, "anomalous"), "anomaly_probability is above 0 but no anomalous model "
                                                            "is given"))
+    problems += _layout_problems(spec)
     if spec.request_id_prefix and not re.fullmatch(r"[A-Za-z0-9_.:\-]*", spec.request_id_prefix):
         problems.append((("request_id_prefix",), "use letters, digits, '_', '.', ':' or '-' only"))
+    return problems
+
+
+def _layout_problems(spec: Spec) -> list[tuple[Loc, str]]:
+    """The layout's fields must be its format's headers, in order, with one content header; copies name another
+    header; a message's ``fields`` name ``message`` headers."""
+    layout = spec.layout
+    if layout is None:
+        return []
+    try:
+        headers = LogFormat.parse(layout.format).headers
+    except InputError as exc:
+        return [(("layout", "format"), exc.reason)]
+    names = [f.name for f in layout.fields]
+    if list(headers) != names:
+        return [(("layout", "fields"), f"the fields must be the format's headers in order ({', '.join(headers)})")]
+    problems: list[tuple[Loc, str]] = []
+    if [f.kind for f in layout.fields].count("content") != 1:
+        problems.append((("layout", "fields"), "exactly one field must be of kind content"))
+    for i, f in enumerate(layout.fields):
+        if f.kind == "copy" and (f.same_as not in names or f.same_as == f.name):
+            problems.append((("layout", "fields", i, "same_as"), f"{f.same_as!r} is not another header"))
+        elif f.kind == "copy" and layout.field(f.same_as).kind == "copy":
+            problems.append((("layout", "fields", i, "same_as"), "a copy must name a header that is not a copy"))
+    fixed = {f.name for f in layout.fields if f.kind == "message"}
+    for i, service in enumerate(spec.services):
+        for j, message in enumerate(service.messages):
+            for name in message.fields:
+                if name not in fixed:
+                    problems.append((("services", i, "messages", j, "fields", name),
+                                     f"{name!r} is not a header of kind message in the layout"))
     return problems
 
 

@@ -23,6 +23,7 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,13 +33,15 @@ from synthlog.code.callgraph import CallGraph, build_call_graph
 from synthlog.code.match import match_templates
 from synthlog.code.paths import PathOptions, enumerate_paths
 from synthlog.code.records import Statement
+from synthlog.code.slottypes import SlotType, slot_types, thread_names
 from synthlog.errors import InputError
 from synthlog.io.atomic import atomic_directory, atomic_open
-from synthlog.io.datasets import load_dataset, write_dataset
-from synthlog.io.logformat import get_format
+from synthlog.io.datasets import load_dataset
+from synthlog.io.layout import Layout, layout_for_source, layout_from_option
 from synthlog.io.loghub import read_templates
+from synthlog.io.stream import DatasetStream, Rendered
 from synthlog.progress import Progress
-from synthlog.records import LabeledDataset, Session, Template
+from synthlog.records import ANOMALY, NORMAL, LabeledDataset, Session, Template
 from synthlog.synth.calibrate import Calibration, calibrate_recipe
 from synthlog.synth.checking import (
     CachingChecker,
@@ -53,10 +56,11 @@ from synthlog.synth.labels import LabelRules, Match
 from synthlog.synth.pools import Pool, build_pool, level_rank
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
+from synthlog.synth.timeline import TimeMerge
 from synthlog.synth.timing import SIMULATED, fit_timing
-from synthlog.synth.values import SlotKind, ValueGenerator, ValueModel, infer_slot_kinds
+from synthlog.synth.values import SlotKind, ValueGenerator, ValueModel, infer_slot_kinds, slot_sources
 
-DEFAULT_FORMAT = "<Date> <Time> <Pid> <Level> <Component>: <Content>"
+DEFAULT_START = "2024-01-01T00:00:00"  # the clock when neither --start nor the recipe sets one (UTC)
 
 
 @dataclass
@@ -66,7 +70,7 @@ class CodeGenConfig:
     entries: list[str] = field(default_factory=list)
     recipe: str | os.PathLike[str] | None = None
     align_to: str | os.PathLike[str] | None = None
-    log_format: str | None = None  # default: the recipe's, else DEFAULT_FORMAT
+    log_format: str | None = None  # default: the recipe's, else the code base's logging configuration
     min_level: str = "INFO"
     fault_rate: float = 0.05  # per-path sessions; a recipe has its own
     decay: float = 0.5
@@ -76,7 +80,7 @@ class CodeGenConfig:
     checker: Checker | None = None  # default: the heuristic checker
     cache_dir: str | os.PathLike[str] | None = None
     paths: PathOptions = field(default_factory=lambda: PathOptions(max_paths=400))
-    start: str = "2008-11-09T20:35:00"
+    start: str | None = None  # default: the recipe's, else DEFAULT_START
     calibrate: str | os.PathLike[str] | None = None  # a labeled real data set (name or directory): its training part
 
 
@@ -95,6 +99,8 @@ class CodeSynthesizer:
             raise InputError("give --entry CLASS.METHOD (repeatable, or 'auto') or --recipe FILE", field="--entry")
         self.graph_ = src if isinstance(src, CallGraph) else build_call_graph(src)
         self.statements_ = {s.id: s for s in self.graph_.scan.statements}
+        self.slot_types_: dict[str, tuple[SlotType, ...]] = slot_types(self.graph_.scan)
+        self.thread_names_ = thread_names(self.graph_.scan)
         rules = LabelRules.load(config.rules)
         if self.recipe_ and self.recipe_.expected:
             rules.rules.exempt.extend(Match(name="expected", template=p) for p in self.recipe_.expected)
@@ -126,8 +132,7 @@ class CodeSynthesizer:
         if config.values_from:
             model = ValueModel.fit_structured(config.values_from, allow_real_values=config.allow_real_values)
         self.values_model_ = model
-        fmt_name = config.log_format or (self.recipe_.log_format if self.recipe_ else DEFAULT_FORMAT)
-        self.format_ = get_format(fmt_name)
+        self.format_ = self._layout()
         self.calibration_: Calibration | None = None
         self.calibration_report_: dict[str, Any] | None = None
         if config.calibrate:
@@ -135,16 +140,16 @@ class CodeSynthesizer:
         return self
 
     def calibrate(self, real: LabeledDataset, timing_sessions: int = SIMULATED) -> CodeSynthesizer:
-        """Learn stage probabilities, run counts, variant weights, label evidence and timing from ``real`` (give it
-        the training part only; nothing else is read). Repeatable: each call starts from the fitted code model.
-        ``timing_sessions``: skeleton sessions simulated per timing candidate (fewer: faster, coarser).
-        What the sample and the code disagree on is in ``calibration_report_``."""
+        """Learn stage probabilities, run counts and mixes, variant weights, label evidence and timing from
+        ``real`` (give it the training part only; nothing else is read). Repeatable: each call starts from the
+        fitted code model. ``timing_sessions``: skeleton sessions simulated per timing candidate (fewer: faster,
+        coarser). What the sample and the code disagree on is in ``calibration_report_``."""
         if self.recipe_ is None:
             raise InputError("calibration needs a recipe (--recipe): it learns its stages", field="--calibrate")
         calibration = calibrate_recipe(self.recipe_, self.pools_, self.template_ids_, real)
 
         def simulate(recipe: Recipe, n: int) -> list[Session]:
-            assembler = self._assembler(0, recipe, calibration, fill_values=False)
+            assembler = self._assembler(0, calibration, recipe, fill_values=False)
             return [assembler.session(i) for i in range(n)]
         calibration.recipe, calibration.report["timing"] = fit_timing(calibration.recipe, real.sessions, simulate,
                                                                       timing_sessions)
@@ -152,14 +157,13 @@ class CodeSynthesizer:
         self.calibration_report_ = calibration.report
         return self
 
-    def _assembler(self, seed: int, recipe: Recipe, calibration: Calibration,
-                   fill_values: bool = True) -> RecipeAssembler:
-        start = datetime.fromisoformat(recipe.start)
-        start_ts = start.replace(tzinfo=start.tzinfo or UTC).timestamp()
-        renderer = Renderer(ValueGenerator(seed, model=self.values_model_), self.format_, self.template_ids_,
-                            recipe.component, fill_values=fill_values)
-        return RecipeAssembler(recipe, self.pools_, renderer, seed, start_ts, calibration.stage_pools,
-                               calibration.mixes)
+    def _layout(self) -> Layout:
+        """``--log-format``, else the recipe's ``log_format``, else the code base's own logging configuration."""
+        if self.config.log_format:
+            return layout_from_option(self.config.log_format, "--log-format")
+        if self.recipe_ is not None and self.recipe_.log_format:
+            return layout_from_option(self.recipe_.log_format, "recipe log_format")
+        return layout_for_source(self.graph_.scan.root)
 
     def _keep(self):
         floor = level_rank(self.config.min_level)
@@ -170,7 +174,7 @@ class CodeSynthesizer:
 
         def keep(statement: Statement) -> bool:
             if statement.id not in kinds:
-                kinds[statement.id] = entity in infer_slot_kinds(statement)
+                kinds[statement.id] = entity in infer_slot_kinds(statement, self.slot_types_.get(statement.id, ()))
             return level_rank(statement.level) >= floor and kinds[statement.id]
         return keep
 
@@ -203,64 +207,182 @@ class CodeSynthesizer:
         return templates, ids, aligned
 
     # -- sample -----------------------------------------------------------------------------------------------
-    def sample(self, n: int, seed: int = 0) -> LabeledDataset:
-        start = datetime.fromisoformat(self.recipe_.start if self.recipe_ else self.config.start)
-        start_ts = start.replace(tzinfo=start.tzinfo or UTC).timestamp()
-        values = ValueGenerator(seed, model=self.values_model_)
+    def _assembler(self, seed: int, calibration: Calibration | None = None, recipe: Recipe | None = None,
+                   fill_values: bool = True) -> PathAssembler | RecipeAssembler:
+        """The session assembler: the calibrated recipe when calibrated (``recipe``: a candidate of the timing
+        fit); ``fill_values=False`` for skeleton sessions."""
+        calibration = calibration or self.calibration_
+        start_ts = self.start_time()
+        values = ValueGenerator(seed, model=self.values_model_, epoch=start_ts,
+                                overrides=self.recipe_.values if self.recipe_ else None)
         renderer = Renderer(values, self.format_, self.template_ids_,
-                            self.recipe_.component if self.recipe_ else "class")
+                            self.recipe_.component if self.recipe_ else "class", self.slot_types_,
+                            self.thread_names_, fill_values)
         if self.recipe_:
             missing = [e for e, p in self.pools_.items() if not (p.normal or p.anomalous)]
             if len(missing) == len(self.pools_):
                 raise InputError("no stage of the recipe has a feasible path that logs the entity", field="--recipe")
-            calibration = self.calibration_
             if calibration is None:
-                assembler = RecipeAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
-            else:
-                assembler = self._assembler(seed, calibration.recipe, calibration)
-        else:
-            try:
-                assembler = PathAssembler(list(self.pools_.values()), renderer, seed, start_ts,
-                                          self.config.fault_rate)
-            except ValueError as error:
-                raise InputError(str(error), field="--entry") from None
-        sessions: list[Session] = []
+                return RecipeAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
+            return RecipeAssembler(recipe or calibration.recipe, self.pools_, renderer, seed, start_ts,
+                                   calibration.stage_pools, calibration.mixes)
+        try:
+            return PathAssembler(list(self.pools_.values()), renderer, seed, start_ts, self.config.fault_rate)
+        except ValueError as error:
+            raise InputError(str(error), field="--entry") from None
+
+    def iter_sessions(self, n: int, seed: int = 0, first: int = 0) -> Iterator[Session]:
+        """Sessions ``first .. first + n - 1``, one at a time, in order of index, which is the order of their
+        starts; session ``i`` is the same in any run with this seed (shards can be made apart)."""
+        assembler = self._assembler(seed)
+        for index in range(first, first + n):
+            yield assembler.session(index)
+
+    def sample(self, n: int, seed: int = 0) -> LabeledDataset:
+        """``n`` sessions held in memory (for small ``n``; :meth:`write` streams any ``n`` to disk)."""
         with Progress("sessions", total=n) as bar:
-            for index in range(n):
-                sessions.append(assembler.session(index))
+            sessions = []
+            for session in self.iter_sessions(n, seed):
+                sessions.append(session)
                 bar.advance()
         counts = Counter(e.template_id for s in sessions for e in s.events)
-        # copies: the fitted templates are shared by every sample, each counts its own occurrences
-        templates = {tid: replace(t, occurrences=counts[tid]) for tid, t in self.templates_.items() if tid in counts}
-        metadata = {"generator": "code", "seed": seed, "recipe": self.recipe_.name if self.recipe_ else None,
-                    "entries": list(self.pools_), "log_format": self.format_.text}
         name = self.recipe_.name if self.recipe_ else "synthetic"
-        return LabeledDataset(name=name, sessions=sessions, templates=templates, metadata=metadata)
+        return LabeledDataset(name=name, sessions=sessions, templates=self._counted_templates(counts),
+                              metadata=self._metadata(seed))
+
+    def _counted_templates(self, counts: Counter) -> dict[str, Template]:
+        # copies: the fitted templates are shared by every sample, each counts its own occurrences
+        return {tid: replace(t, occurrences=counts[tid]) for tid, t in self.templates_.items() if tid in counts}
+
+    def _metadata(self, seed: int) -> dict[str, Any]:
+        return {"generator": "code", "seed": seed, "recipe": self.recipe_.name if self.recipe_ else None,
+                "entries": list(self.pools_), "log_format": self.format_.text}
+
+    def write(self, out: str | os.PathLike[str], n: int, seed: int = 0, release_every: int = 1) -> dict[str, Any]:
+        """Make ``n`` sessions and write them as a data set into ``out``, streamed: raw log, structured CSV and
+        events JSONL in global time order (sessions interleaved), labels and sequences in session order, then
+        templates, metadata and ``summary.json``; all files appear together or not at all. Memory holds the
+        sessions still open (see :mod:`synthlog.synth.timeline`), not the data set. ``release_every`` sessions
+        the merge writes what is safe; it changes memory, never output. Returns the summary; the most sessions
+        the merge held at once is left in ``peak_open_sessions_``."""
+        if release_every < 1:
+            raise ValueError(f"release_every must be 1 or more, not {release_every}")
+        assembler = self._assembler(seed)
+        name = self.recipe_.name if self.recipe_ else "synthetic"
+        merge: TimeMerge[Rendered] = TimeMerge()
+        tally = SessionTally(set(self.aligned_.values()))
+        with atomic_directory(out) as stage:  # the data set and its summary appear together or not at all
+            with DatasetStream(stage, name, self.format_, self.templates_) as stream, \
+                    Progress("sessions", total=n) as bar:
+                render, write_event = stream.render, stream.write_event
+                for index in range(n):
+                    session = assembler.session(index)
+                    tally.add(session)
+                    stream.write_session(session)
+                    events, sid = session.events, session.id
+                    merge.add(index, [e.timestamp for e in events], [render(e, sid) for e in events])
+                    if (index + 1) % release_every == 0:
+                        # no later session logs before the next one starts, less the assembler's lead
+                        for row in merge.release(assembler.arrivals.time(index + 1) - assembler.lead_s):
+                            write_event(row)
+                    if index % 1024 == 1023:
+                        bar.advance(1024)
+                for row in merge.drain():
+                    write_event(row)
+                paths = stream.finish(self._counted_templates(tally.templates), self._metadata(seed))
+            self.peak_open_sessions_ = merge.peak_open
+            summary = self._summary(tally)
+            summary["files"] = {role: Path(p).name for role, p in sorted(paths.items())}
+            with atomic_open(stage / "summary.json") as fh:
+                json.dump(summary, fh, indent=2, sort_keys=True)
+                fh.write("\n")
+        return summary
+
+    def start_time(self) -> float:
+        """Epoch seconds of the first session: ``--start``, else the recipe's ``start``, else DEFAULT_START."""
+        text = self.config.start or (self.recipe_.start if self.recipe_ else None) or DEFAULT_START
+        try:
+            start = datetime.fromisoformat(text)
+        except ValueError:
+            raise InputError(f"not an ISO 8601 time: {text!r}", field="--start") from None
+        return start.replace(tzinfo=start.tzinfo or UTC).timestamp()
+
+    def slot_report(self, template_ids: set[str]) -> dict[str, Any]:
+        """Per template: each slot's kind, the evidence that decided it and the code's type; counts by evidence."""
+        per_template: dict[str, list[str]] = {}
+        by_source: Counter = Counter()
+        for sid, tid in sorted(self.template_ids_.items()):
+            if tid not in template_ids or tid in per_template:
+                continue
+            statement = self.statements_[sid]
+            types = self.slot_types_.get(sid, ())
+            described = []
+            for i, (kind, source) in enumerate(slot_sources(statement, types)):
+                by_source[source] += 1
+                typed = types[i].describe() if i < len(types) and types[i].known else "?"
+                described.append(f"{kind.value} ({source}; {typed})")
+            per_template[tid] = described
+        return {"by_source": dict(sorted(by_source.items())), "templates": per_template}
 
     def summary(self, ds: LabeledDataset) -> dict[str, Any]:
         """Sessions, lines, templates, labels by rule, paths rejected and why, and how many lines match real ids."""
-        lines = [e for s in ds.sessions for e in s.events]
-        real_ids = set(self.aligned_.values())
-        by_rule = Counter(e.label_rule or "none" for e in lines if e.label == 1)
-        sessions_by_rule = Counter(s.label_rule or "none" for s in ds.sessions if s.label == 1)
-        shapes = Counter((s.label, tuple(s.event_ids)) for s in ds.sessions)
+        tally = SessionTally(set(self.aligned_.values()))
+        for session in ds.sessions:
+            tally.add(session)
+        return self._summary(tally)
+
+    def _summary(self, tally: SessionTally) -> dict[str, Any]:
         return {
-            "sessions": len(ds.sessions),
-            "lines": len(lines),
-            "labels": ds.label_counts(),
-            "templates": len(ds.templates),
-            "templates_aligned_to_real": len({e.template_id for e in lines} & real_ids),
-            "lines_with_real_template": sum(1 for e in lines if e.template_id in real_ids),
-            "distinct_session_shapes": {"normal": sum(1 for (lab, _) in shapes if lab == 0),
-                                        "anomalous": sum(1 for (lab, _) in shapes if lab == 1)},
-            "anomalous_lines_by_rule": dict(sorted(by_rule.items())),
-            "anomalous_sessions_by_rule": dict(sorted(sessions_by_rule.items())),
+            **tally.summary(),
             "paths": {"checked": len(self.verdicts_), "rejected": sum(1 for v in self.verdicts_ if not v.feasible),
                       "rejected_by_reason": count_reasons(self.verdicts_),
                       "silent_after_filter": sum(p.silent for p in self.pools_.values()),
                       "entries": self.path_summary_},
             "pools": {e: {"normal": len(p.normal), "anomalous": len(p.anomalous)} for e, p in self.pools_.items()},
+            "layout": {"source": self.format_.source, "format": self.format_.text, "pattern": self.format_.pattern},
+            "slots": self.slot_report(set(tally.templates)),
         } | ({"calibration": self.calibration_report_} if self.calibration_report_ is not None else {})
+
+
+class SessionTally:
+    """The session-level counts of a data set, gathered one session at a time (nothing else is kept)."""
+
+    def __init__(self, real_ids: set[str]):
+        self.real_ids = real_ids
+        self.sessions = 0
+        self.templates: Counter[str] = Counter()
+        self.labels: Counter[str] = Counter()
+        self.lines_by_rule: Counter[str] = Counter()
+        self.sessions_by_rule: Counter[str] = Counter()
+        self.shapes: set[tuple[int | None, str]] = set()
+
+    def add(self, session: Session) -> None:
+        self.sessions += 1
+        ids = session.event_ids
+        self.templates.update(ids)
+        self.labels[_LABEL_WORDS.get(session.label, "Unknown")] += 1
+        if session.label == ANOMALY:
+            self.sessions_by_rule[session.label_rule or "none"] += 1
+            self.lines_by_rule.update(e.label_rule or "none" for e in session.events if e.label == ANOMALY)
+        self.shapes.add((session.label, " ".join(ids)))
+
+    def summary(self) -> dict[str, Any]:
+        real = self.real_ids
+        return {
+            "sessions": self.sessions,
+            "lines": sum(self.templates.values()),
+            "labels": dict(self.labels),
+            "templates": len(self.templates),
+            "templates_aligned_to_real": len(set(self.templates) & real),
+            "lines_with_real_template": sum(c for tid, c in self.templates.items() if tid in real),
+            "distinct_session_shapes": {"normal": sum(1 for (lab, _) in self.shapes if lab == NORMAL),
+                                        "anomalous": sum(1 for (lab, _) in self.shapes if lab == ANOMALY)},
+            "anomalous_lines_by_rule": dict(sorted(self.lines_by_rule.items())),
+            "anomalous_sessions_by_rule": dict(sorted(self.sessions_by_rule.items())),
+        }
+
+
+_LABEL_WORDS = {NORMAL: "Normal", ANOMALY: "Anomaly"}
 
 
 def align_statements(statements: list[Statement], real: dict[str, Template]) -> dict[str, str]:
@@ -288,14 +410,5 @@ def _natural(text: str) -> list[int | str]:
 
 def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: int, seed: int,
                   config: CodeGenConfig) -> dict[str, Any]:
-    """Fit, sample ``n`` sessions and write the data set and ``summary.json`` into ``out``; returns the summary."""
-    synth = CodeSynthesizer(config).fit(src)
-    ds = synth.sample(n, seed)
-    with atomic_directory(out) as stage:  # the data set and its summary appear together or not at all
-        paths = write_dataset(ds, stage, ds.name, synth.format_)
-        summary = synth.summary(ds)
-        summary["files"] = {role: Path(p).name for role, p in sorted(paths.items())}
-        with atomic_open(stage / "summary.json") as fh:
-            json.dump(summary, fh, indent=2, sort_keys=True)
-            fh.write("\n")
-    return summary
+    """Fit, then stream ``n`` sessions as a data set with ``summary.json`` into ``out``; returns the summary."""
+    return CodeSynthesizer(config).fit(src).write(out, n, seed)

@@ -32,6 +32,29 @@ class Range(BaseModel):
         return self
 
 
+class BurstSpec(BaseModel):
+    """Bursts of sessions: one window of ``duration_s`` in every ``every_s`` seconds at ``factor`` times the rate."""
+
+    model_config = ConfigDict(extra="forbid")
+    every_s: float = Field(gt=0, le=1e9)
+    duration_s: float = Field(gt=0)
+    factor: float = Field(gt=0, le=1e6, description="rate multiplier inside a burst (below 1: a lull)")
+
+    @model_validator(mode="after")
+    def _fits(self) -> BurstSpec:
+        if self.duration_s >= self.every_s:
+            raise ValueError(f"duration_s ({self.duration_s}) must be shorter than every_s ({self.every_s})")
+        return self
+
+
+class ArrivalSpec(BaseModel):
+    """How sessions start: ``rate_per_s`` sessions per second on average, with optional bursts."""
+
+    model_config = ConfigDict(extra="forbid")
+    rate_per_s: float = Field(gt=0, le=1e6)
+    bursts: BurstSpec | None = None
+
+
 class Role(BaseModel):
     """A kind of process that handles the entity; ``instances`` of it are drawn per session."""
 
@@ -92,14 +115,22 @@ class Recipe(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     description: str = ""
-    log_format: str = "hdfs"
+    log_format: str | None = Field(None, description="raw line layout: a built-in name, a Loghub format string or a "
+                                   "log4j pattern (default: the code base's logging configuration)")
     entity: Literal["block_id", "hex_id", "uuid", "path"] = Field("block_id", description="slot kind naming the entity")
     component: Literal["class", "class_with_package_tail"] = "class_with_package_tail"
     roles: dict[str, Role]
     parameters: dict[str, int] = Field(default_factory=dict)
     fault_rate: Probability = Field(0.03, description="share of sessions in which one run takes an anomalous path")
-    session_gap_ms: Range = Range(min=50, max=2000)
-    start: str = Field("2008-11-09T20:35:00", description="timestamp of the first session (ISO 8601, UTC)")
+    session_gap_ms: Range = Field(Range(min=50, max=2000), description="mean gap between session starts (the "
+                                  "rate when no arrivals are given)")
+    arrivals: ArrivalSpec | None = Field(None, description="session arrival process (rate, bursts); replaces "
+                                         "session_gap_ms")
+    start: str | None = Field(None, description="timestamp of the first session (ISO 8601, UTC; default: "
+                              "--start, else 2024-01-01T00:00:00)")
+    values: dict[str, list[str]] = Field(default_factory=dict, description="the code base's own value shapes: "
+                                         "declared type (File) or slot kind (path, size) -> patterns, '#' a random "
+                                         "digit, '{block_id}' the session's value of that kind")
     order: Order = Field(default_factory=Order)
     expected: list[str] = Field(default_factory=list, description="regexes of templates whose lines are normal "
                                 "even where a rule would flag them (expected warnings)")
@@ -107,6 +138,8 @@ class Recipe(BaseModel):
 
     @model_validator(mode="after")
     def _references(self) -> Recipe:
+        if self.arrivals is not None and "session_gap_ms" in self.model_fields_set:
+            raise ValueError("give arrivals or session_gap_ms, not both")
         names = [s.name for s in self.stages]
         if len(set(names)) != len(names):
             raise ValueError(f"stage names repeat: {sorted(n for n in set(names) if names.count(n) > 1)}")

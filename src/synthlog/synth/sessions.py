@@ -9,23 +9,27 @@ Two assemblers share one line renderer:
   delay after an earlier stage; lines of all runs are interleaved by timestamp. Every value that names the entity
   (the block) is the session's one entity, and each run's own address is the address of the node that runs it.
 
-Each session draws from its own ``random.Random(f"{seed}:{index}")``, so session ``i`` is the same whether the
-run makes 10 sessions or a million, and shards of a run can be made apart and concatenated.
+Each session draws from its own ``random.Random(f"{seed}:{index}")`` and starts at ``arrivals.time(index)`` (see
+:mod:`synthlog.synth.arrivals`), so session ``i`` is the same whether the run makes 10 sessions or a million, and
+shards of a run can be made apart. No line of a session comes more than ``lead_s`` seconds before its start, which
+is what lets :mod:`synthlog.synth.timeline` merge sessions into one time-ordered stream.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import random
 import re
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import PurePosixPath
 
 from synthlog.code.records import Statement
+from synthlog.code.slottypes import SlotType
+from synthlog.io.layout import Layout
 from synthlog.io.logformat import LogFormat
 from synthlog.records import LogEvent, Session
+from synthlog.synth.arrivals import Arrivals, recipe_arrivals
 from synthlog.synth.labels import LabelRules
 from synthlog.synth.pools import Pool, Variant, level_word
 from synthlog.synth.recipe import Recipe, Stage
@@ -43,89 +47,84 @@ def component_of(statement: Statement, style: str = "class_with_package_tail") -
     return statement.cls
 
 
-class Clock:
-    """Writes a timestamp into the header fields of a log format (HDFS ``081109 203615``, else ISO)."""
-
-    def __init__(self, fmt: LogFormat):
-        self.fmt = fmt
-        self.hdfs_style = fmt.name == "hdfs"
-        self._last: int | None = None  # lines come in bursts within one second: format each second once
-        self._texts = ("", "")
-
-    def fields(self, timestamp: float, pid: int, node: str) -> dict[str, str]:
-        second = int(timestamp)
-        date, clock = self._texts if second == self._last else self._remember(second)
-        out: dict[str, str] = {}
-        for header in self.fmt.headers:
-            if header == "Date":
-                out[header] = date
-            elif header == "Time":
-                out[header] = clock if self.hdfs_style else f"{clock},{int(timestamp * 1000) % 1000:03d}"
-            elif header in ("Pid", "Id", "Thread", "Process"):
-                out[header] = str(pid)
-            elif header == "Node":
-                out[header] = node
-            elif header == "Timestamp":
-                out[header] = str(second)
-        return out
-
-    def _remember(self, second: int) -> tuple[str, str]:
-        self._texts = _clock_texts(second, self.hdfs_style)
-        self._last = second
-        return self._texts
-
-
-@functools.lru_cache(maxsize=8192)  # sessions of one stretch of time revisit the same seconds
-def _clock_texts(second: int, hdfs_style: bool) -> tuple[str, str]:
-    t = time.gmtime(second)
-    if hdfs_style:
-        return time.strftime("%y%m%d", t), time.strftime("%H%M%S", t)
-    return time.strftime("%Y-%m-%d", t), time.strftime("%H:%M:%S", t)
-
-
 @dataclass
 class Renderer:
-    """Fills a variant's statements with values and makes labeled :class:`LogEvent` records."""
+    """Fills a variant's statements with values and makes labeled :class:`LogEvent` records.
+
+    The line's header fields come from the layout (:class:`~synthlog.io.layout.Layout`): the timestamp, the
+    thread the assembler gives (else one per run, named after the run's first class), the statement's real line
+    number, method and file; ``%c`` / ``%C`` components from the statement's class and package.
+    """
 
     values: ValueGenerator
     fmt: LogFormat
     template_ids: dict[str, str]  # statement id -> template id
     component_style: str = "class_with_package_tail"
+    slot_types: dict[str, tuple[SlotType, ...]] = field(default_factory=dict)  # statement id -> the code's types
+    thread_names: dict[str, tuple[str, tuple[SlotType, ...]]] = field(default_factory=dict)  # class -> template
     fill_values: bool = True  # False: skeleton lines (the template as content), for fitting timing cheaply
 
     def __post_init__(self) -> None:
-        self.clock = Clock(self.fmt)
+        self.layout = self.fmt if isinstance(self.fmt, Layout) else Layout.from_format(self.fmt)
         self._kinds: dict[str, list[SlotKind]] = {}
         self._headers: dict[str, tuple[str, str]] = {}
+        self._statements: dict[str, Statement] = {}  # for retime
 
     def lines(self, variant: Variant, ctx: ValueContext, start: float, spacing: tuple[float, float],
-              rng: random.Random, pid: int, node: str, run: int) -> list[LogEvent]:
+              rng: random.Random, pid: int, node: str, run: int, thread: str | None = None) -> list[LogEvent]:
         exception_type = variant.exit if variant.exit != "normal" else None
+        fill, fields, template_ids, path_id = self.values.fill, self.layout.fields, self.template_ids, variant.path_id
+        slot_types = self.slot_types
+        low, high = spacing
         out = []
         t = start
+        if thread is None and variant.statements:  # one thread per run: a run is one thread's work
+            thread = self._thread(variant.statements[0].cls, ctx)
+        fill_values, statements = self.fill_values, self._statements
         for i, (statement, (label, rule)) in enumerate(zip(variant.statements, variant.labels, strict=True)):
-            if not self.fill_values:
-                content, params = statement.template, []
+            if fill_values:
+                content, params = fill(statement, ctx, slot_types.get(statement.id, ()), exception_type,
+                                       template_ids[statement.id])
             else:
-                content, params = self.values.fill(statement, ctx, exception_type=exception_type)
-            proposed = variant.proposed[i] if variant.proposed and self.fill_values else None
+                content, params = statement.template, []
+            statements[statement.id] = statement
+            proposed = variant.proposed[i] if variant.proposed and fill_values else None
             if proposed and len(proposed) == len(params):
                 content, params = self._with_proposed(statement, params, proposed)
             level, component = self._header(statement)
-            event = LogEvent(content=content, timestamp=t, level=level, component=component,
-                             template_id=self.template_ids[statement.id], parameters=params, label=label,
-                             label_rule=rule, fields=self.clock.fields(t, pid, node),
-                             attributes={"statement": statement.id, "path": variant.path_id, "run": run,
-                                         "thread": pid})
-            out.append(event)
-            t += rng.uniform(*spacing) / 1000.0
+            # positional, in LogEvent's field order: the hot loop of sampling
+            out.append(LogEvent(content, t, level, component, template_ids[statement.id], params, label, rule, None,
+                                fields(t, thread or "", node, pid, statement.line, statement.method, statement.file),
+                                {"statement": statement.id, "path": path_id, "run": run, "thread": pid}))
+            t += rng.uniform(low, high) / 1000.0
         return out
+
+    def retime(self, event: LogEvent, timestamp: float, node: str = "") -> None:
+        """Move a line this renderer made to ``timestamp``, its header fields with it."""
+        statement = self._statements[event.attributes["statement"]]
+        event.timestamp = timestamp
+        thread = event.fields.get("Thread") or ""
+        event.fields = self.layout.fields(timestamp, thread, node, event.attributes["thread"], statement.line,
+                                          statement.method, statement.file)
+
+    def _thread(self, cls: str, ctx: ValueContext) -> str:
+        """The name the code gives the thread of class ``cls`` (or of a class it is nested in), filled once per
+        session; else the class's simple name and a number."""
+        parts = cls.split("$")
+        for end in range(len(parts), 0, -1):
+            named = self.thread_names.get("$".join(parts[:end]))
+            if named is not None:
+                template, types = named
+                return ctx.entity("thread", template, lambda t=template, ty=types: self.values.fill(t, ctx, ty)[0])
+        simple = parts[-1] or "main"
+        return ctx.entity("thread", simple, lambda: f"{simple}-{ctx.rng.randint(1, 32)}")
 
     def _header(self, statement: Statement) -> tuple[str, str]:
         header = self._headers.get(statement.id)
         if header is None:
-            header = self._headers[statement.id] = (level_word(statement.level),
-                                                    component_of(statement, self.component_style))
+            component = self.layout.component(statement.cls, statement.file) if self.layout.pattern else \
+                component_of(statement, self.component_style)
+            header = self._headers[statement.id] = (level_word(statement.level), component)
         return header
 
     def _with_proposed(self, statement: Statement, params: list[str], proposed: list[str]) -> tuple[str, list[str]]:
@@ -137,6 +136,9 @@ class Renderer:
         merged = [mine if kind in IDENTITY_KINDS else theirs for kind, mine, theirs in zip(kinds, params, proposed,
                                                                                             strict=True)]
         return render(statement.template, merged), merged
+
+
+_timestamp = attrgetter("timestamp")
 
 
 def _label(session: Session) -> Session:
@@ -153,6 +155,8 @@ class PathAssembler:
         if not self.pools:
             raise ValueError("no entry point has a feasible path that logs anything")
         self.renderer, self.seed, self.start, self.fault_rate, self.nodes = renderer, seed, start, fault_rate, nodes
+        self.arrivals = Arrivals(start, rate_per_s=0.5, seed=seed)
+        self.lead_s = 0.0
 
     def session(self, index: int) -> Session:
         rng = random.Random(f"{self.seed}:{index}")
@@ -160,7 +164,7 @@ class PathAssembler:
         variant = pool.pick(rng, self.fault_rate)
         ctx = self.renderer.values.context(0, nodes=self.nodes)
         ctx.rng = rng  # one generator per session: values, timing and choices all follow from its seed
-        start = self.start + index * 2.0 + rng.uniform(0, 1.5)
+        start = self.arrivals.time(index)
         events = self.renderer.lines(variant, ctx, start, (1.0, 40.0), rng, pid=rng.randint(10, 4000),
                                      node="", run=0)
         session = Session(id=f"session_{index:07d}", events=events, attributes={"entry": pool.entry})
@@ -180,13 +184,14 @@ class RecipeAssembler:
                  stage_pools: dict[str, Pool] | None = None,
                  mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float]] | None = None):
         self.recipe, self.renderer, self.seed, self.start = recipe, renderer, seed, start
-        self.mixes = mixes or {}
         self.pools = stage_pools or {stage.name: pools[stage.entry] for stage in recipe.stages}
-        gap = recipe.session_gap_ms
-        self.mean_gap = (gap.min + gap.max) / 2000.0
+        self.mixes = mixes or {}
+        self.arrivals = recipe_arrivals(recipe, seed, start)
+        self.lead_s = _lead_s(recipe, self.pools)
         self.main = {stage.name: [re.compile(p) for p in stage.main] for stage in recipe.stages}
         self.counts = {stage.name: (list(stage.counts), list(stage.counts.values())) for stage in recipe.stages
                        if stage.counts}
+        self.pipeline_role = recipe.pipeline_role
 
     def _nodes(self, rng: random.Random) -> dict[str, list[Node]]:
         cluster = self.renderer.values.cluster
@@ -205,7 +210,7 @@ class RecipeAssembler:
         for key in [k for k in ctx.entities if k[0] in ("node", "port")]:
             del ctx.entities[key]
         ctx.entities[("node", "self")] = node
-        pipeline = nodes[self.recipe.pipeline_role]
+        pipeline = nodes[self.pipeline_role]
         if node in pipeline:
             start = (pipeline.index(node) - 1) % len(pipeline)
             peers = [n for n in pipeline[start:] + pipeline[:start] if n is not node]
@@ -244,7 +249,7 @@ class RecipeAssembler:
         nodes = self._nodes(rng)
         ctx.pool = [n for group in nodes.values() for n in group]
         entity = self.renderer.values.value(SlotKind(recipe.entity), "primary", ctx)
-        session_start = self.start + index * self.mean_gap + rng.uniform(0, self.mean_gap)
+        session_start = self.arrivals.time(index)
         plan = self._plan(rng)
         bases: dict[Node, int] = {}  # each node numbers its threads on its own counter
         faulty = self._faulty_run(rng, [stage for stage, runs, _ in plan for _ in range(runs)])
@@ -297,10 +302,10 @@ class RecipeAssembler:
         """The session's lines in the order the source's log shows them (see :class:`~synthlog.synth.recipe.Order`);
         lines that share a timestamp bucket swap their times too, so timestamps never decrease."""
         order = self.recipe.order
-        times = [e.timestamp for e in events]
         if order.resolution_s <= 0 or order.ties == "time":
-            events.sort(key=lambda e: e.timestamp)
+            events.sort(key=_timestamp)
             return events
+        times = [e.timestamp for e in events]
         buckets = [math.floor(t / order.resolution_s) for t in times]
         if order.ties == "text":
             fmt = self.renderer.fmt
@@ -316,9 +321,7 @@ class RecipeAssembler:
                 end += 1
             for event, t in zip(out[at:end], sorted(times[k] for k in ranked[at:end]), strict=True):
                 if event.timestamp != t:
-                    event.timestamp = t
-                    event.fields = self.renderer.clock.fields(t, event.attributes["thread"],
-                                                              event.fields.get("Node", ""))
+                    self.renderer.retime(event, t, event.fields.get("Node", ""))
             at = end
         return out
 
@@ -331,3 +334,18 @@ class RecipeAssembler:
         if not any(weights):
             return None
         return rng.choices(range(len(runs)), weights=weights, k=1)[0]
+
+
+def _lead_s(recipe: Recipe, pools: dict[str, Pool]) -> float:
+    """How far before its start a session may log: a stage may start before the one it follows (negative
+    ``delay_ms``), a run before its stage (negative ``jitter_ms``), and lines may step back in time (negative
+    ``spacing_ms``). ``pools`` by stage name."""
+    earliest: dict[str, float] = {}
+    lowest = 0.0
+    for stage in recipe.stages:
+        base = min(earliest.get(stage.after, 0.0), 0.0) if stage.after else 0.0  # the stage ran, or the session start
+        earliest[stage.name] = base + (stage.delay_ms.min + min(stage.jitter_ms.min, 0.0)) / 1000.0
+        pool = pools.get(stage.name)
+        longest = max((len(v.statements) for v in (pool.normal + pool.anomalous)), default=0) if pool else 0
+        lowest = min(lowest, earliest[stage.name] + min(stage.spacing_ms.min, 0.0) / 1000.0 * longest)
+    return -lowest

@@ -1,0 +1,108 @@
+"""Infer the Loghub format string of a raw log from its first lines: a built-in format that fits, else a layout
+read off the lines' leading whitespace-separated tokens (time, bracketed or plain fields, level, a component
+ending in ``:``), the rest being the content.
+
+The general inference looks for, in order: one to three leading tokens that together read as a time (named
+``Timestamp``; ``Date``, ``Time``; ``Month``, ``Day``, ``Time``), then plain fields, then a level word (optionally
+in brackets), then a ``name:`` or ``name[pid]:`` token; a token position is a header only when every sampled line
+has it in that shape. A layout with neither a time nor a level is refused: the user gives ``--format``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from synthlog.errors import InputError
+from synthlog.io.logformat import LogFormat, detect_format
+from synthlog.io.text import PathLike, iter_lines
+from synthlog.io.timestamps import infer_time_format
+
+SAMPLE = 200
+MAX_HEADER_TOKENS = 8
+LEVEL_WORDS = frozenset({"TRACE", "DEBUG", "FINE", "FINER", "FINEST", "CONFIG", "INFO", "NOTICE", "WARN", "WARNING",
+                         "ERROR", "ERR", "SEVERE", "CRITICAL", "CRIT", "ALERT", "EMERG", "FATAL", "FAILURE"})
+_TIME_NAMES = {1: ("Timestamp",), 2: ("Date", "Time"), 3: ("Month", "Day", "Time")}
+_BRACKETED = re.compile(r"\[([^\[\]\s]*)\]")
+_COMPONENT = re.compile(r"([^\s\[\]:]+):")
+_COMPONENT_PID = re.compile(r"([^\s\[\]:]+)\[(\d+)\]:")
+
+
+def infer_format(path: PathLike) -> tuple[LogFormat, str]:
+    """The format of a raw log and where it came from: a built-in name, or ``inferred``."""
+    try:
+        fmt = detect_format(path)
+        return fmt, str(fmt.name)
+    except InputError:
+        pass
+    lines: list[str] = []
+    for _, line in iter_lines(path):
+        if line.strip():
+            lines.append(line)
+        if len(lines) >= SAMPLE:
+            break
+    text = infer_format_string(lines)
+    if text is None:
+        raise InputError("no built-in log format fits this file and none could be inferred (no leading time or "
+                         "level); give one with --format '<Date> <Time> <Level> <Component>: <Content>'", path=path)
+    return LogFormat.parse(text, name=None), "inferred"
+
+
+def infer_format_string(lines: list[str]) -> str | None:
+    """A format string for these lines, or ``None`` when they show no leading time and no level."""
+    if not lines:
+        return None
+    rows = [line.split() for line in lines]
+    width = min(min(len(r) for r in rows) - 1, MAX_HEADER_TOKENS)  # at least one content token is left
+    if width < 1:
+        return None
+    headers: list[str] = []
+    position = 0
+    for count in (3, 2, 1):
+        names = _TIME_NAMES[count]
+        if count <= width and all(
+                infer_time_format([r[i] for r in rows], names[i]) is not None for i in range(count)) and \
+                infer_time_format([" ".join(r[:count]) for r in rows], "Timestamp") is not None:
+            headers += [f"<{n}>" for n in names]
+            position = count
+            break
+    level_at = next((i for i in range(position, width) if all(_level(r[i]) for r in rows)), None)
+    end = level_at if level_at is not None else position
+    fields, component = 0, False
+    for i in range(position, end):
+        found = None if component else _component(rows, i)
+        if found is not None:
+            headers.append(found)
+            component = True
+            continue
+        fields += 1
+        headers.append(_field(rows, i, f"Field{fields}"))
+    if level_at is not None:
+        bracketed = all(r[level_at].startswith("[") for r in rows)
+        headers.append(r"\[<Level>\]" if bracketed else "<Level>")
+        end = level_at + 1
+    found = None if component or end >= width else _component(rows, end)
+    if found is not None:
+        headers.append(found)
+    if not position and level_at is None:
+        return None
+    return " ".join([*headers, "<Content>"])
+
+
+def _component(rows: list[list[str]], i: int) -> str | None:
+    """``<Component>:`` or ``<Component>[<Pid>]:`` when every line has that shape at token ``i``."""
+    if all(_COMPONENT_PID.fullmatch(r[i]) for r in rows):
+        return r"<Component>\[<Pid>\]:"
+    if all(_COMPONENT.fullmatch(r[i]) for r in rows):
+        return "<Component>:"
+    return None
+
+
+def _level(token: str) -> bool:
+    return token.strip("[]").upper() in LEVEL_WORDS and (token[0] == "[") == (token[-1] == "]")
+
+
+def _field(rows: list[list[str]], i: int, name: str) -> str:
+    """A plain header, written with its brackets when every line has them."""
+    if all(_BRACKETED.fullmatch(r[i]) for r in rows):
+        return rf"\[<{name}>\]"
+    return f"<{name}>"

@@ -1,0 +1,221 @@
+"""Profile the layout of raw log lines: which headers hold the time (in which formats, on which clocks), the level,
+values the message fixes (component, source line, line label), copies of other headers, and free values; and the
+level words of every template. Used by :mod:`synthlog.stats.profile` to write a spec's ``layout``.
+
+Nothing here keeps a raw value it was not told is safe: header values that vary freely are handed to the
+profiler's value models (a callback), values a message fixes are kept verbatim only when the ``safe`` callback
+allows them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from synthlog.io.logformat import LogFormat
+from synthlog.io.timestamps import TimeRenderer, fraction_digits, infer_time_format, read_time, time_pieces
+from synthlog.records import LogEvent
+from synthlog.stats.spec import HeaderField, Layout, Param
+
+SAMPLE = 400  # lines sampled to infer time formats and clock offsets
+COPY_SHARE = 0.99  # a header equal to an earlier one on this share of lines is written as a copy of it
+FIXED_SHARE = 0.9  # a header whose value is its template's most frequent one on this share of lines: message-fixed
+_ZONE = 900  # clock offsets are whole quarter hours (time zones)
+_DEDICATED = {"Level": "level", "Component": "component"}
+
+ValueModel = Callable[[list[tuple[str, str]], int], tuple[str, dict[str, Param]]]
+
+
+@dataclass
+class Clock:
+    """The time headers of a layout: their formats, the headers read together for a line's time (``primary``),
+    each other header's offset from that time in seconds, and the clock step in seconds."""
+
+    formats: dict[str, str]
+    primary: tuple[str, ...]
+    offsets: dict[str, float] = field(default_factory=dict)
+    resolution: float = 1.0
+
+    def read(self, event: LogEvent) -> float | None:
+        """A line's time from its primary headers, or ``None`` when they do not fit their formats."""
+        texts = tuple(event.fields.get(name, "") for name in self.primary)
+        return read_time(texts, tuple(self.formats[name] for name in self.primary))
+
+
+def _spread(events: list[LogEvent], n: int) -> list[LogEvent]:
+    """``n`` events spread evenly over the list (all of them when there are fewer)."""
+    if len(events) <= n:
+        return events
+    step = len(events) / n
+    return [events[int(i * step)] for i in range(n)]
+
+
+def _complete(fmt: str) -> bool:
+    """Whether a time format alone gives an instant (epoch seconds, or a day and a time of day)."""
+    pieces = set(time_pieces(fmt))
+    return "%s" in pieces or ({"%H"} <= pieces and bool(pieces & {"%d", "%e"}) and bool(pieces & {"%m", "%b"}))
+
+
+def infer_clock(events: list[LogEvent], fmt: LogFormat) -> Clock | None:
+    """The clock of a layout, from a sample of its lines; ``None`` when no header holds a time."""
+    sample = _spread(events, SAMPLE)
+    formats: dict[str, str] = {}
+    for name in fmt.headers:
+        if name in _DEDICATED or name == "Content":
+            continue
+        values = [e.fields.get(name, "") for e in sample]
+        found = infer_time_format(values, name) if values and all(values) else None
+        if found is not None:
+            formats[name] = found
+    if not formats:
+        return None
+    partial = tuple(n for n in formats if not _complete(formats[n]))
+    candidates = [(n,) for n in formats if _complete(formats[n])]
+    if partial and _complete(" ".join(formats[n] for n in partial)):
+        candidates.append(partial)
+    if not candidates:
+        return None
+
+    clock = clock_of(formats)
+    if clock is None:
+        return None
+    times = [clock.read(e) for e in sample]
+    for name in formats:
+        if name not in clock.primary:
+            clock.offsets[name] = _offset(name, formats[name], sample, times)
+    return clock
+
+
+def clock_of(formats: dict[str, str], offsets: dict[str, float] | None = None) -> Clock | None:
+    """A clock over time headers with these formats (in header order): its primary headers are the finest of
+    each complete header alone and the incomplete ones together (a date header and a time header); ``None``
+    when none of these gives an instant."""
+    partial = tuple(n for n in formats if not _complete(formats[n]))
+    candidates = [(n,) for n in formats if _complete(formats[n])]
+    if partial and _complete(" ".join(formats[n] for n in partial)):
+        candidates.append(partial)
+    if not candidates:
+        return None
+
+    def precision(names: tuple[str, ...]) -> tuple[int, int]:
+        digits = max(fraction_digits(formats[n]) for n in names)
+        return digits, 0 if any("%s" in time_pieces(formats[n]) for n in names) else 1
+
+    primary = max(candidates, key=precision)  # max keeps the first of equals: header order
+    return Clock(dict(formats), primary, dict(offsets or {}), resolution=10.0 ** -precision(primary)[0])
+
+
+def layout_clock(layout: Layout) -> Clock | None:
+    """The clock of a spec's layout (its time headers, formats and offsets)."""
+    times = [f for f in layout.fields if f.kind == "time"]
+    return clock_of({f.name: f.time_format for f in times}, {f.name: f.offset for f in times if f.offset})
+
+
+def _offset(name: str, fmt: str, sample: list[LogEvent], times: list[float | None]) -> float:
+    """The shift (whole quarter hours) that makes this header's text equal the line's time written in its format
+    on most sampled lines: 0 for a header on the same clock, e.g. 25200 for a local time 7 h behind epoch seconds."""
+    candidates = {0.0}
+    if _complete(fmt):
+        for event, t in zip(sample, times, strict=True):
+            own = read_time((event.fields.get(name, ""),), (fmt,))
+            if own is not None and t is not None:
+                candidates.add(round((own - t) / _ZONE) * _ZONE)
+                if len(candidates) > 8:
+                    break
+    render = TimeRenderer(fmt)
+
+    def agreement(offset: float) -> int:
+        return sum(t is not None and render.one(round((t + offset) * 1e6)) == event.fields.get(name)
+                   for event, t in zip(sample, times, strict=True))
+
+    return max(sorted(candidates, key=abs), key=agreement)
+
+
+def stamp(events: Iterable[LogEvent], clock: Clock) -> None:
+    """Set every event's timestamp from the clock (lines whose time headers do not fit keep ``None``)."""
+    for event in events:
+        event.timestamp = clock.read(event)
+
+
+def _value(event: LogEvent, name: str) -> str:
+    dedicated = _DEDICATED.get(name)
+    value = getattr(event, dedicated) if dedicated else event.fields.get(name)
+    return value or ""
+
+
+@dataclass
+class LayoutProfile:
+    """A profiled layout and, per message id, its level words and the values of its message-fixed headers."""
+
+    layout: Layout
+    levels: dict[str, dict[str, float]]
+    fields: dict[str, dict[str, dict[str, float]]]
+
+
+def profile_layout(events: list[tuple[LogEvent, str, str]], fmt: LogFormat, clock: Clock | None, source: str,
+                   counts: Callable[[Counter[str]], dict[str, float]], value_model: ValueModel,
+                   safe: Callable[[str], bool]) -> LayoutProfile:
+    """The layout of ``events`` given as (event, message id, session id): ``counts`` turns counts into (noisy)
+    weights, ``value_model`` gives a header's free values a template and params, ``safe`` says whether a value a
+    message fixes may be kept verbatim."""
+    by_message: dict[str, list[LogEvent]] = defaultdict(list)
+    for event, message, _ in events:
+        by_message[message].append(event)
+    fields: list[HeaderField] = []
+    fixed: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    plain: list[str] = []  # headers neither content, level, time nor copy, in order (copies look among these)
+    for rank, name in enumerate(fmt.headers, start=1):
+        if name == "Content":
+            fields.append(HeaderField(name=name, kind="content"))
+        elif name == "Level":
+            fields.append(HeaderField(name=name, kind="level"))
+        elif clock is not None and name in clock.formats:
+            fields.append(HeaderField(name=name, kind="time", time_format=clock.formats[name],
+                                      offset=clock.offsets.get(name, 0.0)))
+        elif (source_name := _copied(name, plain, events)) is not None:
+            fields.append(HeaderField(name=name, kind="copy", same_as=source_name))
+        else:
+            plain.append(name)
+            fields.append(_header(name, rank, events, by_message, counts, value_model, safe, fixed))
+    levels = {m: _shares(counts(Counter(e.level for e in group if e.level))) for m, group in by_message.items()}
+    overall = _shares(counts(Counter(e.level for e, _, _ in events if e.level)))
+    resolution = clock.resolution if clock is not None else 1.0
+    layout = Layout(format=fmt.text, source=source, fields=fields, resolution=resolution, levels=overall)
+    per_message: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    for name, table in fixed.items():
+        for message, shares in table.items():
+            per_message[message][name] = shares
+    return LayoutProfile(layout, {m: v for m, v in levels.items() if v}, dict(per_message))
+
+
+def _copied(name: str, earlier: list[str], events: list[tuple[LogEvent, str, str]]) -> str | None:
+    """The earlier header this one repeats on nearly every line (BGL writes the node twice), if any."""
+    for other in earlier:
+        same = sum(_value(e, name) == _value(e, other) for e, _, _ in events)
+        if events and same >= COPY_SHARE * len(events):
+            return other
+    return None
+
+
+def _header(name: str, rank: int, events: list[tuple[LogEvent, str, str]], by_message: dict[str, list[LogEvent]],
+            counts: Callable[[Counter[str]], dict[str, float]], value_model: ValueModel,
+            safe: Callable[[str], bool], fixed: dict[str, dict[str, dict[str, float]]]) -> HeaderField:
+    """A header that is neither time, level, content nor a copy: fixed by the message, or a free value."""
+    per_message = {m: Counter(_value(e, name) for e in group) for m, group in by_message.items()}
+    on_mode = sum(c.most_common(1)[0][1] for c in per_message.values() if c)
+    overall = Counter(_value(e, name) for e, _, _ in events)
+    kept = Counter({v: n for v, n in overall.items() if safe(v)})
+    if events and on_mode >= FIXED_SHARE * len(events) and kept:
+        # values the safe rule refuses are left out: their messages write the most frequent kept value
+        table = {m: _shares(counts(Counter({v: n for v, n in c.items() if v in kept}))) for m, c in per_message.items()}
+        fixed[name] = {m: shares for m, shares in table.items() if shares}
+        default = max(sorted(kept), key=lambda v: kept[v])
+        return HeaderField(name=name, kind="message", default=default)
+    template, params = value_model([(_value(e, name), session) for e, _, session in events], rank)
+    return HeaderField(name=name, kind="value", template=template, params=params)
+
+
+def _shares(weights: dict[str, float]) -> dict[str, float]:
+    total = sum(weights.values())
+    return {k: round(v / total, 6) for k, v in sorted(weights.items()) if v > 0} if total > 0 else {}

@@ -1,0 +1,162 @@
+"""The source's layout, levels and time through profile -> generate stats -> validate, for logs of several layouts:
+time formats inferred, read and written back; format strings inferred; generated raw lines parsed back with the
+reference's layout; bad layouts refused with the file and line."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from synthlog.errors import InputError
+from synthlog.evaluate.fidelity import reference_from_dataset
+from synthlog.evaluate.report import validate
+from synthlog.io.formatinfer import infer_format, infer_format_string
+from synthlog.io.logformat import get_format
+from synthlog.io.text import iter_lines
+from synthlog.io.timestamps import TimeRenderer, infer_time_format, read_time
+from synthlog.stats.profile import ProfileOptions, load_logs, profile_dataset
+from synthlog.stats.simulate import StatsSynthesizer
+from synthlog.stats.specfile import dump_spec, load_spec
+
+LAYOUTS = Path(__file__).parent / "data" / "layouts"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+TIMES = [  # (header name, values, expected format)
+    ("Date", ["081109", "081110"], "%y%m%d"),
+    ("Time", ["203615", "000001"], "%H%M%S"),
+    ("Date", ["2015-07-29"], "%Y-%m-%d"),
+    ("Time", ["17:41:44,747", "09:01:02,003"], "%H:%M:%S,%3f"),
+    ("Date", ["2005.06.03"], "%Y.%m.%d"),
+    ("Time", ["2005-06-03-15.42.50.363779"], "%Y-%m-%d-%H.%M.%S.%6f"),
+    ("Timestamp", ["1117838570"], "%s"),
+    (None, ["2024-03-05T10:15:32.123Z"], "%Y-%m-%dT%H:%M:%S.%3fZ"),
+    (None, ["Mar  5 10:15:32", "Mar 15 10:15:32"], "%b %e %H:%M:%S"),
+    ("Day", ["5", "15"], "%e"),
+    ("Month", ["Mar", "Dec"], "%b"),
+]
+
+
+@pytest.mark.parametrize(("name", "values", "expected"), TIMES)
+def test_time_formats_are_inferred_read_and_written_back(name, values, expected):
+    assert infer_time_format(values, name) == expected
+    render = TimeRenderer(expected)
+    for value in values:
+        seconds = read_time((value,), (expected,))
+        micros = round(seconds * 1_000_000)
+        written = value.rjust(2) if expected == "%e" else value  # a day alone is padded; the layout's spaces absorb it
+        assert render.one(micros) == written
+        assert render.many([micros]).to_list() == [written]
+
+
+def test_numbers_that_are_no_clock_stay_numbers():
+    assert infer_time_format(["123456", "654321"], "Pid") is None  # digits alone count only under a time name
+    assert infer_time_format(["INFO"], "Level") is None
+    assert infer_time_format(["203615", "991340"], "Date") is None  # month 36 is no date
+
+
+def test_format_strings_are_inferred_from_the_lines():
+    lines = [line for _, line in iter_lines(LAYOUTS / "syslog_like.log")][:50]
+    assert infer_format_string(lines) == r"<Month> <Day> <Time> <Field1> <Component>\[<Pid>\]: <Level> <Content>"
+    assert infer_format_string(["2024-03-05T10:15:32.123Z web-1 [INFO] api: GET /x 200"]) == \
+        r"<Timestamp> <Field1> \[<Level>\] <Component>: <Content>"
+    assert infer_format(LAYOUTS / "bgl_like.log")[1] == "bgl"
+    assert infer_format_string(["no time here", "nor a level word"]) is None
+
+
+CASES = {  # name: (log, options of load_logs)
+    "bgl": (LAYOUTS / "bgl_like.log", {"sessions": "window:300", "line_labels": "Label:-"}),
+    "syslog": (LAYOUTS / "syslog_like.log", {"sessions": "entity:req-[0-9a-f]{8}"}),
+    "zookeeper": (SHARED / "zookeeper" / "loghub_2k" / "Zookeeper_2k.log", {"sessions": "window:60"}),
+    "hdfs": (SHARED / "hdfs" / "loghub_2k" / "HDFS_2k.log", {}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_generated_raw_lines_keep_the_layout_levels_and_time_order(case, tmp_path):
+    log, options = CASES[case]
+    if not log.is_file():
+        pytest.skip("shared data not present")
+    real = load_logs(log, **options)
+    spec, _ = profile_dataset(real, name=case, options=ProfileOptions(seed=1))
+    assert spec.layout is not None and spec.layout.format == real.metadata["layout"].format.text
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(dump_spec(spec))
+    assert load_spec(spec_file) == spec  # the layout survives the YAML round trip
+    lines = sum(1 for _ in iter_lines(log))
+    StatsSynthesizer(spec).write(tmp_path / "gen", n_lines=lines, seed=1)
+    result = validate(reference_from_dataset(real), tmp_path / "gen")
+    assert result["format_roundtrip"] == 1.0
+    assert result["layout"]["content_roundtrip"] == 1.0  # the parsed content is the generated message
+    assert result["time_order"] == 1.0
+    assert result["level_similarity"] >= 0.95
+    assert set(result["levels"]["synthetic"]) <= set(result["levels"]["reference"])
+
+
+def test_bgl_like_headers_agree_and_labels_follow_the_templates(tmp_path):
+    log, options = CASES["bgl"]
+    real = load_logs(log, **options)
+    spec, _ = profile_dataset(real, name="bgl", options=ProfileOptions(seed=2))
+    kinds = {f.name: f.kind for f in spec.layout.fields}
+    assert kinds["NodeRepeat"] == "copy" and kinds["Label"] == "message" and kinds["Timestamp"] == "time"
+    assert spec.layout.field("Timestamp").offset == 7 * 3600  # epoch seconds in UTC, the Time header 7 h behind
+    StatsSynthesizer(spec).write(tmp_path / "gen", n_lines=600, seed=2)
+    fmt = get_format("bgl")
+    labels, levels = set(), set()
+    for _, line in iter_lines(tmp_path / "gen" / "bgl.log"):
+        event = fmt.event(line)
+        fields = event.fields
+        assert fields["NodeRepeat"] == fields["Node"]
+        local = read_time((fields["Time"],), ("%Y-%m-%d-%H.%M.%S.%6f",))
+        assert int(fields["Timestamp"]) == int(local) + 7 * 3600
+        assert fields["Date"] == fields["Time"][:10].replace("-", ".")
+        labels.add((fields["Label"], event.content.split()[0]))
+        levels.add(event.level)
+    assert ("KERNDTLB", "data") in labels and ("-", "instruction") in labels
+    assert {"FATAL", "INFO"} <= levels
+
+
+def test_same_seed_same_raw_log_and_hex_request_ids_keep_their_shape(tmp_path):
+    real = load_logs(LAYOUTS / "syslog_like.log", sessions="entity:req-[0-9a-f]{8}")
+    spec, _ = profile_dataset(real, name="s", options=ProfileOptions(seed=3))
+    assert (spec.sessions[0].id.prefix, spec.sessions[0].id.kind, spec.sessions[0].id.length) == ("req-", "hex", 8)
+    for run in ("a", "b"):
+        StatsSynthesizer(spec).write(tmp_path / run, n_lines=300, seed=5, formats=("raw",))
+    text = (tmp_path / "a" / "s.log").read_text()
+    assert text == (tmp_path / "b" / "s.log").read_text()
+    ids = re.findall(r"request (\S+) ", text)
+    assert len(ids) == 300 and all(re.fullmatch(r"req-[0-9a-f]{8}", i) for i in ids)
+    assert len(set(ids)) > 50
+
+
+def test_a_layout_that_does_not_fit_names_the_file_and_line(tmp_path):
+    with pytest.raises(InputError, match=r"bgl_like\.log:1: line does not fit the layout"):
+        load_logs(LAYOUTS / "bgl_like.log", log_format="zookeeper", sessions="window:60")
+    out = tmp_path / "spec.yaml"
+    from synthlog.stats.profile import profile_to_file
+
+    with pytest.raises(InputError):
+        profile_to_file(LAYOUTS / "bgl_like.log", out, log_format="hdfs", sessions="window:60")
+    assert not out.exists()
+
+
+def test_a_spec_whose_layout_misses_a_header_is_refused(tmp_path):
+    real = load_logs(LAYOUTS / "syslog_like.log", sessions="entity:req-[0-9a-f]{8}")
+    spec, _ = profile_dataset(real, name="s")
+    broken = spec.model_dump(mode="json", exclude_defaults=True)
+    broken["layout"]["fields"] = broken["layout"]["fields"][1:]
+    with pytest.raises(ValueError, match="the format's headers in order"):
+        type(spec).model_validate(broken)
+
+
+def test_messages_and_levels_do_not_depend_on_the_files_written(tmp_path):
+    log, options = CASES["bgl"]
+    spec, _ = profile_dataset(load_logs(log, **options), name="b", options=ProfileOptions(seed=4))
+    synthesizer = StatsSynthesizer(spec)
+    synthesizer.write(tmp_path / "one", n_lines=400, seed=6, formats=("jsonl",))
+    synthesizer.write(tmp_path / "all", n_lines=400, seed=6)
+    events = (tmp_path / "one" / "events.jsonl").read_text()
+    assert events == (tmp_path / "all" / "events.jsonl").read_text()
+    sampled = [row["level"] for chunk in synthesizer.sample(n_lines=400, seed=6) for row in chunk.iter_rows(named=True)]
+    written = [json.loads(line)["level"] for line in events.splitlines()]
+    assert sampled == written and "FATAL" in written

@@ -1,0 +1,193 @@
+"""One time-ordered stream: the k-way merge, session arrivals, and `generate code` streaming to disk."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from synthlog.code.callgraph import build_call_graph
+from synthlog.errors import ConfigError
+from synthlog.io.datasets import load_directory
+from synthlog.io.logformat import read_raw
+from synthlog.io.loghub import read_structured
+from synthlog.synth.arrivals import Arrivals, Bursts
+from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer
+from synthlog.synth.recipe import load_recipe
+from synthlog.synth.timeline import TimeMerge, TimeOrderError
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "examples" / "blockstore" / "src"
+RECIPE = ROOT / "examples" / "blockstore" / "recipe.yaml"
+TEMPLATES = ROOT / "examples" / "blockstore" / "templates.csv"
+
+
+# ---- the merge ---------------------------------------------------------------------------------------------
+
+def _sessions(count: int, seed: int) -> list[tuple[float, list[float]]]:
+    """Sessions starting 1 s apart on average, each logging 1-6 rows over up to 100 s (some before its start)."""
+    rng = random.Random(seed)
+    out, start = [], 0.0
+    for _ in range(count):
+        start += rng.expovariate(1.0)
+        times = sorted(start - 0.5 + rng.uniform(0, 100) * rng.random() ** 3 for _ in range(rng.randint(1, 6)))
+        out.append((start, times))
+    return out
+
+
+def _merged(sessions, every: int) -> list[tuple[float, int, int]]:
+    merge: TimeMerge[tuple[float, int, int]] = TimeMerge()
+    out = []
+    for index, (_, times) in enumerate(sessions):
+        merge.add(index, times, [(t, index, j) for j, t in enumerate(times)])
+        if (index + 1) % every == 0 and index + 1 < len(sessions):
+            out += merge.release(sessions[index + 1][0] - 0.5)  # lead: rows come at most 0.5 s before a start
+    return out + list(merge.drain())
+
+
+def test_merge_gives_every_row_once_in_time_order_whatever_the_release_cadence():
+    sessions = _sessions(600, seed=3)
+    every_row = sorted((t, i, j) for i, (_, times) in enumerate(sessions) for j, t in enumerate(times))
+    for every in (1, 7, 600):
+        assert _merged(sessions, every) == every_row
+
+
+def test_ties_are_broken_by_session_then_row_index():
+    merge: TimeMerge[str] = TimeMerge()
+    merge.add(0, [1.0, 2.0, 2.0], ["a0", "a1", "a2"])
+    merge.add(1, [1.0, 2.0], ["b0", "b1"])
+    assert list(merge.drain()) == ["a0", "b0", "a1", "a2", "b1"]
+
+
+def test_merge_holds_only_open_sessions():
+    merge: TimeMerge[int] = TimeMerge()
+    for index in range(1000):  # each session lasts 5 s, one starts every second: about 5 are open at a time
+        merge.add(index, [float(index), index + 5.0], [0, 1])
+        list(merge.release(index + 1.0))
+        assert merge.open_sessions <= 6
+    assert merge.peak_open <= 6
+
+
+def test_a_session_that_logs_before_released_rows_is_refused():
+    merge: TimeMerge[str] = TimeMerge()
+    merge.add(0, [10.0], ["a"])
+    assert list(merge.release(10.0)) == ["a"]
+    with pytest.raises(TimeOrderError, match="session 1 logs at 9.5"):
+        merge.add(1, [9.5], ["b"])
+
+
+# ---- arrivals ----------------------------------------------------------------------------------------------
+
+def test_arrivals_never_decrease_and_follow_the_rate():
+    arrivals = Arrivals(start=1000.0, rate_per_s=4.0, seed=5)
+    times = [arrivals.time(i) for i in range(4000)]
+    assert times == sorted(times) and times[0] >= 1000.0
+    assert 4000 / 4.0 - 2 < times[-1] - 1000.0 < 4000 / 4.0 + 2
+    assert Arrivals(1000.0, 4.0, seed=6).time(17) != times[17]
+
+
+def test_bursts_raise_the_rate_inside_their_window():
+    bursts = Bursts(every_s=100.0, duration_s=10.0, factor=8.0)
+    arrivals = Arrivals(start=0.0, rate_per_s=2.0, seed=1, bursts=bursts)
+    times = [arrivals.time(i) for i in range(20_000)]
+    assert times == sorted(times)
+    periods = int(times[-1] // 100)
+    assert abs(len(times) - periods * 2.0 * (100 + 7 * 10)) < 400  # 340 sessions per period
+    # the busiest 10 s of each period hold about factor times the sessions of any other 10 s
+    gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
+    assert gaps[len(gaps) // 4] < 0.5 / 8 * 2  # a large share of gaps are burst gaps (mean 1/16 s)
+
+
+def test_recipe_takes_arrivals_or_a_session_gap_not_both(tmp_path):
+    text = RECIPE.read_text()
+    good = tmp_path / "good.yaml"
+    good.write_text(text.replace("session_gap_ms: {min: 20, max: 400}",
+                                 "arrivals: {rate_per_s: 3, bursts: {every_s: 60, duration_s: 5, factor: 4}}"))
+    assert load_recipe(good).arrivals.bursts.factor == 4
+    both = tmp_path / "both.yaml"
+    both.write_text(text + "arrivals: {rate_per_s: 3}\n")
+    with pytest.raises(ConfigError, match="arrivals or session_gap_ms"):
+        load_recipe(both)
+    long = tmp_path / "long.yaml"
+    long.write_text(good.read_text().replace("duration_s: 5", "duration_s: 60"))
+    with pytest.raises(ConfigError, match="duration_s"):
+        load_recipe(long)
+
+
+# ---- generate code, streamed ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def synth():
+    return CodeSynthesizer(CodeGenConfig(recipe=RECIPE, align_to=TEMPLATES)).fit(build_call_graph(SRC))
+
+
+def test_written_stream_is_time_ordered_interleaved_and_the_sampled_sessions(tmp_path, synth):
+    summary = synth.write(tmp_path, 300, seed=4)
+    name = "blockstore"
+    raw = list(read_raw(tmp_path / f"{name}.log", "hdfs"))
+    structured = list(read_structured(tmp_path / f"{name}.log_structured.csv"))
+    events = [json.loads(line) for line in (tmp_path / f"{name}.jsonl").read_text().splitlines()]
+    assert len(raw) == len(structured) == len(events) == summary["lines"]
+    for stamps in ([e.timestamp for e in raw], [e.timestamp for e in structured], [e["timestamp"] for e in events]):
+        assert stamps == sorted(stamps)
+    sessions = [e["attributes"]["session"] for e in events]
+    resumed = sum(1 for a, b in zip(sessions, sessions[1:], strict=False) if a != b)
+    assert resumed > summary["sessions"], "sessions interleave: the stream switches sessions more often than once each"
+    # read back, the stream holds exactly the sessions sample() makes, each in its own order
+    loaded = {s.id: s for s in load_directory(tmp_path).sessions}
+    sampled = synth.sample(300, seed=4)
+    assert len(loaded) == len(sampled.sessions)
+    for session in sampled.sessions:
+        back = loaded[session.id]
+        assert back.label == session.label
+        assert [(e.content, e.timestamp, e.fields) for e in back.events] == \
+            [(e.content, e.timestamp, e.fields) for e in session.events]
+    on_disk = json.loads((tmp_path / "summary.json").read_text())
+    assert on_disk == synth.summary(sampled) | {"files": on_disk["files"]}
+
+
+def test_output_bytes_do_not_depend_on_the_release_cadence(tmp_path, synth):
+    for every in (1, 13, 400):
+        synth.write(tmp_path / str(every), 400, seed=8, release_every=every)
+    for file in sorted((tmp_path / "1").iterdir()):
+        assert (tmp_path / "13" / file.name).read_bytes() == file.read_bytes(), file.name
+        assert (tmp_path / "400" / file.name).read_bytes() == file.read_bytes(), file.name
+
+
+def test_memory_holds_open_sessions_only(tmp_path, synth):
+    """Structural bound: with one session a second, at most rate x the longest session span are open at once."""
+    recipe = load_recipe(RECIPE)
+    latest: dict[str, float] = {}
+    for stage in recipe.stages:
+        # every run logs a handful of lines, each at most spacing_ms apart
+        latest[stage.name] = latest.get(stage.after, 0.0) + (stage.delay_ms.max + 10 * stage.spacing_ms.max) / 1000
+    span_s = max(latest.values())
+    slow = tmp_path / "slow.yaml"
+    slow.write_text(RECIPE.read_text().replace("session_gap_ms: {min: 20, max: 400}", "arrivals: {rate_per_s: 1}"))
+    paced = CodeSynthesizer(CodeGenConfig(recipe=slow, align_to=TEMPLATES)).fit(synth.graph_)
+    n = 2000
+    paced.write(tmp_path / "out", n, seed=2)
+    assert paced.peak_open_sessions_ <= span_s * 1.0 + 10 < n / 2  # all sessions held would be n
+
+
+def test_an_interrupted_run_leaves_nothing_behind(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("kept")
+    process = subprocess.Popen([sys.executable, "-m", "synthlog", "--quiet", "generate", "code", str(SRC),
+                                "--recipe", str(RECIPE), "-n", "10000000", "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    deadline = time.monotonic() + 120
+    while not any(p.stat().st_size > 1 << 16 for p in out.glob(".staging.*/*")):  # writing has begun
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert sorted(p.name for p in out.iterdir()) == ["mine.txt"]
