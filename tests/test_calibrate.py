@@ -160,3 +160,25 @@ def test_a_number_named_as_a_runs_position_or_downstream_count_follows_the_run()
         _, params = values.fill(statement, ctx)
         printed.append((params[0], params[2]))
     assert printed == [("2", "0"), ("1", "1"), ("0", "2")]
+
+
+def test_cli_calibrates_from_a_data_set_directory(graph, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from synthlog.io.datasets import write_dataset
+
+    synth = _synth(graph, tmp_path, "cli")
+    write_dataset(synth.sample(120, seed=6), tmp_path / "train", "train")
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "synthlog", "--seed", "2", "generate", "code", str(SRC), *args],
+                              capture_output=True, text=True, cwd=ROOT)
+    done = cli("--recipe", str(RECIPE), "--align-to", str(TEMPLATES), "-n", "40", "--calibrate",
+               str(tmp_path / "train"), "--out", str(tmp_path / "a"))
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert summary["calibration"]["sessions"] == 120 and summary["calibration"]["timing"]["fitted"]
+    refused = cli("--entry", "auto", "--calibrate", str(tmp_path / "train"), "--out", str(tmp_path / "c"))
+    assert refused.returncode != 0 and "--calibrate" in refused.stderr and "Traceback" not in refused.stderr

@@ -97,6 +97,8 @@ class CodeSynthesizer:
         entries = self.recipe_.entries if self.recipe_ else list(config.entries)
         if not entries:
             raise InputError("give --entry CLASS.METHOD (repeatable, or 'auto') or --recipe FILE", field="--entry")
+        if config.calibrate and self.recipe_ is None:
+            raise InputError("calibration needs a recipe (--recipe): it learns its stages", field="--calibrate")
         self.graph_ = src if isinstance(src, CallGraph) else build_call_graph(src)
         self.statements_ = {s.id: s for s in self.graph_.scan.statements}
         self.slot_types_: dict[str, tuple[SlotType, ...]] = slot_types(self.graph_.scan)
