@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from synthlog.code.callgraph import build_call_graph
+from synthlog.errors import InputError
 from synthlog.evaluate.coverage import count_vector, unseen_coverage
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, Session
 from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer
@@ -126,6 +127,8 @@ def test_calibration_reads_only_its_argument_and_is_deterministic(graph, tmp_pat
     assert report["sessions"] == 100
     synth.calibrate(LabeledDataset("other", sample.sessions[100:]), timing_sessions=50)
     assert synth.calibration_report_["sessions"] == 100
+    with pytest.raises(InputError, match="--align-to"):
+        synth.calibrate(LabeledDataset("unaligned", [Session.from_event_ids("s", ["7", "8"], label=NORMAL)]))
 
 
 def test_unseen_coverage_counts_sessions_vectors_and_label_agreement():

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import nnls
 
+from synthlog.errors import InputError
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset
 from synthlog.synth.pools import Pool, Variant, is_main
 from synthlog.synth.recipe import Recipe, Stage
@@ -177,6 +178,10 @@ def calibrate_recipe(recipe: Recipe, pools: dict[str, Pool], template_ids: dict[
     per_stage = [Counter(owner[t] for t in seq if t in owner) for seq in normal]
     lines = [Counter((owner[t], t) for t in seq if t in owner) for seq in normal]
     shown_real = {t for s in real.sessions for t in s.event_ids}
+    if shown_real and not shown_real & set(owner):
+        raise InputError(f"none of the {len(shown_real)} template ids of the calibration data is one the code's "
+                         "stages print: align the code to the data set's templates (--align-to)",
+                         field="--calibrate")
     report: dict[str, Any] = {
         "sessions": len(real.sessions), "normal_sessions": len(normal),
         "templates_no_stage_prints": sorted(shown_real - set(owner)),
