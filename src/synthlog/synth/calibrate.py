@@ -13,8 +13,10 @@ name it, else to the stage whose runs print it most):
   mass of a new count, at least 25% (the sample is small);
 - its run mixes: the variants of each session's runs (from the same decomposition), drawn as a whole (so the
   sample's own combinations recur: three reads of which one served and two broke off) except with the
-  Good-Turing chance of a new mix, (mixes seen once + 1) / (sessions + 1), at least 25%: then counts and
-  variants are drawn independently from the two items around this one;
+  Good-Turing chance of a new mix, (mixes seen once + 1) / (sessions + 1), at least 25%: then the count is
+  drawn from the item below and the runs' variants from the session's own shares of the variant weights (a
+  Dirichlet of concentration 1: one session's runs tend to go alike), or from the weights themselves where one
+  mix is seen in 30 sessions or more and no other;
 - its variant weights: a normal variant whose templates all occur weighs as its rarest template's occurrences;
   the others share ``0.5 / (runs seen + 1)`` of the weight (the code keeps supplying paths the sample never shows).
 
@@ -54,7 +56,7 @@ class Calibration:
     stage_pools: dict[str, Pool]
     evidence: dict[str, int] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
-    mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float]] = field(default_factory=dict)
+    mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float, bool]] = field(default_factory=dict)
 
 
 def label_evidence(real: LabeledDataset) -> dict[str, int]:
@@ -116,17 +118,18 @@ def _decomposer(stage: Stage, variants: list[Variant], template_ids: dict[str, s
     return runs
 
 
-def _mixes(decomposed: list[tuple[Variant, ...]]) -> tuple[list[tuple[Variant, ...]], list[float], float]:
-    """Distinct run mixes (by the variants' identity), how many sessions showed each (first-seen order), and the
+def _mixes(decomposed: list[tuple[Variant, ...]]) -> tuple[list[tuple[Variant, ...]], list[float], float, bool]:
+    """Distinct run mixes (by the variants' identity), how many sessions showed each (first-seen order), the
     chance of a mix not seen (Good-Turing, at least ``SMOOTHING``): the share of sessions whose runs are drawn one
-    by one instead."""
+    by one instead, and whether the mix varies (else one mix seen in ``CONFIDENT`` sessions or more)."""
     seen: dict[tuple[int, ...], list] = {}
     for mix in decomposed:
         if mix:
             key = tuple(sorted(id(v) for v in mix))
             seen.setdefault(key, [mix, 0])[1] += 1
     fresh = max(SMOOTHING, new_mass(Counter({k: c for k, (_, c) in seen.items()}))) if seen else 1.0
-    return [m for m, _ in seen.values()], [float(c) for _, c in seen.values()], fresh
+    varies = len(seen) > 1 or sum(c for _, c in seen.values()) < CONFIDENT
+    return [m for m, _ in seen.values()], [float(c) for _, c in seen.values()], fresh, varies
 
 
 def new_mass(counts: Counter) -> float:
@@ -189,7 +192,7 @@ def calibrate_recipe(recipe: Recipe, pools: dict[str, Pool], template_ids: dict[
         "stages": {},
     }
     stages = []
-    mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float]] = {}
+    mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float, bool]] = {}
     for stage in recipe.stages:
         name = stage.name
         pool = stage_pools[name]
