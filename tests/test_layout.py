@@ -4,8 +4,11 @@ reference's layout; bad layouts refused with the file and line."""
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from synthlog.errors import InputError
@@ -14,7 +17,7 @@ from synthlog.evaluate.report import validate
 from synthlog.io.formatinfer import infer_format, infer_format_string
 from synthlog.io.logformat import get_format
 from synthlog.io.text import iter_lines
-from synthlog.io.timestamps import TimeRenderer, infer_time_format, read_time
+from synthlog.io.timestamps import TimeRenderer, fraction_digits, infer_time_format, read_time
 from synthlog.stats.profile import ProfileOptions, load_logs, profile_dataset
 from synthlog.stats.simulate import StatsSynthesizer
 from synthlog.stats.specfile import dump_spec, load_spec
@@ -127,6 +130,14 @@ def test_same_seed_same_raw_log_and_hex_request_ids_keep_their_shape(tmp_path):
     ids = re.findall(r"request (\S+) ", text)
     assert len(ids) == 300 and all(re.fullmatch(r"req-[0-9a-f]{8}", i) for i in ids)
     assert len(set(ids)) > 50
+    # the host and the process id stay the same through a request, as in the real log; they vary across requests
+    assert spec.layout.field("Field1").per_session and spec.layout.field("Pid").per_session
+    heads = {}
+    for line in text.splitlines():
+        host_pid, request = re.search(r"\d\d:\d\d:\d\d (\S+ \S+) .* (req-\S+) ", line).groups()
+        heads.setdefault(request, set()).add(host_pid)
+    assert all(len(seen) == 1 for seen in heads.values())
+    assert len(set().union(*heads.values())) > 10
 
 
 def test_a_layout_that_does_not_fit_names_the_file_and_line(tmp_path):
@@ -160,3 +171,38 @@ def test_messages_and_levels_do_not_depend_on_the_files_written(tmp_path):
     sampled = [row["level"] for chunk in synthesizer.sample(n_lines=400, seed=6) for row in chunk.iter_rows(named=True)]
     written = [json.loads(line)["level"] for line in events.splitlines()]
     assert sampled == written and "FATAL" in written
+
+
+def test_cli_profile_and_validate_logs_of_any_layout(tmp_path):
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "synthlog", *args], capture_output=True, text=True)
+
+    log = LAYOUTS / "syslog_like.log"
+    spec = tmp_path / "s.yaml"
+    refused = run("profile", str(log), "--format", "hdfs", "--sessions", "window:600", "--out", str(spec))
+    assert refused.returncode == 2 and not spec.exists()
+    assert refused.stderr.strip().count("\n") == 0 and "syslog_like.log:1: header Date holds 'Mar'" in refused.stderr
+    done = run("profile", str(log), "--sessions", "entity:req-[0-9a-f]{8}", "--out", str(spec))
+    assert done.returncode == 0 and "layout (inferred)" in done.stderr
+    assert run("generate", "stats", str(spec), "--lines", "200", "--out", str(tmp_path / "g")).returncode == 0
+    checked = run("validate", str(log), str(tmp_path / "g"), "--sessions", "entity:req-[0-9a-f]{8}")
+    assert checked.returncode == 0
+    assert "format_roundtrip=1.000" in checked.stdout and "time_order=1.000" in checked.stdout
+
+
+@pytest.mark.parametrize("fmt", ["%y%m%d %H%M%S", "%Y-%m-%d %H:%M:%S,%3f", "%Y-%m-%d-%H.%M.%S.%6f", "%s",
+                                 "%Y-%m-%dT%H:%M:%S.%9fZ", "%b %e %H:%M:%S"])
+def test_any_time_written_reads_back_to_its_resolution(fmt):
+    rng = np.random.default_rng(11)
+    stamps = rng.integers(946_684_800_000_000, 1_893_456_000_000_000, 300)  # 2000 .. 2030
+    render = TimeRenderer(fmt)
+    step = 10 ** (6 - min(fraction_digits(fmt), 6))
+    texts = render.many(stamps).to_list()
+    for micros, text in zip(stamps.tolist(), texts, strict=True):
+        assert text == render.one(micros)
+        seconds = read_time((text,), (fmt,))
+        expected = micros // step * step
+        if "%Y" not in fmt and "%y" not in fmt and "%s" not in fmt:  # no year written: read in the default year
+            assert round(seconds * 1e6) % 86_400_000_000 == expected % 86_400_000_000
+        else:
+            assert round(seconds * 1e6) == expected

@@ -92,3 +92,11 @@ def test_thread_names_come_from_the_code():
     template, types = names["Store$Sender"]
     assert template == "Sender:<*>" and types[0].name == "long"
     assert "Store" not in names  # not a thread, names none
+
+
+def test_the_example_code_base_gets_types_for_most_slots():
+    result = scan(Path(__file__).parents[1] / "examples" / "blockstore" / "src")
+    types = slot_types(result)
+    slots = [t for s in result.statements for t in types[s.id]]
+    assert slots and sum(t.known for t in slots) / len(slots) > 0.5
+    assert all(len(types[s.id]) == len(s.args) for s in result.statements)

@@ -19,6 +19,7 @@ nothing else, and a value an LLM proposes is used only where it keeps the line a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -35,13 +36,14 @@ from synthlog.code.paths import PathOptions, enumerate_paths
 from synthlog.code.records import Statement
 from synthlog.code.slottypes import SlotType, slot_types, thread_names
 from synthlog.errors import InputError
-from synthlog.io.atomic import atomic_directory, atomic_open
+from synthlog.io.atomic import atomic_directory, atomic_open, check_output_directory
 from synthlog.io.datasets import load_dataset
 from synthlog.io.layout import Layout, layout_for_source, layout_from_option
 from synthlog.io.loghub import read_templates
 from synthlog.io.stream import DatasetStream, Rendered
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, Session, Template
+from synthlog.stats.spec import FIRST_YEAR, LAST_YEAR
 from synthlog.synth.calibrate import Calibration, calibrate_recipe
 from synthlog.synth.checking import (
     CachingChecker,
@@ -53,12 +55,13 @@ from synthlog.synth.checking import (
 )
 from synthlog.synth.checking.mutations import MutationIndex
 from synthlog.synth.labels import LabelRules, Match
-from synthlog.synth.pools import Pool, build_pool, level_rank
+from synthlog.synth.pools import LEVELS, Pool, build_pool, level_rank, level_word
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
-from synthlog.synth.timeline import TimeMerge
+from synthlog.synth.timeline import TimeMerge, TimeOrderError
 from synthlog.synth.timing import SIMULATED, fit_timing
 from synthlog.synth.values import SlotKind, ValueGenerator, ValueModel, infer_slot_kinds, slot_sources
+from synthlog.synth.windows import WindowAssembler
 
 DEFAULT_START = "2024-01-01T00:00:00"  # the clock when neither --start nor the recipe sets one (UTC)
 
@@ -146,8 +149,9 @@ class CodeSynthesizer:
         ``real`` (give it the training part only; nothing else is read). Repeatable: each call starts from the
         fitted code model. ``timing_sessions``: skeleton sessions simulated per timing candidate (fewer: faster,
         coarser). What the sample and the code disagree on is in ``calibration_report_``."""
-        if self.recipe_ is None:
-            raise InputError("calibration needs a recipe (--recipe): it learns its stages", field="--calibrate")
+        if self.recipe_ is None or self.recipe_.sessions == "window":
+            raise InputError("calibration needs an entity recipe (--recipe): it learns its stages",
+                             field="--calibrate")
         calibration = calibrate_recipe(self.recipe_, self.pools_, self.template_ids_, real)
 
         def simulate(recipe: Recipe, n: int) -> list[Session]:
@@ -169,7 +173,7 @@ class CodeSynthesizer:
 
     def _keep(self):
         floor = level_rank(self.config.min_level)
-        if self.recipe_ is None:
+        if self.recipe_ is None or self.recipe_.sessions == "window":  # a window keeps every line of its time
             return lambda s: level_rank(s.level) >= floor
         entity = SlotKind(self.recipe_.entity)
         kinds: dict[str, bool] = {}
@@ -210,7 +214,7 @@ class CodeSynthesizer:
 
     # -- sample -----------------------------------------------------------------------------------------------
     def _assembler(self, seed: int, calibration: Calibration | None = None, recipe: Recipe | None = None,
-                   fill_values: bool = True) -> PathAssembler | RecipeAssembler:
+                   fill_values: bool = True) -> PathAssembler | RecipeAssembler | WindowAssembler:
         """The session assembler: the calibrated recipe when calibrated (``recipe``: a candidate of the timing
         fit); ``fill_values=False`` for skeleton sessions."""
         calibration = calibration or self.calibration_
@@ -224,6 +228,8 @@ class CodeSynthesizer:
             missing = [e for e, p in self.pools_.items() if not (p.normal or p.anomalous)]
             if len(missing) == len(self.pools_):
                 raise InputError("no stage of the recipe has a feasible path that logs the entity", field="--recipe")
+            if self.recipe_.sessions == "window":
+                return WindowAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
             if calibration is None:
                 return RecipeAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
             return RecipeAssembler(recipe or calibration.recipe, self.pools_, renderer, seed, start_ts,
@@ -276,21 +282,24 @@ class CodeSynthesizer:
         with atomic_directory(out) as stage:  # the data set and its summary appear together or not at all
             with DatasetStream(stage, name, self.format_, self.templates_) as stream, \
                     Progress("sessions", total=n) as bar:
-                render, write_event = stream.render, stream.write_event
+                render, write_events = stream.render, stream.write_events
+                arrivals, lead = assembler.arrivals, assembler.lead_s + 1e-3  # slack for float rounding
+                next_start = arrivals.time(0)
                 for index in range(n):
+                    start, next_start = next_start, arrivals.time(index + 1)
                     session = assembler.session(index)
+                    events, sid = session.events, session.id
+                    if events and events[0].timestamp < start - lead:  # the contract the merge relies on
+                        raise TimeOrderError(f"session {index} ({sid}) logs {start - events[0].timestamp:.3f} s "
+                                             f"before its start; its assembler promises at most {lead:.3f} s")
                     tally.add(session)
                     stream.write_session(session)
-                    events, sid = session.events, session.id
-                    merge.add(index, [e.timestamp for e in events], [render(e, sid) for e in events])
+                    merge.add(index, [e.timestamp for e in events], render(events, sid))
                     if (index + 1) % release_every == 0:
-                        # no later session logs before the next one starts, less the assembler's lead
-                        for row in merge.release(assembler.arrivals.time(index + 1) - assembler.lead_s):
-                            write_event(row)
+                        write_events(merge.release(next_start - lead))  # no later session logs before this
                     if index % 1024 == 1023:
                         bar.advance(1024)
-                for row in merge.drain():
-                    write_event(row)
+                write_events(merge.drain())
                 paths = stream.finish(self._counted_templates(tally.templates), self._metadata(seed))
             self.peak_open_sessions_ = merge.peak_open
             summary = self._summary(tally)
@@ -307,6 +316,9 @@ class CodeSynthesizer:
             start = datetime.fromisoformat(text)
         except ValueError:
             raise InputError(f"not an ISO 8601 time: {text!r}", field="--start") from None
+        if not FIRST_YEAR <= start.year < LAST_YEAR:  # the clock must not roll over past the year 9999
+            raise InputError(f"the start lies in the years {FIRST_YEAR} to {LAST_YEAR - 1}, not {start.year}",
+                             field="--start")
         return start.replace(tzinfo=start.tzinfo or UTC).timestamp()
 
     def slot_report(self, template_ids: set[str]) -> dict[str, Any]:
@@ -356,7 +368,7 @@ class SessionTally:
         self.labels: Counter[str] = Counter()
         self.lines_by_rule: Counter[str] = Counter()
         self.sessions_by_rule: Counter[str] = Counter()
-        self.shapes: set[tuple[int | None, str]] = set()
+        self.shapes: set[tuple[int | None, bytes]] = set()  # digests: a million sessions may have many shapes
 
     def add(self, session: Session) -> None:
         self.sessions += 1
@@ -366,7 +378,7 @@ class SessionTally:
         if session.label == ANOMALY:
             self.sessions_by_rule[session.label_rule or "none"] += 1
             self.lines_by_rule.update(e.label_rule or "none" for e in session.events if e.label == ANOMALY)
-        self.shapes.add((session.label, " ".join(ids)))
+        self.shapes.add((session.label, hashlib.blake2b(" ".join(ids).encode(), digest_size=12).digest()))
 
     def summary(self) -> dict[str, Any]:
         real = self.real_ids
@@ -413,4 +425,7 @@ def _natural(text: str) -> list[int | str]:
 def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: int, seed: int,
                   config: CodeGenConfig) -> dict[str, Any]:
     """Fit, then stream ``n`` sessions as a data set with ``summary.json`` into ``out``; returns the summary."""
+    check_output_directory(out)  # refuse a folder of foreign files before the work, not after
+    if level_word(config.min_level) not in LEVELS:
+        raise InputError(f"unknown level {config.min_level!r} (one of {', '.join(LEVELS)})", field="--min-level")
     return CodeSynthesizer(config).fit(src).write(out, n, seed)

@@ -201,7 +201,7 @@ class RecipeAssembler:
         for name, role in self.recipe.roles.items():
             nodes = picked[at:at + role.instances] or picked[:1]
             at += role.instances
-            out[name] = [Node(n.ip, role.port or n.port, n.hostname) for n in nodes]
+            out[name] = [Node(_in_subnet(n.ip, role.subnet), role.port or n.port, n.hostname) for n in nodes]
         return out
 
     def _bind_run(self, ctx: ValueContext, node: Node, nodes: dict[str, list[Node]], run: int) -> None:
@@ -365,3 +365,8 @@ def _lead_s(recipe: Recipe, pools: dict[str, Pool]) -> float:
         longest = max((len(v.statements) for v in (pool.normal + pool.anomalous)), default=0) if pool else 0
         lowest = min(lowest, earliest[stage.name] + min(stage.spacing_ms.min, 0.0) / 1000.0 * longest)
     return -lowest
+
+
+def _in_subnet(ip: str, subnet: str | None) -> str:
+    """``ip`` moved into ``subnet`` (its first two octets), or unchanged when the role names none."""
+    return ip if subnet is None else f"{subnet}.{ip.split('.', 2)[2]}"
