@@ -69,8 +69,9 @@ class DaskPool:
 
 @contextmanager
 def open_executor(workers: int = 1, scheduler: str | None = None, processes: bool = True,
-                  ) -> Iterator[InProcess | DaskPool]:
-    """The executor for ``--workers N`` / ``--scheduler ADDRESS`` (not both), closed afterwards."""
+                  connect_seconds: float = 20) -> Iterator[InProcess | DaskPool]:
+    """The executor for ``--workers N`` / ``--scheduler ADDRESS`` (not both), closed afterwards; a scheduler
+    that does not answer within ``connect_seconds`` is an :class:`InputError`."""
     if scheduler and workers > 1:
         raise InputError("give --workers N (a local cluster) or --scheduler ADDRESS (an existing one), not both",
                          field="--scheduler")
@@ -80,7 +81,7 @@ def open_executor(workers: int = 1, scheduler: str | None = None, processes: boo
     distributed = require("distributed", FEATURE)
     if scheduler:
         try:
-            client = distributed.Client(scheduler, timeout="20s", set_as_default=False)
+            client = distributed.Client(scheduler, timeout=f"{connect_seconds}s", set_as_default=False)
         except OSError as exc:
             raise InputError(f"cannot reach the dask scheduler at {scheduler}: {exc}", field="--scheduler") from None
         with client:
