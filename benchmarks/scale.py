@@ -2,7 +2,7 @@
 of 2 workers, the per-task overhead of the execution seam, and the split of each stage's cost between workers
 (shards / session ranges) and the single driver that merges and writes.
 
-    python benchmarks/scale.py [--stats-lines 500000] [--code-sessions 5000] [--tasks 200]
+    python benchmarks/scale.py [--stats-lines 500000] [--code-sessions 5000] [--tasks 200] [--scheduler ADDR]
 
 Everything runs in this process (the LocalCluster's workers are its children). Each case prints wall seconds,
 lines/s, the driver's CPU seconds and peak RSS of the driver and of each worker (VmHWM). The load average
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import resource
 import tempfile
 import time
@@ -64,17 +65,18 @@ def _worker_peaks(run_on) -> list[float]:
     return sorted(round(v, 1) for v in run_on.client.run(_peak_mb).values())
 
 
-def stats_case(args, workers: int, folder: Path) -> dict:
+def stats_case(args, workers: int, folder: Path, scheduler: str | None = None) -> dict:
     synth = StatsSynthesizer(ROOT / "examples" / "specs" / "payment.yaml")
     started = time.perf_counter()
-    with open_executor(workers) as run_on:
+    with open_executor(workers, scheduler) as run_on:
         ready = time.perf_counter()
         cpu = time.process_time()
         executor = shards.ShardExecutor(run_on)
         summary = synth.write(folder / f"stats{workers}", n_lines=args.stats_lines, seed=1, workers=workers,
                               executor=executor)
         done = time.perf_counter()
-        out = {"stage": "stats", "workers": workers, "lines": summary.lines, "startup_s": ready - started,
+        out = {"stage": "stats", "workers": run_on.width, "scheduler": scheduler, "lines": summary.lines,
+               "startup_s": ready - started,
                "run_s": done - ready, "lines_per_s": summary.lines / (done - ready),
                "driver_cpu_s": time.process_time() - cpu, "driver_peak_mb": _peak_mb(),
                "worker_peaks_mb": _worker_peaks(run_on)}
@@ -98,15 +100,16 @@ def _code_synth() -> CodeSynthesizer:
     return CodeSynthesizer(config).fit(ROOT / "examples" / "blockstore" / "src")
 
 
-def code_case(args, workers: int, folder: Path) -> dict:
+def code_case(args, workers: int, folder: Path, scheduler: str | None = None) -> dict:
     synth = _code_synth()
     started = time.perf_counter()
-    with open_executor(workers) as run_on:
+    with open_executor(workers, scheduler) as run_on:
         ready = time.perf_counter()
         cpu = time.process_time()
         summary = synth.write(folder / f"code{workers}", args.code_sessions, seed=1, executor=run_on)
         done = time.perf_counter()
-        return {"stage": "code", "workers": workers, "sessions": summary["sessions"], "lines": summary["lines"],
+        return {"stage": "code", "workers": run_on.width, "scheduler": scheduler, "sessions": summary["sessions"],
+                "lines": summary["lines"],
                 "startup_s": ready - started, "run_s": done - ready, "lines_per_s": summary["lines"] / (done - ready),
                 "driver_cpu_s": time.process_time() - cpu, "driver_peak_mb": _peak_mb(),
                 "worker_peaks_mb": _worker_peaks(run_on)}
@@ -119,9 +122,18 @@ def code_split(args, folder: Path) -> dict:
     summary = synth.write(folder / "codesplit", args.code_sessions, seed=1, executor=timed)
     total = time.process_time() - cpu
     lines = summary["lines"]
+    # what receiving one range costs the driver: unpickling its sessions (dask pickles task results)
+    made = ranges.make_range(synth._assembler(1), 0, ranges.SESSIONS_PER_TASK)
+    payload = pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL)
+    cpu = time.process_time()
+    pickle.loads(payload)
+    unpickle = time.process_time() - cpu
+    range_lines = sum(len(session.events) for session in made)
     return {"stage": "code", "lines": lines, "tasks": timed.tasks, "sessions_per_task": ranges.SESSIONS_PER_TASK,
             "task_cpu_s": timed.seconds, "driver_cpu_s": total - timed.seconds,
-            "driver_lines_per_cpu_s": lines / (total - timed.seconds), "task_lines_per_cpu_s": lines / timed.seconds}
+            "driver_lines_per_cpu_s": lines / (total - timed.seconds), "task_lines_per_cpu_s": lines / timed.seconds,
+            "range_pickle_bytes_per_line": len(payload) / range_lines,
+            "range_unpickle_lines_per_cpu_s": range_lines / unpickle}
 
 
 def task_overhead(args) -> dict:
@@ -140,6 +152,7 @@ def main() -> None:
     parser.add_argument("--code-sessions", type=int, default=5000)
     parser.add_argument("--tasks", type=int, default=200)
     parser.add_argument("--only", choices=("stats", "code", "overhead"), action="append")
+    parser.add_argument("--scheduler", help="also run each stage on this existing dask scheduler")
     args = parser.parse_args()
     print(json.dumps({"load_average": os.getloadavg(), "cpus": os.cpu_count()}))
     chosen = args.only or ["stats", "code", "overhead"]
@@ -151,10 +164,14 @@ def main() -> None:
             print(json.dumps(stats_split(args, folder)))
             for workers in (1, 2):
                 print(json.dumps(stats_case(args, workers, folder)))
+            if args.scheduler:
+                print(json.dumps(stats_case(args, 1, folder, args.scheduler)))
         if "code" in chosen:
             print(json.dumps(code_split(args, folder)))
             for workers in (1, 2):
                 print(json.dumps(code_case(args, workers, folder)))
+            if args.scheduler:
+                print(json.dumps(code_case(args, 1, folder, args.scheduler)))
 
 
 if __name__ == "__main__":
