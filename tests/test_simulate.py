@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from synthlog.errors import ConfigError
+from synthlog.execute import open_executor
 from synthlog.io.loghub import read_labels, read_structured, read_templates
 from synthlog.stats import shards
 from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.schedule import Calendar
-from synthlog.stats.simulate import StatsSynthesizer, dask_executor
+from synthlog.stats.simulate import StatsSynthesizer
 from synthlog.stats.specfile import spec_problems_in_text
 
 MINI = """\
@@ -198,9 +199,9 @@ def test_shards_are_independent_of_execution_order(mini, tmp_path, small_shards)
 
 def test_dask_local_cluster_gives_the_same_bytes(mini, tmp_path, small_shards):
     local = run(mini, tmp_path / "local", duration="20s")
-    with dask_executor(2, processes=False) as executor:
-        assert len(executor.client.scheduler_info()["workers"]) == 2
-        distributed = run(mini, tmp_path / "dask", duration="20s", executor=executor)
+    with open_executor(2, processes=False) as pool:
+        assert len(pool.client.scheduler_info()["workers"]) == 2
+        distributed = run(mini, tmp_path / "dask", duration="20s", executor=shards.ShardExecutor(pool))
     assert distributed == local
 
 

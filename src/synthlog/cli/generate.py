@@ -24,6 +24,8 @@ def generate_stats(
     lines: int | None = typer.Option(None, "--lines", help="Number of log lines to write."),
     seed: int | None = typer.Option(None, "--seed", min=0, help="Seed (default: the global --seed)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Run shards on a dask LocalCluster of N workers."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Run shards on an existing dask scheduler, "
+                                         "e.g. tcp://host:8786 (same bytes as one process)."),
     formats: str = typer.Option("jsonl,raw,csv", "--formats",
                                 help="Files to write: jsonl (events.jsonl), raw (NAME.log), csv (Loghub CSVs); "
                                      "to stdout one of otel, jsonl (default otel)."),
@@ -77,7 +79,7 @@ def generate_stats(
                          field="--out")
     summary = StatsSynthesizer(loaded).write(Path(out), n_lines=lines, duration=duration, seed=seed_or_global(seed),
                                             workers=workers, formats=chosen, label_window=label_window,
-                                            max_memory=budget)
+                                            max_memory=budget, scheduler=scheduler)
     typer.echo(f"wrote {summary.lines} lines, {summary.sessions} sessions ({summary.anomalous_sessions} anomalous, "
                f"{summary.anomalous_lines} anomalous lines) to {summary.out_dir}")
 
@@ -123,6 +125,9 @@ def generate_code(
     depth: int = typer.Option(3, "--depth", min=0, help="Inline callees up to this depth."),
     unroll: int = typer.Option(2, "--unroll", min=0, help="Run each loop body 0..k times."),
     max_paths: int = typer.Option(400, "--max-paths", min=1, help="Paths kept per entry point."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Make sessions on a dask LocalCluster of N workers."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Make sessions on an existing dask scheduler, "
+                                         "e.g. tcp://host:8786 (same bytes as one process)."),
 ) -> None:
     """Generate labeled log sessions from source code: per-path sessions (--entry) or entity sessions (--recipe)."""
     from synthlog.code.paths import PathOptions
@@ -138,7 +143,7 @@ def generate_code(
                            calibrate=calibrate,
                            paths=PathOptions(depth=depth, unroll=unroll, max_paths=max_paths,
                                              seed=seed_or_global(seed)))
-    summary = run(src, out, n, seed_or_global(seed), config)
+    summary = run(src, out, n, seed_or_global(seed), config, workers=workers, scheduler=scheduler)
     labels = summary["labels"]
     typer.echo(f"wrote {summary['sessions']} sessions ({labels.get('Anomaly', 0)} anomalous), {summary['lines']} "
                f"lines, {summary['templates']} templates to {out}; {summary['paths']['rejected']} of "

@@ -265,6 +265,9 @@ class TimeRenderer:
         self.tail = [] if cut is None else pieces[cut + 1:]
         self._seconds = lru_cache(maxsize=4096)(self._second_texts)
 
+    def __reduce__(self):  # rebuilt from its format where it is unpickled (workers): the cache stays behind
+        return TimeRenderer, (self.format,)
+
     def _second_texts(self, second: int) -> tuple[str, str]:
         tm = time.gmtime(second)
         values = {"%Y": f"{tm.tm_year:04d}", "%y": f"{tm.tm_year % 100:02d}", "%m": f"{tm.tm_mon:02d}",

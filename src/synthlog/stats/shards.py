@@ -141,26 +141,15 @@ class LocalExecutor:
             yield render_shard(*task)
 
 
-class DaskExecutor:
-    """Runs shards on a dask.distributed cluster, a bounded number ahead, returning them in order."""
+class ShardExecutor:
+    """Runs shards on an executor of :mod:`synthlog.execute` (a LocalCluster or an existing dask scheduler),
+    a bounded number ahead, returning them in order."""
 
-    def __init__(self, client, ahead: int | None = None):
-        self.client = client
-        self.ahead = ahead or 2 * max(len(client.scheduler_info().get("workers", {})), 1)
+    def __init__(self, run_on):
+        self.run_on = run_on
 
     def map(self, tasks: Iterator[tuple]) -> Iterator[Shard]:
-        pending: deque = deque()
-        tasks = iter(tasks)
-        for task in tasks:
-            pending.append(self.client.submit(render_shard, *task, pure=False))
-            if len(pending) >= self.ahead:
-                break
-        while pending:
-            shard = pending.popleft().result()
-            following = next(tasks, None)
-            if following is not None:
-                pending.append(self.client.submit(render_shard, *following, pure=False))
-            yield shard
+        return self.run_on.map(render_shard, tasks)
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from synthlog.errors import ConfigError, InputError
-from synthlog.extras import require
+from synthlog.execute import open_executor
 from synthlog.io.atomic import atomic_directory
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session, Template
@@ -26,8 +26,8 @@ from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.render import FORMATS
 from synthlog.stats.shards import (
     MAX_SPAN_SECONDS,
-    DaskExecutor,
     LocalExecutor,
+    ShardExecutor,
     blocks,
     check_memory,
     default_memory_budget,
@@ -52,19 +52,6 @@ class RunSummary:
     anomalous_sessions: int
     anomalous_lines: int
     files: tuple[Path, ...]
-
-
-@contextmanager
-def dask_executor(workers: int, processes: bool = True) -> Iterator[DaskExecutor]:
-    """A dask.distributed LocalCluster of ``workers`` single-threaded workers, closed afterwards."""
-    distributed = require("distributed", "--workers")
-    Client, LocalCluster = distributed.Client, distributed.LocalCluster
-
-    # one thread per worker, polars' pool included, so N workers use N cores and not N x cores
-    extra = {"env": {"POLARS_MAX_THREADS": "1"}} if processes else {}
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=None,
-                      silence_logs=40, **extra) as cluster, Client(cluster) as client:
-        yield DaskExecutor(client)
 
 
 FOLLOW_LINES = 1 << 62  # --follow: a run no one will wait for; Ctrl-C ends it
@@ -218,13 +205,17 @@ class StatsSynthesizer:
 
     def write(self, out_dir: str | os.PathLike[str], n_lines: int | None = None, duration: float | str | None = None,
               seed: int = 0, workers: int = 1, formats: tuple[str, ...] = FORMATS, executor=None,
-              label_window: float | str | None = None, max_memory: int | None = None) -> RunSummary:
+              label_window: float | str | None = None, max_memory: int | None = None,
+              scheduler: str | None = None) -> RunSummary:
         """Run the simulation into ``out_dir``: events.jsonl, NAME.log, NAME.log_structured.csv,
         NAME.log_templates.csv, anomaly_label.csv (one row per request or session) and, with ``label_window``
         (seconds or e.g. ``"1m"``), window_label.csv (one row per window of simulated time). A run whose shards
-        would not fit ``max_memory`` bytes (default: half the machine's memory) is refused before it starts."""
+        would not fit ``max_memory`` bytes (default: half the machine's memory) is refused before it starts.
+        Shards run in this process, on a LocalCluster of ``workers`` or on the dask ``scheduler`` at that address
+        (see :mod:`synthlog.execute`); the files are the same bytes in every case."""
         n_lines, horizon = self._limits(n_lines, duration)
-        check_memory(self.compiled, workers, default_memory_budget() if max_memory is None else max_memory)
+        budget = default_memory_budget() if max_memory is None else max_memory
+        check_memory(self.compiled, workers, budget)
         window = None if label_window is None else _microseconds(label_window, "--label-window")
         if window is not None and window <= 0:
             raise InputError("a label window must be longer than zero", field="--label-window")
@@ -233,9 +224,11 @@ class StatsSynthesizer:
             raise InputError(f"unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})", field="--formats")
         formats = tuple(f for f in FORMATS if f in formats)
         total = n_lines if n_lines is not None else horizon / US
-        with atomic_directory(out_dir) as stage, self._executor(workers, executor) as run_on, \
+        with atomic_directory(out_dir) as stage, self._executor(workers, scheduler, executor) as run_on, \
                 Progress("simulating", total) as bar, \
                 RunWriter(stage, self.compiled, formats, window, horizon) as writer:
+            if scheduler:  # the cluster's size is known only now
+                check_memory(self.compiled, run_on.run_on.width, budget)
             done_seconds = 0.0
             for block in blocks(self.spec, seed, formats, horizon=horizon, n_lines=n_lines, executor=run_on):
                 writer.write(block)
@@ -252,12 +245,12 @@ class StatsSynthesizer:
 
     @staticmethod
     @contextmanager
-    def _executor(workers: int, executor):
+    def _executor(workers: int, scheduler: str | None, executor):
         if executor is not None:
             yield executor
-        elif workers > 1:
-            with dask_executor(workers) as run_on:
-                yield run_on
+        elif workers > 1 or scheduler:
+            with open_executor(workers, scheduler) as run_on:
+                yield ShardExecutor(run_on)
         else:
             yield LocalExecutor()
 

@@ -36,6 +36,7 @@ from synthlog.code.paths import PathOptions, enumerate_paths
 from synthlog.code.records import Statement
 from synthlog.code.slottypes import SlotType, slot_types, thread_names
 from synthlog.errors import InputError
+from synthlog.execute import open_executor
 from synthlog.io.atomic import atomic_directory, atomic_open, check_output_directory
 from synthlog.io.datasets import load_dataset
 from synthlog.io.layout import Layout, layout_for_source, layout_from_option
@@ -56,6 +57,7 @@ from synthlog.synth.checking import (
 from synthlog.synth.checking.mutations import MutationIndex
 from synthlog.synth.labels import LabelRules, Match
 from synthlog.synth.pools import LEVELS, Pool, build_pool, level_rank, level_word
+from synthlog.synth.ranges import session_source
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
 from synthlog.synth.timeline import TimeMerge, TimeOrderError
@@ -266,16 +268,19 @@ class CodeSynthesizer:
         return {"generator": "code", "seed": seed, "recipe": self.recipe_.name if self.recipe_ else None,
                 "entries": list(self.pools_), "log_format": self.format_.text}
 
-    def write(self, out: str | os.PathLike[str], n: int, seed: int = 0, release_every: int = 1) -> dict[str, Any]:
+    def write(self, out: str | os.PathLike[str], n: int, seed: int = 0, release_every: int = 1,
+              executor=None) -> dict[str, Any]:
         """Make ``n`` sessions and write them as a data set into ``out``, streamed: raw log, structured CSV and
         events JSONL in global time order (sessions interleaved), labels and sequences in session order, then
         templates, metadata and ``summary.json``; all files appear together or not at all. Memory holds the
         sessions still open (see :mod:`synthlog.synth.timeline`), not the data set. ``release_every`` sessions
         the merge writes what is safe; it changes memory, never output. Returns the summary; the most sessions
-        the merge held at once is left in ``peak_open_sessions_``."""
+        the merge held at once is left in ``peak_open_sessions_``. With ``executor`` (see :mod:`synthlog.execute`)
+        workers make the sessions in index ranges (:mod:`synthlog.synth.ranges`); the bytes stay the same."""
         if release_every < 1:
             raise ValueError(f"release_every must be 1 or more, not {release_every}")
         assembler = self._assembler(seed)
+        sessions = session_source(assembler, n, executor)
         name = self.recipe_.name if self.recipe_ else "synthetic"
         merge: TimeMerge[Rendered] = TimeMerge()
         tally = SessionTally(set(self.aligned_.values()))
@@ -287,7 +292,7 @@ class CodeSynthesizer:
                 next_start = arrivals.time(0)
                 for index in range(n):
                     start, next_start = next_start, arrivals.time(index + 1)
-                    session = assembler.session(index)
+                    session = next(sessions)
                     events, sid = session.events, session.id
                     if events and events[0].timestamp < start - lead:  # the contract the merge relies on
                         raise TimeOrderError(f"session {index} ({sid}) logs {start - events[0].timestamp:.3f} s "
@@ -423,9 +428,12 @@ def _natural(text: str) -> list[int | str]:
 
 
 def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: int, seed: int,
-                  config: CodeGenConfig) -> dict[str, Any]:
-    """Fit, then stream ``n`` sessions as a data set with ``summary.json`` into ``out``; returns the summary."""
+                  config: CodeGenConfig, workers: int = 1, scheduler: str | None = None) -> dict[str, Any]:
+    """Fit, then stream ``n`` sessions as a data set with ``summary.json`` into ``out``; returns the summary.
+    Sessions are made here, on a LocalCluster of ``workers`` or on the dask ``scheduler`` at that address."""
     check_output_directory(out)  # refuse a folder of foreign files before the work, not after
     if level_word(config.min_level) not in LEVELS:
         raise InputError(f"unknown level {config.min_level!r} (one of {', '.join(LEVELS)})", field="--min-level")
-    return CodeSynthesizer(config).fit(src).write(out, n, seed)
+    synthesizer = CodeSynthesizer(config).fit(src)
+    with open_executor(workers, scheduler) as run_on:
+        return synthesizer.write(out, n, seed, executor=run_on)

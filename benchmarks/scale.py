@@ -1,0 +1,178 @@
+"""Scale-out figures: throughput of `generate stats` and `generate code` in one process and on a dask LocalCluster
+of 2 workers, the per-task overhead of the execution seam, and the split of each stage's cost between workers
+(shards / session ranges) and the single driver that merges and writes.
+
+    python benchmarks/scale.py [--stats-lines 500000] [--code-sessions 5000] [--tasks 200] [--scheduler ADDR]
+
+Everything runs in this process (the LocalCluster's workers are its children). Each case prints wall seconds,
+lines/s, the driver's CPU seconds and peak RSS of the driver and of each worker (VmHWM). The load average
+is printed first: on a shared machine wall-clock figures move with it, CPU seconds much less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from synthlog.execute import DaskPool, open_executor
+from synthlog.stats import shards
+from synthlog.stats.simulate import StatsSynthesizer
+from synthlog.synth import ranges
+from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Timed:
+    """Runs tasks here like the in-process executor, but through ``map`` (as workers would) and timing each:
+    what the tasks cost apart from the driver's merge and writes."""
+
+    width = 1
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.tasks = 0
+
+    def share(self, value):
+        return value
+
+    def map(self, function, tasks):
+        for task in tasks:
+            started = time.process_time()
+            result = function(*task)
+            self.seconds += time.process_time() - started
+            self.tasks += 1
+            yield result
+
+
+def _peak_mb() -> float:
+    """This process's peak RSS (VmHWM: unlike ``ru_maxrss`` it is not inherited from the parent of a worker)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _worker_peaks(run_on) -> list[float]:
+    if not isinstance(run_on, DaskPool):
+        return []
+    return sorted(round(v, 1) for v in run_on.client.run(_peak_mb).values())
+
+
+def stats_case(args, workers: int, folder: Path, scheduler: str | None = None) -> dict:
+    synth = StatsSynthesizer(ROOT / "examples" / "specs" / "payment.yaml")
+    started = time.perf_counter()
+    with open_executor(workers, scheduler) as run_on:
+        ready = time.perf_counter()
+        cpu = time.process_time()
+        executor = shards.ShardExecutor(run_on)
+        summary = synth.write(folder / f"stats{workers}", n_lines=args.stats_lines, seed=1, workers=workers,
+                              executor=executor)
+        done = time.perf_counter()
+        out = {"stage": "stats", "workers": run_on.width, "scheduler": scheduler, "lines": summary.lines,
+               "startup_s": ready - started,
+               "run_s": done - ready, "lines_per_s": summary.lines / (done - ready),
+               "driver_cpu_s": time.process_time() - cpu, "driver_peak_mb": _peak_mb(),
+               "worker_peaks_mb": _worker_peaks(run_on)}
+    return out
+
+
+def stats_split(args, folder: Path) -> dict:
+    """One process: CPU seconds in shards (worker work) against the whole run (the rest is the driver's)."""
+    synth = StatsSynthesizer(ROOT / "examples" / "specs" / "payment.yaml")
+    timed = Timed()
+    cpu = time.process_time()
+    summary = synth.write(folder / "split", n_lines=args.stats_lines, seed=1, executor=shards.ShardExecutor(timed))
+    total = time.process_time() - cpu
+    return {"stage": "stats", "lines": summary.lines, "tasks": timed.tasks, "task_cpu_s": timed.seconds,
+            "driver_cpu_s": total - timed.seconds, "driver_lines_per_cpu_s": summary.lines / (total - timed.seconds),
+            "task_lines_per_cpu_s": summary.lines / timed.seconds}
+
+
+def _code_synth() -> CodeSynthesizer:
+    config = CodeGenConfig(recipe=ROOT / "examples" / "blockstore" / "recipe.yaml")
+    return CodeSynthesizer(config).fit(ROOT / "examples" / "blockstore" / "src")
+
+
+def code_case(args, workers: int, folder: Path, scheduler: str | None = None) -> dict:
+    synth = _code_synth()
+    started = time.perf_counter()
+    with open_executor(workers, scheduler) as run_on:
+        ready = time.perf_counter()
+        cpu = time.process_time()
+        summary = synth.write(folder / f"code{workers}", args.code_sessions, seed=1, executor=run_on)
+        done = time.perf_counter()
+        return {"stage": "code", "workers": run_on.width, "scheduler": scheduler, "sessions": summary["sessions"],
+                "lines": summary["lines"],
+                "startup_s": ready - started, "run_s": done - ready, "lines_per_s": summary["lines"] / (done - ready),
+                "driver_cpu_s": time.process_time() - cpu, "driver_peak_mb": _peak_mb(),
+                "worker_peaks_mb": _worker_peaks(run_on)}
+
+
+def code_split(args, folder: Path) -> dict:
+    synth = _code_synth()
+    timed = Timed()
+    cpu = time.process_time()
+    summary = synth.write(folder / "codesplit", args.code_sessions, seed=1, executor=timed)
+    total = time.process_time() - cpu
+    lines = summary["lines"]
+    # what receiving one range costs the driver: unpickling its sessions (dask pickles task results)
+    made = ranges.make_range(synth._assembler(1), 0, ranges.SESSIONS_PER_TASK)
+    payload = pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL)
+    cpu = time.process_time()
+    pickle.loads(payload)
+    unpickle = time.process_time() - cpu
+    range_lines = sum(len(session.events) for session in made)
+    return {"stage": "code", "lines": lines, "tasks": timed.tasks, "sessions_per_task": ranges.SESSIONS_PER_TASK,
+            "task_cpu_s": timed.seconds, "driver_cpu_s": total - timed.seconds,
+            "driver_lines_per_cpu_s": lines / (total - timed.seconds), "task_lines_per_cpu_s": lines / timed.seconds,
+            "range_pickle_bytes_per_line": len(payload) / range_lines,
+            "range_unpickle_lines_per_cpu_s": range_lines / unpickle}
+
+
+def task_overhead(args) -> dict:
+    """Round-trip cost of one trivial task through the seam's bounded pipeline (2 in flight per worker)."""
+    with open_executor(2) as run_on:
+        list(run_on.map(abs, ((-i,) for i in range(10))))  # warm-up: workers import and connect
+        started = time.perf_counter()
+        list(run_on.map(abs, ((-i,) for i in range(args.tasks))))
+        seconds = time.perf_counter() - started
+    return {"case": "task overhead, LocalCluster 2", "tasks": args.tasks, "ms_per_task": 1000 * seconds / args.tasks}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stats-lines", type=int, default=500_000)
+    parser.add_argument("--code-sessions", type=int, default=5000)
+    parser.add_argument("--tasks", type=int, default=200)
+    parser.add_argument("--only", choices=("stats", "code", "overhead"), action="append")
+    parser.add_argument("--scheduler", help="also run each stage on this existing dask scheduler")
+    args = parser.parse_args()
+    print(json.dumps({"load_average": os.getloadavg(), "cpus": os.cpu_count()}))
+    chosen = args.only or ["stats", "code", "overhead"]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if "overhead" in chosen:
+            print(json.dumps(task_overhead(args)))
+        if "stats" in chosen:
+            print(json.dumps(stats_split(args, folder)))
+            for workers in (1, 2):
+                print(json.dumps(stats_case(args, workers, folder)))
+            if args.scheduler:
+                print(json.dumps(stats_case(args, 1, folder, args.scheduler)))
+        if "code" in chosen:
+            print(json.dumps(code_split(args, folder)))
+            for workers in (1, 2):
+                print(json.dumps(code_case(args, workers, folder)))
+            if args.scheduler:
+                print(json.dumps(code_case(args, 1, folder, args.scheduler)))
+
+
+if __name__ == "__main__":
+    main()

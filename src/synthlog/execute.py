@@ -1,0 +1,99 @@
+"""The one execution seam: map a pure function over task descriptions here, on a dask LocalCluster or on an
+existing dask.distributed scheduler, and get the results back in task order.
+
+``open_executor(workers, scheduler)`` picks the place: ``scheduler="tcp://host:8786"`` connects a client to a
+cluster the user already runs, ``workers=N`` (N > 1) starts a LocalCluster of N single-threaded worker processes
+and closes it afterwards, otherwise tasks run in this process. Every executor offers the same two calls:
+
+- ``share(value)``: a handle to pass inside tasks instead of ``value``; dask ships the value once to every
+  worker (a broadcast scatter) and hands the worker's copy to each task that names the handle;
+- ``map(function, tasks)``: ``function(*task)`` for every task, yielded in task order with a bounded number in
+  flight (so memory stays flat however many tasks the iterator holds, and endless iterators work).
+
+Nothing else in synthlog imports dask; callers keep their outputs byte-identical by making results depend only
+on the task, never on where or when it ran.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from synthlog.errors import InputError
+from synthlog.extras import require
+
+FEATURE = "--workers/--scheduler"
+
+
+class InProcess:
+    """Runs every task here, one after the other."""
+
+    width = 1
+
+    def share(self, value: Any) -> Any:
+        return value
+
+    def map(self, function: Callable, tasks: Iterable[tuple]) -> Iterator[Any]:
+        for task in tasks:
+            yield function(*task)
+
+
+class DaskPool:
+    """Runs tasks on a dask.distributed client's workers, ``ahead`` at most in flight, yielding in task order."""
+
+    def __init__(self, client, ahead: int | None = None):
+        self.client = client
+        self.width = max(len(client.scheduler_info().get("workers", {})), 1)
+        self.ahead = ahead or 2 * self.width  # one running and one queued per worker
+
+    def share(self, value: Any) -> Any:
+        # hash=False: the value is not tokenised (it may be large); broadcast: every worker holds a copy up front
+        return self.client.scatter(value, broadcast=True, hash=False)
+
+    def map(self, function: Callable, tasks: Iterable[tuple]) -> Iterator[Any]:
+        pending: deque = deque()
+        tasks = iter(tasks)
+        for task in tasks:
+            pending.append(self.client.submit(function, *task, pure=False))
+            if len(pending) >= self.ahead:
+                break
+        while pending:
+            result = pending.popleft().result()
+            following = next(tasks, None)
+            if following is not None:
+                pending.append(self.client.submit(function, *following, pure=False))
+            yield result
+
+
+@contextmanager
+def open_executor(workers: int = 1, scheduler: str | None = None, processes: bool = True,
+                  connect_seconds: float = 20) -> Iterator[InProcess | DaskPool]:
+    """The executor for ``--workers N`` / ``--scheduler ADDRESS`` (not both), closed afterwards; a scheduler
+    that does not answer within ``connect_seconds`` is an :class:`InputError`."""
+    if scheduler and workers > 1:
+        raise InputError("give --workers N (a local cluster) or --scheduler ADDRESS (an existing one), not both",
+                         field="--scheduler")
+    if not scheduler and workers <= 1:
+        yield InProcess()
+        return
+    distributed = require("distributed", FEATURE)
+    if scheduler:
+        try:
+            client = distributed.Client(scheduler, timeout=f"{connect_seconds}s", set_as_default=False)
+        except OSError as exc:
+            raise InputError(f"cannot reach the dask scheduler at {scheduler}: {exc}", field="--scheduler") from None
+        with client:
+            try:
+                client.wait_for_workers(1, timeout=60)
+            except TimeoutError:
+                raise InputError(f"the dask scheduler at {scheduler} has no worker", field="--scheduler") from None
+            yield DaskPool(client)
+        return
+    # one thread per worker, polars' pool included, so N workers use N cores and not N x cores
+    extra = {"env": {"POLARS_MAX_THREADS": "1"}} if processes else {}
+    with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                                  dashboard_address=None, silence_logs=40, **extra) as cluster, \
+            distributed.Client(cluster, set_as_default=False) as client:
+        yield DaskPool(client)
