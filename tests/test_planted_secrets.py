@@ -4,7 +4,8 @@ generated output, with or without noise; validate's leak scan finds every one of
 import pytest
 
 from planted import KINDS, MULTIPLICITIES, write_corpus
-from synthlog.evaluate.privacy import RARE, dataset_values, directory_files, files_values, leakage_check
+from synthlog.evaluate.privacy import directory_files, leakage_check
+from synthlog.privacy.values import RARE, dataset_values, files_values
 from synthlog.stats.profile import ProfileOptions, load_logs, profile_dataset
 from synthlog.stats.simulate import StatsSynthesizer
 from synthlog.stats.specfile import dump_spec

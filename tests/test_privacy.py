@@ -1,13 +1,7 @@
 """Leakage of real parameter values and distance to the closest real record."""
 
-from synthlog.evaluate.privacy import (
-    dataset_values,
-    directory_files,
-    distance_to_closest_record,
-    extract_values,
-    files_values,
-    leakage_check,
-)
+from synthlog.evaluate.privacy import directory_files, distance_to_closest_record, leakage_check
+from synthlog.privacy.values import dataset_values, extract_values, files_values
 from synthlog.records import NORMAL, LabeledDataset, LogEvent, Session
 
 HDFS_LINE = ("Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106 dest: /10.250.19.102:50010 "

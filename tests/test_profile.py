@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from synthlog.errors import InputError
-from synthlog.evaluate.privacy import KINDS, dataset_values, extract_values
+from synthlog.privacy.values import KINDS, dataset_values, extract_values
 from synthlog.records import LabeledDataset, LogEvent, Session, Template
 from synthlog.stats.profile import ProfileOptions, address_pool, load_logs, profile_dataset, scrub
 from synthlog.stats.specfile import dump_spec

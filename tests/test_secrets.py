@@ -2,9 +2,10 @@
 
 import numpy as np
 
-from synthlog.evaluate.privacy import RARE, dataset_values, extract_values, leakage_check
+from synthlog.evaluate.privacy import leakage_check
 from synthlog.evaluate.values import value_shape_agreement
 from synthlog.privacy.secrets import find_secrets, is_secret_like, synthetic_token
+from synthlog.privacy.values import RARE, dataset_values, extract_values
 from synthlog.records import NORMAL, LabeledDataset, LogEvent, Session, Template
 from synthlog.stats.slots import TokenScrubber
 from synthlog.values.shape import shape_class

@@ -9,9 +9,9 @@ import pytest
 
 from synthlog.errors import InputError
 from synthlog.evaluate.fidelity import reference_from_spec
-from synthlog.evaluate.privacy import extract_values
 from synthlog.evaluate.report import validate
 from synthlog.io.generated import load_generated
+from synthlog.privacy.values import extract_values
 from synthlog.stats.simulate import StatsSynthesizer
 from synthlog.stats.specfile import load_spec
 

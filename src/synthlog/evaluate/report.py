@@ -13,19 +13,11 @@ from typing import Any
 from synthlog.errors import InputError
 from synthlog.evaluate.distributions import compare_distributions
 from synthlog.evaluate.fidelity import METRICS, ReferenceStats, evaluate_fidelity, reference_from_dataset
-from synthlog.evaluate.privacy import (
-    MIN_SESSIONS,
-    RARE,
-    dataset_values,
-    directory_files,
-    distance_to_closest_record,
-    files_values,
-    leak_tokens,
-    leakage_check,
-)
+from synthlog.evaluate.privacy import directory_files, distance_to_closest_record, leakage_check
 from synthlog.evaluate.values import value_shape_agreement
 from synthlog.io.atomic import atomic_open
 from synthlog.io.generated import load_generated
+from synthlog.privacy.values import MIN_SESSIONS, RARE, dataset_values, files_values, leak_tokens
 from synthlog.records import LabeledDataset
 from synthlog.stats.spec import Spec
 

@@ -74,6 +74,7 @@ _FIELD_REGEX = {"%Y": r"(\d{4})", "%y": r"(\d{2})", "%m": r"(\d{2})", "%d": r"(\
                 "%H": r"(\d{2})", "%M": r"(\d{2})", "%S": r"(\d{2})", "%b": "(" + "|".join(MONTHS) + ")",
                 "%s": r"(\d{1,12})", "%3f": r"(\d{3})", "%6f": r"(\d{6})", "%9f": r"(\d{9})"}
 TIME_NAME = re.compile(r"date|time|stamp|day|month|year|clock|^ts$|when", re.IGNORECASE)
+FIRST_YEAR, LAST_YEAR = 1970, 9000  # a generator's start date leaves room for any run before year 10000
 DEFAULT_YEAR = 2000  # a format without a year (syslog's ``Mar  5 10:15:32``) is read in this (leap) year
 
 

@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 
 from synthlog.errors import InputError
-from synthlog.evaluate.privacy import VALUE_PATTERNS, dataset_values
 from synthlog.logstats import (
     STRUCTURAL,
     CausalPair,
@@ -41,6 +40,7 @@ from synthlog.logstats import (
     template_key,
 )
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
+from synthlog.privacy.values import VALUE_PATTERNS, dataset_values
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
 from synthlog.stats.slots import TokenScrubber, slot_params
 from synthlog.stats.spec import (

@@ -98,7 +98,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from synthlog.errors import InputError
 from synthlog.io.logformat import LogFormat
-from synthlog.io.timestamps import time_pieces
+from synthlog.io.timestamps import FIRST_YEAR, LAST_YEAR, time_pieces
 from synthlog.values.model import ValueModel
 
 # Magnitudes a spec may hold: beyond them a run cannot fit any memory or any calendar (spec check refuses them).
@@ -106,7 +106,6 @@ MAX_RATE = 1e6  # requests, sessions or lines per second of one process
 MAX_EPISODES_PER_HOUR = 1e6
 MAX_SECONDS = 100 * 365.25 * 86400  # a duration, a gap, a lag: at most 100 years
 MAX_SIGMA = 20.0  # a lognormal's sigma: exp(20) is a factor of 5e8 already
-FIRST_YEAR, LAST_YEAR = 1970, 9000  # a start date leaves room for any run before year 10000
 INT64_SPAN = 2.0**63
 MAX_WEIGHT = 1e15  # relative weights: their sum stays finite
 

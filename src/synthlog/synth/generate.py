@@ -42,9 +42,9 @@ from synthlog.io.datasets import load_dataset
 from synthlog.io.layout import Layout, layout_for_source, layout_from_option
 from synthlog.io.loghub import read_templates
 from synthlog.io.stream import DatasetStream, Rendered
+from synthlog.io.timestamps import FIRST_YEAR, LAST_YEAR
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, Session, Template
-from synthlog.stats.spec import FIRST_YEAR, LAST_YEAR
 from synthlog.synth.calibrate import Calibration, calibrate_recipe
 from synthlog.synth.checking import (
     CachingChecker,

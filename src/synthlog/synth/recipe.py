@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from synthlog.configfile import load_config
-from synthlog.stats.spec import FIRST_YEAR, LAST_YEAR
+from synthlog.io.timestamps import FIRST_YEAR, LAST_YEAR
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 MAX_MS = 365.25 * 86400 * 1000  # a delay, gap or spacing of at most a year

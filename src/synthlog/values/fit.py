@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthlog.evaluate.privacy import VALUE_PATTERNS
 from synthlog.privacy.secrets import find_secrets, is_secret_like
+from synthlog.privacy.values import VALUE_PATTERNS
 from synthlog.values.model import ALPHABETS, NumberPiece, Pattern, Piece, ValueModel
 from synthlog.values.shape import FLOAT, OTHER, skeleton, tokens
 
