@@ -122,6 +122,8 @@ def _recipe(tmp_path, old, new):
     ('start: "2026-11-22T10:15:00"', "start: not a date", r"recipe.yaml:16: start: 'not a date' is not an ISO 8601"),
     ('start: "2026-11-22T10:15:00"', "start: '9999-12-31T23:59:00'", r"start lies in the years 1970 to 8999"),
     ("stages:\n", "expected: ['(']\nstages:\n", r"expected: '\(' is not a regular expression"),
+    ("delay_ms: {min: -300, max: 500}", "delay_ms: {min: -300, max: 1.0e+308}",
+     r"stages.1.delay_ms.max: Input should be less than or equal to 31557600000"),
     ("replication: 3", "replication: 9", r"count: 9 runs, but run k is about node k of role 'datanode', which has 4"),
 ])
 def test_recipe_values_that_crashed_or_passed_silently_are_refused(tmp_path, old, new, problem):
@@ -150,6 +152,8 @@ def test_a_roles_subnet_places_its_nodes(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["generate", "code", str(ROOT / "examples/blockstore/src"), "--entry", "auto", "--min-level", "BOGUS"],
      "error: --min-level: unknown level 'BOGUS' (one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL)"),
+    (["generate", "code", str(ROOT / "examples/blockstore/src"), "--entry", "auto", "--start", "9999-12-31T23:59:00"],
+     "error: --start: the start lies in the years 1970 to 8999, not 9999"),
     (["generate", "stats", str(PAYMENT), "--lines", "10", "--formats", ""],
      "error: --formats: name at least one format (jsonl, raw, csv)"),
     (["profile", str(ROOT / "examples/logs/blockstore.log"), "--format", "hdfs", "--epsilon", "inf"],

@@ -180,11 +180,11 @@ def test_an_interrupted_run_leaves_nothing_behind(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "mine.txt").write_text("kept")
-    process = subprocess.Popen([sys.executable, "-m", "synthlog", "--quiet", "generate", "code", str(SRC),
+    process = subprocess.Popen([sys.executable, "-m", "synthlog", "--quiet", "--force", "generate", "code", str(SRC),
                                 "--recipe", str(RECIPE), "-n", "10000000", "--out", str(out)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
     deadline = time.monotonic() + 120
-    while not any(p.stat().st_size > 1 << 16 for p in out.glob(".staging.*/*")):  # writing has begun
+    while not any(p.stat().st_size > 1 << 16 for p in out.glob(".synthlog-staging.*/*")):  # writing has begun
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         time.sleep(0.1)
     process.send_signal(signal.SIGINT)
