@@ -59,7 +59,8 @@ def profile(
     sessions: str | None = typer.Option(None, "--sessions", "-s", help=SESSIONS_HELP),
     line_labels: str | None = typer.Option(None, "--line-labels", help=LINE_LABELS_HELP),
     epsilon: float | None = typer.Option(None, "--epsilon", help="Laplace noise of scale 1/EPSILON on counts."),
-    min_sessions: int = typer.Option(2, "--min-sessions", min=1, help="Sessions an anomaly type needs."),
+    min_sessions: int = typer.Option(5, "--min-sessions", min=1,
+                                     help="k: sessions a template, a verbatim value or an anomaly type needs."),
     min_count: int = typer.Option(1, "--min-count", min=1, help="Lines a template needs to be kept."),
     summary: Path | None = typer.Option(None, "--summary", help="Also write the profile summary (JSON): exact "
                                         "counts, observed causal pairs with lags, anomaly types (for the data owner; "
@@ -93,13 +94,15 @@ def validate(
     sessions: str | None = typer.Option(None, "--sessions", "-s", help=SESSIONS_HELP),
     line_labels: str | None = typer.Option(None, "--line-labels", help=LINE_LABELS_HELP),
     seed: int | None = typer.Option(None, "--seed", min=0, help="Seed of the DCR holdout split."),
+    min_sessions: int = typer.Option(5, "--min-sessions", min=1,
+                                     help="k: a real token seen in fewer sessions is a leak wherever it appears."),
 ) -> None:
-    """Fidelity (D_errdist, C_temporal, R_anomaly, template and transition similarity) and, against real data,
-    privacy (leakage of real values, distance to closest record) of a generated data set."""
+    """Fidelity (D_errdist, C_temporal, R_anomaly, template and transition similarity, value shapes) and, against
+    real data, privacy (leakage of real values, secrets and rare tokens, distance to closest record)."""
     from synthlog.evaluate.report import headline, run_validation
 
     result, path = run_validation(reference, directory, out=out, log_format=log_format, labels=labels,
                                   session_pattern=session_pattern, sessions=sessions, line_labels=line_labels,
-                                  seed=seed_or_global(seed))
+                                  seed=seed_or_global(seed), min_sessions=min_sessions)
     typer.echo(headline(result))
     say(f"wrote {path}")

@@ -19,6 +19,7 @@ from synthlog.io.timestamps import TimeRenderer
 from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.events import ShardEvents
 from synthlog.stats.spec import SLOT, Message, Param
+from synthlog.values.sample import sample_column
 
 FORMATS = ("jsonl", "raw", "csv")  # the files a run can write
 _SHAPES = {"content": "raw", "jsonl": "json", "raw": "raw", "csv": "csv"}  # text column -> escaping of its pieces
@@ -49,6 +50,8 @@ class _MessageText:
         self.pieces = SLOT.split(wording)[0::2]
         self.params: list[Param] = [message.param(s) for s in message.slots]
         choices = [v for p in self.params if p.kind == "choice" for v in p.values]
+        choices += [piece.text for p in self.params if p.kind == "shape" for pattern in p.shape.patterns
+                    for piece in pattern.pieces if piece.text is not None]
         self.csv_quoted = any(_csv_needs_quotes(t) for t in [*self.pieces, *choices])
         self.escaped = {how: [_escape(p, how, self.csv_quoted) for p in self.pieces] for how in _ESCAPES}
         self.choices = {how: [pl.Series([_escape(v, how, self.csv_quoted) for v in p.values]) if p.kind == "choice"
@@ -138,7 +141,7 @@ class Renderer:
         for m in np.flatnonzero(counts).tolist():
             rows = order[offset:offset + counts[m]]
             text = self.texts[m]
-            values = [self._values(p, k, text, rows, events.owner, ids, numbers, rng)
+            values = [self._values(p, k, text, rows, events.owner, ids, numbers, rng, events.owner_number)
                       for k, p in enumerate(text.params)]
             groups.append((m, offset, len(rows), values))
             offset += len(rows)
@@ -147,7 +150,8 @@ class Renderer:
             for m, offset, count, values in groups:
                 text = self.texts[m]
                 how = _SHAPES[shape]
-                columns = {f"v{k}": text.choices[how][k].gather(v) if isinstance(v, np.ndarray) else v
+                columns = {f"v{k}": text.choices[how][k].gather(v) if isinstance(v, np.ndarray)
+                           else _escape_shaped(v, how, text.csv_quoted) if text.params[k].kind == "shape" else v
                            for k, v in enumerate(values)}
                 items = self._items(shape, text, len(values), self.layout)
                 part = frame.slice(offset, count) if frame.width else None
@@ -219,8 +223,13 @@ class Renderer:
 
     @staticmethod
     def _values(param: Param, k: int, text: _MessageText, rows: np.ndarray, owner: np.ndarray, ids: pl.Series,
-                numbers: pl.Series, rng: np.random.Generator) -> pl.Series | np.ndarray:
+                numbers: pl.Series, rng: np.random.Generator,
+                owner_number: np.ndarray | None = None) -> pl.Series | np.ndarray:
         n = len(rows)
+        if param.kind == "shape":  # keyed by the owners' run-wide numbers, so an entity is the same in every shard
+            owners = owner[rows]
+            keys = owners if owner_number is None or not len(owner_number) else owner_number[np.maximum(owners, 0)]
+            return sample_column(param.shape, rng, n, owners=keys.astype(np.uint64), owned=owners >= 0)
         if param.kind == "int":
             return pl.Series(rng.integers(int(param.min), int(param.max) + 1, n)).cast(pl.String)
         if param.kind == "float":
@@ -237,6 +246,15 @@ class Renderer:
                     .select(pl.concat_str(pl.all())).to_series())
         table = ids if param.kind == "session" else numbers
         return _with_blank(table).gather(_or_last(owner[rows], table))
+
+
+def _escape_shaped(values: pl.Series, how: str, quoted: bool) -> pl.Series:
+    """Drawn values as text of one format (their literal pieces may hold quotes or backslashes)."""
+    if how == "json":
+        return values.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
+    if how == "csv" and quoted:
+        return values.str.replace_all('"', '""', literal=True)
+    return values
 
 
 class _LayoutText:
@@ -305,7 +323,7 @@ class _LayoutText:
                 rows, owner = owners, owners
             else:
                 rows, owner = order, events.owner
-            values = [Renderer._values(p, k, text, rows, owner, ids, numbers, rng)
+            values = [Renderer._values(p, k, text, rows, owner, ids, numbers, rng, events.owner_number)
                       for k, p in enumerate(text.params)]
             columns = {f"v{k}": text.choices["raw"][k].gather(v) if isinstance(v, np.ndarray) else v
                        for k, v in enumerate(values)}

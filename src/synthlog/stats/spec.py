@@ -99,6 +99,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from synthlog.errors import InputError
 from synthlog.io.logformat import LogFormat
 from synthlog.io.timestamps import time_pieces
+from synthlog.values.model import ValueModel
 
 # Magnitudes a spec may hold: beyond them a run cannot fit any memory or any calendar (spec check refuses them).
 MAX_RATE = 1e6  # requests, sessions or lines per second of one process
@@ -233,16 +234,18 @@ class Param(_Model):
 
     ``int``/``float``: uniform in [min, max] (``decimals`` for floats); ``choice``: one of ``values`` (optional
     ``weights``); ``ip``: a dotted IPv4 address in 10.0.0.0/8; ``hex``: ``length`` hex digits; ``session``: the
-    request or session id as written in the context; ``session_number``: that id without its prefix.
+    request or session id as written in the context; ``session_number``: that id without its prefix; ``shape``: a
+    shape-preserving value model (``shape``, see :mod:`synthlog.values.model`).
     """
 
-    kind: Literal["int", "float", "choice", "ip", "hex", "session", "session_number"]
+    kind: Literal["int", "float", "choice", "ip", "hex", "session", "session_number", "shape"]
     min: Annotated[float, Field(allow_inf_nan=False)] = 0
     max: Annotated[float, Field(allow_inf_nan=False)] = 99999
     decimals: Annotated[int, Field(ge=0, le=9)] = 2
     values: list[str] | None = None
     weights: list[Weight] | None = None
     length: Annotated[int, Field(ge=1, le=16)] = 8
+    shape: ValueModel | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -266,6 +269,8 @@ class Param(_Model):
                              f"not {self.min:g}..{self.max:g}")
         if self.kind == "choice":
             _check_weighted(self.values, self.weights, "a choice slot")
+        if (self.kind == "shape") != (self.shape is not None):
+            raise ValueError("a shape slot needs a shape model, and only a shape slot has one")
         return self
 
 

@@ -18,6 +18,7 @@ nothing else, and a value an LLM proposes is used only where it keeps the line a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -54,7 +55,7 @@ from synthlog.synth.labels import LabelRules, Match
 from synthlog.synth.pools import LEVELS, Pool, build_pool, level_rank, level_word
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
-from synthlog.synth.timeline import TimeMerge
+from synthlog.synth.timeline import TimeMerge, TimeOrderError
 from synthlog.synth.values import SlotKind, ValueGenerator, ValueModel, infer_slot_kinds, slot_sources
 from synthlog.synth.windows import WindowAssembler
 
@@ -244,21 +245,24 @@ class CodeSynthesizer:
         with atomic_directory(out) as stage:  # the data set and its summary appear together or not at all
             with DatasetStream(stage, name, self.format_, self.templates_) as stream, \
                     Progress("sessions", total=n) as bar:
-                render, write_event = stream.render, stream.write_event
+                render, write_events = stream.render, stream.write_events
+                arrivals, lead = assembler.arrivals, assembler.lead_s + 1e-3  # slack for float rounding
+                next_start = arrivals.time(0)
                 for index in range(n):
+                    start, next_start = next_start, arrivals.time(index + 1)
                     session = assembler.session(index)
+                    events, sid = session.events, session.id
+                    if events and events[0].timestamp < start - lead:  # the contract the merge relies on
+                        raise TimeOrderError(f"session {index} ({sid}) logs {start - events[0].timestamp:.3f} s "
+                                             f"before its start; its assembler promises at most {lead:.3f} s")
                     tally.add(session)
                     stream.write_session(session)
-                    events, sid = session.events, session.id
-                    merge.add(index, [e.timestamp for e in events], [render(e, sid) for e in events])
+                    merge.add(index, [e.timestamp for e in events], render(events, sid))
                     if (index + 1) % release_every == 0:
-                        # no later session logs before the next one starts, less the assembler's lead
-                        for row in merge.release(assembler.arrivals.time(index + 1) - assembler.lead_s):
-                            write_event(row)
+                        write_events(merge.release(next_start - lead))  # no later session logs before this
                     if index % 1024 == 1023:
                         bar.advance(1024)
-                for row in merge.drain():
-                    write_event(row)
+                write_events(merge.drain())
                 paths = stream.finish(self._counted_templates(tally.templates), self._metadata(seed))
             self.peak_open_sessions_ = merge.peak_open
             summary = self._summary(tally)
@@ -327,7 +331,7 @@ class SessionTally:
         self.labels: Counter[str] = Counter()
         self.lines_by_rule: Counter[str] = Counter()
         self.sessions_by_rule: Counter[str] = Counter()
-        self.shapes: set[tuple[int | None, str]] = set()
+        self.shapes: set[tuple[int | None, bytes]] = set()  # digests: a million sessions may have many shapes
 
     def add(self, session: Session) -> None:
         self.sessions += 1
@@ -337,7 +341,7 @@ class SessionTally:
         if session.label == ANOMALY:
             self.sessions_by_rule[session.label_rule or "none"] += 1
             self.lines_by_rule.update(e.label_rule or "none" for e in session.events if e.label == ANOMALY)
-        self.shapes.add((session.label, " ".join(ids)))
+        self.shapes.add((session.label, hashlib.blake2b(" ".join(ids).encode(), digest_size=12).digest()))
 
     def summary(self) -> dict[str, Any]:
         real = self.real_ids

@@ -35,7 +35,9 @@ timestamps are drawn afresh each time.
 octets) and ports, block-id signs and lengths, path skeletons (digits regenerated, words kept), hex and number
 lengths and ranges, exception classes. It generates NEW values in those shapes; a real identifier value is
 copied verbatim only with ``allow_real_values=True``. Numbers that are frequent in the real data (at least
-``min_count`` times, e.g. a 64 MiB block size or port 50010) are shape, not identity, and are reused.
+``min_count`` times, e.g. a 64 MiB block size or port 50010) are shape, not identity, and are reused. It also
+learns each slot of each real template apart (:meth:`ValueModel.sample_slot`), which ``fill(..., template_id=)``
+uses for lines on that template.
 
 Everything is seeded: the same seeds and calls give the same values.
 """
