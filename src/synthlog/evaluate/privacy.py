@@ -78,8 +78,8 @@ def _merge(into: dict[str, set[str]], more: dict[str, set[str]]) -> None:
 
 def dataset_values(dataset: LabeledDataset, secrets: bool = True,
                    min_sessions: int | None = MIN_SESSIONS) -> dict[str, set[str]]:
-    """Parameter values in a data set's messages, parameters and session ids (header fields such as dates are not
-    values); with ``secrets`` also its secret-like values, with ``min_sessions`` its rare tokens (in fewer sessions)."""
+    """Parameter values in a data set's messages, parameters, header fields, components and session ids; with
+    ``secrets`` also its secret-like values, with ``min_sessions`` its rare tokens (in fewer sessions)."""
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
     sessions_of: dict[str, int] = {}
     batch: list[str] = []  # sessions scanned together: one scan of a large text costs less than many small ones
@@ -89,6 +89,7 @@ def dataset_values(dataset: LabeledDataset, secrets: bool = True,
             texts.append(event.content)
             texts.extend(event.parameters)
             texts.extend(str(v) for v in event.fields.values())
+            texts.append(event.component or "")
         text = "\n".join(texts)
         batch.append(text)
         if len(batch) >= 512 or i == len(dataset.sessions) - 1:

@@ -87,7 +87,7 @@ def mixes_letters_and_digits(token: str) -> bool:
     not a plain number with a unit (``64MB``, ``250ms``) nor a word with one digit at its end (``IPv4``,
     ``node-2``); of ``key=value``, ``key:value`` and ``Class@line`` only the value counts, of ``0x..`` only the
     hex digits."""
-    core = re.split(r"[=:@]", token.strip(".,:;!?"))[-1]  # key=value, key:value, name@line: the value decides
+    core = re.split(r"[=:@]", token.strip(".,:;!?"))[-1].strip("/\\-_.")  # of key=value etc. the value decides
     if core[:2] in ("0x", "0X"):  # hex notation: only its digits count
         core = core[2:]
     if len(core) < 4 or not any(c.isalpha() for c in core) or not any(c.isdigit() for c in core):
