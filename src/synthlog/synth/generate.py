@@ -4,6 +4,7 @@ SDV-style API::
 
     synth = CodeSynthesizer(CodeGenConfig(recipe="recipes/hdfs-0.18.yaml", align_to="HDFS_templates.csv"))
     synth.fit("hadoop-0.18.2/src")          # scan, call graph, paths, checking, labels -> pools of variants
+    synth.calibrate(real_training_part)     # optional, repeatable: learn stages, counts, labels from real sessions
     ds = synth.sample(1000, seed=7)         # LabeledDataset of entity (or per-path) sessions
     synth.summary(ds)                       # sessions, lines, templates, labels by rule, paths rejected and why
 
@@ -36,12 +37,14 @@ from synthlog.code.records import Statement
 from synthlog.code.slottypes import SlotType, slot_types, thread_names
 from synthlog.errors import InputError
 from synthlog.io.atomic import atomic_directory, atomic_open, check_output_directory
+from synthlog.io.datasets import load_dataset
 from synthlog.io.layout import Layout, layout_for_source, layout_from_option
 from synthlog.io.loghub import read_templates
 from synthlog.io.stream import DatasetStream, Rendered
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, Session, Template
 from synthlog.stats.spec import FIRST_YEAR, LAST_YEAR
+from synthlog.synth.calibrate import Calibration, calibrate_recipe
 from synthlog.synth.checking import (
     CachingChecker,
     CheckContext,
@@ -56,6 +59,7 @@ from synthlog.synth.pools import LEVELS, Pool, build_pool, level_rank, level_wor
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
 from synthlog.synth.timeline import TimeMerge, TimeOrderError
+from synthlog.synth.timing import SIMULATED, fit_timing
 from synthlog.synth.values import SlotKind, ValueGenerator, ValueModel, infer_slot_kinds, slot_sources
 from synthlog.synth.windows import WindowAssembler
 
@@ -80,6 +84,7 @@ class CodeGenConfig:
     cache_dir: str | os.PathLike[str] | None = None
     paths: PathOptions = field(default_factory=lambda: PathOptions(max_paths=400))
     start: str | None = None  # default: the recipe's, else DEFAULT_START
+    calibrate: str | os.PathLike[str] | None = None  # a labeled real data set (name or directory): its training part
 
 
 class CodeSynthesizer:
@@ -95,6 +100,8 @@ class CodeSynthesizer:
         entries = self.recipe_.entries if self.recipe_ else list(config.entries)
         if not entries:
             raise InputError("give --entry CLASS.METHOD (repeatable, or 'auto') or --recipe FILE", field="--entry")
+        if config.calibrate and self.recipe_ is None:
+            raise InputError("calibration needs a recipe (--recipe): it learns its stages", field="--calibrate")
         self.graph_ = src if isinstance(src, CallGraph) else build_call_graph(src)
         self.statements_ = {s.id: s for s in self.graph_.scan.statements}
         self.slot_types_: dict[str, tuple[SlotType, ...]] = slot_types(self.graph_.scan)
@@ -131,6 +138,29 @@ class CodeSynthesizer:
             model = ValueModel.fit_structured(config.values_from, allow_real_values=config.allow_real_values)
         self.values_model_ = model
         self.format_ = self._layout()
+        self.calibration_: Calibration | None = None
+        self.calibration_report_: dict[str, Any] | None = None
+        if config.calibrate:
+            self.calibrate(load_dataset(config.calibrate))
+        return self
+
+    def calibrate(self, real: LabeledDataset, timing_sessions: int = SIMULATED) -> CodeSynthesizer:
+        """Learn stage probabilities, run counts and mixes, variant weights, label evidence and timing from
+        ``real`` (give it the training part only; nothing else is read). Repeatable: each call starts from the
+        fitted code model. ``timing_sessions``: skeleton sessions simulated per timing candidate (fewer: faster,
+        coarser). What the sample and the code disagree on is in ``calibration_report_``."""
+        if self.recipe_ is None or self.recipe_.sessions == "window":
+            raise InputError("calibration needs an entity recipe (--recipe): it learns its stages",
+                             field="--calibrate")
+        calibration = calibrate_recipe(self.recipe_, self.pools_, self.template_ids_, real)
+
+        def simulate(recipe: Recipe, n: int) -> list[Session]:
+            assembler = self._assembler(0, calibration, recipe, fill_values=False)
+            return [assembler.session(i) for i in range(n)]
+        calibration.recipe, calibration.report["timing"] = fit_timing(calibration.recipe, real.sessions, simulate,
+                                                                      timing_sessions)
+        self.calibration_ = calibration
+        self.calibration_report_ = calibration.report
         return self
 
     def _layout(self) -> Layout:
@@ -183,20 +213,27 @@ class CodeSynthesizer:
         return templates, ids, aligned
 
     # -- sample -----------------------------------------------------------------------------------------------
-    def _assembler(self, seed: int) -> PathAssembler | RecipeAssembler | WindowAssembler:
+    def _assembler(self, seed: int, calibration: Calibration | None = None, recipe: Recipe | None = None,
+                   fill_values: bool = True) -> PathAssembler | RecipeAssembler | WindowAssembler:
+        """The session assembler: the calibrated recipe when calibrated (``recipe``: a candidate of the timing
+        fit); ``fill_values=False`` for skeleton sessions."""
+        calibration = calibration or self.calibration_
         start_ts = self.start_time()
         values = ValueGenerator(seed, model=self.values_model_, epoch=start_ts,
                                 overrides=self.recipe_.values if self.recipe_ else None)
         renderer = Renderer(values, self.format_, self.template_ids_,
                             self.recipe_.component if self.recipe_ else "class", self.slot_types_,
-                            self.thread_names_)
+                            self.thread_names_, fill_values)
         if self.recipe_:
             missing = [e for e, p in self.pools_.items() if not (p.normal or p.anomalous)]
             if len(missing) == len(self.pools_):
                 raise InputError("no stage of the recipe has a feasible path that logs the entity", field="--recipe")
             if self.recipe_.sessions == "window":
                 return WindowAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
-            return RecipeAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
+            if calibration is None:
+                return RecipeAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
+            return RecipeAssembler(recipe or calibration.recipe, self.pools_, renderer, seed, start_ts,
+                                   calibration.stage_pools, calibration.mixes)
         try:
             return PathAssembler(list(self.pools_.values()), renderer, seed, start_ts, self.config.fault_rate)
         except ValueError as error:
@@ -318,7 +355,7 @@ class CodeSynthesizer:
             "pools": {e: {"normal": len(p.normal), "anomalous": len(p.anomalous)} for e, p in self.pools_.items()},
             "layout": {"source": self.format_.source, "format": self.format_.text, "pattern": self.format_.pattern},
             "slots": self.slot_report(set(tally.templates)),
-        }
+        } | ({"calibration": self.calibration_report_} if self.calibration_report_ is not None else {})
 
 
 class SessionTally:
