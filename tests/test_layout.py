@@ -102,10 +102,11 @@ def test_bgl_like_headers_agree_and_labels_follow_the_templates(tmp_path):
     spec, _ = profile_dataset(real, name="bgl", options=ProfileOptions(seed=2))
     kinds = {f.name: f.kind for f in spec.layout.fields}
     assert kinds["NodeRepeat"] == "copy" and kinds["Label"] == "message" and kinds["Timestamp"] == "time"
+    assert kinds["Component"] == "message" and kinds["Type"] == "message"  # Component is kept outside fields
     assert spec.layout.field("Timestamp").offset == 7 * 3600  # epoch seconds in UTC, the Time header 7 h behind
     StatsSynthesizer(spec).write(tmp_path / "gen", n_lines=600, seed=2)
     fmt = get_format("bgl")
-    labels, levels = set(), set()
+    labels, levels, components = set(), set(), set()
     for _, line in iter_lines(tmp_path / "gen" / "bgl.log"):
         event = fmt.event(line)
         fields = event.fields
@@ -114,8 +115,10 @@ def test_bgl_like_headers_agree_and_labels_follow_the_templates(tmp_path):
         assert int(fields["Timestamp"]) == int(local) + 7 * 3600
         assert fields["Date"] == fields["Time"][:10].replace("-", ".")
         labels.add((fields["Label"], event.content.split()[0]))
+        components.add((event.component, event.content.split()[0]))
         levels.add(event.level)
     assert ("KERNDTLB", "data") in labels and ("-", "instruction") in labels
+    assert ("APP", "ciod:") in components and ("KERNEL", "instruction") in components
     assert {"FATAL", "INFO"} <= levels
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -461,7 +460,7 @@ def _with_layout(work: LabeledDataset, stats: dict[str, _TemplateStats], service
         return _released_slots(slot, noise, options, addresses)
 
     found = profile_layout(events, raw.format, raw.clock, raw.source, noise.counts, value_model,
-                           _released_header_values(events, options), min_sessions=options.min_sessions)
+                           _releasable_header_value, min_sessions=options.min_sessions)
     updated = [Service(name=s.name, rate=s.rate, error_rate=s.error_rate, flow=s.flow, step=s.step, calls=s.calls,
                        messages=[m.model_copy(update={"levels": found.levels.get(m.id, {}),
                                                       "fields": found.fields.get(m.id, {})})
@@ -469,15 +468,12 @@ def _with_layout(work: LabeledDataset, stats: dict[str, _TemplateStats], service
     return updated, found.layout
 
 
-def _released_header_values(events: list[tuple[LogEvent, str, str]], options: ProfileOptions) -> Callable[[str], bool]:
-    """Whether a header value a message fixes may be written verbatim: seen in ``min_sessions`` distinct sessions,
-    no address, id, path or long number, nothing the secret scan reports (a node name, a serial)."""
-    sessions: dict[str, set[str]] = defaultdict(set)
-    for event, _, session in events:
-        for value in event.fields.values():
-            sessions[str(value)].add(session)
-    return lambda value: (len(sessions.get(value, ())) >= options.min_sessions and not _SCRUB.search(value)
-                          and releasable(value))
+def _releasable_header_value(value: str) -> bool:
+    """Whether a header value a message fixes may be written verbatim: no address, id, path or long number,
+    nothing the secret scan reports (a node name, a serial). The k-anonymity rule (seen in ``min_sessions``
+    distinct sessions) is applied per header by :func:`synthlog.stats.layoutprofile.profile_layout`, which also
+    sees the headers a line keeps outside ``fields`` (Component)."""
+    return not _SCRUB.search(value) and releasable(value)
 
 
 def _session_groups(work: LabeledDataset, options: ProfileOptions) -> dict[str, list[Session]]:
