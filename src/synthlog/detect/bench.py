@@ -532,6 +532,8 @@ def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Sy
                                + ", ".join(f"{d} on {r}" for d, r in kinds))
     for message in result.warnings if warn else ():
         warn(message)
+    if out_dir is not None:  # known before any cell runs: an unfinished run keeps it too
+        write_coverage(result.coverage, out_dir)
     partial = _PartialCsv(out_dir) if out_dir is not None else None
     try:
         with Progress("bench", total=len(cells)) as bar:
@@ -658,6 +660,15 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def write_coverage(coverage: dict[str, Any], out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "coverage.json"
+    with atomic_open(path) as fh:
+        json.dump(_json_safe({"what": COVERAGE_NOTE, "by_seed": coverage}), fh, indent=2)
+        fh.write("\n")
+    return path
+
+
 def write_outputs(result: BenchResult, out_dir: Path) -> dict[str, Path]:
     """coverage.json, results.json, summary.md, plots, and results.csv in cell order last."""
     from synthlog.detect.report import TESTED_METRICS, aggregate, plot_f1, significance, summary_markdown
@@ -666,10 +677,7 @@ def write_outputs(result: BenchResult, out_dir: Path) -> dict[str, Path]:
     cells = aggregate(result.rows)
     tests = [t for metric in TESTED_METRICS for t in significance(result.rows, metric)]
     paths = {"json": out_dir / "results.json", "summary": out_dir / "summary.md", "csv": out_dir / "results.csv",
-             "coverage": out_dir / "coverage.json"}
-    with atomic_open(paths["coverage"]) as fh:
-        json.dump(_json_safe({"what": COVERAGE_NOTE, "by_seed": result.coverage}), fh, indent=2)
-        fh.write("\n")
+             "coverage": write_coverage(result.coverage, out_dir)}
     with atomic_open(paths["json"]) as fh:
         json.dump(_json_safe({"config": result.config.model_dump(mode="json", by_alias=True), "data": result.data,
                               "warnings": result.warnings, "rows": result.rows, "summary": cells,
