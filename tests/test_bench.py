@@ -231,8 +231,10 @@ def test_ctrl_c_keeps_the_finished_cells(bench_dir, monkeypatch):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["coverage.json", "results.csv"]
     with open(tmp_path / "out" / "results.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    # seed 0: real pca, real logistic, synthetic pca, synthetic logistic finished; augmented pca was the third fit
-    assert len(rows) == 4 and all(r["status"] == "ok" for r in rows)
+    # the flag-everything rows, then seed 0's real pca, real logistic, synthetic pca, synthetic logistic finished;
+    # augmented pca was the third fit
+    assert [r["detector"] for r in rows] == ["flag_everything"] * 5 + ["pca", "logistic"] * 2
+    assert all(r["status"] == "ok" for r in rows)
 
 
 def test_cli_reports_errors_in_one_line(tmp_path):

@@ -535,6 +535,9 @@ def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Sy
     if out_dir is not None:  # known before any cell runs: an unfinished run keeps it too
         write_coverage(result.coverage, out_dir)
     partial = _PartialCsv(out_dir) if out_dir is not None else None
+    result.rows.extend(baselines)  # first: known before any cell, so an unfinished run has them too
+    for row in baselines if partial else ():
+        partial.add(row)
     try:
         with Progress("bench", total=len(cells)) as bar:
             for row in _parallel_map(_run_cell_tuple, cells, jobs):
@@ -545,7 +548,6 @@ def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Sy
     finally:
         if partial:
             partial.close()
-    result.rows.extend(baselines)
     return result
 
 
