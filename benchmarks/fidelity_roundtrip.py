@@ -1,6 +1,6 @@
 """Profile real HDFS data, simulate the spec, validate against the real data: fidelity scores, leakage, DCR, timings.
 
-Run: .venv/bin/python benchmarks/fidelity_roundtrip.py [--seeds 3] [--epsilon 1.0]
+Run: .venv/bin/python benchmarks/fidelity_roundtrip.py [--seeds 3] [--epsilon 1.0] [--min-sessions 5] [--only 20k]
 Data sets: the first 20,000 raw HDFS_v1 lines (with block labels) and the HDFS_100k block sessions (template strings
 only, no timestamps), both from ../shared/data. Each run generates as many lines as the real data has events.
 """
@@ -36,11 +36,13 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epsilon", type=float, action="append", default=None,
                         help="also profile with this epsilon (repeatable); exact counts are always run")
+    parser.add_argument("--min-sessions", type=int, default=5, help="k of the profiler's release rules")
+    parser.add_argument("--only", default="", help="run only the inputs whose label holds this text")
     args = parser.parse_args()
     root = data_root()
     if root is None:
         raise SystemExit("shared data not found (set SYNTHLOG_DATA)")
-    for label, source, files in inputs(root):
+    for label, source, files in (case for case in inputs(root) if args.only in case[0]):
         started = time.perf_counter()
         real = load_logs(**source)
         reference = reference_from_dataset(real)
@@ -52,7 +54,8 @@ def main() -> None:
             rows = []
             for seed in range(1, args.seeds + 1):
                 t0 = time.perf_counter()
-                spec, _ = profile_dataset(real, name="hdfs", options=ProfileOptions(epsilon=epsilon, seed=seed))
+                spec, _ = profile_dataset(real, name="hdfs", options=ProfileOptions(epsilon=epsilon, seed=seed,
+                                                                                    min_sessions=args.min_sessions))
                 t1 = time.perf_counter()
                 with tempfile.TemporaryDirectory() as tmp:
                     StatsSynthesizer(spec).write(tmp, n_lines=events, seed=seed)
@@ -65,8 +68,10 @@ def main() -> None:
                 print(f"   eps={epsilon} seed={seed}: " + " ".join(f"{m}={_f(result[m])}" for m in METRICS)
                       + f" R(types>=2)={_f(result['anomaly_types']['R_anomaly_types_with_2_sessions'])}"
                       + f" C(real itself)={_f(result['causal_pairs'].get('reference_C_temporal'))}"
+                      + f" value_shape_agreement={_f(result.get('value_shape_agreement'))}"
                       + f" | leaked ip={leak['ip']['leaked']}/{leak['ip']['real']}"
                       f" blk={leak['block_id']['leaked']}/{leak['block_id']['real']}"
+                      f" secret={leak['secret']['leaked']} rare={leak['rare_token']['leaked']}"
                       f" total={result['privacy']['leakage']['leaked_total']}"
                       f" | DCR exact syn={dcr['synthetic_to_train']['exact_match_share']:.3f}"
                       f" holdout={dcr['holdout_to_train']['exact_match_share']:.3f}"

@@ -124,11 +124,12 @@ def test_label_agreement_and_identical_anomalies():
 
 
 def marked_dataset(n_normal: int, n_anomalous: int, seed: int):
-    """Toy sessions that each end with a marker template of their own, so a set made from them shows its sources."""
+    """Toy sessions that end with a marker template of their group of 6 (the profiler releases a template seen in 5
+    sessions), so a set made from them shows its sources."""
     dataset = toy_dataset(n_normal, n_anomalous, seed=seed)
     for i, session in enumerate(dataset.sessions):
-        tid = f"M{i}"
-        word = "".join(chr(ord("a") + int(d)) for d in str(i))  # letters: a profiler keeps words, masks numbers
+        tid = f"M{i // 6}"
+        word = "".join(chr(ord("a") + int(d)) for d in str(i // 6))  # letters: a profiler keeps words, masks numbers
         dataset.templates[tid] = Template(tid, f"marker {word} done")
         session.events.append(LogEvent(content="", template_id=tid))
     return dataset

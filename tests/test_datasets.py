@@ -137,11 +137,28 @@ def test_every_shared_dataset_is_listed_present_and_described():
     ("hdfs-loghub-2k", 2200, 69, 14),
     ("hdfs-loghub2-2k-corrected", 2200, 69, 14),
     ("zookeeper-windows", 37186, 888, 77),
+    ("zookeeper-2k-windows", 289, 8, 50),
 ])
 def test_shared_datasets_load_with_the_documented_counts(name, sessions, anomalies, templates):
     ds = load_dataset(name, root=DATA)
     assert (len(ds), ds.labels.count(1), len(ds.templates)) == (sessions, anomalies, templates)
     assert ds.metadata["lacks"]
+
+
+@needs_data
+def test_zookeeper_2k_windows_are_time_slices_labeled_by_the_error_heuristic():
+    from synthlog.io.datasets import ZOOKEEPER_WINDOW_S
+
+    ds = load_dataset("zookeeper-2k-windows", root=DATA)
+    assert sum(len(s) for s in ds) == 2000 and "heuristic" in ds.metadata["labels"]
+    origin = ds.sessions[0].events[0].timestamp
+    for session in ds:
+        window = int(session.id.rsplit("_w", 1)[1])
+        stamps = [e.timestamp for e in session.events]
+        assert stamps == sorted(stamps)
+        assert all(origin + window * ZOOKEEPER_WINDOW_S <= t < origin + (window + 1) * ZOOKEEPER_WINDOW_S
+                   for t in stamps)
+        assert session.label == any(e.level == "ERROR" for e in session.events)
 
 
 @needs_data

@@ -2,8 +2,13 @@
 time formats inferred, read and written back; format strings inferred; generated raw lines parsed back with the
 reference's layout; bad layouts refused with the file and line."""
 
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from synthlog.errors import InputError
@@ -12,7 +17,7 @@ from synthlog.evaluate.report import validate
 from synthlog.io.formatinfer import infer_format, infer_format_string
 from synthlog.io.logformat import get_format
 from synthlog.io.text import iter_lines
-from synthlog.io.timestamps import TimeRenderer, infer_time_format, read_time
+from synthlog.io.timestamps import TimeRenderer, fraction_digits, infer_time_format, read_time
 from synthlog.stats.profile import ProfileOptions, load_logs, profile_dataset
 from synthlog.stats.simulate import StatsSynthesizer
 from synthlog.stats.specfile import dump_spec, load_spec
@@ -114,12 +119,25 @@ def test_bgl_like_headers_agree_and_labels_follow_the_templates(tmp_path):
     assert {"FATAL", "INFO"} <= levels
 
 
-def test_same_seed_same_raw_log(tmp_path):
+def test_same_seed_same_raw_log_and_hex_request_ids_keep_their_shape(tmp_path):
     real = load_logs(LAYOUTS / "syslog_like.log", sessions="entity:req-[0-9a-f]{8}")
     spec, _ = profile_dataset(real, name="s", options=ProfileOptions(seed=3))
+    assert (spec.sessions[0].id.prefix, spec.sessions[0].id.kind, spec.sessions[0].id.length) == ("req-", "hex", 8)
     for run in ("a", "b"):
         StatsSynthesizer(spec).write(tmp_path / run, n_lines=300, seed=5, formats=("raw",))
-    assert (tmp_path / "a" / "s.log").read_bytes() == (tmp_path / "b" / "s.log").read_bytes()
+    text = (tmp_path / "a" / "s.log").read_text()
+    assert text == (tmp_path / "b" / "s.log").read_text()
+    ids = re.findall(r"request (\S+) ", text)
+    assert len(ids) == 300 and all(re.fullmatch(r"req-[0-9a-f]{8}", i) for i in ids)
+    assert len(set(ids)) > 50
+    # the host and the process id stay the same through a request, as in the real log; they vary across requests
+    assert spec.layout.field("Field1").per_session and spec.layout.field("Pid").per_session
+    heads = {}
+    for line in text.splitlines():
+        host_pid, request = re.search(r"\d\d:\d\d:\d\d (\S+ \S+) .* (req-\S+) ", line).groups()
+        heads.setdefault(request, set()).add(host_pid)
+    assert all(len(seen) == 1 for seen in heads.values())
+    assert len(set().union(*heads.values())) > 10
 
 
 def test_a_layout_that_does_not_fit_names_the_file_and_line(tmp_path):
@@ -140,3 +158,51 @@ def test_a_spec_whose_layout_misses_a_header_is_refused(tmp_path):
     broken["layout"]["fields"] = broken["layout"]["fields"][1:]
     with pytest.raises(ValueError, match="the format's headers in order"):
         type(spec).model_validate(broken)
+
+
+def test_messages_and_levels_do_not_depend_on_the_files_written(tmp_path):
+    log, options = CASES["bgl"]
+    spec, _ = profile_dataset(load_logs(log, **options), name="b", options=ProfileOptions(seed=4))
+    synthesizer = StatsSynthesizer(spec)
+    synthesizer.write(tmp_path / "one", n_lines=400, seed=6, formats=("jsonl",))
+    synthesizer.write(tmp_path / "all", n_lines=400, seed=6)
+    events = (tmp_path / "one" / "events.jsonl").read_text()
+    assert events == (tmp_path / "all" / "events.jsonl").read_text()
+    sampled = [row["level"] for chunk in synthesizer.sample(n_lines=400, seed=6) for row in chunk.iter_rows(named=True)]
+    written = [json.loads(line)["level"] for line in events.splitlines()]
+    assert sampled == written and "FATAL" in written
+
+
+def test_cli_profile_and_validate_logs_of_any_layout(tmp_path):
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "synthlog", *args], capture_output=True, text=True)
+
+    log = LAYOUTS / "syslog_like.log"
+    spec = tmp_path / "s.yaml"
+    refused = run("profile", str(log), "--format", "hdfs", "--sessions", "window:600", "--out", str(spec))
+    assert refused.returncode == 2 and not spec.exists()
+    assert refused.stderr.strip().count("\n") == 0 and "syslog_like.log:1: header Date holds 'Mar'" in refused.stderr
+    done = run("profile", str(log), "--sessions", "entity:req-[0-9a-f]{8}", "--out", str(spec))
+    assert done.returncode == 0 and "layout (inferred)" in done.stderr
+    assert run("generate", "stats", str(spec), "--lines", "200", "--out", str(tmp_path / "g")).returncode == 0
+    checked = run("validate", str(log), str(tmp_path / "g"), "--sessions", "entity:req-[0-9a-f]{8}")
+    assert checked.returncode == 0
+    assert "format_roundtrip=1.000" in checked.stdout and "time_order=1.000" in checked.stdout
+
+
+@pytest.mark.parametrize("fmt", ["%y%m%d %H%M%S", "%Y-%m-%d %H:%M:%S,%3f", "%Y-%m-%d-%H.%M.%S.%6f", "%s",
+                                 "%Y-%m-%dT%H:%M:%S.%9fZ", "%b %e %H:%M:%S"])
+def test_any_time_written_reads_back_to_its_resolution(fmt):
+    rng = np.random.default_rng(11)
+    stamps = rng.integers(946_684_800_000_000, 1_893_456_000_000_000, 300)  # 2000 .. 2030
+    render = TimeRenderer(fmt)
+    step = 10 ** (6 - min(fraction_digits(fmt), 6))
+    texts = render.many(stamps).to_list()
+    for micros, text in zip(stamps.tolist(), texts, strict=True):
+        assert text == render.one(micros)
+        seconds = read_time((text,), (fmt,))
+        expected = micros // step * step
+        if "%Y" not in fmt and "%y" not in fmt and "%s" not in fmt:  # no year written: read in the default year
+            assert round(seconds * 1e6) % 86_400_000_000 == expected % 86_400_000_000
+        else:
+            assert round(seconds * 1e6) == expected

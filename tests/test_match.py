@@ -78,7 +78,9 @@ def test_matches_csv(tmp_path):
     write_matches_csv(matches, out)
     rows = list(csv.DictReader(out.read_text().splitlines()))
     assert [r["StatementId"] for r in rows] == ["S1", ""]
-    assert list(rows[0]) == ["EventId", "EventTemplate", "StatementId", "File", "Line", "Class", "Level", "Score"]
+    assert list(rows[0]) == ["EventId", "EventTemplate", "StatementId", "File", "Line", "Class", "Level", "Score",
+                             "Candidates", "RunnerUp", "DecidedBy", "Tied"]
+    assert (rows[0]["Candidates"], rows[0]["DecidedBy"], rows[1]["Candidates"]) == ("1", "text", "0")
 
 
 @pytest.mark.skipif(not (HADOOP.is_dir() and (SHARED / "hdfs").is_dir()), reason="needs Hadoop 0.18.2 and shared data")
@@ -93,3 +95,5 @@ def test_real_hdfs_templates_map_to_the_right_hadoop_statements():
     receiving = matches["<*>Receiving block<*>src:<*>dest:<*>"].statement
     assert receiving.file.endswith("dfs/DataNode.java") and receiving.cls == "DataNode$DataXceiver"
     assert matches["<*>BLOCK* NameSystem<*>allocateBlock:<*>"].statement.cls == "FSNamesystem"
+    serving = matches["<*>Got exception while serving<*>to<*>"]  # two identical statements: both listed
+    assert serving.candidates == 2 and serving.decided_by == "order" and len(serving.tied) == 1

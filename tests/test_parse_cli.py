@@ -20,8 +20,8 @@ def test_parse_writes_loghub_files_and_sessions(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "parsed 498 lines into" in run.stdout and "36 sessions (6 anomalous)" in run.stdout
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["anomaly_label.csv", "blockstore.log_structured.csv", "blockstore.log_templates.csv",
-                     "blockstore.sequences"]
+    assert names == [".synthlog-manifest.json", "anomaly_label.csv", "blockstore.log_structured.csv",
+                     "blockstore.log_templates.csv", "blockstore.sequences"]
     events = list(read_structured(tmp_path / "blockstore.log_structured.csv"))
     templates = read_templates(tmp_path / "blockstore.log_templates.csv")
     assert len(events) == 498 and {e.template_id for e in events} == set(templates)

@@ -57,7 +57,8 @@ def test_a_value_across_a_read_chunk_boundary_is_still_found(tmp_path):
     padding = "x" * ((1 << 22) - 8)  # the file is read 4 MiB at a time: the block id straddles the first boundary
     (tmp_path / "raw.log").write_text(f"{padding} blk_-4231765182 to\nlast line /10.0.0.1")
     assert leakage_check(real, files_values(directory_files(tmp_path))).leaked == {
-        "ip": ["10.0.0.1"], "block_id": ["blk_-4231765182"], "path": [], "host": [], "long_number": []}
+        "ip": ["10.0.0.1"], "block_id": ["blk_-4231765182"], "path": [], "host": [], "long_number": [], "secret": [],
+        "rare_token": []}
 
 
 def count_dataset(rows: list[list[int]], name: str) -> LabeledDataset:

@@ -104,3 +104,10 @@ def test_cli_scan_of_a_missing_tree_is_a_one_line_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "nope" in err and "Traceback" not in err
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_python_calls_spaced_or_split_over_lines_are_still_found(tmp_path):
+    (tmp_path / "a.py").write_text('import logging\nlog = logging.getLogger(__name__)\n'
+                                   'log . warning (\n  "spaced %s", 1)\nlog.\\\n    error("continued")\n')
+    (tmp_path / "b.py").write_text("def f(x):\n    return x.upper()\n")
+    assert sorted(s.template for s in scan(tmp_path).statements) == ["continued", "spaced <*>"]

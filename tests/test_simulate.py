@@ -259,8 +259,8 @@ def test_a_rerun_removes_files_of_the_earlier_run_it_did_not_write(mini, tmp_pat
     assert (tmp_path / "mini.log").exists() and (tmp_path / "window_label.csv").exists()
     (tmp_path / "notes.txt").write_text("mine")
     StatsSynthesizer(mini).write(tmp_path, n_lines=100, seed=1, formats=("jsonl",))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["anomaly_label.csv", "events.jsonl",
-                                                          "mini.log_templates.csv", "notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".synthlog-manifest.json", "anomaly_label.csv",
+                                                          "events.jsonl", "mini.log_templates.csv", "notes.txt"]
 
 
 GAPS = """\

@@ -68,17 +68,19 @@ def test_paraphrase_keeps_only_wordings_with_the_same_slots(tmp_path):
     with ChatServer(default=rewordings) as server:
         client = LLMClient(LLMConfig(base_url=server.base_url, model="m", cache_dir=tmp_path / "cache"))
         worded, report = paraphrase_spec(spec, client, variants=2)
-    assert len(server.requests) == 2
+        assert len(server.requests) == 2
+        again, _ = paraphrase_spec(spec, client, variants=2)  # a rerun is answered from the cache
+        assert len(server.requests) == 2 and again == worded
     prompt = next(r["messages"][-1]["content"] for r in server.requests if "logged in" in str(r))  # any order
     assert "Template: user <user> logged in from <*>" in prompt and "(<user> <*>)" in prompt
     hello = worded.service("api").messages[0]
     assert hello.variants == ["Note: user <user> logged in from <*>", "Again: user <user> logged in from <*>"]
     assert worded.service("api").messages[1].variants == ["Note: request done", "Again: request done"]
     assert (report.kept, report.refused, report.failed, report.unreadable) == (4, 4, 0, 0)
-    with ChatServer(default=Reply(status=400)) as silent:  # a rerun is answered from the cache
-        client = LLMClient(LLMConfig(base_url=silent.base_url, model="m", cache_dir=tmp_path / "cache"))
-        again, _ = paraphrase_spec(spec, client, variants=2)
-    assert silent.requests == [] and again == worded
+    with ChatServer(default=rewordings) as other:  # another endpoint's answers are its own, never replayed
+        client = LLMClient(LLMConfig(base_url=other.base_url, model="m", cache_dir=tmp_path / "cache"))
+        paraphrase_spec(spec, client, variants=2)
+    assert len(other.requests) == 2
 
 
 def test_cli_paraphrase_needs_an_endpoint(tmp_path):

@@ -28,7 +28,7 @@ def generated(tmp_path_factory):
     work = tmp_path_factory.mktemp("cli")
     spec = work / "bs.yaml"
     out = run("--seed", "3", "profile", str(LOG), "--format", "hdfs", "--labels", str(LABELS), "--out", str(spec),
-              "--summary", str(work / "summary.json"))
+              "--summary", str(work / "summary.json"), "--min-sessions", "2")  # the example has 36 sessions
     assert out.returncode == 0, out.stderr
     summary = json.loads((work / "summary.json").read_text())
     assert summary["anomalous_sessions"] == 6 and summary["causal_pairs"][0]["cause"].startswith("E")
@@ -38,7 +38,7 @@ def generated(tmp_path_factory):
 
 def test_validate_against_real_logs_writes_json(generated):
     _, gen = generated
-    out = run("validate", str(LOG), str(gen), "--format", "hdfs", "--labels", str(LABELS))
+    out = run("validate", str(LOG), str(gen), "--format", "hdfs", "--labels", str(LABELS), "--min-sessions", "2")
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("score=") and "leaked=ip:0,block_id:0" in out.stdout
     result = json.loads((gen / "validation.json").read_text())

@@ -214,3 +214,20 @@ def test_a_nodes_name_is_its_address():
                           "BLOCK* NameSystem.delete: <*> is added to invalidSet of <*>",
                           ["b.getBlockName()", "n.getName()"])
     assert infer_slot_kinds(statement) == [SlotKind.BLOCK_ID, SlotKind.HOST_PORT]
+
+
+def test_a_fitted_model_calibrates_each_slot_of_a_matched_template():
+    templates = {"E1": Template("E1", "Notification time out: <*>"), "E2": Template("E2", "Peer state <*> <*>")}
+    events = [LogEvent(content="", template_id="E1", parameters=[str(v)]) for v in (200, 400, 800, 1600, 3200) * 8]
+    events += [LogEvent(content="", template_id="E2", parameters=["LOOKING", "1"]) for _ in range(25)]
+    events += [LogEvent(content="", template_id="E2", parameters=["secret", "2"])]
+    model = ValueModel.fit(events, templates)
+    gen = ValueGenerator(2, model=model)
+    timeouts = {gen.fill(stmt("Notification time out: <*>", ["notTimeout"]), ValueContext(s), template_id="E1")[1][0]
+                for s in range(40)}
+    assert all(200 <= int(t) <= 3200 for t in timeouts) and len(timeouts) > 5  # new values in the slot's range
+    states = {gen.fill(stmt("Peer state <*> <*>", ["state", "n"]), ValueContext(s), template_id="E2")[1][0]
+              for s in range(40)}
+    assert states == {"LOOKING"}  # a word seen fewer than min_count times is never copied
+    other = gen.fill(stmt("Notification time out: <*>", ["notTimeout"]), ValueContext(1))[1][0]
+    assert other.isdigit()  # without the template id: the generic shape

@@ -9,8 +9,12 @@ Usage::
 
 - The API key comes from ``SYNTHLOG_LLM_API_KEY`` (local servers that need none work without it).
 - Temperature is 0 unless the caller passes ``temperature=...``.
-- Every answer is stored on disk under a SHA-256 of (model, messages, params); a repeated request is answered
-  from the cache and never reaches the server. Cache files are JSON, written atomically.
+- Every answer is stored on disk under a SHA-256 of (endpoint, model, messages, params); a repeated request is
+  answered from the cache and never reaches the server. Only answers the caller calls valid are stored
+  (``complete(..., valid=...)``); an answer over ``max_answer_chars`` is an error and never stored. Cache files
+  are JSON, written atomically.
+- Answers are untrusted: :func:`unsafe_character` finds what must never reach a log line (control, format and
+  line or paragraph separator characters: a hostile endpoint could otherwise inject whole fake lines).
 - Timeouts, connection errors, HTTP 429 and 5xx are retried with exponential backoff (``backoff * 2**attempt``,
   capped at ``max_backoff``); other HTTP errors fail at once. When retries run out, :class:`LLMError` is raised.
 - :attr:`LLMClient.stats` counts requests sent, cache hits, retries and failures (thread-safe).
@@ -23,9 +27,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 import time
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +39,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from synthlog.errors import InputError
 from synthlog.extras import require
 from synthlog.io.atomic import atomic_open
 
@@ -45,6 +52,31 @@ Message = dict[str, str]
 
 class LLMError(RuntimeError):
     """The endpoint did not give an answer (retries exhausted, or a non-retryable HTTP error)."""
+
+
+class LLMUnavailable(InputError):
+    """Requests failed and the user did not allow failures (``--allow-llm-failures``): a one-line error."""
+
+    def __init__(self, failed: int, asked: int, base_url: str, last: object):
+        detail = re.sub(r"\s+", " ", str(last))[:200]
+        super().__init__(f"{failed} of {asked} requests to {base_url} failed (last: {detail}); nothing was written. "
+                         "Pass --allow-llm-failures to go on without those answers", field="--llm-url")
+
+
+_UNSAFE = ("Cc", "Cf", "Zl", "Zp")  # control (NUL, ESC, VT, FF, FS-RS, U+0085), format, line/paragraph separators
+
+
+def unsafe_character(text: str) -> str | None:
+    """The first character of ``text`` that must not reach a log line, as ``U+XXXX (category)``; None if none.
+
+    Control characters (tab and newline included), format characters (bidi overrides, zero-width) and the
+    Unicode line and paragraph separators can each end a line or hide text for some reader; a plain space
+    (``Zs``) is fine."""
+    for char in text:
+        category = unicodedata.category(char)
+        if category in _UNSAFE:
+            return f"U+{ord(char):04X} ({category})"
+    return None
 
 
 class LLMConfig(BaseModel):
@@ -60,6 +92,7 @@ class LLMConfig(BaseModel):
     concurrency: int = 4
     temperature: float = 0.0
     max_tokens: int | None = 1024
+    max_answer_chars: int = Field(65_536, ge=1, description="a longer answer is an error, never cached")
     cache_dir: Path | None = None
 
 
@@ -140,6 +173,7 @@ class LLMClient:
         self._cache = DiskCache(config.cache_dir) if config.cache_dir is not None else None
         self._slots = threading.Semaphore(max(1, config.concurrency))
         self.stats = LLMStats()
+        self.last_error: LLMError | None = None  # the latest failure, for the one-line error that reports it
 
     def _params(self, overrides: dict[str, Any]) -> dict[str, Any]:
         params: dict[str, Any] = {"temperature": self.config.temperature}
@@ -149,29 +183,35 @@ class LLMClient:
         return params
 
     def cache_key(self, messages: Sequence[Message], **params: Any) -> str:
-        return stable_hash({"model": self.config.model, "messages": list(messages), "params": self._params(params)})
+        """The endpoint, model, conversation and parameters: one server's answers never answer for another."""
+        return stable_hash({"endpoint": self.config.base_url.rstrip("/"), "model": self.config.model,
+                            "messages": list(messages), "params": self._params(params)})
 
-    def complete(self, messages: Sequence[Message], **params: Any) -> str:
-        """The assistant's answer text for ``messages`` (from the cache when this exact request was made before)."""
+    def complete(self, messages: Sequence[Message], valid: Callable[[str], bool] | None = None,
+                 **params: Any) -> str:
+        """The assistant's answer text for ``messages`` (from the cache when this exact request was made before);
+        the answer is cached only when ``valid`` (if given) accepts it."""
         full = self._params(params)
         key = self.cache_key(messages, **params)
         if self._cache is not None:
             hit = self._cache.get(key)
-            if isinstance(hit, dict) and isinstance(hit.get("answer"), str):
+            if isinstance(hit, dict) and isinstance(hit.get("answer"), str) and \
+                    len(hit["answer"]) <= self.config.max_answer_chars and (valid is None or valid(hit["answer"])):
                 self.stats.add("cache_hits")
                 return hit["answer"]
         answer = self._ask(list(messages), full)
-        if self._cache is not None:
-            self._cache.put(key, {"model": self.config.model, "messages": list(messages), "params": full,
-                                  "answer": answer})
+        if self._cache is not None and (valid is None or valid(answer)):
+            self._cache.put(key, {"endpoint": self.config.base_url, "model": self.config.model,
+                                  "messages": list(messages), "params": full, "answer": answer})
         return answer
 
-    def complete_many(self, batch: Sequence[Sequence[Message]], **params: Any) -> list[str | LLMError]:
+    def complete_many(self, batch: Sequence[Sequence[Message]], valid: Callable[[str], bool] | None = None,
+                      **params: Any) -> list[str | LLMError]:
         """Answers for many conversations, in input order; a failed one yields its :class:`LLMError`."""
 
         def one(messages: Sequence[Message]) -> str | LLMError:
             try:
-                return self.complete(messages, **params)
+                return self.complete(messages, valid, **params)
             except LLMError as error:
                 return error
 
@@ -190,11 +230,17 @@ class LLMClient:
                 content = response.choices[0].message.content if response.choices else None
                 if content is None:
                     raise LLMError("the endpoint answered without message content")
+                if len(content) > self.config.max_answer_chars:
+                    self.stats.add("failures")
+                    self.last_error = LLMError(f"{self.config.base_url}: an answer of {len(content):,} characters, "
+                                               f"above the cap of {self.config.max_answer_chars:,}")
+                    raise self.last_error
                 return content
             except self._openai_error as error:
                 if not _retryable(error) or attempt >= self.config.max_retries:
                     self.stats.add("failures")
-                    raise LLMError(f"{self.config.base_url}: {type(error).__name__}: {error}") from error
+                    self.last_error = LLMError(f"{self.config.base_url}: {type(error).__name__}: {error}")
+                    raise self.last_error from error
                 self.stats.add("retries")
                 time.sleep(min(self.config.max_backoff, self.config.backoff * 2**attempt))
                 attempt += 1

@@ -21,14 +21,16 @@ END = "<END>"  # the state after a session's last event in transition counts
 
 _PLACEHOLDER = re.compile(r"<[^<>\s]*>")
 _STARS = re.compile(r"<\*>(?:[\s:/,._-]*<\*>)+")
+_HEX_PREFIX = re.compile(r"\b0[xX]<\*>")  # a parser may keep the 0x of a hex value in the template or not
 _SPACES = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1 << 16)  # a data set has few distinct templates and millions of lines
 def template_key(text: str) -> str:
     """A template's text normalised for comparison across parsers: every placeholder (``<*>``, ``<:IP:>``, ``<NUM>``)
-    becomes ``<*>``, runs of placeholders joined by punctuation collapse to one, whitespace collapses."""
-    text = _PLACEHOLDER.sub("<*>", text)
+    becomes ``<*>``, runs of placeholders joined by punctuation collapse to one, ``0x<*>`` is ``<*>``, whitespace
+    collapses."""
+    text = _HEX_PREFIX.sub("<*>", _PLACEHOLDER.sub("<*>", text))
     text = _STARS.sub("<*>", text)
     return _SPACES.sub(" ", text).strip()
 

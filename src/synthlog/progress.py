@@ -20,6 +20,12 @@ def is_quiet() -> bool:
     return _settings["quiet"]
 
 
+def notice(message: str) -> None:
+    """A status line for humans on stderr (something done on their behalf), silenced by ``--quiet``."""
+    if not is_quiet():
+        print(message, file=sys.stderr, flush=True)
+
+
 class Progress:
     """Report advancement of one task; use as a context manager, call :meth:`advance`.
 

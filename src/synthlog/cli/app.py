@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from typer._click import exceptions as click_exc  # Typer vendors click; its exc
 
 from synthlog import __version__
 from synthlog.errors import SynthlogError
+from synthlog.io.atomic import allow_overwrite
 from synthlog.progress import set_quiet
 
 
@@ -18,6 +20,7 @@ class GlobalOptions:
     seed: int = 0
     quiet: bool = False
     verbose: bool = False
+    force: bool = False
 
 
 options = GlobalOptions()
@@ -41,14 +44,17 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _global(
-    seed: int = typer.Option(0, "--seed", help="Seed for everything random; same input and seed, same output."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed for everything random; same input and seed, same output."),
+    force: bool = typer.Option(False, "--force", help="Write into an output folder that holds files this tool did "
+                               "not write, replacing same-named ones (no other file is ever deleted)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors and final results."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks and extra detail."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
-    options.seed, options.quiet, options.verbose = seed, quiet, verbose
+    options.seed, options.quiet, options.verbose, options.force = seed, quiet, verbose, force
     set_quiet(quiet)
+    allow_overwrite(force)
 
 
 def seed_or_global(seed: int | None) -> int:
@@ -62,11 +68,17 @@ def say(message: str) -> None:
         typer.echo(message, err=True)
 
 
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM stops a run like Ctrl-C: every staged or temporary output is removed on the way out."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``synthlog`` script: one-line errors, exit codes, Ctrl-C handled cleanly."""
     import synthlog.cli  # noqa: F401  (registers every command module)
 
     verbose = "--verbose" in (argv or sys.argv) or "-v" in (argv or sys.argv)
+    signal.signal(signal.SIGTERM, _stop)
     try:
         # without standalone mode, click hands back typer.Exit's code instead of exiting: pass it on
         code = app(args=argv, standalone_mode=False)

@@ -31,21 +31,22 @@ def scan_command(
 @code_app.command("match")
 def match_command(
     src: Path = typer.Argument(..., help="Source tree that wrote the logs."),
-    templates: Path = typer.Option(..., "--templates", "-t", help="Templates CSV (EventId,EventTemplate[,...])."),
     out: Path = typer.Option(..., "--out", "-o", help="Matches CSV to write, one row per template."),
+    templates: Path | None = typer.Option(None, "--templates", "-t",
+                                          help="Templates CSV (EventId,EventTemplate[,...]); default: from --logs."),
+    logs: Path | None = typer.Option(None, "--logs", "-l", help="Loghub structured CSV, or a raw log with --format: "
+                                     "the class, source line, level and thread its lines show decide ties."),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="Format of a raw --logs file (name or string; "
+                                   "default: the built-in format that fits)."),
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of relative paths to skip, e.g. '*/test/*'."),
     threshold: float = typer.Option(THRESHOLD, "--threshold", min=0.0, max=1.0, help="Lowest score taken as a match."),
 ) -> None:
-    """Map each template of a real data set to the logging statement that prints it."""
-    from synthlog.code.match import coverage, match_templates, write_matches_csv
-    from synthlog.code.scan import scan
-    from synthlog.io.loghub import read_templates
+    """Map each template of a real data set to the logging statement that prints it (ties listed, never silent)."""
+    from synthlog.code.match import coverage, match_code, write_matches_csv
 
-    wanted = list(read_templates(templates).values())
-    result = scan(src, exclude)
-    matches = match_templates(result.statements, wanted, threshold)
+    matches, statements = match_code(src, templates, logs, fmt, exclude, threshold)
     write_matches_csv(matches, out)
-    typer.echo(f"{coverage(matches, result.statements).summary()} -> {out}")
+    typer.echo(f"{coverage(matches, statements).summary()} -> {out}")
 
 
 # --- control flow and paths (lcfg / callgraph / paths / export) --------------------------------------------------
@@ -59,7 +60,7 @@ def paths_command(
     unroll: int = typer.Option(2, "--unroll", min=0, help="Run each loop body 0..N times."),
     max_paths: int = typer.Option(200, "--max-paths", min=1, help="Distinct log sequences kept per entry (sampled)."),
     budget: int = typer.Option(100_000, "--budget", min=1, help="Graph nodes explored per entry before sampling."),
-    seed: int | None = typer.Option(None, "--seed", help="Sampling seed (default: the global --seed)."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Sampling seed (default: the global --seed)."),
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of relative paths to skip, e.g. '*/test/*'."),
 ) -> None:
     """List the distinct log-statement sequences from each entry method to each of its exits."""

@@ -22,7 +22,7 @@ def generate_stats(
                             "syslog://HOST:PORT, syslog+tcp://HOST:PORT, otlp+http://HOST:PORT."),
     duration: str | None = typer.Option(None, "--duration", help="Simulated time to cover, e.g. 10m, 1h, 2d."),
     lines: int | None = typer.Option(None, "--lines", help="Number of log lines to write."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed (default: the global --seed)."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Seed (default: the global --seed)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Run shards on a dask LocalCluster of N workers."),
     formats: str = typer.Option("jsonl,raw,csv", "--formats",
                                 help="Files to write: jsonl (events.jsonl), raw (NAME.log), csv (Loghub CSVs); "
@@ -35,20 +35,31 @@ def generate_stats(
                                    help="Ask an LLM for N other wordings of every template (needs --llm-url/-model)."),
     llm_url: str | None = typer.Option(None, "--llm-url", help="OpenAI-compatible base URL (with --paraphrase)."),
     llm_model: str | None = typer.Option(None, "--llm-model", help="Model name (with --paraphrase)."),
+    allow_llm_failures: bool = typer.Option(False, "--allow-llm-failures", help="Go on without the answers of "
+                                            "failed LLM requests (default: a failed request stops the run)."),
+    max_memory: str | None = typer.Option(None, "--max-memory", help="Refuse a run whose shards would need more "
+                                          "memory than this, e.g. 4G (default: half of this machine's memory)."),
 ) -> None:
     """Simulate a spec: events.jsonl, raw log, Loghub structured/templates CSVs and anomaly_label.csv."""
     from synthlog.errors import InputError
+    from synthlog.stats.shards import parse_size
     from synthlog.stats.simulate import StatsSynthesizer
     from synthlog.stats.specfile import load_spec
 
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    if not chosen:
+        raise InputError("name at least one format (jsonl, raw, csv)", field="--formats")
+    try:
+        budget = None if max_memory is None else parse_size(max_memory)
+    except ValueError as exc:
+        raise InputError(str(exc), field="--max-memory") from None
     loaded = load_spec(spec)
     if paraphrase:
         if not (llm_url and llm_model):
             raise InputError("--paraphrase needs --llm-url and --llm-model", field="--paraphrase")
         from synthlog.stats.paraphrase import paraphrase_with
 
-        loaded, report = paraphrase_with(loaded, llm_url, llm_model, paraphrase)
+        loaded, report = paraphrase_with(loaded, llm_url, llm_model, paraphrase, allow_failures=allow_llm_failures)
         say(f"paraphrase: {report.kept} wordings kept, {report.refused} refused, {report.unreadable} unreadable "
             f"answers, {report.failed} failed requests")
     from synthlog.io.sinks import is_stream_target
@@ -65,7 +76,8 @@ def generate_stats(
         raise InputError("--rate and --follow pace a stream: give --out -, syslog://... or otlp+http://...",
                          field="--out")
     summary = StatsSynthesizer(loaded).write(Path(out), n_lines=lines, duration=duration, seed=seed_or_global(seed),
-                                            workers=workers, formats=chosen, label_window=label_window)
+                                            workers=workers, formats=chosen, label_window=label_window,
+                                            max_memory=budget)
     typer.echo(f"wrote {summary.lines} lines, {summary.sessions} sessions ({summary.anomalous_sessions} anomalous, "
                f"{summary.anomalous_lines} anomalous lines) to {summary.out_dir}")
 
@@ -82,10 +94,14 @@ def generate_code(
     recipe: Path | None = typer.Option(None, "--recipe", exists=True, dir_okay=False,
                                        help="Composition recipe (YAML): entity sessions across components."),
     n: int = typer.Option(1000, "-n", "--sessions", min=1, help="Number of sessions."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed (default: the global --seed)."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Seed (default: the global --seed)."),
     align_to: Path | None = typer.Option(None, "--align-to", exists=True, dir_okay=False,
                                          help="Real templates CSV: matching templates take its ids."),
-    log_format: str | None = typer.Option(None, "--log-format", help="Format of the raw lines (name or string)."),
+    log_format: str | None = typer.Option(None, "--log-format", help="Layout of the raw lines: a built-in name, a "
+                                          "Loghub format string or a log4j pattern (default: the recipe's, else "
+                                          "the code base's logging configuration)."),
+    start: str | None = typer.Option(None, "--start", help="Time of the first session, ISO 8601 UTC (default: the "
+                                     "recipe's, else 2024-01-01T00:00:00)."),
     min_level: str = typer.Option("INFO", "--min-level", help="Drop lines below this level."),
     fault_rate: float = typer.Option(0.05, "--fault-rate", min=0.0, max=1.0,
                                      help="Share of per-path sessions that take an anomalous path."),
@@ -95,10 +111,15 @@ def generate_code(
                                             "CSV); no real value is copied unless --allow-real-values."),
     allow_real_values: bool = typer.Option(False, "--allow-real-values",
                                            help="Let --values-from copy real values verbatim."),
+    calibrate: str | None = typer.Option(None, "--calibrate", help="Calibrate the recipe's stages, run counts, "
+                                         "label evidence and timing from a labeled real data set (shared name or "
+                                         "directory); give it your training part only."),
     checker: str = typer.Option("heuristic", "--checker", help="heuristic (offline) or llm."),
     llm_url: str | None = typer.Option(None, "--llm-url", help="OpenAI-compatible base URL (with --checker llm)."),
     llm_model: str | None = typer.Option(None, "--llm-model", help="Model name (with --checker llm)."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Cache of checker verdicts (and LLM answers)."),
+    allow_llm_failures: bool = typer.Option(False, "--allow-llm-failures", help="Reject the paths whose LLM "
+                                            "request failed and go on (default: a failed request stops the run)."),
     depth: int = typer.Option(3, "--depth", min=0, help="Inline callees up to this depth."),
     unroll: int = typer.Option(2, "--unroll", min=0, help="Run each loop body 0..k times."),
     max_paths: int = typer.Option(400, "--max-paths", min=1, help="Paths kept per entry point."),
@@ -109,10 +130,12 @@ def generate_code(
     from synthlog.synth.generate import CodeGenConfig
     from synthlog.synth.generate import generate_code as run
 
-    chosen = make_checker(checker, llm_url=llm_url, llm_model=llm_model, cache_dir=cache_dir)
+    chosen = make_checker(checker, llm_url=llm_url, llm_model=llm_model, cache_dir=cache_dir,
+                          allow_failures=allow_llm_failures)
     config = CodeGenConfig(entries=entry, recipe=recipe, align_to=align_to, log_format=log_format,
                            min_level=min_level, fault_rate=fault_rate, rules=rules, values_from=values_from,
-                           allow_real_values=allow_real_values, checker=chosen, cache_dir=cache_dir,
+                           allow_real_values=allow_real_values, checker=chosen, cache_dir=cache_dir, start=start,
+                           calibrate=calibrate,
                            paths=PathOptions(depth=depth, unroll=unroll, max_paths=max_paths,
                                              seed=seed_or_global(seed)))
     summary = run(src, out, n, seed_or_global(seed), config)

@@ -59,12 +59,13 @@ def profile(
     sessions: str | None = typer.Option(None, "--sessions", "-s", help=SESSIONS_HELP),
     line_labels: str | None = typer.Option(None, "--line-labels", help=LINE_LABELS_HELP),
     epsilon: float | None = typer.Option(None, "--epsilon", help="Laplace noise of scale 1/EPSILON on counts."),
-    min_sessions: int = typer.Option(2, "--min-sessions", min=1, help="Sessions an anomaly type needs."),
+    min_sessions: int = typer.Option(5, "--min-sessions", min=1,
+                                     help="k: sessions a template, a verbatim value or an anomaly type needs."),
     min_count: int = typer.Option(1, "--min-count", min=1, help="Lines a template needs to be kept."),
     summary: Path | None = typer.Option(None, "--summary", help="Also write the profile summary (JSON): exact "
                                         "counts, observed causal pairs with lags, anomaly types (for the data owner; "
                                         "not noised)."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed of the noise (default: the global --seed)."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Seed of the noise (default: the global --seed)."),
 ) -> None:
     """Derive a statistics spec from real logs: no raw parameter value, optional differential-privacy noise."""
     from synthlog.stats.profile import ProfileOptions, profile_to_file
@@ -74,6 +75,9 @@ def profile(
     seen = profile_to_file(logs, out, log_format=log_format, labels=labels, session_pattern=session_pattern,
                            sessions=sessions, line_labels=line_labels, options=options, summary_out=summary)
     say(f"profiled {seen.events} events in {seen.sessions} sessions ({seen.anomalous_sessions} anomalous)")
+    if seen.layout is not None:
+        say(f"layout ({seen.layout['source']}): {seen.layout['format']}; time "
+            f"{' + '.join(seen.layout['time'].values()) or 'none'}; levels {' '.join(seen.layout['levels'])}")
     typer.echo(f"{out}: {seen.templates} templates, {len(seen.anomaly_types) - 1} anomaly types, "
                f"{len(seen.causal_pairs)} causal pairs observed")
 
@@ -89,14 +93,16 @@ def validate(
     session_pattern: str | None = typer.Option(None, "--session-pattern", help="Session id regex of REFERENCE."),
     sessions: str | None = typer.Option(None, "--sessions", "-s", help=SESSIONS_HELP),
     line_labels: str | None = typer.Option(None, "--line-labels", help=LINE_LABELS_HELP),
-    seed: int | None = typer.Option(None, "--seed", help="Seed of the DCR holdout split."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Seed of the DCR holdout split."),
+    min_sessions: int = typer.Option(5, "--min-sessions", min=1,
+                                     help="k: a real token seen in fewer sessions is a leak wherever it appears."),
 ) -> None:
-    """Fidelity (D_errdist, C_temporal, R_anomaly, template and transition similarity) and, against real data,
-    privacy (leakage of real values, distance to closest record) of a generated data set."""
+    """Fidelity (D_errdist, C_temporal, R_anomaly, template and transition similarity, value shapes) and, against
+    real data, privacy (leakage of real values, secrets and rare tokens, distance to closest record)."""
     from synthlog.evaluate.report import headline, run_validation
 
     result, path = run_validation(reference, directory, out=out, log_format=log_format, labels=labels,
                                   session_pattern=session_pattern, sessions=sessions, line_labels=line_labels,
-                                  seed=seed_or_global(seed))
+                                  seed=seed_or_global(seed), min_sessions=min_sessions)
     typer.echo(headline(result))
     say(f"wrote {path}")

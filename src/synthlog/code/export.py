@@ -10,7 +10,7 @@ from typing import Any
 from synthlog.code.callgraph import CallGraph
 from synthlog.code.lcfg import Lcfg, LNode
 from synthlog.errors import InputError
-from synthlog.io.atomic import atomic_open
+from synthlog.io.atomic import atomic_files
 
 FORMATS = ("json", "dot")
 
@@ -83,20 +83,21 @@ def write_lcfg(graphs: list[Lcfg], out: str | os.PathLike[str], fmt: str | None 
         fmt = path.suffix.lstrip(".").lower()
         if fmt == "gv":
             fmt = "dot"
-    if fmt == "both":
-        return [*write_lcfg(graphs, path.with_suffix(".json"), "json", names),
-                *write_lcfg(graphs, path.with_suffix(".dot"), "dot", names)]
-    if fmt not in FORMATS:
+    both = [(path.with_suffix(".json"), "json"), (path.with_suffix(".dot"), "dot")]
+    chosen = both if fmt == "both" else [(path, fmt)]
+    if fmt != "both" and fmt not in FORMATS:
         raise InputError(f"unknown graph format {fmt!r} (json, dot or both; or name the file .json / .dot)",
                          field="--format")
-    with atomic_open(path, "w") as fh:
-        if fmt == "json":
-            data = [lcfg_to_dict(g) for g in graphs]
-            json.dump(data[0] if len(data) == 1 else data, fh, indent=1)
-            fh.write("\n")
-        else:
-            fh.write("".join(lcfg_to_dot(g, names) for g in graphs))
-    return [path]
+    with atomic_files() as files:  # both formats appear together or neither
+        for target, kind in chosen:
+            with files.open(target, "w") as fh:
+                if kind == "json":
+                    data = [lcfg_to_dict(g) for g in graphs]
+                    json.dump(data[0] if len(data) == 1 else data, fh, indent=1)
+                    fh.write("\n")
+                else:
+                    fh.write("".join(lcfg_to_dot(g, names) for g in graphs))
+    return [target for target, _ in chosen]
 
 
 def export_methods(graph: CallGraph, methods: list[str], out: str | os.PathLike[str],

@@ -559,6 +559,9 @@ class _Folder:
                 value = self._constant(found)
                 if value is not None:
                     return [value], simple_type(found.type) == "String"
+            elif found is not None and simple_type(found) == "String":
+                # a String local or parameter stays its own slot, so a caller's literal can fill it later
+                return [Var(text(node))], True
         if kind == "field_access":
             obj, name = node.child_by_field_name("object"), node.child_by_field_name("field")
             if obj is not None and name is not None:
@@ -627,6 +630,12 @@ class _Folder:
                 return None
             return message_format(pattern, [text(a) for a in args[1:]])
         return None
+
+
+def literal_text(file: JavaFile, node: Node) -> str | None:
+    """The text of an expression that folds to literal text (literals, constants, their concatenation), else None."""
+    pieces, _ = _Folder(file, node).pieces(node)
+    return "".join(pieces) if all(isinstance(p, str) for p in pieces) else None  # type: ignore[arg-type]
 
 
 def _is_plus(node: Node) -> bool:

@@ -45,7 +45,7 @@ from synthlog.code.callgraph import CallGraph
 from synthlog.code.lcfg import CATCH_ALL, Lcfg
 from synthlog.code.records import ExecutionPath, PathStep
 from synthlog.errors import InputError
-from synthlog.io.atomic import atomic_open
+from synthlog.io.atomic import atomic_files
 from synthlog.progress import Progress
 
 
@@ -403,11 +403,12 @@ def summary_path(out: str | os.PathLike[str]) -> Path:
 
 def write_paths(result: PathResult, out: str | os.PathLike[str]) -> Path:
     """Write one JSONL record per path (``ExecutionPath.to_dict()``) and the per-entry summary beside it."""
-    with atomic_open(out, "w") as fh:
-        for path in result.paths:
-            fh.write(json.dumps(path.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
     side = summary_path(out)
-    with atomic_open(side, "w") as fh:
-        json.dump(result.to_dict(), fh, indent=1, sort_keys=True)
-        fh.write("\n")
+    with atomic_files() as files:  # the paths and their summary appear together or not at all
+        with files.open(out, "w") as fh:
+            for path in result.paths:
+                fh.write(json.dumps(path.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+        with files.open(side, "w") as fh:
+            json.dump(result.to_dict(), fh, indent=1, sort_keys=True)
+            fh.write("\n")
     return side

@@ -13,6 +13,7 @@ import fnmatch
 import gc
 import json
 import os
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -31,6 +32,8 @@ from synthlog.progress import Progress
 EXTENSIONS = (".java", ".py")
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build",
                        ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+# a Python logging call is an attribute call of a level name (python.LEVELS) or ``log``
+_PYTHON_CALL = re.compile(rb"\.[\s\\]*(?:debug|info|warning|warn|error|exception|critical|fatal|log)[\s\\]*\(")
 COLUMNS = ["StatementId", "File", "Line", "EndLine", "Class", "Method", "Level", "Template", "Args", "InCatch"]
 
 
@@ -62,20 +65,29 @@ class ScanResult:
 def source_files(root: Path, exclude: Sequence[str] = ()) -> list[Path]:
     """Java and Python files under ``root`` (or ``root`` itself), sorted; build and VCS folders and paths
     (relative to ``root``) matching one of the ``exclude`` glob patterns are left out."""
+    return [Path(path) for path, _ in _source_paths(root, exclude)]
+
+
+def _source_paths(root: Path, exclude: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(path, path relative to ``root`` with forward slashes) of every source file, sorted by the relative path.
+    Plain strings: this runs over every file of a tree, where pathlib's objects cost as much as reading them."""
     if root.is_file():
-        return [root]
+        return [(str(root), root.name)]
+    top = str(root)
     found = []
-    for directory, dirs, files in os.walk(root):
+    for directory, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-        found.extend(Path(directory) / f for f in files if f.endswith(EXTENSIONS))
-    rel = {path: path.relative_to(root).as_posix() for path in found}
-    kept = [p for p in found if not any(fnmatch.fnmatchcase(rel[p], pattern) for pattern in exclude)]
-    return sorted(kept, key=lambda p: rel[p])
+        base = os.path.relpath(directory, top).replace(os.sep, "/")
+        prefix = "" if base == "." else base + "/"
+        found.extend((os.path.join(directory, f), prefix + f) for f in files if f.endswith(EXTENSIONS))
+    kept = [item for item in found if not any(fnmatch.fnmatchcase(item[1], pattern) for pattern in exclude)]
+    return sorted(kept, key=lambda item: item[1])
 
 
-def _read(path: Path) -> tuple[bytes | None, str]:
+def _read(path: str) -> tuple[bytes | None, str]:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read()
     except OSError:
         return None, "unreadable"
     if b"\0" in data[:8192]:
@@ -106,26 +118,24 @@ def scan(src_root: str | os.PathLike[str], exclude: Sequence[str] = ()) -> ScanR
     if not root.exists():
         raise InputError("no such file or directory", path=root)
     started = time.perf_counter()
-    paths = source_files(root, exclude)
-    base = root.parent if root.is_file() else root
+    paths = _source_paths(root, exclude)
     result = ScanResult(root, [], 0, [], [], 0.0)
     with gc_paused():
-        _parse_all(paths, base, result)
+        _parse_all(paths, result)
         for rel in sorted([*result.java_files, *result.python_files]):
             if rel in result.java_files:
                 java = result.java_files[rel]
                 result.statements.extend(find_java_calls(java.tree, java.source, rel, java))
-            else:
+            elif _PYTHON_CALL.search(result.python_files[rel].source):  # no `.info(`-like call: nothing to visit
                 result.statements.extend(find_python_calls(result.python_files[rel], rel))
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _parse_all(paths: list[Path], base: Path, result: ScanResult) -> None:
+def _parse_all(paths: list[tuple[str, str]], result: ScanResult) -> None:
     """Read and parse every file into ``result`` (skipped and partial files counted)."""
     with Progress("scan", total=len(paths)) as bar:
-        for path in paths:
-            rel = path.relative_to(base).as_posix()
+        for path, rel in paths:
             data, reason = _read(path)
             bar.advance()
             if data is None:

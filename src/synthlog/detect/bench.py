@@ -37,7 +37,7 @@ from synthlog.detect.metrics import at_threshold, evaluate, recall_threshold
 from synthlog.detect.registry import DETECTORS, detector_class, make_detector
 from synthlog.detect.report import BASELINE
 from synthlog.errors import ConfigError, InputError
-from synthlog.io.atomic import atomic_open
+from synthlog.io.atomic import atomic_directory, atomic_open, check_output_directory
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset
 
@@ -68,6 +68,17 @@ class DetectorSpec(_Strict):
         if name not in DETECTORS:
             raise ValueError(f"unknown detector {name!r}; known: {', '.join(DETECTORS)}")
         return name
+
+    @model_validator(mode="after")
+    def _params_accepted(self) -> DetectorSpec:
+        """Build the detector once, so a bad parameter is refused at load time, with its line."""
+        try:
+            make_detector(self.name, **self.params)
+        except InputError as exc:
+            raise ValueError(exc.reason) from None
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"detector {self.name!r}: {exc}") from None
+        return self
 
 
 class DataSpec(_Strict):
@@ -131,6 +142,8 @@ class BenchConfig(_Strict):
     @field_validator("seeds")
     @classmethod
     def _enough_seeds(cls, seeds: list[int]) -> list[int]:
+        if any(seed < 0 for seed in seeds):
+            raise ValueError(f"a seed is a whole number of 0 or more, not {min(seeds)}")
         if len(set(seeds)) < MIN_SEEDS:
             raise ValueError(f"give at least {MIN_SEEDS} distinct seeds (mean and spread need them)")
         return list(dict.fromkeys(seeds))
@@ -675,21 +688,25 @@ def write_outputs(result: BenchResult, out_dir: Path) -> dict[str, Path]:
     """coverage.json, results.json, summary.md, plots, and results.csv in cell order last."""
     from synthlog.detect.report import TESTED_METRICS, aggregate, plot_f1, significance, summary_markdown
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     cells = aggregate(result.rows)
     tests = [t for metric in TESTED_METRICS for t in significance(result.rows, metric)]
     paths = {"json": out_dir / "results.json", "summary": out_dir / "summary.md", "csv": out_dir / "results.csv",
-             "coverage": write_coverage(result.coverage, out_dir)}
-    with atomic_open(paths["json"]) as fh:
-        json.dump(_json_safe({"config": result.config.model_dump(mode="json", by_alias=True), "data": result.data,
-                              "warnings": result.warnings, "rows": result.rows, "summary": cells,
-                              "significance": tests}), fh, indent=2)
-        fh.write("\n")
-    with atomic_open(paths["summary"]) as fh:
-        fh.write(summary_markdown(result.config, result.data, cells, tests, result.warnings, result.coverage))
-    for detector, png in plot_f1(cells, out_dir / "plots").items():
-        paths[f"plot:{detector}"] = png
-    write_results_csv(result.rows, paths["csv"])
+             "coverage": out_dir / "coverage.json"}
+    # every output of the run or none; bench() checked the folder before the run, whose partial results.csv is ours
+    with atomic_directory(out_dir, force=True) as stage:
+        with atomic_open(stage / paths["coverage"].name) as fh:
+            json.dump(_json_safe({"what": COVERAGE_NOTE, "by_seed": result.coverage}), fh, indent=2)
+            fh.write("\n")
+        with atomic_open(stage / paths["json"].name) as fh:
+            json.dump(_json_safe({"config": result.config.model_dump(mode="json", by_alias=True),
+                                  "data": result.data, "warnings": result.warnings, "rows": result.rows,
+                                  "summary": cells, "significance": tests}), fh, indent=2)
+            fh.write("\n")
+        with atomic_open(stage / paths["summary"].name) as fh:
+            fh.write(summary_markdown(result.config, result.data, cells, tests, result.warnings, result.coverage))
+        for detector, png in plot_f1(cells, stage / "plots").items():
+            paths[f"plot:{detector}"] = out_dir / "plots" / png.name
+        write_results_csv(result.rows, stage / paths["csv"].name)
     return paths
 
 
@@ -699,6 +716,8 @@ def bench(config_path: str | Path, out: str | Path | None = None, synthetic: Seq
     ``out`` (nothing is written without it: the rows and summary are in the returned result); ``warn`` hears each
     warning as soon as it is known."""
     config_path = Path(config_path)
+    if out is not None:
+        check_output_directory(out)  # refuse a folder of foreign files before hours of work, not after
     config = load_config(config_path, synthetic)
     real, synthetic = load_data(config, config_path.resolve().parent)
     result = run_bench(config, real, synthetic, jobs, out_dir=None if out is None else Path(out), warn=warn)

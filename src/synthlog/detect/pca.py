@@ -17,6 +17,9 @@ from synthlog.detect.features import EventCounter
 
 class PCADetector(SessionDetector):
     def __init__(self, n_components: float = 0.95, c_alpha: float = 3.2905, weighting: str | None = "tf-idf"):
+        if not (0 < n_components < 1 or (n_components >= 1 and float(n_components).is_integer())):
+            raise ValueError(f"n_components is a share of variance in (0, 1) or a whole number of components, "
+                             f"not {n_components}")
         self.n_components = n_components
         self.c_alpha = c_alpha
         self.weighting = weighting

@@ -1,5 +1,6 @@
 """Privacy checks of a synthetic data set against the real logs it was derived from: leakage of parameter values
-(IP addresses, block ids, paths, hosts, long numbers) and the distance to the closest real record (DCR) of synthetic
+(IP addresses, block ids, paths, hosts, long numbers), of secret-like values (:mod:`synthlog.privacy.secrets`) and of
+rare tokens (seen in fewer than k real sessions), and the distance to the closest real record (DCR) of synthetic
 sessions compared with a real holdout.
 
 Definitions: docs/stats.md, "Profiling and validation".
@@ -19,6 +20,7 @@ from scipy.spatial import cKDTree
 
 from synthlog.errors import InputError
 from synthlog.logstats import session_keys
+from synthlog.privacy.secrets import find_secrets
 from synthlog.records import LabeledDataset
 
 VALUE_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -29,12 +31,29 @@ VALUE_PATTERNS: dict[str, re.Pattern[str]] = {
     # 7+ digits, so the yymmdd/hhmmss columns of log headers are not taken for values
     "long_number": re.compile(r"(?<![\w.-])-?\d{7,}(?![\w.])"),
 }
-KINDS = tuple(VALUE_PATTERNS)
+SECRET, RARE = "secret", "rare_token"
+KINDS = (*VALUE_PATTERNS, SECRET, RARE)
+MIN_SESSIONS = 5  # k: a real token seen in fewer sessions is one nobody else could have written
 _MAX_FILE_BYTES = 512 * 1024 * 1024
+_LEAK_TOKEN = re.compile(r"[^\s,;\"'()\[\]{}<>|`]+")
+MIN_TOKEN_LENGTH = 6  # shorter tokens coincide by chance
 
 
-def extract_values(text: str) -> dict[str, set[str]]:
-    """The parameter values of each kind found in ``text`` (addresses must be valid IPv4; paths lose a trailing dot)."""
+def leak_tokens(text: str) -> set[str]:
+    """The tokens of ``text`` that the rare-token rule looks at: 6+ characters with a letter (numbers, times and
+    dates are kinds of their own or coincide by chance)."""
+    out = set()
+    for token in _LEAK_TOKEN.findall(text):
+        token = token.strip(".:=")
+        if len(token) >= MIN_TOKEN_LENGTH and any(c.isalpha() for c in token):
+            out.add(token)
+    return out
+
+
+def extract_values(text: str, rare: set[str] | None = None, secrets: bool | str = True) -> dict[str, set[str]]:
+    """The parameter values of each kind found in ``text`` (addresses must be valid IPv4; paths lose a trailing dot),
+    its secret-like values (``secrets``; ``"bulk"``: without the detect-secrets detectors, see
+    :func:`synthlog.privacy.secrets.find_secrets`) and the tokens of ``rare`` it holds."""
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
     for kind, pattern in VALUE_PATTERNS.items():
         for match in pattern.findall(text):
@@ -44,6 +63,11 @@ def extract_values(text: str) -> dict[str, set[str]]:
                 except ValueError:
                     continue
             found[kind].add(match.rstrip(".") if kind == "path" else match)
+    if secrets:
+        known = set().union(*(found[kind] for kind in VALUE_PATTERNS))  # a value is reported under one kind
+        found[SECRET] = set().union(*find_secrets(text, detectors=secrets != "bulk").values()) - known
+    if rare:
+        found[RARE] = leak_tokens(text) & rare
     return found
 
 
@@ -52,21 +76,37 @@ def _merge(into: dict[str, set[str]], more: dict[str, set[str]]) -> None:
         into[kind] |= values
 
 
-def dataset_values(dataset: LabeledDataset) -> dict[str, set[str]]:
-    """Parameter values in a data set's messages, parameters and session ids (header fields such as dates are not
-    values)."""
+def dataset_values(dataset: LabeledDataset, secrets: bool = True,
+                   min_sessions: int | None = MIN_SESSIONS) -> dict[str, set[str]]:
+    """Parameter values in a data set's messages, parameters, header fields, components and session ids; with
+    ``secrets`` also its secret-like values, with ``min_sessions`` its rare tokens (in fewer sessions)."""
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
-    for session in dataset.sessions:
+    sessions_of: dict[str, int] = {}
+    batch: list[str] = []  # sessions scanned together: one scan of a large text costs less than many small ones
+    for i, session in enumerate(dataset.sessions):
         texts = [session.id]
         for event in session.events:
             texts.append(event.content)
             texts.extend(event.parameters)
-        _merge(found, extract_values("\n".join(texts)))
+            texts.extend(str(v) for v in event.fields.values())
+            texts.append(event.component or "")
+        text = "\n".join(texts)
+        batch.append(text)
+        if len(batch) >= 512 or i == len(dataset.sessions) - 1:
+            _merge(found, extract_values("\n".join(batch), secrets=secrets))
+            batch = []
+        if min_sessions is not None:
+            for token in leak_tokens(text):
+                sessions_of[token] = sessions_of.get(token, 0) + 1
+    if min_sessions is not None:
+        found[RARE] = {token for token, n in sessions_of.items() if n < min_sessions}
     return found
 
 
-def files_values(paths: Iterable[Path]) -> dict[str, set[str]]:
-    """Parameter values anywhere in these files: what a user would publish is the files, so every byte counts."""
+def files_values(paths: Iterable[Path], rare: set[str] | None = None,
+                 secrets: bool | str = True) -> dict[str, set[str]]:
+    """Parameter values anywhere in these files (what a user would publish is the files, so every byte counts), with
+    ``secrets`` their secret-like values, and the tokens of ``rare`` they hold."""
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
     for path in sorted(paths):
         if path.stat().st_size > _MAX_FILE_BYTES:
@@ -75,8 +115,8 @@ def files_values(paths: Iterable[Path]) -> dict[str, set[str]]:
             tail = ""  # the unfinished last line of a chunk, scanned with the next one so no value is cut in two
             for chunk in iter(lambda: fh.read(1 << 22), ""):
                 text, _, tail = (tail + chunk).rpartition("\n")
-                _merge(found, extract_values(text))
-            _merge(found, extract_values(tail))
+                _merge(found, extract_values(text, rare, secrets))
+            _merge(found, extract_values(tail, rare, secrets))
     return found
 
 
@@ -97,9 +137,15 @@ class LeakageReport:
     def leaked_total(self) -> int:
         return sum(len(v) for v in self.leaked.values())
 
+    @property
+    def leaked_values(self) -> set[str]:
+        """Every leaked value, whatever its kind (a value can be of several kinds)."""
+        return set().union(*self.leaked.values())
+
     def to_dict(self, examples: int = 5) -> dict[str, Any]:
         return {
             "leaked_total": self.leaked_total,
+            "leaked_distinct": len(self.leaked_values),
             "kinds": {kind: {"real": self.real[kind], "synthetic": self.synthetic[kind],
                              "leaked": len(self.leaked[kind]), "examples": self.leaked[kind][:examples]}
                       for kind in KINDS},
@@ -107,11 +153,12 @@ class LeakageReport:
 
 
 def leakage_check(real: dict[str, set[str]], synthetic: dict[str, set[str]]) -> LeakageReport:
-    """Which real parameter values re-appear in the synthetic output, per kind (sorted, so reports are stable)."""
+    """Which real values re-appear in the synthetic output, per kind (sorted, so reports are stable). For
+    ``rare_token`` the synthetic side holds only tokens of the real rare set, so ``synthetic`` counts leaks too."""
     return LeakageReport(
-        real={k: len(real[k]) for k in KINDS},
-        synthetic={k: len(synthetic[k]) for k in KINDS},
-        leaked={k: sorted(real[k] & synthetic[k]) for k in KINDS},
+        real={k: len(real.get(k, ())) for k in KINDS},
+        synthetic={k: len(synthetic.get(k, ())) for k in KINDS},
+        leaked={k: sorted(real.get(k, set()) & synthetic.get(k, set())) for k in KINDS},
     )
 
 

@@ -34,8 +34,9 @@ def load_generated(directory: str | Path) -> LabeledDataset:
         except (json.JSONDecodeError, StopIteration):
             raise InputError("line does not match the structured CSV or is not JSON", path=jsonl,
                              line=number) from None
-        if not isinstance(data, dict):
-            raise InputError("an event line is a JSON object", path=jsonl, line=number)
+        problem = event_problem(data)
+        if problem is not None:
+            raise InputError(problem, path=jsonl, line=number)
         context = data.get("context") or {}
         owner = next(iter(context.values()), f"line-{number}")
         anomaly = data.get("anomaly") or {}
@@ -55,3 +56,22 @@ def load_generated(directory: str | Path) -> LabeledDataset:
         session.label = ANOMALY if any(e.attributes.get("anomaly") for e in session.events) else NORMAL
     return LabeledDataset(name=folder.name, sessions=list(sessions.values()), templates=templates,
                           metadata={"source": str(folder)})
+
+
+def event_problem(data: Any) -> str | None:
+    """What is wrong with one record of a generated events.jsonl (None when nothing is)."""
+    if not isinstance(data, dict):
+        return "an event line is a JSON object"
+    for key in ("message", "service", "level", "error_type"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            return f"bad event: {key} must be a string or null"
+    for key in ("context", "anomaly"):
+        part = data.get(key)
+        if part is None:
+            continue
+        if not isinstance(part, dict):
+            return f"bad event: {key} must be a JSON object or null"
+        for name, value in part.items():
+            if value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
+                return f"bad event: {key}.{name} must be a string or a number"
+    return None

@@ -15,6 +15,7 @@ from synthlog.records import LogEvent, Template, label_from_word, label_to_word
 
 _EVENT_COLUMNS = {"LineId", "Level", "Component", "Content", "EventId", "EventTemplate", "ParameterList"}
 _LABEL_ID_COLUMNS = ("BlockId", "SessionId", "WindowId")
+WILDCARD = "<*>"
 
 
 def read_structured(path: PathLike, templates: dict[str, Template] | None = None) -> Iterator[LogEvent]:
@@ -110,8 +111,6 @@ class StructuredRows:
 
     def body(self, event: LogEvent) -> str:
         """``<headers...>,EventId,EventTemplate`` and a line break, quoted where a value needs it."""
-        # Rows are joined by hand (one C-level join per row) and fall back to CSV quoting only when a value
-        # holds a comma, quote or line break: this is the hot loop of `synthlog parse`.
         fields = event.fields
         try:
             values = self.pick(fields)
@@ -119,15 +118,21 @@ class StructuredRows:
             values = tuple(fields.get(h, "") for h in self.field_names)
         values = (*values, event.level or "", event.component or "", event.content)
         if not self.in_order:
-            values = [values[i] for i in self.order]
+            values = tuple([values[i] for i in self.order])
+        return self.row(values, event.template_id)
+
+    def row(self, values: tuple[str, ...], template_id: str | None) -> str:
+        """:meth:`body` from the header values in header order."""
+        # Rows are joined by hand (one C-level join per row) and fall back to CSV quoting only when a value
+        # holds a comma, quote or line break: this is the hot loop of `synthlog parse`.
         try:
             body = ",".join(values)
         except TypeError:
-            values = [str(v) for v in values]
+            values = tuple(str(v) for v in values)
             body = ",".join(values)
         if body.count(",") != self.commas or '"' in body or "\n" in body or "\r" in body:
             body = ",".join(map(_quote, values))
-        tid = event.template_id or ""
+        tid = template_id or ""
         tail = self.tails.get(tid)
         if tail is None:
             tail = self.tails[tid] = _csv_line([tid, self.text_of.get(tid, "")])
@@ -155,9 +160,15 @@ def _column_order(headers: Sequence[str], field_names: list[str]) -> list[int]:
 def read_templates(path: PathLike) -> dict[str, Template]:
     """Templates by id from ``EventId,EventTemplate[,Occurrences]``, or from a headerless file of one
     template per line whose ids are the line numbers ``1..N`` (AIT's ``HDFS_templates.csv``)."""
-    first = next(iter_lines(path), (0, ""))[1]
-    if not first.lstrip("\ufeff").startswith("EventId"):
-        return {str(n): Template(id=str(n), text=text) for n, text in iter_lines(path) if text.strip()}
+    first = next(iter_lines(path), (0, ""))[1].lstrip("\ufeff")
+    if not first.startswith("EventId"):
+        if first.startswith("LineId") or ",Content," in f",{first},":
+            raise InputError("a structured log CSV (LineId,...,Content,...), not a templates file", path=path, line=1)
+        templates = {str(n): Template(id=str(n), text=text) for n, text in iter_lines(path) if text.strip()}
+        if templates and not any(WILDCARD in t.text for t in templates.values()):
+            raise InputError("not a templates file: no EventId,EventTemplate header and no line has a <*> "
+                             "(a raw log?)", path=path)
+        return templates
     rows = CsvRows(path)
     cols = rows.header(["EventId", "EventTemplate"])
     tid, text, occ = cols["EventId"], cols["EventTemplate"], cols.get("Occurrences")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthlog.errors import InputError
-from synthlog.io.atomic import atomic_directory
+from synthlog.io.atomic import atomic_directory, check_output_directory
 from synthlog.io.logformat import LogFormat, RawReader, get_format
 from synthlog.io.loghub import read_id_list, read_labels, write_labels, write_structured, write_templates
 from synthlog.io.sequences import write_sequences
@@ -76,6 +76,7 @@ def _parse_log(path: Path, log_format: LogFormat | str, out: Path, sessions: str
     started = time.perf_counter()
     if labels is not None and anomalous_ids is not None:
         raise InputError("give session labels or a list of anomalous ids, not both", field="--anomalous-ids")
+    check_output_directory(out)  # refuse a folder of foreign files before the work, not after
     label_map = read_labels(labels) if labels is not None else None
     anomalous = read_id_list(anomalous_ids) if anomalous_ids is not None else None
     split = sessionizer(sessions or "blk") if sessions or label_map or anomalous else None

@@ -73,7 +73,7 @@ _DIRECTIVE = re.compile(r"%(?:[369]f|[YymdeHMSbs%])")
 _FIELD_REGEX = {"%Y": r"(\d{4})", "%y": r"(\d{2})", "%m": r"(\d{2})", "%d": r"(\d{2})", "%e": r"( ?\d{1,2})",
                 "%H": r"(\d{2})", "%M": r"(\d{2})", "%S": r"(\d{2})", "%b": "(" + "|".join(MONTHS) + ")",
                 "%s": r"(\d{1,12})", "%3f": r"(\d{3})", "%6f": r"(\d{6})", "%9f": r"(\d{9})"}
-_NAME_HINT = re.compile(r"date|time|stamp|day|month|year|clock|^ts$|when", re.IGNORECASE)
+TIME_NAME = re.compile(r"date|time|stamp|day|month|year|clock|^ts$|when", re.IGNORECASE)
 DEFAULT_YEAR = 2000  # a format without a year (syslog's ``Mar  5 10:15:32``) is read in this (leap) year
 
 
@@ -113,6 +113,7 @@ def _time_regex(fmt: str) -> tuple[re.Pattern, tuple[str, ...]]:
     return re.compile(regex), tuple(p for p in pieces if _is_directive(p))
 
 
+@lru_cache(maxsize=1 << 16)  # lines of one second (or millisecond) share their time text
 def read_time(texts: tuple[str, ...], formats: tuple[str, ...]) -> float | None:
     """Epoch seconds (UTC) from the text of one or more time fields of a line, each with its format, or ``None``
     when one does not fit. Fields read later fill in what earlier ones lack (a date field and a time field);
@@ -223,7 +224,7 @@ def infer_time_format(values: list[str], name: str | None = None) -> str | None:
     part = _part_of_date(values, name)
     if part is not None:
         return part
-    compact = name is not None and bool(_NAME_HINT.search(name))
+    compact = name is not None and bool(TIME_NAME.search(name))
     time_first = name is not None and "time" in name.lower() and "date" not in name.lower() and "stamp" not in \
         name.lower()
     orders = (True, False) if time_first else (False, True)

@@ -15,6 +15,7 @@ from synthlog.records import ANOMALY, NORMAL, LogEvent, Session
 
 HDFS_BLOCK = r"blk_-?\d+"
 ENTITY_PATTERNS = {"blk": HDFS_BLOCK, "block": HDFS_BLOCK}
+FEW_WINDOWS = 10_000  # time windows are refused beyond one per line, but a short log may have this many
 
 
 def by_entity(events: Iterable[LogEvent], pattern: str = HDFS_BLOCK) -> list[Session]:
@@ -23,7 +24,10 @@ def by_entity(events: Iterable[LogEvent], pattern: str = HDFS_BLOCK) -> list[Ses
     An event that names several entities joins the session of EACH of them (once per entity); events naming
     none are left out. ``pattern`` may be a key of :data:`ENTITY_PATTERNS` (``blk``).
     """
-    findall = re.compile(ENTITY_PATTERNS.get(pattern, pattern)).findall
+    compiled = re.compile(ENTITY_PATTERNS.get(pattern, pattern))
+    if compiled.fullmatch(""):  # it would cut every line into empty ids (or none at all)
+        raise re.error(f"{pattern!r} matches the empty string; a session id needs at least one character")
+    findall = compiled.findall
     sessions: dict[str, Session] = {}
     for event in events:
         found = findall(event.content)
@@ -82,6 +86,10 @@ def sliding_windows(events: Sequence[LogEvent] | Iterable[LogEvent], size: float
     times = [_timestamp(e) for e in events]
     if not times:
         return sessions
+    windows = _time_windows(times, size, step)
+    if windows > max(len(events), FEW_WINDOWS):
+        raise InputError(f"windows of {size:g} s every {step:g} s make {windows:,} windows of {len(events):,} lines; "
+                         "take a step that makes at most one window per line", field="--sessions")
     first, lo, hi, n = times[0], 0, 0, 0
     start = first
     while lo < len(events):
@@ -96,6 +104,22 @@ def sliding_windows(events: Sequence[LogEvent] | Iterable[LogEvent], size: float
         elif lo < len(events):  # a gap in time: jump to the first window that reaches the next event
             start += step * max(1, math.floor((times[lo] - size - start) / step) + 1)
     return sessions
+
+
+def _time_windows(times: list[float], size: float, step: float) -> int:
+    """How many windows ``[first + k*step, first + k*step + size)`` hold at least one of ``times`` (sorted or
+    not): window k holds time t when k lies in [ceil((t - size - first) / step) + 1, floor((t - first) / step)],
+    counted as a union of integer ranges without making the windows."""
+    first = times[0]
+    ranges = sorted((max(math.floor((t - size - first) / step) + 1, 0), math.floor((t - first) / step))
+                    for t in times)
+    count, reached = 0, -1
+    for low, high in ranges:
+        low = max(low, reached + 1)
+        if high >= low:
+            count += high - low + 1
+            reached = high
+    return count
 
 
 def label_from_entities(sessions: Iterable[Session], labels: dict[str, int], default: int | None = None,
@@ -131,7 +155,8 @@ def sessionizer(spec: str) -> Callable[[list[LogEvent]], list[Session]]:
         if spec in ENTITY_PATTERNS:
             return partial(by_entity, pattern=ENTITY_PATTERNS[spec])
         if kind == "entity" and arg:
-            re.compile(arg)
+            if re.compile(arg).fullmatch(""):
+                raise ValueError("it matches the empty string; a session id needs at least one character")
             return partial(by_entity, pattern=arg)
         if kind == "window":
             return partial(by_time_window, seconds=_positive(arg))

@@ -13,14 +13,16 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from synthlog.errors import InputError
 from synthlog.io.logformat import LogFormat
-from synthlog.io.timestamps import TimeRenderer, fraction_digits, infer_time_format, read_time, time_pieces
+from synthlog.io.timestamps import TIME_NAME, TimeRenderer, fraction_digits, infer_time_format, read_time, time_pieces
 from synthlog.records import LogEvent
 from synthlog.stats.spec import HeaderField, Layout, Param
 
 SAMPLE = 400  # lines sampled to infer time formats and clock offsets
 COPY_SHARE = 0.99  # a header equal to an earlier one on this share of lines is written as a copy of it
 FIXED_SHARE = 0.9  # a header whose value is its template's most frequent one on this share of lines: message-fixed
+MIN_SESSIONS = 5  # sessions of two or more lines needed to call a header's value constant per session
 _ZONE = 900  # clock offsets are whole quarter hours (time zones)
 _DEDICATED = {"Level": "level", "Component": "component"}
 
@@ -132,6 +134,20 @@ def _offset(name: str, fmt: str, sample: list[LogEvent], times: list[float | Non
     return max(sorted(candidates, key=abs), key=agreement)
 
 
+def unread_time_header(events: list[LogEvent], fmt: LogFormat, clock: Clock | None, path: object) -> None:
+    """Refuse a layout whose header named as a time (Date, Time, Timestamp ...) holds no readable time: the layout
+    does not match the log (``--format hdfs`` on a syslog file puts ``Mar`` in Date); names the first such line."""
+    for name in fmt.headers:
+        if name in _DEDICATED or name == "Content" or not TIME_NAME.search(name) or \
+                (clock is not None and name in clock.formats):
+            continue
+        for event in events:
+            value = event.fields.get(name, "")
+            if infer_time_format([value], name) is None:
+                raise InputError(f"header {name} holds {value[:40]!r}, which is no time: the layout {fmt.text!r} "
+                                 "does not match this log", path=path, line=event.line_id)
+
+
 def stamp(events: Iterable[LogEvent], clock: Clock) -> None:
     """Set every event's timestamp from the clock (lines whose time headers do not fit keep ``None``)."""
     for event in events:
@@ -155,10 +171,10 @@ class LayoutProfile:
 
 def profile_layout(events: list[tuple[LogEvent, str, str]], fmt: LogFormat, clock: Clock | None, source: str,
                    counts: Callable[[Counter[str]], dict[str, float]], value_model: ValueModel,
-                   safe: Callable[[str], bool]) -> LayoutProfile:
+                   safe: Callable[[str], bool], min_sessions: int = 1) -> LayoutProfile:
     """The layout of ``events`` given as (event, message id, session id): ``counts`` turns counts into (noisy)
     weights, ``value_model`` gives a header's free values a template and params, ``safe`` says whether a value a
-    message fixes may be kept verbatim."""
+    message fixes may be kept verbatim (and it must be seen in ``min_sessions`` sessions)."""
     by_message: dict[str, list[LogEvent]] = defaultdict(list)
     for event, message, _ in events:
         by_message[message].append(event)
@@ -177,7 +193,7 @@ def profile_layout(events: list[tuple[LogEvent, str, str]], fmt: LogFormat, cloc
             fields.append(HeaderField(name=name, kind="copy", same_as=source_name))
         else:
             plain.append(name)
-            fields.append(_header(name, rank, events, by_message, counts, value_model, safe, fixed))
+            fields.append(_header(name, rank, events, by_message, counts, value_model, safe, min_sessions, fixed))
     levels = {m: _shares(counts(Counter(e.level for e in group if e.level))) for m, group in by_message.items()}
     overall = _shares(counts(Counter(e.level for e, _, _ in events if e.level)))
     resolution = clock.resolution if clock is not None else 1.0
@@ -200,12 +216,17 @@ def _copied(name: str, earlier: list[str], events: list[tuple[LogEvent, str, str
 
 def _header(name: str, rank: int, events: list[tuple[LogEvent, str, str]], by_message: dict[str, list[LogEvent]],
             counts: Callable[[Counter[str]], dict[str, float]], value_model: ValueModel,
-            safe: Callable[[str], bool], fixed: dict[str, dict[str, dict[str, float]]]) -> HeaderField:
-    """A header that is neither time, level, content nor a copy: fixed by the message, or a free value."""
+            safe: Callable[[str], bool], min_sessions: int,
+            fixed: dict[str, dict[str, dict[str, float]]]) -> HeaderField:
+    """A header that is neither time, level, content nor a copy: fixed by the message (values kept verbatim only
+    when ``safe`` and seen in at least ``min_sessions`` sessions), or a free value."""
     per_message = {m: Counter(_value(e, name) for e in group) for m, group in by_message.items()}
     on_mode = sum(c.most_common(1)[0][1] for c in per_message.values() if c)
     overall = Counter(_value(e, name) for e, _, _ in events)
-    kept = Counter({v: n for v, n in overall.items() if safe(v)})
+    sessions: dict[str, set[str]] = defaultdict(set)
+    for event, _, session in events:
+        sessions[_value(event, name)].add(session)
+    kept = Counter({v: n for v, n in overall.items() if safe(v) and len(sessions[v]) >= min_sessions})
     if events and on_mode >= FIXED_SHARE * len(events) and kept:
         # values the safe rule refuses are left out: their messages write the most frequent kept value
         table = {m: _shares(counts(Counter({v: n for v, n in c.items() if v in kept}))) for m, c in per_message.items()}
@@ -213,7 +234,20 @@ def _header(name: str, rank: int, events: list[tuple[LogEvent, str, str]], by_me
         default = max(sorted(kept), key=lambda v: kept[v])
         return HeaderField(name=name, kind="message", default=default)
     template, params = value_model([(_value(e, name), session) for e, _, session in events], rank)
-    return HeaderField(name=name, kind="value", template=template, params=params)
+    return HeaderField(name=name, kind="value", template=template, params=params,
+                       per_session=_per_session(name, events))
+
+
+def _per_session(name: str, events: list[tuple[LogEvent, str, str]]) -> bool:
+    """Whether a header keeps one value through a session (a request's host and process id) in at least
+    :data:`FIXED_SHARE` of the sessions with two or more lines (and there are at least :data:`MIN_SESSIONS`)."""
+    values: dict[str, set[str]] = defaultdict(set)
+    lines: Counter[str] = Counter()
+    for event, _, session in events:
+        values[session].add(_value(event, name))
+        lines[session] += 1
+    longer = [s for s, n in lines.items() if n >= 2]
+    return len(longer) >= MIN_SESSIONS and sum(len(values[s]) == 1 for s in longer) >= FIXED_SHARE * len(longer)
 
 
 def _shares(weights: dict[str, float]) -> dict[str, float]:

@@ -3,10 +3,11 @@ varies wording.
 
 Each message's template (never an example log line, so nothing can be copied into the data) goes to the model
 with its level and service; the answer must be a JSON list of rewordings. A rewording is kept only if it is one
-line, keeps exactly the template's slots in the same order, and differs from the template and from the others;
-the rest are dropped and counted. Kept wordings become the message's ``variants`` (see
-:class:`synthlog.stats.spec.Message`); the spec is validated again. With the client's disk cache and temperature
-0, a second run asks nothing and gives the same spec.
+line free of control, format and separator characters (see :func:`synthlog.llm.unsafe_character`), keeps exactly
+the template's slots in the same order, and differs from the template and from the others; the rest are dropped
+and counted. Kept wordings become the message's ``variants`` (see :class:`synthlog.stats.spec.Message`); the spec
+is validated again. Only readable, safe answers are cached; with the cache and temperature 0, a second run asks
+nothing and gives the same spec. A failed request stops the run unless failures are allowed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from synthlog.llm import LLMClient, LLMConfig, LLMError, default_cache_dir
+from synthlog.llm import LLMClient, LLMConfig, LLMError, LLMUnavailable, default_cache_dir, unsafe_character
 from synthlog.stats.spec import SLOT, Message, Spec
 
 SYSTEM = ("You reword log message templates of a software system. You answer with a JSON list of strings and "
@@ -56,17 +57,25 @@ def _wordings(answer: str) -> list | None:
 
 
 def acceptable(message: Message, wording: object, taken: list[str]) -> bool:
-    """One line, the template's slots in order, new, and of a sane length."""
-    return (isinstance(wording, str) and bool(wording.strip()) and "\n" not in wording and "\r" not in wording
+    """One line without control, format or separator characters, the template's slots in order, new, and of a
+    sane length."""
+    return (isinstance(wording, str) and bool(wording.strip()) and unsafe_character(wording) is None
             and SLOT.findall(wording) == message.slots and wording.strip() != message.template.strip()
             and wording.strip() not in taken and len(wording) <= 2 * len(message.template) + 80)
+
+
+def _cacheable(answer: str) -> bool:
+    """A readable list of strings with no character that may never reach a log line."""
+    wordings = _wordings(answer)
+    return wordings is not None and all(isinstance(w, str) and unsafe_character(w) is None for w in wordings)
 
 
 def paraphrase_spec(spec: Spec, client: LLMClient, variants: int = 2) -> tuple[Spec, ParaphraseReport]:
     """The spec with up to ``variants`` LLM rewordings added to every message's ``variants``."""
     report = ParaphraseReport()
     pairs = spec.messages()
-    answers = client.complete_many([prompt_for(message, service.name, variants) for service, message in pairs])
+    answers = client.complete_many([prompt_for(message, service.name, variants) for service, message in pairs],
+                                   valid=_cacheable)
     found: dict[str, list[str]] = {}
     for (_, message), answer in zip(pairs, answers, strict=True):
         if isinstance(answer, LLMError):
@@ -93,7 +102,12 @@ def paraphrase_spec(spec: Spec, client: LLMClient, variants: int = 2) -> tuple[S
     return Spec.model_validate(data), report
 
 
-def paraphrase_with(spec: Spec, llm_url: str, llm_model: str, variants: int = 2) -> tuple[Spec, ParaphraseReport]:
-    """:func:`paraphrase_spec` through an OpenAI-compatible endpoint, answers cached on disk."""
+def paraphrase_with(spec: Spec, llm_url: str, llm_model: str, variants: int = 2,
+                    allow_failures: bool = False) -> tuple[Spec, ParaphraseReport]:
+    """:func:`paraphrase_spec` through an OpenAI-compatible endpoint, answers cached on disk; a failed request is
+    an :class:`LLMUnavailable` error unless ``allow_failures``."""
     client = LLMClient(LLMConfig(base_url=llm_url, model=llm_model, cache_dir=default_cache_dir() / "llm"))
-    return paraphrase_spec(spec, client, variants)
+    worded, report = paraphrase_spec(spec, client, variants)
+    if report.failed and not allow_failures:
+        raise LLMUnavailable(report.failed, len(spec.messages()), llm_url, client.last_error)
+    return worded, report

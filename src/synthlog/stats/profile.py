@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -41,6 +42,7 @@ from synthlog.logstats import (
 )
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
+from synthlog.stats.slots import TokenScrubber, slot_params
 from synthlog.stats.spec import (
     END,
     CausalRule,
@@ -55,33 +57,26 @@ from synthlog.stats.spec import (
     Spec,
     Trigger,
 )
-from synthlog.synth.values import SlotKind, infer_slot_kinds
+from synthlog.values.fit import FitRules, releasable
 
-_IP_PORT = re.compile(r"/?((?:\d{1,3}\.){3}\d{1,3})(?::(\d{1,5}))?")
-_INT = re.compile(r"[-+]?\d+")
-_FLOAT = re.compile(r"[-+]?\d+\.\d+")
-_HEX = re.compile(r"0[xX][0-9a-fA-F]+")
 _SCRUB = re.compile("|".join(f"(?:{VALUE_PATTERNS[k].pattern})" for k in ("block_id", "ip", "path", "host",
                                                                            "long_number")))
 _PLACEHOLDER = re.compile(r"<[^<>\s]*>")
 _SPACES = re.compile(r"\s+")
 _IDENT = re.compile(r"[^A-Za-z0-9_.$:\-]+")
 _MAX_VALUES_PER_SLOT = 2000
-SMALL_ENUM = 12  # at most this many distinct small values (or plain words) are kept as an enumeration
 
 
 @dataclass
 class ProfileOptions:
-    """``epsilon``: Laplace noise of scale 1/epsilon on every count (None: exact counts); ``min_sessions``: an anomaly
-    type needs this many sessions to get a process of its own; ``min_word_count``: a plain word (no digits, no
-    address or path) is kept verbatim as an enumeration value only when it occurs this often; ``min_count``: a
-    template seen fewer times is left out (a template seen once is the whole line with only the recognised values
-    scrubbed, so it may still carry a name the parser could not tell was variable)."""
+    """``epsilon``: Laplace noise of scale 1/epsilon on every count (None: exact counts); ``min_sessions``: k of
+    k-anonymity: a template, a verbatim slot value or an exact number is released only when seen in at least this
+    many distinct sessions, and an anomaly type needs this many sessions to get a process of its own;
+    ``min_count``: a template seen fewer times is left out."""
 
     epsilon: float | None = None
     seed: int = 0
-    min_sessions: int = 2
-    min_word_count: int = 10
+    min_sessions: int = 5
     min_count: int = 1
 
 
@@ -96,14 +91,15 @@ class ProfileSummary:
     anomaly_types: dict[str, int]
     causal_pairs: list[dict] = field(default_factory=list)
     dropped_templates: int = 0
+    layout: dict | None = None  # format, where it came from (given, a built-in name, inferred), time formats
 
 
 class _Noise:
     """Laplace noise on counts (seeded); exact counts when epsilon is None."""
 
     def __init__(self, epsilon: float | None, seed: int):
-        if epsilon is not None and not epsilon > 0:
-            raise InputError(f"epsilon must be above 0 (got {epsilon})", field="--epsilon")
+        if epsilon is not None and not 0 < epsilon < math.inf:  # inf would mean no noise under a privacy name
+            raise InputError(f"epsilon must be a finite number above 0 (got {epsilon})", field="--epsilon")
         self.scale = None if epsilon is None else 1.0 / epsilon
         self.rng = np.random.default_rng(seed)
 
@@ -146,6 +142,7 @@ class _TemplateStats:
     levels: Counter[str] = field(default_factory=Counter)
     components: Counter[str] = field(default_factory=Counter)
     values: list[list[tuple[str, str]]] = field(default_factory=list)  # per slot: (value, session id)
+    sessions: set[str] = field(default_factory=set)  # distinct sessions the template occurs in
 
 
 @lru_cache(maxsize=1 << 16)
@@ -170,6 +167,7 @@ def _collect_templates(dataset: LabeledDataset) -> dict[str, _TemplateStats]:
                 entry = stats[text] = _TemplateStats(key=text, text=text)
                 entry.values = [[] for _ in range(text.count(WILDCARD))]
             entry.count += 1
+            entry.sessions.add(session.id)
             if event.level:
                 entry.levels[event.level.upper()] += 1
             entry.components[event.component or "app"] += 1
@@ -185,42 +183,6 @@ def _template_text(event: LogEvent, texts: dict[str, str]) -> str:
     return scrub(str(texts.get(event.template_id or "") or event.attributes.get("template") or event.content))
 
 
-def _session_kind(values: list[tuple[str, str]]) -> str | None:
-    if values and sum(v == sid for v, sid in values) >= 0.5 * len(values):
-        return "session"
-    if values and sum(sid.endswith(v) and v != sid and len(v) >= 3 for v, sid in values) >= 0.5 * len(values):
-        return "session_number"
-    return None
-
-
-def _number_param(numbers: list[float], noise: _Noise, integer: bool) -> Param:
-    distinct = Counter(numbers)
-    if integer and len(distinct) <= SMALL_ENUM and max(abs(n) for n in distinct) < 1000:
-        weights = noise.counts(Counter({str(int(k)): n for k, n in distinct.items()}))
-        kept = {k: w for k, w in weights.items() if w > 0} or {str(int(min(distinct))): 1.0}
-        return Param(kind="choice", values=list(kept), weights=[round(w, 3) for w in kept.values()])
-    low, high = (_significant(float(q)) for q in np.quantile(numbers, [0.05, 0.95]))
-    if integer:
-        return Param(kind="int", min=math.floor(low), max=math.ceil(high))
-    return Param(kind="float", min=low, max=high, decimals=2)
-
-
-def _word_param(values: list[str], noise: _Noise, options: ProfileOptions, rank: int) -> Param:
-    distinct = Counter(values)
-    safe = all(not any(ch.isdigit() for ch in v) and not _SCRUB.search(v) and v for v in distinct)
-    if safe and len(distinct) <= SMALL_ENUM and min(distinct.values()) >= options.min_word_count:
-        weights = noise.counts(distinct)
-        kept = {k: w for k, w in weights.items() if w > 0}
-        if kept:
-            return Param(kind="choice", values=list(kept), weights=[round(w, 3) for w in kept.values()])
-    # anything else is replaced by made-up values of the same shape: never a real one
-    if all(v.startswith("/") for v in distinct):
-        depth = int(np.median([v.count("/") for v in distinct]))
-        fakes = ["/" + "/".join([f"data{rank}", *(f"d{j}" for j in range(depth - 2)), f"file{i}"]) for i in range(8)]
-        return Param(kind="choice", values=fakes)
-    return Param(kind="choice", values=[f"value{rank}_{i}" for i in range(8)])
-
-
 def address_pool(real: set[str], size: int, seed: int) -> list[str]:
     """``size`` made-up IPv4 addresses (a cluster's nodes) in the first /16 of 172.16-31.x.x or 10.x.x.x that holds
     no real address, so no real address can come out of the simulator, not even by chance."""
@@ -232,66 +194,26 @@ def address_pool(real: set[str], size: int, seed: int) -> list[str]:
     return [f"{prefix[0]}.{prefix[1]}.{h // 254}.{h % 254 + 1}" for h in hosts]
 
 
-def _slot_params(stats: _TemplateStats, noise: _Noise, options: ProfileOptions,
-                 addresses: list[str]) -> tuple[str, dict[str, Param]]:
-    """The spec template (named slots) and its params, from the slot values seen."""
-    pieces = stats.text.split(WILDCARD)
-    out = [pieces[0]]
-    params: dict[str, Param] = {}
-    guessed: list[SlotKind] = []
-    if any(not values for values in stats.values):  # template-only input: guess each slot's kind from its words
-        guessed = infer_slot_kinds(stats.text)
-    for i, slot_values in enumerate(stats.values, start=1):
-        name = f"p{i}"
-        values = [v for v, _ in slot_values]
-        session = _session_kind(slot_values)
-        if not values:
-            slot, params_of_slot = _guessed_slot(name, guessed[i - 1] if i <= len(guessed) else None, addresses, i)
-            params.update(params_of_slot)
-        elif session is not None:
-            slot, params[name] = f"<{name}>", Param(kind=session)
-        elif all(_IP_PORT.fullmatch(v) for v in values):
-            matches = [_IP_PORT.fullmatch(v) for v in values]
-            lead = "/" if all(v.startswith("/") for v in values) else ""
-            ports = [int(m.group(2)) for m in matches if m.group(2)]
-            params[name] = Param(kind="choice", values=addresses)
-            slot = f"{lead}<{name}>"
-            if ports and len(ports) == len(values):
-                params[f"{name}_port"] = _number_param(ports, noise, integer=True)
-                slot += f":<{name}_port>"
-        elif all(_INT.fullmatch(v) for v in values):
-            slot, params[name] = f"<{name}>", _number_param([int(v) for v in values], noise, integer=True)
-        elif all(_FLOAT.fullmatch(v) or _INT.fullmatch(v) for v in values):
-            slot, params[name] = f"<{name}>", _number_param([float(v) for v in values], noise, integer=False)
-        elif all(_HEX.fullmatch(v) for v in values):
-            length = int(np.median([len(v) - 2 for v in values]))
-            slot, params[name] = f"0x<{name}>", Param(kind="hex", length=min(max(length, 1), 16))
-        else:
-            slot, params[name] = f"<{name}>", _word_param(values, noise, options, i)
-        out += [slot, pieces[i]]
-    return "".join(out), params
+def _released_template(stats: _TemplateStats, options: ProfileOptions) -> bool:
+    """k-anonymity of templates: one seen in fewer than ``min_sessions`` distinct sessions is not released (it may be
+    one person's line); its constant tokens would go through the secret scan anyway (:class:`TokenScrubber`)."""
+    return len(stats.sessions) >= options.min_sessions
 
 
-_GUESSED_RANGES = {SlotKind.SIZE: (1_000, 99_000_000), SlotKind.PORT: (1_024, 65_535),
-                   SlotKind.DURATION: (0, 9_999), SlotKind.COUNT: (0, 99), SlotKind.NUMBER: (0, 999)}
+def _released_components(work: LabeledDataset, options: ProfileOptions) -> set[str]:
+    """Components seen in at least ``min_sessions`` distinct sessions (the others may not name a service)."""
+    sessions: dict[str, set[str]] = defaultdict(set)
+    for session in work.sessions:
+        for event in session.events:
+            sessions[event.component or "app"].add(session.id)
+    return {c for c, seen in sessions.items() if len(seen) >= options.min_sessions}
 
 
-def _guessed_slot(name: str, kind: SlotKind | None, addresses: list[str], rank: int) -> tuple[str, dict[str, Param]]:
-    """A slot of a template seen without values (e.g. sessions given as template strings): the kind its words
-    suggest (:func:`synthlog.synth.values.infer_slot_kinds`), with generic values; nothing real is known to leak."""
-    ip = Param(kind="choice", values=addresses)
-    if kind == SlotKind.BLOCK_ID:
-        return f"<{name}>", {name: Param(kind="session")}
-    if kind in (SlotKind.SOCKET_ADDRESS, SlotKind.HOST_PORT):
-        return f"<{name}>:<{name}_port>", {name: ip, f"{name}_port": Param(kind="int", min=1_024, max=65_535)}
-    if kind in (SlotKind.INET_ADDRESS, SlotKind.IPV4):
-        return f"<{name}>", {name: ip}
-    if kind in _GUESSED_RANGES:
-        low, high = _GUESSED_RANGES[kind]
-        return f"<{name}>", {name: Param(kind="int", min=low, max=high)}
-    if kind == SlotKind.PATH:
-        return f"<{name}>", {name: Param(kind="choice", values=[f"/data{rank}/d0/file{i}" for i in range(8)])}
-    return f"<{name}>", {name: Param(kind="choice", values=[f"value{rank}_{i}" for i in range(8)])}
+def _released_slots(stats: _TemplateStats, noise: _Noise, options: ProfileOptions,
+                    addresses: list[str]) -> tuple[str, dict[str, Param]]:
+    """The spec template and the value model of each slot, under the release rules (:mod:`synthlog.stats.slots`)."""
+    rules = FitRules(min_sessions=options.min_sessions, noise=noise.count)
+    return slot_params(stats.text, stats.values, addresses, rules)
 
 
 def _identifier(text: str, fallback: str) -> str:
@@ -377,10 +299,18 @@ def _kept_events(session: Session, texts: dict[str, str], message_of: dict[str, 
     return [(message_of[key], e.timestamp) for e in session.events if (key := _template_text(e, texts)) in message_of]
 
 
+_HEX_ID = re.compile(r"([-_.:]?)([0-9a-f]{1,16})")
+
+
 def _id_shape(ids: list[str]) -> tuple[SessionId, str, str]:
     prefix = re.match(r"^[A-Za-z_.:]*", ids[0]).group(0) if ids else ""
     if not all(i.startswith(prefix) for i in ids):
         prefix = ""
+    rests = [_HEX_ID.fullmatch(i[len(prefix):]) for i in ids]
+    if ids and all(rests) and len({m.group(1) for m in rests}) == 1 and len({len(m.group(2)) for m in rests}) == 1 \
+            and not all(m.group(2).isdigit() for m in rests):  # hex request ids of one length: req-5c79ed2e
+        return (SessionId(prefix=prefix + rests[0].group(1), kind="hex", length=len(rests[0].group(2))),
+                "session_id", "SessionId")
     signed = any(i[len(prefix):].startswith("-") for i in ids)
     if prefix.startswith("blk"):
         return SessionId(prefix=prefix, kind="int64" if signed else "uint"), "block_id", "BlockId"
@@ -409,6 +339,9 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
     work = LabeledDataset(dataset.name, sessions, dataset.templates, dataset.metadata)
     stats = _collect_templates(work)
     services, message_of = _catalogue(work, stats, noise, options)
+    if not services:
+        raise InputError(f"no template of {dataset.name!r} occurs in at least {options.min_sessions} sessions, so "
+                         "none can be released (lower --min-sessions only for data that may be published as is)")
     errors = noise.counts(error_counts(work))
     error_mix = _probabilities({k: v for k, v in errors.items()
                                 if any(m.error_type == k for s in services for m in s.messages)})
@@ -432,8 +365,16 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
         anomaly_types={scrub(sig) or "normal": len(m) for sig, m in sorted(groups.items())},
         causal_pairs=[{"cause": id_by_key.get(scrub(p.cause), "?"), "effect": id_by_key.get(scrub(p.effect), "?"),
                        "lag": [p.lag_min, p.lag_max], "confidence": p.confidence} for p in pairs],
-        dropped_templates=len(stats) - len(message_of))
+        dropped_templates=len(stats) - len(message_of), layout=_layout_summary(layout))
     return spec, summary
+
+
+def _layout_summary(layout: Layout | None) -> dict | None:
+    if layout is None:
+        return None
+    return {"format": layout.format, "source": layout.source, "resolution": layout.resolution,
+            "time": {f.name: f.time_format for f in layout.fields if f.kind == "time"},
+            "levels": sorted(layout.levels)}
 
 
 PAIR_SUPPORT, PAIR_CONFIDENCE = 10, 0.9  # a mined pair: its cause in 10+ normal sessions, followed in 90% of them
@@ -467,11 +408,14 @@ def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], noise: _N
                options: ProfileOptions) -> tuple[list[Service], dict[str, str]]:
     """Services with their messages, and the message id of every kept template (``E1``.. by falling noisy count;
     a template seen fewer than ``min_count`` times, or with noise one whose noisy count is below 1, is dropped)."""
-    real_ips = dataset_values(work)["ip"]
+    real_ips = dataset_values(work, secrets=False, min_sessions=None)["ip"]
     nodes = round(noise.count(len(real_ips))) if real_ips else 64  # template-only input: a generic cluster size
     addresses = address_pool(real_ips, min(nodes, 4096), options.seed)
     noisy = {key: noise.count(s.count) for key, s in sorted(stats.items())}
-    kept = [k for k in noisy if stats[k].count >= options.min_count and (noisy[k] >= 1.0 or options.epsilon is None)]
+    kept = [k for k in noisy if stats[k].count >= options.min_count and (noisy[k] >= 1.0 or options.epsilon is None)
+            and _released_template(stats[k], options)]
+    scrub_tokens = TokenScrubber(options.seed)
+    public = _released_components(work, options)
     ranked = sorted(kept, key=lambda k: (-noisy[k], k))
     message_of = {key: f"E{i}" for i, key in enumerate(ranked, start=1)}
     by_service: dict[str, list[Message]] = defaultdict(list)
@@ -481,12 +425,14 @@ def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], noise: _N
         level = "WARN" if level == "WARNING" else level
         if level not in ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"):
             level = "INFO"
-        template, params = _slot_params(entry, noise, options, addresses)
+        template, params = _released_slots(entry, noise, options, addresses)
         # a component holding an address or a long number (a parsed thread name) would leak it as a service name
-        components = Counter({c: n for c, n in entry.components.items() if not _SCRUB.search(c)}) or Counter(app=1)
+        # and one seen in fewer than k sessions could name one person's job
+        components = Counter({c: n for c, n in entry.components.items() if not _SCRUB.search(c)
+                              and c in public}) or Counter(app=1)
         service = max(sorted(components), key=lambda c: components[c])
-        by_service[_identifier(service, "app")].append(
-            Message(id=message_of[key], template=template, level=level,
+        by_service[_identifier(scrub_tokens(service), "app")].append(
+            Message(id=message_of[key], template=scrub_tokens(template), level=level,
                     error_type=classify_error(key, level), params=params))
     return [Service(name=name, messages=msgs) for name, msgs in sorted(by_service.items())], message_of
 
@@ -507,20 +453,31 @@ def _with_layout(work: LabeledDataset, stats: dict[str, _TemplateStats], service
             if message is not None and id(event) not in seen:
                 seen.add(id(event))
                 events.append((event, message, session.id))
-    real_ips = dataset_values(work)["ip"]
+    real_ips = dataset_values(work, secrets=False, min_sessions=None)["ip"]
     addresses = address_pool(real_ips, min(round(noise.count(len(real_ips))) or 1, 4096), options.seed)
 
     def value_model(values: list[tuple[str, str]], rank: int) -> tuple[str, dict[str, Param]]:
         slot = _TemplateStats(key=WILDCARD, text=WILDCARD, count=len(values), values=[values])
-        return _slot_params(slot, noise, options, addresses)
+        return _released_slots(slot, noise, options, addresses)
 
     found = profile_layout(events, raw.format, raw.clock, raw.source, noise.counts, value_model,
-                           lambda value: not _SCRUB.search(value))
+                           _released_header_values(events, options), min_sessions=options.min_sessions)
     updated = [Service(name=s.name, rate=s.rate, error_rate=s.error_rate, flow=s.flow, step=s.step, calls=s.calls,
                        messages=[m.model_copy(update={"levels": found.levels.get(m.id, {}),
                                                       "fields": found.fields.get(m.id, {})})
                                  for m in s.messages]) for s in services]
     return updated, found.layout
+
+
+def _released_header_values(events: list[tuple[LogEvent, str, str]], options: ProfileOptions) -> Callable[[str], bool]:
+    """Whether a header value a message fixes may be written verbatim: seen in ``min_sessions`` distinct sessions,
+    no address, id, path or long number, nothing the secret scan reports (a node name, a serial)."""
+    sessions: dict[str, set[str]] = defaultdict(set)
+    for event, _, session in events:
+        for value in event.fields.values():
+            sessions[str(value)].add(session)
+    return lambda value: (len(sessions.get(value, ())) >= options.min_sessions and not _SCRUB.search(value)
+                          and releasable(value))
 
 
 def _session_groups(work: LabeledDataset, options: ProfileOptions) -> dict[str, list[Session]]:
@@ -618,11 +575,13 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
             _label_lines(events, line_labels, path)
         if sessions is not None and session_pattern is not None:
             raise InputError("give --sessions or --session-pattern, not both", field="--sessions")
+        pattern = HDFS_BLOCK if session_pattern is None else session_pattern
         try:
-            re.compile(session_pattern or HDFS_BLOCK)
+            if re.compile(pattern).fullmatch(""):
+                raise re.error("it matches the empty string; a session id needs at least one character")
         except re.error as exc:
             raise InputError(f"bad session pattern {session_pattern!r}: {exc}", field="--session-pattern") from None
-        split = sessionizer(sessions or f"entity:{session_pattern or HDFS_BLOCK}")
+        split = sessionizer(sessions or f"entity:{pattern}")
         try:
             found = split(events)
         except InputError as exc:
@@ -648,7 +607,7 @@ def read_layout(path: Path, log_format: str | None) -> tuple[list[LogEvent], Raw
     from synthlog.io.formatinfer import infer_format
     from synthlog.io.logformat import BUILTIN_FORMATS, RawReader, get_format
     from synthlog.progress import Progress
-    from synthlog.stats.layoutprofile import infer_clock, stamp
+    from synthlog.stats.layoutprofile import infer_clock, stamp, unread_time_header
 
     if log_format is None:
         fmt, source = infer_format(path)
@@ -665,6 +624,7 @@ def read_layout(path: Path, log_format: str | None) -> tuple[list[LogEvent], Raw
         raise InputError(f"line does not fit the layout {fmt.text!r} ({reader.skipped} of "
                          f"{reader.skipped + reader.matched} lines do not)", path=path, line=reader.first_skipped)
     clock = infer_clock(events, fmt)
+    unread_time_header(events, fmt, clock, path)
     if clock is not None:
         stamp(events, clock)
     return events, RawLayout(fmt, source, clock)
@@ -704,16 +664,17 @@ def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = 
     import json
     from dataclasses import asdict
 
-    from synthlog.io.atomic import atomic_open
+    from synthlog.io.atomic import atomic_files
     from synthlog.stats.specfile import dump_spec
 
     dataset = load_logs(logs, log_format=log_format, labels=labels, session_pattern=session_pattern,
                         sessions=sessions, line_labels=line_labels)
     spec, summary = profile_dataset(dataset, name=Path(out).stem, options=options)
-    with atomic_open(out, "w") as fh:
-        fh.write(dump_spec(spec))
-    if summary_out is not None:
-        with atomic_open(summary_out, "w") as fh:
-            json.dump(asdict(summary), fh, indent=2)
-            fh.write("\n")
+    with atomic_files() as files:  # the spec and its summary appear together or not at all
+        with files.open(out, "w") as fh:
+            fh.write(dump_spec(spec))
+        if summary_out is not None:
+            with files.open(summary_out, "w") as fh:
+                json.dump(asdict(summary), fh, indent=2)
+                fh.write("\n")
     return summary

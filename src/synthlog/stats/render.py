@@ -19,6 +19,7 @@ from synthlog.io.timestamps import TimeRenderer
 from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.events import ShardEvents
 from synthlog.stats.spec import SLOT, Message, Param
+from synthlog.values.sample import sample_column
 
 FORMATS = ("jsonl", "raw", "csv")  # the files a run can write
 _SHAPES = {"content": "raw", "jsonl": "json", "raw": "raw", "csv": "csv"}  # text column -> escaping of its pieces
@@ -49,6 +50,8 @@ class _MessageText:
         self.pieces = SLOT.split(wording)[0::2]
         self.params: list[Param] = [message.param(s) for s in message.slots]
         choices = [v for p in self.params if p.kind == "choice" for v in p.values]
+        choices += [piece.text for p in self.params if p.kind == "shape" for pattern in p.shape.patterns
+                    for piece in pattern.pieces if piece.text is not None]
         self.csv_quoted = any(_csv_needs_quotes(t) for t in [*self.pieces, *choices])
         self.escaped = {how: [_escape(p, how, self.csv_quoted) for p in self.pieces] for how in _ESCAPES}
         self.choices = {how: [pl.Series([_escape(v, how, self.csv_quoted) for v in p.values]) if p.kind == "choice"
@@ -80,6 +83,7 @@ class Renderer:
         spec = compiled.spec
         self.id_prefix = pl.Series([spec.request_id_prefix] + [p.id.prefix for p in spec.sessions])
         self.signed = np.array([False] + [p.id.kind == "int64" for p in spec.sessions])
+        self.hex_length = np.array([0] + [p.id.length if p.id.kind == "hex" else 0 for p in spec.sessions])
         self.context_key = pl.Series(['{"request_id":"'] + [f'{{"{_json(p.context_key)}":"' for p in spec.sessions])
         self.session_type = [_json(p.anomaly_type or f"{p.name}_anomaly") for p in spec.sessions]
         self.layout = None if spec.layout is None else _LayoutText(compiled)
@@ -95,6 +99,8 @@ class Renderer:
         if signed.any():
             as_signed = pl.Series(events.owner_number.view(np.int64)).cast(pl.String)
             numbers = pl.select(pl.when(pl.Series(signed)).then(as_signed).otherwise(numbers)).to_series()
+        if self.hex_length.any():
+            numbers = _hex_ids(numbers, events.owner_number, self.hex_length[events.owner_kind])
         ids = (pl.DataFrame({"p": self.id_prefix.gather(events.owner_kind), "n": numbers})
                .select(pl.concat_str(["p", "n"])).to_series())
         return ids, numbers
@@ -103,37 +109,49 @@ class Renderer:
                owners: tuple[pl.Series, pl.Series] | None = None) -> dict[str, pl.Series]:
         """Text columns, one entry per line in the shard's time order, for each of ``formats``: ``jsonl``,
         ``raw``, ``csv`` (a structured CSV row without its LineId), ``content`` (the message) and ``id`` (the
-        request or session id, empty when none). ``owners`` is :meth:`owner_ids` when already computed."""
+        request or session id, empty when none), and with a layout ``level`` (each line's level word).
+        ``owners`` is :meth:`owner_ids` when already computed.
+
+        A layout's draws (level words, header values) come from generators of their own, seeded by one draw of
+        ``rng`` whatever the formats, so the messages are the same whichever files a run writes."""
         n = len(events)
+        layout = self.layout.generators(rng) if self.layout is not None else None
         ids, numbers = owners or self.owner_ids(events)
         out: dict[str, pl.Series] = {}
         if "id" in formats:
             out["id"] = _with_blank(ids).gather(_or_last(events.owner, ids))
         shaped = [f for f in formats if f in _SHAPES]
-        if not shaped:
+        levels_out = ["level"] if layout is not None and "level" in formats else []
+        if not shaped and not levels_out:
             return out
         if n == 0:
-            return out | {f: pl.Series([], dtype=pl.String) for f in shaped}
+            return out | {f: pl.Series([], dtype=pl.String) for f in [*shaped, *levels_out]}
         order = np.argsort(_narrow(events.text), kind="stable")
+        inverse = np.empty(n, dtype=np.int64)
+        inverse[order] = np.arange(n)
+        levels = self.layout.levels_of(events, order, layout[0]) if layout is not None else None
+        if levels_out:
+            out["level"] = self.layout.level_table.gather(levels[inverse])
+        if not shaped:
+            return out
         counts = np.bincount(events.text, minlength=len(self.texts))
-        frame = self._common(events, order, ids, shaped, rng)
+        frame = self._common(events, order, ids, shaped, levels, layout[1] if layout is not None else None)
         groups = []
         offset = 0
         for m in np.flatnonzero(counts).tolist():
             rows = order[offset:offset + counts[m]]
             text = self.texts[m]
-            values = [self._values(p, k, text, rows, events.owner, ids, numbers, rng)
+            values = [self._values(p, k, text, rows, events.owner, ids, numbers, rng, events.owner_number)
                       for k, p in enumerate(text.params)]
             groups.append((m, offset, len(rows), values))
             offset += len(rows)
-        inverse = np.empty(n, dtype=np.int64)
-        inverse[order] = np.arange(n)
         for shape in shaped:
             pieces = []
             for m, offset, count, values in groups:
                 text = self.texts[m]
                 how = _SHAPES[shape]
-                columns = {f"v{k}": text.choices[how][k].gather(v) if isinstance(v, np.ndarray) else v
+                columns = {f"v{k}": text.choices[how][k].gather(v) if isinstance(v, np.ndarray)
+                           else _escape_shaped(v, how, text.csv_quoted) if text.params[k].kind == "shape" else v
                            for k, v in enumerate(values)}
                 items = self._items(shape, text, len(values), self.layout)
                 part = frame.slice(offset, count) if frame.width else None
@@ -147,7 +165,7 @@ class Renderer:
         return out
 
     def _common(self, events: ShardEvents, order: np.ndarray, ids: pl.Series, shaped: list[str],
-                rng: np.random.Generator) -> pl.DataFrame:
+                levels: np.ndarray | None, header_rng: np.random.Generator | None) -> pl.DataFrame:
         """The columns lines share whatever their message, in message-sorted order."""
         columns: dict[str, pl.Series] = {}
         absolute = self.absolute_us(events.time[order])
@@ -161,7 +179,7 @@ class Renderer:
                 if shape in shaped:
                     columns[f"s_{shape}"] = pl.Series([form.format(d) for d in stamps]).gather(which)
         if self.layout is not None and any(shape != "content" for shape in shaped):
-            columns |= self.layout.columns(events, order, absolute, ids, rng, "raw" in shaped)
+            columns |= self.layout.columns(events, order, absolute, ids, levels, header_rng, "raw" in shaped)
         if "jsonl" in shaped:
             owner, episode = events.owner[order], events.episode[order]
             context = (pl.DataFrame({"k": self.context_key.gather(events.owner_kind), "i": ids})
@@ -205,8 +223,13 @@ class Renderer:
 
     @staticmethod
     def _values(param: Param, k: int, text: _MessageText, rows: np.ndarray, owner: np.ndarray, ids: pl.Series,
-                numbers: pl.Series, rng: np.random.Generator) -> pl.Series | np.ndarray:
+                numbers: pl.Series, rng: np.random.Generator,
+                owner_number: np.ndarray | None = None) -> pl.Series | np.ndarray:
         n = len(rows)
+        if param.kind == "shape":  # keyed by the owners' run-wide numbers, so an entity is the same in every shard
+            owners = owner[rows]
+            keys = owners if owner_number is None or not len(owner_number) else owner_number[np.maximum(owners, 0)]
+            return sample_column(param.shape, rng, n, owners=keys.astype(np.uint64), owned=owners >= 0)
         if param.kind == "int":
             return pl.Series(rng.integers(int(param.min), int(param.max) + 1, n)).cast(pl.String)
         if param.kind == "float":
@@ -225,6 +248,15 @@ class Renderer:
         return _with_blank(table).gather(_or_last(owner[rows], table))
 
 
+def _escape_shaped(values: pl.Series, how: str, quoted: bool) -> pl.Series:
+    """Drawn values as text of one format (their literal pieces may hold quotes or backslashes)."""
+    if how == "json":
+        return values.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
+    if how == "csv" and quoted:
+        return values.str.replace_all('"', '""', literal=True)
+    return values
+
+
 class _LayoutText:
     """A spec's layout ready for rendering: per header, how its column is made (see
     :class:`synthlog.stats.spec.HeaderField`), and per message its level words and fixed header values as
@@ -238,6 +270,7 @@ class _LayoutText:
                        if f.kind == "time"}
         self.free = {f.name: _MessageText(Message(id="header", template=f.template, params=f.params), "", "",
                                           f.template) for f in layout.fields if f.kind == "value"}
+        self.per_session = {f.name for f in layout.fields if f.kind == "value" and f.per_session}
         messages = compiled.messages
         words = sorted({w for m in messages for w in (m.levels or {m.level: 1.0})})
         self.level_table = pl.Series(words, dtype=pl.String)
@@ -251,31 +284,55 @@ class _LayoutText:
                                       [_choice_table(m.fields.get(f.name) or {f.default: 1.0}, values)
                                        for m in messages])
 
-    def columns(self, events: ShardEvents, order: np.ndarray, absolute: np.ndarray, ids: pl.Series,
-                rng: np.random.Generator, raw: bool) -> dict[str, pl.Series]:
-        """The per-line columns of the layout, in message-sorted order (``order``): the level word (``L``, and
-        ``Lj`` escaped for JSON) and, for the raw log, every time, message-fixed and free header."""
+    @staticmethod
+    def generators(rng: np.random.Generator) -> tuple[np.random.Generator, np.random.Generator]:
+        """Generators for level words and for header values, seeded by one draw of ``rng``."""
+        seeds = np.random.SeedSequence(int(rng.integers(0, 2**63))).spawn(2)
+        return np.random.default_rng(seeds[0]), np.random.default_rng(seeds[1])
+
+    @staticmethod
+    def _groups(events: ShardEvents, order: np.ndarray) -> list[tuple[int, int, int]]:
+        """(message, first, end) of each run of one message in message-sorted order."""
         message = events.message[order]
         starts = np.flatnonzero(np.r_[True, message[1:] != message[:-1]])
         bounds = zip(starts.tolist(), [*starts[1:].tolist(), len(message)], strict=True)
-        groups = [(int(message[a]), a, b) for a, b in bounds]
-        level = _draw(groups, self.levels, len(order), rng)
+        return [(int(message[a]), a, b) for a, b in bounds]
+
+    def levels_of(self, events: ShardEvents, order: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Each line's level word (index into ``level_table``), drawn from its message's ``levels``, in
+        message-sorted order."""
+        return _draw(self._groups(events, order), self.levels, len(order), rng)
+
+    def columns(self, events: ShardEvents, order: np.ndarray, absolute: np.ndarray, ids: pl.Series,
+                level: np.ndarray, rng: np.random.Generator, raw: bool) -> dict[str, pl.Series]:
+        """The per-line columns of the layout, in message-sorted order (``order``): the level word (``L``, and
+        ``Lj`` escaped for JSON) and, for the raw log, every time, message-fixed and free header."""
         out = {"L": self.level_table.gather(level), "Lj": self.level_json.gather(level)}
         if not raw:
             return out
+        groups = self._groups(events, order)
         for name, (table, per_message) in self.fixed.items():
             out[f"H_{name}"] = table.gather(_draw(groups, per_message, len(order), rng))
         for name, (clock, offset) in self.clocks.items():
             out[f"H_{name}"] = clock.many(absolute + offset)
         numbers = ids.str.extract(r"(-?\d+)$").fill_null("")
+        owners = np.arange(len(events.owner_number) + 1, dtype=np.int64)
+        owners[-1] = -1  # lines of no request or session share one value
         for name, text in self.free.items():
-            values = [Renderer._values(p, k, text, order, events.owner, ids, numbers, rng)
+            if name in self.per_session:  # one value per owner, gathered onto its lines
+                rows, owner = owners, owners
+            else:
+                rows, owner = order, events.owner
+            values = [Renderer._values(p, k, text, rows, owner, ids, numbers, rng, events.owner_number)
                       for k, p in enumerate(text.params)]
             columns = {f"v{k}": text.choices["raw"][k].gather(v) if isinstance(v, np.ndarray) else v
                        for k, v in enumerate(values)}
             items = Renderer._items("content", text, len(values), None)
-            frame = pl.DataFrame(columns) if columns else pl.DataFrame({"n": np.zeros(len(order))})
-            out[f"H_{name}"] = frame.select(_concat(items) if columns else pl.lit("".join(items))).to_series()
+            frame = pl.DataFrame(columns) if columns else pl.DataFrame({"n": np.zeros(len(rows))})
+            column = frame.select(_concat(items) if columns else pl.lit("".join(items))).to_series()
+            if name in self.per_session:
+                column = column.gather(_or_last(events.owner[order], owners[:-1]))
+            out[f"H_{name}"] = column
         return out
 
     def items(self, message: list[str | pl.Expr]) -> list[str | pl.Expr]:
@@ -312,6 +369,16 @@ def _draw(groups: list[tuple[int, int, int]], tables: list[tuple[np.ndarray, np.
             pick = np.searchsorted(cumulative, rng.random(b - a) * cumulative[-1], side="right")
             out[a:b] = indices[np.minimum(pick, len(indices) - 1)]
     return out
+
+
+def _hex_ids(numbers: pl.Series, owner_number: np.ndarray, length: np.ndarray) -> pl.Series:
+    """Owner numbers written as their last ``length`` hex digits where ``length`` > 0, as they are elsewhere."""
+    width = int(length.max())
+    digits = [(owner_number >> np.uint64(4 * k)) & np.uint64(15) for k in range(width - 1, -1, -1)]
+    text = (pl.DataFrame({f"d{i}": _HEX.gather(d.astype(np.int64)) for i, d in enumerate(digits)})
+            .select(pl.concat_str(pl.all())).to_series())
+    hexed = text.str.slice(pl.Series(width - length.clip(1, None)))
+    return pl.select(pl.when(pl.Series(length > 0)).then(hexed).otherwise(numbers)).to_series()
 
 
 def _with_blank(table: pl.Series) -> pl.Series:

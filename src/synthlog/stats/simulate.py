@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,14 +19,24 @@ import polars as pl
 
 from synthlog.errors import ConfigError, InputError
 from synthlog.extras import require
+from synthlog.io.atomic import atomic_directory
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session, Template
 from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.render import FORMATS
-from synthlog.stats.shards import DaskExecutor, LocalExecutor, blocks
+from synthlog.stats.shards import (
+    MAX_SPAN_SECONDS,
+    DaskExecutor,
+    LocalExecutor,
+    blocks,
+    check_memory,
+    default_memory_budget,
+)
 from synthlog.stats.spec import Spec, parse_duration
 from synthlog.stats.specfile import load_spec
 from synthlog.stats.writers import RunWriter
+
+LAST_INSTANT = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
 
 if TYPE_CHECKING:
     from synthlog.stats.profile import ProfileOptions
@@ -169,14 +180,22 @@ class StatsSynthesizer:
         if n_lines and not self.compiled.produces_lines():
             raise ConfigError("nothing in this spec ever logs (no service rate, no session rate, no episode with "
                               "lines of its own): no number of lines can be reached", field="--lines")
-        return n_lines, None if duration is None else _microseconds(duration, "--duration")
+        horizon = None if duration is None else _microseconds(duration, "--duration")
+        # simulated time must end within the calendar: a number of lines takes about n / rate seconds, plus a shard
+        seconds = horizon / US if horizon is not None else (n_lines or 0) / self.compiled.expected_lines_per_second()
+        seconds += 0 if horizon is not None else MAX_SPAN_SECONDS
+        if self.spec.start.timestamp() + seconds >= LAST_INSTANT:
+            raise InputError(f"the run would need about {seconds / 86400 / 365.25:,.0f} years of simulated time from "
+                             f"{self.spec.start:%Y-%m-%d}, past the year 9999", field="--lines/--duration")
+        return n_lines, horizon
 
     def sample(self, n_lines: int | None = None, duration: float | str | None = None, seed: int = 0,
-               executor=None) -> Iterator[pl.DataFrame]:
+               executor=None, max_memory: int | None = None) -> Iterator[pl.DataFrame]:
         """Time-ordered chunks of events as DataFrames: ``timestamp`` (UTC), ``service``, ``level``,
         ``error_type``, ``message``, ``template_id``, ``session_id``, ``anomalous`` (caused by an episode)."""
         self._fitted()
         n_lines, horizon = self._limits(n_lines, duration)
+        check_memory(self.compiled, 1, default_memory_budget() if max_memory is None else max_memory)
         compiled = self.compiled
         of_text = [(compiled.messages[m], compiled.message_service[m], event_id) for m, event_id, _ in compiled.texts]
         service = pl.Series([compiled.service_names[s] for _, s, _ in of_text])
@@ -184,12 +203,14 @@ class StatsSynthesizer:
         error_type = pl.Series([m.error_type for m, _, _ in of_text], dtype=pl.String)
         template_id = pl.Series([event_id for _, _, event_id in of_text])
         start = int(self.spec.start.timestamp() * US)
-        for block in blocks(self.spec, seed, ("content", "id"), horizon=horizon, n_lines=n_lines, executor=executor):
+        columns = ("content", "id", "level") if self.spec.layout is not None else ("content", "id")
+        for block in blocks(self.spec, seed, columns, horizon=horizon, n_lines=n_lines, executor=executor):
             lines = pl.from_arrow(block.lines)
             index = lines["text"]
             yield pl.DataFrame({
                 "timestamp": (lines["t"] + start).cast(pl.Datetime("us", "UTC")),
-                "service": service.gather(index), "level": level.gather(index),
+                "service": service.gather(index),
+                "level": lines["level"] if "level" in lines.columns else level.gather(index),  # a layout's words
                 "error_type": error_type.gather(index), "message": lines["content"],
                 "template_id": template_id.gather(index), "session_id": lines["id"],
                 "anomalous": lines["episode"],
@@ -197,11 +218,13 @@ class StatsSynthesizer:
 
     def write(self, out_dir: str | os.PathLike[str], n_lines: int | None = None, duration: float | str | None = None,
               seed: int = 0, workers: int = 1, formats: tuple[str, ...] = FORMATS, executor=None,
-              label_window: float | str | None = None) -> RunSummary:
+              label_window: float | str | None = None, max_memory: int | None = None) -> RunSummary:
         """Run the simulation into ``out_dir``: events.jsonl, NAME.log, NAME.log_structured.csv,
         NAME.log_templates.csv, anomaly_label.csv (one row per request or session) and, with ``label_window``
-        (seconds or e.g. ``"1m"``), window_label.csv (one row per window of simulated time)."""
+        (seconds or e.g. ``"1m"``), window_label.csv (one row per window of simulated time). A run whose shards
+        would not fit ``max_memory`` bytes (default: half the machine's memory) is refused before it starts."""
         n_lines, horizon = self._limits(n_lines, duration)
+        check_memory(self.compiled, workers, default_memory_budget() if max_memory is None else max_memory)
         window = None if label_window is None else _microseconds(label_window, "--label-window")
         if window is not None and window <= 0:
             raise InputError("a label window must be longer than zero", field="--label-window")
@@ -210,8 +233,9 @@ class StatsSynthesizer:
             raise InputError(f"unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})", field="--formats")
         formats = tuple(f for f in FORMATS if f in formats)
         total = n_lines if n_lines is not None else horizon / US
-        with self._executor(workers, executor) as run_on, Progress("simulating", total) as bar, \
-                RunWriter(out_dir, self.compiled, formats, window, horizon) as writer:
+        with atomic_directory(out_dir) as stage, self._executor(workers, executor) as run_on, \
+                Progress("simulating", total) as bar, \
+                RunWriter(stage, self.compiled, formats, window, horizon) as writer:
             done_seconds = 0.0
             for block in blocks(self.spec, seed, formats, horizon=horizon, n_lines=n_lines, executor=run_on):
                 writer.write(block)
@@ -221,9 +245,8 @@ class StatsSynthesizer:
                     now = block.lines["t"][-1].as_py() / US
                     bar.advance(max(now - done_seconds, 0.0))
                     done_seconds = max(now, done_seconds)
-        files = tuple(writer.paths[k] for k in formats) + (
-            Path(out_dir) / f"{self.spec.name}.log_templates.csv", writer.paths["labels"]) + (
-            (writer.paths["windows"],) if window is not None else ())
+        written = [*formats, "templates", "labels", *(["windows"] if window is not None else [])]
+        files = tuple(Path(out_dir) / writer.paths[k].name for k in written)
         return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,
                           writer.anomalous_lines, files)
 

@@ -99,9 +99,21 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from synthlog.errors import InputError
 from synthlog.io.logformat import LogFormat
 from synthlog.io.timestamps import time_pieces
+from synthlog.values.model import ValueModel
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
+# Magnitudes a spec may hold: beyond them a run cannot fit any memory or any calendar (spec check refuses them).
+MAX_RATE = 1e6  # requests, sessions or lines per second of one process
+MAX_EPISODES_PER_HOUR = 1e6
+MAX_SECONDS = 100 * 365.25 * 86400  # a duration, a gap, a lag: at most 100 years
+MAX_SIGMA = 20.0  # a lognormal's sigma: exp(20) is a factor of 5e8 already
+FIRST_YEAR, LAST_YEAR = 1970, 9000  # a start date leaves room for any run before year 10000
+INT64_SPAN = 2.0**63
+MAX_WEIGHT = 1e15  # relative weights: their sum stays finite
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Weight = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT, allow_inf_nan=False)]
+Rate = Annotated[float, Field(ge=0.0, le=MAX_RATE, allow_inf_nan=False, description="per second")]
 Identifier = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.$:\-]+$")]
 Level = Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
 END = "END"  # the target of a session transition that ends the session
@@ -124,8 +136,10 @@ def parse_duration(value: Any) -> float:
         seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
     else:
         raise ValueError("a duration must be a number of seconds or a string such as '250ms'")
-    if not math.isfinite(seconds) or seconds < 0:
+    if not seconds >= 0:
         raise ValueError(f"a duration cannot be negative: {value!r}")
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"a duration is at most 100 years ({MAX_SECONDS:.4g} s), not {value!r}")
     return seconds
 
 
@@ -136,7 +150,8 @@ def _check_weighted(values: list | None, weights: list[float] | None, what: str)
         raise ValueError("weights must match values one to one and not all be zero")
 
 
-Duration = Annotated[float, Field(ge=0.0, json_schema_extra={"description": "seconds, or e.g. '250ms'"})]
+Duration = Annotated[float, Field(ge=0.0, le=MAX_SECONDS, allow_inf_nan=False,
+                                  json_schema_extra={"description": "seconds, or e.g. '250ms'"})]
 
 
 class _Model(BaseModel):
@@ -152,10 +167,10 @@ class Dist(_Model):
     max: Duration | None = None
     mean: Duration | None = None
     median: Duration | None = None
-    sigma: NonNegative | None = None
+    sigma: Annotated[float, Field(ge=0.0, le=MAX_SIGMA, allow_inf_nan=False)] | None = None
     std: Duration | None = None
     values: list[Duration] | None = None
-    weights: list[NonNegative] | None = None
+    weights: list[Weight] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -219,16 +234,18 @@ class Param(_Model):
 
     ``int``/``float``: uniform in [min, max] (``decimals`` for floats); ``choice``: one of ``values`` (optional
     ``weights``); ``ip``: a dotted IPv4 address in 10.0.0.0/8; ``hex``: ``length`` hex digits; ``session``: the
-    request or session id as written in the context; ``session_number``: that id without its prefix.
+    request or session id as written in the context; ``session_number``: that id without its prefix; ``shape``: a
+    shape-preserving value model (``shape``, see :mod:`synthlog.values.model`).
     """
 
-    kind: Literal["int", "float", "choice", "ip", "hex", "session", "session_number"]
-    min: float = 0
-    max: float = 99999
+    kind: Literal["int", "float", "choice", "ip", "hex", "session", "session_number", "shape"]
+    min: Annotated[float, Field(allow_inf_nan=False)] = 0
+    max: Annotated[float, Field(allow_inf_nan=False)] = 99999
     decimals: Annotated[int, Field(ge=0, le=9)] = 2
     values: list[str] | None = None
-    weights: list[NonNegative] | None = None
+    weights: list[Weight] | None = None
     length: Annotated[int, Field(ge=1, le=16)] = 8
+    shape: ValueModel | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -243,8 +260,17 @@ class Param(_Model):
     def _consistent(self) -> Param:
         if self.min > self.max:
             raise ValueError(f"min ({self.min:g}) is above max ({self.max:g})")
+        if self.kind == "int" and not -INT64_SPAN <= self.min <= self.max < INT64_SPAN:
+            raise ValueError(f"an int slot's min and max are 64-bit integers (within +-{INT64_SPAN:.4g}), "
+                             f"not {self.min:g}..{self.max:g}")
+        biggest = 9e18 / 10**self.decimals  # float slots are written as fixed-point 64-bit integers
+        if self.kind == "float" and max(abs(self.min), abs(self.max)) > biggest:
+            raise ValueError(f"a float slot with {self.decimals} decimals lies within +-{biggest:.3g}, "
+                             f"not {self.min:g}..{self.max:g}")
         if self.kind == "choice":
             _check_weighted(self.values, self.weights, "a choice slot")
+        if (self.kind == "shape") != (self.shape is not None):
+            raise ValueError("a shape slot needs a shape model, and only a shape slot has one")
         return self
 
 
@@ -342,7 +368,7 @@ class Service(_Model):
     """A service: its own traffic, what it logs per request, whom it calls, and its message catalogue."""
 
     name: Identifier
-    rate: NonNegative = 0.0
+    rate: Rate = 0.0
     error_rate: Probability = 0.0
     flow: list[Identifier] = Field(default_factory=list)
     step: Dist = fixed(0.001)
@@ -356,8 +382,8 @@ class DailyCycle(_Model):
 
 
 class Bursts(_Model):
-    rate_per_hour: NonNegative = 0.0
-    multiplier: Annotated[float, Field(ge=1.0)] = 3.0
+    rate_per_hour: Annotated[NonNegative, Field(le=MAX_EPISODES_PER_HOUR)] = 0.0
+    multiplier: Annotated[float, Field(ge=1.0, le=1000.0, allow_inf_nan=False)] = 3.0
     duration: Dist = fixed(60.0)
 
 
@@ -456,7 +482,7 @@ class AnomalyScenario(_Model):
 
     name: Identifier
     type: Identifier
-    rate_per_hour: NonNegative
+    rate_per_hour: Annotated[NonNegative, Field(le=MAX_EPISODES_PER_HOUR)]
     origin: list[Identifier] = Field(default_factory=list)
     severity: Probability = 0.5
     duration: Dist = fixed(60.0)
@@ -473,7 +499,8 @@ class HeaderField(_Model):
     ``time_format``, see :mod:`synthlog.io.timestamps`, shifted by ``offset`` seconds: a second clock, such as a
     local time next to epoch seconds), ``copy`` (the value of header ``same_as`` on the same line), ``message``
     (a value the message fixes, from its ``fields``; ``default`` when the message has none) or ``value`` (drawn
-    for every line from ``template``, whose slots are filled like a message's from ``params``).
+    for every line from ``template``, whose slots are filled like a message's from ``params``; with
+    ``per_session`` drawn once per request or session and kept on all its lines).
     """
 
     name: Annotated[str, Field(min_length=1)]
@@ -484,6 +511,7 @@ class HeaderField(_Model):
     default: str = ""
     template: str | None = None
     params: dict[str, Param] = Field(default_factory=dict)
+    per_session: bool = False
 
     @model_validator(mode="after")
     def _complete(self) -> HeaderField:
@@ -534,17 +562,19 @@ class Markov(_Model):
 
 
 class SessionId(_Model):
-    """How session ids look: ``prefix`` + a number (``int64``: signed 64-bit like HDFS blocks; ``uint``)."""
+    """How session ids look: ``prefix`` + a number (``int64``: signed 64-bit like HDFS blocks; ``uint``) or
+    ``hex`` (``length`` lowercase hex digits, 1 to 16, like ``req-5c79ed2e``)."""
 
     prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:\-]*$")] = ""
-    kind: Literal["int64", "uint"] = "uint"
+    kind: Literal["int64", "uint", "hex"] = "uint"
+    length: Annotated[int, Field(ge=1, le=16)] = 16
 
 
 class SessionProcess(_Model):
     """Entity sessions (e.g. HDFS blocks) started at ``rate`` per second, each one normal or anomalous."""
 
     name: Identifier
-    rate: NonNegative
+    rate: Rate
     id: SessionId = SessionId()
     context_key: Identifier = "session_id"
     normal: Markov
@@ -573,7 +603,11 @@ class Spec(_Model):
     @field_validator("start")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if not FIRST_YEAR <= value.year < LAST_YEAR:
+            raise ValueError(f"start lies in the years {FIRST_YEAR} to {LAST_YEAR - 1} (room for any run), "
+                             f"not {value.year}")
+        return value
 
     @model_validator(mode="after")
     def _cross_references(self) -> Spec:

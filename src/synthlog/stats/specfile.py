@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from os import PathLike
-from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
-from synthlog.configfile import Problem, read_yaml, validation_problems
+from synthlog.configfile import Problem, read_text, read_yaml, validation_problems
 from synthlog.errors import ConfigError
 from synthlog.stats.spec import Spec
 
@@ -31,7 +30,11 @@ def spec_problems_in_text(text: str, source: str | PathLike[str] = "<text>") -> 
 
 def check_spec_file(path: str | PathLike[str]) -> tuple[Spec | None, list[Problem]]:
     """Validate a spec file: the spec when valid, and every problem with its field path and line."""
-    return spec_problems_in_text(Path(path).read_text(encoding="utf-8"), path)
+    try:
+        text = read_text(path, "spec")
+    except ConfigError as exc:
+        return None, [Problem("", exc.line, exc.reason)]
+    return spec_problems_in_text(text, path)
 
 
 def load_spec(path: str | PathLike[str]) -> Spec:

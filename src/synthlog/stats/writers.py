@@ -1,7 +1,8 @@
-"""Chunked, atomic writers for the simulator's outputs: events.jsonl, raw log, Loghub CSVs, session labels.
+"""Chunked writers for the simulator's outputs: events.jsonl, raw log, Loghub CSVs, session labels.
 
 Lines arrive already rendered as Arrow large-string columns ending in a newline, so writing one block is a few
-``write`` calls over the column's data buffer. Every file is written to a temporary name and renamed at the end.
+``write`` calls over the column's data buffer. The run writes into a staging folder (see
+:func:`synthlog.io.atomic.atomic_directory`) that is swapped in as a whole at the end.
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ class RunWriter:
         name = compiled.spec.name
         self.paths = {"jsonl": self.out_dir / "events.jsonl", "raw": self.out_dir / f"{name}.log",
                       "csv": self.out_dir / f"{name}.log_structured.csv", "labels": self.out_dir / "anomaly_label.csv",
-                      "windows": self.out_dir / "window_label.csv"}
+                      "windows": self.out_dir / "window_label.csv",
+                      "templates": self.out_dir / f"{name}.log_templates.csv"}
         self._files: dict[str, IO[bytes]] = {}
 
     def __enter__(self) -> RunWriter:
@@ -139,12 +141,6 @@ class RunWriter:
                 templates = [Template(id=event_id, text=SLOT.sub("<*>", wording), occurrences=int(n),
                                       level=messages[m].level)
                              for (m, event_id, wording), n in zip(self.compiled.texts, self.occurrences, strict=True)]
-                name = self.compiled.spec.name
-                write_templates(self.out_dir / f"{name}.log_templates.csv", templates)
+                write_templates(self.paths["templates"], templates)
         finally:
             self._stack.__exit__(*exc)
-        if exc[0] is None:  # files of an earlier run in this directory that this run did not write would mislead
-            written = {*self.formats, "labels", *(["windows"] if self.windows is not None else [])}
-            for key, path in self.paths.items():
-                if key not in written:
-                    path.unlink(missing_ok=True)

@@ -17,14 +17,16 @@ is what lets :mod:`synthlog.synth.timeline` merge sessions into one time-ordered
 
 from __future__ import annotations
 
+import math
 import random
 import re
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import PurePosixPath
 
 from synthlog.code.records import Statement
+from synthlog.code.slottypes import SlotType
+from synthlog.io.layout import Layout
 from synthlog.io.logformat import LogFormat
 from synthlog.records import LogEvent, Session
 from synthlog.synth.arrivals import Arrivals, recipe_arrivals
@@ -33,6 +35,7 @@ from synthlog.synth.pools import Pool, Variant, level_word
 from synthlog.synth.recipe import Recipe, Stage
 from synthlog.synth.values import NODE_KINDS, Node, SlotKind, ValueContext, ValueGenerator, infer_slot_kinds, render
 
+CONCENTRATION = 1.0  # Dirichlet concentration of a session's own variant shares in a new mix (see _new_mix)
 IDENTITY_KINDS = NODE_KINDS | {SlotKind.BLOCK_ID, SlotKind.HEX_ID, SlotKind.UUID, SlotKind.PATH}
 
 
@@ -45,89 +48,84 @@ def component_of(statement: Statement, style: str = "class_with_package_tail") -
     return statement.cls
 
 
-class Clock:
-    """Writes a timestamp into the header fields of a log format (HDFS ``081109 203615``, else ISO)."""
-
-    def __init__(self, fmt: LogFormat):
-        self.fmt = fmt
-        self.hdfs_style = fmt.name == "hdfs"
-        self._texts: dict[int, tuple[str, str]] = {}  # date and time text by second: sessions overlap in time
-        # what each header shows, worked out once per format
-        self._plan = [(h, _CLOCK_ROLES[h]) for h in fmt.headers if h in _CLOCK_ROLES]
-
-    def fields(self, timestamp: float, pid: int, node: str) -> dict[str, str]:
-        second = int(timestamp)
-        texts = self._texts.get(second)
-        date, clock = texts if texts is not None else self._remember(second)
-        out: dict[str, str] = {}
-        for header, role in self._plan:
-            if role == "date":
-                out[header] = date
-            elif role == "time":
-                out[header] = clock if self.hdfs_style else f"{clock},{int(timestamp * 1000) % 1000:03d}"
-            elif role == "pid":
-                out[header] = str(pid)
-            elif role == "node":
-                out[header] = node
-            else:
-                out[header] = str(second)
-        return out
-
-    def _remember(self, second: int) -> tuple[str, str]:
-        if len(self._texts) >= 65536:
-            self._texts.clear()
-        t = time.gmtime(second)
-        if self.hdfs_style:
-            texts = (time.strftime("%y%m%d", t), time.strftime("%H%M%S", t))
-        else:
-            texts = (time.strftime("%Y-%m-%d", t), time.strftime("%H:%M:%S", t))
-        self._texts[second] = texts
-        return texts
-
-
-_CLOCK_ROLES = {"Date": "date", "Time": "time", "Pid": "pid", "Id": "pid", "Thread": "pid", "Process": "pid",
-                "Node": "node", "Timestamp": "timestamp"}
-
-
 @dataclass
 class Renderer:
-    """Fills a variant's statements with values and makes labeled :class:`LogEvent` records."""
+    """Fills a variant's statements with values and makes labeled :class:`LogEvent` records.
+
+    The line's header fields come from the layout (:class:`~synthlog.io.layout.Layout`): the timestamp, the
+    thread the assembler gives (else one per run, named after the run's first class), the statement's real line
+    number, method and file; ``%c`` / ``%C`` components from the statement's class and package.
+    """
 
     values: ValueGenerator
     fmt: LogFormat
     template_ids: dict[str, str]  # statement id -> template id
     component_style: str = "class_with_package_tail"
+    slot_types: dict[str, tuple[SlotType, ...]] = field(default_factory=dict)  # statement id -> the code's types
+    thread_names: dict[str, tuple[str, tuple[SlotType, ...]]] = field(default_factory=dict)  # class -> template
+    fill_values: bool = True  # False: skeleton lines (the template as content), for fitting timing cheaply
 
     def __post_init__(self) -> None:
-        self.clock = Clock(self.fmt)
+        self.layout = self.fmt if isinstance(self.fmt, Layout) else Layout.from_format(self.fmt)
         self._kinds: dict[str, list[SlotKind]] = {}
         self._headers: dict[str, tuple[str, str]] = {}
+        self._statements: dict[str, Statement] = {}  # for retime
 
     def lines(self, variant: Variant, ctx: ValueContext, start: float, spacing: tuple[float, float],
-              rng: random.Random, pid: int, node: str, run: int) -> list[LogEvent]:
+              rng: random.Random, pid: int, node: str, run: int, thread: str | None = None) -> list[LogEvent]:
         exception_type = variant.exit if variant.exit != "normal" else None
-        fill, clock_fields, template_ids, path_id = self.values.fill, self.clock.fields, self.template_ids, \
-            variant.path_id
+        fill, fields, template_ids, path_id = self.values.fill, self.layout.fields, self.template_ids, variant.path_id
+        slot_types = self.slot_types
         low, high = spacing
         out = []
         t = start
+        if thread is None and variant.statements:  # one thread per run: a run is one thread's work
+            thread = self._thread(variant.statements[0].cls, ctx)
+        fill_values, statements = self.fill_values, self._statements
         for i, (statement, (label, rule)) in enumerate(zip(variant.statements, variant.labels, strict=True)):
-            content, params = fill(statement, ctx, exception_type=exception_type)
-            proposed = variant.proposed[i] if variant.proposed else None
+            if fill_values:
+                content, params = fill(statement, ctx, slot_types.get(statement.id, ()), exception_type,
+                                       template_ids[statement.id])
+            else:
+                content, params = statement.template, []
+            statements[statement.id] = statement
+            proposed = variant.proposed[i] if variant.proposed and fill_values else None
             if proposed and len(proposed) == len(params):
                 content, params = self._with_proposed(statement, params, proposed)
             level, component = self._header(statement)
             # positional, in LogEvent's field order: the hot loop of sampling
             out.append(LogEvent(content, t, level, component, template_ids[statement.id], params, label, rule, None,
-                                clock_fields(t, pid, node), {"statement": statement.id, "path": path_id, "run": run}))
+                                fields(t, thread or "", node, pid, statement.line, statement.method, statement.file),
+                                {"statement": statement.id, "path": path_id, "run": run, "thread": pid}))
             t += rng.uniform(low, high) / 1000.0
         return out
+
+    def retime(self, event: LogEvent, timestamp: float, node: str = "") -> None:
+        """Move a line this renderer made to ``timestamp``, its header fields with it."""
+        statement = self._statements[event.attributes["statement"]]
+        event.timestamp = timestamp
+        thread = event.fields.get("Thread") or ""
+        event.fields = self.layout.fields(timestamp, thread, node, event.attributes["thread"], statement.line,
+                                          statement.method, statement.file)
+
+    def _thread(self, cls: str, ctx: ValueContext) -> str:
+        """The name the code gives the thread of class ``cls`` (or of a class it is nested in), filled once per
+        session; else the class's simple name and a number."""
+        parts = cls.split("$")
+        for end in range(len(parts), 0, -1):
+            named = self.thread_names.get("$".join(parts[:end]))
+            if named is not None:
+                template, types = named
+                return ctx.entity("thread", template, lambda t=template, ty=types: self.values.fill(t, ctx, ty)[0])
+        simple = parts[-1] or "main"
+        return ctx.entity("thread", simple, lambda: f"{simple}-{ctx.rng.randint(1, 32)}")
 
     def _header(self, statement: Statement) -> tuple[str, str]:
         header = self._headers.get(statement.id)
         if header is None:
-            header = self._headers[statement.id] = (level_word(statement.level),
-                                                    component_of(statement, self.component_style))
+            component = self.layout.component(statement.cls, statement.file) if self.layout.pattern else \
+                component_of(statement, self.component_style)
+            header = self._headers[statement.id] = (level_word(statement.level), component)
         return header
 
     def _with_proposed(self, statement: Statement, params: list[str], proposed: list[str]) -> tuple[str, list[str]]:
@@ -175,13 +173,25 @@ class PathAssembler:
 
 
 class RecipeAssembler:
-    """Entity sessions composed by a recipe (see the module docstring)."""
+    """Entity sessions composed by a recipe (see the module docstring).
 
-    def __init__(self, recipe: Recipe, pools: dict[str, Pool], renderer: Renderer, seed: int, start: float):
-        self.recipe, self.pools, self.renderer, self.seed, self.start = recipe, pools, renderer, seed, start
+    ``stage_pools`` (stage name -> pool) replaces the pools of the stages' entries (calibration reweights them per
+    stage); ``mixes`` (stage name -> run mixes, their weights, the chance of a new mix, whether mixes vary) are
+    whole combinations of variants a stage's runs take together, drawn unless a new mix is; ``fill_values=False``
+    on the renderer makes skeleton sessions (templates, times, threads) for fitting.
+    """
+
+    def __init__(self, recipe: Recipe, pools: dict[str, Pool], renderer: Renderer, seed: int, start: float,
+                 stage_pools: dict[str, Pool] | None = None,
+                 mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float, bool]] | None = None):
+        self.recipe, self.renderer, self.seed, self.start = recipe, renderer, seed, start
+        self.pools = stage_pools or {stage.name: pools[stage.entry] for stage in recipe.stages}
+        self.mixes = mixes or {}
         self.arrivals = recipe_arrivals(recipe, seed, start)
-        self.lead_s = _lead_s(recipe, pools)
+        self.lead_s = _lead_s(recipe, self.pools)
         self.main = {stage.name: [re.compile(p) for p in stage.main] for stage in recipe.stages}
+        self.counts = {stage.name: (list(stage.counts), list(stage.counts.values())) for stage in recipe.stages
+                       if stage.counts}
         self.pipeline_role = recipe.pipeline_role
 
     def _nodes(self, rng: random.Random) -> dict[str, list[Node]]:
@@ -191,7 +201,7 @@ class RecipeAssembler:
         for name, role in self.recipe.roles.items():
             nodes = picked[at:at + role.instances] or picked[:1]
             at += role.instances
-            out[name] = [Node(n.ip, role.port or n.port, n.hostname) for n in nodes]
+            out[name] = [Node(_in_subnet(n.ip, role.subnet), role.port or n.port, n.hostname) for n in nodes]
         return out
 
     def _bind_run(self, ctx: ValueContext, node: Node, nodes: dict[str, list[Node]], run: int) -> None:
@@ -210,6 +220,43 @@ class RecipeAssembler:
             peers = pipeline[start:] + pipeline[:start]
         ctx.pool = [node, *peers]  # the values module gives the i-th new node key pool[i]; self is the 0th
 
+    def _plan(self, rng: random.Random) -> list[tuple[Stage, int, tuple[Variant, ...] | None]]:
+        """The stages that run in this session, how many times, and the variants of their runs when a whole mix
+        is drawn: ``(stage, runs, mix)`` in recipe order."""
+        ran: set[str] = set()
+        plan = []
+        for stage in self.recipe.stages:
+            if any(r not in ran for r in stage.requires) or rng.random() >= stage.probability:
+                continue
+            mixes = self.mixes.get(stage.name)
+            mix = None
+            if mixes and mixes[0] and rng.random() >= mixes[2]:
+                mix = list(rng.choices(mixes[0], weights=mixes[1], k=1)[0])
+                rng.shuffle(mix)  # which run takes which variant
+                runs = len(mix)
+            else:
+                counts = self.counts.get(stage.name)
+                runs = rng.choices(counts[0], weights=counts[1], k=1)[0] if counts else self.recipe.count_of(stage)
+                if mixes and mixes[3] and runs > 0:  # a new mix of a varying stage: its runs share conditions
+                    mix = self._new_mix(rng, self.pools[stage.name].normal, runs)
+            if runs > 0:
+                ran.add(stage.name)
+                plan.append((stage, runs, mix))
+        return plan
+
+    @staticmethod
+    def _new_mix(rng: random.Random, variants: list[Variant], runs: int) -> list[Variant] | None:
+        """``runs`` variants drawn from this session's own shares of the variants: a Dirichlet draw of total
+        concentration ``CONCENTRATION`` around their weights, so one session's runs tend to go alike (a client
+        that reads a block to the end does so on every datanode), as real sessions' runs do."""
+        total = sum(v.weight for v in variants)
+        if not total:
+            return None
+        shares = [rng.gammavariate(CONCENTRATION * v.weight / total, 1.0) if v.weight > 0 else 0.0 for v in variants]
+        if not any(shares):
+            return None
+        return rng.choices(variants, weights=shares, k=runs)
+
     def session(self, index: int) -> Session:
         recipe = self.recipe
         rng = random.Random(f"{self.seed}:{index}")
@@ -219,38 +266,87 @@ class RecipeAssembler:
         ctx.pool = [n for group in nodes.values() for n in group]
         entity = self.renderer.values.value(SlotKind(recipe.entity), "primary", ctx)
         session_start = self.arrivals.time(index)
-        # plan the stages that run, then choose at most one run to fail, then render
+        plan = self._plan(rng)
+        bases: dict[Node, int] = {}  # each node numbers its threads on its own counter
+        faulty = self._faulty_run(rng, [stage for stage, runs, _ in plan for _ in range(runs)])
+        # every run is a timed process: its own start, its own thread, its lines in program order
         started: dict[str, float] = {}
-        runs: list[tuple[Stage, int, float]] = []
-        for stage in recipe.stages:
-            if any(r not in started for r in stage.requires) or rng.random() >= stage.probability:
-                continue
-            base = started.get(stage.after, session_start) if stage.after else session_start
-            started[stage.name] = base + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
-            runs.extend((stage, run, started[stage.name]) for run in range(recipe.count_of(stage)))
-        faulty = self._faulty_run(rng, runs)
+        ends: dict[str, dict[int, float]] = {}
         events: list[LogEvent] = []
-        for i, (stage, run, stage_start) in enumerate(runs):
-            pool = self.pools[stage.entry]
-            variant = pool.pick(rng, 1.0 if i == faulty else 0.0, self.main[stage.name], stage.rare_rate)
-            if variant is None:
-                continue
-            role_nodes = nodes[stage.role]
-            node = role_nodes[run % len(role_nodes)]
-            self._bind_run(ctx, node, nodes, run)
-            start = stage_start + rng.uniform(0, stage.spacing_ms.max) / 1000.0
-            events.extend(self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max),
-                                              rng, pid=rng.randint(10, 4000), node=node.hostname, run=run))
-        events.sort(key=_timestamp)
-        session = Session(id=entity, events=events)
+        i = -1
+        for stage, runs, mix in plan:
+            base = started.get(stage.after, session_start) if stage.after else session_start
+            stage_start = base + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
+            role_nodes, spread = nodes[stage.role], recipe.roles[stage.role].thread_spread
+            ends[stage.name] = {}
+            first = None
+            for run in range(runs):
+                i += 1
+                if stage.follow == "run" and run in ends.get(stage.after or "", {}):
+                    start = ends[stage.after][run] + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
+                else:
+                    start = stage_start + rng.uniform(stage.jitter_ms.min, stage.jitter_ms.max) / 1000.0
+                first = start if first is None else min(first, start)
+                node = role_nodes[run % len(role_nodes)]
+                if mix is not None and i != faulty:
+                    variant = mix[run]
+                else:
+                    variant = self.pools[stage.name].pick(rng, 1.0 if i == faulty else 0.0, self.main[stage.name],
+                                                          stage.rare_rate)
+                if variant is None:
+                    continue
+                if self.renderer.fill_values:
+                    self._bind_run(ctx, node, nodes, run)
+                    ctx.run, ctx.runs = run, runs
+                if stage.threads is not None:
+                    thread = rng.randint(int(stage.threads.min), int(stage.threads.max))
+                else:
+                    role = recipe.roles[stage.role]
+                    if node not in bases:
+                        bases[node] = rng.randint(int(role.threads.min), int(role.threads.max))
+                    thread = bases[node] + rng.randint(0, spread)
+                lines = self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max),
+                                            rng, pid=thread, node=node.hostname, run=run)
+                if lines:
+                    ends[stage.name][run] = lines[-1].timestamp
+                events.extend(lines)
+            started[stage.name] = stage_start if first is None else first
+        session = Session(id=entity, events=self._in_log_order(events, rng))
         return _label(session)
 
-    def _faulty_run(self, rng: random.Random, runs: list[tuple[Stage, int, float]]) -> int | None:
+    def _in_log_order(self, events: list[LogEvent], rng: random.Random) -> list[LogEvent]:
+        """The session's lines in the order the source's log shows them (see :class:`~synthlog.synth.recipe.Order`);
+        lines that share a timestamp bucket swap their times too, so timestamps never decrease."""
+        order = self.recipe.order
+        if order.resolution_s <= 0 or order.ties == "time":
+            events.sort(key=_timestamp)
+            return events
+        times = [e.timestamp for e in events]
+        buckets = [math.floor(t / order.resolution_s) for t in times]
+        if order.ties == "text":
+            fmt = self.renderer.fmt
+            ties = [fmt.format(e) for e in events]
+        else:
+            ties = [rng.random() for _ in events]
+        ranked = sorted(range(len(events)), key=lambda k: (buckets[k], ties[k], times[k]))
+        out = [events[k] for k in ranked]
+        at = 0
+        while at < len(out):  # within one bucket the times are handed out again in the new order
+            end = at
+            while end < len(out) and buckets[ranked[end]] == buckets[ranked[at]]:
+                end += 1
+            for event, t in zip(out[at:end], sorted(times[k] for k in ranked[at:end]), strict=True):
+                if event.timestamp != t:
+                    self.renderer.retime(event, t, event.fields.get("Node", ""))
+            at = end
+        return out
+
+    def _faulty_run(self, rng: random.Random, runs: list[Stage]) -> int | None:
         """With probability ``fault_rate``, the index of the one run that takes an anomalous variant (runs weighted
         by their stage's ``fault_weight``, among stages that have anomalous variants)."""
         if rng.random() >= self.recipe.fault_rate:
             return None
-        weights = [stage.fault_weight if self.pools[stage.entry].anomalous else 0.0 for stage, _, _ in runs]
+        weights = [stage.fault_weight if self.pools[stage.name].anomalous else 0.0 for stage in runs]
         if not any(weights):
             return None
         return rng.choices(range(len(runs)), weights=weights, k=1)[0]
@@ -258,13 +354,19 @@ class RecipeAssembler:
 
 def _lead_s(recipe: Recipe, pools: dict[str, Pool]) -> float:
     """How far before its start a session may log: a stage may start before the one it follows (negative
-    ``delay_ms``), and lines may step back in time (negative ``spacing_ms``)."""
+    ``delay_ms``), a run before its stage (negative ``jitter_ms``), and lines may step back in time (negative
+    ``spacing_ms``). ``pools`` by stage name."""
     earliest: dict[str, float] = {}
     lowest = 0.0
     for stage in recipe.stages:
         base = min(earliest.get(stage.after, 0.0), 0.0) if stage.after else 0.0  # the stage ran, or the session start
-        earliest[stage.name] = base + stage.delay_ms.min / 1000.0
-        pool = pools.get(stage.entry)
+        earliest[stage.name] = base + (stage.delay_ms.min + min(stage.jitter_ms.min, 0.0)) / 1000.0
+        pool = pools.get(stage.name)
         longest = max((len(v.statements) for v in (pool.normal + pool.anomalous)), default=0) if pool else 0
         lowest = min(lowest, earliest[stage.name] + min(stage.spacing_ms.min, 0.0) / 1000.0 * longest)
     return -lowest
+
+
+def _in_subnet(ip: str, subnet: str | None) -> str:
+    """``ip`` moved into ``subnet`` (its first two octets), or unchanged when the role names none."""
+    return ip if subnet is None else f"{subnet}.{ip.split('.', 2)[2]}"

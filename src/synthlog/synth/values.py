@@ -8,11 +8,21 @@ Usage::
     infer_slot_kinds(statement)                       # [SlotKind.BLOCK_ID, SlotKind.SOCKET_ADDRESS, ...]
 
 **Kinds.** Each slot's :class:`SlotKind` is inferred, in this order, from: literal text that settles it (``blk_``
-or ``0x`` right before the slot, ``<*>:<*>`` host and port), the declared type when known (``Block``,
-``InetSocketAddress``, ``Throwable`` ...), a unit right after the slot (``bytes``, ``ms``, ``secs``), the
-argument expression's identifiers (``block``,
+or ``0x`` right before the slot, ``<*>:<*>`` host and port), the code's type of the slot expression when known
+(:class:`~synthlog.code.slottypes.SlotType`: ``Long.toHexString`` prints hex, ``File`` a path, ``f.getName()``
+a file name, ``InetSocketAddress``, an enum with its constants, ``boolean``, a caught exception with the
+messages thrown into its catch, collections; a number type narrows the kind to a numeric one), a unit right
+after the slot (``bytes``, ``ms``, ``secs``), the argument expression's identifiers (``block``,
 ``s.getRemoteSocketAddress()``, ``targets.length``, ``StringUtils.stringifyException(e)``), the literal text
 around the slot (``of size <*>``, ``<*> ms``, ``file <*>``), and finally the declared type's family (a number).
+:func:`infer_kind_source` also says which of these decided (``literal``, ``type``, ``unit``, ``name``, ``text``,
+``default``).
+
+**Defaults are system-neutral**: paths are built from the expression's own words (``snapDir`` ->
+``/data/snap/...``), sizes and numbers are log-uniform, timestamps follow the generator's ``epoch``, the service
+port is drawn per generator. A recipe's ``values`` (:meth:`ValueGenerator.__init__` ``overrides``) gives a code
+base's own shapes: per declared type or kind, patterns where ``#`` is a random digit and ``{block_id}`` (any kind)
+is the session's value of that kind.
 
 **Consistency.** A :class:`ValueContext` maps (entity group, entity key) to a value, so a variable keeps its
 value through the session: every block slot (``block``, ``b``, ``b.getBlockId()``) names the session's one block
@@ -25,7 +35,9 @@ timestamps are drawn afresh each time.
 octets) and ports, block-id signs and lengths, path skeletons (digits regenerated, words kept), hex and number
 lengths and ranges, exception classes. It generates NEW values in those shapes; a real identifier value is
 copied verbatim only with ``allow_real_values=True``. Numbers that are frequent in the real data (at least
-``min_count`` times, e.g. a 64 MiB block size or port 50010) are shape, not identity, and are reused.
+``min_count`` times, e.g. a 64 MiB block size or port 50010) are shape, not identity, and are reused. It also
+learns each slot of each real template apart (:meth:`ValueModel.sample_slot`), which ``fill(..., template_id=)``
+uses for lines on that template.
 
 Everything is seeded: the same seeds and calls give the same values.
 """
@@ -45,6 +57,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from synthlog.code.records import Statement
+from synthlog.code.slottypes import NUMERIC_TYPES, SlotType
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
 from synthlog.records import LogEvent, Template
 
@@ -64,7 +77,10 @@ class SlotKind(StrEnum):
     TIMESTAMP = "timestamp"  # epoch milliseconds
     COUNT = "count"
     UUID = "uuid"
-    HEX_ID = "hex_id"  # 0x13ef2ad6d280000
+    HEX_ID = "hex_id"  # 0x13ef2ad6d280000 (or the bare hex digits of Long.toHexString)
+    FILE_NAME = "file_name"  # log.1a2b (java.io.File.getName())
+    LIST = "list"  # [a, b] (a Java collection's toString)
+    OBJECT = "object"  # org.example.Peer@1b2c3d (Java's default toString)
     EXCEPTION = "exception"  # java.io.IOException: Connection reset by peer
     ERROR_MESSAGE = "error_message"  # Connection reset by peer
     ENUM = "enum"
@@ -78,6 +94,8 @@ NODE_KINDS = frozenset({SlotKind.IPV4, SlotKind.IPV6, SlotKind.HOST_PORT, SlotKi
 NUMERIC_KINDS = frozenset({SlotKind.SIZE, SlotKind.DURATION, SlotKind.TIMESTAMP, SlotKind.COUNT, SlotKind.NUMBER,
                            SlotKind.PORT})
 _FRESH_KINDS = frozenset({SlotKind.DURATION, SlotKind.TIMESTAMP})
+_CALIBRATED_NUMBERS = frozenset({SlotKind.SIZE, SlotKind.DURATION, SlotKind.TIMESTAMP, SlotKind.COUNT,
+                                 SlotKind.NUMBER})
 
 
 # ---- templates -----------------------------------------------------------------------------------------------
@@ -93,14 +111,25 @@ class Slot:
     declared_type: str | None = None
     next_is_slot: bool = False
     prev_is_slot: bool = False
+    type: SlotType | None = None  # what the code says (declared_type is its name)
 
 
-def slots_of(template: str, args: Sequence[str] = (), types: Sequence[str | None] = ()) -> list[Slot]:
+TypeHint = SlotType | str | None
+
+
+def _as_type(hint: TypeHint) -> SlotType | None:
+    if hint is None or isinstance(hint, SlotType):
+        return hint
+    return SlotType(hint.split("<")[0].strip().rsplit(".", 1)[-1]) if hint else None
+
+
+def slots_of(template: str, args: Sequence[str] = (), types: Sequence[TypeHint] = ()) -> list[Slot]:
     pieces = template.split(WILDCARD)
     count = len(pieces) - 1
+    hints = [_as_type(types[i]) if i < len(types) else None for i in range(count)]
     return [Slot(index=i, expr=args[i] if i < len(args) else "", before=pieces[i], after=pieces[i + 1],
-                 declared_type=types[i] if i < len(types) else None,
-                 next_is_slot=i + 1 < count, prev_is_slot=i > 0)
+                 declared_type=hints[i].name if hints[i] is not None and hints[i].name else None,
+                 next_is_slot=i + 1 < count, prev_is_slot=i > 0, type=hints[i])
             for i in range(count)]
 
 
@@ -127,7 +156,7 @@ _EXPR_RULES: list[tuple[re.Pattern[str], SlotKind]] = [(re.compile(p), k) for p,
     (r"(^|\.)(get)?(localized)?message$", SlotKind.ERROR_MESSAGE),
     (r"exception|throwable|stringify|(^|\.)(e|ex|ie|ioe|t|th|exc|cause|err)$", SlotKind.EXCEPTION),
     (r"(^|\.)(sid|myid|server_?id)$", SlotKind.NUMBER),  # ZooKeeper's server ids are small numbers
-    (r"hexstring|session_?id|(^|\.)(zxid|session)$", SlotKind.HEX_ID),
+    (r"hexstring", SlotKind.HEX_ID),
     (r"uuid|guid", SlotKind.UUID),
     (r"(\.length|\.size)$", SlotKind.COUNT),
     (r"bytes|size$|len(gth)?$|capacity|offset|remaining|used$", SlotKind.SIZE),
@@ -157,11 +186,18 @@ _TYPE_RULES: list[tuple[re.Pattern[str], SlotKind]] = [(re.compile(p), k) for p,
     (r"SocketAddress$", SlotKind.SOCKET_ADDRESS),
     (r"^Inet[46]?Address$", SlotKind.INET_ADDRESS),
     (r"^Datanode(Info|ID|Descriptor|Registration)$", SlotKind.HOST_PORT),
-    (r"^(Path|File)$", SlotKind.PATH),
+    (r"^(Path|File|URI|URL)$", SlotKind.PATH),
     (r"(Exception|Error|Throwable)$", SlotKind.EXCEPTION),
     (r"^UUID$", SlotKind.UUID),
-    (r"^[Bb]oolean$|^bool$", SlotKind.BOOLEAN),
+    (r"^[Bb]oolean$|^bool$|^AtomicBoolean$", SlotKind.BOOLEAN),
 ]]
+_SHAPE_KINDS = {"hex": SlotKind.HEX_ID, "file_name": SlotKind.FILE_NAME, "message": SlotKind.ERROR_MESSAGE,
+                "hostname": SlotKind.HOSTNAME, "ip": SlotKind.IPV4, "timestamp": SlotKind.TIMESTAMP,
+                "object": SlotKind.OBJECT}
+_COLLECTION = re.compile(r"^(List|ArrayList|LinkedList|Set|HashSet|TreeSet|LinkedHashSet|Collection|Queue|Deque|"
+                         r"ArrayDeque|Vector|SortedSet|CopyOnWriteArrayList)$")
+_NUMERIC_NAMED = frozenset({SlotKind.SIZE, SlotKind.DURATION, SlotKind.TIMESTAMP, SlotKind.COUNT, SlotKind.PORT,
+                            SlotKind.NUMBER})
 _NUMERIC_TYPE = re.compile(r"^(int|long|short|byte|float|double|Integer|Long|Short|Float|Double|AtomicLong|"
                            r"AtomicInteger)$")
 
@@ -176,7 +212,7 @@ _CONTEXT_RULES: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None, SlotK
         (r"\b(size|length|len|bytes)\s*[:=]?\s*$", None, SlotKind.SIZE),
         (r"\bport\s*[:=]?\s*$", None, SlotKind.PORT),
         (r"\b(host|hostname)\s*[:=]?\s*$", None, SlotKind.HOSTNAME),
-        (r"\b(session|sessionid|sid|zxid)\s*[:=]?\s*(0x)?$", None, SlotKind.HEX_ID),
+        (r"\b(session|sessionid|zxid)\s*[:=]?\s*(0x)?$", None, SlotKind.HEX_ID),
         (r"\b(exception|error|due to|caused by|because)\s*:?\s*$", None, SlotKind.EXCEPTION),
         (r"\b(state|status|mode)\s*(is|=|:|to)?\s*$", None, SlotKind.ENUM),
         (r"\b(datanodes?(\(s\))?|nodes?|server|ip|address|addr|to|from|on)\s*[:=]?\s*$", None, SlotKind.HOST_PORT),
@@ -207,42 +243,70 @@ def _expr_words(expr: str) -> str:
 
 def infer_kind(slot: Slot) -> SlotKind:
     """The kind of one slot; see the module docstring for the order of evidence."""
+    return infer_kind_source(slot)[0]
+
+
+def infer_kind_source(slot: Slot) -> tuple[SlotKind, str]:
+    """The kind of one slot and the evidence that decided it: ``literal``, ``type``, ``unit``, ``name``, ``text``
+    or ``default``."""
     before, after = slot.before.lower(), slot.after.lower()
     if before.endswith("blk_"):
-        return SlotKind.BLOCK_ID
+        return SlotKind.BLOCK_ID, "literal"
     if before.endswith("0x"):
-        return SlotKind.HEX_ID
+        return SlotKind.HEX_ID, "literal"
     if not slot.expr and slot.next_is_slot and after == ":":  # a mined "<*>:<*>": host and port
-        return SlotKind.IPV4
+        return SlotKind.IPV4, "literal"
     if not slot.expr and slot.prev_is_slot and before == ":":
-        return SlotKind.PORT
+        return SlotKind.PORT, "literal"
+    typed = _kind_of_type(slot)
+    if typed is not None:
+        return typed, "type"
     simple_type = (slot.declared_type or "").split("<")[0].rsplit(".", 1)[-1]
-    for pattern, kind in _TYPE_RULES:
-        if simple_type and pattern.search(simple_type):
-            return kind
+    numeric = simple_type in NUMERIC_TYPES
     for after_pattern, kind in _UNIT_RULES:
         if after_pattern.search(after):
-            return kind
+            return kind, "unit"
     words = _expr_words(slot.expr)
     if words:
         for pattern, kind in _EXPR_RULES:
-            if pattern.search(words):
-                return kind
+            if pattern.search(words) and (not numeric or kind in _NUMERIC_NAMED):
+                return kind, "name"
     for before_pattern, after_pattern, kind in _CONTEXT_RULES:
         if (before_pattern is None or before_pattern.search(before)) and \
-                (after_pattern is None or after_pattern.search(after)):
+                (after_pattern is None or after_pattern.search(after)) and (not numeric or kind in _NUMERIC_NAMED):
+            return kind, "text"
+    if numeric or _NUMERIC_TYPE.match(simple_type):
+        return SlotKind.NUMBER, "type"
+    return SlotKind.STRING, "default"
+
+
+def _kind_of_type(slot: Slot) -> SlotKind | None:
+    """The kind the code's type settles on its own (a number type only narrows: see :func:`infer_kind_source`)."""
+    hint = slot.type
+    if hint is not None and hint.shape in _SHAPE_KINDS:
+        return _SHAPE_KINDS[hint.shape]
+    simple_type = (slot.declared_type or "").split("<")[0].split("|")[0].strip().rsplit(".", 1)[-1]
+    for pattern, kind in _TYPE_RULES:
+        if simple_type and pattern.search(simple_type):
             return kind
-    if _NUMERIC_TYPE.match(simple_type):
-        return SlotKind.NUMBER
-    return SlotKind.STRING
+    if hint is not None and hint.constants:  # enum constants, a ternary's texts, a class's toString template
+        return SlotKind.ENUM
+    if simple_type and _COLLECTION.match(simple_type):
+        return SlotKind.LIST
+    return None
 
 
-def infer_slot_kinds(statement: Statement | Template | str, types: Sequence[str | None] = ()) -> list[SlotKind]:
+def infer_slot_kinds(statement: Statement | Template | str, types: Sequence[TypeHint] = ()) -> list[SlotKind]:
     """Kinds of every slot of a statement (or a mined template, or template text)."""
     return [infer_kind(s) for s in _slots(statement, types)]
 
 
-def _slots(statement: Statement | Template | str, types: Sequence[str | None] = ()) -> list[Slot]:
+def slot_sources(statement: Statement | Template | str, types: Sequence[TypeHint] = ()) -> list[tuple[SlotKind, str]]:
+    """(kind, evidence) of every slot; see :func:`infer_kind_source`."""
+    return [infer_kind_source(s) for s in _slots(statement, types)]
+
+
+def _slots(statement: Statement | Template | str, types: Sequence[TypeHint] = ()) -> list[Slot]:
     if isinstance(statement, Statement):
         return slots_of(statement.template, statement.args, types)
     return slots_of(statement.text if isinstance(statement, Template) else statement, (), types)
@@ -330,6 +394,11 @@ class ValueModel:
         self.exceptions: Counter = Counter()  # class names
         self.numbers: dict[SlotKind, _Numbers] = {}
         self.real: dict[SlotKind, Counter] = {}
+        # per real template and slot: numbers (range, lengths, frequent values) and words, and each template's
+        # slot count, so a generated line on that template (--align-to) takes that slot's own shape
+        self.slot_numbers: dict[tuple[str, int], _Numbers] = {}
+        self.slot_words: dict[tuple[str, int], Counter] = {}
+        self.slot_counts: dict[str, int] = {}
 
     @classmethod
     def fit(cls, data: Iterable[LogEvent | str], templates: dict[str, Template] | None = None,
@@ -350,7 +419,33 @@ class ValueModel:
                     kinds = kinds_of[template.text] = infer_slot_kinds(template)
             for i, value in enumerate(item.parameters):
                 model.add(value, kinds[i] if kinds is not None and i < len(kinds) else None)
+                if kinds is not None:
+                    model.add_slot(item.template_id, i, value)
+            if kinds is not None:
+                model.slot_counts[item.template_id] = len(kinds)
         return model
+
+    def add_slot(self, template_id: str, index: int, value: str) -> None:
+        """Learn one real value of slot ``index`` of template ``template_id`` (numbers and plain words only)."""
+        value = value.strip()
+        if re.fullmatch(r"-?\d{1,18}", value):
+            self.slot_numbers.setdefault((template_id, index), _Numbers()).add(int(value))
+        elif re.fullmatch(r"[A-Za-z_]+", value):
+            self.slot_words.setdefault((template_id, index), Counter())[value] += 1
+
+    def sample_slot(self, template_id: str, index: int, kind: SlotKind, rng: random.Random) -> str | None:
+        """A value in the shape slot ``index`` of real template ``template_id`` shows, or None: numbers for
+        numeric kinds; for words, only those seen at least ``min_count`` times (or any with real values)."""
+        key = (template_id, index)
+        if kind in _CALIBRATED_NUMBERS and key in self.slot_numbers:
+            return str(self.slot_numbers[key].sample(rng, self.min_count, self.allow_real_values))
+        words = self.slot_words.get(key)
+        if kind in (SlotKind.ENUM, SlotKind.STRING) and words:
+            usable = words if self.allow_real_values else Counter({w: c for w, c in words.items()
+                                                                  if c >= self.min_count})
+            if usable:
+                return _weighted(rng, usable)
+        return None
 
     @classmethod
     def fit_structured(cls, path: str | Path, allow_real_values: bool = False, min_count: int = 20) -> ValueModel:
@@ -468,6 +563,8 @@ class ValueContext:
     rng: random.Random = field(init=False)
     entities: dict[tuple[str, str], object] = field(default_factory=dict)
     pool: list[Node] | None = None
+    run: int | None = None  # the run of a recipe stage being rendered (0-based) and its stage's number of runs:
+    runs: int | None = None  # a number named as the run's position or its downstream peers follows them
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -491,6 +588,23 @@ _JAVA_EXCEPTIONS = [
     ("java.lang.NullPointerException", ""),
     ("java.io.IOException", "No space left on device"),
 ]
+# packages of library exceptions a slot's declared type may name (Java prints the qualified name)
+_JAVA_PACKAGES = {
+    "java.io": ["IOException", "EOFException", "FileNotFoundException", "InterruptedIOException",
+                "UnsupportedEncodingException", "SyncFailedException"],
+    "java.net": ["SocketException", "SocketTimeoutException", "ConnectException", "UnknownHostException",
+                 "BindException", "NoRouteToHostException", "MalformedURLException"],
+    "java.nio.channels": ["ClosedChannelException", "CancelledKeyException", "AsynchronousCloseException"],
+    "java.lang": ["Exception", "RuntimeException", "InterruptedException", "NullPointerException",
+                  "IllegalStateException", "IllegalArgumentException", "NumberFormatException",
+                  "IndexOutOfBoundsException", "ClassNotFoundException", "SecurityException", "Throwable", "Error",
+                  "OutOfMemoryError", "UnsupportedOperationException"],
+    "java.util": ["NoSuchElementException", "ConcurrentModificationException"],
+    "java.util.concurrent": ["TimeoutException", "ExecutionException", "RejectedExecutionException"],
+    "javax.security.sasl": ["SaslException"],
+    "javax.security.auth.login": ["LoginException"],
+}
+_JAVA_QUALIFIED = {simple: f"{package}.{simple}" for package, names in _JAVA_PACKAGES.items() for simple in names}
 _PYTHON_EXCEPTIONS = [
     ("ConnectionResetError", "[Errno 104] Connection reset by peer"),
     ("TimeoutError", "timed out"),
@@ -500,12 +614,37 @@ _PYTHON_EXCEPTIONS = [
     ("KeyError", "'id'"),
     ("ValueError", "invalid literal for int() with base 10"),
 ]
-_ENUM_WORDS = ["ACTIVE", "CLOSED", "FOLLOWING", "LEADING", "LOOKING", "NORMAL", "READY", "RUNNING", "STARTING",
-               "STOPPED"]
+_ENUM_WORDS = ["ACTIVE", "CLOSED", "IDLE", "NORMAL", "PENDING", "READY", "RUNNING", "STARTING", "STOPPED"]
 _STRING_WORDS = ["default", "primary", "local", "main", "worker", "replica", "backup", "system", "client", "data"]
-_USERS = ["root", "hadoop", "svc", "etl", "analytics"]
-_DIRS = ["rand", "data", "logs", "tmp", "warehouse", "input", "output"]
-_BLOCK_SIZE = 64 * 1024 * 1024  # the HDFS default block size: the commonest size in block logs
+_PATH_ROOTS = ["data", "var/lib", "srv", "tmp"]
+_PATH_NOISE = {"file", "path", "dir", "directory", "name", "absolute", "canonical", "parent", "f", "p", "d"}
+DEFAULT_EPOCH = 1704067200.0  # 2024-01-01T00:00:00Z: timestamps printed in messages, when no clock is given
+_OVERRIDE_FIELD = re.compile(r"\{([a-z_]+)\}")
+
+
+def _path_stem(slot_words: str) -> str:
+    """A directory word from the expression's own name: ``snapDir`` -> ``snap``, ``dataLogDir`` -> ``datalog``."""
+    for word in reversed(slot_words.split(".")):
+        word = re.sub(r"(dir|directory|file|path|name)s?$", "", word)
+        if len(word) > 1 and word not in _PATH_NOISE and word.isalpha():
+            return word
+    return "files"
+
+
+# names of a number that is a run's position in its stage, or the count of the runs after it (a pipeline's
+# downstream targets: HDFS's ``PacketResponder <numTargets>``)
+_RUN_INDEX = re.compile(r"^(index|idx|rank|pos|position|replicaindex|runindex)$")
+_RUN_DOWNSTREAM = re.compile(r"^num(targets|peers|mirrors|downstream|successors)$|^(targets|downstream)count$")
+_RUN_KINDS = frozenset({SlotKind.COUNT, SlotKind.NUMBER})
+
+
+def _run_value(key: str, ctx: ValueContext) -> str | None:
+    """The run's position or its downstream count, for a slot named as one (else None)."""
+    if _RUN_INDEX.match(key):
+        return str(ctx.run)
+    if _RUN_DOWNSTREAM.match(key) and ctx.runs:
+        return str(ctx.runs - 1 - ctx.run)  # a pipeline's first node has all the others downstream
+    return None
 
 
 def _entity_key(slot: Slot, kind: SlotKind) -> str:
@@ -529,9 +668,18 @@ def _entity_key(slot: Slot, kind: SlotKind) -> str:
 _OVERLAPS = ("blk_", "0x", "/")  # prefixes a value may share with the template text right before its slot
 
 
+@dataclass(frozen=True, slots=True)
+class _SlotPlan:
+    kind: SlotKind
+    key: str  # entity key: the same key keeps one value through a session
+    before: str
+    type: SlotType | None
+    words: str  # the expression's identifiers
+
+
 @functools.lru_cache(maxsize=16384)
-def _plan(template: str, args: tuple[str, ...], types: tuple[str | None, ...]) -> tuple[tuple[SlotKind, str, str], ...]:
-    """(kind, entity key, literal before) per slot; a port right after a host (``<*>:<*>``) is that host's port."""
+def _plan(template: str, args: tuple[str, ...], types: tuple[TypeHint, ...]) -> tuple[_SlotPlan, ...]:
+    """What fills each slot; a port right after a host (``<*>:<*>``) is that host's port."""
     plan = []
     last_node_key: str | None = None
     for slot in slots_of(template, args, types):
@@ -541,34 +689,47 @@ def _plan(template: str, args: tuple[str, ...], types: tuple[str | None, ...]) -
             key = last_node_key
         if kind in NODE_KINDS:
             last_node_key = key
-        plan.append((kind, key, slot.before))
+        plan.append(_SlotPlan(kind, key, slot.before, slot.type, _expr_words(slot.expr)))
     return tuple(plan)
 
 
-_NODE, _FRESH, _ENTITY = "node", "fresh", "entity"  # how a slot's value is found (compared by identity)
+# how a slot's value is found (compared by identity); "custom": a recipe pattern or a template of its own
+_NODE, _FRESH, _ENTITY, _CUSTOM = "node", "fresh", "entity", "custom"
 
 
 @dataclass(frozen=True, slots=True)
 class _FillPlan:
-    """How to fill one template, worked out once: per slot how its value is found, its kind, its entity key and
-    the prefix the template already prints; the template as a ``%`` format string."""
+    """How to fill one template, worked out once: per slot how its value is found, its kind, its entity key,
+    the prefix the template already prints and its :class:`_SlotPlan`; the template as a ``%`` format string."""
 
     text: str
-    slots: tuple[tuple[str, SlotKind, tuple[str, str], str], ...]
+    slots: tuple[tuple[str, SlotKind, tuple[str, str], str, _SlotPlan], ...]
     python: bool
 
     @classmethod
-    def of(cls, statement: Statement | Template | str, types: tuple[str | None, ...]) -> _FillPlan:
+    def of(cls, statement: Statement | Template | str, types: tuple[TypeHint, ...],
+           overrides: dict[str, list[str]]) -> _FillPlan:
         template = statement.template if isinstance(statement, Statement) else (
             statement.text if isinstance(statement, Template) else statement)
         args = tuple(statement.args) if isinstance(statement, Statement) else ()
         slots = []
-        for kind, key, before in _plan(template, args, types):
+        for slot in _plan(template, args, types):
+            kind = slot.kind
             how = _NODE if kind in NODE_KINDS else _FRESH if kind in _FRESH_KINDS else _ENTITY
-            prefix = next((p for p in _OVERLAPS if before.endswith(p)), "")
-            slots.append((how, kind, (kind.value, key), prefix))
+            if how is not _NODE and _custom(slot, overrides):
+                how = _CUSTOM
+            prefix = next((p for p in _OVERLAPS if slot.before.endswith(p)), "")
+            slots.append((how, kind, (kind.value, slot.key), prefix, slot))
         text = "%s".join(piece.replace("%", "%%") for piece in template.split(WILDCARD))
         return cls(text, tuple(slots), isinstance(statement, Statement) and statement.language == "python")
+
+
+def _custom(slot: _SlotPlan, overrides: dict[str, list[str]]) -> bool:
+    """Whether a slot takes a recipe pattern or is a template of its own (see ``ValueGenerator._slot_value``)."""
+    if slot.type is not None and slot.type.name in overrides or slot.kind.value in overrides:
+        return True
+    constants = slot.type.constants if slot.type is not None and slot.kind == SlotKind.ENUM else ()
+    return any(WILDCARD in c for c in constants)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -580,13 +741,19 @@ def _is_remote(key: str) -> bool:
 class ValueGenerator:
     """Fills statements' slots; one generator per run (it owns the cluster), one :class:`ValueContext` per session.
 
-    Nodes listen on the learned service port, else ``service_port`` (HDFS datanodes: 50010; ZooKeeper: 2181).
+    Nodes listen on the learned service port, else ``service_port``, else a port drawn once per generator.
+    ``overrides`` maps a declared type's simple name (``File``) or a kind (``path``, ``size``) to value patterns
+    (``#``: a random digit; ``{block_id}``: the session's value of that kind), the code base's own shapes.
+    ``epoch`` anchors timestamps printed inside messages.
     """
 
     def __init__(self, seed: int = 0, model: ValueModel | None = None, cluster_size: int = 64,
-                 service_port: int = 50010):
+                 service_port: int | None = None, overrides: dict[str, Sequence[str]] | None = None,
+                 epoch: float = DEFAULT_EPOCH):
         self.seed = seed
         self.model = model
+        self.overrides = {k: list(v) for k, v in (overrides or {}).items() if v}
+        self.epoch = epoch
         rng = random.Random(f"cluster:{seed}")
         if model is not None and model.subnets:
             ips = model.cluster_ips(rng, cluster_size)
@@ -595,17 +762,21 @@ class ValueGenerator:
             ips = sorted({f"{rng.choice(subnets)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
                           for _ in range(cluster_size)})
         port = model.service_port() if model is not None else None
-        self.cluster = [Node(ip, port or service_port, f"node-{i:03d}.cluster.local") for i, ip in enumerate(ips)]
+        port = port or service_port or rng.randint(1024, 32767)
+        self.cluster = [Node(ip, port, f"node-{i:03d}.cluster.local") for i, ip in enumerate(ips)]
         self._plans: dict[tuple, _FillPlan] = {}
 
     def context(self, seed: int, nodes: int = 3) -> ValueContext:
         return ValueContext(seed=seed, nodes=nodes)
 
-    def fill(self, statement: Statement | Template | str, ctx: ValueContext, types: Sequence[str | None] = (),
-             exception_type: str | None = None) -> tuple[str, list[str]]:
+    def fill(self, statement: Statement | Template | str, ctx: ValueContext, types: Sequence[TypeHint] = (),
+             exception_type: str | None = None, template_id: str | None = None) -> tuple[str, list[str]]:
         """The line and its parameters: every slot filled, entity-consistent within ``ctx``.
 
-        ``exception_type`` (e.g. from a path's ``exception:SocketTimeoutException`` exit) steers exception slots.
+        ``types`` (one :class:`SlotType` or type name per slot) is what the code says about each slot;
+        ``exception_type`` (e.g. from a path's ``exception:SocketTimeoutException`` exit) steers exception slots;
+        ``template_id``, the real template the line is on, lets a fitted model give each slot that template's own
+        shape (when the real template has as many slots).
         """
         if isinstance(statement, Statement):
             cache_key = (statement.id, statement.template, tuple(types))
@@ -613,31 +784,74 @@ class ValueGenerator:
             cache_key = (statement.text if isinstance(statement, Template) else statement, tuple(types))
         plan = self._plans.get(cache_key)
         if plan is None:
-            plan = self._plans[cache_key] = _FillPlan.of(statement, tuple(types))
-        python, entities, rng = plan.python, ctx.entities, ctx.rng
+            plan = self._plans[cache_key] = _FillPlan.of(statement, tuple(types), self.overrides)
+        python, entities, rng, model = plan.python, ctx.entities, ctx.rng, self.model
+        calibrated = model is not None and template_id is not None and \
+            model.slot_counts.get(template_id) == len(plan.slots)
         params = []
-        for how, kind, entity, prefix in plan.slots:
-            if how is _NODE:
+        for at, (how, kind, entity, prefix, slot) in enumerate(plan.slots):
+            value = _run_value(slot.key, ctx) if ctx.run is not None and kind in _RUN_KINDS else None
+            if value is None and calibrated and how is not _NODE:  # the real template's own shape for this slot
+                value = model.sample_slot(template_id, at, kind, rng) if how is _FRESH else \
+                    ctx.entity(f"slot:{kind.value}", slot.key,
+                               lambda m=model, a=at, k=kind: m.sample_slot(template_id, a, k, rng))
+            if value is not None:
+                pass
+            elif how is _NODE:
                 value = self._node_value(kind, entity[1], ctx)
             elif how is _FRESH:
-                value = self._make(kind, rng, python, exception_type)
-            else:
+                value = self._make(kind, rng, python, exception_type, slot.type, slot.words)
+            elif how is _ENTITY:
                 value = entities.get(entity)
                 if value is None:
-                    value = entities[entity] = self._make(kind, rng, python, exception_type)
+                    value = entities[entity] = self._make(kind, rng, python, exception_type, slot.type, slot.words)
+            else:
+                value = self._slot_value(slot, ctx, python, exception_type)
             if prefix and value.startswith(prefix):  # the template already prints it (blk_<*> + blk_42 -> 42)
                 value = value[len(prefix):]
             params.append(value)
         return plan.text % tuple(params), params
 
+    def _slot_value(self, slot: _SlotPlan, ctx: ValueContext, python: bool, exception_type: str | None) -> str:
+        patterns = self.overrides.get(slot.type.name) if slot.type is not None and slot.type.name else None
+        if patterns is None and slot.kind not in NODE_KINDS:
+            patterns = self.overrides.get(slot.kind.value)
+        if patterns is not None:
+            return ctx.entity(slot.kind.value, slot.key, lambda: self._pattern(patterns, ctx))
+        constants = slot.type.constants if slot.type is not None and slot.kind == SlotKind.ENUM else ()
+        if any(WILDCARD in c for c in constants):  # a template of its own (toString, a ternary): filled in turn
+            return ctx.entity("enum", slot.key, lambda: self._nested(slot.type, ctx, python, exception_type))
+        return self.value(slot.kind, slot.key, ctx, python, exception_type, slot.type, slot.words)
+
+    def _nested(self, slot_type: SlotType, ctx: ValueContext, python: bool, exception_type: str | None) -> str:
+        """One of a slot's template constants, its own slots filled with their types."""
+        pick = ctx.rng.randrange(len(slot_type.constants))
+        types = slot_type.inner[pick] if pick < len(slot_type.inner) else ()
+        return self.fill(slot_type.constants[pick], ctx, types, exception_type)[0]
+
+    def _pattern(self, patterns: list[str], ctx: ValueContext) -> str:
+        pattern = patterns[ctx.rng.randrange(len(patterns))]
+
+        def field_value(match: re.Match[str]) -> str:
+            try:
+                kind = SlotKind(match.group(1))
+            except ValueError:
+                return match.group(0)
+            return self.value(kind, "primary", ctx)
+        pattern = _OVERRIDE_FIELD.sub(field_value, pattern)
+        return re.sub("#", lambda _m: str(ctx.rng.randrange(10)), pattern)
+
     def value(self, kind: SlotKind, key: str, ctx: ValueContext, python: bool = False,
-              exception_type: str | None = None) -> str:
+              exception_type: str | None = None, slot_type: SlotType | None = None, words: str = "") -> str:
         """One value of ``kind`` for entity ``key`` (fresh for durations and timestamps)."""
         if kind in NODE_KINDS:
             return self._node_value(kind, key, ctx)
+        if ctx.run is not None and kind in _RUN_KINDS and (position := _run_value(key, ctx)) is not None:
+            return position
         if kind in _FRESH_KINDS:
-            return self._make(kind, ctx.rng, python, exception_type)
-        return ctx.entity(kind.value, key, lambda: self._make(kind, ctx.rng, python, exception_type))
+            return self._make(kind, ctx.rng, python, exception_type, slot_type, words)
+        return ctx.entity(kind.value, key, lambda: self._make(kind, ctx.rng, python, exception_type, slot_type,
+                                                              words))
 
     def _node_value(self, kind: SlotKind, key: str, ctx: ValueContext) -> str:
         if ctx.pool is None:
@@ -668,7 +882,8 @@ class ValueGenerator:
         octets = [int(x) for x in node.ip.split(".")]
         return str(ipaddress.IPv6Address((0xFD00 << 112) | (octets[1] << 16 | octets[2] << 8 | octets[3])))
 
-    def _make(self, kind: SlotKind, rng: random.Random, python: bool, exception_type: str | None) -> str:
+    def _make(self, kind: SlotKind, rng: random.Random, python: bool, exception_type: str | None,
+              slot_type: SlotType | None = None, words: str = "") -> str:
         if self.model is not None:
             learned = self.model.sample(kind, rng)
             if learned is not None:
@@ -677,40 +892,79 @@ class ValueGenerator:
             case SlotKind.BLOCK_ID:
                 return f"blk_{rng.choice(['', '-'])}{rng.getrandbits(63)}"
             case SlotKind.PATH:
-                return (f"/user/{rng.choice(_USERS)}/{rng.choice(_DIRS)}/_temporary/_task_2008{rng.randint(1, 12):02d}"
-                        f"{rng.randint(1, 28):02d}{rng.randint(0, 2359):04d}_{rng.randint(1, 99):04d}_m_"
-                        f"{(task := rng.randint(0, 9999)):06d}_0/part-{task:05d}")
+                stem = _path_stem(words)
+                path = f"/{rng.choice(_PATH_ROOTS)}/{stem}"
+                return path if re.search(r"dir|directory|root|home", words) else f"{path}/{stem}.{rng.randint(1, 9999)}"
+            case SlotKind.FILE_NAME:
+                return f"{_path_stem(words)}.{rng.getrandbits(rng.choice([16, 32, 36])):x}"
             case SlotKind.SIZE:
-                return str(_BLOCK_SIZE if rng.random() < 0.5 else rng.randint(1, _BLOCK_SIZE))
+                return str(int(math.exp(rng.uniform(0.0, math.log(1e8)))))
             case SlotKind.DURATION:
                 return str(max(1, int(math.exp(rng.gauss(4.0, 1.5)))))
             case SlotKind.TIMESTAMP:
-                return str(1226200000000 + rng.randint(0, 3 * 86400 * 1000))
+                return str(int(self.epoch * 1000) + rng.randint(0, 86400 * 1000))
             case SlotKind.COUNT:
                 return str(min(int(rng.expovariate(0.4)), 64))
             case SlotKind.NUMBER:
+                if slot_type is not None and slot_type.name in ("float", "double", "Float", "Double"):
+                    return f"{math.exp(rng.uniform(-3, 8)):.3f}"
                 return str(rng.randint(0, 10 ** rng.randint(1, 6)))
             case SlotKind.UUID:
                 return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-            case SlotKind.HEX_ID:
-                return f"0x{rng.getrandbits(56) | (1 << 56):x}"
+            case SlotKind.HEX_ID:  # Long.toHexString prints bare digits; "0x" comes from the template's text
+                digits = f"{rng.getrandbits(rng.choice([33, 41, 57])) | 1:x}"
+                return digits if slot_type is not None and slot_type.shape == "hex" else f"0x{digits}"
             case SlotKind.EXCEPTION | SlotKind.ERROR_MESSAGE:
-                cls, message = self._exception(rng, python, exception_type)
+                cls, message = self._exception(rng, python, exception_type, slot_type)
                 if kind == SlotKind.ERROR_MESSAGE:
-                    return message or cls.rsplit(".", 1)[-1]
+                    return message or "null"  # Java's getMessage() of an exception without one
                 return f"{cls}: {message}" if message else cls
             case SlotKind.ENUM:
+                if slot_type is not None and slot_type.constants:
+                    return rng.choice(slot_type.constants)
                 return rng.choice(_ENUM_WORDS)
             case SlotKind.BOOLEAN:
                 return rng.choice(["True", "False"] if python else ["true", "false"])
+            case SlotKind.OBJECT:
+                qualified = slot_type.qualified if slot_type is not None else "java.lang.Object"
+                return f"{qualified}@{rng.getrandbits(31) | (1 << 24):x}"
+            case SlotKind.LIST:
+                element = SlotKind.NUMBER if re.search(r"ids?$|sids?$|counts?$", words) else SlotKind.STRING
+                items = [self._make(element, rng, python, None) for _ in range(rng.randint(1, 3))]
+                return f"[{', '.join(items)}]"
         return f"{rng.choice(_STRING_WORDS)}-{rng.randint(1, 99)}"
 
-    def _exception(self, rng: random.Random, python: bool, wanted: str | None) -> tuple[str, str]:
+    def _exception(self, rng: random.Random, python: bool, wanted: str | None,
+                   slot_type: SlotType | None = None) -> tuple[str, str]:
         pool = _PYTHON_EXCEPTIONS if python else _JAVA_EXCEPTIONS
+        if slot_type is not None and slot_type.messages:  # what the code throws into this catch
+            message = _fill_message(rng.choice(slot_type.messages), rng)
+            declared = slot_type.qualified or _qualified(slot_type.name, pool)
+            return declared, message
         if wanted:
             simple = wanted.removeprefix("exception:").rsplit(".", 1)[-1]
             matching = [e for e in pool if e[0].rsplit(".", 1)[-1] == simple]
             return rng.choice(matching) if matching else (wanted.removeprefix("exception:"), "")
+        if slot_type is not None and slot_type.name and slot_type.name not in ("Exception", "Throwable", "String"):
+            simple = slot_type.name.split("|")[0].strip()
+            matching = [e for e in pool if e[0].rsplit(".", 1)[-1] == simple]
+            if matching:
+                return rng.choice(matching)
+            if slot_type.qualified or simple.endswith(("Exception", "Error")):
+                return slot_type.qualified or _qualified(simple, pool), ""
         if self.model is not None and self.model.exceptions:
             return _weighted(rng, self.model.exceptions), ""
         return rng.choice(pool)
+
+
+def _qualified(simple: str, pool: list[tuple[str, str]]) -> str:
+    """The package-qualified name of a library exception when the pool knows it (``IOException`` ->
+    ``java.io.IOException``), else the simple name (a class of the code base is qualified by the code)."""
+    simple = simple.split("|")[0].strip()
+    known = next((name for name, _ in pool if name.rsplit(".", 1)[-1] == simple), None)
+    return known or _JAVA_QUALIFIED.get(simple, simple)
+
+
+def _fill_message(template: str, rng: random.Random) -> str:
+    """A thrown message's template with its own slots filled with plain numbers."""
+    return re.sub(re.escape(WILDCARD), lambda _m: str(rng.randint(1, 9999)), template)

@@ -7,7 +7,8 @@ Usage::
 
 The key is a SHA-256 of the inner checker's ``fingerprint`` (its name and settings, e.g. model and prompt
 version), the path, the statements on it and the sources of the methods it runs through; so a change to any of
-them asks again. Entries are JSON files written atomically (see :class:`synthlog.llm.DiskCache`).
+them asks again. A verdict that only records a failed request (``llm-error``) is not stored. Entries are JSON
+files written atomically (see :class:`synthlog.llm.DiskCache`).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class CachingChecker:
         if missing:
             fresh = check_all(self.inner, [paths[i] for i in missing], context)
             for i, verdict in zip(missing, fresh, strict=True):
-                self.cache.put(keys[i], verdict.to_dict())
+                if not any(reason.startswith("llm-error") for reason in verdict.reasons):  # a failure is no verdict
+                    self.cache.put(keys[i], verdict.to_dict())
                 found[i] = verdict
         return [v for v in found if v is not None]

@@ -11,10 +11,12 @@ Usage::
   and asked again, at most ``max_repairs`` times; then the path is rejected (``llm-invalid-answer``).
 - The model never adds log text. A proposed line that is not the path's line at that index (an invented or
   moved line) is dropped (``llm-dropped-line``); so is a value set of the wrong length or whose values contain a
-  newline, ``<*>``, more than ``max_value_length`` characters or a literal part of the template
-  (``llm-dropped-values``). Verdict ``values`` keep only what passed, by log-line index; the session assembler
-  generates the rest.
-- An endpoint failure (retries exhausted) rejects the path with ``llm-error`` (counted, never silent).
+  control, format or line/paragraph separator character (:func:`synthlog.llm.unsafe_character`), ``<*>``, more
+  than ``max_value_length`` characters or a literal part of the template (``llm-dropped-values``). Verdict
+  ``values`` keep only what passed, by log-line index; the session assembler generates the rest.
+- An endpoint failure (retries exhausted) rejects the path with ``llm-error`` when ``allow_failures`` (counted,
+  never silent); otherwise it stops the run with :class:`synthlog.llm.LLMUnavailable`.
+- Answers are cached (by the client) only when they parse; the verdict cache never stores an ``llm-error``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from synthlog.code.records import ExecutionPath, Statement
-from synthlog.llm import LLMClient, LLMError
+from synthlog.llm import LLMClient, LLMError, LLMUnavailable, unsafe_character
 from synthlog.parse.drain import WILDCARD
 from synthlog.synth.checking.base import CheckContext, Checker, Verdict
 from synthlog.synth.checking.heuristic import HeuristicChecker
@@ -40,8 +42,9 @@ def values_problem(statement: Statement, values: Sequence[str], max_length: int 
         return f"{len(values)} values for {len(pieces) - 1} slots"
     literals = [p.strip() for p in pieces if len(p.strip()) >= 4]
     for value in values:
-        if "\n" in value or "\r" in value:
-            return "a value spans several lines"
+        unsafe = unsafe_character(value)
+        if unsafe is not None:  # a line break, control or format character could forge or hide log lines
+            return f"a value holds the character {unsafe}"
         if WILDCARD in value:
             return "a value contains <*>"
         if len(value) > max_length:
@@ -52,23 +55,33 @@ def values_problem(statement: Statement, values: Sequence[str], max_length: int 
     return None
 
 
+def _parses(answer: str) -> bool:
+    try:
+        parse_answer(answer)
+    except ValueError:
+        return False
+    return True
+
+
 class LLMChecker:
     """Consistency checking and value proposal by an LLM; see the module docstring."""
 
     name = "llm"
 
     def __init__(self, client: LLMClient, prefilter: Checker | None = _DEFAULT_PREFILTER, max_repairs: int = 2,
-                 max_value_length: int = 200):
+                 max_value_length: int = 200, allow_failures: bool = True):
         self.client = client
         self.prefilter = prefilter
         self.max_repairs = max_repairs
         self.max_value_length = max_value_length
+        self.allow_failures = allow_failures
         self.stats: Counter = Counter()
 
     @property
     def fingerprint(self) -> str:
         pre = getattr(self.prefilter, "fingerprint", None) if self.prefilter else None
-        return f"llm:{self.client.config.model}:prompt-v{PROMPT_VERSION}:prefilter={pre}"
+        config = self.client.config
+        return f"llm:{config.base_url.rstrip('/')}:{config.model}:prompt-v{PROMPT_VERSION}:prefilter={pre}"
 
     def check(self, path: ExecutionPath, context: CheckContext) -> Verdict:
         return self.check_many([path], context)[0]
@@ -85,7 +98,10 @@ class LLMChecker:
             else:
                 asked.append((i, pre))
         conversations = [path_messages(paths[i], context) for i, _ in asked]
-        answers = self.client.complete_many(conversations)
+        answers = self.client.complete_many(conversations, valid=_parses)
+        failed = [a for a in answers if isinstance(a, LLMError)]
+        if failed and not self.allow_failures:
+            raise LLMUnavailable(len(failed), len(answers), self.client.config.base_url, failed[-1])
         for (i, pre), messages, answer in zip(asked, conversations, answers, strict=True):
             verdict = self._conclude(paths[i], context, messages, answer)
             if pre is not None and verdict.feasible:  # keep the heuristic's plausibility penalties
@@ -110,8 +126,10 @@ class LLMChecker:
                 messages = [*messages, {"role": "assistant", "content": answer},
                             {"role": "user", "content": REPAIR.format(error=problem)}]
                 try:
-                    answer = self.client.complete(messages)
+                    answer = self.client.complete(messages, valid=_parses)
                 except LLMError as failure:
+                    if not self.allow_failures:
+                        raise LLMUnavailable(1, 1, self.client.config.base_url, failure) from None
                     answer = failure
                 continue
             return self._verdict(path, context, parsed)

@@ -1,0 +1,154 @@
+"""The secret scan: which tokens look like credentials, personal data or machine identities, and shape-preserving
+stand-ins for them.
+
+Cloud and service keys come from detect-secrets' regex detectors (AWS, Azure, GitHub, Slack, Stripe, JWT, basic-auth
+URLs ...); the classes below cover what those leave out: e-mail, IPv4/IPv6, MAC, host names (FQDN), credential
+assignments (``password=..``), long hex or base64 runs, high-entropy strings and identifiers mixing letters and
+digits. The whole scan is a pure function of the text.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+
+import numpy as np
+from detect_secrets.plugins.base import RegexBasedDetector
+
+import synthlog.privacy.detectors  # noqa: F401  (loads every detect-secrets plugin module, so each detector class exists)
+
+_TLDS = ("com|net|org|edu|gov|mil|int|io|co|us|uk|de|fr|jp|cn|ru|nl|eu|ca|au|in|br|ch|se|no|it|es|info|biz|"
+         "internal|local|lan|corp|intra|intranet|localdomain|home|cloud|example|test|invalid|arpa|svc|cluster")
+PATTERNS: dict[str, re.Pattern[str]] = {
+    # every pattern starts where its run starts (a lookbehind) and bounds its runs: linear on long lines
+    "email": re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+"),
+    "url_credentials": re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s/:@]{1,256}:"
+                                  r"[^\s/@]{1,256}@"),
+    "credential": re.compile(r"(?i)\b(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key|auth|"
+                             r"credentials?|session[_-]?key|private[_-]?key)\s*[=:]\s*\S+"),
+    "ipv4": re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\d)"),
+    "ipv6": re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})?(?::[0-9A-Fa-f]{1,4}){0,6}"
+                       r"(?![\w:])|(?<![\w:])::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4}(?![\w:])"),
+    "mac": re.compile(r"(?<![\w:-])[0-9A-Fa-f]{2}(?:([:-])[0-9A-Fa-f]{2})(?:\1[0-9A-Fa-f]{2}){4}(?![\w:-])"),
+    "hostname": re.compile(rf"(?<![\w.-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.)+(?:{_TLDS})"
+                           r"(?![\w-]|\.[A-Za-z0-9])", re.IGNORECASE),
+    "long_hex": re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?[0-9A-Fa-f]{16,}(?![0-9A-Za-z])"),
+    "base64": re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/=_-])"),
+}
+_TOKEN = re.compile(r"[^\s,;\"'()\[\]{}<>|]+")
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9_+/=-]{12,}")
+ENTROPY_BITS = 3.5  # bits per character above which a 12+ character run counts as random (a key, a cookie)
+
+
+@lru_cache(maxsize=1)
+def _detectors() -> tuple[RegexBasedDetector, ...]:
+    """One instance of each detect-secrets regex detector (the high-entropy and keyword plugins are not regex
+    based, and too noisy on log text: the entropy and credential classes here replace them)."""
+    def leaves(cls: type) -> list[type]:
+        subs = cls.__subclasses__()
+        return [c for s in subs for c in ([s] if not s.__subclasses__() else leaves(s) + [s])]
+    return tuple(sorted((cls() for cls in set(leaves(RegexBasedDetector)) if not getattr(cls, "__abstractmethods__",
+                                                                                         None)),
+                        key=lambda d: d.secret_type))
+
+
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    n = len(text)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+@lru_cache(maxsize=1 << 16)
+def _valid(kind: str, value: str) -> bool:
+    if kind == "ipv4":
+        try:
+            ipaddress.IPv4Address(value)
+        except ValueError:
+            return False
+        return True
+    if kind == "ipv6":
+        try:
+            ipaddress.IPv6Address(value)
+        except ValueError:
+            return False
+        return value.count(":") >= 2 and any(c.isalpha() or c == ":" for c in value.replace("::", ":"))
+    if kind == "base64":  # a base64 run mixes upper case, lower case and digits; plain words and names do not
+        return (any(c.isupper() for c in value) and any(c.islower() for c in value) and any(c.isdigit()
+                                                                                           for c in value))
+    return True
+
+
+@lru_cache(maxsize=1 << 18)
+def mixes_letters_and_digits(token: str) -> bool:
+    """An identifier: at least 4 characters with letters and digits mixed (``node77``, ``R02-M1``, ``a1b2c3``),
+    not a plain number with a unit (``64MB``, ``250ms``) nor a word with one digit at its end (``IPv4``,
+    ``node-2``); of ``key=value``, ``key:value`` and ``Class@line`` only the value counts, of ``0x..`` only the
+    hex digits."""
+    core = re.split(r"[=:@]", token.strip(".,:;!?"))[-1].strip("/\\-_.")  # of key=value etc. the value decides
+    if core[:2] in ("0x", "0X"):  # hex notation: only its digits count
+        core = core[2:]
+    if len(core) < 4 or not any(c.isalpha() for c in core) or not any(c.isdigit() for c in core):
+        return False
+    if re.fullmatch(r"[-+]?\d+(?:\.\d+)?[A-Za-z%]{1,3}", core):  # a number with its unit
+        return False
+    return not re.fullmatch(r"[A-Za-z]{2,}[-_.]?\d", core)  # a word with one trailing digit: IPv4, node-2
+
+
+def find_secrets(text: str, detectors: bool = True) -> dict[str, set[str]]:
+    """Every secret-like string in ``text`` by class (class names: :data:`PATTERNS`, ``high_entropy``,
+    ``letters_digits`` and, with ``detectors``, detect-secrets' secret types; the detectors take about 40% of the
+    time and every key they know also mixes letters and digits, so a scan of bulk output may leave them out)."""
+    found: dict[str, set[str]] = {}
+    for kind, pattern in PATTERNS.items():
+        for value in {match.group(0).rstrip(".") for match in pattern.finditer(text)}:
+            if _valid(kind, value):
+                found.setdefault(kind, set()).add(value)
+    for detector in _detectors() if detectors else ():
+        for value in detector.analyze_string(text):
+            if value:
+                found.setdefault(detector.secret_type, set()).add(value)
+    for run in set(_ALNUM_RUN.findall(text)):  # distinct runs and tokens: logs repeat their words
+        if _random(run):
+            found.setdefault("high_entropy", set()).add(run)
+    for token in set(_TOKEN.findall(text)):
+        if mixes_letters_and_digits(token):
+            found.setdefault("letters_digits", set()).add(token.strip(".,:;!?"))
+    return found
+
+
+@lru_cache(maxsize=1 << 18)
+def _random(run: str) -> bool:
+    return any(c.isdigit() for c in run) and _entropy(run) >= ENTROPY_BITS
+
+
+@lru_cache(maxsize=1 << 16)
+def is_secret_like(text: str) -> bool:
+    """Whether ``text`` holds anything :func:`find_secrets` reports."""
+    return bool(find_secrets(text))
+
+
+_CLASSES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def synthetic_token(token: str, rng: np.random.Generator) -> str:
+    """A stand-in of the same shape: every digit, lower-case and upper-case letter replaced by a random one of its
+    class (hex digits stay hex digits), punctuation kept; IPv4 and IPv6 addresses become addresses of the
+    documentation ranges (203.0.113.0/24, 2001:db8::/32), which no real host has."""
+    core = token.strip(".,:;!?")
+    if _valid("ipv4", core) and PATTERNS["ipv4"].fullmatch(core):
+        return token.replace(core, f"203.0.113.{int(rng.integers(1, 255))}")
+    if ":" in core and PATTERNS["ipv6"].fullmatch(core) and _valid("ipv6", core):
+        groups = ":".join(f"{int(g):x}" for g in rng.integers(0, 1 << 16, 3))
+        return token.replace(core, f"2001:db8:{groups}::{int(rng.integers(1, 1 << 16)):x}")
+    hexish = all(c in "0123456789abcdefABCDEFxX" for c in core)
+    out = []
+    for c in token:
+        if hexish and c.lower() in "abcdef":
+            alphabet = "abcdef" if c.islower() else "ABCDEF"
+        else:
+            alphabet = next((a for a in _CLASSES if c in a), None)
+        out.append(c if alphabet is None else alphabet[int(rng.integers(0, len(alphabet)))])
+    return "".join(out)
