@@ -227,11 +227,14 @@ def test_ctrl_c_keeps_the_finished_cells(bench_dir, monkeypatch):
     config.write_text(config.read_text().replace("invariants", "pca"), encoding="utf-8")
     with pytest.raises(KeyboardInterrupt):
         bench(config, tmp_path / "out")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["results.csv"]  # no summary: not finished
+    # no summary: not finished; coverage.json is known before the first cell
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["coverage.json", "results.csv"]
     with open(tmp_path / "out" / "results.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    # seed 0: real pca, real logistic, synthetic pca, synthetic logistic finished; augmented pca was the third fit
-    assert len(rows) == 4 and all(r["status"] == "ok" for r in rows)
+    # the flag-everything rows, then seed 0's real pca, real logistic, synthetic pca, synthetic logistic finished;
+    # augmented pca was the third fit
+    assert [r["detector"] for r in rows] == ["flag_everything"] * 5 + ["pca", "logistic"] * 2
+    assert all(r["status"] == "ok" for r in rows)
 
 
 def test_cli_reports_errors_in_one_line(tmp_path):

@@ -12,7 +12,7 @@ from detect_toydata import toy_dataset
 from synthlog.detect import bench as bench_module
 from synthlog.detect.bench import SplitSpec, bench, predefined_parts, split_indices
 from synthlog.detect.bench_sources import SyntheticSource, SyntheticSpec
-from synthlog.detect.coverage import count_vector, identical_anomalies, label_agreement, unseen_normal_coverage
+from synthlog.detect.coverage import identical_anomalies, seed_coverage
 from synthlog.detect.metrics import at_threshold, recall_threshold
 from synthlog.errors import ConfigError, InputError
 from synthlog.io.datasets import write_dataset
@@ -100,27 +100,24 @@ def test_precision_at_recall_threshold_comes_from_validation_scores():
     assert measured["r_at_r"] == 1.0 and measured["p_at_r"] == pytest.approx(3 / 4)  # 0.5 is a false alarm
 
 
-def test_coverage_counts_unseen_normals_held_by_the_synthetic_set():
-    train = [["a", "b"], ["a", "b", "b"]]
-    test = [["b", "a"], ["b", "a"], ["a", "c"], ["a", "b"], ["c"]]
-    test_y = np.array([0, 0, 0, 0, 1])
-    synthetic = [["b", "a"], ["c", "a"], ["a", "c"]]
-    coverage = unseen_normal_coverage(train, test, test_y, synthetic, np.array([0, 0, 1]))
-    by_sequence, by_vector = coverage["by_sequence"], coverage["by_count_vector"]
-    assert (by_sequence["unseen_sessions"], by_sequence["covered_sessions"]) == (3, 2)  # ["a","c"] only anomalous
-    assert by_sequence["unseen_distinct"] == 2 and by_sequence["covered_distinct"] == 1
-    assert (by_vector["unseen_sessions"], by_vector["covered_sessions"]) == (1, 1)  # ["b","a"] = ["a","b"] as counts
-    assert count_vector(["b", "a", "b"]) == (("a", 1), ("b", 2))
+def test_coverage_of_one_seed_reads_its_training_and_test_parts():
+    train, train_y = [["a", "b"], ["a", "b", "b"], ["b", "a"]], np.array([0, 0, 1])
+    test, test_y = [["b", "a"], ["b", "a"], ["a", "c"], ["a", "b"], ["c"]], np.array([0, 0, 0, 0, 1])
+    synthetic = {"gen": ([["b", "a"], ["c", "a"], ["a", "c"], ["c"]], np.array([0, 0, 1, 0]))}
+    coverage = seed_coverage(train, train_y, test, test_y, synthetic)["gen"]
+    # unseen among the normal training sessions: ["b","a"] twice (seen only as an anomaly) and ["a","c"]
+    assert (coverage["unseen_sessions"], coverage["unseen_covered_sessions"]) == (3, 2)
+    assert coverage["exact"] == pytest.approx(2 / 3)  # ["a","c"] is in the set, but labeled anomalous
+    assert (coverage["unseen_vector_sessions"], coverage["count_vector"]) == (1, 1.0)  # {a, c}: ["c","a"] has it
+    # found in real data: ["b","a"] (normal twice in test, anomalous once in train), ["a","c"] (normal), ["c"]
+    assert coverage["synthetic_found_in_real"] == 3
+    assert coverage["label_agreement"] == pytest.approx((2 / 3 + 0 + 0) / 3)
 
 
-def test_label_agreement_and_identical_anomalies():
+def test_identical_anomalies_are_counted():
     real = [["a"], ["a"], ["b"], ["c"], ["c"]]
-    real_y = np.array([0, 0, 1, 0, 1])
-    synthetic = [["a"], ["b"], ["b"], ["c"], ["d"]]
-    agreement = label_agreement(real, real_y, synthetic, np.array([0, 1, 0, 0, 1]))
-    assert agreement["found_in_real"] == 4 and agreement["ambiguous"] == 1 and agreement["agreeing"] == 2
-    assert agreement["agreement"] == 0.5 and agreement["anomalous"] == {"found_in_real": 1, "agreeing": 1}
-    assert identical_anomalies(real, real_y) == {"anomalous_sessions": 2, "identical_to_a_normal_session": 1}
+    assert identical_anomalies(real, np.array([0, 0, 1, 0, 1])) == {"anomalous_sessions": 2,
+                                                                    "identical_to_a_normal_session": 1}
 
 
 def marked_dataset(n_normal: int, n_anomalous: int, seed: int):
@@ -173,7 +170,7 @@ def test_code_guided_set_generated_by_the_bench(tmp_path, monkeypatch):
     assert {v["sessions"] for v in sizes.values()} == {150}
     coverage = json.loads(paths["coverage"].read_text())
     assert set(coverage["by_seed"]) == {str(s) for s in range(5)}
-    assert coverage["by_seed"]["0"]["blocks"]["unseen_normal_test"]["synthetic_normal_sessions"] > 0
+    assert coverage["by_seed"]["0"]["blocks"]["synthetic_normal_sessions"] > 0
     assert "## Coverage of unseen normal behaviour" in paths["summary"].read_text(encoding="utf-8")
 
 
@@ -244,3 +241,16 @@ def test_proof_tables_read_a_finished_run(tmp_path, capsys):
     printed = capsys.readouterr().out
     row = next(line for line in printed.splitlines() if line.startswith("| pca | augmented:gen | 1 |"))
     assert row.endswith(("| yes |", "| no |")) and "## Coverage of unseen normal behaviour" in printed
+
+
+def test_code_guided_set_calibrated_per_seed(tmp_path):
+    spec = {"from": "code", "name": "blocks", "src": str(REPO / "examples/blockstore/src"),
+            "recipe": str(REPO / "examples/blockstore/recipe.yaml"), "sessions": 120, "calibrate": "train"}
+    config = write_config(tmp_path, data={"real": str(REPO / "examples" / "logs"), "synthetic": [spec]},
+                          split={"train_fraction": 0.6, "validation_fraction": 0.25}, regimes=["real", "augmented"],
+                          ratios=[1.0], augment="normal")
+    result, paths = bench(config, tmp_path / "out")
+    assert {(r["regime"], r["seed"]) for r in result.rows if r["detector"] == "pca"} == {
+        (regime, seed) for regime in ("real", "augmented:blocks") for seed in range(5)}
+    assert result.data["synthetic"]["blocks"]["calibrate"] == "train"
+    assert set(json.loads(paths["coverage"].read_text())["by_seed"]["4"]) == {"blocks"}

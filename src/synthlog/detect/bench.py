@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from synthlog.configfile import load_config as read_config
 from synthlog.detect.base import calibrate_threshold
 from synthlog.detect.bench_sources import SyntheticSource, SyntheticSpec, resolve
-from synthlog.detect.coverage import identical_anomalies, label_agreement, unseen_normal_coverage
+from synthlog.detect.coverage import identical_anomalies, seed_coverage
 from synthlog.detect.features import normalise_template
 from synthlog.detect.metrics import at_threshold, evaluate, recall_threshold
 from synthlog.detect.registry import DETECTORS, detector_class, make_detector
@@ -44,10 +44,12 @@ from synthlog.records import ANOMALY, NORMAL, LabeledDataset
 RESULT_COLUMNS = ("detector", "regime", "ratio", "seed", "precision", "recall", "f1", "fpr", "false_alarms_per_1k",
                   "p_at_r", "r_at_r", "auc", "status")
 MIN_SEEDS = 5
-COVERAGE_NOTE = ("per seed and synthetic set: of the real normal test sessions whose exact event sequence (or event "
-                 "count vector) no real training session has, how many have it among the set's normal sessions; and "
-                 "of the synthetic sessions whose sequence occurs in the labeled real data, the share with the real "
-                 "label. Evaluation only: nothing here feeds training or thresholds.")
+COVERAGE_NOTE = ("per seed and synthetic set, synthlog.evaluate.coverage.unseen_coverage of the seed's real training "
+                 "part, its test part and the set: of the real normal test sessions whose exact event sequence "
+                 "(count vector) no real normal training session has, the share that some synthetic normal session "
+                 "has ('exact', 'count_vector'); of the synthetic sessions whose sequence occurs in those real "
+                 "sessions, the mean share of them that carry the synthetic label ('label_agreement'). Evaluation "
+                 "only: nothing here feeds training or thresholds.")
 SPLIT_NAMES = {"train": "train", "valid": "validation", "validation": "validation", "val": "validation",
                "test": "test"}
 
@@ -545,7 +547,12 @@ def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Sy
                                + ", ".join(f"{d} on {r}" for d, r in kinds))
     for message in result.warnings if warn else ():
         warn(message)
+    if out_dir is not None:  # known before any cell runs: an unfinished run keeps it too
+        write_coverage(result.coverage, out_dir)
     partial = _PartialCsv(out_dir) if out_dir is not None else None
+    result.rows.extend(baselines)  # first: known before any cell, so an unfinished run has them too
+    for row in baselines if partial else ():
+        partial.add(row)
     try:
         with Progress("bench", total=len(cells)) as bar:
             for row in _parallel_map(_run_cell_tuple, cells, jobs):
@@ -556,7 +563,6 @@ def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Sy
     finally:
         if partial:
             partial.close()
-    result.rows.extend(baselines)
     return result
 
 
@@ -574,11 +580,8 @@ def _note_missing_regimes(config: BenchConfig, aligned: dict[str, tuple[list[lis
 def _coverage(real_X: list[list[str]], real_y: np.ndarray, split: Split,
               aligned: dict[str, tuple[list[list[str]], np.ndarray]]) -> dict[str, Any]:
     """coverage.json's entry for one seed (evaluation only)."""
-    train = [real_X[i] for i in split.train]
-    test, test_y = [real_X[i] for i in split.test], real_y[split.test]
-    return {name: {"unseen_normal_test": unseen_normal_coverage(train, test, test_y, X, y),
-                   "label_agreement": label_agreement(real_X, real_y, X, y)}
-            for name, (X, y) in aligned.items()}
+    pick = lambda idx: [real_X[i] for i in idx]  # noqa: E731
+    return seed_coverage(pick(split.train), real_y[split.train], pick(split.test), real_y[split.test], aligned)
 
 
 SeedSet = tuple[list[list[str]], np.ndarray, dict[str, str], float]
@@ -669,6 +672,15 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
     return value
+
+
+def write_coverage(coverage: dict[str, Any], out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "coverage.json"
+    with atomic_open(path) as fh:
+        json.dump(_json_safe({"what": COVERAGE_NOTE, "by_seed": coverage}), fh, indent=2)
+        fh.write("\n")
+    return path
 
 
 def write_outputs(result: BenchResult, out_dir: Path) -> dict[str, Path]:

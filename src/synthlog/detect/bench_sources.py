@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 import tempfile
@@ -135,8 +134,8 @@ class SyntheticSource:
             return self._shared
         if self.spec.source == "profile":
             return _profiled(train, self.spec.lines, seed)
-        # calibrated from this seed's training part, on a copy: the fitted generator is shared by all seeds
-        return copy.deepcopy(self._synth).calibrate(train).sample(self.spec.sessions, seed)
+        # calibration starts from the fitted code model at every call, so one fitted generator serves every seed
+        return self._synth.calibrate(train).sample(self.spec.sessions, seed)
 
     def describe(self) -> dict[str, Any]:
         return {"from": self.spec.source, **({"path": self.spec.path} if self.spec.path else {}),
