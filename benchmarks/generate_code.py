@@ -1,25 +1,83 @@
-"""Speed of code-guided generation: sessions/s and lines/s of sampling, with the heuristic checker.
+"""Speed and memory of code-guided generation: sampling and end-to-end writing, per size, with peak RSS.
 
-    python benchmarks/generate_code.py [SRC] [--recipe FILE | --entry auto] [-n N]
+    python benchmarks/generate_code.py [SRC] [--recipe FILE | --entry auto] [--align-to T.csv] [-n 10000 -n 100000]
 
-Fitting (scan, call graph, paths, checking) happens once per code base and is reported apart; the rate that
-matters for making large data sets is sampling: filling values, timing and labeling sessions. Writing the data
-set is timed separately as well. Rates per CPU-second are printed beside wall-clock rates, since a shared machine
-slows the wall clock.
+    # the reference case of issue 9
+    python benchmarks/generate_code.py /work/ext/hadoop-0.18.2/src --recipe recipes/hdfs-0.18.yaml \\
+        --align-to ../shared/data/hdfs/loghub_2k/HDFS_templates.csv -n 10000 -n 100000
+
+Each size runs in a fresh process, so its peak RSS is its own. Fitting (scan, call graph, paths, checks) happens
+once per process and is reported apart. Then, for ``n`` sessions: *sampling* makes the sessions and drops them
+(what filling values, timing and labeling cost); *end to end* streams them to disk as ``generate code`` does
+(time-ordered raw log, structured CSV, events JSONL, labels, sequences, templates, summary). The written raw log is
+read back and its time-order violations counted (a line earlier than the line before it; must be 0). Rates per
+CPU-second are printed beside wall-clock rates: a shared machine slows the wall clock, not the CPU time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from synthlog.io.datasets import write_dataset
+from synthlog.io.logformat import read_raw
 from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def measure(args: argparse.Namespace, n: int) -> dict:
+    """Fit, sample ``n`` sessions, then write ``n`` sessions; the figures of this process."""
+    config = CodeGenConfig(entries=args.entry, align_to=args.align_to) if args.entry else \
+        CodeGenConfig(recipe=args.recipe, align_to=args.align_to)
+    started = time.perf_counter()
+    synth = CodeSynthesizer(config).fit(args.src)
+    out = {"n": n, "fit_s": time.perf_counter() - started, "rss_after_fit_mb": _peak_rss_mb()}
+    wall, cpu = time.perf_counter(), time.process_time()
+    lines = sum(len(session.events) for session in synth.iter_sessions(n, seed=args.seed))
+    out.update(sample_s=time.perf_counter() - wall, sample_cpu_s=time.process_time() - cpu, lines=lines)
+    with tempfile.TemporaryDirectory(dir=args.tmp) as folder:
+        wall, cpu = time.perf_counter(), time.process_time()
+        summary = synth.write(folder, n, seed=args.seed)
+        out.update(write_s=time.perf_counter() - wall, write_cpu_s=time.process_time() - cpu,
+                   peak_open_sessions=synth.peak_open_sessions_, rss_peak_mb=_peak_rss_mb())
+        raw = Path(folder) / summary["files"]["raw"]
+        out["time_order_violations"] = _violations(raw, synth.format_)
+        out["bytes_written"] = sum(p.stat().st_size for p in Path(folder).iterdir())
+    return out
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def _violations(raw: Path, fmt) -> int:
+    """Lines whose timestamp is earlier than the line before (at the format's resolution)."""
+    count, last = 0, None
+    for event in read_raw(raw, fmt):
+        if last is not None and event.timestamp is not None and event.timestamp < last:
+            count += 1
+        last = event.timestamp if event.timestamp is not None else last
+    return count
+
+
+def report(figures: dict) -> None:
+    n, lines = figures["n"], figures["lines"]
+    print(f"n = {n:,}: fit {figures['fit_s']:.1f} s, {lines:,} lines ({lines / n:.1f} per session)")
+    print(f"  sampling:   {n / figures['sample_s']:,.0f} sessions/s wall, {n / figures['sample_cpu_s']:,.0f} per "
+          f"CPU-s; {lines / figures['sample_s']:,.0f} lines/s wall, {lines / figures['sample_cpu_s']:,.0f} per CPU-s")
+    print(f"  end to end: {n / figures['write_s']:,.0f} sessions/s wall, {n / figures['write_cpu_s']:,.0f} per "
+          f"CPU-s; {lines / figures['write_s']:,.0f} lines/s wall, {lines / figures['write_cpu_s']:,.0f} per CPU-s; "
+          f"{figures['bytes_written'] / 1e6:,.0f} MB written")
+    print(f"  memory: peak RSS {figures['rss_peak_mb']:,.0f} MB (after fit {figures['rss_after_fit_mb']:,.0f} MB); "
+          f"at most {figures['peak_open_sessions']:,} sessions open in the merge")
+    print(f"  time-order violations in the raw log: {figures['time_order_violations']}")
 
 
 def main() -> None:
@@ -27,28 +85,31 @@ def main() -> None:
     parser.add_argument("src", nargs="?", default=str(ROOT / "examples" / "blockstore" / "src"))
     parser.add_argument("--recipe", default=str(ROOT / "examples" / "blockstore" / "recipe.yaml"))
     parser.add_argument("--entry", action="append", default=[], help="per-path sessions instead of a recipe")
-    parser.add_argument("-n", type=int, default=20000)
+    parser.add_argument("--align-to", default=None)
+    parser.add_argument("-n", type=int, action="append", help="sizes (repeatable; default 10000 and 100000)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--tmp", default=None, help="folder for the written data sets (default: the system's)")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # a child: one size, JSON out
     args = parser.parse_args()
-    config = CodeGenConfig(entries=args.entry) if args.entry else CodeGenConfig(recipe=args.recipe)
-    started = time.perf_counter()
-    synth = CodeSynthesizer(config).fit(args.src)
-    fit = time.perf_counter() - started
-    started, cpu = time.perf_counter(), time.process_time()
-    ds = synth.sample(args.n, seed=args.seed)
-    sample, sample_cpu = time.perf_counter() - started, time.process_time() - cpu
-    lines = sum(len(s.events) for s in ds.sessions)
-    with tempfile.TemporaryDirectory() as out:
-        started = time.perf_counter()
-        write_dataset(ds, out, ds.name, synth.format_)
-        write = time.perf_counter() - started
+    sizes = args.n or [10_000, 100_000]
+    if args.one:
+        print(json.dumps(measure(args, sizes[0])))
+        return
     mode = f"entries {args.entry}" if args.entry else f"recipe {Path(args.recipe).name}"
-    print(f"code base: {args.src} ({mode}); fit (scan, graph, paths, checks) {fit:.2f} s")
-    print(f"sampling: {args.n} sessions, {lines} lines in {sample:.2f} s = {args.n / sample:,.0f} sessions/s, "
-          f"{lines / sample:,.0f} lines/s (per CPU-second: {args.n / sample_cpu:,.0f} sessions/s, "
-          f"{lines / sample_cpu:,.0f} lines/s; load average {os.getloadavg()[0]:.1f})")
-    print(f"writing the data set (raw, structured, templates, labels, sequences, JSONL): {write:.2f} s = "
-          f"{lines / write:,.0f} lines/s")
+    print(f"code base: {args.src} ({mode}); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    peaks = {}
+    for n in sizes:  # a fresh process per size: peak RSS is a process-lifetime figure
+        child = [sys.executable, __file__, *sys.argv[1:], "--one"]
+        child = [a for i, a in enumerate(child) if not (a == "-n" or (i and child[i - 1] == "-n"))] + ["-n", str(n)]
+        done = subprocess.run(child, capture_output=True, text=True)  # its progress lines stay on its stderr
+        if done.returncode != 0:
+            sys.exit(done.stderr)
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        report(figures)
+        peaks[n] = figures["rss_peak_mb"]
+    if len(peaks) > 1:
+        small, large = min(peaks), max(peaks)
+        print(f"peak RSS at n = {large:,} is {peaks[large] / peaks[small]:.2f}x that at n = {small:,}")
 
 
 if __name__ == "__main__":

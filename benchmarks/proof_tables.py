@@ -5,16 +5,19 @@ Usage: python benchmarks/proof_tables.py OUT_DIR [--regime augmented:codegen]
 
 Prints Markdown (the tables of docs/results.md). A row passes when false alarms per 1,000 normal test sessions
 fall by at least 30 % (Wilcoxon p < 0.01), recall moves by at most 1 point and F1 falls by at most 1 point.
+An unfinished run (a results.csv that grew as cells finished, no results.json) is read from its rows: the paired
+tests then use the seeds each pair of cells has.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
 from pathlib import Path
 
-from synthlog.detect.report import BASELINE, aggregate, coverage_markdown
+from synthlog.detect.report import BASELINE, TESTED_METRICS, aggregate, coverage_markdown, significance
 
 FA_CUT, RECALL_BAND, F1_FLOOR, ALPHA = 0.30, 0.01, -0.01, 0.01
 
@@ -64,13 +67,31 @@ def real_table(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def read_run(out: Path) -> dict:
+    """results.json of a finished run, or the rows of an unfinished one's results.csv with their paired tests."""
+    if (out / "results.json").is_file():
+        return json.loads((out / "results.json").read_text())
+    with (out / "results.csv").open(newline="") as fh:
+        rows = []
+        for raw in csv.DictReader(fh):
+            row = {k: (float(v) if v not in ("", "ok", "timeout") and k not in ("detector", "regime") else v)
+                   for k, v in raw.items()}
+            row.update(ratio=None if raw["ratio"] == "" else float(raw["ratio"]), seed=int(raw["seed"]),
+                       fit_seconds=math.nan, score_seconds=math.nan)
+            rows.append(row)
+    tests = [t for metric in TESTED_METRICS for t in significance(rows, metric)]
+    return {"config": {"name": f"{out.name} (unfinished: {len(rows)} rows of results.csv)"}, "rows": rows,
+            "significance": tests}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="a finished `synthlog bench` output directory")
     parser.add_argument("--regime", action="append", help="only these regimes (repeatable)")
     args = parser.parse_args(argv)
-    results = json.loads((args.out / "results.json").read_text())
-    coverage = json.loads((args.out / "coverage.json").read_text())["by_seed"]
+    results = read_run(args.out)
+    coverage_file = args.out / "coverage.json"
+    coverage = json.loads(coverage_file.read_text())["by_seed"] if coverage_file.is_file() else {}
     print(f"## {results['config']['name']}\n\nReal-only training (mean ± std over seeds)\n")
     print(real_table(results))
     print("Against real-only training (means over seeds; p: paired, by seed)\n")

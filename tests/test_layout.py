@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from synthlog.errors import InputError
@@ -16,7 +17,7 @@ from synthlog.evaluate.report import validate
 from synthlog.io.formatinfer import infer_format, infer_format_string
 from synthlog.io.logformat import get_format
 from synthlog.io.text import iter_lines
-from synthlog.io.timestamps import TimeRenderer, infer_time_format, read_time
+from synthlog.io.timestamps import TimeRenderer, fraction_digits, infer_time_format, read_time
 from synthlog.stats.profile import ProfileOptions, load_logs, profile_dataset
 from synthlog.stats.simulate import StatsSynthesizer
 from synthlog.stats.specfile import dump_spec, load_spec
@@ -187,3 +188,21 @@ def test_cli_profile_and_validate_logs_of_any_layout(tmp_path):
     checked = run("validate", str(log), str(tmp_path / "g"), "--sessions", "entity:req-[0-9a-f]{8}")
     assert checked.returncode == 0
     assert "format_roundtrip=1.000" in checked.stdout and "time_order=1.000" in checked.stdout
+
+
+@pytest.mark.parametrize("fmt", ["%y%m%d %H%M%S", "%Y-%m-%d %H:%M:%S,%3f", "%Y-%m-%d-%H.%M.%S.%6f", "%s",
+                                 "%Y-%m-%dT%H:%M:%S.%9fZ", "%b %e %H:%M:%S"])
+def test_any_time_written_reads_back_to_its_resolution(fmt):
+    rng = np.random.default_rng(11)
+    stamps = rng.integers(946_684_800_000_000, 1_893_456_000_000_000, 300)  # 2000 .. 2030
+    render = TimeRenderer(fmt)
+    step = 10 ** (6 - min(fraction_digits(fmt), 6))
+    texts = render.many(stamps).to_list()
+    for micros, text in zip(stamps.tolist(), texts, strict=True):
+        assert text == render.one(micros)
+        seconds = read_time((text,), (fmt,))
+        expected = micros // step * step
+        if "%Y" not in fmt and "%y" not in fmt and "%s" not in fmt:  # no year written: read in the default year
+            assert round(seconds * 1e6) % 86_400_000_000 == expected % 86_400_000_000
+        else:
+            assert round(seconds * 1e6) == expected

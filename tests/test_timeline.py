@@ -14,9 +14,12 @@ import pytest
 
 from synthlog.code.callgraph import build_call_graph
 from synthlog.errors import ConfigError
+from synthlog.io.atomic import STAGING_PREFIX
 from synthlog.io.datasets import load_directory
+from synthlog.io.jsonl import event_from_dict, event_line, event_lines, event_to_dict
 from synthlog.io.logformat import read_raw
 from synthlog.io.loghub import read_structured
+from synthlog.records import LogEvent
 from synthlog.synth.arrivals import Arrivals, Bursts
 from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer
 from synthlog.synth.recipe import load_recipe
@@ -120,6 +123,33 @@ def test_recipe_takes_arrivals_or_a_session_gap_not_both(tmp_path):
         load_recipe(long)
 
 
+# ---- streaming writers ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("event", [
+    LogEvent('a"b\n\u2028é\x00\\', 1.5, "INFO", "c", "E1", ["x", "y\t"], 1, "r", 3, {"Date": "1"},
+             {"statement": "s", "run": 2, "f": 1.25, "b": True, "n": None, "l": [1, {"a": 2}], "x": float("nan")}),
+    LogEvent(""),
+    LogEvent("x", 12, None, None, None, [], 0, None, None, {}, {}),
+])
+def test_event_lines_are_the_json_of_the_event_with_its_session(event):
+    for session in (None, "blk_1"):
+        record = json.loads(event_line(event, session)) if event.attributes.get("x") is None else None
+        expected = event_to_dict(event)
+        if session is not None:
+            expected["attributes"] = {**event.attributes, "session": session}
+        line = event_line(event, session)
+        assert line.endswith("\n") and line.count("\n") == 1
+        assert line == json.dumps(expected, ensure_ascii=False, separators=(",", ":")) + "\n"
+        assert record is None or event_from_dict(record).content == event.content
+
+
+def test_a_sessions_event_lines_are_encoded_together_with_the_same_text():
+    events = [LogEvent("a", 1.0, "INFO", attributes={"run": 0}), LogEvent('{"content":"x"}', 2.0),
+              LogEvent("nested", 3.0, attributes={"l": [1, {"content": 2}]})]  # a record-like text inside
+    for chosen in (events[:2], events, []):
+        assert event_lines(chosen, "s1") == [event_line(e, "s1") for e in chosen]
+
+
 # ---- generate code, streamed ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -184,7 +214,7 @@ def test_an_interrupted_run_leaves_nothing_behind(tmp_path):
                                 "--recipe", str(RECIPE), "-n", "10000000", "--out", str(out)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
     deadline = time.monotonic() + 120
-    while not any(p.stat().st_size > 1 << 16 for p in out.glob(".synthlog-staging.*/*")):  # writing has begun
+    while not any(p.stat().st_size > 1 << 16 for p in out.glob(f"{STAGING_PREFIX}*/*")):  # writing has begun
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         time.sleep(0.1)
     process.send_signal(signal.SIGINT)

@@ -157,3 +157,9 @@ def test_a_stage_is_periodic_or_triggered_not_both(tmp_path):
     path.write_text(RECIPE.replace("    after: loss\n", "    after: loss\n    every_s: {min: 1, max: 2}\n"))
     with pytest.raises(ConfigError, match="every_s"):
         load_recipe(path)
+
+
+def test_a_window_stage_may_repeat_more_often_than_there_are_instances(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(RECIPE.replace("    thread: main\n", "    thread: main\n    count: 7\n"))
+    assert load_recipe(path).stages[0].count == 7

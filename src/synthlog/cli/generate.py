@@ -111,6 +111,9 @@ def generate_code(
                                             "CSV); no real value is copied unless --allow-real-values."),
     allow_real_values: bool = typer.Option(False, "--allow-real-values",
                                            help="Let --values-from copy real values verbatim."),
+    calibrate: str | None = typer.Option(None, "--calibrate", help="Calibrate the recipe's stages, run counts, "
+                                         "label evidence and timing from a labeled real data set (shared name or "
+                                         "directory); give it your training part only."),
     checker: str = typer.Option("heuristic", "--checker", help="heuristic (offline) or llm."),
     llm_url: str | None = typer.Option(None, "--llm-url", help="OpenAI-compatible base URL (with --checker llm)."),
     llm_model: str | None = typer.Option(None, "--llm-model", help="Model name (with --checker llm)."),
@@ -132,6 +135,7 @@ def generate_code(
     config = CodeGenConfig(entries=entry, recipe=recipe, align_to=align_to, log_format=log_format,
                            min_level=min_level, fault_rate=fault_rate, rules=rules, values_from=values_from,
                            allow_real_values=allow_real_values, checker=chosen, cache_dir=cache_dir, start=start,
+                           calibrate=calibrate,
                            paths=PathOptions(depth=depth, unroll=unroll, max_paths=max_paths,
                                              seed=seed_or_global(seed)))
     summary = run(src, out, n, seed_or_global(seed), config)

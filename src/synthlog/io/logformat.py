@@ -92,26 +92,32 @@ class LogFormat:
 
     def format(self, event: LogEvent) -> str:
         """Write ``event`` back as a line of this format (exactly as read, for events this format produced)."""
-        values = []
-        for header in self.headers:
-            if header == "Content":
-                values.append(event.content)
-            elif header == "Level":
-                values.append(event.level or "")
-            elif header == "Component":
-                values.append(event.component or "")
-            else:
-                values.append(event.fields.get(header, ""))
-        literals = self.literals
+        return self.join(self.values(event), event)
+
+    def values(self, event: LogEvent) -> tuple[str, ...]:
+        """The event's value of each header, in format order (what :meth:`format` writes)."""
+        fields = event.fields
+        return tuple([event.content if header == "Content" else (event.level or "") if header == "Level"
+                      else (event.component or "") if header == "Component" else fields.get(header, "")
+                      for header in self.headers])
+
+    def join(self, values: tuple[str, ...], event: LogEvent) -> str:
+        """The line of header ``values`` (from :meth:`values`), with the whitespace ``event`` was read with."""
         separators = event.attributes.get(SEPARATORS_KEY)
         if separators and len(separators) == len(self._canonical_separators):  # else read with another format
             runs = iter(separators)
-            literals = tuple(re.sub(r"[ \t]+", lambda _m: next(runs), lit) for lit in literals)
-        out = [literals[0]]
-        for value, literal in zip(values, literals[1:], strict=True):
-            out.append(value)
-            out.append(literal)
-        return "".join(out)
+            literals = tuple(re.sub(r"[ \t]+", lambda _m: next(runs), lit) for lit in self.literals)
+            return _percent_format(literals) % values
+        return self._line % values
+
+    @cached_property
+    def _line(self) -> str:
+        return _percent_format(self.literals)
+
+
+def _percent_format(literals: Sequence[str]) -> str:
+    """The literal pieces as one ``%`` format string with a ``%s`` between pieces (one C call per line)."""
+    return "%s".join(piece.replace("%", "%%") for piece in literals)
 
 
 def _compile_literal(literal: str) -> tuple[str, str]:

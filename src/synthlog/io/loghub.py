@@ -111,8 +111,6 @@ class StructuredRows:
 
     def body(self, event: LogEvent) -> str:
         """``<headers...>,EventId,EventTemplate`` and a line break, quoted where a value needs it."""
-        # Rows are joined by hand (one C-level join per row) and fall back to CSV quoting only when a value
-        # holds a comma, quote or line break: this is the hot loop of `synthlog parse`.
         fields = event.fields
         try:
             values = self.pick(fields)
@@ -120,15 +118,21 @@ class StructuredRows:
             values = tuple(fields.get(h, "") for h in self.field_names)
         values = (*values, event.level or "", event.component or "", event.content)
         if not self.in_order:
-            values = [values[i] for i in self.order]
+            values = tuple([values[i] for i in self.order])
+        return self.row(values, event.template_id)
+
+    def row(self, values: tuple[str, ...], template_id: str | None) -> str:
+        """:meth:`body` from the header values in header order."""
+        # Rows are joined by hand (one C-level join per row) and fall back to CSV quoting only when a value
+        # holds a comma, quote or line break: this is the hot loop of `synthlog parse`.
         try:
             body = ",".join(values)
         except TypeError:
-            values = [str(v) for v in values]
+            values = tuple(str(v) for v in values)
             body = ",".join(values)
         if body.count(",") != self.commas or '"' in body or "\n" in body or "\r" in body:
             body = ",".join(map(_quote, values))
-        tid = event.template_id or ""
+        tid = template_id or ""
         tail = self.tails.get(tid)
         if tail is None:
             tail = self.tails[tid] = _csv_line([tid, self.text_of.get(tid, "")])

@@ -3,7 +3,7 @@
 For data sets too large to hold in memory. Events go to ``NAME.log`` (raw lines of the log format),
 ``NAME.log_structured.csv`` and ``NAME.jsonl`` (one event per line, its session in ``attributes.session``) in
 the order they are written: a time-ordered merge (:mod:`synthlog.synth.timeline`) gives them in time order.
-An event is first :meth:`DatasetStream.render`-ed to its three lines, which a merge can hold compactly, then
+Events are first :meth:`DatasetStream.render`-ed to their three lines, which a merge can hold compactly, then
 written; ``LineId`` counts events in written order. Sessions go to ``anomaly_label.csv`` and ``NAME.sequences``
 as they are finished; templates (with their counts) and metadata are written by :meth:`DatasetStream.finish`.
 
@@ -14,17 +14,19 @@ so the set appears whole or not at all. Files :func:`~synthlog.io.datasets.load_
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
 from synthlog.errors import InputError
-from synthlog.io.jsonl import event_line
+from synthlog.io.jsonl import event_lines
 from synthlog.io.logformat import LogFormat
 from synthlog.io.loghub import StructuredRows, write_templates
 from synthlog.io.sequences import sequence_line
 from synthlog.records import LogEvent, Session, Template, label_to_word
 
 _BUFFER = 1 << 20
+_BATCH = 1024  # lines written per call
 
 Rendered = tuple[str, str, str]  # raw line, structured row after "LineId,", JSON line; each with its line break
 
@@ -39,6 +41,8 @@ class DatasetStream:
                       "sequences": f"{name}.sequences", "jsonl": f"{name}.jsonl",
                       "metadata": f"{name}.metadata.json"}
         self._rows = StructuredRows(log_format.headers, templates)
+        # a layout that renders lines its own way (padding, conversion patterns) writes them itself
+        self._plain = type(log_format).format is LogFormat.format
         self._files: list[IO[str]] = []
         self._raw = self._open("raw")
         self._structured = self._open("structured")
@@ -56,28 +60,48 @@ class DatasetStream:
         self._files.append(fh)
         return fh
 
-    def render(self, event: LogEvent, session_id: str) -> Rendered:
-        """The event's raw line, structured row (after ``LineId,``) and JSON line."""
-        return self.log_format.format(event) + "\n", self._rows.body(event), event_line(event, session_id)
+    def render(self, events: list[LogEvent], session_id: str) -> list[Rendered]:
+        """Each event's raw line, structured row (after ``LineId,``) and JSON line."""
+        fmt, row, plain = self.log_format, self._rows.row, self._plain
+        out = []
+        for event, line in zip(events, event_lines(events, session_id), strict=True):
+            values = fmt.values(event)  # the structured columns are the format's headers, in its order
+            raw = fmt.join(values, event) if plain else fmt.format(event)
+            out.append((raw + "\n", row(values, event.template_id), line))
+        return out
 
-    def write_event(self, rendered: Rendered) -> None:
-        raw, row, line = rendered
-        self.events += 1
-        self._raw.write(raw)
-        self._structured.write(f"{self.events},{row}")
-        self._jsonl.write(line)
+    def write_events(self, rendered: Iterable[Rendered]) -> None:
+        """Write rendered events in the order given; ``LineId`` goes on counting."""
+        # one write per file for every batch of lines (the hot loop of the stream); batches stay small, so the
+        # last release, which may hold every open session's lines, costs no extra memory
+        raws, rows, lines = [], [], []
+        count = self.events
+        for raw, row, line in rendered:
+            count += 1
+            raws.append(raw)
+            rows.append(f"{count},{row}")
+            lines.append(line)
+            if len(raws) == _BATCH:
+                self._write_batch(raws, rows, lines)
+                raws, rows, lines = [], [], []
+        self.events = count
+        self._write_batch(raws, rows, lines)
+
+    def _write_batch(self, raws: list[str], rows: list[str], lines: list[str]) -> None:
+        self._raw.write("".join(raws))
+        self._structured.write("".join(rows))
+        self._jsonl.write("".join(lines))
 
     def write_session(self, session: Session) -> None:
         """The session's label and event-id sequence (its events are written through :meth:`write_event`)."""
-        where = self.folder / self.names["labels"]
         if not session.id or any(c in session.id for c in ',"\n\r'):
-            raise InputError(f"session id {session.id!r} cannot be written to a label file", path=where)
+            raise InputError(f"session id {session.id!r} cannot be written to a label file", path=self._labels.name)
         try:
             word = label_to_word(session.label)
         except ValueError as exc:
-            raise InputError(f"session {session.id!r}: {exc}", path=where) from None
+            raise InputError(f"session {session.id!r}: {exc}", path=self._labels.name) from None
         self._labels.write(f"{session.id},{word}\n")
-        self._sequences.write(sequence_line(session, self.folder / self.names["sequences"]))
+        self._sequences.write(sequence_line(session, self._sequences.name))
         self.sessions += 1
 
     def finish(self, templates: dict[str, Template], metadata: dict[str, Any]) -> dict[str, Path]:

@@ -4,6 +4,7 @@ SDV-style API::
 
     synth = CodeSynthesizer(CodeGenConfig(recipe="recipes/hdfs-0.18.yaml", align_to="HDFS_templates.csv"))
     synth.fit("hadoop-0.18.2/src")          # scan, call graph, paths, checking, labels -> pools of variants
+    synth.calibrate(real_training_part)     # optional, repeatable: learn stages, counts, labels from real sessions
     ds = synth.sample(1000, seed=7)         # LabeledDataset of entity (or per-path) sessions
     synth.summary(ds)                       # sessions, lines, templates, labels by rule, paths rejected and why
 
@@ -18,6 +19,7 @@ nothing else, and a value an LLM proposes is used only where it keeps the line a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -35,12 +37,14 @@ from synthlog.code.records import Statement
 from synthlog.code.slottypes import SlotType, slot_types, thread_names
 from synthlog.errors import InputError
 from synthlog.io.atomic import atomic_directory, atomic_open, check_output_directory
+from synthlog.io.datasets import load_dataset
 from synthlog.io.layout import Layout, layout_for_source, layout_from_option
 from synthlog.io.loghub import read_templates
 from synthlog.io.stream import DatasetStream, Rendered
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, Session, Template
 from synthlog.stats.spec import FIRST_YEAR, LAST_YEAR
+from synthlog.synth.calibrate import Calibration, calibrate_recipe
 from synthlog.synth.checking import (
     CachingChecker,
     CheckContext,
@@ -54,7 +58,8 @@ from synthlog.synth.labels import LabelRules, Match
 from synthlog.synth.pools import LEVELS, Pool, build_pool, level_rank, level_word
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
-from synthlog.synth.timeline import TimeMerge
+from synthlog.synth.timeline import TimeMerge, TimeOrderError
+from synthlog.synth.timing import SIMULATED, fit_timing
 from synthlog.synth.values import SlotKind, ValueGenerator, ValueModel, infer_slot_kinds, slot_sources
 from synthlog.synth.windows import WindowAssembler
 
@@ -79,6 +84,7 @@ class CodeGenConfig:
     cache_dir: str | os.PathLike[str] | None = None
     paths: PathOptions = field(default_factory=lambda: PathOptions(max_paths=400))
     start: str | None = None  # default: the recipe's, else DEFAULT_START
+    calibrate: str | os.PathLike[str] | None = None  # a labeled real data set (name or directory): its training part
 
 
 class CodeSynthesizer:
@@ -94,6 +100,8 @@ class CodeSynthesizer:
         entries = self.recipe_.entries if self.recipe_ else list(config.entries)
         if not entries:
             raise InputError("give --entry CLASS.METHOD (repeatable, or 'auto') or --recipe FILE", field="--entry")
+        if config.calibrate and self.recipe_ is None:
+            raise InputError("calibration needs a recipe (--recipe): it learns its stages", field="--calibrate")
         self.graph_ = src if isinstance(src, CallGraph) else build_call_graph(src)
         self.statements_ = {s.id: s for s in self.graph_.scan.statements}
         self.slot_types_: dict[str, tuple[SlotType, ...]] = slot_types(self.graph_.scan)
@@ -130,6 +138,29 @@ class CodeSynthesizer:
             model = ValueModel.fit_structured(config.values_from, allow_real_values=config.allow_real_values)
         self.values_model_ = model
         self.format_ = self._layout()
+        self.calibration_: Calibration | None = None
+        self.calibration_report_: dict[str, Any] | None = None
+        if config.calibrate:
+            self.calibrate(load_dataset(config.calibrate))
+        return self
+
+    def calibrate(self, real: LabeledDataset, timing_sessions: int = SIMULATED) -> CodeSynthesizer:
+        """Learn stage probabilities, run counts and mixes, variant weights, label evidence and timing from
+        ``real`` (give it the training part only; nothing else is read). Repeatable: each call starts from the
+        fitted code model. ``timing_sessions``: skeleton sessions simulated per timing candidate (fewer: faster,
+        coarser). What the sample and the code disagree on is in ``calibration_report_``."""
+        if self.recipe_ is None or self.recipe_.sessions == "window":
+            raise InputError("calibration needs an entity recipe (--recipe): it learns its stages",
+                             field="--calibrate")
+        calibration = calibrate_recipe(self.recipe_, self.pools_, self.template_ids_, real)
+
+        def simulate(recipe: Recipe, n: int) -> list[Session]:
+            assembler = self._assembler(0, calibration, recipe, fill_values=False)
+            return [assembler.session(i) for i in range(n)]
+        calibration.recipe, calibration.report["timing"] = fit_timing(calibration.recipe, real.sessions, simulate,
+                                                                      timing_sessions)
+        self.calibration_ = calibration
+        self.calibration_report_ = calibration.report
         return self
 
     def _layout(self) -> Layout:
@@ -182,20 +213,27 @@ class CodeSynthesizer:
         return templates, ids, aligned
 
     # -- sample -----------------------------------------------------------------------------------------------
-    def _assembler(self, seed: int) -> PathAssembler | RecipeAssembler | WindowAssembler:
+    def _assembler(self, seed: int, calibration: Calibration | None = None, recipe: Recipe | None = None,
+                   fill_values: bool = True) -> PathAssembler | RecipeAssembler | WindowAssembler:
+        """The session assembler: the calibrated recipe when calibrated (``recipe``: a candidate of the timing
+        fit); ``fill_values=False`` for skeleton sessions."""
+        calibration = calibration or self.calibration_
         start_ts = self.start_time()
         values = ValueGenerator(seed, model=self.values_model_, epoch=start_ts,
                                 overrides=self.recipe_.values if self.recipe_ else None)
         renderer = Renderer(values, self.format_, self.template_ids_,
                             self.recipe_.component if self.recipe_ else "class", self.slot_types_,
-                            self.thread_names_)
+                            self.thread_names_, fill_values)
         if self.recipe_:
             missing = [e for e, p in self.pools_.items() if not (p.normal or p.anomalous)]
             if len(missing) == len(self.pools_):
                 raise InputError("no stage of the recipe has a feasible path that logs the entity", field="--recipe")
             if self.recipe_.sessions == "window":
                 return WindowAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
-            return RecipeAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
+            if calibration is None:
+                return RecipeAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
+            return RecipeAssembler(recipe or calibration.recipe, self.pools_, renderer, seed, start_ts,
+                                   calibration.stage_pools, calibration.mixes)
         try:
             return PathAssembler(list(self.pools_.values()), renderer, seed, start_ts, self.config.fault_rate)
         except ValueError as error:
@@ -244,21 +282,24 @@ class CodeSynthesizer:
         with atomic_directory(out) as stage:  # the data set and its summary appear together or not at all
             with DatasetStream(stage, name, self.format_, self.templates_) as stream, \
                     Progress("sessions", total=n) as bar:
-                render, write_event = stream.render, stream.write_event
+                render, write_events = stream.render, stream.write_events
+                arrivals, lead = assembler.arrivals, assembler.lead_s + 1e-3  # slack for float rounding
+                next_start = arrivals.time(0)
                 for index in range(n):
+                    start, next_start = next_start, arrivals.time(index + 1)
                     session = assembler.session(index)
+                    events, sid = session.events, session.id
+                    if events and events[0].timestamp < start - lead:  # the contract the merge relies on
+                        raise TimeOrderError(f"session {index} ({sid}) logs {start - events[0].timestamp:.3f} s "
+                                             f"before its start; its assembler promises at most {lead:.3f} s")
                     tally.add(session)
                     stream.write_session(session)
-                    events, sid = session.events, session.id
-                    merge.add(index, [e.timestamp for e in events], [render(e, sid) for e in events])
+                    merge.add(index, [e.timestamp for e in events], render(events, sid))
                     if (index + 1) % release_every == 0:
-                        # no later session logs before the next one starts, less the assembler's lead
-                        for row in merge.release(assembler.arrivals.time(index + 1) - assembler.lead_s):
-                            write_event(row)
+                        write_events(merge.release(next_start - lead))  # no later session logs before this
                     if index % 1024 == 1023:
                         bar.advance(1024)
-                for row in merge.drain():
-                    write_event(row)
+                write_events(merge.drain())
                 paths = stream.finish(self._counted_templates(tally.templates), self._metadata(seed))
             self.peak_open_sessions_ = merge.peak_open
             summary = self._summary(tally)
@@ -314,7 +355,7 @@ class CodeSynthesizer:
             "pools": {e: {"normal": len(p.normal), "anomalous": len(p.anomalous)} for e, p in self.pools_.items()},
             "layout": {"source": self.format_.source, "format": self.format_.text, "pattern": self.format_.pattern},
             "slots": self.slot_report(set(tally.templates)),
-        }
+        } | ({"calibration": self.calibration_report_} if self.calibration_report_ is not None else {})
 
 
 class SessionTally:
@@ -327,7 +368,7 @@ class SessionTally:
         self.labels: Counter[str] = Counter()
         self.lines_by_rule: Counter[str] = Counter()
         self.sessions_by_rule: Counter[str] = Counter()
-        self.shapes: set[tuple[int | None, str]] = set()
+        self.shapes: set[tuple[int | None, bytes]] = set()  # digests: a million sessions may have many shapes
 
     def add(self, session: Session) -> None:
         self.sessions += 1
@@ -337,7 +378,7 @@ class SessionTally:
         if session.label == ANOMALY:
             self.sessions_by_rule[session.label_rule or "none"] += 1
             self.lines_by_rule.update(e.label_rule or "none" for e in session.events if e.label == ANOMALY)
-        self.shapes.add((session.label, " ".join(ids)))
+        self.shapes.add((session.label, hashlib.blake2b(" ".join(ids).encode(), digest_size=12).digest()))
 
     def summary(self) -> dict[str, Any]:
         real = self.real_ids

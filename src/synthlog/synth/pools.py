@@ -11,6 +11,7 @@ rare paths still occur. ``decay = 1`` samples distinct variants uniformly.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import random
 import re
@@ -83,9 +84,9 @@ class Pool:
             usual, cumulative = self._draws(tuple(p.pattern for p in main),
                                             lambda: [v for v in group if is_main(v, main)])
             if usual and rng.random() >= rare_rate:
-                return rng.choices(usual, cum_weights=cumulative, k=1)[0]
+                return _draw(rng, usual, cumulative)
         group, cumulative = self._draws("anomalous" if group is self.anomalous else "normal", lambda: group)
-        return rng.choices(group, cum_weights=cumulative, k=1)[0]
+        return _draw(rng, group, cumulative)
 
     def _draws(self, key, make) -> tuple[list[Variant], list[float]]:
         """A group of variants and its cumulative weights, computed once per pool and key."""
@@ -93,6 +94,11 @@ class Pool:
             group = make()
             self._cumulative[key] = (group, list(itertools.accumulate(v.weight for v in group)))
         return self._cumulative[key]
+
+
+def _draw(rng: random.Random, group: list[Variant], cumulative: list[float]) -> Variant:
+    """``rng.choices(group, cum_weights=cumulative, k=1)[0]`` (the same draw) without its per-call set-up."""
+    return group[bisect.bisect(cumulative, rng.random() * (cumulative[-1] + 0.0), 0, len(group) - 1)]
 
 
 def is_main(variant: Variant, main: list[re.Pattern[str]]) -> bool:

@@ -69,6 +69,11 @@ class Role(BaseModel):
     subnet: str | None = Field(None, pattern=r"^(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$",
                                description="first two octets of this role's IPv4 addresses (default: the "
                                "cluster's, learned with --values-from)")
+    threads: Range = Field(Range(min=10, max=4000), description="thread ids (the log's thread header): a session "
+                           "draws a base id uniformly from this range for each node of the role")
+    thread_spread: int = Field(0, ge=0, description="each run on a node takes the node's base + a uniform "
+                               "0..thread_spread and keeps it for all its lines (one node's threads of one time "
+                               "are numbered alike)")
 
 
 class Stage(BaseModel):
@@ -79,10 +84,18 @@ class Stage(BaseModel):
     entry: str = Field(description="Class.method whose execution paths this stage runs")
     role: str
     count: int | str = Field(1, description="number of runs, or the name of a recipe parameter")
+    counts: dict[int, float] | None = Field(None, description="weights of the number of runs, drawn per session "
+                                            "(calibration sets them); replaces count")
     probability: Probability = 1.0
     after: str | None = Field(None, description="stage this one starts after (default: the session start)")
+    follow: Literal["stage", "run"] = Field("stage", description="'stage': every run starts delay_ms after the "
+                                            "start of the `after` stage, plus jitter_ms; 'run': run k starts delay_ms "
+                                            "after run k of the `after` stage ends (a pipeline's per-node hand-off)")
     delay_ms: Range = Range(min=0, max=100)
-    spacing_ms: Range = Range(min=1, max=20)
+    jitter_ms: Range = Field(Range(min=0, max=20), description="each run's own start offset after the stage start")
+    spacing_ms: Range = Field(Range(min=1, max=20), description="gap between two lines of one run")
+    threads: Range | None = Field(None, description="thread ids of this stage's runs, drawn per run, instead of the "
+                                  "role's (a dedicated worker thread: a deletion or scanner thread)")
     fault_weight: float = Field(1.0, ge=0.0, description="relative chance that a session's fault falls on a run "
                                 "of this stage (0: this stage never fails)")
     requires: list[str] = Field(default_factory=list, description="stages that must have run for this one to run")
@@ -107,6 +120,16 @@ class Stage(BaseModel):
         return _regexes(patterns)
 
 
+class Order(BaseModel):
+    """How the source's log orders lines: timestamps of ``resolution_s`` seconds (0: exact), and lines that share
+    a timestamp kept in time order (``time``), sorted by their text (``text``: a log sorted line by line, as
+    HDFS_v1's is) or shuffled (``shuffle``: logs of several nodes merged without sub-resolution order)."""
+
+    model_config = ConfigDict(extra="forbid")
+    resolution_s: float = Field(0.0, ge=0.0)
+    ties: Literal["time", "text", "shuffle"] = "time"
+
+
 class Recipe(BaseModel):
     """A composition recipe; load with :func:`load_recipe`."""
 
@@ -129,6 +152,7 @@ class Recipe(BaseModel):
     values: dict[str, list[str]] = Field(default_factory=dict, description="the code base's own value shapes: "
                                          "declared type (File) or slot kind (path, size) -> patterns, '#' a random "
                                          "digit, '{block_id}' the session's value of that kind")
+    order: Order = Field(default_factory=Order)
     expected: list[str] = Field(default_factory=list, description="regexes of templates whose lines are normal "
                                 "even where a rule would flag them (expected warnings)")
     sessions: Literal["entity", "window"] = Field("entity", description="entity: one session per entity life "
@@ -169,10 +193,13 @@ class Recipe(BaseModel):
                 raise ValueError(f"stages[{i}].role: unknown role {stage.role!r}")
             if isinstance(stage.count, str) and stage.count not in self.parameters:
                 raise ValueError(f"stages[{i}].count: unknown parameter {stage.count!r}")
+            if stage.counts is not None and any(k < 0 or w < 0 for k, w in stage.counts.items()):
+                raise ValueError(f"stages[{i}].counts: counts and weights are 0 or more")
             if self.count_of(stage) < 0:
                 raise ValueError(f"stages[{i}].count: {self.count_of(stage)} runs (a count is 0 or more)")
             replicas = self.roles[self.pipeline_role].instances  # run k of a stage is about replica k
-            if self.count_of(stage) > replicas:
+            # (in a window recipe the runs of a stage are repeats on one instance: any count)
+            if self.sessions == "entity" and self.count_of(stage) > replicas:
                 raise ValueError(f"stages[{i}].count: {self.count_of(stage)} runs, but run k is about node k of "
                                  f"role {self.pipeline_role!r}, which has {replicas} instances")
             for ref in [stage.after, *stage.requires]:
@@ -193,6 +220,9 @@ class Recipe(BaseModel):
         return max(self.roles, key=lambda name: (self.roles[name].instances, name))
 
     def count_of(self, stage: Stage) -> int:
+        """The fixed number of runs of a stage (its most likely one when ``counts`` is set)."""
+        if stage.counts:
+            return max(stage.counts, key=lambda k: (stage.counts[k], -k))
         return self.parameters[stage.count] if isinstance(stage.count, str) else stage.count
 
     @property

@@ -17,6 +17,7 @@ is what lets :mod:`synthlog.synth.timeline` merge sessions into one time-ordered
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from synthlog.synth.pools import Pool, Variant, level_word
 from synthlog.synth.recipe import Recipe, Stage
 from synthlog.synth.values import NODE_KINDS, Node, SlotKind, ValueContext, ValueGenerator, infer_slot_kinds, render
 
+CONCENTRATION = 1.0  # Dirichlet concentration of a session's own variant shares in a new mix (see _new_mix)
 IDENTITY_KINDS = NODE_KINDS | {SlotKind.BLOCK_ID, SlotKind.HEX_ID, SlotKind.UUID, SlotKind.PATH}
 
 
@@ -61,11 +63,13 @@ class Renderer:
     component_style: str = "class_with_package_tail"
     slot_types: dict[str, tuple[SlotType, ...]] = field(default_factory=dict)  # statement id -> the code's types
     thread_names: dict[str, tuple[str, tuple[SlotType, ...]]] = field(default_factory=dict)  # class -> template
+    fill_values: bool = True  # False: skeleton lines (the template as content), for fitting timing cheaply
 
     def __post_init__(self) -> None:
         self.layout = self.fmt if isinstance(self.fmt, Layout) else Layout.from_format(self.fmt)
         self._kinds: dict[str, list[SlotKind]] = {}
         self._headers: dict[str, tuple[str, str]] = {}
+        self._statements: dict[str, Statement] = {}  # for retime
 
     def lines(self, variant: Variant, ctx: ValueContext, start: float, spacing: tuple[float, float],
               rng: random.Random, pid: int, node: str, run: int, thread: str | None = None) -> list[LogEvent]:
@@ -77,19 +81,32 @@ class Renderer:
         t = start
         if thread is None and variant.statements:  # one thread per run: a run is one thread's work
             thread = self._thread(variant.statements[0].cls, ctx)
+        fill_values, statements = self.fill_values, self._statements
         for i, (statement, (label, rule)) in enumerate(zip(variant.statements, variant.labels, strict=True)):
-            content, params = fill(statement, ctx, slot_types.get(statement.id, ()), exception_type,
-                                   template_ids[statement.id])
-            proposed = variant.proposed[i] if variant.proposed else None
+            if fill_values:
+                content, params = fill(statement, ctx, slot_types.get(statement.id, ()), exception_type,
+                                       template_ids[statement.id])
+            else:
+                content, params = statement.template, []
+            statements[statement.id] = statement
+            proposed = variant.proposed[i] if variant.proposed and fill_values else None
             if proposed and len(proposed) == len(params):
                 content, params = self._with_proposed(statement, params, proposed)
             level, component = self._header(statement)
             # positional, in LogEvent's field order: the hot loop of sampling
             out.append(LogEvent(content, t, level, component, template_ids[statement.id], params, label, rule, None,
                                 fields(t, thread or "", node, pid, statement.line, statement.method, statement.file),
-                                {"statement": statement.id, "path": path_id, "run": run}))
+                                {"statement": statement.id, "path": path_id, "run": run, "thread": pid}))
             t += rng.uniform(low, high) / 1000.0
         return out
+
+    def retime(self, event: LogEvent, timestamp: float, node: str = "") -> None:
+        """Move a line this renderer made to ``timestamp``, its header fields with it."""
+        statement = self._statements[event.attributes["statement"]]
+        event.timestamp = timestamp
+        thread = event.fields.get("Thread") or ""
+        event.fields = self.layout.fields(timestamp, thread, node, event.attributes["thread"], statement.line,
+                                          statement.method, statement.file)
 
     def _thread(self, cls: str, ctx: ValueContext) -> str:
         """The name the code gives the thread of class ``cls`` (or of a class it is nested in), filled once per
@@ -156,13 +173,25 @@ class PathAssembler:
 
 
 class RecipeAssembler:
-    """Entity sessions composed by a recipe (see the module docstring)."""
+    """Entity sessions composed by a recipe (see the module docstring).
 
-    def __init__(self, recipe: Recipe, pools: dict[str, Pool], renderer: Renderer, seed: int, start: float):
-        self.recipe, self.pools, self.renderer, self.seed, self.start = recipe, pools, renderer, seed, start
+    ``stage_pools`` (stage name -> pool) replaces the pools of the stages' entries (calibration reweights them per
+    stage); ``mixes`` (stage name -> run mixes, their weights, the chance of a new mix, whether mixes vary) are
+    whole combinations of variants a stage's runs take together, drawn unless a new mix is; ``fill_values=False``
+    on the renderer makes skeleton sessions (templates, times, threads) for fitting.
+    """
+
+    def __init__(self, recipe: Recipe, pools: dict[str, Pool], renderer: Renderer, seed: int, start: float,
+                 stage_pools: dict[str, Pool] | None = None,
+                 mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float, bool]] | None = None):
+        self.recipe, self.renderer, self.seed, self.start = recipe, renderer, seed, start
+        self.pools = stage_pools or {stage.name: pools[stage.entry] for stage in recipe.stages}
+        self.mixes = mixes or {}
         self.arrivals = recipe_arrivals(recipe, seed, start)
-        self.lead_s = _lead_s(recipe, pools)
+        self.lead_s = _lead_s(recipe, self.pools)
         self.main = {stage.name: [re.compile(p) for p in stage.main] for stage in recipe.stages}
+        self.counts = {stage.name: (list(stage.counts), list(stage.counts.values())) for stage in recipe.stages
+                       if stage.counts}
         self.pipeline_role = recipe.pipeline_role
 
     def _nodes(self, rng: random.Random) -> dict[str, list[Node]]:
@@ -191,6 +220,43 @@ class RecipeAssembler:
             peers = pipeline[start:] + pipeline[:start]
         ctx.pool = [node, *peers]  # the values module gives the i-th new node key pool[i]; self is the 0th
 
+    def _plan(self, rng: random.Random) -> list[tuple[Stage, int, tuple[Variant, ...] | None]]:
+        """The stages that run in this session, how many times, and the variants of their runs when a whole mix
+        is drawn: ``(stage, runs, mix)`` in recipe order."""
+        ran: set[str] = set()
+        plan = []
+        for stage in self.recipe.stages:
+            if any(r not in ran for r in stage.requires) or rng.random() >= stage.probability:
+                continue
+            mixes = self.mixes.get(stage.name)
+            mix = None
+            if mixes and mixes[0] and rng.random() >= mixes[2]:
+                mix = list(rng.choices(mixes[0], weights=mixes[1], k=1)[0])
+                rng.shuffle(mix)  # which run takes which variant
+                runs = len(mix)
+            else:
+                counts = self.counts.get(stage.name)
+                runs = rng.choices(counts[0], weights=counts[1], k=1)[0] if counts else self.recipe.count_of(stage)
+                if mixes and mixes[3] and runs > 0:  # a new mix of a varying stage: its runs share conditions
+                    mix = self._new_mix(rng, self.pools[stage.name].normal, runs)
+            if runs > 0:
+                ran.add(stage.name)
+                plan.append((stage, runs, mix))
+        return plan
+
+    @staticmethod
+    def _new_mix(rng: random.Random, variants: list[Variant], runs: int) -> list[Variant] | None:
+        """``runs`` variants drawn from this session's own shares of the variants: a Dirichlet draw of total
+        concentration ``CONCENTRATION`` around their weights, so one session's runs tend to go alike (a client
+        that reads a block to the end does so on every datanode), as real sessions' runs do."""
+        total = sum(v.weight for v in variants)
+        if not total:
+            return None
+        shares = [rng.gammavariate(CONCENTRATION * v.weight / total, 1.0) if v.weight > 0 else 0.0 for v in variants]
+        if not any(shares):
+            return None
+        return rng.choices(variants, weights=shares, k=runs)
+
     def session(self, index: int) -> Session:
         recipe = self.recipe
         rng = random.Random(f"{self.seed}:{index}")
@@ -200,38 +266,87 @@ class RecipeAssembler:
         ctx.pool = [n for group in nodes.values() for n in group]
         entity = self.renderer.values.value(SlotKind(recipe.entity), "primary", ctx)
         session_start = self.arrivals.time(index)
-        # plan the stages that run, then choose at most one run to fail, then render
+        plan = self._plan(rng)
+        bases: dict[Node, int] = {}  # each node numbers its threads on its own counter
+        faulty = self._faulty_run(rng, [stage for stage, runs, _ in plan for _ in range(runs)])
+        # every run is a timed process: its own start, its own thread, its lines in program order
         started: dict[str, float] = {}
-        runs: list[tuple[Stage, int, float]] = []
-        for stage in recipe.stages:
-            if any(r not in started for r in stage.requires) or rng.random() >= stage.probability:
-                continue
-            base = started.get(stage.after, session_start) if stage.after else session_start
-            started[stage.name] = base + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
-            runs.extend((stage, run, started[stage.name]) for run in range(recipe.count_of(stage)))
-        faulty = self._faulty_run(rng, runs)
+        ends: dict[str, dict[int, float]] = {}
         events: list[LogEvent] = []
-        for i, (stage, run, stage_start) in enumerate(runs):
-            pool = self.pools[stage.entry]
-            variant = pool.pick(rng, 1.0 if i == faulty else 0.0, self.main[stage.name], stage.rare_rate)
-            if variant is None:
-                continue
-            role_nodes = nodes[stage.role]
-            node = role_nodes[run % len(role_nodes)]
-            self._bind_run(ctx, node, nodes, run)
-            start = stage_start + rng.uniform(0, stage.spacing_ms.max) / 1000.0
-            events.extend(self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max),
-                                              rng, pid=rng.randint(10, 4000), node=node.hostname, run=run))
-        events.sort(key=_timestamp)
-        session = Session(id=entity, events=events)
+        i = -1
+        for stage, runs, mix in plan:
+            base = started.get(stage.after, session_start) if stage.after else session_start
+            stage_start = base + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
+            role_nodes, spread = nodes[stage.role], recipe.roles[stage.role].thread_spread
+            ends[stage.name] = {}
+            first = None
+            for run in range(runs):
+                i += 1
+                if stage.follow == "run" and run in ends.get(stage.after or "", {}):
+                    start = ends[stage.after][run] + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
+                else:
+                    start = stage_start + rng.uniform(stage.jitter_ms.min, stage.jitter_ms.max) / 1000.0
+                first = start if first is None else min(first, start)
+                node = role_nodes[run % len(role_nodes)]
+                if mix is not None and i != faulty:
+                    variant = mix[run]
+                else:
+                    variant = self.pools[stage.name].pick(rng, 1.0 if i == faulty else 0.0, self.main[stage.name],
+                                                          stage.rare_rate)
+                if variant is None:
+                    continue
+                if self.renderer.fill_values:
+                    self._bind_run(ctx, node, nodes, run)
+                    ctx.run, ctx.runs = run, runs
+                if stage.threads is not None:
+                    thread = rng.randint(int(stage.threads.min), int(stage.threads.max))
+                else:
+                    role = recipe.roles[stage.role]
+                    if node not in bases:
+                        bases[node] = rng.randint(int(role.threads.min), int(role.threads.max))
+                    thread = bases[node] + rng.randint(0, spread)
+                lines = self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max),
+                                            rng, pid=thread, node=node.hostname, run=run)
+                if lines:
+                    ends[stage.name][run] = lines[-1].timestamp
+                events.extend(lines)
+            started[stage.name] = stage_start if first is None else first
+        session = Session(id=entity, events=self._in_log_order(events, rng))
         return _label(session)
 
-    def _faulty_run(self, rng: random.Random, runs: list[tuple[Stage, int, float]]) -> int | None:
+    def _in_log_order(self, events: list[LogEvent], rng: random.Random) -> list[LogEvent]:
+        """The session's lines in the order the source's log shows them (see :class:`~synthlog.synth.recipe.Order`);
+        lines that share a timestamp bucket swap their times too, so timestamps never decrease."""
+        order = self.recipe.order
+        if order.resolution_s <= 0 or order.ties == "time":
+            events.sort(key=_timestamp)
+            return events
+        times = [e.timestamp for e in events]
+        buckets = [math.floor(t / order.resolution_s) for t in times]
+        if order.ties == "text":
+            fmt = self.renderer.fmt
+            ties = [fmt.format(e) for e in events]
+        else:
+            ties = [rng.random() for _ in events]
+        ranked = sorted(range(len(events)), key=lambda k: (buckets[k], ties[k], times[k]))
+        out = [events[k] for k in ranked]
+        at = 0
+        while at < len(out):  # within one bucket the times are handed out again in the new order
+            end = at
+            while end < len(out) and buckets[ranked[end]] == buckets[ranked[at]]:
+                end += 1
+            for event, t in zip(out[at:end], sorted(times[k] for k in ranked[at:end]), strict=True):
+                if event.timestamp != t:
+                    self.renderer.retime(event, t, event.fields.get("Node", ""))
+            at = end
+        return out
+
+    def _faulty_run(self, rng: random.Random, runs: list[Stage]) -> int | None:
         """With probability ``fault_rate``, the index of the one run that takes an anomalous variant (runs weighted
         by their stage's ``fault_weight``, among stages that have anomalous variants)."""
         if rng.random() >= self.recipe.fault_rate:
             return None
-        weights = [stage.fault_weight if self.pools[stage.entry].anomalous else 0.0 for stage, _, _ in runs]
+        weights = [stage.fault_weight if self.pools[stage.name].anomalous else 0.0 for stage in runs]
         if not any(weights):
             return None
         return rng.choices(range(len(runs)), weights=weights, k=1)[0]
@@ -239,13 +354,14 @@ class RecipeAssembler:
 
 def _lead_s(recipe: Recipe, pools: dict[str, Pool]) -> float:
     """How far before its start a session may log: a stage may start before the one it follows (negative
-    ``delay_ms``), and lines may step back in time (negative ``spacing_ms``)."""
+    ``delay_ms``), a run before its stage (negative ``jitter_ms``), and lines may step back in time (negative
+    ``spacing_ms``). ``pools`` by stage name."""
     earliest: dict[str, float] = {}
     lowest = 0.0
     for stage in recipe.stages:
         base = min(earliest.get(stage.after, 0.0), 0.0) if stage.after else 0.0  # the stage ran, or the session start
-        earliest[stage.name] = base + stage.delay_ms.min / 1000.0
-        pool = pools.get(stage.entry)
+        earliest[stage.name] = base + (stage.delay_ms.min + min(stage.jitter_ms.min, 0.0)) / 1000.0
+        pool = pools.get(stage.name)
         longest = max((len(v.statements) for v in (pool.normal + pool.anomalous)), default=0) if pool else 0
         lowest = min(lowest, earliest[stage.name] + min(stage.spacing_ms.min, 0.0) / 1000.0 * longest)
     return -lowest

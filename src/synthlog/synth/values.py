@@ -35,7 +35,9 @@ timestamps are drawn afresh each time.
 octets) and ports, block-id signs and lengths, path skeletons (digits regenerated, words kept), hex and number
 lengths and ranges, exception classes. It generates NEW values in those shapes; a real identifier value is
 copied verbatim only with ``allow_real_values=True``. Numbers that are frequent in the real data (at least
-``min_count`` times, e.g. a 64 MiB block size or port 50010) are shape, not identity, and are reused.
+``min_count`` times, e.g. a 64 MiB block size or port 50010) are shape, not identity, and are reused. It also
+learns each slot of each real template apart (:meth:`ValueModel.sample_slot`), which ``fill(..., template_id=)``
+uses for lines on that template.
 
 Everything is seeded: the same seeds and calls give the same values.
 """
@@ -561,6 +563,8 @@ class ValueContext:
     rng: random.Random = field(init=False)
     entities: dict[tuple[str, str], object] = field(default_factory=dict)
     pool: list[Node] | None = None
+    run: int | None = None  # the run of a recipe stage being rendered (0-based) and its stage's number of runs:
+    runs: int | None = None  # a number named as the run's position or its downstream peers follows them
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -625,6 +629,22 @@ def _path_stem(slot_words: str) -> str:
         if len(word) > 1 and word not in _PATH_NOISE and word.isalpha():
             return word
     return "files"
+
+
+# names of a number that is a run's position in its stage, or the count of the runs after it (a pipeline's
+# downstream targets: HDFS's ``PacketResponder <numTargets>``)
+_RUN_INDEX = re.compile(r"^(index|idx|rank|pos|position|replicaindex|runindex)$")
+_RUN_DOWNSTREAM = re.compile(r"^num(targets|peers|mirrors|downstream|successors)$|^(targets|downstream)count$")
+_RUN_KINDS = frozenset({SlotKind.COUNT, SlotKind.NUMBER})
+
+
+def _run_value(key: str, ctx: ValueContext) -> str | None:
+    """The run's position or its downstream count, for a slot named as one (else None)."""
+    if _RUN_INDEX.match(key):
+        return str(ctx.run)
+    if _RUN_DOWNSTREAM.match(key) and ctx.runs:
+        return str(ctx.runs - 1 - ctx.run)  # a pipeline's first node has all the others downstream
+    return None
 
 
 def _entity_key(slot: Slot, kind: SlotKind) -> str:
@@ -770,8 +790,8 @@ class ValueGenerator:
             model.slot_counts.get(template_id) == len(plan.slots)
         params = []
         for at, (how, kind, entity, prefix, slot) in enumerate(plan.slots):
-            value = None
-            if calibrated and how is not _NODE:  # the real template's own shape for this slot
+            value = _run_value(slot.key, ctx) if ctx.run is not None and kind in _RUN_KINDS else None
+            if value is None and calibrated and how is not _NODE:  # the real template's own shape for this slot
                 value = model.sample_slot(template_id, at, kind, rng) if how is _FRESH else \
                     ctx.entity(f"slot:{kind.value}", slot.key,
                                lambda m=model, a=at, k=kind: m.sample_slot(template_id, a, k, rng))
@@ -826,6 +846,8 @@ class ValueGenerator:
         """One value of ``kind`` for entity ``key`` (fresh for durations and timestamps)."""
         if kind in NODE_KINDS:
             return self._node_value(kind, key, ctx)
+        if ctx.run is not None and kind in _RUN_KINDS and (position := _run_value(key, ctx)) is not None:
+            return position
         if kind in _FRESH_KINDS:
             return self._make(kind, ctx.rng, python, exception_type, slot_type, words)
         return ctx.entity(kind.value, key, lambda: self._make(kind, ctx.rng, python, exception_type, slot_type,
