@@ -40,6 +40,10 @@ from synthlog.io.timestamps import TimeRenderer, read_time
 from synthlog.records import LogEvent
 
 CONFIG_NAMES = ("log4j.properties", "log4j.xml", "log4j2.xml", "logback.xml")
+# how a built-in Loghub format writes its Date and Time headers (data, like the format strings themselves); any other
+# format gets ISO dates and millisecond times
+BUILTIN_TIME_FORMATS = {"hdfs": {"Date": "%y%m%d", "Time": "%H%M%S"}}
+ISO_TIME_FORMATS = {"Date": "%Y-%m-%d", "Time": "%H:%M:%S,%3f"}
 _CONFIG_DIRS = ("", "conf", "config", "etc", "src/main/resources", "resources")
 _NAMED_DATES = {"ISO8601": "yyyy-MM-dd HH:mm:ss,SSS", "ABSOLUTE": "HH:mm:ss,SSS", "DATE": "dd MMM yyyy HH:mm:ss,SSS",
                 "COMPACT": "yyyyMMddHHmmssSSS", "ISO8601_BASIC": "yyyyMMdd'T'HHmmss,SSS"}
@@ -223,7 +227,6 @@ class Layout(LogFormat):
     source: str = ""
     items: tuple = ()  # parsed pattern: str | Conversion
     slots: tuple = ()  # per header: (Conversion | None, date tokens | None)
-    hdfs_clock: bool = False
     clocks: tuple = ()  # per header: a TimeRenderer for a date/time header whose format timestamps knows, else None
 
     @classmethod
@@ -266,10 +269,9 @@ class Layout(LogFormat):
     def from_format(cls, fmt: LogFormat | str, source: str = "") -> Layout:
         """A layout for a Loghub format string (or built-in name): Date/Time as that data set writes them."""
         base = get_format(fmt)
-        hdfs = base.name == "hdfs"
-        formats = {"Date": "%y%m%d" if hdfs else "%Y-%m-%d", "Time": "%H%M%S" if hdfs else "%H:%M:%S,%3f"}
+        formats = BUILTIN_TIME_FORMATS.get(base.name, ISO_TIME_FORMATS)
         return cls(text=base.text, headers=base.headers, literals=base.literals, regex=base.regex, name=base.name,
-                   source=source, hdfs_clock=hdfs,
+                   source=source,
                    clocks=tuple(TimeRenderer(formats[h]) if h in formats else None for h in base.headers))
 
     # -- rendering --------------------------------------------------------------------------------------------

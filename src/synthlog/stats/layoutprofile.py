@@ -70,16 +70,7 @@ def infer_clock(events: list[LogEvent], fmt: LogFormat) -> Clock | None:
         found = infer_time_format(values, name) if values and all(values) else None
         if found is not None:
             formats[name] = found
-    if not formats:
-        return None
-    partial = tuple(n for n in formats if not _complete(formats[n]))
-    candidates = [(n,) for n in formats if _complete(formats[n])]
-    if partial and _complete(" ".join(formats[n] for n in partial)):
-        candidates.append(partial)
-    if not candidates:
-        return None
-
-    clock = clock_of(formats)
+    clock = clock_of(formats) if formats else None
     if clock is None:
         return None
     times = [clock.read(e) for e in sample]

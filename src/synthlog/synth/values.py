@@ -212,7 +212,7 @@ _CONTEXT_RULES: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None, SlotK
         (r"\b(size|length|len|bytes)\s*[:=]?\s*$", None, SlotKind.SIZE),
         (r"\bport\s*[:=]?\s*$", None, SlotKind.PORT),
         (r"\b(host|hostname)\s*[:=]?\s*$", None, SlotKind.HOSTNAME),
-        (r"\b(session|sessionid|zxid)\s*[:=]?\s*(0x)?$", None, SlotKind.HEX_ID),
+        (r"\b(session|sessionid)\s*[:=]?\s*(0x)?$", None, SlotKind.HEX_ID),
         (r"\b(exception|error|due to|caused by|because)\s*:?\s*$", None, SlotKind.EXCEPTION),
         (r"\b(state|status|mode)\s*(is|=|:|to)?\s*$", None, SlotKind.ENUM),
         (r"\b(datanodes?(\(s\))?|nodes?|server|ip|address|addr|to|from|on)\s*[:=]?\s*$", None, SlotKind.HOST_PORT),
