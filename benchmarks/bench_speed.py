@@ -1,21 +1,23 @@
 """Time the whole bench protocol: wall and CPU time per stage (features, fit, score per detector), load average.
 
 Usage: python benchmarks/bench_speed.py [--config FILE] [--synthetic DIR ...] [--jobs N | --workers N |
---scheduler ADDR] [--detectors a,b] [--out DIR]
+--scheduler ADDR] [--detectors a,b] [--seeds 0,1] [--out DIR]
 
 Runs ``synthlog.detect.bench.run_bench`` on ``--config`` (default ``configs/bench/hdfs100k_augmented.yaml``, the
 full HDFS100k suite: 14 detectors x real / synthetic / augmented at 3 ratios x 5 seeds, which needs one
-``--synthetic`` set) and prints: the wall time of preparing the seeds (splits, synthetic sets, shared features)
-and of the cells; the CPU seconds of this process and every process it started (forked cells, dask workers);
-per detector, the summed wall seconds of fit and of scoring over its cells; and the load average before and
-after, since this machine is shared (wall time inflates with load, CPU time much less). The timings come from the
-rows' ``fit_seconds`` / ``score_seconds`` and the run's ``data.timing``.
+``--synthetic`` set) and prints: the wall time of preparing the synthetic sources (a code-guided generator's
+fit), of making the per-seed sets, of building the shared features and of the cells; the CPU seconds of this
+process and every process it started (forked cells, dask workers); per detector, the summed wall and CPU seconds
+of fit and of scoring over its cells; and the load average before and after, since this machine is shared (wall
+time inflates with load, CPU time much less). The timings come from the rows' ``fit_seconds``,
+``fit_cpu_seconds``, ``score_seconds``, ``score_cpu_seconds`` and the run's ``data.timing``.
 """
 
 from __future__ import annotations
 
 import argparse
 import inspect
+import math
 import os
 import time
 from collections import defaultdict
@@ -50,6 +52,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="a dask LocalCluster of N workers")
     parser.add_argument("--scheduler", help="an existing dask scheduler's address")
     parser.add_argument("--detectors", default="", help="comma list (default: the config's)")
+    parser.add_argument("--seeds", default="", help="comma list: run only these seeds (fewer than a real run "
+                                                    "needs: to see where the time goes)")
     parser.add_argument("--out", type=Path, help="also write the run's outputs here")
     args = parser.parse_args()
     set_quiet(True)
@@ -57,6 +61,8 @@ def main() -> None:
     if args.detectors:
         wanted = args.detectors.split(",")
         config = config.model_copy(update={"detectors": [d for d in config.detectors if d.name in wanted]})
+    if args.seeds:
+        config = config.model_copy(update={"seeds": [int(seed) for seed in args.seeds.split(",")]})
     real, synthetic = load_data(config, Path(args.config).resolve().parent)
     place = {"jobs": args.jobs}
     if "workers" in inspect.signature(run_bench).parameters:
@@ -77,15 +83,19 @@ def main() -> None:
           f"(1/5 min); {os.cpu_count()} cores")
     for stage, seconds in result.data.get("timing", {}).items():
         print(f"  {stage:28s} {seconds:8.1f} s wall")
-    fit, score, count = defaultdict(float), defaultdict(float), defaultdict(int)
+    totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    keys = ("fit_seconds", "fit_cpu_seconds", "score_seconds", "score_cpu_seconds")
     for row in cells:
-        fit[row["detector"]] += row["fit_seconds"]
-        score[row["detector"]] += row["score_seconds"] if row["score_seconds"] == row["score_seconds"] else 0.0
-        count[row["detector"]] += 1
-    print(f"  {'detector':18s} {'cells':>5s} {'fit s':>8s} {'score s':>8s}   (wall, summed over cells)")
-    for name in fit:
-        print(f"  {name:18s} {count[name]:5d} {fit[name]:8.1f} {score[name]:8.1f}")
-    print(f"  {'all':18s} {len(cells):5d} {sum(fit.values()):8.1f} {sum(score.values()):8.1f}")
+        totals[row["detector"]]["cells"] += 1
+        for key in keys:
+            value = row.get(key, math.nan)
+            totals[row["detector"]][key] += value if math.isfinite(value) else 0.0
+    totals["all"] = defaultdict(float, {key: sum(t[key] for t in totals.values()) for key in ("cells", *keys)})
+    print(f"  {'detector':18s} {'cells':>5s} {'fit wall':>9s} {'fit CPU':>8s} {'score wall':>10s} {'score CPU':>9s}"
+          "   (seconds, summed over cells)")
+    for name, t in totals.items():
+        print(f"  {name:18s} {int(t['cells']):5d} {t['fit_seconds']:9.1f} {t['fit_cpu_seconds']:8.1f} "
+              f"{t['score_seconds']:10.1f} {t['score_cpu_seconds']:9.1f}")
 
 
 if __name__ == "__main__":

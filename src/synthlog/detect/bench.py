@@ -436,7 +436,8 @@ def run_cell(spec: DetectorSpec, training: TrainingSet, X_test: list[list[str]],
         nan = math.nan
         return {**row, **dict.fromkeys(("precision", "recall", "f1", "fpr", "false_alarms_per_1k", "p_at_r",
                                         "r_at_r", "auc", "threshold"), nan),
-                "status": "timeout", "fit_seconds": time.perf_counter() - started, "score_seconds": nan}
+                "status": "timeout", "fit_seconds": time.perf_counter() - started, "score_seconds": nan,
+                "fit_cpu_seconds": nan, "score_cpu_seconds": nan}
 
 
 def _fit_and_measure(spec: DetectorSpec, training: TrainingSet, X_test: list[list[str]], y_test: np.ndarray,
@@ -447,19 +448,20 @@ def _fit_and_measure(spec: DetectorSpec, training: TrainingSet, X_test: list[lis
         detector.set_params(random_state=seed)
     if "templates" in params and "templates" not in spec.params:
         detector.set_params(templates=templates)
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     detector.fit(training.X_train, training.y_train)
-    fitted = time.perf_counter()
+    fitted, fitted_cpu = time.perf_counter(), time.process_time()
     validation = _scores(detector, training.X_val)
     if config.threshold == "validation":
         detector.set_threshold(calibrate_threshold(validation, training.y_val, config.normal_quantile))
     at_recall = recall_threshold(validation, training.y_val, config.recall_target)
     scores = _scores(detector, X_test)
     predicted = (scores > detector.threshold_).astype(np.int64)
-    finished = time.perf_counter()
+    finished, finished_cpu = time.perf_counter(), time.process_time()
     return {**evaluate(y_test, predicted, scores), **at_threshold(y_test, scores, at_recall), "status": "ok",
             "threshold": float(detector.threshold_), "fit_seconds": fitted - started,
-            "score_seconds": finished - fitted}
+            "score_seconds": finished - fitted, "fit_cpu_seconds": fitted_cpu - started_cpu,
+            "score_cpu_seconds": finished_cpu - fitted_cpu}
 
 
 def baseline_row(y_test: np.ndarray, seed: int) -> dict[str, Any]:
@@ -469,7 +471,8 @@ def baseline_row(y_test: np.ndarray, seed: int) -> dict[str, Any]:
     return {"detector": BASELINE, "regime": "real", "ratio": None, "seed": seed,
             **evaluate(y_test, flags, flags.astype(np.float64)), **at_threshold(y_test, flags.astype(np.float64), 0.0),
             "status": "ok", "threshold": 0.0, "n_train": 0, "n_train_anomalies": 0, "n_synthetic": 0,
-            "n_validation": 0, "n_test": len(y_test), "fit_seconds": 0.0, "score_seconds": 0.0}
+            "n_validation": 0, "n_test": len(y_test), "fit_seconds": 0.0, "score_seconds": 0.0, "fit_cpu_seconds": 0.0,
+            "score_cpu_seconds": 0.0}
 
 
 def _needs_anomalies(spec: DetectorSpec, training: TrainingSet) -> bool:
@@ -514,7 +517,7 @@ def _run(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Synthet
     order = _chronological_order(real) if config.split.method == "chronological" else None
     parts = predefined_parts(real) if config.split.method == "predefined" else None
     identical = identical_anomalies(real_X, real_y)
-    timing = {"seeds_seconds": 0.0, "features_seconds": 0.0, "cells_seconds": 0.0}
+    timing = {"sources_seconds": 0.0, "seeds_seconds": 0.0, "features_seconds": 0.0, "cells_seconds": 0.0}
     result = BenchResult(config, data={
         "real": {"name": real.name, "sessions": len(real), "anomalies": int((real_y == ANOMALY).sum()),
                  **identical}, "synthetic": {}, "seeds": {}, "skipped": [], "timing": timing})
@@ -526,6 +529,8 @@ def _run(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Synthet
     started = time.perf_counter()
     for source in sources.values():
         source.prepare(real)
+    timing["sources_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
     cells, baselines, bundles = [], [], {}
     splits = {seed: split_indices(real_y, config.split, seed, order, parts) for seed in config.seeds}
     seed_place = executor
