@@ -5,14 +5,16 @@ results.json apart from its timings."""
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 import yaml
 
 from detect_toydata import toy_dataset
-from synthlog.detect.bench_exec import bench_executor
+from synthlog.detect.bench_exec import ForkPool, bench_executor, can_travel
 from synthlog.errors import InputError
+from synthlog.execute import open_executor
 from synthlog.io.datasets import write_dataset
 from test_scale_out import scheduler  # noqa: F401  (the real `dask scheduler` + 2 `dask worker` fixture)
 
@@ -51,6 +53,9 @@ def _bench(config: Path, out: Path, *where: str) -> tuple[bytes, dict]:
 
 def test_bench_gives_the_same_results_on_any_executor(tiny_bench, scheduler):  # noqa: F811
     folder, config = tiny_bench
+    with open_executor(scheduler=scheduler) as pool:  # what does not pickle stays home (a parsed code tree)
+        assert not can_travel(pool, threading.Lock()) and can_travel(pool, {"texts": ["a"]})
+    assert can_travel(ForkPool(2), threading.Lock())
     # the external scheduler first: it stops itself after minutes without a client (the fixture's idle timeout)
     places = {"external": ("--scheduler", scheduler), "one": (), "jobs2": ("--jobs", "2"), "local2": ("--workers", "2")}
     runs = {name: _bench(config, folder / name, *where) for name, where in places.items()}
