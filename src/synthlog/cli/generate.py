@@ -27,8 +27,9 @@ def generate_stats(
     scheduler: str | None = typer.Option(None, "--scheduler", help="Run shards on an existing dask scheduler, "
                                          "e.g. tcp://host:8786 (same bytes as one process)."),
     formats: str = typer.Option("jsonl,raw,csv", "--formats",
-                                help="Files to write: jsonl (events.jsonl), raw (NAME.log), csv (Loghub CSVs); "
-                                     "to stdout one of otel, jsonl (default otel)."),
+                                help="Files to write: jsonl (events.jsonl), raw (NAME.log), csv (Loghub CSVs), "
+                                     "parquet (NAME.parquet), otel (NAME.otel.json); to a stream one of otel, "
+                                     "jsonl (default otel)."),
     rate: float | None = typer.Option(None, "--rate", help="Stream at most this many lines per second."),
     follow: bool = typer.Option(False, "--follow", help="Stream until interrupted (Ctrl-C stops cleanly)."),
     label_window: str | None = typer.Option(None, "--label-window",
@@ -50,7 +51,7 @@ def generate_stats(
 
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     if not chosen:
-        raise InputError("name at least one format (jsonl, raw, csv)", field="--formats")
+        raise InputError("name at least one format (jsonl, raw, csv, parquet, otel)", field="--formats")
     try:
         budget = None if max_memory is None else parse_size(max_memory)
     except ValueError as exc:
@@ -90,7 +91,8 @@ def generate_stats(
 @generate_app.command("code")
 def generate_code(
     src: Path = typer.Argument(..., exists=True, help="Source tree to analyse (Java and/or Python)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output directory for the labeled data set."),
+    out: str = typer.Option(..., "--out", "-o", help="Output directory for the labeled data set, or a stream: - "
+                            "(stdout), syslog://HOST:PORT, syslog+tcp://HOST:PORT, otlp+http://HOST:PORT."),
     entry: list[str] = typer.Option([], "--entry", "-e", help="Entry point CLASS.METHOD (repeatable) or 'auto': "
                                     "one session per path run."),
     recipe: Path | None = typer.Option(None, "--recipe", exists=True, dir_okay=False,
@@ -128,6 +130,11 @@ def generate_code(
     workers: int = typer.Option(1, "--workers", min=1, help="Make sessions on a dask LocalCluster of N workers."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Make sessions on an existing dask scheduler, "
                                          "e.g. tcp://host:8786 (same bytes as one process)."),
+    formats: str | None = typer.Option(None, "--formats", help="Event files to add to the folder: parquet "
+                                       "(NAME.parquet), otel (NAME.otel.json); to a stream one of otel, jsonl "
+                                       "(default otel)."),
+    rate: float | None = typer.Option(None, "--rate", help="Stream at most this many lines per second."),
+    follow: bool = typer.Option(False, "--follow", help="Stream until interrupted (Ctrl-C stops cleanly)."),
 ) -> None:
     """Generate labeled log sessions from source code: per-path sessions (--entry) or entity sessions (--recipe)."""
     from synthlog.code.paths import PathOptions
@@ -143,7 +150,12 @@ def generate_code(
                            calibrate=calibrate,
                            paths=PathOptions(depth=depth, unroll=unroll, max_paths=max_paths,
                                              seed=seed_or_global(seed)))
-    summary = run(src, out, n, seed_or_global(seed), config, workers=workers, scheduler=scheduler)
+    chosen_formats = tuple(f.strip() for f in (formats or "").split(",") if f.strip())
+    summary = run(src, out, n, seed_or_global(seed), config, workers=workers, scheduler=scheduler,
+                  formats=chosen_formats, rate=rate, follow=follow)
+    if "sent" in summary:
+        say(f"sent {summary['sent']} events to {out}")
+        return
     labels = summary["labels"]
     typer.echo(f"wrote {summary['sessions']} sessions ({labels.get('Anomaly', 0)} anomalous), {summary['lines']} "
                f"lines, {summary['templates']} templates to {out}; {summary['paths']['rejected']} of "
