@@ -169,6 +169,21 @@ class CodeSynthesizer:
         self.calibration_report_ = calibration.report
         return self
 
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the fitted (and calibrated) state to one JSON file (never a pickle); :meth:`load` reads it back
+        and samples byte-identical output for the same seed, without the source (see
+        :mod:`synthlog.synth.modelfile`)."""
+        from synthlog.synth.modelfile import save_model
+
+        return save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> CodeSynthesizer:
+        """A synthesizer saved by :meth:`save`, ready to sample, write, stream or calibrate again."""
+        from synthlog.synth.modelfile import load_model
+
+        return load_model(cls, path)
+
     def _layout(self) -> Layout:
         """``--log-format``, else the recipe's ``log_format``, else the code base's own logging configuration."""
         if self.config.log_format:
