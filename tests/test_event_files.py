@@ -86,7 +86,7 @@ def test_stats_event_files_hold_the_simulated_events(tmp_path):
     # a request groups its records by service (resource); within a service they keep their time order
     assert sorted((int(r["timeUnixNano"]), service, r["body"]["stringValue"]) for service, r in records) == \
         sorted((round(e.timestamp * 1e6) * 1000, e.component, e.content) for e, _ in events)
-    assert not (out / "events.jsonl").exists()  # only the files asked for
+    assert not (out / "payment.jsonl").exists()  # only the files asked for
     anomalous = pl.read_parquet(out / "payment.parquet")["label"].to_list().count(ANOMALY)
     assert anomalous == sum(e.label == ANOMALY for e, _ in events)
 
@@ -95,7 +95,7 @@ def test_stats_event_files_leave_the_other_files_unchanged(tmp_path):
     synth = StatsSynthesizer(SPEC)
     synth.write(tmp_path / "a", n_lines=200, seed=2)
     synth.write(tmp_path / "b", n_lines=200, seed=2, formats=("jsonl", "raw", "csv", "parquet", "otel"))
-    for file in ("events.jsonl", "payment.log", "payment.log_structured.csv", "anomaly_label.csv"):
+    for file in ("payment.jsonl", "payment.log", "payment.log_structured.csv", "anomaly_label.csv"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
 
 

@@ -80,7 +80,7 @@ def _same_bytes_everywhere(tmp_path: Path, scheduler: str, *command: str) -> dic
 def test_generate_stats_gives_the_same_bytes_on_any_executor(tmp_path, scheduler):
     files = _same_bytes_everywhere(tmp_path, scheduler, "generate", "stats", "examples/specs/payment.yaml",
                                    "--duration", "10s", "--seed", "5")
-    assert {"events.jsonl", "payment.log", "anomaly_label.csv"} <= set(files)
+    assert {"payment.jsonl", "payment.log", "anomaly_label.csv"} <= set(files)
 
 
 def test_generate_code_gives_the_same_bytes_on_any_executor(tmp_path, scheduler):

@@ -27,7 +27,7 @@ def generate_stats(
     scheduler: str | None = typer.Option(None, "--scheduler", help="Run shards on an existing dask scheduler, "
                                          "e.g. tcp://host:8786 (same bytes as one process)."),
     formats: str = typer.Option("jsonl,raw,csv", "--formats",
-                                help="Files to write: jsonl (events.jsonl), raw (NAME.log), csv (Loghub CSVs), "
+                                help="Files to write: jsonl (NAME.jsonl), raw (NAME.log), csv (Loghub CSVs), "
                                      "parquet (NAME.parquet), otel (NAME.otel.json); to a stream one of otel, "
                                      "jsonl (default otel)."),
     rate: float | None = typer.Option(None, "--rate", help="Stream at most this many lines per second."),
@@ -43,7 +43,7 @@ def generate_stats(
     max_memory: str | None = typer.Option(None, "--max-memory", help="Refuse a run whose shards would need more "
                                           "memory than this, e.g. 4G (default: half of this machine's memory)."),
 ) -> None:
-    """Simulate a spec: events.jsonl, raw log, Loghub structured/templates CSVs and anomaly_label.csv."""
+    """Simulate a spec: events JSONL, raw log, Loghub structured/templates CSVs and anomaly_label.csv."""
     from synthlog.errors import InputError
     from synthlog.stats.shards import parse_size
     from synthlog.stats.simulate import StatsSynthesizer

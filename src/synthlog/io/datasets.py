@@ -417,7 +417,7 @@ def label_of_file(path: Path) -> int | None:
 
 def _load_sessions(by_kind: dict[str, list[Path]], labels: dict[str, int],
                    templates: dict[str, Template]) -> list[Session] | None:
-    from synthlog.parse.sessions import label_from_entities
+    from synthlog.parse.sessions import label_from_entities, label_from_lines
 
     if "jsonl" in by_kind:
         sessions = []
@@ -458,6 +458,9 @@ def _load_sessions(by_kind: dict[str, list[Path]], labels: dict[str, int],
         return None
     if labels:
         label_from_entities([s for s in sessions if s.label is None], labels)
+    # a session the label file does not name takes its lines' labels, when they all have one (events files)
+    label_from_lines([s for s in sessions if s.label is None and s.events
+                      and all(e.label is not None for e in s.events)])
     return sessions
 
 

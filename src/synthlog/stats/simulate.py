@@ -214,7 +214,8 @@ class StatsSynthesizer:
               seed: int = 0, workers: int = 1, formats: tuple[str, ...] = FORMATS, executor=None,
               label_window: float | str | None = None, max_memory: int | None = None,
               scheduler: str | None = None) -> RunSummary:
-        """Run the simulation into ``out_dir``: events.jsonl, NAME.log, NAME.log_structured.csv,
+        """Run the simulation into ``out_dir``: NAME.jsonl (the event records of :mod:`synthlog.io.jsonl`),
+        NAME.log, NAME.log_structured.csv,
         NAME.log_templates.csv, anomaly_label.csv (one row per request or session), with ``parquet`` / ``otel``
         among ``formats`` the event files of :mod:`synthlog.io.eventfiles` and, with ``label_window``
         (seconds or e.g. ``"1m"``), window_label.csv (one row per window of simulated time). A run whose shards

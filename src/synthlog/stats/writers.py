@@ -1,4 +1,4 @@
-"""Chunked writers for the simulator's outputs: events.jsonl, raw log, Loghub CSVs, session labels, event files.
+"""Chunked writers for the simulator's outputs: events JSONL, raw log, Loghub CSVs, session labels, event files.
 
 Lines arrive already rendered as Arrow large-string columns ending in a newline, so writing one block is a few
 ``write`` calls over the column's data buffer. The run writes into a staging folder (see
@@ -98,7 +98,7 @@ class RunWriter:
         self.occurrences = np.zeros(len(compiled.texts), dtype=np.int64)
         self._stack = contextlib.ExitStack()
         name = compiled.spec.name
-        self.paths = {"jsonl": self.out_dir / "events.jsonl", "raw": self.out_dir / f"{name}.log",
+        self.paths = {"jsonl": self.out_dir / f"{name}.jsonl", "raw": self.out_dir / f"{name}.log",
                       "csv": self.out_dir / f"{name}.log_structured.csv", "labels": self.out_dir / "anomaly_label.csv",
                       "windows": self.out_dir / "window_label.csv",
                       "templates": self.out_dir / f"{name}.log_templates.csv"}
