@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from blockstore import RECIPE, SRC
 from synthlog.errors import InputError
 from synthlog.io.datasets import load_directory
 from synthlog.io.jsonl import SESSION_KEY
@@ -29,8 +30,6 @@ from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer, generate_cod
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "examples" / "specs" / "payment.yaml"
-SRC = ROOT / "examples" / "blockstore" / "src"
-RECIPE = ROOT / "examples" / "blockstore" / "recipe.yaml"
 RECORD_FIELDS = {"timeUnixNano", "severityText", "severityNumber", "body", "attributes"}
 
 
@@ -41,8 +40,8 @@ def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def code_synth():
-    return CodeSynthesizer(CodeGenConfig(recipe=RECIPE)).fit(SRC)
+def code_synth(graph):
+    return CodeSynthesizer(CodeGenConfig(recipe=RECIPE)).fit(graph)
 
 
 def otel_records(path: Path) -> list[tuple[str, dict]]:

@@ -9,20 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from synthlog.code.callgraph import build_call_graph
+from blockstore import RECIPE, TEMPLATES
 from synthlog.errors import InputError
 from synthlog.records import LabeledDataset
 from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer
 
 ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "examples" / "blockstore" / "src"
-RECIPE = ROOT / "examples" / "blockstore" / "recipe.yaml"
-TEMPLATES = ROOT / "examples" / "blockstore" / "templates.csv"
-
-
-@pytest.fixture(scope="module")
-def graph():
-    return build_call_graph(SRC)
 
 
 def same_files(first: Path, second: Path) -> None:
