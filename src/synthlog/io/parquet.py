@@ -159,7 +159,8 @@ def read_parquet(path: PathLike, batch_rows: int = 50_000) -> Iterator[Session]:
 
 def read_event_parquet(path: PathLike, batch_rows: int = 50_000) -> list[Session]:
     """The sessions of an event file, each event in the session its ``session_id`` names, sessions in order of
-    their first event (the whole file is held: a session's events are spread over it)."""
+    their first event (the whole file is held: a session's events are spread over it); an event without one is a
+    session of its own, ``line-N`` after its row number."""
     reader = _open(path)
     missing = [n for n in EVENT_SCHEMA.names if n not in reader.schema_arrow.names]
     if missing:
@@ -170,9 +171,7 @@ def read_event_parquet(path: PathLike, batch_rows: int = 50_000) -> list[Session
         for batch in reader.iter_batches(batch_size=batch_rows, columns=EVENT_SCHEMA.names):
             for row in batch.to_pylist():
                 row_number += 1
-                key = row["session_id"]
-                if key is None:
-                    raise ValueError("an event without a session_id")
+                key = row["session_id"] if row["session_id"] is not None else f"line-{row_number}"
                 session = sessions.get(key)
                 if session is None:
                     session = sessions[key] = Session(id=key)

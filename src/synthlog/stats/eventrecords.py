@@ -2,7 +2,8 @@
 
 What :meth:`StatsSynthesizer.iter_events` yields and what the event files (``--formats parquet,otel``) and streams
 take. An event caused by an anomaly episode is labeled ``ANOMALY``, every other ``NORMAL``; its ``error_type``
-(when its message has one) is an attribute.
+(when its message has one) is an attribute. A line of no request or session (a background line) has no session id
+(``None``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class EventRecords:
                            else {} for m, _, _ in compiled.texts]
         self.template_id = [event_id for _, event_id, _ in compiled.texts]
 
-    def of_block(self, lines: pa.Table) -> Iterator[tuple[LogEvent, str]]:
+    def of_block(self, lines: pa.Table) -> Iterator[tuple[LogEvent, str | None]]:
         """The block's lines as records, in its (time) order."""
         seconds = ((lines["t"].to_numpy() + self.start_us) / US).tolist()
         texts = lines["text"].to_pylist()
@@ -41,4 +42,4 @@ class EventRecords:
                                                            lines["id"].to_pylist(), episodes, strict=True):
             yield LogEvent(content=content, timestamp=t, level=level, component=service[text],
                            template_id=template_id[text], label=ANOMALY if episode else NORMAL,
-                           attributes=dict(attributes[text])), str(owner)
+                           attributes=dict(attributes[text])), owner or None

@@ -117,7 +117,8 @@ class StatsSynthesizer:
         """The simulated lines as a :class:`LabeledDataset`: one session per session id (request, entity), events
         in time order, a session anomalous when an anomaly episode caused one of its lines."""
         sessions: dict[str, Session] = {}
-        for event, sid in self.iter_events(n_lines=n_lines, duration=duration, seed=seed):
+        for number, (event, sid) in enumerate(self.iter_events(n_lines=n_lines, duration=duration, seed=seed), 1):
+            sid = sid if sid is not None else f"line-{number}"  # a background line is a session of its own
             session = sessions.get(sid)
             if session is None:
                 session = sessions[sid] = Session(id=sid, label=NORMAL)
@@ -129,10 +130,10 @@ class StatsSynthesizer:
                               {"generator": "stats", "seed": seed})
 
     def iter_events(self, n_lines: int | None = None, duration: float | str | None = None,
-                    seed: int = 0) -> Iterator[tuple[LogEvent, str]]:
-        """``(event, session id)`` in time order, one at a time (memory stays flat however long the run); an event
-        an anomaly episode caused is labeled ``ANOMALY``, the others ``NORMAL`` (see
-        :mod:`synthlog.stats.eventrecords`)."""
+                    seed: int = 0) -> Iterator[tuple[LogEvent, str | None]]:
+        """``(event, session id)`` in time order (no session id for a line of no request or session), one at a time
+        (memory stays flat however long the run); an event an anomaly episode caused is labeled ``ANOMALY``, the
+        others ``NORMAL`` (see :mod:`synthlog.stats.eventrecords`)."""
         self._fitted()
         records = EventRecords(self.compiled)
         for block in self._blocks(n_lines, duration, seed, records.columns):
