@@ -39,9 +39,9 @@ _NO_OWNERS = pa.table({"id": pa.array([], pa.large_string()), "number": pa.array
                        "anomalous": pa.array([], pa.bool_())})
 
 
-def shard_span(compiled: CompiledSpec) -> int:
-    """Whole seconds of simulated time per shard (1 s to 1 week), in microseconds."""
-    seconds = TARGET_LINES / compiled.expected_lines_per_second()
+def shard_span(compiled: CompiledSpec, target: int = TARGET_LINES) -> int:
+    """Whole seconds of simulated time per shard of about ``target`` lines (1 s to 1 week), in microseconds."""
+    seconds = target / compiled.expected_lines_per_second()
     return int(min(max(round(seconds), 1), MAX_SPAN_SECONDS)) * US
 
 
@@ -122,9 +122,9 @@ def _large(column: pl.Series) -> pa.Array:
     return array if array.type == pa.large_string() else array.cast(pa.large_string())
 
 
-def plan(compiled: CompiledSpec, horizon: int | None) -> Iterator[tuple[int, int, int]]:
-    """(index, start, end) of every shard, endless when there is no horizon."""
-    span = shard_span(compiled)
+def plan(compiled: CompiledSpec, horizon: int | None, target: int = TARGET_LINES) -> Iterator[tuple[int, int, int]]:
+    """(index, start, end) of every shard of about ``target`` lines, endless when there is no horizon."""
+    span = shard_span(compiled, target)
     count = math.ceil(horizon / span) if horizon is not None else None
     index = 0
     while count is None or index < count:

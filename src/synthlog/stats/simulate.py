@@ -206,13 +206,15 @@ class StatsSynthesizer:
     def write(self, out_dir: str | os.PathLike[str], n_lines: int | None = None, duration: float | str | None = None,
               seed: int = 0, workers: int = 1, formats: tuple[str, ...] = FORMATS, executor=None,
               label_window: float | str | None = None, max_memory: int | None = None,
-              scheduler: str | None = None) -> RunSummary:
+              scheduler: str | None = None, shard_lines: int | None = None) -> RunSummary:
         """Run the simulation into ``out_dir``: events.jsonl, NAME.log, NAME.log_structured.csv,
         NAME.log_templates.csv, anomaly_label.csv (one row per request or session) and, with ``label_window``
         (seconds or e.g. ``"1m"``), window_label.csv (one row per window of simulated time). A run whose shards
         would not fit ``max_memory`` bytes (default: half the machine's memory) is refused before it starts.
         Shards run in this process, on a LocalCluster of ``workers`` or on the dask ``scheduler`` at that address
-        (see :mod:`synthlog.execute`); the files are the same bytes in every case."""
+        (see :mod:`synthlog.execute`); the files are the same bytes in every case. With ``shard_lines`` each
+        text format is a folder of part files of about that many lines, written by the workers themselves (see
+        :mod:`synthlog.stats.parts`)."""
         n_lines, horizon = self._limits(n_lines, duration)
         budget = default_memory_budget() if max_memory is None else max_memory
         check_memory(self.compiled, workers, budget)
@@ -223,7 +225,12 @@ class StatsSynthesizer:
         if unknown:
             raise InputError(f"unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})", field="--formats")
         formats = tuple(f for f in FORMATS if f in formats)
+        if shard_lines is not None and shard_lines < 1:
+            raise InputError(f"a part holds at least one line, not {shard_lines}", field="--shard-lines")
         total = n_lines if n_lines is not None else horizon / US
+        if shard_lines is not None:
+            return self._write_parts(out_dir, n_lines, horizon, seed, workers, scheduler, formats, window, budget,
+                                     shard_lines, total)
         with atomic_directory(out_dir) as stage, self._executor(workers, scheduler, executor) as run_on, \
                 Progress("simulating", total) as bar, \
                 RunWriter(stage, self.compiled, formats, window, horizon) as writer:
@@ -238,6 +245,24 @@ class StatsSynthesizer:
                     now = block.lines["t"][-1].as_py() / US
                     bar.advance(max(now - done_seconds, 0.0))
                     done_seconds = max(now, done_seconds)
+        written = [*formats, "templates", "labels", *(["windows"] if window is not None else [])]
+        files = tuple(Path(out_dir) / writer.paths[k].name for k in written)
+        return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,
+                          writer.anomalous_lines, files)
+
+    def _write_parts(self, out_dir, n_lines, horizon, seed, workers, scheduler, formats, window, budget,
+                     shard_lines, total) -> RunSummary:
+        from synthlog.stats.parts import write_parts
+
+        with atomic_directory(out_dir) as stage, open_executor(workers, scheduler) as run_on, \
+                Progress("simulating", total) as bar, \
+                RunWriter(stage, self.compiled, (), window, horizon) as writer:
+            check_memory(self.compiled, run_on.width, budget)
+
+            def advance(lines) -> None:
+                bar.advance(len(lines) if n_lines is not None else 0)
+
+            write_parts(self.spec, seed, formats, horizon, n_lines, shard_lines, run_on, stage, writer, advance)
         written = [*formats, "templates", "labels", *(["windows"] if window is not None else [])]
         files = tuple(Path(out_dir) / writer.paths[k].name for k in written)
         return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,
