@@ -31,8 +31,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from synthlog.io.atomic import MANIFEST
+from synthlog.stats import shards as sharding
 from synthlog.stats.compiled import US, CompiledSpec
-from synthlog.stats.shards import TARGET_LINES, Block, _Labels, _merge, plan, render_shard, shard_span
+from synthlog.stats.shards import Block, _Labels, _merge, plan, render_shard, shard_span
 from synthlog.stats.spec import Spec
 from synthlog.stats.writers import STRUCTURED_HEADER, RunWriter, write_column
 
@@ -73,12 +74,12 @@ def part_name(part: int, fmt: str) -> str:
 def part_plan(compiled: CompiledSpec, horizon: int | None, shard_lines: int):
     """(part, shards) for every part of about ``shard_lines`` lines: shards of at most the simulator's own
     size, so parts of 100,000 lines or more are runs of the very shards a one-file run makes."""
-    target = min(TARGET_LINES, shard_lines)
+    target = min(sharding.TARGET_LINES, shard_lines)
     per_shard = compiled.expected_lines_per_second() * shard_span(compiled, target) / US
     group = max(1, round(shard_lines / per_shard))
-    shards = plan(compiled, horizon, target)
+    planned = plan(compiled, horizon, target)
     part = 0
-    while chunk := tuple(islice(shards, group)):
+    while chunk := tuple(islice(planned, group)):
         yield part, chunk
         part += 1
 

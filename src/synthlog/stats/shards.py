@@ -39,9 +39,10 @@ _NO_OWNERS = pa.table({"id": pa.array([], pa.large_string()), "number": pa.array
                        "anomalous": pa.array([], pa.bool_())})
 
 
-def shard_span(compiled: CompiledSpec, target: int = TARGET_LINES) -> int:
-    """Whole seconds of simulated time per shard of about ``target`` lines (1 s to 1 week), in microseconds."""
-    seconds = target / compiled.expected_lines_per_second()
+def shard_span(compiled: CompiledSpec, target: int | None = None) -> int:
+    """Whole seconds of simulated time per shard of about ``target`` lines (default TARGET_LINES; 1 s to 1
+    week), in microseconds."""
+    seconds = (target or TARGET_LINES) / compiled.expected_lines_per_second()
     return int(min(max(round(seconds), 1), MAX_SPAN_SECONDS)) * US
 
 
@@ -122,7 +123,7 @@ def _large(column: pl.Series) -> pa.Array:
     return array if array.type == pa.large_string() else array.cast(pa.large_string())
 
 
-def plan(compiled: CompiledSpec, horizon: int | None, target: int = TARGET_LINES) -> Iterator[tuple[int, int, int]]:
+def plan(compiled: CompiledSpec, horizon: int | None, target: int | None = None) -> Iterator[tuple[int, int, int]]:
     """(index, start, end) of every shard of about ``target`` lines, endless when there is no horizon."""
     span = shard_span(compiled, target)
     count = math.ceil(horizon / span) if horizon is not None else None
