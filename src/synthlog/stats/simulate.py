@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,7 +214,7 @@ class StatsSynthesizer:
         Shards run in this process, on a LocalCluster of ``workers`` or on the dask ``scheduler`` at that address
         (see :mod:`synthlog.execute`); the files are the same bytes in every case. With ``shard_lines`` each
         text format is a folder of part files of about that many lines, written by the workers themselves (see
-        :mod:`synthlog.stats.parts`)."""
+        :mod:`synthlog.stats.parts`); ``executor`` is then one of :mod:`synthlog.execute`'s."""
         n_lines, horizon = self._limits(n_lines, duration)
         budget = default_memory_budget() if max_memory is None else max_memory
         check_memory(self.compiled, workers, budget)
@@ -230,7 +230,7 @@ class StatsSynthesizer:
         total = n_lines if n_lines is not None else horizon / US
         if shard_lines is not None:
             return self._write_parts(out_dir, n_lines, horizon, seed, workers, scheduler, formats, window, budget,
-                                     shard_lines, total)
+                                     shard_lines, total, executor)
         with atomic_directory(out_dir) as stage, self._executor(workers, scheduler, executor) as run_on, \
                 Progress("simulating", total) as bar, \
                 RunWriter(stage, self.compiled, formats, window, horizon) as writer:
@@ -251,10 +251,11 @@ class StatsSynthesizer:
                           writer.anomalous_lines, files)
 
     def _write_parts(self, out_dir, n_lines, horizon, seed, workers, scheduler, formats, window, budget,
-                     shard_lines, total) -> RunSummary:
+                     shard_lines, total, executor) -> RunSummary:
         from synthlog.stats.parts import write_parts
 
-        with atomic_directory(out_dir) as stage, open_executor(workers, scheduler) as run_on, \
+        with atomic_directory(out_dir) as stage, \
+                nullcontext(executor) if executor is not None else open_executor(workers, scheduler) as run_on, \
                 Progress("simulating", total) as bar, \
                 RunWriter(stage, self.compiled, (), window, horizon) as writer:
             check_memory(self.compiled, run_on.width, budget)
