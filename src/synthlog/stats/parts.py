@@ -104,7 +104,12 @@ def stage_part(spec_json: str, seed: int, horizon: int | None, part: int, shards
     finally:
         if writer is not None:
             writer.close()
-    return Staged(part, shards[-1][2], pa.concat_tables(narrow), carry, owners)
+    return Staged(part, shards[-1][2], _compact(pa.concat_tables(narrow)), _compact(carry), owners)
+
+
+def _compact(table: pa.Table) -> pa.Table:
+    """A copy holding only its own rows: a slice pickles its parent's whole buffers (every format's text)."""
+    return table.take(pa.array(np.arange(len(table))))
 
 
 class _Hashing:
