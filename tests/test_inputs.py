@@ -83,3 +83,21 @@ def test_a_generated_data_set_in_parts_loads_like_the_one_file_run(mini, tmp_pat
     structured = tmp_path / "parts" / "mini.log_structured.csv"
     assert [e.content for e in read_structured(structured)] == \
         [e.content for e in read_structured(tmp_path / "one" / "mini.log_structured.csv")]
+
+
+def test_a_parquet_data_set_in_parts_loads_member_by_member(tmp_path):
+    from synthlog.io.parquet import write_parquet
+
+    events = load_logs_sessions(tmp_path)
+    write_parquet(tmp_path / "one" / "x.parquet", events)
+    write_parquet(tmp_path / "parts" / "x.parquet" / "part-00000.parquet", events[:2])
+    write_parquet(tmp_path / "parts" / "x.parquet" / "part-00001.parquet", events[2:])
+    one = sessions_of(load_dataset(tmp_path / "one"))
+    assert len(one) == 4
+    assert sessions_of(load_dataset(tmp_path / "parts")) == one
+    assert sessions_of(load_dataset(tmp_path / "parts" / "x.parquet")) == one
+
+
+def load_logs_sessions(tmp_path: Path):
+    (tmp_path / "raw.log").write_text("\n".join(HDFS) + "\n")
+    return load_logs(tmp_path / "raw.log", log_format="hdfs").sessions

@@ -17,7 +17,7 @@ from pathlib import Path
 from synthlog.errors import InputError
 from synthlog.io import registry
 from synthlog.io.atomic import atomic_directory, atomic_open
-from synthlog.io.inputs import is_file_like, is_parts_folder, is_url, local_input
+from synthlog.io.inputs import is_file_like, is_parts_folder, is_url, local_input, members
 from synthlog.io.jsonl import is_event_record, read_event_sessions, read_jsonl, write_jsonl
 from synthlog.io.logformat import LogFormat, detect_format, get_format, read_raw, write_raw
 from synthlog.io.loghub import (
@@ -437,7 +437,8 @@ def _load_sessions(by_kind: dict[str, list[Path]], labels: dict[str, int],
             else:
                 sessions += list(read_jsonl(file))
     elif "parquet" in by_kind:
-        sessions = [s for file in by_kind["parquet"] for s in registry.get("parquet").read(file)]
+        read = registry.get("parquet").read  # binary: a folder of parts or a glob is read member by member
+        sessions = [s for file in by_kind["parquet"] for member in members(file) for s in read(member)]
     elif "structured" in by_kind:
         seen: dict[str, Template] = {}  # the EventTemplate column, counted; a templates file keeps its own counts
         events = [e for file in by_kind["structured"] for e in read_structured(file, seen)]
