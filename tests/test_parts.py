@@ -3,6 +3,8 @@ parts concatenated are the one-file run (when parts are runs of the simulator's 
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,12 @@ def test_parts_of_many_shards_group_whole_shards(mini, small_shards):  # noqa: F
     shards = [s for _, group in planned for s in group]
     assert [index for index, _, _ in shards] == list(range(len(shards)))
     assert len(planned) < len(shards) and all(len(group) == len(planned[0][1]) for _, group in planned[:-1])
+
+
+def test_parts_to_a_stream_are_refused_in_one_line(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "synthlog", "generate", "stats", "examples/specs/payment.yaml",
+                           "--duration", "1s", "--out", "-", "--shard-lines", "10"], capture_output=True, text=True,
+                          cwd=root)
+    assert done.returncode != 0 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == ["error: --shard-lines: part files go into a folder, not to a stream"]

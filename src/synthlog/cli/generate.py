@@ -70,6 +70,8 @@ def generate_stats(
     from synthlog.io.sinks import is_stream_target
 
     if is_stream_target(out):
+        if shard_lines is not None:
+            raise InputError("part files go into a folder, not to a stream", field="--shard-lines")
         fmt = chosen[0] if chosen and formats != "jsonl,raw,csv" else "otel"
         if len(chosen) > 1 and formats != "jsonl,raw,csv":
             raise InputError("a stream carries one format: give one of otel, jsonl", field="--formats")

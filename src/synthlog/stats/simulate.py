@@ -260,8 +260,15 @@ class StatsSynthesizer:
                 RunWriter(stage, self.compiled, (), window, horizon) as writer:
             check_memory(self.compiled, run_on.width, budget)
 
+            done_seconds = [0.0]
+
             def advance(lines) -> None:
-                bar.advance(len(lines) if n_lines is not None else 0)
+                if n_lines is not None:
+                    bar.advance(len(lines))
+                elif len(lines):  # a duration run: simulated seconds done
+                    now = lines["t"][-1].as_py() / US
+                    bar.advance(max(now - done_seconds[0], 0.0))
+                    done_seconds[0] = max(now, done_seconds[0])
 
             write_parts(self.spec, seed, formats, horizon, n_lines, shard_lines, run_on, stage, writer, advance)
         written = [*formats, "templates", "labels", *(["windows"] if window is not None else [])]
