@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from synthlog.errors import InputError
 from synthlog.io.atomic import MANIFEST
-from synthlog.stats.compiled import CompiledSpec
+from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.parts import part_plan
+from synthlog.stats.shards import BYTES_PER_LINE, check_memory, shard_span
 from synthlog.stats.simulate import StatsSynthesizer
 from test_simulate import FILES, mini, small_shards  # noqa: F401  (fixtures)
 
@@ -81,3 +83,12 @@ def test_parts_to_a_stream_are_refused_in_one_line(tmp_path):
                           cwd=root)
     assert done.returncode != 0 and done.stdout == ""
     assert done.stderr.strip().splitlines() == ["error: --shard-lines: part files go into a folder, not to a stream"]
+
+
+def test_the_memory_check_leaves_out_the_drivers_look_ahead_when_workers_write_parts(mini):  # noqa: F811
+    compiled = CompiledSpec(mini)
+    shard = compiled.expected_lines_per_second() * shard_span(compiled) / US * BYTES_PER_LINE
+    budget = int(shard * 8)  # 4 workers' shards fit, their shards plus the driver's 2 results each do not
+    check_memory(compiled, 4, budget, parts=True)
+    with pytest.raises(InputError, match="with 4 worker"):
+        check_memory(compiled, 4, budget)

@@ -217,7 +217,7 @@ class StatsSynthesizer:
         :mod:`synthlog.stats.parts`); ``executor`` is then one of :mod:`synthlog.execute`'s."""
         n_lines, horizon = self._limits(n_lines, duration)
         budget = default_memory_budget() if max_memory is None else max_memory
-        check_memory(self.compiled, workers, budget)
+        check_memory(self.compiled, workers, budget, parts=shard_lines is not None)
         window = None if label_window is None else _microseconds(label_window, "--label-window")
         if window is not None and window <= 0:
             raise InputError("a label window must be longer than zero", field="--label-window")
@@ -258,7 +258,7 @@ class StatsSynthesizer:
                 nullcontext(executor) if executor is not None else open_executor(workers, scheduler) as run_on, \
                 Progress("simulating", total) as bar, \
                 RunWriter(stage, self.compiled, (), window, horizon) as writer:
-            check_memory(self.compiled, run_on.width, budget)
+            check_memory(self.compiled, run_on.width, budget, parts=True)
 
             done_seconds = [0.0]
 
