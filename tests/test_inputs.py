@@ -101,3 +101,12 @@ def test_a_parquet_data_set_in_parts_loads_member_by_member(tmp_path):
 def load_logs_sessions(tmp_path: Path):
     (tmp_path / "raw.log").write_text("\n".join(HDFS) + "\n")
     return load_logs(tmp_path / "raw.log", log_format="hdfs").sessions
+
+
+def test_parts_past_99999_follow_in_number_order(tmp_path):
+    folder = tmp_path / "x.log"
+    folder.mkdir()
+    for number in (100000, 99999, 2):
+        (folder / f"part-{number:05d}.log").write_text(f"line {number}\n")
+    assert [text for _, text in iter_lines(folder)] == ["line 2", "line 99999", "line 100000"]
+    assert [text for _, text in iter_lines(folder / "part-*")] == ["line 2", "line 99999", "line 100000"]

@@ -1,9 +1,9 @@
 """Where an input's lines come from: one file, a folder of part files, a glob, or an fsspec URL.
 
 - A **folder of parts** (``NAME.log/part-00000.log``, ...: what ``--shard-lines`` writes, and what Spark or
-  Hadoop write) reads as the one file it stands for: its ``part-*`` files in name order, a CSV's repeated header
-  read once.
-- A **glob** (``logs/*.log``, ``logs/2024-*/part-*``) reads as its matches in name order.
+  Hadoop write) reads as the one file it stands for: its ``part-*`` files in natural name order (numbers as
+  numbers), a CSV's repeated header read once.
+- A **glob** (``logs/*.log``, ``logs/2024-*/part-*``) reads as its matches in natural name order.
 - An **fsspec URL** (``file://``, ``memory://``, ``s3://`` or ``gs://`` when that back-end is installed) is
   fetched into a temporary folder for the time it is read (:func:`local_input`), so every reader works on it.
 """
@@ -25,6 +25,7 @@ from synthlog.extras import require
 PART = "part-*"
 _URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 _MAGIC = re.compile(r"[*?[]")
+_DIGITS = re.compile(r"(\d+)")
 
 
 def is_url(text: str | os.PathLike[str]) -> bool:
@@ -51,15 +52,21 @@ def is_file_like(path: str | os.PathLike[str]) -> bool:
 
 
 def members(path: str | os.PathLike[str]) -> list[Path]:
-    """The files ``path`` reads as, in order: itself, a folder's parts, or a glob's matches (each expanded)."""
+    """The files ``path`` reads as, in order: itself, a folder's parts, or a glob's matches (each expanded), in
+    natural name order (``part-99999`` before ``part-100000``)."""
     if is_parts_folder(path):
-        return sorted(p for p in Path(path).iterdir() if not p.name.startswith("."))
+        return sorted((p for p in Path(path).iterdir() if not p.name.startswith(".")), key=_natural)
     if is_glob(path):
         found = []
-        for match in sorted(glob.glob(str(path))):
+        for match in sorted(glob.glob(str(path)), key=_natural):
             found += members(match) if is_parts_folder(match) else [Path(match)] if Path(match).is_file() else []
         return found
     return [Path(path)]
+
+
+def _natural(path: str | os.PathLike[str]) -> list:
+    """Sort key: runs of digits compare as numbers."""
+    return [int(piece) if piece.isdigit() else piece for piece in _DIGITS.split(os.fspath(path))]
 
 
 @contextlib.contextmanager
