@@ -42,6 +42,9 @@ def generate_stats(
                                             "failed LLM requests (default: a failed request stops the run)."),
     max_memory: str | None = typer.Option(None, "--max-memory", help="Refuse a run whose shards would need more "
                                           "memory than this, e.g. 4G (default: half of this machine's memory)."),
+    shard_lines: int | None = typer.Option(None, "--shard-lines", min=1, help="Write each format as a folder of "
+                                           "part files of about N lines (part-00000.log, ...), written by the "
+                                           "workers; listed in the output manifest."),
 ) -> None:
     """Simulate a spec: events JSONL, raw log, Loghub structured/templates CSVs and anomaly_label.csv."""
     from synthlog.errors import InputError
@@ -68,6 +71,8 @@ def generate_stats(
     from synthlog.io.sinks import is_stream_target
 
     if is_stream_target(out):
+        if shard_lines is not None:
+            raise InputError("part files go into a folder, not to a stream", field="--shard-lines")
         fmt = chosen[0] if chosen and formats != "jsonl,raw,csv" else "otel"
         if len(chosen) > 1 and formats != "jsonl,raw,csv":
             raise InputError("a stream carries one format: give one of otel, jsonl", field="--formats")
@@ -80,7 +85,7 @@ def generate_stats(
                          field="--out")
     summary = StatsSynthesizer(loaded).write(Path(out), n_lines=lines, duration=duration, seed=seed_or_global(seed),
                                             workers=workers, formats=chosen, label_window=label_window,
-                                            max_memory=budget, scheduler=scheduler)
+                                            max_memory=budget, scheduler=scheduler, shard_lines=shard_lines)
     typer.echo(f"wrote {summary.lines} lines, {summary.sessions} sessions ({summary.anomalous_sessions} anomalous, "
                f"{summary.anomalous_lines} anomalous lines) to {summary.out_dir}")
 

@@ -18,6 +18,7 @@ from synthlog.evaluate.privacy import directory_files, distance_to_closest_recor
 from synthlog.evaluate.values import value_shape_agreement
 from synthlog.io.atomic import atomic_open
 from synthlog.io.datasets import load_directory
+from synthlog.io.inputs import is_file_like, members
 from synthlog.privacy.values import MIN_SESSIONS, RARE, dataset_values, files_values, leak_tokens
 from synthlog.records import LabeledDataset
 from synthlog.stats.spec import Spec
@@ -142,7 +143,7 @@ def run_validation(reference: str | Path, directory: str | Path, out: str | Path
         ref = reference_from_dataset(load_logs(reference, log_format=log_format, labels=labels,
                                                session_pattern=session_pattern, sessions=sessions,
                                                line_labels=line_labels))
-        files = [ref_path] if ref_path.is_file() else None
+        files = members(ref_path) if is_file_like(ref_path) else None  # a folder of parts: every part
     target = Path(out) if out is not None else Path(directory) / REPORT_NAME
     result = validate(ref, directory, seed=seed, reference_files=files, report=target, min_sessions=min_sessions)
     score = result.get("score")

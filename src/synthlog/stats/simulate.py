@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,7 +214,7 @@ class StatsSynthesizer:
     def write(self, out_dir: str | os.PathLike[str], n_lines: int | None = None, duration: float | str | None = None,
               seed: int = 0, workers: int = 1, formats: tuple[str, ...] = FORMATS, executor=None,
               label_window: float | str | None = None, max_memory: int | None = None,
-              scheduler: str | None = None) -> RunSummary:
+              scheduler: str | None = None, shard_lines: int | None = None) -> RunSummary:
         """Run the simulation into ``out_dir``: NAME.jsonl (the event records of :mod:`synthlog.io.jsonl`),
         NAME.log, NAME.log_structured.csv,
         NAME.log_templates.csv, anomaly_label.csv (one row per request or session), with ``parquet`` / ``otel``
@@ -222,10 +222,12 @@ class StatsSynthesizer:
         (seconds or e.g. ``"1m"``), window_label.csv (one row per window of simulated time). A run whose shards
         would not fit ``max_memory`` bytes (default: half the machine's memory) is refused before it starts.
         Shards run in this process, on a LocalCluster of ``workers`` or on the dask ``scheduler`` at that address
-        (see :mod:`synthlog.execute`); the files are the same bytes in every case."""
+        (see :mod:`synthlog.execute`); the files are the same bytes in every case. With ``shard_lines`` each
+        text format is a folder of part files of about that many lines, written by the workers themselves (see
+        :mod:`synthlog.stats.parts`); ``executor`` is then one of :mod:`synthlog.execute`'s."""
         n_lines, horizon = self._limits(n_lines, duration)
         budget = default_memory_budget() if max_memory is None else max_memory
-        check_memory(self.compiled, workers, budget)
+        check_memory(self.compiled, workers, budget, parts=shard_lines is not None)
         window = None if label_window is None else _microseconds(label_window, "--label-window")
         if window is not None and window <= 0:
             raise InputError("a label window must be longer than zero", field="--label-window")
@@ -236,7 +238,15 @@ class StatsSynthesizer:
         formats = tuple(f for f in FORMATS if f in formats)
         # the event files are built from records, which need each line's message and session id
         columns = formats + (EventRecords(self.compiled).columns if event_formats else ())
+        if shard_lines is not None and shard_lines < 1:
+            raise InputError(f"a part holds at least one line, not {shard_lines}", field="--shard-lines")
+        if shard_lines is not None and event_formats:
+            raise InputError(f"--shard-lines writes jsonl, raw and csv parts, not {event_formats[0]}",
+                             field="--formats")
         total = n_lines if n_lines is not None else horizon / US
+        if shard_lines is not None:
+            return self._write_parts(out_dir, n_lines, horizon, seed, workers, scheduler, formats, window, budget,
+                                     shard_lines, total, executor)
         with atomic_directory(out_dir) as stage, self._executor(workers, scheduler, executor) as run_on, \
                 Progress("simulating", total) as bar, \
                 RunWriter(stage, self.compiled, formats, window, horizon, event_formats) as writer:
@@ -252,6 +262,32 @@ class StatsSynthesizer:
                     bar.advance(max(now - done_seconds, 0.0))
                     done_seconds = max(now, done_seconds)
         written = [*formats, *event_formats, "templates", "labels", *(["windows"] if window is not None else [])]
+        files = tuple(Path(out_dir) / writer.paths[k].name for k in written)
+        return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,
+                          writer.anomalous_lines, files)
+
+    def _write_parts(self, out_dir, n_lines, horizon, seed, workers, scheduler, formats, window, budget,
+                     shard_lines, total, executor) -> RunSummary:
+        from synthlog.stats.parts import write_parts
+
+        with atomic_directory(out_dir) as stage, \
+                nullcontext(executor) if executor is not None else open_executor(workers, scheduler) as run_on, \
+                Progress("simulating", total) as bar, \
+                RunWriter(stage, self.compiled, (), window, horizon) as writer:
+            check_memory(self.compiled, run_on.width, budget, parts=True)
+
+            done_seconds = [0.0]
+
+            def advance(lines) -> None:
+                if n_lines is not None:
+                    bar.advance(len(lines))
+                elif len(lines):  # a duration run: simulated seconds done
+                    now = lines["t"][-1].as_py() / US
+                    bar.advance(max(now - done_seconds[0], 0.0))
+                    done_seconds[0] = max(now, done_seconds[0])
+
+            write_parts(self.spec, seed, formats, horizon, n_lines, shard_lines, run_on, stage, writer, advance)
+        written = [*formats, "templates", "labels", *(["windows"] if window is not None else [])]
         files = tuple(Path(out_dir) / writer.paths[k].name for k in written)
         return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,
                           writer.anomalous_lines, files)
