@@ -1,0 +1,83 @@
+"""profile --epsilon: one budget split across families of counts (OpenDP's accounting), each session's contribution
+bounded, the same seed giving the same spec."""
+
+import math
+from copy import copy
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from synthlog.extras import missing_message
+from synthlog.privacy.budget import Budget, bound_sessions, privacy_map
+from synthlog.records import LabeledDataset
+from synthlog.stats.profile import BUDGET_SHARES, ProfileOptions, load_logs, profile_dataset
+from synthlog.stats.specfile import dump_spec
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "logs"
+
+
+@pytest.fixture(scope="module")
+def blockstore():
+    return load_logs(EXAMPLES / "blockstore.log", log_format="hdfs", labels=EXAMPLES / "blockstore_labels.csv")
+
+
+@pytest.mark.parametrize("epsilon", [0.5, 3.0])
+def test_the_families_spend_the_whole_epsilon_and_no_more(blockstore, epsilon):
+    _, summary = profile_dataset(blockstore, options=ProfileOptions(epsilon=epsilon, seed=1, min_sessions=2))
+    budget = summary.privacy_budget
+    families = {f["family"]: f for f in budget["families"]}
+    assert set(families) == set(BUDGET_SHARES)  # a raw log with a layout: every family is released, once
+    assert math.isclose(sum(f["epsilon"] for f in families.values()), epsilon, rel_tol=1e-6)
+    assert math.isclose(budget["spent"], epsilon, rel_tol=1e-6)
+    total_share = sum(BUDGET_SHARES.values())
+    for name, f in families.items():
+        # each family's epsilon is OpenDP's privacy map of its mechanism, and the family's share of the whole
+        assert math.isclose(f["epsilon"], privacy_map(f["scale"], f["sensitivity"]), rel_tol=1e-6)
+        assert math.isclose(f["epsilon"], epsilon * BUDGET_SHARES[name] / total_share, rel_tol=1e-6)
+        assert math.isclose(f["scale"], f["sensitivity"] / f["epsilon"], rel_tol=1e-5)
+
+
+def test_a_family_is_released_once_and_its_noise_is_discrete_laplace_of_its_scale():
+    budget = Budget(2.0, seed=4, shares={"a": 1.0, "b": 3.0})
+    noisy = budget.family("a", sensitivity=5)  # epsilon 0.5, scale 10
+    with pytest.raises(ValueError, match="released already"):
+        budget.family("a", sensitivity=5)
+    draws = np.array([noisy(10_000) - 10_000 for _ in range(20_000)])
+    assert np.all(draws == np.round(draws))
+    scale = 10.0
+    q = math.exp(-1 / scale)
+    expected_mean_abs = 2 * q / ((1 + q) * (1 - q))  # E|X| of the discrete Laplace P(k) ~ q^|k|
+    assert abs(np.abs(draws).mean() - expected_mean_abs) < 0.05 * expected_mean_abs
+    assert abs(draws.mean()) < 0.3
+    assert budget.spent == pytest.approx(0.5)
+
+
+def test_one_long_session_adds_at_most_max_session_lines_to_the_counts(blockstore):
+    copies = [copy(event) for _ in range(200) for event in blockstore.sessions[0].events]  # new lines, not shared
+    giant = replace(blockstore.sessions[0], id="blk_999", events=copies)
+    more = LabeledDataset(blockstore.name, [*blockstore.sessions, giant], blockstore.templates, blockstore.metadata)
+    bound = 8
+    noiseless = ProfileOptions(epsilon=1e9, seed=1, min_sessions=2, max_session_lines=bound)  # noise rounds to 0
+    before = profile_dataset(blockstore, options=noiseless)[1].events
+    after = profile_dataset(more, options=noiseless)[1].events
+    assert 0 < after - before <= bound
+    exact = ProfileOptions(seed=1, min_sessions=2)  # without epsilon nothing is cut
+    assert profile_dataset(more, options=exact)[1].events - profile_dataset(blockstore, options=exact)[1].events \
+        == len(giant.events)
+    assert [len(s.events) for s in bound_sessions([giant], bound)] == [bound]
+
+
+def test_the_same_seed_gives_the_same_spec_and_another_seed_other_noise(blockstore):
+    def spec(seed):
+        return dump_spec(profile_dataset(blockstore, options=ProfileOptions(epsilon=1.0, seed=seed,
+                                                                            min_sessions=2))[0])
+
+    first = spec(5)
+    assert first == spec(5) and first != spec(6)
+    assert "budget of epsilon 1 per session of at most 32 lines" in first
+
+
+def test_without_opendp_the_message_names_the_extra():
+    assert missing_message("opendp", "profile --epsilon").endswith("pip install 'synthlog[privacy]'")
