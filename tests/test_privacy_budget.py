@@ -1,7 +1,10 @@
 """profile --epsilon: one budget split across families of counts (OpenDP's accounting), each session's contribution
 bounded, the same seed giving the same spec."""
 
+import json
 import math
+import subprocess
+import sys
 from copy import copy
 from dataclasses import replace
 from pathlib import Path
@@ -81,3 +84,16 @@ def test_the_same_seed_gives_the_same_spec_and_another_seed_other_noise(blocksto
 
 def test_without_opendp_the_message_names_the_extra():
     assert missing_message("opendp", "profile --epsilon").endswith("pip install 'synthlog[privacy]'")
+
+
+def test_the_cli_prints_the_split_and_the_summary_holds_the_ledger(tmp_path):
+    out, summary = tmp_path / "spec.yaml", tmp_path / "summary.json"
+    result = subprocess.run([sys.executable, "-m", "synthlog", "profile", str(EXAMPLES / "blockstore.log"),
+                             "--format", "hdfs", "--min-sessions", "2", "--epsilon", "2", "--max-session-lines", "8",
+                             "--seed", "11", "--out", str(out), "--summary", str(summary)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "epsilon 2 spent over templates 0.25, nodes 0.125, sessions 0.5" in result.stderr + result.stdout
+    ledger = json.loads(summary.read_text())["privacy_budget"]
+    assert {f["family"]: f["sensitivity"] for f in ledger["families"]}["sessions"] == 9  # L + 1
+    assert "at most 8 lines" in out.read_text()
