@@ -102,9 +102,8 @@ class ProfileSummary:
 class _Noise:
     """The counts of one family as released: exact (no epsilon) or noised by the family's share of the budget."""
 
-    def __init__(self, count: Callable[[float], float] | None = None):
-        self.exact = count is None
-        self.count = count or float
+    def __init__(self, count: Callable[[float], float] = float):
+        self.count = count
 
     def counts(self, counter: Counter[str] | dict[str, int]) -> dict[str, float]:
         return {k: self.count(counter[k]) for k in sorted(counter)}
@@ -134,8 +133,7 @@ class _Release:
         return (lambda count: 1.0 if count > 0 else 0.0), self["values"].count
 
 
-def _release(work: LabeledDataset, stats: dict[str, _TemplateStats], options: ProfileOptions,
-             headers: int | None) -> _Release:
+def _release(stats: dict[str, _TemplateStats], options: ProfileOptions, headers: int | None) -> _Release:
     """Exact counts, or one family per kind of count under the epsilon budget with the sensitivity one session of
     at most ``max_session_lines`` lines has: L lines for line counts, L + 1 for a session's start and transitions,
     1 for its group, 2 per mined causal pair (support and follows), L per value slot (a pool size grows by at most
@@ -385,7 +383,7 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
     stats = _collect_templates(work)
     raw_layout = dataset.metadata.get("layout")
     raw_layout = raw_layout if isinstance(raw_layout, RawLayout) else None
-    release = _release(work, stats, options, None if raw_layout is None else len(raw_layout.format.headers))
+    release = _release(stats, options, None if raw_layout is None else len(raw_layout.format.headers))
     services, message_of, nodes = _catalogue(work, stats, release, options)
     if not services:
         raise InputError(f"no template of {dataset.name!r} occurs in at least {options.min_sessions} sessions, so "
@@ -459,8 +457,9 @@ def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], release: 
     a template seen fewer than ``min_count`` times, or with noise one whose noisy count is below 1, is dropped) and
     the (noisy) number of nodes."""
     real_ips = dataset_values(work, secrets=False, min_sessions=None)["ip"]
-    nodes = round(release["nodes"].count(_node_count(work, real_ips, options))) if real_ips else 64  # no address: a
-    addresses = address_pool(real_ips, min(nodes, 4096), options.seed)                          # generic cluster
+    # template-only input (no address): a generic cluster size
+    nodes = round(release["nodes"].count(_node_count(work, real_ips, options))) if real_ips else 64
+    addresses = address_pool(real_ips, min(nodes, 4096), options.seed)
     noisy = {key: release["templates"].count(s.count) for key, s in sorted(stats.items())}
     kept = [k for k in noisy if stats[k].count >= options.min_count and (noisy[k] >= 1.0 or options.epsilon is None)
             and _released_template(stats[k], options)]
