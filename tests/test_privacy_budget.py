@@ -26,9 +26,10 @@ def blockstore():
     return load_logs(EXAMPLES / "blockstore.log", log_format="hdfs", labels=EXAMPLES / "blockstore_labels.csv")
 
 
-@pytest.mark.parametrize("epsilon", [0.5, 3.0])
+@pytest.mark.parametrize("epsilon", [5.0, 20.0])  # 36 sessions of 14-16 lines: a smaller budget leaves no process
 def test_the_families_spend_the_whole_epsilon_and_no_more(blockstore, epsilon):
-    _, summary = profile_dataset(blockstore, options=ProfileOptions(epsilon=epsilon, seed=1, min_sessions=2))
+    options = ProfileOptions(epsilon=epsilon, seed=1, min_sessions=2, max_session_lines=16)
+    _, summary = profile_dataset(blockstore, options=options)
     budget = summary.privacy_budget
     families = {f["family"]: f for f in budget["families"]}
     assert set(families) == set(BUDGET_SHARES)  # a raw log with a layout: every family is released, once
@@ -74,12 +75,13 @@ def test_one_long_session_adds_at_most_max_session_lines_to_the_counts(blockstor
 
 def test_the_same_seed_gives_the_same_spec_and_another_seed_other_noise(blockstore):
     def spec(seed):
-        return dump_spec(profile_dataset(blockstore, options=ProfileOptions(epsilon=1.0, seed=seed,
-                                                                            min_sessions=2))[0])
+        options = ProfileOptions(epsilon=10.0, seed=seed, min_sessions=2, max_session_lines=16)
+        return dump_spec(profile_dataset(blockstore, options=options)[0])
 
     first = spec(5)
     assert first == spec(5) and first != spec(6)
-    assert "budget of epsilon 1 per session of at most 32 lines" in first
+    assert "normal:" in first  # a session process survived the noise: the comparison is of real content
+    assert "budget of epsilon 10 per session of at most 16 lines" in first
 
 
 def test_without_opendp_the_message_names_the_extra():
@@ -96,4 +98,18 @@ def test_the_cli_prints_the_split_and_the_summary_holds_the_ledger(tmp_path):
     assert "epsilon 2 spent over templates 0.25, nodes 0.125, sessions 0.5" in result.stderr + result.stdout
     ledger = json.loads(summary.read_text())["privacy_budget"]
     assert {f["family"]: f["sensitivity"] for f in ledger["families"]}["sessions"] == 9  # L + 1
-    assert "at most 8 lines" in out.read_text()
+    assert "at most 8 lines" in out.read_text() and "warning" not in result.stderr
+    default_seed = subprocess.run([sys.executable, "-m", "synthlog", "profile", str(EXAMPLES / "blockstore.log"),
+                                   "--format", "hdfs", "--min-sessions", "2", "--epsilon", "2",
+                                   "--max-session-lines", "16", "--out", str(tmp_path / "other.yaml")],
+                                  capture_output=True, text=True, timeout=120)
+    assert default_seed.returncode == 0 and "warning: --epsilon with seed 0" in default_seed.stderr
+
+
+def test_a_budget_too_small_for_the_data_is_said_not_hidden(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "synthlog", "profile", str(EXAMPLES / "blockstore.log"),
+                             "--format", "hdfs", "--min-sessions", "2", "--epsilon", "0.5", "--seed", "1",
+                             "--out", str(tmp_path / "spec.yaml")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    assert "warning: the noise left no session process, so the spec logs nothing: profile more than 36 sessions" \
+        in result.stderr

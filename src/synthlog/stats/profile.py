@@ -97,6 +97,7 @@ class ProfileSummary:
     dropped_templates: int = 0
     layout: dict | None = None  # format, where it came from (given, a built-in name, inferred), time formats
     privacy_budget: dict | None = None  # with epsilon: each family's share, sensitivity and noise scale
+    session_processes: int = 0  # 0 only when noise removed every one (the spec logs nothing)
 
 
 class _Noise:
@@ -411,7 +412,7 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
         causal_pairs=[{"cause": id_by_key.get(scrub(p.cause), "?"), "effect": id_by_key.get(scrub(p.effect), "?"),
                        "lag": [p.lag_min, p.lag_max], "confidence": p.confidence} for p in pairs],
         dropped_templates=len(stats) - len(message_of), layout=_layout_summary(layout),
-        privacy_budget=None if release.budget is None else release.budget.to_dict())
+        privacy_budget=None if release.budget is None else release.budget.to_dict(), session_processes=len(processes))
     return spec, summary
 
 
