@@ -45,8 +45,9 @@ def measure(reference: ReferenceStats | LabeledDataset | Spec, synthetic: Labele
     """Every figure of a validation for a synthetic data set in memory: fidelity to ``reference``; the layout
     metrics of the raw log in ``directory`` (None without one); for real data also the side-by-side distributions
     and privacy (real values in the ``published`` files, else in the synthetic events themselves, and the distance
-    to the closest real record)."""
-    result = evaluate_fidelity(reference, synthetic).to_dict()
+    to the closest real record). ``min_sessions`` (k) also decides which real error types ``D_errdist`` leaves out
+    (see :func:`synthlog.evaluate.fidelity.evaluate_fidelity`)."""
+    result = evaluate_fidelity(reference, synthetic, min_sessions=min_sessions).to_dict()
     result.update(_layout_metrics(reference, directory, synthetic) if directory is not None
                   else {"format_roundtrip": None, "time_order": None})
     real = reference if isinstance(reference, LabeledDataset) else getattr(reference, "dataset", None)
