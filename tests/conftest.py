@@ -1,8 +1,10 @@
-"""Shared test fixtures: every test starts with the CLI's process-wide settings at their defaults."""
+"""Shared test fixtures: CLI settings reset before every test; the example block store's call graph, built once."""
 
 import pytest
 
+from blockstore import SRC
 from synthlog.cli.app import options
+from synthlog.code.callgraph import build_call_graph
 from synthlog.progress import set_quiet
 
 
@@ -13,3 +15,9 @@ def _default_cli_settings():
     set_quiet(False)
     options.seed, options.quiet, options.verbose = 0, False, False
     yield
+
+
+@pytest.fixture(scope="session")
+def graph():
+    """The call graph of the bundled block-store example (read-only for tests)."""
+    return build_call_graph(SRC)

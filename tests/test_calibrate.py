@@ -8,21 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from synthlog.code.callgraph import build_call_graph
+from blockstore import RECIPE, SRC, TEMPLATES
 from synthlog.errors import InputError
 from synthlog.evaluate.coverage import count_vector, unseen_coverage
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, Session
 from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer
 
 ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "examples" / "blockstore" / "src"
-RECIPE = ROOT / "examples" / "blockstore" / "recipe.yaml"
-TEMPLATES = ROOT / "examples" / "blockstore" / "templates.csv"
-
-
-@pytest.fixture(scope="module")
-def graph():
-    return build_call_graph(SRC)
 
 
 def _synth(graph, tmp_path: Path, name: str, **changes) -> CodeSynthesizer:

@@ -1,21 +1,11 @@
 """Graph export (JSON, DOT) and the `code paths` / `code graph` commands, end to end on the example service."""
 
 import json
-from pathlib import Path
 
-import pytest
-
+from blockstore import SRC
 from synthlog.cli.app import main
-from synthlog.code.callgraph import build_call_graph
 from synthlog.code.export import lcfg_to_dict, lcfg_to_dot, write_lcfg
 from synthlog.code.records import ExecutionPath
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "blockstore" / "src"
-
-
-@pytest.fixture(scope="module")
-def graph():
-    return build_call_graph(EXAMPLE)
 
 
 def test_example_call_graph_and_graphs(graph):
@@ -48,7 +38,7 @@ def run_cli(*args):
 
 def test_paths_command_writes_paths_and_summary(tmp_path, capsys):
     out = tmp_path / "paths.jsonl"
-    code = run_cli("code", "paths", str(EXAMPLE), "--entry", "DataNode$PacketResponder.run",
+    code = run_cli("code", "paths", str(SRC), "--entry", "DataNode$PacketResponder.run",
                    "--entry", "NameNode.allocateBlock", "--out", str(out), "--max-paths", "5")
     assert code == 0
     paths = [ExecutionPath.from_dict(json.loads(line)) for line in out.read_text().splitlines()]
@@ -58,23 +48,23 @@ def test_paths_command_writes_paths_and_summary(tmp_path, capsys):
     assert {e["entry"] for e in summary["entries"]} == {"DataNode$PacketResponder.run", "NameNode.allocateBlock"}
     assert "paths from 2 entries" in capsys.readouterr().out
     again = tmp_path / "again.jsonl"
-    run_cli("code", "paths", str(EXAMPLE), "--entry", "DataNode$PacketResponder.run", "--entry",
+    run_cli("code", "paths", str(SRC), "--entry", "DataNode$PacketResponder.run", "--entry",
             "NameNode.allocateBlock", "--out", str(again), "--max-paths", "5")
     assert again.read_bytes() == out.read_bytes()
 
 
 def test_auto_entries_and_graph_command(tmp_path):
     out = tmp_path / "auto.jsonl"
-    assert run_cli("code", "paths", str(EXAMPLE), "--entry", "auto", "--out", str(out)) == 0
+    assert run_cli("code", "paths", str(SRC), "--entry", "auto", "--out", str(out)) == 0
     entries = {json.loads(line)["entry"] for line in out.read_text().splitlines()}
     assert "Client.main" in entries and any(e.endswith("$PacketResponder.run") for e in entries)
     dot = tmp_path / "g.dot"
-    assert run_cli("code", "graph", str(EXAMPLE), "--method", "DataNode.writeBlock", "--out", str(dot)) == 0
+    assert run_cli("code", "graph", str(SRC), "--method", "DataNode.writeBlock", "--out", str(dot)) == 0
     assert dot.read_text().startswith("digraph")
 
 
 def test_unknown_entry_is_one_line_error(tmp_path, capsys):
-    code = run_cli("code", "paths", str(EXAMPLE), "--entry", "Nope.never", "--out", str(tmp_path / "x.jsonl"))
+    code = run_cli("code", "paths", str(SRC), "--entry", "Nope.never", "--out", str(tmp_path / "x.jsonl"))
     assert code == 2
     err = capsys.readouterr().err
     assert "no method 'Nope.never'" in err and "Traceback" not in err

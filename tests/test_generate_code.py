@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from blockstore import RECIPE, SRC, TEMPLATES
 from chat_server import ChatServer, Reply
-from synthlog.code.callgraph import build_call_graph
 from synthlog.errors import ConfigError
 from synthlog.io.loghub import read_labels, read_structured
 from synthlog.records import ANOMALY, NORMAL
@@ -20,14 +20,6 @@ from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer, generate_cod
 from synthlog.synth.recipe import load_recipe
 
 ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "examples" / "blockstore" / "src"
-RECIPE = ROOT / "examples" / "blockstore" / "recipe.yaml"
-TEMPLATES = ROOT / "examples" / "blockstore" / "templates.csv"
-
-
-@pytest.fixture(scope="module")
-def graph():
-    return build_call_graph(SRC)
 
 
 @pytest.fixture(scope="module")

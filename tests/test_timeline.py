@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from blockstore import RECIPE, SRC, TEMPLATES
 from synthlog.code.callgraph import build_call_graph
 from synthlog.errors import ConfigError
 from synthlog.io.atomic import STAGING_PREFIX
@@ -26,9 +27,6 @@ from synthlog.synth.recipe import load_recipe
 from synthlog.synth.timeline import TimeMerge, TimeOrderError
 
 ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "examples" / "blockstore" / "src"
-RECIPE = ROOT / "examples" / "blockstore" / "recipe.yaml"
-TEMPLATES = ROOT / "examples" / "blockstore" / "templates.csv"
 
 
 # ---- the merge ---------------------------------------------------------------------------------------------

@@ -447,6 +447,21 @@ class JavaFile:
                     return found
         return None
 
+    def names_class(self, node: Node, owner: str) -> bool:
+        """Whether ``owner`` at ``node`` is written like a class (``Name``, ``pkg.Name``) and no variable shadows it."""
+        return owner.rsplit(".", 1)[-1][:1].isupper() and self.lookup(node, owner) is None
+
+    def accessed_field(self, node: Node) -> FieldInfo | None:
+        """The field a ``this.x``, ``super.x`` or ``Class.X`` access names; None for other owners or unknown ones."""
+        obj, name_node = node.child_by_field_name("object"), node.child_by_field_name("field")
+        if obj is None or name_node is None:
+            return None
+        owner, name = text(obj), text(name_node)
+        if owner in ("this", "super"):
+            cls = self.class_of(node)
+            return self.field_of(cls, name) if cls is not None else None
+        return self.class_field(owner, name) if self.names_class(node, owner) else None
+
     def iter_methods(self) -> Iterator[MethodInfo]:
         return iter(self.methods)
 
@@ -563,20 +578,11 @@ class _Folder:
                 # a String local or parameter stays its own slot, so a caller's literal can fill it later
                 return [Var(text(node))], True
         if kind == "field_access":
-            obj, name = node.child_by_field_name("object"), node.child_by_field_name("field")
-            if obj is not None and name is not None:
-                owner = text(obj)
-                if owner in ("this", "super"):
-                    cls = self.file.class_of(node)
-                    found = self.file.field_of(cls, text(name)) if cls is not None else None
-                elif owner.rsplit(".", 1)[-1][:1].isupper():
-                    found = self.file.class_field(owner, text(name))
-                else:
-                    found = None
-                if found is not None:
-                    value = self._constant(found)
-                    if value is not None:
-                        return [value], simple_type(found.type) == "String"
+            found = self.file.accessed_field(node)
+            if found is not None:
+                value = self._constant(found)
+                if value is not None:
+                    return [value], simple_type(found.type) == "String"
         if kind == "method_invocation":
             formatted = self._formatted(node)
             if formatted is not None:
@@ -679,18 +685,13 @@ class _CallReader:
             declared = found.type if isinstance(found, FieldInfo) else found
             return simple_type(declared) in LOGGER_TYPES if declared else bool(CONVENTIONAL_LOGGER.match(name))
         if kind == "field_access":
-            obj, name_node = receiver.child_by_field_name("object"), receiver.child_by_field_name("field")
-            if obj is None or name_node is None:
+            name_node = receiver.child_by_field_name("field")
+            if name_node is None:
                 return False
-            name, owner = text(name_node), text(obj)
-            if owner in ("this", "super"):
-                cls = self.file.class_of(receiver)
-                found = self.file.field_of(cls, name) if cls is not None else None
-            else:
-                found = self.file.class_field(owner, name) if owner.rsplit(".", 1)[-1][:1].isupper() else None
+            found = self.file.accessed_field(receiver)
             if found is not None:
                 return simple_type(found.type) in LOGGER_TYPES
-            return bool(CONVENTIONAL_LOGGER.match(name))
+            return bool(CONVENTIONAL_LOGGER.match(text(name_node)))
         if kind == "method_invocation":
             name_node = receiver.child_by_field_name("name")
             return name_node is not None and text(name_node) in LOGGER_FACTORIES

@@ -216,11 +216,8 @@ class _Typer:
         if obj is None or name_node is None:
             return UNKNOWN
         name, owner = text(name_node), text(obj)
-        if owner in ("this", "super"):
-            cls = self.file.class_of(node)
-            found = self.file.field_of(cls, name) if cls is not None else None
-        elif owner.rsplit(".", 1)[-1][:1].isupper() and self.file.lookup(node, owner) is None:
-            found = self.file.class_field(owner, name)  # Class.FIELD
+        if owner in ("this", "super") or self.file.names_class(node, owner):
+            found = self.file.accessed_field(node)
         else:
             owner_type = self.type_of(obj, depth + 1)
             if name == "length" and owner_type.name.endswith("[]"):
