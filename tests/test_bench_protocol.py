@@ -254,3 +254,22 @@ def test_code_guided_set_calibrated_per_seed(tmp_path):
         (regime, seed) for regime in ("real", "augmented:blocks") for seed in range(5)}
     assert result.data["synthetic"]["blocks"]["calibrate"] == "train"
     assert set(json.loads(paths["coverage"].read_text())["by_seed"]["4"]) == {"blocks"}
+
+
+def test_distinct_augmentation_takes_each_sequence_once_most_frequent_first():
+    labels = np.array([0, 0, 0, 1] * 30)
+    real_X = [["A", f"real-{i}"] for i in range(len(labels))]
+    # normal synthetic sequences: "x" 5 times, "y" 3 times, "z" once; anomalous "bad" 4 times
+    syn_X = [["x"]] * 5 + [["bad"]] * 4 + [["y"]] * 3 + [["z"]]
+    syn_y = np.array([0] * 5 + [1] * 4 + [0] * 3 + [0])
+    changes = {**BASE, "data": {"real": "r", "synthetic": [{"path": "g"}]}, "regimes": ["augmented"],
+               "augment": "normal", "augment_pick": "distinct"}
+    split = split_indices(labels, SplitSpec(), 0)
+    n_normal = int((labels[split.train] == 0).sum())
+    few = bench_module.BenchConfig.model_validate({**changes, "ratios": [2 / n_normal]})
+    (training,) = bench_module.training_sets(few, real_X, labels, split, {"g": (syn_X, syn_y)}, 0)
+    assert training.X_train[len(split.train):] == [["x"], ["y"]]
+    many = bench_module.BenchConfig.model_validate({**changes, "ratios": [7 / n_normal]})
+    (training,) = bench_module.training_sets(many, real_X, labels, split, {"g": (syn_X, syn_y)}, 0)
+    added = training.X_train[len(split.train):]
+    assert added[:3] == [["x"], ["y"], ["z"]] and len(added) == 7 and ["bad"] not in added

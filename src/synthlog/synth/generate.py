@@ -241,18 +241,21 @@ class CodeSynthesizer:
         except ValueError as error:
             raise InputError(str(error), field="--entry") from None
 
-    def iter_sessions(self, n: int, seed: int = 0, first: int = 0) -> Iterator[Session]:
+    def iter_sessions(self, n: int, seed: int = 0, first: int = 0, values: bool = True) -> Iterator[Session]:
         """Sessions ``first .. first + n - 1``, one at a time, in order of index, which is the order of their
-        starts; session ``i`` is the same in any run with this seed (shards can be made apart)."""
-        assembler = self._assembler(seed)
+        starts; session ``i`` is the same in any run with this seed (shards can be made apart).
+        ``values=False``: skeleton sessions (template ids, times, threads and labels, the template as content),
+        about four times faster, for users of event sequences only (the bench)."""
+        assembler = self._assembler(seed, fill_values=values)
         for index in range(first, first + n):
             yield assembler.session(index)
 
-    def sample(self, n: int, seed: int = 0) -> LabeledDataset:
-        """``n`` sessions held in memory (for small ``n``; :meth:`write` streams any ``n`` to disk)."""
+    def sample(self, n: int, seed: int = 0, values: bool = True) -> LabeledDataset:
+        """``n`` sessions held in memory (for small ``n``; :meth:`write` streams any ``n`` to disk);
+        ``values=False``: skeleton sessions (see :meth:`iter_sessions`)."""
         with Progress("sessions", total=n) as bar:
             sessions = []
-            for session in self.iter_sessions(n, seed):
+            for session in self.iter_sessions(n, seed, values=values):
                 sessions.append(session)
                 bar.advance()
         counts = Counter(e.template_id for s in sessions for e in s.events)
