@@ -1,12 +1,14 @@
 """Issue 14's criteria read from a finished bench run: false alarms, recall and F1 of every augmented regime
 against real-only training, with the paired tests, and the coverage figures.
 
-Usage: python benchmarks/proof_tables.py OUT_DIR [--regime augmented:codegen]
+Usage: python benchmarks/proof_tables.py OUT_DIR [OUT_DIR ...] [--regime augmented:codegen]
 
 Prints Markdown (the tables of docs/results.md). A row passes when false alarms per 1,000 normal test sessions
 fall by at least 30 % (Wilcoxon p < 0.01), recall moves by at most 1 point and F1 falls by at most 1 point.
 An unfinished run (a results.csv that grew as cells finished, no results.json) is read from its rows: the paired
-tests then use the seeds each pair of cells has.
+tests then use the seeds each pair of cells has. Several output directories (one run's seeds split over
+processes, each seed in one of them) are read as one run: their rows and coverage together, the paired tests
+recomputed over all their seeds.
 """
 
 from __future__ import annotations
@@ -86,12 +88,19 @@ def read_run(out: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path, help="a finished `synthlog bench` output directory")
+    parser.add_argument("out", type=Path, nargs="+", help="`synthlog bench` output directories (one run's parts)")
     parser.add_argument("--regime", action="append", help="only these regimes (repeatable)")
     args = parser.parse_args(argv)
-    results = read_run(args.out)
-    coverage_file = args.out / "coverage.json"
-    coverage = json.loads(coverage_file.read_text())["by_seed"] if coverage_file.is_file() else {}
+    runs = [read_run(out) for out in args.out]
+    results = runs[0]
+    if len(runs) > 1:
+        rows = [row for run in runs for row in run["rows"]]
+        results = {"config": {"name": " + ".join(run["config"]["name"] for run in runs)}, "rows": rows,
+                   "significance": [t for metric in TESTED_METRICS for t in significance(rows, metric)]}
+    coverage = {}
+    for out in args.out:
+        coverage_file = out / "coverage.json"
+        coverage |= json.loads(coverage_file.read_text())["by_seed"] if coverage_file.is_file() else {}
     print(f"## {results['config']['name']}\n\nReal-only training (mean ± std over seeds)\n")
     print(real_table(results))
     print("Against real-only training (means over seeds; p: paired, by seed)\n")

@@ -241,6 +241,17 @@ def test_proof_tables_read_a_finished_run(tmp_path, capsys):
     printed = capsys.readouterr().out
     row = next(line for line in printed.splitlines() if line.startswith("| pca | augmented:gen | 1 |"))
     assert row.endswith(("| yes |", "| no |")) and "## Coverage of unseen normal behaviour" in printed
+    # one run's seeds split over two processes read as one run: its paired tests over all ten seeds
+    bench(write_config(tmp_path, data={"real": "real", "synthetic": ["gen"]}, regimes=["real", "augmented"],
+                       ratios=[1.0], augment="normal", detectors=["pca"], seeds=[5, 6, 7, 8, 9]), tmp_path / "more")
+    runs = [module.read_run(tmp_path / name) for name in ("out", "more")]
+    module.main([str(tmp_path / "out"), str(tmp_path / "more")])
+    printed = capsys.readouterr().out
+    assert f"## {runs[0]['config']['name']} + {runs[1]['config']['name']}" in printed
+    rows = [r for run in runs for r in run["rows"]]
+    (test,) = [t for t in module.significance(rows, "fpr") if t["detector"] == "pca"]
+    row = next(line for line in printed.splitlines() if line.startswith("| pca | augmented:gen | 1 |"))
+    assert test["seeds"] == 10 and f"| {module._fmt_p(test)} |" in row
 
 
 def test_code_guided_set_calibrated_per_seed(tmp_path):
