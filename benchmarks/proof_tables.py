@@ -59,6 +59,25 @@ def criteria_table(results: dict, regimes: list[str] | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def per_seed_table(results: dict, regime: str, detectors: list[str]) -> str:
+    """False alarms per 1,000 normal test sessions, seed by seed: real-only / ``regime`` (first ratio), per detector:
+    which seeds a paired test counts as gains, losses and ties."""
+    rows = results["rows"]
+    fa = {(r["detector"], r["regime"], r["seed"]): r["false_alarms_per_1k"] for r in rows
+          if r["regime"] == "real" or (r["regime"] == regime and r["ratio"] == min(
+              x["ratio"] for x in rows if x["regime"] == regime))}
+    seeds = sorted({seed for _, _, seed in fa})
+    lines = ["| detector | " + " | ".join(f"seed {s}" for s in seeds) + " | lower / higher / same |",
+             "|---|" + "---:|" * len(seeds) + "---|"]
+    for detector in detectors:
+        pairs = [(fa.get((detector, "real", s)), fa.get((detector, regime, s))) for s in seeds]
+        known = [(a, b) for a, b in pairs if a is not None and b is not None]
+        cells = ["" if a is None or b is None else f"{a:.1f} / {b:.1f}" for a, b in pairs]
+        tally = (sum(b < a for a, b in known), sum(b > a for a, b in known), sum(b == a for a, b in known))
+        lines.append(f"| {detector} | " + " | ".join(cells) + " | " + " / ".join(map(str, tally)) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def real_table(results: dict) -> str:
     cells = [c for c in aggregate(results["rows"]) if c["regime"] == "real"]
     lines = ["| detector | P | R | F1 | FPR | FA/1k | P@R | R@R | ROC-AUC |", "|---|---|---|---|---|---:|---|---|---|"]
@@ -105,6 +124,13 @@ def main(argv: list[str] | None = None) -> None:
     print(real_table(results))
     print("Against real-only training (means over seeds; p: paired, by seed)\n")
     print(criteria_table(results, args.regime))
+    detectors = list(dict.fromkeys(r["detector"] for r in results["rows"] if r["detector"] != BASELINE))
+    # the forecasting models, the issue's subject, where the run has them
+    shown = [d for d in ("deeplog", "transformer", "loganomaly") if d in detectors] or detectors
+    for regime in sorted({r["regime"] for r in results["rows"] if r["regime"].startswith("augmented")}):
+        if not args.regime or regime in args.regime:
+            print(f"False alarms per 1,000 normal test sessions by seed, real / {regime}\n")
+            print(per_seed_table(results, regime, shown))
     print("\n".join(coverage_markdown(coverage)))
 
 

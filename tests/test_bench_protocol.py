@@ -252,6 +252,10 @@ def test_proof_tables_read_a_finished_run(tmp_path, capsys):
     (test,) = [t for t in module.significance(rows, "fpr") if t["detector"] == "pca"]
     row = next(line for line in printed.splitlines() if line.startswith("| pca | augmented:gen | 1 |"))
     assert test["seeds"] == 10 and f"| {module._fmt_p(test)} |" in row
+    by_seed = next(line for line in printed.splitlines() if line.startswith("| pca | ") and line.count("/") >= 10)
+    fa = {(r["regime"], r["seed"]): r["false_alarms_per_1k"] for r in rows if r["detector"] == "pca"}
+    tally = [int(n) for n in by_seed.split("|")[-2].split("/")]
+    assert tally[0] == sum(fa[("augmented:gen", s)] < fa[("real", s)] for s in range(10)) and sum(tally) == 10
 
 
 def test_code_guided_set_calibrated_per_seed(tmp_path):
