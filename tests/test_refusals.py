@@ -4,6 +4,7 @@ counts, recipes, options and records that used to crash with a traceback or pass
 import json
 import math
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,8 @@ from synthlog.synth.recipe import load_recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 PAYMENT = ROOT / "examples" / "specs" / "payment.yaml"
+STORAGE = ROOT / "examples" / "specs" / "storage.yaml"
+OLD_STATS = ROOT / "tests" / "data" / "stats_events_v0"
 RECIPE = ROOT / "examples" / "blockstore" / "recipe.yaml"
 SPEC = """\
 name: m
@@ -158,7 +161,7 @@ def test_a_roles_subnet_places_its_nodes(tmp_path):
     (["generate", "code", str(ROOT / "examples/blockstore/src"), "--entry", "auto", "--start", "9999-12-31T23:59:00"],
      "error: --start: the start lies in the years 1970 to 8999, not 9999"),
     (["generate", "stats", str(PAYMENT), "--lines", "10", "--formats", ""],
-     "error: --formats: name at least one format (jsonl, raw, csv)"),
+     "error: --formats: name at least one format (jsonl, raw, csv, parquet, otel)"),
     (["profile", str(ROOT / "examples/logs/blockstore.log"), "--format", "hdfs", "--epsilon", "inf"],
      "error: --epsilon: epsilon must be a finite number above 0 (got inf)"),
 ])
@@ -203,12 +206,27 @@ def test_bench_configs_refuse_bad_parameters_and_seeds(tmp_path, extra, problem)
     (lambda e: {**e, "message": ["a"]}, "message must be a string or null"),
 ])
 def test_validate_refuses_malformed_event_records_naming_the_line(tmp_path, change, problem):
-    out = tmp_path / "data"
-    StatsSynthesizer(PAYMENT).write(out, n_lines=20, seed=1)
+    out = tmp_path / "data"  # a folder of the simulator's older events.jsonl, which readers still load
+    shutil.copytree(OLD_STATS, out)
     lines = (out / "events.jsonl").read_text().splitlines()
     lines[4] = json.dumps(change(json.loads(lines[4])))
     (out / "events.jsonl").write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError, match=rf"events.jsonl:5: bad event: {problem}"):
+        run_validation(STORAGE, out)
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda e: {**e, "attributes": 7}, r"attributes has the wrong type \(int\)"),
+    (lambda e: {**e, "label": 3}, "label must be 0, 1 or absent"),
+    (lambda e: {**e, "attributes": {**e["attributes"], "session": 5}}, "has no string attributes.session"),
+])
+def test_validate_refuses_malformed_event_records_of_either_generator(tmp_path, change, problem):
+    out = tmp_path / "data"
+    StatsSynthesizer(PAYMENT).write(out, n_lines=20, seed=1)
+    lines = (out / "payment.jsonl").read_text().splitlines()
+    lines[4] = json.dumps(change(json.loads(lines[4])))
+    (out / "payment.jsonl").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=rf"payment.jsonl:5: .*{problem}"):
         run_validation(PAYMENT, out)
 
 

@@ -615,16 +615,20 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
     block ids), and labeled from ``labels`` (``Id,Label`` CSV) or from ``line_labels`` (``HEADER:NORMAL``: a line
     whose HEADER is NORMAL is normal, any other value anomalous, e.g. ``Label:-`` for BGL)."""
     from synthlog.io.datasets import load_dataset
+    from synthlog.io.inputs import is_file_like, is_url, local_input
     from synthlog.io.loghub import read_labels, read_structured
     from synthlog.parse.sessions import HDFS_BLOCK, label_from_entities, label_from_lines, sessionizer
 
+    if is_url(logs):  # fetched for the time it is read
+        with local_input(logs) as local:
+            return load_logs(local, log_format, labels, session_pattern, sessions, line_labels)
     path = Path(logs)
     events: list[LogEvent] | None = None
     templates = {}
     metadata: dict = {"source": str(path)}
-    if path.is_file() and path.name.endswith("_structured.csv"):
+    if is_file_like(path) and path.name.endswith("_structured.csv"):
         events = list(read_structured(path, templates))
-    elif path.is_file() and not path.name.endswith((".jsonl", ".parquet", ".sequences")):
+    elif is_file_like(path) and not path.name.endswith((".jsonl", ".parquet", ".sequences")):
         from synthlog.parse.drain import parse_events
 
         raw, metadata["layout"] = read_layout(path, log_format)
