@@ -131,4 +131,5 @@ def files_values(paths: Iterable[Path], rare: set[str] | None = None,
                 text, _, tail = (tail + chunk).rpartition("\n")
                 _merge(found, extract_values(text, rare, secrets, seen))
             _merge(found, extract_values(tail, rare, secrets, seen))
+    found[SECRET] -= set().union(*(found[kind] for kind in VALUE_PATTERNS))  # one kind per value, across chunks
     return found
