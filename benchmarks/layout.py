@@ -1,7 +1,7 @@
 """Layouts: the evidence table of docs/stats.md ("Measured: layout, levels and time") and the cost of writing raw
 lines in a profiled layout.
 
-Run: .venv/bin/python benchmarks/layout.py [--seed 1] [--lines 1000000]
+Run: .venv/bin/python benchmarks/layout.py [--seed 1] [--lines 1000000] [--speed-only]
 For each log (HDFS first 20k and Loghub 2k, ZooKeeper 2k from ../shared/data; the BGL-like and syslog-like fixtures
 of tests/data/layouts): profile, generate as many lines as it has, validate; prints format_roundtrip, time_order,
 level_similarity, template similarity and content_roundtrip. Then: TimeRenderer.one per call, and generate stats
@@ -11,6 +11,7 @@ lines/s of the HDFS spec with and without its layout (raw and JSONL files).
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -43,13 +44,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--lines", type=int, default=1_000_000, help="lines of the speed runs")
+    parser.add_argument("--speed-only", action="store_true", help="profile HDFS only, skip the evidence table")
     args = parser.parse_args()
     hdfs_spec = None
     with tempfile.TemporaryDirectory() as tmp:
         for name, log, options in cases(data_root()):
+            if args.speed_only and name != "hdfs-first20k":
+                continue
             real = load_logs(log, **options)
             spec, _ = profile_dataset(real, name=name.replace("-", "_"), options=ProfileOptions(seed=args.seed))
             hdfs_spec = spec if name == "hdfs-first20k" else hdfs_spec
+            if args.speed_only:
+                continue
             out = Path(tmp) / name
             StatsSynthesizer(spec).write(out, n_lines=sum(1 for _ in iter_lines(log)), seed=args.seed)
             result = validate(reference_from_dataset(real), out)
@@ -67,10 +73,11 @@ def main() -> None:
         plain = hdfs_spec.model_copy(update={"layout": None})
         for label, spec in (("with layout", hdfs_spec), ("without layout", plain)):
             for fmt in ("raw", "jsonl"):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 StatsSynthesizer(spec).write(Path(tmp) / "speed", n_lines=args.lines, seed=args.seed, formats=(fmt,))
                 print(f"generate stats {label:14s} {fmt:5s}: {args.lines / (time.perf_counter() - started):,.0f} "
-                      f"lines/s")
+                      f"lines/s, {args.lines / (time.process_time() - cpu):,.0f} per CPU-s "
+                      f"(load average {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

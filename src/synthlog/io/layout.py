@@ -32,6 +32,7 @@ import re
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from synthlog.errors import InputError
@@ -278,14 +279,22 @@ class Layout(LogFormat):
     def fields(self, timestamp: float, thread: str = "", node: str = "", pid: int = 0, line: int = 0,
                method: str = "", file: str = "", mdc: dict[str, str] | None = None) -> dict[str, str]:
         """Header values of one line other than Level, Component and Content."""
-        if self.pattern is None:
-            return self._loghub_fields(timestamp, thread, node, pid, line)
-        out: dict[str, str] = {}
         micros = int(timestamp * 1_000_000)
-        for header, (conversion, date), clock in zip(self.headers, self.slots, self.clocks, strict=True):
-            if date is not None:
-                out[header] = clock.one(micros) if clock is not None else _render_date(list(date), timestamp)
-                continue
+        out = self._clock_fields(micros, timestamp).copy()  # the date/time headers first, then the rest
+        if self.pattern is None:
+            for header, how in self._loghub_plan:
+                if how == "pid":
+                    out[header] = str(pid)
+                elif how == "thread":
+                    out[header] = thread or str(pid)
+                elif how == "id":
+                    out[header] = str(line) if line else str(pid)
+                elif how == "node":
+                    out[header] = node or thread
+                elif how == "epoch":
+                    out[header] = str(int(timestamp))
+            return self._in_format_order(out)
+        for header, conversion in self._pattern_plan:
             letter = conversion.letter
             if letter == "t":
                 out[header] = thread or "main"
@@ -301,25 +310,78 @@ class Layout(LogFormat):
                 out[header] = str(int(timestamp * 1000) % 10_000_000)
             elif letter in ("x", "X"):
                 out[header] = (mdc or {}).get(conversion.option or "", "")
+        return self._in_format_order(out)
+
+    def retimed(self, fields: dict[str, str], timestamp: float) -> dict[str, str]:
+        """``fields`` (of a line :meth:`fields` made) moved to ``timestamp``: the headers the clock writes (dates,
+        times, epoch seconds, ``%r``) made again, every other header kept."""
+        out = dict(fields)
+        out.update(self._clock_fields(int(timestamp * 1_000_000), timestamp))
+        for header, how in self._loghub_plan:
+            if how == "epoch":
+                out[header] = str(int(timestamp))
+        for header, conversion in self._pattern_plan:
+            if conversion.letter == "r":
+                out[header] = str(int(timestamp * 1000) % 10_000_000)
         return out
 
-    def _loghub_fields(self, timestamp: float, thread: str, node: str, pid: int, line: int) -> dict[str, str]:
-        micros = int(timestamp * 1_000_000)
-        out = {}
-        for header, clock in zip(self.headers, self.clocks, strict=True):
-            if clock is not None:
-                out[header] = clock.one(micros)
-            elif header in ("Pid", "Process"):
-                out[header] = str(pid)
-            elif header == "Thread":
-                out[header] = thread or str(pid)
-            elif header == "Id":
-                out[header] = str(line) if line else str(pid)
-            elif header == "Node":
-                out[header] = node or thread
-            elif header == "Timestamp":
-                out[header] = str(int(timestamp))
+    def _clock_fields(self, micros: int, timestamp: float) -> dict[str, str]:
+        """The date and time headers at ``timestamp`` (``micros``: the same in epoch microseconds); the same dict
+        for the same second when no header shows fractions of a second (copy before changing it)."""
+        second = micros // 1_000_000
+        cache = self._second_fields
+        if cache is not None and (hit := cache.get(second)) is not None:
+            return hit
+        out = {header: clock.one(micros) if clock is not None else _render_date(list(date), timestamp)
+               for header, clock, date in self._clock_plan}
+        if cache is not None:
+            if len(cache) >= 4096:  # bounded: a long run moves on through the seconds
+                cache.clear()
+            cache[second] = out
         return out
+
+    @cached_property
+    def _clock_plan(self) -> tuple[tuple[str, TimeRenderer | None, tuple | None], ...]:
+        """The headers the clock writes: (header, its TimeRenderer or None, its date tokens when rendered here)."""
+        if self.pattern is None:
+            return tuple((h, c, None) for h, c in zip(self.headers, self.clocks, strict=True) if c is not None)
+        return tuple((h, c, date) for h, (_, date), c in zip(self.headers, self.slots, self.clocks, strict=True)
+                     if date is not None)
+
+    @cached_property
+    def _second_fields(self) -> dict[int, dict[str, str]] | None:
+        """Clock headers by whole second, when each is a TimeRenderer without fractions of a second (else None:
+        every line differs, or a date is rendered here from the float time)."""
+        return {} if all(c is not None and not c.digits for _, c, _ in self._clock_plan) else None
+
+    @cached_property
+    def _loghub_plan(self) -> tuple[tuple[str, str], ...]:
+        """A Loghub format's other headers this layout fills, and how: pid, thread, id, node or epoch."""
+        if self.pattern is not None:
+            return ()
+        how = {"Pid": "pid", "Process": "pid", "Thread": "thread", "Id": "id", "Node": "node", "Timestamp": "epoch"}
+        return tuple((h, how[h]) for h, c in zip(self.headers, self.clocks, strict=True) if c is None and h in how)
+
+    @cached_property
+    def _pattern_plan(self) -> tuple[tuple[str, Conversion], ...]:
+        """A conversion pattern's headers other than dates, with their conversion."""
+        if self.pattern is None:
+            return ()
+        return tuple((h, conversion) for h, (conversion, date) in zip(self.headers, self.slots, strict=True)
+                     if date is None and conversion.letter in "tLMFlrxX")
+
+    @cached_property
+    def _field_order(self) -> dict[str, int] | None:
+        """Header positions when the clock headers do not all come first (then fields are put in format order)."""
+        clocked = {h for h, _, _ in self._clock_plan}
+        filled = [h for h in self.headers if h in clocked or h in dict(self._loghub_plan)
+                  or h in dict(self._pattern_plan)]
+        leading = filled[:len(clocked)]
+        return None if set(leading) == clocked else {h: i for i, h in enumerate(self.headers)}
+
+    def _in_format_order(self, out: dict[str, str]) -> dict[str, str]:
+        order = self._field_order
+        return out if order is None else dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
 
     def event(self, line: str, line_id: int | None = None) -> LogEvent | None:
         """The line as an event; its timestamp read with the layout's own date formats when the Loghub shapes

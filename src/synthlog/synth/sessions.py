@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import random
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import PurePosixPath
@@ -69,56 +70,78 @@ class Renderer:
         self.layout = self.fmt if isinstance(self.fmt, Layout) else Layout.from_format(self.fmt)
         self._kinds: dict[str, list[SlotKind]] = {}
         self._headers: dict[str, tuple[str, str]] = {}
-        self._statements: dict[str, Statement] = {}  # for retime
+        self._thread_templates: dict[str, tuple[str, tuple[SlotType, ...] | None]] = {}  # class -> its threads
+        self._variant_steps: dict[int, tuple[Variant, list[tuple]]] = {}  # id(variant) -> (variant, its steps)
 
     def lines(self, variant: Variant, ctx: ValueContext, start: float, spacing: tuple[float, float],
               rng: random.Random, pid: int, node: str, run: int, thread: str | None = None) -> list[LogEvent]:
         exception_type = variant.exit if variant.exit != "normal" else None
-        fill, fields, template_ids, path_id = self.values.fill, self.layout.fields, self.template_ids, variant.path_id
-        slot_types = self.slot_types
+        fill, fields, path_id, random_ = self.values.fill, self.layout.fields, variant.path_id, rng.random
         low, high = spacing
+        width = high - low
         out = []
         t = start
         if thread is None and variant.statements:  # one thread per run: a run is one thread's work
             thread = self._thread(variant.statements[0].cls, ctx)
-        fill_values, statements = self.fill_values, self._statements
-        for i, (statement, (label, rule)) in enumerate(zip(variant.statements, variant.labels, strict=True)):
+        thread = thread or ""
+        fill_values = self.fill_values
+        proposals = variant.proposed if fill_values else None
+        for i, (statement, sid, label, rule, level, component, tid, types) in enumerate(self._steps(variant)):
             if fill_values:
-                content, params = fill(statement, ctx, slot_types.get(statement.id, ()), exception_type,
-                                       template_ids[statement.id])
+                content, params = fill(statement, ctx, types, exception_type, tid)
             else:
                 content, params = statement.template, []
-            statements[statement.id] = statement
-            proposed = variant.proposed[i] if variant.proposed and fill_values else None
+            proposed = proposals[i] if proposals else None
             if proposed and len(proposed) == len(params):
                 content, params = self._with_proposed(statement, params, proposed)
-            level, component = self._header(statement)
             # positional, in LogEvent's field order: the hot loop of sampling
-            out.append(LogEvent(content, t, level, component, template_ids[statement.id], params, label, rule, None,
-                                fields(t, thread or "", node, pid, statement.line, statement.method, statement.file),
-                                {"statement": statement.id, "path": path_id, "run": run, "thread": pid}))
-            t += rng.uniform(low, high) / 1000.0
+            out.append(LogEvent(content, t, level, component, tid, params, label, rule, None,
+                                fields(t, thread, node, pid, statement.line, statement.method, statement.file),
+                                {"statement": sid, "path": path_id, "run": run, "thread": pid}))
+            t += (low + width * random_()) / 1000.0  # rng.uniform(low, high), without the call
         return out
 
-    def retime(self, event: LogEvent, timestamp: float, node: str = "") -> None:
-        """Move a line this renderer made to ``timestamp``, its header fields with it."""
-        statement = self._statements[event.attributes["statement"]]
+    def _steps(self, variant: Variant) -> list[tuple]:
+        """Per line of ``variant``, what does not change between sessions: (statement, its id, label, rule, level,
+        component, template id, slot types); worked out once per variant."""
+        known = self._variant_steps.get(id(variant))
+        if known is not None and known[0] is variant:
+            return known[1]
+        steps = []
+        for statement, (label, rule) in zip(variant.statements, variant.labels, strict=True):
+            level, component = self._header(statement)
+            steps.append((statement, statement.id, label, rule, level, component, self.template_ids[statement.id],
+                          self.slot_types.get(statement.id, ())))
+        self._variant_steps[id(variant)] = (variant, steps)  # the variant is kept, so its id stays its own
+        return steps
+
+    def retime(self, event: LogEvent, timestamp: float) -> None:
+        """Move a line this renderer made to ``timestamp``, its date and time headers with it."""
         event.timestamp = timestamp
-        thread = event.fields.get("Thread") or ""
-        event.fields = self.layout.fields(timestamp, thread, node, event.attributes["thread"], statement.line,
-                                          statement.method, statement.file)
+        event.fields = self.layout.retimed(event.fields, timestamp)
 
     def _thread(self, cls: str, ctx: ValueContext) -> str:
         """The name the code gives the thread of class ``cls`` (or of a class it is nested in), filled once per
         session; else the class's simple name and a number."""
+        named = self._thread_templates.get(cls)
+        if named is None:
+            named = self._thread_templates[cls] = self._thread_template(cls)
+        key, types = named
+        thread = ctx.entities.get(("thread", key))
+        if thread is None:
+            thread = ctx.entities[("thread", key)] = self.values.fill(key, ctx, types)[0] if types is not None \
+                else f"{key}-{ctx.rng.randint(1, 32)}"
+        return thread
+
+    def _thread_template(self, cls: str) -> tuple[str, tuple[SlotType, ...] | None]:
+        """The thread-name template the code gives class ``cls`` or a class it is nested in, with its slot types;
+        else ``(simple name, None)``."""
         parts = cls.split("$")
         for end in range(len(parts), 0, -1):
             named = self.thread_names.get("$".join(parts[:end]))
             if named is not None:
-                template, types = named
-                return ctx.entity("thread", template, lambda t=template, ty=types: self.values.fill(t, ctx, ty)[0])
-        simple = parts[-1] or "main"
-        return ctx.entity("thread", simple, lambda: f"{simple}-{ctx.rng.randint(1, 32)}")
+                return named
+        return parts[-1] or "main", None
 
     def _header(self, statement: Statement) -> tuple[str, str]:
         header = self._headers.get(statement.id)
@@ -323,9 +346,9 @@ class RecipeAssembler:
             return events
         times = [e.timestamp for e in events]
         buckets = [math.floor(t / order.resolution_s) for t in times]
-        if order.ties == "text":
-            fmt = self.renderer.fmt
-            ties = [fmt.format(e) for e in events]
+        if order.ties == "text":  # a line alone in its bucket needs no tie-breaker, so its text is not rendered
+            fmt, shared = self.renderer.fmt, Counter(buckets)
+            ties = [fmt.format(e) if shared[b] > 1 else "" for e, b in zip(events, buckets, strict=True)]
         else:
             ties = [rng.random() for _ in events]
         ranked = sorted(range(len(events)), key=lambda k: (buckets[k], ties[k], times[k]))
@@ -337,7 +360,7 @@ class RecipeAssembler:
                 end += 1
             for event, t in zip(out[at:end], sorted(times[k] for k in ranked[at:end]), strict=True):
                 if event.timestamp != t:
-                    self.renderer.retime(event, t, event.fields.get("Node", ""))
+                    self.renderer.retime(event, t)
             at = end
         return out
 

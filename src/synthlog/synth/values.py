@@ -765,6 +765,7 @@ class ValueGenerator:
         port = port or service_port or rng.randint(1024, 32767)
         self.cluster = [Node(ip, port, f"node-{i:03d}.cluster.local") for i, ip in enumerate(ips)]
         self._plans: dict[tuple, _FillPlan] = {}
+        self._last_plans: dict[str, tuple[str, Sequence[TypeHint], _FillPlan]] = {}  # statement id -> its last plan
 
     def context(self, seed: int, nodes: int = 3) -> ValueContext:
         return ValueContext(seed=seed, nodes=nodes)
@@ -778,13 +779,14 @@ class ValueGenerator:
         ``template_id``, the real template the line is on, lets a fitted model give each slot that template's own
         shape (when the real template has as many slots).
         """
+        plan = None
         if isinstance(statement, Statement):
-            cache_key = (statement.id, statement.template, tuple(types))
-        else:
-            cache_key = (statement.text if isinstance(statement, Template) else statement, tuple(types))
-        plan = self._plans.get(cache_key)
+            # the same statement with the very same types object: no hashing of the (nested) slot types
+            seen = self._last_plans.get(statement.id)
+            if seen is not None and seen[1] is types and seen[0] == statement.template:
+                plan = seen[2]
         if plan is None:
-            plan = self._plans[cache_key] = _FillPlan.of(statement, tuple(types), self.overrides)
+            plan = self._plan(statement, types)
         python, entities, rng, model = plan.python, ctx.entities, ctx.rng, self.model
         calibrated = model is not None and template_id is not None and \
             model.slot_counts.get(template_id) == len(plan.slots)
@@ -811,6 +813,18 @@ class ValueGenerator:
                 value = value[len(prefix):]
             params.append(value)
         return plan.text % tuple(params), params
+
+    def _plan(self, statement: Statement | Template | str, types: Sequence[TypeHint]) -> _FillPlan:
+        if isinstance(statement, Statement):
+            cache_key = (statement.id, statement.template, tuple(types))
+        else:
+            cache_key = (statement.text if isinstance(statement, Template) else statement, tuple(types))
+        plan = self._plans.get(cache_key)
+        if plan is None:
+            plan = self._plans[cache_key] = _FillPlan.of(statement, tuple(types), self.overrides)
+        if isinstance(statement, Statement):
+            self._last_plans[statement.id] = (statement.template, types, plan)
+        return plan
 
     def _slot_value(self, slot: _SlotPlan, ctx: ValueContext, python: bool, exception_type: str | None) -> str:
         patterns = self.overrides.get(slot.type.name) if slot.type is not None and slot.type.name else None
