@@ -21,7 +21,7 @@ Steps, each skipped when its output is already there (an interrupted run resumes
    median length, distinct sequences), and example sessions side by side (``OUT/examples.md``): the first three
    normal sessions and the first anomalous one of each synthetic set and of the real data, as event ids and raw
    lines (real raw lines from ``--real-raw``, whose blocks overlap HDFS100k's; the statistics-driven lines come
-   from events.jsonl, their text does not name the block).
+   from NAME.jsonl, their text does not name the block).
 
 ``--small`` is a quick pass of the same pipeline (a few hundred synthetic sessions, two fast detectors).
 """
@@ -153,7 +153,7 @@ def write_examples(out: Path, real, codegen: Path, stats: Path, real_raw: Path |
              "`synthetic:E..` = a template the real data lacks).", ""]
     lines += example_sessions(code_ds, aligned_sequences(code_ds, real)[0], code_raw, f"Code-guided ({codegen})")
     lines += example_sessions(stats_ds, aligned_sequences(stats_ds, real)[0], None,
-                              f"Statistics-driven ({stats}; message text of events.jsonl)")
+                              f"Statistics-driven ({stats}; message text of its JSONL events)")
     lines += example_sessions(real_view, real_view.sequences, real_lines,
                               f"Real ({real.name}; raw lines from {real_raw})")
     path = out / "examples.md"

@@ -2,6 +2,7 @@
 
 Prints the achieved rate over the measured span (from the first line received to the last), its error against R,
 and whether the generator stopped cleanly on SIGINT. Usage: python benchmarks/pacing.py [--rate 1000] [--seconds 10]
+[--code]; ``--code`` streams `generate code` of the example block store (its recipe) instead of the payment spec.
 """
 
 from __future__ import annotations
@@ -13,15 +14,20 @@ import sys
 import time
 from pathlib import Path
 
-SPEC = Path(__file__).resolve().parents[1] / "examples" / "specs" / "payment.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "examples" / "specs" / "payment.yaml"
+BLOCKSTORE = ROOT / "examples" / "blockstore"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=float, default=1000.0)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--code", action="store_true", help="stream generate code (the example block store)")
     args = parser.parse_args()
-    proc = subprocess.Popen([sys.executable, "-m", "synthlog", "generate", "stats", str(SPEC), "--out", "-",
+    source = (["code", str(BLOCKSTORE / "src"), "--recipe", str(BLOCKSTORE / "recipe.yaml")] if args.code
+              else ["stats", str(SPEC)])
+    proc = subprocess.Popen([sys.executable, "-m", "synthlog", "generate", *source, "--out", "-",
                              "--formats", "otel", "--rate", str(args.rate), "--follow"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
     first = proc.stdout.readline()  # start-up (imports, compiling the spec) is not part of the pacing

@@ -1,8 +1,9 @@
-"""Scale-out figures: throughput of `generate stats` and `generate code` in one process and on a dask LocalCluster
-of 2 workers, the per-task overhead of the execution seam, and the split of each stage's cost between workers
-(shards / session ranges) and the single driver that merges and writes.
+"""Scale-out figures: throughput of `generate stats` (one set of files, or part files the workers write) and
+`generate code` in one process and on a dask LocalCluster of 2 workers, the per-task overhead of the execution
+seam, and the split of each stage's cost between workers (shards / session ranges) and the single driver.
 
-    python benchmarks/scale.py [--stats-lines 500000] [--code-sessions 5000] [--tasks 200] [--scheduler ADDR]
+    python benchmarks/scale.py [--stats-lines 500000] [--shard-lines 100000] [--code-sessions 5000] [--tasks 200]
+        [--only stats|parts|code|overhead] [--scheduler ADDR]
 
 Everything runs in this process (the LocalCluster's workers are its children). Each case prints wall seconds,
 lines/s, the driver's CPU seconds and peak RSS of the driver and of each worker (VmHWM). The load average
@@ -83,6 +84,36 @@ def stats_case(args, workers: int, folder: Path, scheduler: str | None = None) -
     return out
 
 
+def parts_case(args, workers: int, folder: Path, scheduler: str | None = None) -> dict:
+    """--shard-lines: the workers render and write their own part files; the driver keeps labels and counts."""
+    synth = StatsSynthesizer(ROOT / "examples" / "specs" / "payment.yaml")
+    started = time.perf_counter()
+    with open_executor(workers, scheduler) as run_on:
+        ready = time.perf_counter()
+        cpu = time.process_time()
+        summary = synth.write(folder / f"parts{workers}{bool(scheduler)}", n_lines=args.stats_lines, seed=1,
+                              shard_lines=args.shard_lines, executor=run_on)
+        done = time.perf_counter()
+        return {"stage": "stats parts", "workers": run_on.width, "scheduler": scheduler,
+                "shard_lines": args.shard_lines, "lines": summary.lines, "startup_s": ready - started,
+                "run_s": done - ready, "lines_per_s": summary.lines / (done - ready),
+                "driver_cpu_s": time.process_time() - cpu, "driver_peak_mb": _peak_mb(),
+                "worker_peaks_mb": _worker_peaks(run_on)}
+
+
+def parts_split(args, folder: Path) -> dict:
+    """One process, --shard-lines: CPU seconds in the stage and write tasks against the driver's share."""
+    synth = StatsSynthesizer(ROOT / "examples" / "specs" / "payment.yaml")
+    timed = Timed()
+    cpu = time.process_time()
+    summary = synth.write(folder / "partsplit", n_lines=args.stats_lines, seed=1, shard_lines=args.shard_lines,
+                          executor=timed)
+    total = time.process_time() - cpu
+    return {"stage": "stats parts", "lines": summary.lines, "tasks": timed.tasks, "task_cpu_s": timed.seconds,
+            "driver_cpu_s": total - timed.seconds, "driver_lines_per_cpu_s": summary.lines / (total - timed.seconds),
+            "task_lines_per_cpu_s": summary.lines / timed.seconds}
+
+
 def stats_split(args, folder: Path) -> dict:
     """One process: CPU seconds in shards (worker work) against the whole run (the rest is the driver's)."""
     synth = StatsSynthesizer(ROOT / "examples" / "specs" / "payment.yaml")
@@ -151,11 +182,12 @@ def main() -> None:
     parser.add_argument("--stats-lines", type=int, default=500_000)
     parser.add_argument("--code-sessions", type=int, default=5000)
     parser.add_argument("--tasks", type=int, default=200)
-    parser.add_argument("--only", choices=("stats", "code", "overhead"), action="append")
+    parser.add_argument("--shard-lines", type=int, default=100_000, help="part size of the 'parts' cases")
+    parser.add_argument("--only", choices=("stats", "parts", "code", "overhead"), action="append")
     parser.add_argument("--scheduler", help="also run each stage on this existing dask scheduler")
     args = parser.parse_args()
     print(json.dumps({"load_average": os.getloadavg(), "cpus": os.cpu_count()}))
-    chosen = args.only or ["stats", "code", "overhead"]
+    chosen = args.only or ["stats", "parts", "code", "overhead"]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if "overhead" in chosen:
@@ -166,6 +198,12 @@ def main() -> None:
                 print(json.dumps(stats_case(args, workers, folder)))
             if args.scheduler:
                 print(json.dumps(stats_case(args, 1, folder, args.scheduler)))
+        if "parts" in chosen:
+            print(json.dumps(parts_split(args, folder)))
+            for workers in (1, 2):
+                print(json.dumps(parts_case(args, workers, folder)))
+            if args.scheduler:
+                print(json.dumps(parts_case(args, 1, folder, args.scheduler)))
         if "code" in chosen:
             print(json.dumps(code_split(args, folder)))
             for workers in (1, 2):

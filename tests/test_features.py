@@ -8,9 +8,11 @@ from synthlog.detect.features import (
     OOV,
     PAD,
     EventCounter,
+    Sessions,
     TemplateSemantics,
     Vocabulary,
     count_matrix,
+    encode,
     normalise_template,
     sliding_windows,
     template_words,
@@ -75,6 +77,34 @@ def test_sliding_windows_one_pair_per_event(sequences, window):
     for row, (target, owner) in enumerate(zip(windows.targets, windows.sessions, strict=True)):
         position = row - sum(len(s) for s in sequences[:owner])
         assert target == vocab.index(sequences[owner][position])
+
+
+@given(sessions_strategy, sessions_strategy, st.integers(1, 4), st.integers(1, 6))
+def test_remembering_sessions_give_what_plain_lists_give(train, test, window, max_length):
+    """Features read through a Sessions (its flat encoding, remembered) equal those of plain lists, event by event."""
+    vocab = Vocabulary.fit(train)
+    remembered = Sessions(test)
+    assert remembered == test and Vocabulary.fit(Sessions(train)).events == vocab.events
+    expected = np.zeros((len(test), len(vocab) - 1))
+    for row, session in enumerate(test):
+        for event in session:
+            expected[row, vocab.index(event) - 1] += 1
+    for sequences in (test, remembered, remembered):  # the second Sessions call reads what the first remembered
+        assert np.array_equal(count_matrix(sequences, vocab).toarray(), expected)
+        windows = sliding_windows(sequences, window, vocab)
+        histories = [([PAD] * window + [vocab.index(e) for e in s])[i:i + window] for s in test for i in range(len(s))]
+        assert windows.histories.tolist() == histories
+        padded = encode(sequences).padded(vocab, max_length)
+        assert padded.shape[0] == len(test)
+        for row, session in enumerate(test):
+            kept = [vocab.index(e) for e in session[:max_length]]
+            assert padded[row].tolist() == kept + [PAD] * (padded.shape[1] - len(kept))
+    rows = np.arange(len(test))[::-2]
+    subset = remembered.take(rows)
+    assert subset == [test[i] for i in rows] and remembered.take(rows) is subset
+    assert np.array_equal(subset.encoded.indices(vocab), encode([test[i] for i in rows]).indices(vocab))
+    distinct, inverse = remembered.distinct()
+    assert [distinct[i] for i in inverse] == test and len({tuple(s) for s in distinct}) == len(distinct)
 
 
 def test_template_words_and_normalisation():

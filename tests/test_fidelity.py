@@ -183,3 +183,19 @@ def test_spec_reference_counts_sessions_as_the_simulator_runs_them():
     assert problems == [] and spec is not None
     # a loop that never reaches END stops at max_events; a start below 1 is normalised (every session has a first event)
     assert reference_from_spec(spec).template_counts == {"a <*>": 7.0, "b": 1.0}
+
+
+def test_error_types_of_fewer_than_k_reference_sessions_are_left_out_of_d_errdist_on_both_sides():
+    real = dataset("real", anomalies={"timeout": 6, "refused": 2})  # connection errors in 2 sessions: withheld, k=5
+    timeouts = dataset("syn", anomalies={"timeout": 8})
+    private = evaluate_fidelity(real, timeouts, min_sessions=5).details
+    assert private["D_errdist"] == pytest.approx(1.0) and private["D_errdist_all_types"] < 0.9
+    assert private["error_types"]["withheld"] == {"connection": {"reference_sessions": 2, "reference_lines": 2,
+                                                                 "synthetic_lines": 0}}
+    assert evaluate_fidelity(real, timeouts).details["D_errdist"] == private["D_errdist_all_types"]  # k = 1
+    # a withheld type in the synthetic data neither helps nor hurts; a type the reference never shows still hurts
+    assert evaluate_fidelity(real, dataset("syn", anomalies={"timeout": 8, "refused": 3}),
+                             min_sessions=5).details["D_errdist"] == pytest.approx(1.0)
+    assert evaluate_fidelity(real, dataset("syn", anomalies={"refused": 8}), min_sessions=5).details["D_errdist"] == 0
+    corrupt = timeouts.sessions + [session("c", [("disk corrupt", "ERROR", 0.0)], ANOMALY)] * 8
+    assert evaluate_fidelity(real, LabeledDataset("syn", corrupt), min_sessions=5).details["D_errdist"] < 0.9

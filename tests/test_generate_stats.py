@@ -15,7 +15,7 @@ def synthlog(*args):
 
 
 def events(out: Path) -> list[dict]:
-    return [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+    return [json.loads(line) for line in next(out.glob("*.jsonl")).read_text().splitlines()]
 
 
 def test_payment_spec_end_to_end_with_two_dask_workers(tmp_path):
@@ -23,13 +23,13 @@ def test_payment_spec_end_to_end_with_two_dask_workers(tmp_path):
                    str(tmp_path / "one"), "--seed", "4")
     assert one.returncode == 0, one.stderr
     assert "wrote" in one.stdout
-    names = ["events.jsonl", "payment.log", "payment.log_structured.csv", "payment.log_templates.csv",
+    names = ["payment.jsonl", "payment.log", "payment.log_structured.csv", "payment.log_templates.csv",
              "anomaly_label.csv", ".synthlog-manifest.json"]
     assert sorted(p.name for p in (tmp_path / "one").iterdir()) == sorted(names)
     found = events(tmp_path / "one")
-    assert {e["service"] for e in found} == {"api-gateway", "payment-api", "auth-service", "fraud-check", "ledger-db"}
+    assert {e["component"] for e in found} == {"api-gateway", "payment-api", "auth-service", "fraud-check", "ledger-db"}
     labels = read_labels(tmp_path / "one" / "anomaly_label.csv")
-    assert set(labels) == {e["context"]["request_id"] for e in found if e["context"]}
+    assert set(labels) == {e["attributes"]["session"] for e in found if "session" in e["attributes"]}
     two = synthlog("generate", "stats", str(EXAMPLES / "payment.yaml"), "--duration", "15s", "--out",
                    str(tmp_path / "two"), "--seed", "4", "--workers", "2")
     assert two.returncode == 0, two.stderr
@@ -46,17 +46,17 @@ def test_storage_spec_makes_block_sessions_labeled_per_block(tmp_path):
     assert len(found) == 20000
     first: dict[str, str] = {}
     for event in found:
-        block = event["context"].get("block_id")
+        block = event["attributes"].get("block_id")
         if block is not None:
-            first.setdefault(block, event["message"])
-            assert block in event["message"]
+            first.setdefault(block, event["content"])
+            assert block in event["content"]
     assert len(first) > 100 and all(m.startswith("BLOCK* NameSystem.allocateBlock") for m in first.values())
     assert (tmp_path / "anomaly_label.csv").read_text().startswith("BlockId,Label\n")
     labels = read_labels(tmp_path / "anomaly_label.csv")
     anomalous_blocks = {b for b in first if labels[b] == 1}
     assert anomalous_blocks and len(anomalous_blocks) < len(first) / 5
-    assert all(e["anomaly"]["type"] == "block_write_failure" for e in found
-               if e["context"].get("block_id") in anomalous_blocks)
+    assert all(e["attributes"]["anomaly"] == "block_write_failure" and e["label"] == 1 for e in found
+               if e["attributes"].get("block_id") in anomalous_blocks)
 
 
 def test_impossible_spec_is_refused_before_anything_runs(tmp_path):

@@ -169,8 +169,8 @@ def test_messages_and_levels_do_not_depend_on_the_files_written(tmp_path):
     synthesizer = StatsSynthesizer(spec)
     synthesizer.write(tmp_path / "one", n_lines=400, seed=6, formats=("jsonl",))
     synthesizer.write(tmp_path / "all", n_lines=400, seed=6)
-    events = (tmp_path / "one" / "events.jsonl").read_text()
-    assert events == (tmp_path / "all" / "events.jsonl").read_text()
+    events = (tmp_path / "one" / "b.jsonl").read_text()
+    assert events == (tmp_path / "all" / "b.jsonl").read_text()
     sampled = [row["level"] for chunk in synthesizer.sample(n_lines=400, seed=6) for row in chunk.iter_rows(named=True)]
     written = [json.loads(line)["level"] for line in events.splitlines()]
     assert sampled == written and "FATAL" in written

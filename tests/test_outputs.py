@@ -70,7 +70,7 @@ def test_force_replaces_same_named_files_and_deletes_nothing_else(tmp_path):
     assert (real / "HDFS.log").read_bytes().endswith(b"real line\n")  # not written by this run: kept
     assert "blk_1,Anomaly" not in (real / "anomaly_label.csv").read_text()  # written by this run: replaced
     manifest = json.loads((real / MANIFEST).read_text())
-    assert manifest["files"] == ["HDFS.log_templates.csv", "anomaly_label.csv", "events.jsonl"]
+    assert manifest["files"] == ["HDFS.jsonl", "HDFS.log_templates.csv", "anomaly_label.csv"]
 
 
 def test_parse_and_generate_code_refuse_foreign_folders_too(tmp_path):
@@ -124,7 +124,7 @@ def test_the_next_run_removes_stale_staging_of_a_killed_run_and_says_so(tmp_path
     stale = out / f".synthlog-staging.{pid}.k9x1"
     stale.mkdir()
     (stale / "payment.log").write_bytes(b"x" * 1000)
-    (out / f".events.jsonl.{pid}.abcd1234.tmp").write_bytes(b"x")
+    (out / f".payment.jsonl.{pid}.abcd1234.tmp").write_bytes(b"x")
     live = out / f".synthlog-staging.{os.getpid()}.live"  # a run still going: left alone
     live.mkdir()
     run = cli("generate", "stats", str(EXAMPLES / "specs" / "payment.yaml"), "--lines", "50", "--out", str(out))

@@ -2,7 +2,9 @@
 counts, recipes, options and records that used to crash with a traceback or pass silently."""
 
 import json
+import math
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,15 +13,19 @@ import pytest
 
 from synthlog.detect.bench import load_config as load_bench_config
 from synthlog.errors import ConfigError, InputError
+from synthlog.evaluate.fidelity import evaluate_fidelity
 from synthlog.evaluate.report import run_validation
+from synthlog.io.generated import load_generated
 from synthlog.parse.sessions import by_entity, sessionizer, sliding_windows
 from synthlog.records import LogEvent
 from synthlog.stats.simulate import StatsSynthesizer
-from synthlog.stats.specfile import spec_problems_in_text
+from synthlog.stats.specfile import load_spec, spec_problems_in_text
 from synthlog.synth.recipe import load_recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 PAYMENT = ROOT / "examples" / "specs" / "payment.yaml"
+STORAGE = ROOT / "examples" / "specs" / "storage.yaml"
+OLD_STATS = ROOT / "tests" / "data" / "stats_events_v0"
 RECIPE = ROOT / "examples" / "blockstore" / "recipe.yaml"
 SPEC = """\
 name: m
@@ -155,7 +161,7 @@ def test_a_roles_subnet_places_its_nodes(tmp_path):
     (["generate", "code", str(ROOT / "examples/blockstore/src"), "--entry", "auto", "--start", "9999-12-31T23:59:00"],
      "error: --start: the start lies in the years 1970 to 8999, not 9999"),
     (["generate", "stats", str(PAYMENT), "--lines", "10", "--formats", ""],
-     "error: --formats: name at least one format (jsonl, raw, csv)"),
+     "error: --formats: name at least one format (jsonl, raw, csv, parquet, otel)"),
     (["profile", str(ROOT / "examples/logs/blockstore.log"), "--format", "hdfs", "--epsilon", "inf"],
      "error: --epsilon: epsilon must be a finite number above 0 (got inf)"),
 ])
@@ -200,10 +206,58 @@ def test_bench_configs_refuse_bad_parameters_and_seeds(tmp_path, extra, problem)
     (lambda e: {**e, "message": ["a"]}, "message must be a string or null"),
 ])
 def test_validate_refuses_malformed_event_records_naming_the_line(tmp_path, change, problem):
-    out = tmp_path / "data"
-    StatsSynthesizer(PAYMENT).write(out, n_lines=20, seed=1)
+    out = tmp_path / "data"  # a folder of the simulator's older events.jsonl, which readers still load
+    shutil.copytree(OLD_STATS, out)
     lines = (out / "events.jsonl").read_text().splitlines()
     lines[4] = json.dumps(change(json.loads(lines[4])))
     (out / "events.jsonl").write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError, match=rf"events.jsonl:5: bad event: {problem}"):
+        run_validation(STORAGE, out)
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda e: {**e, "attributes": 7}, r"attributes has the wrong type \(int\)"),
+    (lambda e: {**e, "label": 3}, "label must be 0, 1 or absent"),
+    (lambda e: {**e, "attributes": {**e["attributes"], "session": 5}}, "has no string attributes.session"),
+])
+def test_validate_refuses_malformed_event_records_of_either_generator(tmp_path, change, problem):
+    out = tmp_path / "data"
+    StatsSynthesizer(PAYMENT).write(out, n_lines=20, seed=1)
+    lines = (out / "payment.jsonl").read_text().splitlines()
+    lines[4] = json.dumps(change(json.loads(lines[4])))
+    (out / "payment.jsonl").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=rf"payment.jsonl:5: .*{problem}"):
         run_validation(PAYMENT, out)
+
+
+NO_START_SPEC = """\
+name: nostart
+services:
+  - name: app
+    messages:
+      - {id: E1, template: "job started", level: INFO}
+      - {id: E2, template: "job failed", level: ERROR}
+sessions:
+  - name: jobs
+    rate: 1.0
+    normal:
+      start: {E1: 0.0}
+      transitions: {E1: {E2: 0.5}}
+"""
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning")  # the 0/0 itself
+def test_validate_without_a_finite_score_is_an_error_not_score_nan(tmp_path):
+    # a spec whose session model has no start probability passes spec check and generates lines, but the lines it
+    # promises are 0/0: every metric but D_errdist is undefined and the mean was printed as score=nan with exit 0
+    spec = tmp_path / "nostart.yaml"
+    spec.write_text(NO_START_SPEC)
+    out = tmp_path / "data"
+    StatsSynthesizer(spec).write(out, n_lines=50, seed=1)
+    score = evaluate_fidelity(load_spec(spec), load_generated(out)).score
+    assert math.isnan(score)  # the input that printed score=nan
+    result = cli("validate", str(spec), str(out))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert re.search(r"no fidelity score can be computed \(C_temporal, R_anomaly, template_similarity, "
+                     r"transition_similarity undefined", result.stderr)
+    assert "score=" not in result.stdout and not (out / "validation.json").exists()

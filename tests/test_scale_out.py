@@ -59,7 +59,9 @@ def scheduler():
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+    """sha256 of every file, part files in folders included."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _run(*args: str) -> None:
@@ -80,7 +82,13 @@ def _same_bytes_everywhere(tmp_path: Path, scheduler: str, *command: str) -> dic
 def test_generate_stats_gives_the_same_bytes_on_any_executor(tmp_path, scheduler):
     files = _same_bytes_everywhere(tmp_path, scheduler, "generate", "stats", "examples/specs/payment.yaml",
                                    "--duration", "10s", "--seed", "5")
-    assert {"events.jsonl", "payment.log", "anomaly_label.csv"} <= set(files)
+    assert {"payment.jsonl", "payment.log", "anomaly_label.csv"} <= set(files)
+
+
+def test_stats_parts_written_by_the_workers_are_the_same_bytes_on_any_executor(tmp_path, scheduler):
+    files = _same_bytes_everywhere(tmp_path, scheduler, "generate", "stats", "examples/specs/payment.yaml",
+                                   "--duration", "8s", "--seed", "5", "--shard-lines", "3000")
+    assert {"payment.log/part-00000.log", "payment.log/part-00007.log", ".synthlog-manifest.json"} <= set(files)
 
 
 def test_generate_code_gives_the_same_bytes_on_any_executor(tmp_path, scheduler):

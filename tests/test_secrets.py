@@ -1,15 +1,18 @@
 """The secret scan (synthlog.privacy.secrets), template token stand-ins, rare-token leaks and value shape agreement."""
 
+from pathlib import Path
+
 import numpy as np
 
 from synthlog.evaluate.privacy import leakage_check
 from synthlog.evaluate.values import value_shape_agreement
-from synthlog.privacy.secrets import find_secrets, is_secret_like, synthetic_token
+from synthlog.privacy.secrets import find_secrets, is_secret_like, scan_whole, synthetic_token
 from synthlog.privacy.values import RARE, dataset_values, extract_values
 from synthlog.records import NORMAL, LabeledDataset, LogEvent, Session, Template
 from synthlog.stats.slots import TokenScrubber
 from synthlog.values.shape import shape_class
 
+ROOT = Path(__file__).resolve().parents[1]
 SECRETS = {
     "email": "ops.team@example.com", "url_credentials": "https://admin:s3cr3t@db.example.com/x",
     "credential": "password=hunter2", "ipv4": "52.14.7.201", "ipv6": "2001:db8:85a3::8a2e:370:7334",
@@ -72,3 +75,17 @@ def test_value_shape_agreement_compares_slot_shapes_on_reference_templates():
     wrong = _dataset([(f"g{i}", f"Opened {i} on host") for i in range(10)], template)
     assert value_shape_agreement(real, same)["value_shape_agreement"] == 1.0
     assert value_shape_agreement(real, wrong)["value_shape_agreement"] == 0.0
+
+
+def test_the_token_scan_finds_what_a_whole_text_scan_finds(tmp_path):
+    from planted import write_corpus
+
+    log, _ = write_corpus(tmp_path)
+    spanning = ("login password = hunter2 ok\nkey header -----BEGIN RSA PRIVATE KEY----- here\n"
+                "aws key is 'AKIAIOSFODNN7EXAMPLEwJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12' now\n"
+                "fetch https://admin:pa,ss@db.example.com/x done\nplain 10.1.2.3:50010 and R02-M1-N0-C:J12-U11\n")
+    for text in (log.read_text(), (ROOT / "examples/logs/blockstore.log").read_text(), spanning):
+        assert find_secrets(text) == scan_whole(text, detectors=True)
+        assert find_secrets(text, detectors=False) == scan_whole(text, detectors=False)
+    assert "password = hunter2" in find_secrets(spanning)["credential"]
+    assert "Private Key" in find_secrets(spanning)

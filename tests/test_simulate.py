@@ -72,7 +72,7 @@ sessions:
              gaps: {b_work: {b_work: [2s, 3s]}}}
     anomalous: {start: {f_in: 1.0}, transitions: {f_in: {b_oom: 1.0}}, gap: [10ms, 1s]}
 """
-FILES = ("events.jsonl", "mini.log", "mini.log_structured.csv", "mini.log_templates.csv", "anomaly_label.csv")
+FILES = ("mini.jsonl", "mini.log", "mini.log_structured.csv", "mini.log_templates.csv", "anomaly_label.csv")
 
 
 @pytest.fixture
@@ -98,53 +98,54 @@ def events_of(data: bytes) -> list[dict]:
 
 
 def seconds(event: dict) -> float:
-    return datetime.fromisoformat(event["timestamp"]).timestamp()
+    return event["timestamp"]
 
 
 def owner_of(event: dict) -> str | None:
-    return next(iter(event["context"].values()), None)
+    return event["attributes"].get("session")
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(mini, tmp_path, small_shards):
     first = run(mini, tmp_path / "a")
     assert first == run(mini, tmp_path / "b")
-    assert len(first["events.jsonl"]) > 100_000
+    assert len(first["mini.jsonl"]) > 100_000
     other = run(mini, tmp_path / "c", seed=8)
-    assert other["events.jsonl"] != first["events.jsonl"]
+    assert other["mini.jsonl"] != first["mini.jsonl"]
 
 
 def test_lines_are_time_ordered_and_every_format_agrees(mini, tmp_path, small_shards):
     files = run(mini, tmp_path)
-    events = events_of(files["events.jsonl"])
+    events = events_of(files["mini.jsonl"])
     times = [seconds(e) for e in events]
     assert times == sorted(times)
     assert len(set(owner_of(e) for e in events)) > 100
     services: dict[str, set[str]] = {}
     for event in events:  # a request id follows the request from service to service
-        services.setdefault(owner_of(event) or "", set()).add(event["service"])
+        services.setdefault(owner_of(event) or "", set()).add(event["component"])
     assert sum(s == {"front", "back"} for o, s in services.items() if o.startswith("req-")) > 100
     rows = list(csv.DictReader(files["mini.log_structured.csv"].decode().splitlines()))
     raw = files["mini.log"].decode().splitlines()
     assert len(rows) == len(raw) == len(events)
     for event, row, line in zip(events, rows, raw, strict=True):
-        assert row["Content"] == event["message"] and line.endswith(f"{event['service']}: {event['message']}")
-        assert f"{row['Date']}T{row['Time']}Z" == event["timestamp"]
-    assert {'out, "quoted" b,c', 'out, "quoted" d\\e'} <= {e["message"] for e in events}
+        assert row["Content"] == event["content"] and line.endswith(f"{event['component']}: {event['content']}")
+        stamp = datetime.fromisoformat(f"{row['Date']}T{row['Time']}+00:00")
+        assert round(stamp.timestamp() * 1e6) == round(event["timestamp"] * 1e6)
+    assert {'out, "quoted" b,c', 'out, "quoted" d\\e'} <= {e["content"] for e in events}
     structured = list(read_structured(tmp_path / "mini.log_structured.csv"))
-    assert [e.content for e in structured] == [e["message"] for e in events]
+    assert [e.content for e in structured] == [e["content"] for e in events]
     templates = read_templates(tmp_path / "mini.log_templates.csv")
     assert sum(t.occurrences for t in templates.values()) == len(events)
     assert templates["b_work"].text == "work <*> <*> <*> <*>"
 
 
 def test_causal_effects_follow_their_causes_within_the_lag(mini, tmp_path, small_shards):
-    events = events_of(run(mini, tmp_path)["events.jsonl"])
+    events = events_of(run(mini, tmp_path)["mini.jsonl"])
     causes, effects = {}, {}
     for event in events:
-        if event["service"] == "back" and event["error_type"] == "out_of_memory":
+        if event["component"] == "back" and event["attributes"]["error_type"] == "out_of_memory":
             assert owner_of(event) not in causes  # one back visit per request or session
             causes[owner_of(event)] = seconds(event)
-        elif event["message"] == "alarm after back failure":
+        elif event["content"] == "alarm after back failure":
             effects.setdefault(owner_of(event), []).append(seconds(event))
     horizon = seconds(events[0]) - seconds(events[0]) % 60 + 60
     assert len(causes) > 50
@@ -158,26 +159,26 @@ def test_causal_effects_follow_their_causes_within_the_lag(mini, tmp_path, small
 
 def test_episode_lines_are_labeled_and_inside_their_episode(mini, tmp_path, small_shards):
     files = run(mini, tmp_path)
-    events = events_of(files["events.jsonl"])
+    events = events_of(files["mini.jsonl"])
     calendar = Calendar(CompiledSpec(mini), 7)
     episodes = {e.id: e for e in calendar.episodes(0, 60 * US)}
     services = CompiledSpec(mini).service_names
     start = datetime.fromisoformat("2026-01-01T00:00:00+00:00").timestamp()
-    labeled = [e for e in events if e["anomaly"] is not None]
-    storms = [e for e in labeled if e["anomaly"]["type"] == "resource_exhaustion"]
-    assert storms and any(e["anomaly"]["type"] == "job_failure" for e in labeled)
+    labeled = [e for e in events if "anomaly" in e["attributes"]]
+    storms = [e for e in labeled if e["attributes"]["anomaly"] == "resource_exhaustion"]
+    assert storms and any(e["attributes"]["anomaly"] == "job_failure" for e in labeled)
     for event in storms:
-        episode = episodes[event["anomaly"]["id"]]
+        episode = episodes[event["attributes"]["anomaly_id"]]
         if event["level"] == "ERROR":  # failures happen inside a window of the episode at that service
             t = round((seconds(event) - start) * US)
-            assert any(services[w.service] == event["service"] and w.start <= t <= w.fade_end + 5000
+            assert any(services[w.service] == event["component"] and w.start <= t <= w.fade_end + 5000
                        for w in episode.windows)
         else:
-            assert event["message"] in ("back pressure", "alarm after back failure")
-    assert {e["service"] for e in storms if e["level"] == "ERROR"} == {"back", "front"}  # spread upstream
+            assert event["content"] in ("back pressure", "alarm after back failure")
+    assert {e["component"] for e in storms if e["level"] == "ERROR"} == {"back", "front"}  # spread upstream
     for event in labeled:
-        if event["anomaly"]["type"] == "job_failure":
-            assert event["anomaly"]["id"] == event["context"]["job_id"]
+        if event["attributes"]["anomaly"] == "job_failure":
+            assert event["attributes"]["anomaly_id"] == event["attributes"]["job_id"]
     labels = read_labels(tmp_path / "anomaly_label.csv")
     owners = {owner_of(e) for e in events if owner_of(e) is not None}
     assert set(labels) == owners
@@ -206,15 +207,16 @@ def test_dask_local_cluster_gives_the_same_bytes(mini, tmp_path, small_shards):
 
 
 def test_line_count_runs_are_prefixes_of_duration_runs(mini, tmp_path, small_shards):
-    whole = run(mini, tmp_path / "whole")["events.jsonl"].splitlines(keepends=True)
+    whole = run(mini, tmp_path / "whole")["mini.jsonl"].splitlines(keepends=True)
     StatsSynthesizer(mini).write(tmp_path / "part", n_lines=3000, seed=7)
-    part = (tmp_path / "part" / "events.jsonl").read_bytes().splitlines(keepends=True)
+    part = (tmp_path / "part" / "mini.jsonl").read_bytes().splitlines(keepends=True)
     assert len(part) == 3000 and part == whole[:3000]
     labels = read_labels(tmp_path / "part" / "anomaly_label.csv")
     written = [json.loads(line) for line in part]
     assert set(labels) == {owner_of(e) for e in written} - {None}
     # labels describe the lines written, also for requests cut at line 3000
-    assert {k for k, v in labels.items() if v} == {owner_of(e) for e in written if e["anomaly"]} - {None}
+    anomalous = {owner_of(e) for e in written if "anomaly" in e["attributes"]} - {None}
+    assert {k for k, v in labels.items() if v} == anomalous
 
 
 def test_sample_gives_time_ordered_frames_matching_the_files(mini, tmp_path, small_shards):
@@ -224,7 +226,7 @@ def test_sample_gives_time_ordered_frames_matching_the_files(mini, tmp_path, sma
     times = [t for f in frames for t in f["timestamp"].to_list()]
     assert times == sorted(times)
     StatsSynthesizer(mini).write(tmp_path, n_lines=2500, seed=7)
-    assert messages == [e["message"] for e in events_of((tmp_path / "events.jsonl").read_bytes())]
+    assert messages == [e["content"] for e in events_of((tmp_path / "mini.jsonl").read_bytes())]
     assert set(frames[0].columns) >= {"timestamp", "service", "level", "error_type", "message", "template_id",
                                       "session_id", "anomalous"}
 
@@ -234,19 +236,19 @@ def test_a_spec_that_never_logs_cannot_reach_a_line_count(tmp_path):
     assert problems == []
     with pytest.raises(ConfigError, match="nothing in this spec ever logs"):
         StatsSynthesizer(spec).write(tmp_path / "out", n_lines=10)
-    assert not (tmp_path / "out" / "events.jsonl").exists()
+    assert not (tmp_path / "out" / "quiet.jsonl").exists()
     summary = StatsSynthesizer(spec).write(tmp_path / "out", duration="1h")
-    assert summary.lines == 0 and (tmp_path / "out" / "events.jsonl").read_bytes() == b""
+    assert summary.lines == 0 and (tmp_path / "out" / "quiet.jsonl").read_bytes() == b""
 
 
 def test_window_labels_mark_windows_with_anomalous_lines(tmp_path, small_shards):
     spec, _ = spec_problems_in_text(MINI.replace("anomaly_probability: 0.2", "anomaly_probability: 0"))
     StatsSynthesizer(spec).write(tmp_path, duration="60s", seed=7, label_window="7s", formats=("jsonl",))
-    events = events_of((tmp_path / "events.jsonl").read_bytes())
+    events = events_of((tmp_path / "mini.jsonl").read_bytes())
     start = datetime.fromisoformat("2026-01-01T00:00:00+00:00").timestamp()
     expected = [False] * 9  # ceil(60 / 7) windows, the empty ones included
     for event in events:
-        if event["anomaly"] is not None:
+        if "anomaly" in event["attributes"]:
             expected[int((seconds(event) - start) // 7)] = True
     rows = list(csv.DictReader((tmp_path / "window_label.csv").read_text().splitlines()))
     assert [r["WindowId"] for r in rows] == [str(k) for k in range(9)]
@@ -261,7 +263,7 @@ def test_a_rerun_removes_files_of_the_earlier_run_it_did_not_write(mini, tmp_pat
     (tmp_path / "notes.txt").write_text("mine")
     StatsSynthesizer(mini).write(tmp_path, n_lines=100, seed=1, formats=("jsonl",))
     assert sorted(p.name for p in tmp_path.iterdir()) == [".synthlog-manifest.json", "anomaly_label.csv",
-                                                          "events.jsonl", "mini.log_templates.csv", "notes.txt"]
+                                                          "mini.jsonl", "mini.log_templates.csv", "notes.txt"]
 
 
 GAPS = """\
@@ -305,7 +307,7 @@ def test_each_transition_draws_its_own_gap(tmp_path, small_shards):
     written = []
     for folder, executor in (("a", None), ("b", ReversedExecutor())):
         StatsSynthesizer(spec).write(tmp_path / folder, duration="3h", seed=3, formats=("jsonl",), executor=executor)
-        written.append((tmp_path / folder / "events.jsonl").read_bytes())
+        written.append((tmp_path / folder / f"{spec.name}.jsonl").read_bytes())
     assert written[0] == written[1] and len(written[0]) > 100_000
 
 

@@ -10,6 +10,7 @@ import pytest
 from synthlog.errors import InputError
 from synthlog.evaluate.fidelity import reference_from_spec
 from synthlog.evaluate.report import validate
+from synthlog.io.datasets import load_directory
 from synthlog.io.generated import load_generated
 from synthlog.privacy.values import extract_values
 from synthlog.stats.simulate import StatsSynthesizer
@@ -17,6 +18,7 @@ from synthlog.stats.specfile import load_spec
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 LOG, LABELS = EXAMPLES / "logs" / "blockstore.log", EXAMPLES / "logs" / "blockstore_labels.csv"
+OLD_STATS = Path(__file__).resolve().parent / "data" / "stats_events_v0"
 
 
 def run(*args):
@@ -73,7 +75,7 @@ def test_payment_spec_round_trip(tmp_path):
     spec = load_spec(EXAMPLES / "specs" / "payment.yaml")
     StatsSynthesizer(spec).write(tmp_path, n_lines=4000, seed=5)
     result = validate(spec, tmp_path)
-    assert len(load_generated(tmp_path)) > 10
+    assert len(load_directory(tmp_path)) > 10
     assert result["template_similarity"] > 0.9 and result["D_errdist"] > 0.5
     # only session models promise an order (request lines of several services interleave)
     assert (result["transition_similarity"] is None) == (not spec.sessions)
@@ -82,7 +84,7 @@ def test_payment_spec_round_trip(tmp_path):
 def test_not_a_generated_directory_is_one_line_error(tmp_path):
     out = run("validate", str(LOG), str(tmp_path), "--format", "hdfs")
     assert out.returncode == 2 and "Traceback" not in out.stderr
-    assert "not a generated data set" in out.stderr
+    assert "no data set files found" in out.stderr  # either generator's folder is read
 
 
 def test_planted_leak_is_found_and_the_report_is_not_scanned(generated, tmp_path):
@@ -108,8 +110,8 @@ def test_planted_leak_is_found_and_the_report_is_not_scanned(generated, tmp_path
     (lambda jsonl: jsonl[: jsonl.index("\n") + 1], "has more lines than events.jsonl"),
     (lambda jsonl: "[1, 2]\n" + jsonl[jsonl.index("\n") + 1:], "events.jsonl:1: an event line is a JSON object"),
 ])
-def test_events_and_structured_csv_out_of_step_is_one_input_error(generated, tmp_path, change, needle):
-    _, gen = generated
+def test_events_and_structured_csv_out_of_step_is_one_input_error(tmp_path, change, needle):
+    gen = OLD_STATS  # the simulator's older events.jsonl, zipped with its structured CSV
     broken = tmp_path / "broken"
     broken.mkdir()
     for file in gen.glob("*.csv"):
@@ -117,3 +119,26 @@ def test_events_and_structured_csv_out_of_step_is_one_input_error(generated, tmp
     (broken / "events.jsonl").write_text(change((gen / "events.jsonl").read_text()))
     with pytest.raises(InputError, match=needle):
         load_generated(broken)
+
+
+def test_an_older_simulator_folder_still_loads_and_validates(tmp_path):
+    old = load_directory(OLD_STATS)
+    assert len(old) == 12 and old.label_counts() == {"Normal": 11, "Anomaly": 1}
+    anomalous = next(s for s in old.sessions if s.label == 1)
+    assert {e.attributes.get("anomaly") for e in anomalous.events} >= {"block_write_failure"}
+    assert all(e.template_id and e.timestamp for e in old.events())
+    result = validate(load_spec(EXAMPLES / "specs" / "storage.yaml"), OLD_STATS)
+    assert result["template_similarity"] > 0
+
+
+def test_a_simulator_folder_loads_as_its_event_records(tmp_path):
+    spec = load_spec(EXAMPLES / "specs" / "storage.yaml")
+    StatsSynthesizer(spec).write(tmp_path, n_lines=3000, seed=2)
+    loaded = load_directory(tmp_path)
+    in_memory = StatsSynthesizer(spec).sample_dataset(n_lines=3000, seed=2)
+    assert [s.id for s in loaded.sessions] == [s.id for s in in_memory.sessions]
+    assert [s.label for s in loaded.sessions] == [s.label for s in in_memory.sessions]
+    assert 0 < loaded.label_counts()["Anomaly"] < len(loaded) / 2
+    for read, made in zip(loaded.sessions, in_memory.sessions, strict=True):
+        assert [(e.content, e.timestamp, e.template_id, e.label, e.component) for e in read.events] == \
+            [(e.content, e.timestamp, e.template_id, e.label, e.component) for e in made.events]

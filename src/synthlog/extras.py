@@ -1,9 +1,10 @@
 """Optional dependencies: each heavy feature names the extra that installs what it needs.
 
 The base install (``pip install synthlog``) scans code, generates from code and statistics, parses, validates and runs
-the classical detectors. Four extras add one feature each: ``neural`` (PyTorch detectors), ``llm`` (the ``openai``
-client for LLM checking and paraphrasing), ``distributed`` (dask.distributed scale-out) and ``report`` (matplotlib
-and jinja2 for plots and HTML reports). ``pip install 'synthlog[all]'`` installs every one.
+the classical detectors. Five extras add one feature each: ``neural`` (PyTorch detectors), ``llm`` (the ``openai``
+client for LLM checking and paraphrasing), ``distributed`` (dask.distributed scale-out), ``report`` (matplotlib
+and jinja2 for plots and HTML reports) and ``privacy`` (OpenDP, the accounting of ``profile --epsilon``).
+``pip install 'synthlog[all]'`` installs every one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from types import ModuleType
 from synthlog.errors import SynthlogError
 
 EXTRAS = {"torch": "neural", "openai": "llm", "dask": "distributed", "distributed": "distributed",
-          "matplotlib": "report", "jinja2": "report"}
+          "matplotlib": "report", "jinja2": "report", "opendp": "privacy"}
 
 
 class MissingExtra(SynthlogError):

@@ -114,6 +114,15 @@ def error_counts(dataset: LabeledDataset) -> Counter[str]:
     return counts
 
 
+def error_sessions(dataset: LabeledDataset) -> Counter[str]:
+    """In how many distinct sessions each error type occurs."""
+    texts = template_texts(dataset)
+    counts: Counter[str] = Counter()
+    for session in dataset.sessions:
+        counts.update({kind for event in session.events if (kind := error_type(event, event_key(event, texts)))})
+    return counts
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Transitions
 # ---------------------------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ app.add_typer(datasets_app, name="datasets")
 
 @app.command("parse")
 def parse(
-    raw: Path = typer.Argument(..., help="Raw log file."),
+    raw: str = typer.Argument(..., help="Raw log file, folder of part files, glob or fsspec URL."),
     log_format: str = typer.Option(..., "--format", "-f",
                                    help="Built-in format (hdfs, zookeeper, hadoop, openstack, bgl) or a format "
                                         "string such as '<Date> <Time> <Level> <Component>: <Content>'."),

@@ -27,8 +27,9 @@ def generate_stats(
     scheduler: str | None = typer.Option(None, "--scheduler", help="Run shards on an existing dask scheduler, "
                                          "e.g. tcp://host:8786 (same bytes as one process)."),
     formats: str = typer.Option("jsonl,raw,csv", "--formats",
-                                help="Files to write: jsonl (events.jsonl), raw (NAME.log), csv (Loghub CSVs); "
-                                     "to stdout one of otel, jsonl (default otel)."),
+                                help="Files to write: jsonl (NAME.jsonl), raw (NAME.log), csv (Loghub CSVs), "
+                                     "parquet (NAME.parquet), otel (NAME.otel.json); to a stream one of otel, "
+                                     "jsonl (default otel)."),
     rate: float | None = typer.Option(None, "--rate", help="Stream at most this many lines per second."),
     follow: bool = typer.Option(False, "--follow", help="Stream until interrupted (Ctrl-C stops cleanly)."),
     label_window: str | None = typer.Option(None, "--label-window",
@@ -41,8 +42,11 @@ def generate_stats(
                                             "failed LLM requests (default: a failed request stops the run)."),
     max_memory: str | None = typer.Option(None, "--max-memory", help="Refuse a run whose shards would need more "
                                           "memory than this, e.g. 4G (default: half of this machine's memory)."),
+    shard_lines: int | None = typer.Option(None, "--shard-lines", min=1, help="Write each format as a folder of "
+                                           "part files of about N lines (part-00000.log, ...), written by the "
+                                           "workers; listed in the output manifest."),
 ) -> None:
-    """Simulate a spec: events.jsonl, raw log, Loghub structured/templates CSVs and anomaly_label.csv."""
+    """Simulate a spec: events JSONL, raw log, Loghub structured/templates CSVs and anomaly_label.csv."""
     from synthlog.errors import InputError
     from synthlog.stats.shards import parse_size
     from synthlog.stats.simulate import StatsSynthesizer
@@ -50,7 +54,7 @@ def generate_stats(
 
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     if not chosen:
-        raise InputError("name at least one format (jsonl, raw, csv)", field="--formats")
+        raise InputError("name at least one format (jsonl, raw, csv, parquet, otel)", field="--formats")
     try:
         budget = None if max_memory is None else parse_size(max_memory)
     except ValueError as exc:
@@ -67,6 +71,8 @@ def generate_stats(
     from synthlog.io.sinks import is_stream_target
 
     if is_stream_target(out):
+        if shard_lines is not None:
+            raise InputError("part files go into a folder, not to a stream", field="--shard-lines")
         fmt = chosen[0] if chosen and formats != "jsonl,raw,csv" else "otel"
         if len(chosen) > 1 and formats != "jsonl,raw,csv":
             raise InputError("a stream carries one format: give one of otel, jsonl", field="--formats")
@@ -79,7 +85,7 @@ def generate_stats(
                          field="--out")
     summary = StatsSynthesizer(loaded).write(Path(out), n_lines=lines, duration=duration, seed=seed_or_global(seed),
                                             workers=workers, formats=chosen, label_window=label_window,
-                                            max_memory=budget, scheduler=scheduler)
+                                            max_memory=budget, scheduler=scheduler, shard_lines=shard_lines)
     typer.echo(f"wrote {summary.lines} lines, {summary.sessions} sessions ({summary.anomalous_sessions} anomalous, "
                f"{summary.anomalous_lines} anomalous lines) to {summary.out_dir}")
 
@@ -90,7 +96,8 @@ def generate_stats(
 @generate_app.command("code")
 def generate_code(
     src: Path = typer.Argument(..., exists=True, help="Source tree to analyse (Java and/or Python)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output directory for the labeled data set."),
+    out: str = typer.Option(..., "--out", "-o", help="Output directory for the labeled data set, or a stream: - "
+                            "(stdout), syslog://HOST:PORT, syslog+tcp://HOST:PORT, otlp+http://HOST:PORT."),
     entry: list[str] = typer.Option([], "--entry", "-e", help="Entry point CLASS.METHOD (repeatable) or 'auto': "
                                     "one session per path run."),
     recipe: Path | None = typer.Option(None, "--recipe", exists=True, dir_okay=False,
@@ -128,6 +135,11 @@ def generate_code(
     workers: int = typer.Option(1, "--workers", min=1, help="Make sessions on a dask LocalCluster of N workers."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Make sessions on an existing dask scheduler, "
                                          "e.g. tcp://host:8786 (same bytes as one process)."),
+    formats: str | None = typer.Option(None, "--formats", help="Event files to add to the folder: parquet "
+                                       "(NAME.parquet), otel (NAME.otel.json); to a stream one of otel, jsonl "
+                                       "(default otel)."),
+    rate: float | None = typer.Option(None, "--rate", help="Stream at most this many lines per second."),
+    follow: bool = typer.Option(False, "--follow", help="Stream until interrupted (Ctrl-C stops cleanly)."),
 ) -> None:
     """Generate labeled log sessions from source code: per-path sessions (--entry) or entity sessions (--recipe)."""
     from synthlog.code.paths import PathOptions
@@ -143,7 +155,12 @@ def generate_code(
                            calibrate=calibrate,
                            paths=PathOptions(depth=depth, unroll=unroll, max_paths=max_paths,
                                              seed=seed_or_global(seed)))
-    summary = run(src, out, n, seed_or_global(seed), config, workers=workers, scheduler=scheduler)
+    chosen_formats = tuple(f.strip() for f in (formats or "").split(",") if f.strip())
+    summary = run(src, out, n, seed_or_global(seed), config, workers=workers, scheduler=scheduler,
+                  formats=chosen_formats, rate=rate, follow=follow)
+    if "sent" in summary:
+        say(f"sent {summary['sent']} events to {out}")
+        return
     labels = summary["labels"]
     typer.echo(f"wrote {summary['sessions']} sessions ({labels.get('Anomaly', 0)} anomalous), {summary['lines']} "
                f"lines, {summary['templates']} templates to {out}; {summary['paths']['rejected']} of "

@@ -58,7 +58,10 @@ def profile(
                                                help=r"Regex of session ids in lines (default: blk_-?\d+)."),
     sessions: str | None = typer.Option(None, "--sessions", "-s", help=SESSIONS_HELP),
     line_labels: str | None = typer.Option(None, "--line-labels", help=LINE_LABELS_HELP),
-    epsilon: float | None = typer.Option(None, "--epsilon", help="Laplace noise of scale 1/EPSILON on counts."),
+    epsilon: float | None = typer.Option(None, "--epsilon", help="One differential-privacy budget for every released "
+                                         "count (discrete Laplace; keep --seed secret; needs synthlog[privacy])."),
+    max_session_lines: int = typer.Option(32, "--max-session-lines", min=1, help="With --epsilon: lines of a "
+                                          "session that count (its first N; bounds one session's contribution)."),
     min_sessions: int = typer.Option(5, "--min-sessions", min=1,
                                      help="k: sessions a template, a verbatim value or an anomaly type needs."),
     min_count: int = typer.Option(1, "--min-count", min=1, help="Lines a template needs to be kept."),
@@ -71,7 +74,10 @@ def profile(
     from synthlog.stats.profile import ProfileOptions, profile_to_file
 
     options = ProfileOptions(epsilon=epsilon, seed=seed_or_global(seed), min_sessions=min_sessions,
-                             min_count=min_count)
+                             min_count=min_count, max_session_lines=max_session_lines)
+    if epsilon is not None and options.seed == 0:
+        say("warning: --epsilon with seed 0 (the default): anyone can draw the same noise and subtract it; "
+            "give a secret --seed")
     seen = profile_to_file(logs, out, log_format=log_format, labels=labels, session_pattern=session_pattern,
                            sessions=sessions, line_labels=line_labels, options=options, summary_out=summary)
     say(f"profiled {seen.events} events in {seen.sessions} sessions ({seen.anomalous_sessions} anomalous)")
@@ -80,6 +86,12 @@ def profile(
             f"{' + '.join(seen.layout['time'].values()) or 'none'}; levels {' '.join(seen.layout['levels'])}")
     typer.echo(f"{out}: {seen.templates} templates, {len(seen.anomaly_types) - 1} anomaly types, "
                f"{len(seen.causal_pairs)} causal pairs observed")
+    if seen.privacy_budget is not None:
+        say(f"epsilon {seen.privacy_budget['spent']:g} spent over "
+            + ", ".join(f"{f['family']} {f['epsilon']:.3g}" for f in seen.privacy_budget["families"]))
+        if not seen.session_processes:
+            say(f"warning: the noise left no session process, so the spec logs nothing: profile more than "
+                f"{seen.sessions} sessions, give a larger --epsilon or a smaller --max-session-lines")
 
 
 @app.command("validate")

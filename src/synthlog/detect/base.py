@@ -37,7 +37,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.metrics import precision_recall_curve
 
-from synthlog.detect.features import EventCounter
+from synthlog.detect.features import EventCounter, Sessions, subset
 from synthlog.errors import InputError
 from synthlog.records import ANOMALY, NORMAL
 
@@ -50,7 +50,12 @@ class DetectorInputError(InputError, ValueError):
 
 
 def check_sequences(X: Sequence[Sequence[str]], detector: str) -> list[list[str]]:
-    """``X`` as a list of event-id lists (ids as strings); a bare string or non-sequence session is refused."""
+    """``X`` as a list of event-id lists (ids as strings); a bare string or non-sequence session is refused.
+
+    :class:`~synthlog.detect.features.Sessions` (already strings) is kept as it is, with what it remembers.
+    """
+    if isinstance(X, Sessions):
+        return X
     if isinstance(X, str | bytes) or not hasattr(X, "__len__"):
         raise DetectorInputError(detector, "X must be a list of sessions, each a list of event ids")
     sessions = []
@@ -100,7 +105,7 @@ class SessionDetector(BaseEstimator):
                     f"the training set has only class {present} but both normal (0) and anomalous (1) are needed")
             return sessions, labels
         if labels is not None:
-            sessions = [s for s, label in zip(sessions, labels, strict=True) if label == NORMAL]
+            sessions = subset(sessions, np.flatnonzero(labels == NORMAL))
             if not sessions:
                 raise DetectorInputError(self.detector_name, "the training set has no normal session to learn from")
         return sessions, None

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import functools
 import json
 import math
-import multiprocessing
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -30,13 +28,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from synthlog.configfile import load_config as read_config
 from synthlog.detect.base import calibrate_threshold
+from synthlog.detect.bench_exec import bench_executor, can_travel, share
 from synthlog.detect.bench_sources import SyntheticSource, SyntheticSpec, resolve
 from synthlog.detect.coverage import identical_anomalies, seed_coverage
-from synthlog.detect.features import normalise_template
+from synthlog.detect.features import Sessions, Vocabulary, count_matrix, normalise_template
 from synthlog.detect.metrics import at_threshold, evaluate, recall_threshold
 from synthlog.detect.registry import DETECTORS, detector_class, make_detector
 from synthlog.detect.report import BASELINE
 from synthlog.errors import ConfigError, InputError
+from synthlog.execute import InProcess
 from synthlog.io.atomic import atomic_directory, atomic_open, check_output_directory
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset
@@ -353,8 +353,9 @@ def training_sets(config: BenchConfig, real_X: list[list[str]], real_y: np.ndarr
     """
     rng = np.random.default_rng([seed, 1])  # a stream of its own: sampling synthetic data never moves the split
     pick = lambda X, idx: [X[i] for i in idx]  # noqa: E731
-    tr_X, tr_y = pick(real_X, split.train), real_y[split.train]
-    va_X, va_y = pick(real_X, split.validation), real_y[split.validation]
+    real_X = real_X if isinstance(real_X, Sessions) else Sessions(real_X)
+    tr_X, tr_y = real_X.take(split.train), real_y[split.train]
+    va_X, va_y = real_X.take(split.validation), real_y[split.validation]
     n_normal = int((tr_y == NORMAL).sum())
     out: list[TrainingSet] = []
     for regime in config.regimes:
@@ -373,7 +374,8 @@ def training_sets(config: BenchConfig, real_X: list[list[str]], real_y: np.ndarr
                 if len(val) == 0 or len(train) == 0:
                     raise InputError(f"synthetic data set {name!r} ({len(syn_y)} sessions) is too small to keep a "
                                      "validation part and a training part", field="split.validation_fraction")
-                out.append(TrainingSet(label, None, pick(syn_X, train), syn_y[train], pick(syn_X, val), syn_y[val],
+                out.append(TrainingSet(label, None, Sessions(pick(syn_X, train)), syn_y[train],
+                                       Sessions(pick(syn_X, val)), syn_y[val],
                                        n_synthetic=len(train), synthetic_anomalies=bool((syn_y == ANOMALY).any())))
                 continue
             pool = np.flatnonzero(syn_y == NORMAL) if config.augment == "normal" else np.arange(len(syn_y))
@@ -382,7 +384,8 @@ def training_sets(config: BenchConfig, real_X: list[list[str]], real_y: np.ndarr
             for ratio in config.ratios:
                 n = max(1, int(round(ratio * n_normal)))
                 chosen = pool[rng.choice(pool.size, size=n, replace=n > pool.size)]
-                out.append(TrainingSet(label, ratio, tr_X + pick(syn_X, chosen), np.concatenate([tr_y, syn_y[chosen]]),
+                out.append(TrainingSet(label, ratio, Sessions(tr_X + pick(syn_X, chosen)),
+                                       np.concatenate([tr_y, syn_y[chosen]]),
                                        va_X, va_y, n_synthetic=n))
     return out
 
@@ -393,8 +396,11 @@ class CellTimeout(Exception):
 
 @contextlib.contextmanager
 def _time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise :class:`CellTimeout` in this (main) thread after ``seconds`` of wall time."""
-    if not seconds:
+    """Raise :class:`CellTimeout` in this (main) thread after ``seconds`` of wall time.
+
+    A dask worker runs cells in a thread of its own, where no signal can reach: there the limit is not enforced.
+    """
+    if not seconds or threading.current_thread() is not threading.main_thread():
         yield
         return
 
@@ -412,10 +418,7 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
 
 def _scores(detector, sessions: list[list[str]]) -> np.ndarray:
     """Scores of the sessions, each distinct sequence scored once (test parts repeat sequences many times)."""
-    index: dict[tuple[str, ...], int] = {}
-    inverse = np.fromiter((index.setdefault(tuple(s), len(index)) for s in sessions), dtype=np.int64,
-                          count=len(sessions))
-    distinct = [list(s) for s in index]
+    distinct, inverse = (sessions if isinstance(sessions, Sessions) else Sessions(sessions)).distinct()
     return np.asarray(detector.decision_function(distinct), dtype=np.float64)[inverse]
 
 
@@ -433,7 +436,8 @@ def run_cell(spec: DetectorSpec, training: TrainingSet, X_test: list[list[str]],
         nan = math.nan
         return {**row, **dict.fromkeys(("precision", "recall", "f1", "fpr", "false_alarms_per_1k", "p_at_r",
                                         "r_at_r", "auc", "threshold"), nan),
-                "status": "timeout", "fit_seconds": time.perf_counter() - started, "score_seconds": nan}
+                "status": "timeout", "fit_seconds": time.perf_counter() - started, "score_seconds": nan,
+                "fit_cpu_seconds": nan, "score_cpu_seconds": nan}
 
 
 def _fit_and_measure(spec: DetectorSpec, training: TrainingSet, X_test: list[list[str]], y_test: np.ndarray,
@@ -444,19 +448,20 @@ def _fit_and_measure(spec: DetectorSpec, training: TrainingSet, X_test: list[lis
         detector.set_params(random_state=seed)
     if "templates" in params and "templates" not in spec.params:
         detector.set_params(templates=templates)
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     detector.fit(training.X_train, training.y_train)
-    fitted = time.perf_counter()
+    fitted, fitted_cpu = time.perf_counter(), time.process_time()
     validation = _scores(detector, training.X_val)
     if config.threshold == "validation":
         detector.set_threshold(calibrate_threshold(validation, training.y_val, config.normal_quantile))
     at_recall = recall_threshold(validation, training.y_val, config.recall_target)
     scores = _scores(detector, X_test)
     predicted = (scores > detector.threshold_).astype(np.int64)
-    finished = time.perf_counter()
+    finished, finished_cpu = time.perf_counter(), time.process_time()
     return {**evaluate(y_test, predicted, scores), **at_threshold(y_test, scores, at_recall), "status": "ok",
             "threshold": float(detector.threshold_), "fit_seconds": fitted - started,
-            "score_seconds": finished - fitted}
+            "score_seconds": finished - fitted, "fit_cpu_seconds": fitted_cpu - started_cpu,
+            "score_cpu_seconds": finished_cpu - fitted_cpu}
 
 
 def baseline_row(y_test: np.ndarray, seed: int) -> dict[str, Any]:
@@ -466,7 +471,8 @@ def baseline_row(y_test: np.ndarray, seed: int) -> dict[str, Any]:
     return {"detector": BASELINE, "regime": "real", "ratio": None, "seed": seed,
             **evaluate(y_test, flags, flags.astype(np.float64)), **at_threshold(y_test, flags.astype(np.float64), 0.0),
             "status": "ok", "threshold": 0.0, "n_train": 0, "n_train_anomalies": 0, "n_synthetic": 0,
-            "n_validation": 0, "n_test": len(y_test), "fit_seconds": 0.0, "score_seconds": 0.0}
+            "n_validation": 0, "n_test": len(y_test), "fit_seconds": 0.0, "score_seconds": 0.0, "fit_cpu_seconds": 0.0,
+            "score_cpu_seconds": 0.0}
 
 
 def _needs_anomalies(spec: DetectorSpec, training: TrainingSet) -> bool:
@@ -492,33 +498,52 @@ def _subset(dataset: LabeledDataset, indices: np.ndarray, name: str) -> LabeledD
 
 
 def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, SyntheticSource | LabeledDataset],
-              jobs: int = 1, out_dir: Path | None = None, warn: Callable[[str], None] | None = None) -> BenchResult:
-    """Every cell (seed x regime x ratio x detector), in ``jobs`` processes; rows come in cell order whatever the
-    number of processes, and every cell is seeded, so results do not depend on ``jobs``. With ``out_dir``,
-    ``results.csv`` there grows as cells finish. Raises KeyboardInterrupt untouched (finished cells kept)."""
-    real_X, real_y = real.sequences, _labels(real, "data.real")
+              jobs: int = 1, out_dir: Path | None = None, warn: Callable[[str], None] | None = None,
+              workers: int = 1, scheduler: str | None = None) -> BenchResult:
+    """Every cell (seed x regime x ratio x detector) as a task: here, in ``jobs`` forked processes, or on the
+    execution seam (``workers`` / ``scheduler``, see :mod:`synthlog.detect.bench_exec`); so are the per-seed
+    synthetic sets. Rows come in cell order wherever they ran, and every cell is seeded, so results do not depend
+    on the place. With ``out_dir``, ``results.csv`` there grows as cells finish. Raises KeyboardInterrupt
+    untouched (finished cells kept)."""
+    with bench_executor(jobs, workers, scheduler) as executor:
+        return _run(config, real, synthetic, executor, out_dir, warn)
+
+
+def _run(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, SyntheticSource | LabeledDataset],
+         executor, out_dir: Path | None, warn: Callable[[str], None] | None) -> BenchResult:
+    real_X, real_y = Sessions(real.sequences), _labels(real, "data.real")
     sources = {name: _as_source(name, value) for name, value in synthetic.items()}
     templates = {tid: t.text for tid, t in sorted(real.templates.items())}
     order = _chronological_order(real) if config.split.method == "chronological" else None
     parts = predefined_parts(real) if config.split.method == "predefined" else None
     identical = identical_anomalies(real_X, real_y)
+    timing = {"sources_seconds": 0.0, "seeds_seconds": 0.0, "features_seconds": 0.0, "cells_seconds": 0.0}
     result = BenchResult(config, data={
         "real": {"name": real.name, "sessions": len(real), "anomalies": int((real_y == ANOMALY).sum()),
-                 **identical}, "synthetic": {}, "seeds": {}, "skipped": []})
+                 **identical}, "synthetic": {}, "seeds": {}, "skipped": [], "timing": timing})
     if identical["identical_to_a_normal_session"]:
         result.warnings.append(
             f"{identical['identical_to_a_normal_session']} of {identical['anomalous_sessions']} anomalous sessions of "
             f"{real.name} have exactly the event sequence of some normal session: no sequence-based detector can "
             "flag them without a false alarm (compare with the flag_everything row)")
+    started = time.perf_counter()
     for source in sources.values():
         source.prepare(real)
-    cells, baselines = [], []
+    timing["sources_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    cells, baselines, bundles = [], [], {}
     splits = {seed: split_indices(real_y, config.split, seed, order, parts) for seed in config.seeds}
-    made = functools.partial(_synthetic_for_seed, sources=sources, real=real, splits=splits)
+    seed_place = executor
+    if not can_travel(executor, sources):
+        seed_place = InProcess()
+        result.warnings.append("a synthetic source cannot travel to the dask workers (it does not pickle): the "
+                               "per-seed synthetic sets are made in this process, the cells on the workers")
+    shared_sources, shared_real = share(seed_place, sources), share(seed_place, real)
+    seed_tasks = [(seed, shared_sources, shared_real, splits[seed].train) for seed in config.seeds]
     with Progress("preparing seeds", total=len(config.seeds)) as bar:
-        for seed, sets in zip(config.seeds, _parallel_map(made, config.seeds, jobs), strict=True):
+        for seed, sets in zip(config.seeds, seed_place.map(_synthetic_for_seed, seed_tasks), strict=True):
             split = splits[seed]
-            X_test, y_test = [real_X[i] for i in split.test], real_y[split.test]
+            X_test, y_test = real_X.take(split.test), real_y[split.test]
             aligned = {}
             for name, (sequences, labels, new_texts, seconds) in sets.items():
                 aligned[name] = (sequences, labels)
@@ -530,17 +555,23 @@ def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Sy
             result.data["seeds"][str(seed)] = {
                 part: {"sessions": len(ix), "anomalies": int((real_y[ix] == ANOMALY).sum())}
                 for part, ix in (("train", split.train), ("validation", split.validation), ("test", split.test))}
-            for training in training_sets(config, real_X, real_y, split, aligned, seed):
+            trainings = training_sets(config, real_X, real_y, split, aligned, seed)
+            features_started = time.perf_counter()
+            build_shared_features(trainings, X_test)
+            timing["features_seconds"] += time.perf_counter() - features_started
+            bundles[seed] = (trainings, X_test, y_test)
+            for index, training in enumerate(trainings):
                 for spec in config.detectors:
                     if _needs_anomalies(spec, training):
                         result.data["skipped"].append({"detector": spec.name, "regime": training.regime,
                                                        "seed": seed, "why": "the synthetic set has no anomalous "
                                                                             "session and the detector is supervised"})
                         continue
-                    cells.append((spec, training, X_test, y_test, seed, config, templates))
+                    cells.append((spec, seed, index))
             _note_missing_regimes(config, aligned, seed, result)
             baselines.append(baseline_row(y_test, seed))
             bar.advance()
+    timing["seeds_seconds"] = time.perf_counter() - started - timing["features_seconds"]
     if result.data["skipped"]:
         kinds = sorted({(s["detector"], s["regime"]) for s in result.data["skipped"]})
         result.warnings.append("skipped (a synthetic set lacks what they need): "
@@ -553,9 +584,14 @@ def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Sy
     result.rows.extend(baselines)  # first: known before any cell, so an unfinished run has them too
     for row in baselines if partial else ():
         partial.add(row)
+    started = time.perf_counter()
+    # each seed's parts (with their features) and the template texts travel once to every worker, not per cell
+    shared = {seed: share(executor, bundle) for seed, bundle in bundles.items()}
+    shared_templates = share(executor, templates)
+    tasks = ((spec, shared[seed], index, seed, config, shared_templates) for spec, seed, index in cells)
     try:
         with Progress("bench", total=len(cells)) as bar:
-            for row in _parallel_map(_run_cell_tuple, cells, jobs):
+            for row in executor.map(_cell_task, tasks):
                 result.rows.append(row)
                 if partial:
                     partial.add(row)
@@ -563,7 +599,30 @@ def run_bench(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Sy
     finally:
         if partial:
             partial.close()
+    timing["cells_seconds"] = time.perf_counter() - started
     return result
+
+
+def build_shared_features(trainings: list[TrainingSet], X_test: Sessions) -> None:
+    """Build, once per seed and regime, what the detectors of its cells read (remembered by each
+    :class:`~synthlog.detect.features.Sessions`): every part's encoding, the distinct validation and test
+    sessions, and their count matrices under the two vocabularies the count-vector detectors fit (all training
+    sessions for the supervised ones, the normal ones for the others). Cells forked or shipped afterwards get
+    them with the parts."""
+    test, _ = X_test.distinct()
+    for training in trainings:
+        validation, _ = training.X_val.distinct()
+        normal = training.X_train.take(np.flatnonzero(training.y_train == NORMAL))
+        for part in (training.X_train, normal):
+            vocabulary = Vocabulary.fit(part)
+            for sessions in (part, validation, test):
+                count_matrix(sessions, vocabulary)
+
+
+def _cell_task(spec: DetectorSpec, bundle: tuple[list[TrainingSet], Sessions, np.ndarray], index: int, seed: int,
+               config: BenchConfig, templates: dict[str, str]) -> dict[str, Any]:
+    trainings, X_test, y_test = bundle
+    return run_cell(spec, trainings[index], X_test, y_test, seed, config, templates)
 
 
 def _note_missing_regimes(config: BenchConfig, aligned: dict[str, tuple[list[list[str]], np.ndarray]], seed: int,
@@ -588,9 +647,10 @@ SeedSet = tuple[list[list[str]], np.ndarray, dict[str, str], float]
 
 
 def _synthetic_for_seed(seed: int, sources: dict[str, SyntheticSource], real: LabeledDataset,
-                        splits: dict[int, Split]) -> dict[str, SeedSet]:
-    """Each set of one seed, aligned to the real ids: (sequences, labels, texts of new templates, seconds to make)."""
-    train_part = _subset(real, splits[seed].train, f"{real.name}-train-seed{seed}")
+                        train: np.ndarray) -> dict[str, SeedSet]:
+    """Each set of one seed, aligned to the real ids: (sequences, labels, texts of new templates, seconds to make).
+    ``train``: the seed's real training sessions (indices), all that per-seed sets may see."""
+    train_part = _subset(real, train, f"{real.name}-train-seed{seed}")
     out = {}
     for name, source in sources.items():
         started = time.perf_counter()
@@ -598,32 +658,6 @@ def _synthetic_for_seed(seed: int, sources: dict[str, SyntheticSource], real: La
         sequences, new_texts = aligned_sequences(dataset, real)
         out[name] = (sequences, _labels(dataset, f"data.synthetic[{name}]"), new_texts, time.perf_counter() - started)
     return out
-
-
-def _run_cell_tuple(cell: tuple) -> dict[str, Any]:
-    return run_cell(*cell)
-
-
-_WORK: list[tuple[Callable, Sequence]] = []  # the running parallel map, inherited by forked worker processes
-
-
-def _call_at(index: int) -> Any:
-    function, items = _WORK[0]
-    return function(items[index])
-
-
-def _parallel_map(function: Callable, items: Sequence, jobs: int) -> Iterator:
-    """``function`` over ``items``, results in order; with ``jobs > 1`` forked processes run it (the function and
-    items stay in the parent's memory, nothing is pickled but the index and the result)."""
-    if jobs <= 1 or len(items) <= 1:
-        yield from map(function, items)
-        return
-    _WORK[:] = [(function, items)]
-    try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from pool.map(_call_at, range(len(items)))
-    finally:
-        _WORK.clear()
 
 
 class _PartialCsv:
@@ -710,7 +744,8 @@ def write_outputs(result: BenchResult, out_dir: Path) -> dict[str, Path]:
 
 
 def bench(config_path: str | Path, out: str | Path | None = None, synthetic: Sequence[str] = (), jobs: int = 1,
-          warn: Callable[[str], None] | None = None) -> tuple[BenchResult, dict[str, Path]]:
+          warn: Callable[[str], None] | None = None, workers: int = 1,
+          scheduler: str | None = None) -> tuple[BenchResult, dict[str, Path]]:
     """Read the config (plus ``synthetic`` data sets), load the data, run every cell, write the outputs into
     ``out`` (nothing is written without it: the rows and summary are in the returned result); ``warn`` hears each
     warning as soon as it is known."""
@@ -719,5 +754,6 @@ def bench(config_path: str | Path, out: str | Path | None = None, synthetic: Seq
         check_output_directory(out)  # refuse a folder of foreign files before hours of work, not after
     config = load_config(config_path, synthetic)
     real, synthetic = load_data(config, config_path.resolve().parent)
-    result = run_bench(config, real, synthetic, jobs, out_dir=None if out is None else Path(out), warn=warn)
+    result = run_bench(config, real, synthetic, jobs, out_dir=None if out is None else Path(out), warn=warn,
+                       workers=workers, scheduler=scheduler)
     return result, ({} if out is None else write_outputs(result, Path(out)))

@@ -23,6 +23,8 @@ def _dataset(name: str, sequences: list[list[str]], labels: np.ndarray) -> Label
 def seed_coverage(train: list[list[str]], train_y: np.ndarray, test: list[list[str]], test_y: np.ndarray,
                   synthetic: dict[str, tuple[list[list[str]], np.ndarray]]) -> dict[str, dict[str, Any]]:
     """:func:`unseen_coverage` of every synthetic set (sequences already in the real ids) for one seed's parts."""
+    if not synthetic:
+        return {}  # nothing to cover: spare building the real parts' records
     real_train, real_test = _dataset("train", train, train_y), _dataset("test", test, test_y)
     return {name: unseen_coverage(real_train, real_test, _dataset(name, X, y)) for name, (X, y) in synthetic.items()}
 

@@ -3,13 +3,20 @@
 Everything here is fitted on training sessions only and applied unchanged to the sessions being scored, so no
 statistic of validation or test data leaks into a detector. Event ids never seen in training share the ``<OOV>``
 index; index 0 is reserved for padding so next-event models can pad short histories.
+
+Sessions are encoded once as one flat integer array (:func:`encode`), and every feature is built from it with
+numpy / scipy.sparse, never with a Python loop over events. :class:`Sessions` (a list of event-id lists, as the
+detector contract asks) also remembers its encoding, its subsets and the count matrices built from it, so the
+detectors of one bench regime share them instead of rebuilding them one by one.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -29,8 +36,8 @@ class Vocabulary:
         self._index = {event: i + 2 for i, event in enumerate(self.events)}
 
     @classmethod
-    def fit(cls, sequences: Iterable[Sequence[str]]) -> Vocabulary:
-        return cls(e for seq in sequences for e in seq)
+    def fit(cls, sequences: Sequence[Sequence[str]]) -> Vocabulary:
+        return cls(encode(sequences).present_events())
 
     def __len__(self) -> int:
         """Number of indices, padding and OOV included (the size of an embedding table)."""
@@ -51,16 +58,135 @@ class Vocabulary:
         return [OOV_TOKEN, *self.events]
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """Sessions as integers: session ``i`` is ``codes[offsets[i]:offsets[i + 1]]``, each code an index into
+    ``events`` (which may hold events no session of a subset uses)."""
+
+    events: list[str]
+    codes: np.ndarray  # int64, every event of every session, in order
+    offsets: np.ndarray  # int64 (n + 1,)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def present_events(self) -> list[str]:
+        return [self.events[i] for i in np.unique(self.codes)]
+
+    def table(self, vocab: Vocabulary | Any) -> np.ndarray:
+        """``vocab``'s index (anything with ``index(event)``) of each of :attr:`events`."""
+        return np.fromiter((vocab.index(e) for e in self.events), dtype=np.int64, count=len(self.events))
+
+    def indices(self, vocab: Vocabulary | Any) -> np.ndarray:
+        """Every event as an index of ``vocab``: one lookup per distinct event, then one gather."""
+        return self.table(vocab)[self.codes]
+
+    def padded(self, vocab: Vocabulary | Any, max_length: int) -> np.ndarray:
+        """Sessions as one index matrix: each cut to its first ``max_length`` events, right-padded with ``PAD``;
+        as wide as the longest kept session (at least 1)."""
+        kept = np.minimum(self.lengths, max_length)
+        n = len(kept)
+        out = np.full((n, max(int(kept.max(initial=0)), 1)), PAD, dtype=np.int64)
+        rows = np.repeat(np.arange(n, dtype=np.int64), kept)
+        columns = np.arange(int(kept.sum())) - np.repeat(np.cumsum(kept) - kept, kept)
+        out[rows, columns] = self.table(vocab)[self.codes[self.offsets[:-1][rows] + columns]]
+        return out
+
+    def take(self, rows: np.ndarray) -> Encoded:
+        """The encoding of sessions ``rows`` (indices), in that order."""
+        lengths = self.lengths[rows]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        # position of every kept event in ``codes``: its session's start plus its place in the session
+        starts = np.repeat(self.offsets[:-1][rows] - offsets[:-1], lengths)
+        return Encoded(self.events, self.codes[starts + np.arange(offsets[-1])], offsets)
+
+
+def encode(sequences: Sequence[Sequence[str]]) -> Encoded:
+    """The integer encoding of sessions (remembered by :class:`Sessions`); the loops over events run inside C."""
+    if isinstance(sequences, Sessions):
+        return sequences.encoded
+    flat = list(chain.from_iterable(sequences))
+    events = sorted(set(flat))
+    position = {event: i for i, event in enumerate(events)}
+    codes = np.fromiter(map(position.__getitem__, flat), dtype=np.int64, count=len(flat))
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    return Encoded(events, codes, np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64))
+
+
+class Sessions(list):
+    """A list of sessions (event-id lists) that remembers what is built from it: its :class:`Encoded` form, its
+    subsets and anything else keyed by :meth:`cached` (count matrices per vocabulary, windows, ...).
+
+    The bench wraps each part of each (seed, regime) in one, so its detectors build their features once. Treat it
+    as read-only: the remembered results would not follow a change. Pickled, it keeps them (they travel to where
+    the cells run).
+    """
+
+    def __init__(self, sequences: Iterable[Sequence[str]] = ()):
+        super().__init__(list(map(str, s)) for s in sequences)
+        self._memo: dict[Hashable, Any] = {}
+
+    def cached(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """``build()``, computed on the first call with ``key`` and remembered."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
+    @property
+    def encoded(self) -> Encoded:
+        return self.cached("encoded", lambda: encode(list(self)))
+
+    def take(self, rows: np.ndarray) -> Sessions:
+        """The sessions at ``rows`` (indices, in that order), remembered, its encoding cut from this one."""
+        rows = np.asarray(rows, dtype=np.int64)
+
+        def build() -> Sessions:
+            subset = Sessions.__new__(Sessions)
+            list.__init__(subset, (self[i] for i in rows))  # already strings
+            subset._memo = {"encoded": self.encoded.take(rows)}
+            return subset
+
+        return self.cached(("take", rows.tobytes()), build)
+
+    def distinct(self) -> tuple[Sessions, np.ndarray]:
+        """The distinct sessions (first occurrence order) and, per session, the index of its distinct one."""
+        def build() -> tuple[Sessions, np.ndarray]:
+            index: dict[tuple[str, ...], int] = {}
+            inverse = np.fromiter((index.setdefault(tuple(s), len(index)) for s in self), dtype=np.int64,
+                                  count=len(self))
+            first = np.unique(inverse, return_index=True)[1]
+            return self.take(first), inverse
+
+        return self.cached("distinct", build)
+
+
+def remember(sequences: Sequence[Sequence[str]], key: Hashable, build: Callable[[], Any]) -> Any:
+    """``build()``, remembered under ``key`` when ``sequences`` is a :class:`Sessions` (else built every time)."""
+    return sequences.cached(key, build) if isinstance(sequences, Sessions) else build()
+
+
+def subset(sequences: Sequence[Sequence[str]], rows: np.ndarray) -> Sequence[Sequence[str]]:
+    """The sessions at ``rows``: a remembered :class:`Sessions` subset when ``sequences`` is one, else a list."""
+    return sequences.take(rows) if isinstance(sequences, Sessions) else [sequences[i] for i in rows]
+
+
 def count_matrix(sequences: Sequence[Sequence[str]], vocab: Vocabulary) -> sparse.csr_matrix:
-    """Sessions x (OOV + known events) matrix of event counts (column ``j`` = vocabulary index ``j + 1``)."""
-    indptr = [0]
-    indices: list[int] = []
-    for seq in sequences:
-        indices.extend(vocab.index(e) - 1 for e in seq)
-        indptr.append(len(indices))
-    data = np.ones(len(indices), dtype=np.float64)
-    matrix = sparse.csr_matrix((data, np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
-                               shape=(len(sequences), len(vocab) - 1))
+    """Sessions x (OOV + known events) matrix of event counts (column ``j`` = vocabulary index ``j + 1``).
+
+    Remembered per vocabulary for :class:`Sessions` (read-only then: do not modify the matrix in place).
+    """
+    if isinstance(sequences, Sessions):
+        return sequences.cached(("counts", tuple(vocab.events)), lambda: _count_matrix(sequences.encoded, vocab))
+    return _count_matrix(encode(sequences), vocab)
+
+
+def _count_matrix(encoded: Encoded, vocab: Vocabulary) -> sparse.csr_matrix:
+    n = len(encoded.offsets) - 1
+    columns = encoded.indices(vocab) - 1
+    rows = np.repeat(np.arange(n, dtype=np.int64), encoded.lengths)
+    matrix = sparse.csr_matrix((np.ones(len(columns), dtype=np.float64), (rows, columns)),
+                               shape=(n, len(vocab) - 1))
     matrix.sum_duplicates()
     return matrix
 
@@ -131,21 +257,17 @@ def sliding_windows(sequences: Sequence[Sequence[str]], window: int, vocab: Voca
     """
     if window < 1:
         raise ValueError(f"window must be at least 1, not {window}")
-    encoded = [vocab.encode(seq) for seq in sequences]
-    total = sum(len(e) for e in encoded)
-    histories = np.full((total, window), PAD, dtype=np.int64)
-    targets = np.empty(total, dtype=np.int64)
-    owners = np.empty(total, dtype=np.int64)
-    row = 0
-    for s, codes in enumerate(encoded):
-        padded = np.concatenate([np.full(window, PAD, dtype=np.int64), codes])
-        n = len(codes)
-        if n:
-            histories[row:row + n] = np.lib.stride_tricks.sliding_window_view(padded, window)[:n]
-            targets[row:row + n] = codes
-            owners[row:row + n] = s
-            row += n
-    return Windows(histories, targets, owners)
+    encoded = encode(sequences)
+    codes, lengths = encoded.indices(vocab), encoded.lengths
+    if len(codes) == 0:
+        return Windows(np.zeros((0, window), dtype=np.int64), codes, np.zeros(0, dtype=np.int64))
+    owners = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    # every session preceded by ``window`` PADs in one flat array; an event's history is the window before it
+    padded = np.full(len(codes) + window * len(lengths), PAD, dtype=np.int64)
+    positions = np.arange(len(codes)) + window * (owners + 1)
+    padded[positions] = codes
+    histories = np.lib.stride_tricks.sliding_window_view(padded, window)[positions - window]
+    return Windows(np.ascontiguousarray(histories), codes, owners)
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

@@ -21,7 +21,7 @@ from torch import nn
 from torch.nn import functional
 
 from synthlog.detect.base import SessionDetector
-from synthlog.detect.features import OOV, PAD, TemplateSemantics, Vocabulary, template_words
+from synthlog.detect.features import OOV, TemplateSemantics, Vocabulary, encode, template_words
 
 
 class SemanticVocabulary:
@@ -30,12 +30,12 @@ class SemanticVocabulary:
     Known events keep their indices; an unseen event with template words gets a fresh index after them and its
     TF-IDF vector (from the fitted ``semantics``) as a row of :attr:`table`, so semantic models see what an unseen
     template says (LogRobust's and LogAnomaly's point); unseen events without text stay ``OOV``. It offers
-    ``encode`` like :class:`~synthlog.detect.features.Vocabulary`, so ``sliding_windows`` accepts it.
+    ``index`` like :class:`~synthlog.detect.features.Vocabulary`, so ``sliding_windows`` accepts it.
     """
 
     def __init__(self, vocabulary: Vocabulary, semantics: TemplateSemantics, text_of: Callable[[str], str | None],
                  sequences: Sequence[Sequence[str]]):
-        unseen = sorted({e for seq in sequences for e in seq if e not in vocabulary})
+        unseen = [e for e in encode(sequences).present_events() if e not in vocabulary]
         words = {e: template_words(text) for e in unseen if (text := text_of(e))}
         extra = [e for e in unseen if words.get(e)]
         self.vocabulary = vocabulary
@@ -47,9 +47,6 @@ class SemanticVocabulary:
 
     def index(self, event: str) -> int:
         return self.vocabulary.index(event) if event in self.vocabulary else self._extra.get(event, OOV)
-
-    def encode(self, sequence: Sequence[str]) -> np.ndarray:
-        return np.fromiter((self.index(e) for e in sequence), dtype=np.int64, count=len(sequence))
 
 
 def resolve_device(device: str) -> torch.device:
@@ -138,18 +135,6 @@ def deduplicate(rows: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.n
     joined = np.concatenate([rows, targets[:, None]], axis=1)
     unique, counts = np.unique(joined, axis=0, return_counts=True)
     return unique[:, :-1], unique[:, -1], counts.astype(np.float32)
-
-
-def pad_right(encoded: Sequence[np.ndarray], max_length: int) -> np.ndarray:
-    """Sessions as one index matrix: each cut to its first ``max_length`` events, right-padded with ``PAD``.
-
-    The matrix is as wide as the longest kept session (at least 1).
-    """
-    lengths = np.array([min(len(e), max_length) for e in encoded], dtype=np.int64)
-    out = np.full((len(encoded), max(int(lengths.max(initial=0)), 1)), PAD, dtype=np.int64)
-    for row, (codes, n) in enumerate(zip(encoded, lengths, strict=True)):
-        out[row, :n] = codes[:n]
-    return out
 
 
 LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]

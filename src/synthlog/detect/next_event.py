@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from synthlog.detect.base import calibrate_threshold
-from synthlog.detect.features import OOV, PAD, sliding_windows
+from synthlog.detect.features import OOV, PAD, Sessions, encode, remember, sliding_windows, subset
 from synthlog.detect.neural import (
     ExampleSet,
     NeuralDetector,
@@ -35,6 +35,9 @@ END = "<END>"
 
 
 def with_end(sessions: list[list[str]]) -> list[list[str]]:
+    """Every session followed by ``<END>`` (remembered for :class:`~synthlog.detect.features.Sessions`)."""
+    if isinstance(sessions, Sessions):
+        return sessions.cached("with <END>", lambda: Sessions([*session, END] for session in sessions))
     return [[*session, END] for session in sessions]
 
 
@@ -55,8 +58,8 @@ class NextEventDetector(NeuralDetector):
             raise ValueError(f"{self.detector_name}: top_k must be at least 1 or None, not {self.top_k}")
         sessions = with_end(sessions)
         train_idx, validation_idx = carve_validation(len(sessions), self.validation_fraction, self.random_state)
-        validation = [sessions[i] for i in validation_idx]
-        validation_scores = self._train([sessions[i] for i in train_idx], validation)
+        validation = subset(sessions, validation_idx)
+        validation_scores = self._train(subset(sessions, train_idx), validation)
         known = len(self.vocabulary_) - 2
         if self.top_k is not None:
             self.top_k_ = int(self.top_k)
@@ -69,10 +72,19 @@ class NextEventDetector(NeuralDetector):
 
     def _examples(self, sessions: list[list[str]], labels: np.ndarray | None) -> ExampleSet:
         """Deduplicated (history, next event) pairs; unseen next events are left out (nothing to learn)."""
-        windows = sliding_windows(sessions, self.window, self._encoding(sessions))
-        learnable = (windows.targets != OOV) & (windows.targets < len(self.vocabulary_))
-        rows, targets, counts = deduplicate(windows.histories[learnable], windows.targets[learnable])
+        encoding = self._encoding(sessions)
+
+        def build() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            windows = sliding_windows(sessions, self.window, encoding)
+            learnable = (windows.targets != OOV) & (windows.targets < len(self.vocabulary_))
+            return deduplicate(windows.histories[learnable], windows.targets[learnable])
+
+        # the forecasting detectors of one bench regime train on the same windows: built once, shared
+        rows, targets, counts = remember(sessions, self._windows_key("examples", sessions, encoding), build)
         return ExampleSet((torch.as_tensor(rows),), torch.as_tensor(targets), torch.as_tensor(counts)).to(self.device_)
+
+    def _windows_key(self, what: str, sessions: list[list[str]], encoding) -> tuple:
+        return (what, self.window, len(self.vocabulary_), encode(sessions).table(encoding).tobytes())
 
     def _score(self, sessions: list[list[str]]) -> np.ndarray:
         return super()._score(with_end(sessions))
@@ -80,11 +92,17 @@ class NextEventDetector(NeuralDetector):
     def _scores(self, sessions: list[list[str]]) -> np.ndarray:
         """Per session (ending in ``<END>``), the worst rank of a true next event among the model's predictions."""
         scores = np.zeros(len(sessions), dtype=np.float64)
-        windows = sliding_windows(sessions, self.window, self._encoding(sessions))
-        if len(windows.targets) == 0:
+        encoding = self._encoding(sessions)
+
+        def build() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            windows = sliding_windows(sessions, self.window, encoding)
+            pairs = np.column_stack([windows.histories, windows.targets])
+            unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+            return unique, inverse.reshape(-1), windows.sessions
+
+        unique, inverse, owners = remember(sessions, self._windows_key("pairs", sessions, encoding), build)
+        if len(owners) == 0:
             return scores
-        pairs = np.column_stack([windows.histories, windows.targets])
-        unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
         histories = torch.as_tensor(unique[:, :-1], device=self.device_)
         logits = forward_in_batches(self.network_, (histories,), self.batch_size).cpu()
         n_events = logits.shape[1]
@@ -94,5 +112,5 @@ class NextEventDetector(NeuralDetector):
         true_logit = logits.gather(1, torch.where(unseen, PAD, targets)[:, None])
         ranks = 1 + (logits > true_logit).sum(dim=1)
         ranks[unseen] = n_events - 1  # known events + 1: outside every top k
-        np.maximum.at(scores, windows.sessions, ranks.numpy()[inverse.reshape(-1)].astype(np.float64))
+        np.maximum.at(scores, owners, ranks.numpy()[inverse].astype(np.float64))
         return scores

@@ -17,14 +17,13 @@ import numpy as np
 import torch
 
 from synthlog.detect.base import calibrate_threshold
-from synthlog.detect.features import PAD
+from synthlog.detect.features import PAD, encode, subset
 from synthlog.detect.neural import (
     ExampleSet,
     NeuralDetector,
     carve_validation,
     deduplicate,
     forward_in_batches,
-    pad_right,
 )
 from synthlog.records import ANOMALY
 
@@ -46,14 +45,13 @@ class SessionClassifier(NeuralDetector):
             raise ValueError(f"{self.detector_name}: max_length must be at least 1, not {self.max_length}")
         train_idx, validation_idx = carve_validation(len(sessions), self.validation_fraction, self.random_state, y)
         self.class_weights_ = 0.5 / (np.bincount(y[train_idx], minlength=2) / len(train_idx))
-        validation_scores = self._train([sessions[i] for i in train_idx], [sessions[i] for i in validation_idx],
+        validation_scores = self._train(subset(sessions, train_idx), subset(sessions, validation_idx),
                                         y[train_idx], y[validation_idx])
         both_classes = len(set(y[validation_idx].tolist())) == 2
         self.threshold_ = calibrate_threshold(validation_scores, y[validation_idx]) if both_classes else 0.5
 
     def _matrix(self, sessions: list[list[str]]) -> np.ndarray:
-        encoding = self._encoding(sessions)
-        return pad_right([encoding.encode(s) for s in sessions], self.max_length)
+        return encode(sessions).padded(self._encoding(sessions), self.max_length)
 
     def _inputs(self, rows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         lengths = np.maximum((rows != PAD).sum(axis=1), 1)  # an empty session is read as one padding step

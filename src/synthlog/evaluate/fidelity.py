@@ -24,6 +24,7 @@ from synthlog.logstats import (
     anomaly_types,
     causal_order_counts,
     error_counts,
+    error_sessions,
     indicative_templates,
     mine_causal_pairs,
     session_keys,
@@ -71,6 +72,12 @@ class ReferenceStats:
     observed_pairs: list[CausalPair] = field(default_factory=list)
     level_counts: Counter[str] = field(default_factory=Counter)
     layout: Any = None  # a synthlog.evaluate.layoutcheck.LayoutReference, when the reference has a raw layout
+    error_sessions: Counter[str] | None = None  # distinct sessions per error type (a data reference)
+
+    def withheld_errors(self, min_sessions: int) -> set[str]:
+        """Error types seen in fewer than ``min_sessions`` reference sessions: no k-anonymous generator may
+        reproduce them (the profiler withholds their templates), so ``D_errdist`` leaves them out of both sides."""
+        return {kind for kind, n in (self.error_sessions or {}).items() if n < min_sessions}
 
 
 def reference_from_dataset(dataset: LabeledDataset, min_support: int = 10) -> ReferenceStats:
@@ -83,6 +90,7 @@ def reference_from_dataset(dataset: LabeledDataset, min_support: int = 10) -> Re
         level_counts=level_counts(dataset), layout=reference_layout(dataset),
         source=f"data:{dataset.name}",
         error_counts=error_counts(dataset),
+        error_sessions=error_sessions(dataset),
         template_counts=Counter(k for seq in keys for k in seq),
         transitions=transition_counts(keys),
         causal_pairs=mine_causal_pairs(dataset, min_support=min_support),
@@ -244,8 +252,11 @@ def _ratio(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
-def evaluate_fidelity(reference: ReferenceStats | LabeledDataset | Spec, synthetic: LabeledDataset) -> FidelityReport:
-    """Measure how faithfully ``synthetic`` reproduces ``reference`` (see the module docstring for the metrics)."""
+def evaluate_fidelity(reference: ReferenceStats | LabeledDataset | Spec, synthetic: LabeledDataset,
+                      min_sessions: int = 1) -> FidelityReport:
+    """Measure how faithfully ``synthetic`` reproduces ``reference`` (see the module docstring for the metrics);
+    ``min_sessions``: k of the privacy rules: error types of a data reference seen in fewer sessions are left out
+    of ``D_errdist`` on both sides (``D_errdist_all_types`` keeps them; 1: nothing is left out)."""
     if isinstance(reference, Spec):
         ref = reference_from_spec(reference)
     else:
@@ -255,12 +266,18 @@ def evaluate_fidelity(reference: ReferenceStats | LabeledDataset | Spec, synthet
                                "synthetic_sessions": len(synthetic), "synthetic_events": sum(map(len, keys))}
 
     syn_errors = error_counts(synthetic)
-    details["D_errdist"] = 1.0 - js_divergence(ref.error_counts, syn_errors)
+    withheld = ref.withheld_errors(min_sessions)
+    details["D_errdist"] = 1.0 - js_divergence(_without(ref.error_counts, withheld), _without(syn_errors, withheld))
+    details["D_errdist_all_types"] = 1.0 - js_divergence(ref.error_counts, syn_errors)
     details["error_types"] = {"reference": _shares(ref.error_counts), "synthetic": _shares(syn_errors),
                               # a divergence over a handful of error lines is noise: say how many there were
                               "synthetic_error_lines": sum(syn_errors.values())}
     if ref.dataset is not None:
         details["error_types"]["reference_error_lines"] = sum(ref.error_counts.values())
+        details["error_types"]["withheld"] = {kind: {"reference_sessions": ref.error_sessions[kind],
+                                                     "reference_lines": ref.error_counts[kind],
+                                                     "synthetic_lines": syn_errors.get(kind, 0)}
+                                              for kind in sorted(withheld)}
 
     right, total = _causal_counts(synthetic, keys, ref.causal_pairs, ref.causal_normal_only)
     if ref.observed_pairs:
@@ -309,6 +326,10 @@ def evaluate_fidelity(reference: ReferenceStats | LabeledDataset | Spec, synthet
     values = [details[m] for m in METRICS if details[m] is not None]
     score = float(np.mean(values)) if values else math.nan
     return FidelityReport(score=round(score, 6), details=_rounded(details))
+
+
+def _without(counts: Counter[str], kinds: set[str]) -> Counter[str]:
+    return Counter({k: n for k, n in counts.items() if k not in kinds})
 
 
 def _length_summary(reference: list[int], synthetic: list[int]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """``synthlog validate``: load a reference (spec or real data) and a generated data set, measure fidelity and, for a
 real reference, privacy; write the result as JSON. A generated folder is read by
-:func:`synthlog.io.generated.load_generated`.
+:func:`synthlog.io.datasets.load_directory` (either generator's folder, and the simulator's older ``events.jsonl``
+folders).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from synthlog.evaluate.fidelity import METRICS, ReferenceStats, evaluate_fidelit
 from synthlog.evaluate.privacy import directory_files, distance_to_closest_record, leakage_check
 from synthlog.evaluate.values import value_shape_agreement
 from synthlog.io.atomic import atomic_open
-from synthlog.io.generated import load_generated
+from synthlog.io.datasets import load_directory
+from synthlog.io.inputs import is_file_like, members
 from synthlog.privacy.values import MIN_SESSIONS, RARE, dataset_values, files_values, leak_tokens
 from synthlog.records import LabeledDataset
 from synthlog.stats.spec import Spec
@@ -32,7 +34,7 @@ def validate(reference: ReferenceStats | LabeledDataset | Spec, directory: str |
 
     Validation reports (``validation.json`` and ``report``) are not scanned: they quote leaked real values as
     examples, so they are not part of the data set to publish."""
-    return measure(reference, load_generated(directory), seed=seed, reference_files=reference_files,
+    return measure(reference, load_directory(directory), seed=seed, reference_files=reference_files,
                    published=_published_files(Path(directory), report), directory=Path(directory),
                    min_sessions=min_sessions)
 
@@ -43,8 +45,9 @@ def measure(reference: ReferenceStats | LabeledDataset | Spec, synthetic: Labele
     """Every figure of a validation for a synthetic data set in memory: fidelity to ``reference``; the layout
     metrics of the raw log in ``directory`` (None without one); for real data also the side-by-side distributions
     and privacy (real values in the ``published`` files, else in the synthetic events themselves, and the distance
-    to the closest real record)."""
-    result = evaluate_fidelity(reference, synthetic).to_dict()
+    to the closest real record). ``min_sessions`` (k) also decides which real error types ``D_errdist`` leaves out
+    (see :func:`synthlog.evaluate.fidelity.evaluate_fidelity`)."""
+    result = evaluate_fidelity(reference, synthetic, min_sessions=min_sessions).to_dict()
     result.update(_layout_metrics(reference, directory, synthetic) if directory is not None
                   else {"format_roundtrip": None, "time_order": None})
     real = reference if isinstance(reference, LabeledDataset) else getattr(reference, "dataset", None)
@@ -141,7 +144,7 @@ def run_validation(reference: str | Path, directory: str | Path, out: str | Path
         ref = reference_from_dataset(load_logs(reference, log_format=log_format, labels=labels,
                                                session_pattern=session_pattern, sessions=sessions,
                                                line_labels=line_labels))
-        files = [ref_path] if ref_path.is_file() else None
+        files = members(ref_path) if is_file_like(ref_path) else None  # a folder of parts: every part
     target = Path(out) if out is not None else Path(directory) / REPORT_NAME
     result = validate(ref, directory, seed=seed, reference_files=files, report=target, min_sessions=min_sessions)
     score = result.get("score")

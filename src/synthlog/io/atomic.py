@@ -185,10 +185,20 @@ def read_manifest(directory: Path) -> set[str] | None:
     return set(files)
 
 
-def _write_manifest(directory: Path, names: set[str]) -> None:
+def _write_manifest(directory: Path, names: set[str], extra: dict | None = None) -> None:
     with atomic_open(directory / MANIFEST) as fh:
-        json.dump({"tool": "synthlog", "files": sorted(names)}, fh, indent=1)
+        json.dump({"tool": "synthlog", "files": sorted(names), **(extra or {})}, fh, indent=1)
         fh.write("\n")
+
+
+def _extra_fields(staged_manifest: Path) -> dict:
+    """Fields a run put in its staging folder's manifest (say, the list of its part files) for the output's
+    manifest to carry; the names list is always made afresh."""
+    try:
+        data = json.loads(staged_manifest.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return {k: v for k, v in data.items() if k not in ("tool", "files")} if isinstance(data, dict) else {}
 
 
 def _foreign(directory: Path, ours: set[str]) -> list[str]:
@@ -239,12 +249,13 @@ def atomic_directory(path: str | os.PathLike[str], force: bool | None = None) ->
     try:
         yield stage
         staged = sorted(p for p in stage.iterdir() if p.name != MANIFEST)  # a nested set's manifest is ours
+        extra = _extra_fields(stage / MANIFEST)
         names = {p.name for p in staged}
         clash = sorted(names & set(_foreign(final, previous)))
         if clash and not force:
             raise InputError(f"would replace files this tool did not write ({', '.join(clash[:3])}); pass --force "
                              "to replace them", path=final)
-        _write_manifest(final, previous | names)  # while swapping, every file there is accounted for
+        _write_manifest(final, previous | names, extra)  # while swapping, every file there is accounted for
         for item in staged:
             _replace(item, final / item.name)
         for name in sorted(previous - names):  # an earlier run's outputs that this run did not write mislead
@@ -253,7 +264,7 @@ def atomic_directory(path: str | os.PathLike[str], force: bool | None = None) ->
                 shutil.rmtree(old, ignore_errors=True)
             else:
                 old.unlink(missing_ok=True)
-        _write_manifest(final, names)
+        _write_manifest(final, names, extra)
     except InputError as exc:  # name the file the user asked for, not its staging copy
         if exc.path is None or Path(exc.path).parent != stage:
             raise

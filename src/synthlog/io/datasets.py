@@ -17,6 +17,7 @@ from pathlib import Path
 from synthlog.errors import InputError
 from synthlog.io import registry
 from synthlog.io.atomic import atomic_directory, atomic_open
+from synthlog.io.inputs import is_file_like, is_parts_folder, is_url, local_input, members
 from synthlog.io.jsonl import is_event_record, read_event_sessions, read_jsonl, write_jsonl
 from synthlog.io.logformat import LogFormat, detect_format, get_format, read_raw, write_raw
 from synthlog.io.loghub import (
@@ -335,8 +336,11 @@ def load_dataset(name_or_path: PathLike, root: PathLike | None = None) -> Labele
         ds = SHARED[shared].load(folder)
         ds.metadata.setdefault("lacks", SHARED[shared].lacks)
         return ds
+    if is_url(name_or_path):  # fetched for the time it is read
+        with local_input(name_or_path) as local:
+            return load_directory(local)
     path = Path(name_or_path)
-    if not path.exists():
+    if not (path.exists() or is_file_like(path)):
         known = ", ".join(SHARED)
         raise InputError(f"no such data set or path (shared data sets: {known})", path=path)
     return load_directory(path)
@@ -354,15 +358,16 @@ def load_directory(path: PathLike) -> LabeledDataset:
         from synthlog.io.generated import load_generated  # events carry their session in a context, not an id
 
         return load_generated(path)
-    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    single = not path.is_dir() or is_parts_folder(path)  # a folder of parts reads as one file
+    files = [path] if single else sorted(p for p in path.iterdir() if p.is_file() or is_parts_folder(p))
     by_kind: dict[str, list[Path]] = {}
     for file in files:
         fmt = registry.detect(file)
         if fmt is not None:
             by_kind.setdefault(fmt.name, []).append(file)
-    name = path.stem if path.is_file() else path.name
+    name = path.stem if single else path.name
     metadata: dict = {"source": str(path)}
-    for meta in sorted(path.glob("*.metadata.json")) if path.is_dir() else ():
+    for meta in () if single else sorted(path.glob("*.metadata.json")):
         saved = _read_metadata(meta)
         name, metadata = saved.get("name", name), {**saved.get("metadata", {}), **metadata}
     templates: dict[str, Template] = {}
@@ -394,7 +399,7 @@ def _read_metadata(path: Path) -> dict:
 def _is_simulator_output(path: Path) -> bool:
     """A directory written by ``synthlog generate stats``: its events.jsonl holds lines with a context, not sessions."""
     events = path / "events.jsonl"
-    if not (path.is_dir() and events.is_file()):
+    if not (path.is_dir() and is_file_like(events)):
         return False
     first = next(iter_lines(events), (0, ""))[1]
     try:
@@ -417,7 +422,7 @@ def label_of_file(path: Path) -> int | None:
 
 def _load_sessions(by_kind: dict[str, list[Path]], labels: dict[str, int],
                    templates: dict[str, Template]) -> list[Session] | None:
-    from synthlog.parse.sessions import label_from_entities
+    from synthlog.parse.sessions import label_from_entities, label_from_lines
 
     if "jsonl" in by_kind:
         sessions = []
@@ -432,7 +437,8 @@ def _load_sessions(by_kind: dict[str, list[Path]], labels: dict[str, int],
             else:
                 sessions += list(read_jsonl(file))
     elif "parquet" in by_kind:
-        sessions = [s for file in by_kind["parquet"] for s in registry.get("parquet").read(file)]
+        read = registry.get("parquet").read  # binary: a folder of parts or a glob is read member by member
+        sessions = [s for file in by_kind["parquet"] for member in members(file) for s in read(member)]
     elif "structured" in by_kind:
         seen: dict[str, Template] = {}  # the EventTemplate column, counted; a templates file keeps its own counts
         events = [e for file in by_kind["structured"] for e in read_structured(file, seen)]
@@ -458,6 +464,9 @@ def _load_sessions(by_kind: dict[str, list[Path]], labels: dict[str, int],
         return None
     if labels:
         label_from_entities([s for s in sessions if s.label is None], labels)
+    # a session the label file does not name takes its lines' labels, when they all have one (events files)
+    label_from_lines([s for s in sessions if s.label is None and s.events
+                      and all(e.label is not None for e in s.events)])
     return sessions
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from synthlog.errors import InputError
+from synthlog.io.inputs import is_file_like
 from synthlog.io.loghub import read_structured, read_templates
 from synthlog.io.text import iter_lines
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
@@ -21,7 +22,7 @@ def load_generated(directory: str | Path) -> LabeledDataset:
     jsonl = folder / "events.jsonl"
     structured = sorted(folder.glob("*.log_structured.csv"))
     template_files = sorted(folder.glob("*.log_templates.csv"))
-    if not jsonl.is_file() or len(structured) != 1 or len(template_files) != 1:
+    if not is_file_like(jsonl) or len(structured) != 1 or len(template_files) != 1:
         raise InputError("not a generated data set (needs events.jsonl, one *.log_structured.csv and one "
                          "*.log_templates.csv)", path=folder)
     templates = read_templates(template_files[0])

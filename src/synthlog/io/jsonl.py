@@ -165,7 +165,9 @@ def is_event_record(line: str) -> bool:
 
 def read_event_sessions(path: PathLike) -> list[Session]:
     """The sessions of an events file, each event in the session its ``attributes.session`` names, sessions in
-    order of their first event; an event without a session is an error naming its line."""
+    order of their first event; an event that names none (a simulated background line) is a session of its own,
+    ``line-N`` after its line number; a session that is not a string is an error naming its line. An event
+    without a ``line_id`` takes its line number (generators write events, raw lines and CSV rows in one order)."""
     sessions: dict[str, Session] = {}
     for number, line in iter_lines(Path(path), max_line_bytes=64 << 20):
         if not line.strip():
@@ -174,9 +176,11 @@ def read_event_sessions(path: PathLike) -> list[Session]:
             event = event_from_dict(json.loads(line))
         except ValueError as exc:
             raise InputError(f"bad event record: {exc}", path=path, line=number) from None
-        key = event.attributes.get(SESSION_KEY)
+        key = event.attributes.get(SESSION_KEY, f"line-{number}")
         if not isinstance(key, str):
             raise InputError(f"event has no string attributes.{SESSION_KEY}", path=path, line=number)
+        if event.line_id is None:  # the line of the raw log and structured CSV written in the same order
+            event.line_id = number
         session = sessions.get(key)
         if session is None:
             session = sessions[key] = Session(id=key)

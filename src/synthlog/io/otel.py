@@ -4,13 +4,15 @@ A record carries the data model's fields: ``timeUnixNano`` (Timestamp), ``severi
 ``body`` (the message), ``attributes`` (template id, label, session, parameters, header fields) and, one level up, the
 ``resource`` (``service.name``: the event's component, else the data set's name). :func:`export_request` groups
 records by resource into one ``ExportLogsServiceRequest``, the JSON an OTLP/HTTP collector accepts at ``/v1/logs`` and
-what the OpenTelemetry Collector's file exporter writes one per line (the ``otel`` file format).
+what the OpenTelemetry Collector's file exporter writes one per line (the ``otel`` file format, which
+:class:`OtelFileWriter` writes for both generators).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from synthlog.records import LogEvent, label_to_word
@@ -81,3 +83,37 @@ def export_request(events: Iterable[tuple[LogEvent, str | None]], default_servic
 def export_line(events: Iterable[tuple[LogEvent, str | None]], default_service: str) -> str:
     """:func:`export_request` as one compact JSON line (the ``otel`` file format has one request per line)."""
     return json.dumps(export_request(events, default_service), ensure_ascii=False, separators=(",", ":"))
+
+
+class OtelFileWriter:
+    """Events, each with its session id, to an ``otel`` file: one export request of up to ``batch`` records per line,
+    in the order sent. The file is written where it is named: give a path in a staging folder to make it appear
+    whole."""
+
+    def __init__(self, path: str | Path, service: str, batch: int = 1000):
+        self.service, self.batch = service, batch
+        self._file = open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115  (closed by close())
+        self._pending: list[tuple[LogEvent, str | None]] = []
+        self.events = 0
+
+    def send(self, event: LogEvent, session_id: str | None) -> None:
+        self._pending.append((event, session_id))
+        if len(self._pending) >= self.batch:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._file.write(export_line(self._pending, self.service) + "\n")
+            self.events += len(self._pending)
+            self._pending = []
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._flush()
+            self._file.close()
+
+    def __enter__(self) -> OtelFileWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -54,8 +54,10 @@ def parse_log(path: PathLike, log_format: LogFormat | str, out_dir: PathLike, se
     from ``anomalous_ids`` (one id per line; every other session is Normal), or else from line labels.
     A label source without ``sessions`` implies HDFS block sessions (``blk``).
     """
-    with _gc_paused():
-        return _parse_log(Path(path), log_format, Path(out_dir), sessions, labels, anomalous_ids, config)
+    from synthlog.io.inputs import local_input
+
+    with _gc_paused(), local_input(path) as local:
+        return _parse_log(local, log_format, Path(out_dir), sessions, labels, anomalous_ids, config)
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from synthlog.errors import InputError
+from synthlog.io.inputs import is_glob, is_parts_folder, members
 
 MAX_LINE_BYTES = 1 << 20  # 1 MiB: longer lines are refused, never read whole into memory
 
@@ -20,8 +21,33 @@ def iter_lines(path: PathLike, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator
 
     The file is read in 1 MiB chunks; a byte that is not UTF-8 is reported at its own line, and a line longer
     than ``max_line_bytes`` raises :class:`InputError` after reading at most about that many bytes of it.
-    An empty file is an error.
+    An empty file is an error. A folder of parts or a glob reads as its files joined (see
+    :mod:`synthlog.io.inputs`), numbered through; an error inside a part names the part and its own line.
     """
+    if is_parts_folder(path) or is_glob(path):
+        return _joined(path, max_line_bytes)
+    return _file_lines(path, max_line_bytes)
+
+
+def _joined(path: PathLike, max_line_bytes: int) -> Iterator[tuple[int, str]]:
+    """The lines of a folder's parts or a glob's matches in order; a CSV's header only from the first."""
+    files = members(path)
+    if not files:
+        raise InputError("no file matches this pattern", path=path)
+    number, header = 0, None
+    for index, file in enumerate(files):
+        if index and not file.stat().st_size:  # an empty part (a run cut before it) holds no line
+            continue
+        for local, text in _file_lines(file, max_line_bytes):
+            if local == 1 and index == 0:
+                header = text
+            elif local == 1 and file.suffix == ".csv" and text == header:
+                continue
+            number += 1
+            yield number, text
+
+
+def _file_lines(path: PathLike, max_line_bytes: int) -> Iterator[tuple[int, str]]:
     path = Path(path)
     if not path.exists():
         raise InputError("no such file", path=path)

@@ -13,6 +13,7 @@ import ipaddress
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -37,6 +38,14 @@ PATTERNS: dict[str, re.Pattern[str]] = {
                            r"(?![\w-]|\.[A-Za-z0-9])", re.IGNORECASE),
     "long_hex": re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?[0-9A-Fa-f]{16,}(?![0-9A-Za-z])"),
     "base64": re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/=_-])"),
+}
+# A character every match of a class needs, or its least length: a text without it is not searched for that class
+_POSSIBLE: dict[str, Callable[[str], bool]] = {
+    "email": lambda text: "@" in text, "url_credentials": lambda text: "://" in text,
+    "credential": lambda text: "=" in text or ":" in text, "ipv4": lambda text: "." in text,
+    "ipv6": lambda text: ":" in text, "mac": lambda text: ":" in text or "-" in text,
+    "hostname": lambda text: "." in text, "long_hex": lambda text: len(text) >= 16,
+    "base64": lambda text: len(text) >= 20,
 }
 _TOKEN = re.compile(r"[^\s,;\"'()\[\]{}<>|]+")
 _ALNUM_RUN = re.compile(r"[A-Za-z0-9_+/=-]{12,}")
@@ -99,18 +108,83 @@ def mixes_letters_and_digits(token: str) -> bool:
 
 def find_secrets(text: str, detectors: bool = True) -> dict[str, set[str]]:
     """Every secret-like string in ``text`` by class (class names: :data:`PATTERNS`, ``high_entropy``,
-    ``letters_digits`` and, with ``detectors``, detect-secrets' secret types; the detectors take about 40% of the
-    time and every key they know also mixes letters and digits, so a scan of bulk output may leave them out)."""
+    ``letters_digits`` and, with ``detectors``, detect-secrets' secret types).
+
+    Fast on bulk text: each distinct token (a run between white space and ``,;"'()[]{}<>|``) is scanned once and its
+    findings cached, detect-secrets' detectors run only on candidate tokens (see :func:`_token_secrets`), and only
+    the lines holding a word of :data:`CONTEXT_WORDS` (where a match can span tokens: ``password = x``, keyword
+    detectors, URLs, key headers) are scanned whole as well."""
     found: dict[str, set[str]] = {}
+    for token in set(_TOKEN.findall(text)):
+        for kind, value in _token_secrets(token, detectors):
+            found.setdefault(kind, set()).add(value)
+    context = context_lines(text)
+    if context:
+        for kind, values in scan_whole(context, detectors).items():
+            found.setdefault(kind, set()).update(values)
+    return found
+
+
+# Every class whose match can hold a delimiter of :data:`_TOKEN` or white space needs one of these words (lower case)
+# on its line: credential assignments, detect-secrets' keyword detectors (AWS, Cloudant, IBM, SoftLayer, NPM), URLs
+# (credentials, webhooks), private key headers, and JWT / OpenAI / PyPI keys (their character ranges hold ``;<>[]``).
+CONTEXT_WORDS = ("pass", "pw", "secret", "token", "key", "auth", "credential", "aws", "://", "begin", "putty", "eyj",
+                 "sk-", "pypi-")
+_CONTEXT = re.compile("|".join(re.escape(word) for word in CONTEXT_WORDS))
+_CONTEXT_ANY_CASE = re.compile(_CONTEXT.pattern, re.IGNORECASE)
+
+
+def context_lines(text: str) -> str:
+    """The lines of ``text`` that hold a word of :data:`CONTEXT_WORDS` in any case, joined by newlines."""
+    lower = text.lower()
+    matches = _CONTEXT.finditer(lower) if len(lower) == len(text) else _CONTEXT_ANY_CASE.finditer(text)
+    lines, end = [], -1
+    for match in matches:  # lower() keeps offsets of nearly all text; the slower any-case search when it does not
+        if match.start() <= end:
+            continue
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.end())
+        end = len(text) if end < 0 else end
+        lines.append(text[start:end])
+    return "\n".join(lines)
+
+
+_DETECTOR_MIN_LENGTH = 16  # a token this long is a detector candidate even when no class of ours reports it
+_DETECTOR_EDGES = " \t\r\n\"'"  # some detectors match the white space or quote around a key: not part of it
+
+
+@lru_cache(maxsize=1 << 18)
+def _token_secrets(token: str, detectors: bool) -> tuple[tuple[str, str], ...]:
+    """What the scan finds in one token, as (class, value) pairs. detect-secrets' detectors (about 25 regexes) run
+    only on a candidate: a token in which a class of ours found something (every key they know mixes letters and
+    digits, or is long hex or base64) or of 16+ characters (an all-letter key)."""
+    if not detectors:
+        found = scan_whole(token, detectors=False)
+        return tuple(sorted((kind, value) for kind, values in found.items() for value in values))
+    ours = _token_secrets(token, False)
+    if not ours and len(token) < _DETECTOR_MIN_LENGTH:
+        return ours
+    theirs = scan_whole(token, detectors=True, patterns=False)
+    return tuple(sorted({*ours, *((kind, value) for kind, values in theirs.items() for value in values)}))
+
+
+def scan_whole(text: str, detectors: bool, patterns: bool = True) -> dict[str, set[str]]:
+    """The scan of one text as a whole (the definition :func:`find_secrets` computes faster): the classes of
+    :data:`PATTERNS`, the detectors, high entropy runs and identifiers (``patterns=False``: the detectors only)."""
+    found: dict[str, set[str]] = {}
+    for detector in _detectors() if detectors else ():
+        for value in detector.analyze_string(text):
+            if value.strip(_DETECTOR_EDGES):
+                found.setdefault(detector.secret_type, set()).add(value.strip(_DETECTOR_EDGES))
+    if not patterns:
+        return found
     for kind, pattern in PATTERNS.items():
+        if not _POSSIBLE[kind](text):
+            continue
         for value in {match.group(0).rstrip(".") for match in pattern.finditer(text)}:
             if _valid(kind, value):
                 found.setdefault(kind, set()).add(value)
-    for detector in _detectors() if detectors else ():
-        for value in detector.analyze_string(text):
-            if value:
-                found.setdefault(detector.secret_type, set()).add(value)
-    for run in set(_ALNUM_RUN.findall(text)):  # distinct runs and tokens: logs repeat their words
+    for run in set(_ALNUM_RUN.findall(text)) if len(text) >= 12 else ():  # distinct runs: logs repeat their words
         if _random(run):
             found.setdefault("high_entropy", set()).add(run)
     for token in set(_TOKEN.findall(text)):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from synthlog.errors import InputError
@@ -32,33 +33,48 @@ MIN_TOKEN_LENGTH = 6  # shorter tokens coincide by chance
 def leak_tokens(text: str) -> set[str]:
     """The tokens of ``text`` that the rare-token rule looks at: 6+ characters with a letter (numbers, times and
     dates are kinds of their own or coincide by chance)."""
-    out = set()
-    for token in _LEAK_TOKEN.findall(text):
-        token = token.strip(".:=")
-        if len(token) >= MIN_TOKEN_LENGTH and any(c.isalpha() for c in token):
-            out.add(token)
-    return out
+    return {kept for token in set(_LEAK_TOKEN.findall(text)) if (kept := _leak_token(token))}
+
+
+@lru_cache(maxsize=1 << 18)
+def _leak_token(token: str) -> str:
+    token = token.strip(".:=")
+    return token if len(token) >= MIN_TOKEN_LENGTH and any(c.isalpha() for c in token) else ""
 
 
 def extract_values(text: str, rare: set[str] | None = None, secrets: bool | str = True) -> dict[str, set[str]]:
     """The parameter values of each kind found in ``text`` (addresses must be valid IPv4; paths lose a trailing dot),
     its secret-like values (``secrets``; ``"bulk"``: without the detect-secrets detectors, see
-    :func:`synthlog.privacy.secrets.find_secrets`) and the tokens of ``rare`` it holds."""
+    :func:`synthlog.privacy.secrets.find_secrets`) and the tokens of ``rare`` it holds. Each distinct token is
+    looked at once (no value kind spans white space or ``,;"'()[]{}<>|``)."""
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
-    for kind, pattern in VALUE_PATTERNS.items():
-        for match in pattern.findall(text):
-            if kind == "ip":
-                try:
-                    ipaddress.IPv4Address(match)
-                except ValueError:
-                    continue
-            found[kind].add(match.rstrip(".") if kind == "path" else match)
+    for token in set(_VALUE_TOKEN.findall(text)):
+        for kind, value in _token_values(token):
+            found[kind].add(value)
     if secrets:
         known = set().union(*(found[kind] for kind in VALUE_PATTERNS))  # a value is reported under one kind
         found[SECRET] = set().union(*find_secrets(text, detectors=secrets != "bulk").values()) - known
     if rare:
         found[RARE] = leak_tokens(text) & rare
     return found
+
+
+_VALUE_TOKEN = re.compile(r"[^\s,;\"'()\[\]{}<>|]+")
+
+
+@lru_cache(maxsize=1 << 18)
+def _token_values(token: str) -> tuple[tuple[str, str], ...]:
+    """The (kind, value) pairs of :data:`VALUE_PATTERNS` in one token."""
+    found = []
+    for kind, pattern in VALUE_PATTERNS.items():
+        for match in pattern.findall(token):
+            if kind == "ip":
+                try:
+                    ipaddress.IPv4Address(match)
+                except ValueError:
+                    continue
+            found.append((kind, match.rstrip(".") if kind == "path" else match))
+    return tuple(found)
 
 
 def _merge(into: dict[str, set[str]], more: dict[str, set[str]]) -> None:

@@ -1,5 +1,5 @@
-"""The profiler: derive a statistics spec from real logs, keeping no raw parameter value, optionally with
-differentially private (Laplace) noise on every count.
+"""The profiler: derive a statistics spec from real logs, keeping no raw parameter value, optionally with every
+released count under one differential-privacy budget (``epsilon``, :mod:`synthlog.privacy.budget`).
 
 What goes into the spec: the templates (scrubbed of addresses, block ids, paths, hosts and long numbers) with their
 level, component (as a service) and error type; for every slot only its kind and a rounded summary (numeric
@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -39,6 +40,7 @@ from synthlog.logstats import (
     template_key,
 )
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
+from synthlog.privacy.budget import Budget, bound_sessions
 from synthlog.privacy.values import VALUE_PATTERNS, dataset_values
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
 from synthlog.stats.slots import TokenScrubber, slot_params
@@ -68,15 +70,18 @@ _MAX_VALUES_PER_SLOT = 2000
 
 @dataclass
 class ProfileOptions:
-    """``epsilon``: Laplace noise of scale 1/epsilon on every count (None: exact counts); ``min_sessions``: k of
-    k-anonymity: a template, a verbatim slot value or an exact number is released only when seen in at least this
-    many distinct sessions, and an anomaly type needs this many sessions to get a process of its own;
-    ``min_count``: a template seen fewer times is left out."""
+    """``epsilon``: one differential-privacy budget for every released count, split across families of counts
+    (:data:`BUDGET_SHARES`; None: exact counts); ``max_session_lines``: with ``epsilon``, each session counts with
+    its first this many lines only (contribution bounding); ``min_sessions``: k of k-anonymity: a template, a
+    verbatim slot value or an exact number is released only when seen in at least this many distinct sessions, and
+    an anomaly type needs this many sessions to get a process of its own; ``min_count``: a template seen fewer times
+    is left out."""
 
     epsilon: float | None = None
     seed: int = 0
     min_sessions: int = 5
     min_count: int = 1
+    max_session_lines: int = 32
 
 
 @dataclass
@@ -91,24 +96,59 @@ class ProfileSummary:
     causal_pairs: list[dict] = field(default_factory=list)
     dropped_templates: int = 0
     layout: dict | None = None  # format, where it came from (given, a built-in name, inferred), time formats
+    privacy_budget: dict | None = None  # with epsilon: each family's share, sensitivity and noise scale
+    session_processes: int = 0  # 0 only when noise removed every one (the spec logs nothing)
 
 
 class _Noise:
-    """Laplace noise on counts (seeded); exact counts when epsilon is None."""
+    """The counts of one family as released: exact (no epsilon) or noised by the family's share of the budget."""
 
-    def __init__(self, epsilon: float | None, seed: int):
-        if epsilon is not None and not 0 < epsilon < math.inf:  # inf would mean no noise under a privacy name
-            raise InputError(f"epsilon must be a finite number above 0 (got {epsilon})", field="--epsilon")
-        self.scale = None if epsilon is None else 1.0 / epsilon
-        self.rng = np.random.default_rng(seed)
-
-    def count(self, value: float) -> float:
-        if self.scale is None:
-            return float(value)
-        return max(0.0, float(value) + float(self.rng.laplace(0.0, self.scale)))
+    def __init__(self, count: Callable[[float], float] = float):
+        self.count = count
 
     def counts(self, counter: Counter[str] | dict[str, int]) -> dict[str, float]:
         return {k: self.count(counter[k]) for k in sorted(counter)}
+
+
+# Relative shares of epsilon per family of released counts (the sessions' order model and the templates matter most)
+BUDGET_SHARES = {"templates": 1.0, "nodes": 0.5, "sessions": 2.0, "gaps": 1.0, "errors": 1.0, "groups": 0.5,
+                 "causal": 0.5, "values": 0.5, "layout": 1.0}
+
+
+@dataclass
+class _Release:
+    """The noise of every family of counts the profiler releases, and the budget they come from (None: exact)."""
+
+    families: dict[str, _Noise]
+    budget: Budget | None = None
+
+    def __getitem__(self, family: str) -> _Noise:
+        return self.families[family]
+
+    @property
+    def fit_rules(self) -> tuple[Callable[[float], float], Callable[[float], float]]:
+        """The weights and pool noise of value models: with a budget, weights publish no count (every kept value and
+        pattern weighs 1) and only pool sizes spend the ``values`` family."""
+        if self.budget is None:
+            return float, float
+        return (lambda count: 1.0 if count > 0 else 0.0), self["values"].count
+
+
+def _release(stats: dict[str, _TemplateStats], options: ProfileOptions, headers: int | None) -> _Release:
+    """Exact counts, or one family per kind of count under the epsilon budget with the sensitivity one session of
+    at most ``max_session_lines`` lines has: L lines for line counts, L + 1 for a session's start and transitions,
+    1 for its group, 2 per mined causal pair (support and follows), L per value slot (a pool size grows by at most
+    one per value) and L per level or header count; ``headers``: the raw layout's header count (None: no layout)."""
+    if options.epsilon is None:
+        return _Release({name: _Noise() for name in BUDGET_SHARES})
+    lines = options.max_session_lines
+    slots = max((s.text.count(WILDCARD) for s in stats.values() if _released_template(s, options)), default=0)
+    sensitivity = {"templates": lines, "nodes": lines, "sessions": lines + 1, "gaps": lines, "errors": lines,
+                   "groups": 1, "causal": 2 * PAIR_LIMIT, "values": lines * max(1, slots + (headers or 0)),
+                   "layout": lines * (2 + (headers or 0))}
+    names = [n for n in BUDGET_SHARES if n != "layout" or headers is not None]
+    budget = Budget(options.epsilon, options.seed, {n: BUDGET_SHARES[n] for n in names})
+    return _Release({n: _Noise(budget.family(n, sensitivity[n])) for n in names}, budget)
 
 
 def _significant(x: float, digits: int = 2) -> float:
@@ -208,10 +248,11 @@ def _released_components(work: LabeledDataset, options: ProfileOptions) -> set[s
     return {c for c, seen in sessions.items() if len(seen) >= options.min_sessions}
 
 
-def _released_slots(stats: _TemplateStats, noise: _Noise, options: ProfileOptions,
+def _released_slots(stats: _TemplateStats, release: _Release, options: ProfileOptions,
                     addresses: list[str]) -> tuple[str, dict[str, Param]]:
     """The spec template and the value model of each slot, under the release rules (:mod:`synthlog.stats.slots`)."""
-    rules = FitRules(min_sessions=options.min_sessions, noise=noise.count)
+    weights, pool = release.fit_rules
+    rules = FitRules(min_sessions=options.min_sessions, noise=weights, pool_noise=pool)
     return slot_params(stats.text, stats.values, addresses, rules)
 
 
@@ -231,7 +272,7 @@ MIN_TRANSITION_GAPS = 20  # a transition seen fewer times (noisy count) draws it
 _MIN_BIN_MEDIAN = 5  # a bin with fewer gaps is written as its middle, not as the median of its (few) values
 
 
-def _markov(sessions: list[list[tuple[str, float | None]]], noise: _Noise) -> Markov | None:
+def _markov(sessions: list[list[tuple[str, float | None]]], noise: _Noise, gap_noise: _Noise) -> Markov | None:
     """A first-order Markov model of sessions given as (message id, time) per kept event: start and transition
     probabilities from noisy counts, a gap histogram per frequent transition, the other gaps pooled."""
     starts: Counter[str] = Counter()
@@ -252,7 +293,7 @@ def _markov(sessions: list[list[tuple[str, float | None]]], noise: _Noise) -> Ma
     own: dict[str, dict[str, dict]] = {}
     pooled: list[float] = []
     for (a, b), observed in sorted(gaps_by_pair.items()):
-        histogram = _gap_histogram(observed, noise) if b in table.get(a, {}) else None
+        histogram = _gap_histogram(observed, gap_noise) if b in table.get(a, {}) else None
         if histogram is None:
             pooled += observed
         else:
@@ -331,30 +372,36 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
                     options: ProfileOptions | None = None) -> tuple[Spec, ProfileSummary]:
     """A spec (and a summary of what was seen) from a labeled data set of sessions with their events."""
     options = options or ProfileOptions()
-    noise = _Noise(options.epsilon, options.seed)
     sessions = [s for s in dataset.sessions if s.events]
     if not sessions:
         raise InputError(f"data set {dataset.name!r} has no session with events to profile")
+    if options.epsilon is not None:  # contribution bounding: every count below sees at most this many lines a session
+        if options.max_session_lines < 1:
+            raise InputError(f"max session lines must be 1 or more (got {options.max_session_lines})",
+                             field="--max-session-lines")
+        sessions = bound_sessions(sessions, options.max_session_lines)
     work = LabeledDataset(dataset.name, sessions, dataset.templates, dataset.metadata)
     stats = _collect_templates(work)
-    services, message_of = _catalogue(work, stats, noise, options)
+    raw_layout = dataset.metadata.get("layout")
+    raw_layout = raw_layout if isinstance(raw_layout, RawLayout) else None
+    release = _release(stats, options, None if raw_layout is None else len(raw_layout.format.headers))
+    services, message_of, nodes = _catalogue(work, stats, release, options)
     if not services:
         raise InputError(f"no template of {dataset.name!r} occurs in at least {options.min_sessions} sessions, so "
                          "none can be released (lower --min-sessions only for data that may be published as is)")
-    errors = noise.counts(error_counts(work))
+    errors = release["errors"].counts(error_counts(work))
     error_mix = _probabilities({k: v for k, v in errors.items()
                                 if any(m.error_type == k for s in services for m in s.messages)})
     base = _identifier(name or dataset.name, "profiled")
     groups = _session_groups(work, options)
     id_shape, _, label_column = _id_shape([s.id for s in sessions])
-    pairs = mine_causal_pairs(work, min_support=PAIR_SUPPORT, min_confidence=PAIR_CONFIDENCE)
+    pairs = mine_causal_pairs(work, min_support=PAIR_SUPPORT, min_confidence=PAIR_CONFIDENCE, max_pairs=PAIR_LIMIT)
     id_by_key = {template_key(k): m for k, m in message_of.items()}
-    processes = _session_processes(work, groups, message_of, noise, base)
-    causal = _observed_rules(pairs, id_by_key, services, noise)
+    processes = _session_processes(work, groups, message_of, release, base)
+    causal = _observed_rules(pairs, id_by_key, services, release["causal"])
     layout = None
-    raw_layout = dataset.metadata.get("layout")
-    if isinstance(raw_layout, RawLayout):  # drawn last: specs of inputs without a layout keep their noise draws
-        services, layout = _with_layout(work, stats, services, message_of, raw_layout, noise, options)
+    if raw_layout is not None:
+        services, layout = _with_layout(work, stats, services, message_of, raw_layout, release, options, nodes)
     spec = Spec(name=base, description=_description(dataset, options), start=_start_of(sessions), services=services,
                 error_mix=error_mix, causal=causal, sessions=processes, label_column=label_column, layout=layout)
 
@@ -364,7 +411,8 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
         anomaly_types={scrub(sig) or "normal": len(m) for sig, m in sorted(groups.items())},
         causal_pairs=[{"cause": id_by_key.get(scrub(p.cause), "?"), "effect": id_by_key.get(scrub(p.effect), "?"),
                        "lag": [p.lag_min, p.lag_max], "confidence": p.confidence} for p in pairs],
-        dropped_templates=len(stats) - len(message_of), layout=_layout_summary(layout))
+        dropped_templates=len(stats) - len(message_of), layout=_layout_summary(layout),
+        privacy_budget=None if release.budget is None else release.budget.to_dict(), session_processes=len(processes))
     return spec, summary
 
 
@@ -377,6 +425,7 @@ def _layout_summary(layout: Layout | None) -> dict | None:
 
 
 PAIR_SUPPORT, PAIR_CONFIDENCE = 10, 0.9  # a mined pair: its cause in 10+ normal sessions, followed in 90% of them
+PAIR_LIMIT = 50  # pairs mined at most (one session is in the support of each at most once)
 
 
 def _observed_rules(pairs: list[CausalPair], id_by_key: dict[str, str], services: list[Service],
@@ -403,14 +452,16 @@ def _observed_rules(pairs: list[CausalPair], id_by_key: dict[str, str], services
     return rules
 
 
-def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], noise: _Noise,
-               options: ProfileOptions) -> tuple[list[Service], dict[str, str]]:
-    """Services with their messages, and the message id of every kept template (``E1``.. by falling noisy count;
-    a template seen fewer than ``min_count`` times, or with noise one whose noisy count is below 1, is dropped)."""
+def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], release: _Release,
+               options: ProfileOptions) -> tuple[list[Service], dict[str, str], int]:
+    """Services with their messages, the message id of every kept template (``E1``.. by falling noisy count;
+    a template seen fewer than ``min_count`` times, or with noise one whose noisy count is below 1, is dropped) and
+    the (noisy) number of nodes."""
     real_ips = dataset_values(work, secrets=False, min_sessions=None)["ip"]
-    nodes = round(noise.count(len(real_ips))) if real_ips else 64  # template-only input: a generic cluster size
+    # template-only input (no address): a generic cluster size
+    nodes = round(release["nodes"].count(_node_count(work, real_ips, options))) if real_ips else 64
     addresses = address_pool(real_ips, min(nodes, 4096), options.seed)
-    noisy = {key: noise.count(s.count) for key, s in sorted(stats.items())}
+    noisy = {key: release["templates"].count(s.count) for key, s in sorted(stats.items())}
     kept = [k for k in noisy if stats[k].count >= options.min_count and (noisy[k] >= 1.0 or options.epsilon is None)
             and _released_template(stats[k], options)]
     scrub_tokens = TokenScrubber(options.seed)
@@ -424,7 +475,7 @@ def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], noise: _N
         level = "WARN" if level == "WARNING" else level
         if level not in ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"):
             level = "INFO"
-        template, params = _released_slots(entry, noise, options, addresses)
+        template, params = _released_slots(entry, release, options, addresses)
         # a component holding an address or a long number (a parsed thread name) would leak it as a service name
         # and one seen in fewer than k sessions could name one person's job
         components = Counter({c: n for c, n in entry.components.items() if not _SCRUB.search(c)
@@ -433,12 +484,25 @@ def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], noise: _N
         by_service[_identifier(scrub_tokens(service), "app")].append(
             Message(id=message_of[key], template=scrub_tokens(template), level=level,
                     error_type=classify_error(key, level), params=params))
-    return [Service(name=name, messages=msgs) for name, msgs in sorted(by_service.items())], message_of
+    return [Service(name=name, messages=msgs) for name, msgs in sorted(by_service.items())], message_of, nodes
+
+
+def _node_count(work: LabeledDataset, real_ips: set[str], options: ProfileOptions) -> int:
+    """The number of distinct real addresses; with epsilon each session adds at most ``max_session_lines`` of its
+    own (so one session changes the count by at most that)."""
+    if options.epsilon is None:
+        return len(real_ips)
+    counted: set[str] = set()
+    for session in work.sessions:
+        single = LabeledDataset(work.name, [session])
+        counted |= set(sorted(dataset_values(single, secrets=False, min_sessions=None)["ip"])[
+            :options.max_session_lines])
+    return len(counted)
 
 
 def _with_layout(work: LabeledDataset, stats: dict[str, _TemplateStats], services: list[Service],
-                 message_of: dict[str, str], raw: RawLayout, noise: _Noise,
-                 options: ProfileOptions) -> tuple[list[Service], Layout]:
+                 message_of: dict[str, str], raw: RawLayout, release: _Release,
+                 options: ProfileOptions, nodes: int) -> tuple[list[Service], Layout]:
     """The layout of a raw log (:mod:`synthlog.stats.layoutprofile`) and the services with each message's level
     words and message-fixed header values; free header values get the same value models as template slots."""
     from synthlog.stats.layoutprofile import profile_layout
@@ -453,13 +517,13 @@ def _with_layout(work: LabeledDataset, stats: dict[str, _TemplateStats], service
                 seen.add(id(event))
                 events.append((event, message, session.id))
     real_ips = dataset_values(work, secrets=False, min_sessions=None)["ip"]
-    addresses = address_pool(real_ips, min(round(noise.count(len(real_ips))) or 1, 4096), options.seed)
+    addresses = address_pool(real_ips, min(nodes or 1, 4096), options.seed)
 
     def value_model(values: list[tuple[str, str]], rank: int) -> tuple[str, dict[str, Param]]:
         slot = _TemplateStats(key=WILDCARD, text=WILDCARD, count=len(values), values=[values])
-        return _released_slots(slot, noise, options, addresses)
+        return _released_slots(slot, release, options, addresses)
 
-    found = profile_layout(events, raw.format, raw.clock, raw.source, noise.counts, value_model,
+    found = profile_layout(events, raw.format, raw.clock, raw.source, release["layout"].counts, value_model,
                            _releasable_header_value, min_sessions=options.min_sessions)
     updated = [Service(name=s.name, rate=s.rate, error_rate=s.error_rate, flow=s.flow, step=s.step, calls=s.calls,
                        messages=[m.model_copy(update={"levels": found.levels.get(m.id, {}),
@@ -493,18 +557,18 @@ def _session_groups(work: LabeledDataset, options: ProfileOptions) -> dict[str, 
 
 
 def _session_processes(work: LabeledDataset, groups: dict[str, list[Session]], message_of: dict[str, str],
-                       noise: _Noise, base: str) -> list[SessionProcess]:
+                       release: _Release, base: str) -> list[SessionProcess]:
     """The normal session process and one always-anomalous process per anomaly type, rates split by (noisy) share."""
     texts = {tid: t.text for tid, t in work.templates.items()}
     id_shape, context_key, _ = _id_shape([s.id for s in work.sessions])
     rate = _session_rate(work.sessions)
-    counts = noise.counts({sig: len(members) for sig, members in groups.items()})
+    counts = release["groups"].counts({sig: len(members) for sig, members in groups.items()})
     total = sum(counts.values()) or 1.0
     processes = []
     ordered = sorted(groups, key=lambda sig: (sig != "", -len(groups[sig]), sig))
     for i, sig in enumerate(ordered):
         members = groups[sig]
-        model = _markov([_kept_events(s, texts, message_of) for s in members], noise)
+        model = _markov([_kept_events(s, texts, message_of) for s in members], release["sessions"], release["gaps"])
         if model is None or counts[sig] <= 0:
             continue
         share_rate = _significant(rate * counts[sig] / total, 3) or 1e-6
@@ -529,8 +593,9 @@ def _start_of(sessions: list[Session]) -> datetime:
 
 
 def _description(dataset: LabeledDataset, options: ProfileOptions) -> str:
-    privacy = (f"Laplace noise of scale {1 / options.epsilon:g} on every count (epsilon {options.epsilon:g} per count)"
-               if options.epsilon else "exact counts (no noise)")
+    privacy = (f"every count noised under one differential-privacy budget of epsilon {options.epsilon:g} per "
+               f"session of at most {options.max_session_lines} lines (discrete Laplace, split across families of "
+               "counts)" if options.epsilon else "exact counts (no noise)")
     return (f"Profiled by synthlog from {dataset.name}: templates scrubbed of raw values, slot kinds and rounded "
             f"summaries only; {privacy}.")
 
@@ -550,16 +615,20 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
     block ids), and labeled from ``labels`` (``Id,Label`` CSV) or from ``line_labels`` (``HEADER:NORMAL``: a line
     whose HEADER is NORMAL is normal, any other value anomalous, e.g. ``Label:-`` for BGL)."""
     from synthlog.io.datasets import load_dataset
+    from synthlog.io.inputs import is_file_like, is_url, local_input
     from synthlog.io.loghub import read_labels, read_structured
     from synthlog.parse.sessions import HDFS_BLOCK, label_from_entities, label_from_lines, sessionizer
 
+    if is_url(logs):  # fetched for the time it is read
+        with local_input(logs) as local:
+            return load_logs(local, log_format, labels, session_pattern, sessions, line_labels)
     path = Path(logs)
     events: list[LogEvent] | None = None
     templates = {}
     metadata: dict = {"source": str(path)}
-    if path.is_file() and path.name.endswith("_structured.csv"):
+    if is_file_like(path) and path.name.endswith("_structured.csv"):
         events = list(read_structured(path, templates))
-    elif path.is_file() and not path.name.endswith((".jsonl", ".parquet", ".sequences")):
+    elif is_file_like(path) and not path.name.endswith((".jsonl", ".parquet", ".sequences")):
         from synthlog.parse.drain import parse_events
 
         raw, metadata["layout"] = read_layout(path, log_format)

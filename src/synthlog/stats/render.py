@@ -1,5 +1,9 @@
 """Turn a shard's index arrays into text columns with polars: message contents, JSONL, raw log and Loghub CSV lines.
 
+The JSONL line is the event record of :mod:`synthlog.io.jsonl` (``content``, ``timestamp`` in epoch seconds,
+``level``, ``component``, ``template_id``, ``label``, ``attributes``: ``error_type``, ``anomaly`` and ``anomaly_id``
+for a line an episode caused, the owner's context key and ``session``), the family ``generate code`` writes.
+
 Everything is vectorised: parameter values are drawn per message group with numpy, every literal piece (template
 text, choice values, service names) is escaped once per format up front, and lines are assembled with
 ``pl.concat_str`` over whole columns. Timestamps are glued from a per-second table plus millisecond and
@@ -63,9 +67,11 @@ class _MessageText:
         template_csv = f'"{template.replace(chr(34), 2 * chr(34))}"' if _csv_needs_quotes(template) else template
         quote = '"' if self.csv_quoted else ""
         # the level sits between a head and a tail, so a layout's per-line level words can go in its place
-        self.json_head = f'Z","service":"{_json(service)}","level":"'
-        self.json_tail = f'","error_type":{error},"message":"'
-        self.json_prefix = self.json_head + message.level + self.json_tail
+        # the record after its content and time: level, component, template id, label, then the attributes
+        self.level = _json(message.level)
+        self.json_head = ',"level":"'
+        self.json_tail = f'","component":"{_json(service)}","template_id":"{_json(event_id)}","label":'
+        self.json_error = f',"attributes":{{"error_type":{error}'
         self.raw_prefix = f" {message.level} {service}: "
         self.csv_head, self.csv_tail = ",", f",{service},{quote}"
         self.csv_prefix = self.csv_head + message.level + self.csv_tail
@@ -84,7 +90,7 @@ class Renderer:
         self.id_prefix = pl.Series([spec.request_id_prefix] + [p.id.prefix for p in spec.sessions])
         self.signed = np.array([False] + [p.id.kind == "int64" for p in spec.sessions])
         self.hex_length = np.array([0] + [p.id.length if p.id.kind == "hex" else 0 for p in spec.sessions])
-        self.context_key = pl.Series(['{"request_id":"'] + [f'{{"{_json(p.context_key)}":"' for p in spec.sessions])
+        self.context_key = pl.Series([',"request_id":"'] + [f',"{_json(p.context_key)}":"' for p in spec.sessions])
         self.session_type = [_json(p.anomaly_type or f"{p.name}_anomaly") for p in spec.sessions]
         self.layout = None if spec.layout is None else _LayoutText(compiled)
 
@@ -174,19 +180,22 @@ class Renderer:
             base = datetime(1970, 1, 1, tzinfo=UTC)
             stamps = [base + timedelta(seconds=int(s)) for s in seconds]
             columns["f"] = pl.Series(absolute % US + US).cast(pl.String).str.slice(1)
-            for shape, form in (("jsonl", '{{"timestamp":"{:%Y-%m-%dT%H:%M:%S}.'), ("raw", "{:%Y-%m-%d %H:%M:%S}."),
-                                ("csv", ",{:%Y-%m-%d,%H:%M:%S}.")):
+            for shape, form in (("raw", "{:%Y-%m-%d %H:%M:%S}."), ("csv", ",{:%Y-%m-%d,%H:%M:%S}.")):
                 if shape in shaped:
                     columns[f"s_{shape}"] = pl.Series([form.format(d) for d in stamps]).gather(which)
+            if "jsonl" in shaped:  # epoch seconds (a start is never before 1970), then the microseconds
+                columns["s_jsonl"] = pl.Series([f'","timestamp":{s}.' for s in seconds.tolist()]).gather(which)
         if self.layout is not None and any(shape != "content" for shape in shaped):
             columns |= self.layout.columns(events, order, absolute, ids, levels, header_rng, "raw" in shaped)
         if "jsonl" in shaped:
             owner, episode = events.owner[order], events.episode[order]
             context = (pl.DataFrame({"k": self.context_key.gather(events.owner_kind), "i": ids})
-                       .select(pl.concat_str(["k", "i", pl.lit('"}')])).to_series())
-            columns["x"] = pl.concat([context, pl.Series(["{}"])]).gather(_or_last(owner, ids))
+                       .select(pl.concat_str(["k", "i", pl.lit('","session":"'), "i", pl.lit('"')])).to_series())
+            columns["x"] = pl.concat([context, pl.Series([""])]).gather(_or_last(owner, ids))
             anomalies = self._anomaly_table(events, ids)
-            columns["a"] = anomalies.gather(_or_last(episode, anomalies[:-1]))
+            caused = _or_last(episode, anomalies[:-1])
+            columns["a"] = anomalies.gather(caused)
+            columns["lab"] = pl.Series(np.where(episode >= 0, "1", "0"))
         return pl.DataFrame(columns)
 
     @staticmethod
@@ -204,22 +213,24 @@ class Renderer:
         if layout is not None and shape == "raw":
             return [*layout.items(message), "\n"]
         if shape == "jsonl":
-            prefix = [text.json_prefix] if layout is None else [text.json_head, pl.col("Lj"), text.json_tail]
-            return [*stamp, *prefix, *message, '","context":', pl.col("x"), ',"anomaly":', pl.col("a"), "}\n"]
+            level = text.level if layout is None else pl.col("Lj")
+            return ['{"content":"', *message, *stamp, text.json_head, level, text.json_tail, pl.col("lab"),
+                    text.json_error, pl.col("a"), pl.col("x"), "}}\n"]
         if shape == "raw":
             return [*stamp, text.raw_prefix, *message, "\n"]
         prefix = [text.csv_prefix] if layout is None else [text.csv_head, pl.col("L"), text.csv_tail]
         return [*stamp, *prefix, *message, text.csv_suffix]
 
     def _anomaly_table(self, events: ShardEvents, ids: pl.Series) -> pl.Series:
-        """JSON of each local episode: the calendar's, then anomalous sessions', then ``null``."""
-        calendar = [f'{{"id":"{_json(e.id)}","type":"{_json(e.type)}"}}' for e in events.episodes]
+        """The attributes of each local episode (``,"anomaly":TYPE,"anomaly_id":ID``): the calendar's, then
+        anomalous sessions', then nothing."""
+        calendar = [f',"anomaly":"{_json(e.type)}","anomaly_id":"{_json(e.id)}"' for e in events.episodes]
         owners = events.session_episode_owner
         kinds = events.owner_kind[owners] - 1 if len(owners) else np.zeros(0, np.int32)
         sessions = (pl.DataFrame({"i": ids.gather(owners), "t": pl.Series(self.session_type or [""]).gather(kinds)})
-                    .select(pl.concat_str([pl.lit('{"id":"'), "i", pl.lit('","type":"'), "t", pl.lit('"}')]))
+                    .select(pl.concat_str([pl.lit(',"anomaly":"'), "t", pl.lit('","anomaly_id":"'), "i", pl.lit('"')]))
                     .to_series())
-        return pl.concat([pl.Series(calendar, dtype=pl.String), sessions, pl.Series(["null"])])
+        return pl.concat([pl.Series(calendar, dtype=pl.String), sessions, pl.Series([""])])
 
     @staticmethod
     def _values(param: Param, k: int, text: _MessageText, rows: np.ndarray, owner: np.ndarray, ids: pl.Series,

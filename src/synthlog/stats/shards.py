@@ -39,9 +39,10 @@ _NO_OWNERS = pa.table({"id": pa.array([], pa.large_string()), "number": pa.array
                        "anomalous": pa.array([], pa.bool_())})
 
 
-def shard_span(compiled: CompiledSpec) -> int:
-    """Whole seconds of simulated time per shard (1 s to 1 week), in microseconds."""
-    seconds = TARGET_LINES / compiled.expected_lines_per_second()
+def shard_span(compiled: CompiledSpec, target: int | None = None) -> int:
+    """Whole seconds of simulated time per shard of about ``target`` lines (default TARGET_LINES; 1 s to 1
+    week), in microseconds."""
+    seconds = (target or TARGET_LINES) / compiled.expected_lines_per_second()
     return int(min(max(round(seconds), 1), MAX_SPAN_SECONDS)) * US
 
 
@@ -64,12 +65,14 @@ def parse_size(text: str) -> int:
     return int(size)
 
 
-def check_memory(compiled: CompiledSpec, workers: int, budget: int) -> None:
+def check_memory(compiled: CompiledSpec, workers: int, budget: int, parts: bool = False) -> None:
     """Refuse, with the numbers, a run whose shards would not fit ``budget`` bytes: a shard spans at least 1 s
-    of simulated time, so a spec logging millions of lines per second cannot be cut small enough."""
+    of simulated time, so a spec logging millions of lines per second cannot be cut small enough. With
+    ``parts`` (workers write part files) the driver's look-ahead holds about 30 bytes a line: not counted."""
     rate = compiled.expected_lines_per_second()
     lines = rate * shard_span(compiled) / US
-    in_flight = 1 if workers <= 1 else 3 * workers  # dask: each worker's shard plus the driver's look-ahead
+    # dask: each worker's shard plus, unless the workers write parts, the driver's look-ahead of 2 per worker
+    in_flight = 1 if workers <= 1 else workers if parts else 3 * workers
     needed = lines * BYTES_PER_LINE * in_flight
     if needed > budget:
         raise InputError(f"a shard of this spec holds about {lines:,.0f} lines ({rate:,.0f} lines per second of "
@@ -122,9 +125,9 @@ def _large(column: pl.Series) -> pa.Array:
     return array if array.type == pa.large_string() else array.cast(pa.large_string())
 
 
-def plan(compiled: CompiledSpec, horizon: int | None) -> Iterator[tuple[int, int, int]]:
-    """(index, start, end) of every shard, endless when there is no horizon."""
-    span = shard_span(compiled)
+def plan(compiled: CompiledSpec, horizon: int | None, target: int | None = None) -> Iterator[tuple[int, int, int]]:
+    """(index, start, end) of every shard of about ``target`` lines, endless when there is no horizon."""
+    span = shard_span(compiled, target)
     count = math.ceil(horizon / span) if horizon is not None else None
     index = 0
     while count is None or index < count:

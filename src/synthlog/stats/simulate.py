@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,12 +20,15 @@ import polars as pl
 from synthlog.errors import ConfigError, InputError
 from synthlog.execute import open_executor
 from synthlog.io.atomic import atomic_directory
+from synthlog.io.eventfiles import EVENT_FILES
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session, Template
 from synthlog.stats.compiled import US, CompiledSpec
+from synthlog.stats.eventrecords import EventRecords
 from synthlog.stats.render import FORMATS
 from synthlog.stats.shards import (
     MAX_SPAN_SECONDS,
+    Block,
     LocalExecutor,
     ShardExecutor,
     blocks,
@@ -54,6 +57,7 @@ class RunSummary:
     files: tuple[Path, ...]
 
 
+FILE_FORMATS = (*FORMATS, *EVENT_FILES)  # what --formats may name for a folder
 FOLLOW_LINES = 1 << 62  # --follow: a run no one will wait for; Ctrl-C ends it
 
 
@@ -113,7 +117,8 @@ class StatsSynthesizer:
         """The simulated lines as a :class:`LabeledDataset`: one session per session id (request, entity), events
         in time order, a session anomalous when an anomaly episode caused one of its lines."""
         sessions: dict[str, Session] = {}
-        for event, sid in self.iter_events(n_lines=n_lines, duration=duration, seed=seed):
+        for number, (event, sid) in enumerate(self.iter_events(n_lines=n_lines, duration=duration, seed=seed), 1):
+            sid = sid if sid is not None else f"line-{number}"  # a background line is a session of its own
             session = sessions.get(sid)
             if session is None:
                 session = sessions[sid] = Session(id=sid, label=NORMAL)
@@ -125,16 +130,14 @@ class StatsSynthesizer:
                               {"generator": "stats", "seed": seed})
 
     def iter_events(self, n_lines: int | None = None, duration: float | str | None = None,
-                    seed: int = 0) -> Iterator[tuple[LogEvent, str]]:
-        """``(event, session id)`` in time order, one at a time (memory stays flat however long the run); an event
-        an anomaly episode caused is labeled ``ANOMALY``, the others ``NORMAL``."""
-        for chunk in self.sample(n_lines=n_lines, duration=duration, seed=seed):
-            for row in chunk.iter_rows(named=True):
-                yield LogEvent(content=row["message"], timestamp=row["timestamp"].timestamp(), level=row["level"],
-                               component=row["service"], template_id=row["template_id"],
-                               label=ANOMALY if row["anomalous"] else NORMAL,
-                               attributes={"error_type": row["error_type"]} if row["error_type"] else {}), \
-                    str(row["session_id"])
+                    seed: int = 0) -> Iterator[tuple[LogEvent, str | None]]:
+        """``(event, session id)`` in time order (no session id for a line of no request or session), one at a time
+        (memory stays flat however long the run); an event an anomaly episode caused is labeled ``ANOMALY``, the
+        others ``NORMAL`` (see :mod:`synthlog.stats.eventrecords`)."""
+        self._fitted()
+        records = EventRecords(self.compiled)
+        for block in self._blocks(n_lines, duration, seed, records.columns):
+            yield from records.of_block(block.lines)
 
     def stream(self, target: str, fmt: str = "otel", n_lines: int | None = None,
                duration: float | str | None = None, seed: int = 0, rate: float | None = None,
@@ -181,8 +184,6 @@ class StatsSynthesizer:
         """Time-ordered chunks of events as DataFrames: ``timestamp`` (UTC), ``service``, ``level``,
         ``error_type``, ``message``, ``template_id``, ``session_id``, ``anomalous`` (caused by an episode)."""
         self._fitted()
-        n_lines, horizon = self._limits(n_lines, duration)
-        check_memory(self.compiled, 1, default_memory_budget() if max_memory is None else max_memory)
         compiled = self.compiled
         of_text = [(compiled.messages[m], compiled.message_service[m], event_id) for m, event_id, _ in compiled.texts]
         service = pl.Series([compiled.service_names[s] for _, s, _ in of_text])
@@ -191,7 +192,7 @@ class StatsSynthesizer:
         template_id = pl.Series([event_id for _, _, event_id in of_text])
         start = int(self.spec.start.timestamp() * US)
         columns = ("content", "id", "level") if self.spec.layout is not None else ("content", "id")
-        for block in blocks(self.spec, seed, columns, horizon=horizon, n_lines=n_lines, executor=executor):
+        for block in self._blocks(n_lines, duration, seed, columns, executor, max_memory):
             lines = pl.from_arrow(block.lines)
             index = lines["text"]
             yield pl.DataFrame({
@@ -203,34 +204,56 @@ class StatsSynthesizer:
                 "anomalous": lines["episode"],
             })
 
+    def _blocks(self, n_lines: int | None, duration: float | str | None, seed: int, columns: tuple[str, ...],
+                executor=None, max_memory: int | None = None) -> Iterator[Block]:
+        """The run's blocks in time order with the rendered ``columns``, in this process (or on ``executor``)."""
+        n_lines, horizon = self._limits(n_lines, duration)
+        check_memory(self.compiled, 1, default_memory_budget() if max_memory is None else max_memory)
+        yield from blocks(self.spec, seed, columns, horizon=horizon, n_lines=n_lines, executor=executor)
+
     def write(self, out_dir: str | os.PathLike[str], n_lines: int | None = None, duration: float | str | None = None,
               seed: int = 0, workers: int = 1, formats: tuple[str, ...] = FORMATS, executor=None,
               label_window: float | str | None = None, max_memory: int | None = None,
-              scheduler: str | None = None) -> RunSummary:
-        """Run the simulation into ``out_dir``: events.jsonl, NAME.log, NAME.log_structured.csv,
-        NAME.log_templates.csv, anomaly_label.csv (one row per request or session) and, with ``label_window``
+              scheduler: str | None = None, shard_lines: int | None = None) -> RunSummary:
+        """Run the simulation into ``out_dir``: NAME.jsonl (the event records of :mod:`synthlog.io.jsonl`),
+        NAME.log, NAME.log_structured.csv,
+        NAME.log_templates.csv, anomaly_label.csv (one row per request or session), with ``parquet`` / ``otel``
+        among ``formats`` the event files of :mod:`synthlog.io.eventfiles` and, with ``label_window``
         (seconds or e.g. ``"1m"``), window_label.csv (one row per window of simulated time). A run whose shards
         would not fit ``max_memory`` bytes (default: half the machine's memory) is refused before it starts.
         Shards run in this process, on a LocalCluster of ``workers`` or on the dask ``scheduler`` at that address
-        (see :mod:`synthlog.execute`); the files are the same bytes in every case."""
+        (see :mod:`synthlog.execute`); the files are the same bytes in every case. With ``shard_lines`` each
+        text format is a folder of part files of about that many lines, written by the workers themselves (see
+        :mod:`synthlog.stats.parts`); ``executor`` is then one of :mod:`synthlog.execute`'s."""
         n_lines, horizon = self._limits(n_lines, duration)
         budget = default_memory_budget() if max_memory is None else max_memory
-        check_memory(self.compiled, workers, budget)
+        check_memory(self.compiled, workers, budget, parts=shard_lines is not None)
         window = None if label_window is None else _microseconds(label_window, "--label-window")
         if window is not None and window <= 0:
             raise InputError("a label window must be longer than zero", field="--label-window")
-        unknown = [f for f in formats if f not in FORMATS]
+        unknown = [f for f in formats if f not in FILE_FORMATS]
         if unknown:
-            raise InputError(f"unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})", field="--formats")
+            raise InputError(f"unknown format {unknown[0]!r} (known: {', '.join(FILE_FORMATS)})", field="--formats")
+        event_formats = tuple(f for f in EVENT_FILES if f in formats)
         formats = tuple(f for f in FORMATS if f in formats)
+        # the event files are built from records, which need each line's message and session id
+        columns = formats + (EventRecords(self.compiled).columns if event_formats else ())
+        if shard_lines is not None and shard_lines < 1:
+            raise InputError(f"a part holds at least one line, not {shard_lines}", field="--shard-lines")
+        if shard_lines is not None and event_formats:
+            raise InputError(f"--shard-lines writes jsonl, raw and csv parts, not {event_formats[0]}",
+                             field="--formats")
         total = n_lines if n_lines is not None else horizon / US
+        if shard_lines is not None:
+            return self._write_parts(out_dir, n_lines, horizon, seed, workers, scheduler, formats, window, budget,
+                                     shard_lines, total, executor)
         with atomic_directory(out_dir) as stage, self._executor(workers, scheduler, executor) as run_on, \
                 Progress("simulating", total) as bar, \
-                RunWriter(stage, self.compiled, formats, window, horizon) as writer:
+                RunWriter(stage, self.compiled, formats, window, horizon, event_formats) as writer:
             if scheduler:  # the cluster's size is known only now
                 check_memory(self.compiled, run_on.run_on.width, budget)
             done_seconds = 0.0
-            for block in blocks(self.spec, seed, formats, horizon=horizon, n_lines=n_lines, executor=run_on):
+            for block in blocks(self.spec, seed, columns, horizon=horizon, n_lines=n_lines, executor=run_on):
                 writer.write(block)
                 if n_lines is not None:
                     bar.advance(len(block.lines))
@@ -238,6 +261,32 @@ class StatsSynthesizer:
                     now = block.lines["t"][-1].as_py() / US
                     bar.advance(max(now - done_seconds, 0.0))
                     done_seconds = max(now, done_seconds)
+        written = [*formats, *event_formats, "templates", "labels", *(["windows"] if window is not None else [])]
+        files = tuple(Path(out_dir) / writer.paths[k].name for k in written)
+        return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,
+                          writer.anomalous_lines, files)
+
+    def _write_parts(self, out_dir, n_lines, horizon, seed, workers, scheduler, formats, window, budget,
+                     shard_lines, total, executor) -> RunSummary:
+        from synthlog.stats.parts import write_parts
+
+        with atomic_directory(out_dir) as stage, \
+                nullcontext(executor) if executor is not None else open_executor(workers, scheduler) as run_on, \
+                Progress("simulating", total) as bar, \
+                RunWriter(stage, self.compiled, (), window, horizon) as writer:
+            check_memory(self.compiled, run_on.width, budget, parts=True)
+
+            done_seconds = [0.0]
+
+            def advance(lines) -> None:
+                if n_lines is not None:
+                    bar.advance(len(lines))
+                elif len(lines):  # a duration run: simulated seconds done
+                    now = lines["t"][-1].as_py() / US
+                    bar.advance(max(now - done_seconds[0], 0.0))
+                    done_seconds[0] = max(now, done_seconds[0])
+
+            write_parts(self.spec, seed, formats, horizon, n_lines, shard_lines, run_on, stage, writer, advance)
         written = [*formats, "templates", "labels", *(["windows"] if window is not None else [])]
         files = tuple(Path(out_dir) / writer.paths[k].name for k in written)
         return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,

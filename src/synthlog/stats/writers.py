@@ -1,4 +1,4 @@
-"""Chunked writers for the simulator's outputs: events.jsonl, raw log, Loghub CSVs, session labels.
+"""Chunked writers for the simulator's outputs: events JSONL, raw log, Loghub CSVs, session labels, event files.
 
 Lines arrive already rendered as Arrow large-string columns ending in a newline, so writing one block is a few
 ``write`` calls over the column's data buffer. The run writes into a staging folder (see
@@ -17,9 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from synthlog.io.atomic import atomic_open
+from synthlog.io.eventfiles import EventWriter, event_file, open_event_writers
 from synthlog.io.loghub import write_templates
 from synthlog.records import Template
 from synthlog.stats.compiled import US, CompiledSpec
+from synthlog.stats.eventrecords import EventRecords
 from synthlog.stats.shards import Block
 from synthlog.stats.spec import SLOT
 
@@ -83,7 +85,7 @@ class RunWriter:
     """Opens the run's files in ``out_dir`` and appends blocks to them; files appear only when the run ends."""
 
     def __init__(self, out_dir: str | Path, compiled: CompiledSpec, formats: tuple[str, ...],
-                 label_window: int | None = None, horizon: int | None = None):
+                 label_window: int | None = None, horizon: int | None = None, event_formats: tuple[str, ...] = ()):
         self.out_dir = Path(out_dir)
         self.label_window, self.horizon = label_window, horizon
         self.windows: WindowLabels | None = None
@@ -96,15 +98,23 @@ class RunWriter:
         self.occurrences = np.zeros(len(compiled.texts), dtype=np.int64)
         self._stack = contextlib.ExitStack()
         name = compiled.spec.name
-        self.paths = {"jsonl": self.out_dir / "events.jsonl", "raw": self.out_dir / f"{name}.log",
+        self.paths = {"jsonl": self.out_dir / f"{name}.jsonl", "raw": self.out_dir / f"{name}.log",
                       "csv": self.out_dir / f"{name}.log_structured.csv", "labels": self.out_dir / "anomaly_label.csv",
                       "windows": self.out_dir / "window_label.csv",
                       "templates": self.out_dir / f"{name}.log_templates.csv"}
         self._files: dict[str, IO[bytes]] = {}
+        self.event_formats = event_formats
+        self.paths.update({fmt: event_file(self.out_dir, name, fmt) for fmt in event_formats})
+        self._records = EventRecords(compiled) if event_formats else None
+        self._event_writers: list[EventWriter] = []
 
     def __enter__(self) -> RunWriter:
         for key in (*self.formats, "labels"):
             self._files[key] = self._stack.enter_context(atomic_open(self.paths[key], "wb"))
+        # written in place: the run's folder is a staging folder, swapped in whole at the end
+        self._event_writers = [self._stack.enter_context(w)
+                               for w in open_event_writers(self.out_dir, self.compiled.spec.name,
+                                                           self.event_formats, self.compiled.spec.name)]
         if "csv" in self._files:
             self._files["csv"].write(STRUCTURED_HEADER.encode())
         self._files["labels"].write(f"{self.compiled.spec.label_column},Label\n".encode())
@@ -122,6 +132,10 @@ class RunWriter:
         if "csv" in self._files:
             line_ids = pa.array(np.arange(self.lines + 1, self.lines + len(lines) + 1)).cast(pa.large_string())
             write_column(self._files["csv"], pc.binary_join_element_wise(line_ids, lines["csv"], _NOTHING))
+        if self._records is not None:
+            for event, session_id in self._records.of_block(lines):
+                for event_writer in self._event_writers:
+                    event_writer.send(event, session_id)
         words = pc.if_else(owners["anomalous"], _ANOMALY, _NORMAL)
         write_column(self._files["labels"], pc.binary_join_element_wise(owners["id"], words, _NOTHING))
         self.lines += len(lines)

@@ -24,7 +24,8 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,12 +40,13 @@ from synthlog.errors import InputError
 from synthlog.execute import open_executor
 from synthlog.io.atomic import atomic_directory, atomic_open, check_output_directory
 from synthlog.io.datasets import load_dataset
+from synthlog.io.eventfiles import EventWriter, event_file, open_event_writers
 from synthlog.io.layout import Layout, layout_for_source, layout_from_option
 from synthlog.io.loghub import read_templates
 from synthlog.io.stream import DatasetStream, Rendered
 from synthlog.io.timestamps import FIRST_YEAR, LAST_YEAR
 from synthlog.progress import Progress
-from synthlog.records import ANOMALY, NORMAL, LabeledDataset, Session, Template
+from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session, Template
 from synthlog.synth.calibrate import Calibration, calibrate_recipe
 from synthlog.synth.checking import (
     CachingChecker,
@@ -66,6 +68,8 @@ from synthlog.synth.values import SlotKind, ValueGenerator, ValueModel, infer_sl
 from synthlog.synth.windows import WindowAssembler
 
 DEFAULT_START = "2024-01-01T00:00:00"  # the clock when neither --start nor the recipe sets one (UTC)
+ALWAYS_WRITTEN = ("jsonl", "raw", "csv")  # a folder always has these; --formats may name them
+FOLLOW_SESSIONS = 1 << 62  # --follow: sessions no one will wait for; Ctrl-C ends the stream
 
 
 @dataclass
@@ -165,6 +169,21 @@ class CodeSynthesizer:
         self.calibration_report_ = calibration.report
         return self
 
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the fitted (and calibrated) state to one JSON file (never a pickle); :meth:`load` reads it back
+        and samples byte-identical output for the same seed, without the source (see
+        :mod:`synthlog.synth.modelfile`)."""
+        from synthlog.synth.modelfile import save_model
+
+        return save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> CodeSynthesizer:
+        """A synthesizer saved by :meth:`save`, ready to sample, write, stream or calibrate again."""
+        from synthlog.synth.modelfile import load_model
+
+        return load_model(cls, path)
+
     def _layout(self) -> Layout:
         """``--log-format``, else the recipe's ``log_format``, else the code base's own logging configuration."""
         if self.config.log_format:
@@ -248,6 +267,37 @@ class CodeSynthesizer:
         for index in range(first, first + n):
             yield assembler.session(index)
 
+    def iter_events(self, n: int, seed: int = 0, executor=None) -> Iterator[tuple[LogEvent, str]]:
+        """``(event, session id)`` of sessions ``0 .. n - 1`` in time order (the order :meth:`write` writes them),
+        holding only the sessions still open; ``n`` may be as large as you like when you stop early."""
+        assembler = self._assembler(seed)
+        sessions = session_source(assembler, n, executor)
+        merge: TimeMerge[tuple[LogEvent, str]] = TimeMerge()
+        arrivals, lead = assembler.arrivals, assembler.lead_s + 1e-3  # slack for float rounding, as in write
+        for index in range(n):
+            session = next(sessions)
+            merge.add(index, [e.timestamp for e in session.events], [(e, session.id) for e in session.events])
+            yield from merge.release(arrivals.time(index + 1) - lead)  # no later session logs before this
+        yield from merge.drain()
+
+    def stream(self, target: str, n: int, seed: int = 0, fmt: str = "otel", rate: float | None = None,
+               follow: bool = False, executor=None) -> int:
+        """Send the events of ``n`` sessions (``follow``: sessions without end, until interrupted) in time order
+        to ``target`` (``-``, ``syslog://``, ``otlp+http://``: see :mod:`synthlog.io.sinks`), at ``rate`` lines per
+        second when given. Returns the number of events sent."""
+        from synthlog.io.sinks import Pacer, open_sink
+
+        pacer = Pacer(rate) if rate is not None else None
+        name = self.recipe_.name if self.recipe_ else "synthetic"
+        sent = 0
+        with open_sink(target, fmt, name) as sink:
+            for event, session_id in self.iter_events(FOLLOW_SESSIONS if follow else n, seed, executor):
+                if pacer is not None:
+                    pacer.wait()
+                sink.send(event, session_id)
+                sent += 1
+        return sent
+
     def sample(self, n: int, seed: int = 0) -> LabeledDataset:
         """``n`` sessions held in memory (for small ``n``; :meth:`write` streams any ``n`` to disk)."""
         with Progress("sessions", total=n) as bar:
@@ -269,14 +319,15 @@ class CodeSynthesizer:
                 "entries": list(self.pools_), "log_format": self.format_.text}
 
     def write(self, out: str | os.PathLike[str], n: int, seed: int = 0, release_every: int = 1,
-              executor=None) -> dict[str, Any]:
+              executor=None, formats: tuple[str, ...] = ()) -> dict[str, Any]:
         """Make ``n`` sessions and write them as a data set into ``out``, streamed: raw log, structured CSV and
         events JSONL in global time order (sessions interleaved), labels and sequences in session order, then
         templates, metadata and ``summary.json``; all files appear together or not at all. Memory holds the
         sessions still open (see :mod:`synthlog.synth.timeline`), not the data set. ``release_every`` sessions
         the merge writes what is safe; it changes memory, never output. Returns the summary; the most sessions
         the merge held at once is left in ``peak_open_sessions_``. With ``executor`` (see :mod:`synthlog.execute`)
-        workers make the sessions in index ranges (:mod:`synthlog.synth.ranges`); the bytes stay the same."""
+        workers make the sessions in index ranges (:mod:`synthlog.synth.ranges`); the bytes stay the same.
+        ``formats`` adds event files in time order (``parquet``, ``otel``: see :mod:`synthlog.io.eventfiles`)."""
         if release_every < 1:
             raise ValueError(f"release_every must be 1 or more, not {release_every}")
         assembler = self._assembler(seed)
@@ -286,8 +337,11 @@ class CodeSynthesizer:
         tally = SessionTally(set(self.aligned_.values()))
         with atomic_directory(out) as stage:  # the data set and its summary appear together or not at all
             with DatasetStream(stage, name, self.format_, self.templates_) as stream, \
-                    Progress("sessions", total=n) as bar:
+                    Progress("sessions", total=n) as bar, ExitStack() as closing:
+                writers = [closing.enter_context(w) for w in open_event_writers(stage, name, formats, name)]
                 render, write_events = stream.render, stream.write_events
+                if writers:  # the merge carries each event with its lines, for the event files
+                    render, write_events = _with_events(render), _fanned_out(write_events, writers)
                 arrivals, lead = assembler.arrivals, assembler.lead_s + 1e-3  # slack for float rounding
                 next_start = arrivals.time(0)
                 for index in range(n):
@@ -308,6 +362,7 @@ class CodeSynthesizer:
                 paths = stream.finish(self._counted_templates(tally.templates), self._metadata(seed))
             self.peak_open_sessions_ = merge.peak_open
             summary = self._summary(tally)
+            paths.update({fmt: event_file(stage, name, fmt) for fmt in formats})
             summary["files"] = {role: Path(p).name for role, p in sorted(paths.items())}
             with atomic_open(stage / "summary.json") as fh:
                 json.dump(summary, fh, indent=2, sort_keys=True)
@@ -353,6 +408,25 @@ class CodeSynthesizer:
             "layout": {"source": self.format_.source, "format": self.format_.text, "pattern": self.format_.pattern},
             "slots": self.slot_report(set(tally.templates)),
         } | ({"calibration": self.calibration_report_} if self.calibration_report_ is not None else {})
+
+
+def _with_events(render: Callable[[list[LogEvent], str], list[Rendered]]):
+    """``render`` whose rows also carry each event and its session id."""
+    def render_with_events(events: list[LogEvent], session_id: str) -> list[tuple[Rendered, LogEvent, str]]:
+        return [(lines, event, session_id) for lines, event in zip(render(events, session_id), events, strict=True)]
+    return render_with_events
+
+
+def _fanned_out(write_events: Callable[[Iterable[Rendered]], None], writers: list[EventWriter]):
+    """``write_events`` for rows of :func:`_with_events`: each event goes to every writer, its lines to the stream."""
+    def write(rows: Iterable[tuple[Rendered, LogEvent, str]]) -> None:
+        def lines() -> Iterator[Rendered]:
+            for rendered, event, session_id in rows:
+                for writer in writers:
+                    writer.send(event, session_id)
+                yield rendered
+        write_events(lines())
+    return write
 
 
 class SessionTally:
@@ -432,14 +506,38 @@ def parse_start(text: str) -> float:
 
 
 def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: int, seed: int,
-                  config: CodeGenConfig, workers: int = 1, scheduler: str | None = None) -> dict[str, Any]:
-    """Fit, then stream ``n`` sessions as a data set with ``summary.json`` into ``out``; returns the summary.
-    Sessions are made here, on a LocalCluster of ``workers`` or on the dask ``scheduler`` at that address."""
-    check_output_directory(out)  # refuse a folder of foreign files before the work, not after
+                  config: CodeGenConfig, workers: int = 1, scheduler: str | None = None,
+                  formats: tuple[str, ...] = (), rate: float | None = None, follow: bool = False) -> dict[str, Any]:
+    """Fit, then stream ``n`` sessions as a data set with ``summary.json`` into ``out`` (``formats``: event files to
+    add, ``parquet``, ``otel``) and return the summary; or, when ``out`` is a stream target (``-``, ``syslog://``,
+    ``otlp+http://``), send the events there in one of the ``formats`` (default ``otel``) at ``rate`` lines per
+    second, ``follow``: without end, and return ``{"sent": count}``. Sessions are made here, on a LocalCluster of
+    ``workers`` or on the dask ``scheduler`` at that address."""
+    from synthlog.io.sinks import STREAM_FORMATS, Pacer, is_stream_target
+
+    # every refusal comes before the work, not after it
+    streaming = is_stream_target(str(out))
+    if streaming:
+        if len(formats) > 1 or (formats and formats[0] not in STREAM_FORMATS):
+            raise InputError(f"a stream carries one format: give one of {', '.join(STREAM_FORMATS)}",
+                             field="--formats")
+        if rate is not None:
+            Pacer(rate)  # refuses a rate that is no rate
+    else:
+        if rate is not None or follow:
+            raise InputError("--rate and --follow pace a stream: give --out -, syslog://... or otlp+http://...",
+                             field="--out")
+        check_output_directory(out)
+        formats = tuple(f for f in formats if f not in ALWAYS_WRITTEN)
+        for fmt in formats:
+            event_file(out, "x", fmt)  # names only the known event file formats
     if level_word(config.min_level) not in LEVELS:
         raise InputError(f"unknown level {config.min_level!r} (one of {', '.join(LEVELS)})", field="--min-level")
     if config.start:  # refused before the work, not after it
         parse_start(config.start)
     synthesizer = CodeSynthesizer(config).fit(src)
     with open_executor(workers, scheduler) as run_on:
-        return synthesizer.write(out, n, seed, executor=run_on)
+        if streaming:
+            return {"sent": synthesizer.stream(str(out), n, seed, formats[0] if formats else "otel", rate, follow,
+                                               executor=run_on)}
+        return synthesizer.write(out, n, seed, executor=run_on, formats=formats)

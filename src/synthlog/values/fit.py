@@ -10,7 +10,8 @@
   sessions) or a run of characters of the smallest alphabet that holds them, with its length histogram.
 - ``scope: session`` when a session nearly always repeats one value; ``pool`` (an entity such as a node) when the
   values repeat across the run: as many synthetic entities as distinct real values.
-Counts (category and pattern weights, length histograms, the pool size) pass through ``rules.noise``.
+Counts (category and pattern weights, length histograms) pass through ``rules.noise``, the pool size through
+``rules.pool_noise``.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 @dataclass(frozen=True)
 class FitRules:
     """``min_sessions``: k of k-anonymity; ``max_categories`` / ``max_patterns``: how many verbatim values and
-    forms a model keeps at most; ``noise``: applied to every count (identity by default)."""
+    forms a model keeps at most; ``noise``: applied to every weight (identity by default); ``pool_noise``: applied
+    to the pool size (``noise`` when None)."""
 
     min_sessions: int = 5
     max_categories: int = 32
     max_patterns: int = 8
     noise: Callable[[float], float] = float
+    pool_noise: Callable[[float], float] | None = None
 
 
 def releasable(value: str) -> bool:
@@ -253,5 +256,5 @@ def _repetition(pairs: list[tuple[str, str]], released: set[str], rules: FitRule
     occurrences = len({(v, s) for v, s in pairs if v not in released})  # a value counts once per session
     pool = None
     if len(shaped) >= 2 and len(shaped) <= occurrences / 2:  # values recur across sessions: entities
-        pool = max(1, round(rules.noise(len(shaped))))
+        pool = max(1, round((rules.pool_noise or rules.noise)(len(shaped))))
     return scope, pool

@@ -1,0 +1,81 @@
+"""Where the bench's tasks run: here, in forked local processes (``--jobs N``), or on the execution seam
+(``--workers N`` / ``--scheduler ADDRESS``, :mod:`synthlog.execute`).
+
+Each place offers ``share(value)`` and ``map(function, tasks)`` (``function(*task)`` per task, results in task
+order), like :func:`synthlog.execute.open_executor`'s executors. ``--jobs N`` forks N copies of this process:
+the tasks stay in this process's memory, so nothing is pickled but a task's index and its result, and no dask is
+needed; it is the cheapest way to use the cores of one machine. ``--workers`` and ``--scheduler`` ship every
+shared value once to each dask worker and run one task per cell there.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+from synthlog.errors import InputError
+from synthlog.execute import InProcess, open_executor
+
+_WORK: list[tuple[Callable, list[tuple]]] = []  # the running map, inherited by the forked processes
+
+
+def _call_at(index: int) -> Any:
+    function, tasks = _WORK[0]
+    return function(*tasks[index])
+
+
+class ForkPool:
+    """``jobs`` forked processes of this one; the function and tasks are inherited, not pickled."""
+
+    def __init__(self, jobs: int):
+        self.width = jobs
+
+    def share(self, value: Any) -> Any:
+        return value
+
+    def map(self, function: Callable, tasks: Iterable[tuple]) -> Iterator[Any]:
+        tasks = list(tasks)
+        if len(tasks) <= 1:
+            yield from (function(*task) for task in tasks)
+            return
+        _WORK[:] = [(function, tasks)]
+        try:
+            with ProcessPoolExecutor(max_workers=self.width, mp_context=multiprocessing.get_context("fork")) as pool:
+                yield from pool.map(_call_at, range(len(tasks)))
+        finally:
+            _WORK.clear()
+
+
+def share(executor, value: Any) -> Any:
+    """``executor.share(value)`` for any value: dask's scatter would split a list, tuple or dict into one handle
+    per item, so the value travels inside a list of one."""
+    return executor.share([value])[0]
+
+
+def can_travel(executor, value: Any) -> bool:
+    """Whether ``value`` can go to ``executor``'s workers: always where they share this process's memory; for
+    dask, when it pickles (a fitted code-guided generator holds parsed code trees, which do not)."""
+    if isinstance(executor, InProcess | ForkPool):
+        return True
+    try:
+        pickle.dumps(value)
+    except (TypeError, AttributeError, pickle.PicklingError):
+        return False
+    return True
+
+
+@contextmanager
+def bench_executor(jobs: int = 1, workers: int = 1, scheduler: str | None = None) -> Iterator[Any]:
+    """The place for ``--jobs`` / ``--workers`` / ``--scheduler`` (one of them), closed afterwards."""
+    if jobs > 1 and (workers > 1 or scheduler):
+        raise InputError("give --jobs N (forked local processes) or --workers N / --scheduler ADDRESS (dask), "
+                         "not both", field="--jobs")
+    if jobs > 1:
+        yield ForkPool(jobs)
+        return
+    with open_executor(workers, scheduler) as executor:
+        yield executor

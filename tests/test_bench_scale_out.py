@@ -1,0 +1,67 @@
+"""Bench cells as tasks on the execution seam: one process, forked processes (--jobs 2), a dask LocalCluster of 2
+(--workers 2) and an external scheduler with two worker processes give the same results.csv bytes and the same
+results.json apart from its timings."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from detect_toydata import toy_dataset
+from synthlog.detect.bench_exec import bench_executor
+from synthlog.errors import InputError
+from synthlog.io.datasets import write_dataset
+from test_scale_out import scheduler  # noqa: F401  (the real `dask scheduler` + 2 `dask worker` fixture)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _without_timings(value):
+    """results.json's content less what measures time (seconds), which differs from run to run anyway."""
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items() if "seconds" not in k and k != "timing"}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
+
+
+@pytest.fixture(scope="module")
+def tiny_bench(tmp_path_factory):
+    """A toy real set and a toy synthetic one; two classical detectors and a two-epoch DeepLog, two regimes."""
+    folder = tmp_path_factory.mktemp("bench")
+    write_dataset(toy_dataset(120, 12, seed=11), folder / "real", "real")
+    write_dataset(toy_dataset(100, 10, seed=12, prefix="gen-", name="gen"), folder / "gen", "gen")
+    config = folder / "bench.yaml"
+    config.write_text(yaml.safe_dump({
+        "data": {"real": "real", "synthetic": ["gen"]}, "regimes": ["real", "augmented"],
+        "ratios": [1.0], "seeds": [0, 1, 2, 3, 4],
+        "detectors": ["invariants", "logistic", {"name": "deeplog", "params": {"max_epochs": 2}}]}), encoding="utf-8")
+    return folder, config
+
+
+def _bench(config: Path, out: Path, *where: str) -> tuple[bytes, dict]:
+    done = subprocess.run([sys.executable, "-m", "synthlog", "--quiet", "bench", str(config), "--out", str(out),
+                           *where], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    return (out / "results.csv").read_bytes(), json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+
+def test_bench_gives_the_same_results_on_any_executor(tiny_bench, scheduler):  # noqa: F811
+    folder, config = tiny_bench
+    # the external scheduler first: it stops itself after minutes without a client (the fixture's idle timeout)
+    places = {"external": ("--scheduler", scheduler), "one": (), "jobs2": ("--jobs", "2"), "local2": ("--workers", "2")}
+    runs = {name: _bench(config, folder / name, *where) for name, where in places.items()}
+    csv_one, json_one = runs["one"]
+    assert csv_one.count(b"\n") == 1 + 5 + 5 * 2 * 3  # header, flag_everything per seed, 2 regimes x 3 detectors
+    for name, (csv_bytes, content) in runs.items():
+        assert csv_bytes == csv_one, name
+        assert _without_timings(content) == _without_timings(json_one), name
+    assert json_one["data"]["timing"]["cells_seconds"] > 0
+
+
+def test_jobs_and_a_dask_place_together_are_refused():
+    with pytest.raises(InputError, match="not both"), bench_executor(jobs=2, workers=2):
+        pass
