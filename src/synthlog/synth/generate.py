@@ -374,15 +374,7 @@ class CodeSynthesizer:
 
     def start_time(self) -> float:
         """Epoch seconds of the first session: ``--start``, else the recipe's ``start``, else DEFAULT_START."""
-        text = self.config.start or (self.recipe_.start if self.recipe_ else None) or DEFAULT_START
-        try:
-            start = datetime.fromisoformat(text)
-        except ValueError:
-            raise InputError(f"not an ISO 8601 time: {text!r}", field="--start") from None
-        if not FIRST_YEAR <= start.year < LAST_YEAR:  # the clock must not roll over past the year 9999
-            raise InputError(f"the start lies in the years {FIRST_YEAR} to {LAST_YEAR - 1}, not {start.year}",
-                             field="--start")
-        return start.replace(tzinfo=start.tzinfo or UTC).timestamp()
+        return parse_start(self.config.start or (self.recipe_.start if self.recipe_ else None) or DEFAULT_START)
 
     def slot_report(self, template_ids: set[str]) -> dict[str, Any]:
         """Per template: each slot's kind, the evidence that decided it and the code's type; counts by evidence."""
@@ -504,6 +496,18 @@ def _natural(text: str) -> list[int | str]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
+def parse_start(text: str) -> float:
+    """Epoch seconds of an ISO 8601 start time (UTC unless it says otherwise), within the years the clock allows."""
+    try:
+        start = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"not an ISO 8601 time: {text!r}", field="--start") from None
+    if not FIRST_YEAR <= start.year < LAST_YEAR:  # the clock must not roll over past the year 9999
+        raise InputError(f"the start lies in the years {FIRST_YEAR} to {LAST_YEAR - 1}, not {start.year}",
+                         field="--start")
+    return start.replace(tzinfo=start.tzinfo or UTC).timestamp()
+
+
 def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: int, seed: int,
                   config: CodeGenConfig, workers: int = 1, scheduler: str | None = None,
                   formats: tuple[str, ...] = (), rate: float | None = None, follow: bool = False) -> dict[str, Any]:
@@ -532,6 +536,8 @@ def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: i
             event_file(out, "x", fmt)  # names only the known event file formats
     if level_word(config.min_level) not in LEVELS:
         raise InputError(f"unknown level {config.min_level!r} (one of {', '.join(LEVELS)})", field="--min-level")
+    if config.start:  # refused before the work, not after it
+        parse_start(config.start)
     synthesizer = CodeSynthesizer(config).fit(src)
     with open_executor(workers, scheduler) as run_on:
         if streaming:
