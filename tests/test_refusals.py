@@ -40,7 +40,9 @@ services:
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "synthlog", *args], capture_output=True, text=True, timeout=120)
+    # --quiet: under load a progress line (printed after 5 s) would stand beside the one-line error compared here
+    return subprocess.run([sys.executable, "-m", "synthlog", "--quiet", *args], capture_output=True, text=True,
+                          timeout=120)
 
 
 def spec_text(rate="5", start="2026-01-01T00:00:00Z", param="{kind: int, min: 0, max: 9}"):
