@@ -1,9 +1,10 @@
 """Unseen-normal coverage of code-guided sessions, calibrated per seed from a sparse real training part.
 
 For each seed: split the real data set's normal sessions (and anomalies) into train / test with the bench's own
-split, calibrate the fitted synthesizer from the training part only, sample ``-n`` sessions and print
-:func:`synthlog.evaluate.coverage.unseen_coverage` (exact-sequence and count-vector coverage of the normal test
-sessions unseen in training, label agreement of synthetic sessions found in real data)::
+split, calibrate the fitted synthesizer from the training part only, sample ``-n`` sessions (skeletons, as the
+bench samples them, unless ``--values``) and print :func:`synthlog.evaluate.coverage.unseen_coverage`
+(exact-sequence and count-vector coverage of the normal test sessions unseen in training, label agreement of
+synthetic sessions found in real data)::
 
     PYTHONPATH=src python benchmarks/coverage.py --src /work/ext/hadoop-0.18.2/src \\
         --recipe recipes/hdfs-0.18.yaml --data hdfs-ait-loghub \\
@@ -37,6 +38,8 @@ def main() -> None:
     parser.add_argument("--train-fraction", type=float, default=0.02, help="share of real normal sessions training")
     parser.add_argument("--anomaly-train-fraction", type=float, default=0.01)
     parser.add_argument("--no-calibrate", action="store_true", help="the recipe as written (the baseline)")
+    parser.add_argument("--values", action="store_true",
+                        help="fill values (default: skeleton sessions, as the bench samples them)")
     args = parser.parse_args()
 
     real = load_dataset(args.data)
@@ -55,7 +58,7 @@ def main() -> None:
             synth.calibrate(train)
         t_cal, c_cal = time.perf_counter() - t0, time.process_time() - c0
         t0 = time.perf_counter()
-        synthetic: LabeledDataset = synth.sample(args.n, seed)
+        synthetic: LabeledDataset = synth.sample(args.n, seed, values=args.values)
         t_sample = time.perf_counter() - t0
         row = unseen_coverage(train, test, synthetic)
         timing = (synth.calibration_report_ or {}).get("timing", {})

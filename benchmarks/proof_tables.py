@@ -1,12 +1,14 @@
 """Issue 14's criteria read from a finished bench run: false alarms, recall and F1 of every augmented regime
 against real-only training, with the paired tests, and the coverage figures.
 
-Usage: python benchmarks/proof_tables.py OUT_DIR [--regime augmented:codegen]
+Usage: python benchmarks/proof_tables.py OUT_DIR [OUT_DIR ...] [--regime augmented:codegen]
 
 Prints Markdown (the tables of docs/results.md). A row passes when false alarms per 1,000 normal test sessions
 fall by at least 30 % (Wilcoxon p < 0.01), recall moves by at most 1 point and F1 falls by at most 1 point.
 An unfinished run (a results.csv that grew as cells finished, no results.json) is read from its rows: the paired
-tests then use the seeds each pair of cells has.
+tests then use the seeds each pair of cells has. Several output directories (one run's seeds split over
+processes, each seed in one of them) are read as one run: their rows and coverage together, the paired tests
+recomputed over all their seeds.
 """
 
 from __future__ import annotations
@@ -57,6 +59,25 @@ def criteria_table(results: dict, regimes: list[str] | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def per_seed_table(results: dict, regime: str, detectors: list[str]) -> str:
+    """False alarms per 1,000 normal test sessions, seed by seed: real-only / ``regime`` (first ratio), per detector:
+    which seeds a paired test counts as gains, losses and ties."""
+    rows = results["rows"]
+    fa = {(r["detector"], r["regime"], r["seed"]): r["false_alarms_per_1k"] for r in rows
+          if r["regime"] == "real" or (r["regime"] == regime and r["ratio"] == min(
+              x["ratio"] for x in rows if x["regime"] == regime))}
+    seeds = sorted({seed for _, _, seed in fa})
+    lines = ["| detector | " + " | ".join(f"seed {s}" for s in seeds) + " | lower / higher / same |",
+             "|---|" + "---:|" * len(seeds) + "---|"]
+    for detector in detectors:
+        pairs = [(fa.get((detector, "real", s)), fa.get((detector, regime, s))) for s in seeds]
+        known = [(a, b) for a, b in pairs if a is not None and b is not None]
+        cells = ["" if a is None or b is None else f"{a:.1f} / {b:.1f}" for a, b in pairs]
+        tally = (sum(b < a for a, b in known), sum(b > a for a, b in known), sum(b == a for a, b in known))
+        lines.append(f"| {detector} | " + " | ".join(cells) + " | " + " / ".join(map(str, tally)) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def real_table(results: dict) -> str:
     cells = [c for c in aggregate(results["rows"]) if c["regime"] == "real"]
     lines = ["| detector | P | R | F1 | FPR | FA/1k | P@R | R@R | ROC-AUC |", "|---|---|---|---|---|---:|---|---|---|"]
@@ -86,16 +107,30 @@ def read_run(out: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path, help="a finished `synthlog bench` output directory")
+    parser.add_argument("out", type=Path, nargs="+", help="`synthlog bench` output directories (one run's parts)")
     parser.add_argument("--regime", action="append", help="only these regimes (repeatable)")
     args = parser.parse_args(argv)
-    results = read_run(args.out)
-    coverage_file = args.out / "coverage.json"
-    coverage = json.loads(coverage_file.read_text())["by_seed"] if coverage_file.is_file() else {}
+    runs = [read_run(out) for out in args.out]
+    results = runs[0]
+    if len(runs) > 1:
+        rows = [row for run in runs for row in run["rows"]]
+        results = {"config": {"name": " + ".join(run["config"]["name"] for run in runs)}, "rows": rows,
+                   "significance": [t for metric in TESTED_METRICS for t in significance(rows, metric)]}
+    coverage = {}
+    for out in args.out:
+        coverage_file = out / "coverage.json"
+        coverage |= json.loads(coverage_file.read_text())["by_seed"] if coverage_file.is_file() else {}
     print(f"## {results['config']['name']}\n\nReal-only training (mean ± std over seeds)\n")
     print(real_table(results))
     print("Against real-only training (means over seeds; p: paired, by seed)\n")
     print(criteria_table(results, args.regime))
+    detectors = list(dict.fromkeys(r["detector"] for r in results["rows"] if r["detector"] != BASELINE))
+    # the forecasting models, the issue's subject, where the run has them
+    shown = [d for d in ("deeplog", "transformer", "loganomaly") if d in detectors] or detectors
+    for regime in sorted({r["regime"] for r in results["rows"] if r["regime"].startswith("augmented")}):
+        if not args.regime or regime in args.regime:
+            print(f"False alarms per 1,000 normal test sessions by seed, real / {regime}\n")
+            print(per_seed_table(results, regime, shown))
     print("\n".join(coverage_markdown(coverage)))
 
 

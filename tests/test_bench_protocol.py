@@ -241,6 +241,21 @@ def test_proof_tables_read_a_finished_run(tmp_path, capsys):
     printed = capsys.readouterr().out
     row = next(line for line in printed.splitlines() if line.startswith("| pca | augmented:gen | 1 |"))
     assert row.endswith(("| yes |", "| no |")) and "## Coverage of unseen normal behaviour" in printed
+    # one run's seeds split over two processes read as one run: its paired tests over all ten seeds
+    bench(write_config(tmp_path, data={"real": "real", "synthetic": ["gen"]}, regimes=["real", "augmented"],
+                       ratios=[1.0], augment="normal", detectors=["pca"], seeds=[5, 6, 7, 8, 9]), tmp_path / "more")
+    runs = [module.read_run(tmp_path / name) for name in ("out", "more")]
+    module.main([str(tmp_path / "out"), str(tmp_path / "more")])
+    printed = capsys.readouterr().out
+    assert f"## {runs[0]['config']['name']} + {runs[1]['config']['name']}" in printed
+    rows = [r for run in runs for r in run["rows"]]
+    (test,) = [t for t in module.significance(rows, "fpr") if t["detector"] == "pca"]
+    row = next(line for line in printed.splitlines() if line.startswith("| pca | augmented:gen | 1 |"))
+    assert test["seeds"] == 10 and f"| {module._fmt_p(test)} |" in row
+    by_seed = next(line for line in printed.splitlines() if line.startswith("| pca | ") and line.count("/") >= 10)
+    fa = {(r["regime"], r["seed"]): r["false_alarms_per_1k"] for r in rows if r["detector"] == "pca"}
+    tally = [int(n) for n in by_seed.split("|")[-2].split("/")]
+    assert tally[0] == sum(fa[("augmented:gen", s)] < fa[("real", s)] for s in range(10)) and sum(tally) == 10
 
 
 def test_code_guided_set_calibrated_per_seed(tmp_path):
@@ -254,3 +269,22 @@ def test_code_guided_set_calibrated_per_seed(tmp_path):
         (regime, seed) for regime in ("real", "augmented:blocks") for seed in range(5)}
     assert result.data["synthetic"]["blocks"]["calibrate"] == "train"
     assert set(json.loads(paths["coverage"].read_text())["by_seed"]["4"]) == {"blocks"}
+
+
+def test_distinct_augmentation_takes_each_sequence_once_most_frequent_first():
+    labels = np.array([0, 0, 0, 1] * 30)
+    real_X = [["A", f"real-{i}"] for i in range(len(labels))]
+    # normal synthetic sequences: "x" 5 times, "y" 3 times, "z" once; anomalous "bad" 4 times
+    syn_X = [["x"]] * 5 + [["bad"]] * 4 + [["y"]] * 3 + [["z"]]
+    syn_y = np.array([0] * 5 + [1] * 4 + [0] * 3 + [0])
+    changes = {**BASE, "data": {"real": "r", "synthetic": [{"path": "g"}]}, "regimes": ["augmented"],
+               "augment": "normal", "augment_pick": "distinct"}
+    split = split_indices(labels, SplitSpec(), 0)
+    n_normal = int((labels[split.train] == 0).sum())
+    few = bench_module.BenchConfig.model_validate({**changes, "ratios": [2 / n_normal]})
+    (training,) = bench_module.training_sets(few, real_X, labels, split, {"g": (syn_X, syn_y)}, 0)
+    assert training.X_train[len(split.train):] == [["x"], ["y"]]
+    many = bench_module.BenchConfig.model_validate({**changes, "ratios": [7 / n_normal]})
+    (training,) = bench_module.training_sets(many, real_X, labels, split, {"g": (syn_X, syn_y)}, 0)
+    added = training.X_train[len(split.train):]
+    assert added[:3] == [["x"], ["y"], ["z"]] and len(added) == 7 and ["bad"] not in added

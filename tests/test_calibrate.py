@@ -12,6 +12,7 @@ from blockstore import RECIPE, SRC, TEMPLATES
 from synthlog.errors import InputError
 from synthlog.evaluate.coverage import count_vector, unseen_coverage
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, Session
+from synthlog.synth.calibrate import SMOOTHING, _count_weights, new_mass
 from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,3 +178,31 @@ def test_cli_calibrates_from_a_data_set_directory(graph, tmp_path):
     assert summary["calibration"]["sessions"] == 120 and summary["calibration"]["timing"]["fitted"]
     refused = cli("--entry", "auto", "--calibrate", str(tmp_path / "train"), "--out", str(tmp_path / "c"))
     assert refused.returncode != 0 and "--calibrate" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_unseen_run_counts_share_the_new_count_mass_smaller_counts_more():
+    weights = _count_weights([3, 3, 6, 6, 9])
+    seen = {3, 6, 9}
+    assert sum(weights.values()) == pytest.approx(1.0)
+    unseen = {k: w for k, w in weights.items() if k not in seen}
+    assert set(unseen) == set(range(1, 15)) - seen  # up to max + max / 2
+    assert sum(unseen.values()) == pytest.approx(max(SMOOTHING, new_mass(Counter([3, 3, 6, 6, 9]))))
+    ordered = [unseen[k] for k in sorted(unseen)]
+    assert ordered == sorted(ordered, reverse=True) and ordered[0] > 2 * ordered[-1]
+    assert _count_weights([3] * 40) == {3: 1.0}  # one count, seen often: no smoothing
+
+
+def test_skeleton_sessions_keep_the_sequences_and_labels_without_values(graph, tmp_path):
+    synth = _synth(graph, tmp_path, "skeleton")
+    synth.calibrate(synth.sample(200, seed=8), timing_sessions=50)
+    full = synth.sample(300, seed=3)
+    skeleton = synth.sample(300, seed=3, values=False)
+    assert [s.label for s in skeleton.sessions] == [s.label for s in full.sessions]
+    assert all(e.content == synth.statements_[e.attributes["statement"]].template
+               for s in skeleton.sessions for e in s.events)
+    # values draw from the session's generator too, so the later draws differ; what is drawn from does not
+    vectors = [Counter(count_vector(tuple(s.event_ids)) for s in d.sessions) for d in (full, skeleton)]
+    assert vectors[0].most_common(1)[0][0] == vectors[1].most_common(1)[0][0]
+    assert sum(n for v, n in vectors[0].items() if v in vectors[1]) >= 0.8 * len(full.sessions)
+    again = synth.sample(300, seed=3, values=False)
+    assert [s.event_ids for s in again.sessions] == [s.event_ids for s in skeleton.sessions]

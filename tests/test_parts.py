@@ -17,7 +17,7 @@ from synthlog.stats.shards import BYTES_PER_LINE, check_memory, shard_span
 from synthlog.stats.simulate import StatsSynthesizer
 from test_simulate import FILES, mini, small_shards  # noqa: F401  (fixtures)
 
-LINE_FILES = FILES[:3]  # events.jsonl, mini.log, mini.log_structured.csv
+LINE_FILES = FILES[:3]  # mini.jsonl, mini.log, mini.log_structured.csv
 
 
 def whole(folder: Path, name: str) -> bytes:

@@ -15,7 +15,7 @@ from synthlog.detect.bench import load_config as load_bench_config
 from synthlog.errors import ConfigError, InputError
 from synthlog.evaluate.fidelity import evaluate_fidelity
 from synthlog.evaluate.report import run_validation
-from synthlog.io.generated import load_generated
+from synthlog.io.datasets import load_directory
 from synthlog.parse.sessions import by_entity, sessionizer, sliding_windows
 from synthlog.records import LogEvent
 from synthlog.stats.simulate import StatsSynthesizer
@@ -40,7 +40,9 @@ services:
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "synthlog", *args], capture_output=True, text=True, timeout=120)
+    # --quiet: under load a progress line (printed after 5 s) would stand beside the one-line error compared here
+    return subprocess.run([sys.executable, "-m", "synthlog", "--quiet", *args], capture_output=True, text=True,
+                          timeout=120)
 
 
 def spec_text(rate="5", start="2026-01-01T00:00:00Z", param="{kind: int, min: 0, max: 9}"):
@@ -254,7 +256,7 @@ def test_validate_without_a_finite_score_is_an_error_not_score_nan(tmp_path):
     spec.write_text(NO_START_SPEC)
     out = tmp_path / "data"
     StatsSynthesizer(spec).write(out, n_lines=50, seed=1)
-    score = evaluate_fidelity(load_spec(spec), load_generated(out)).score
+    score = evaluate_fidelity(load_spec(spec), load_directory(out)).score
     assert math.isnan(score)  # the input that printed score=nan
     result = cli("validate", str(spec), str(out))
     assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -75,9 +75,6 @@ def profile(
 
     options = ProfileOptions(epsilon=epsilon, seed=seed_or_global(seed), min_sessions=min_sessions,
                              min_count=min_count, max_session_lines=max_session_lines)
-    if epsilon is not None and options.seed == 0:
-        say("warning: --epsilon with seed 0 (the default): anyone can draw the same noise and subtract it; "
-            "give a secret --seed")
     seen = profile_to_file(logs, out, log_format=log_format, labels=labels, session_pattern=session_pattern,
                            sessions=sessions, line_labels=line_labels, options=options, summary_out=summary)
     say(f"profiled {seen.events} events in {seen.sessions} sessions ({seen.anomalous_sessions} anomalous)")
@@ -89,6 +86,9 @@ def profile(
     if seen.privacy_budget is not None:
         say(f"epsilon {seen.privacy_budget['spent']:g} spent over "
             + ", ".join(f"{f['family']} {f['epsilon']:.3g}" for f in seen.privacy_budget["families"]))
+        if options.seed == 0:
+            say("warning: --epsilon with seed 0 (the default): anyone can draw the same noise and subtract it; "
+                "give a secret --seed")
         if not seen.session_processes:
             say(f"warning: the noise left no session process, so the spec logs nothing: profile more than "
                 f"{seen.sessions} sessions, give a larger --epsilon or a smaller --max-session-lines")

@@ -118,6 +118,9 @@ class BenchConfig(_Strict):
                                                                  "sample of at most this many synthetic sessions")
     augment: Literal["all", "normal"] = Field("all", description="augmented regime: add synthetic sessions of both "
                                                                  "classes, or only normal ones (AnomalyGen's default)")
+    augment_pick: Literal["random", "distinct"] = Field(
+        "random", description="augmented regime: draw the added sessions at random (the set's own frequencies), or "
+                              "take distinct sequences, most frequent first, each once (more variety per session)")
     detectors: list[DetectorSpec] = Field(min_length=1)
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
     threshold: Literal["validation", "default"] = "validation"
@@ -381,13 +384,35 @@ def training_sets(config: BenchConfig, real_X: list[list[str]], real_y: np.ndarr
             pool = np.flatnonzero(syn_y == NORMAL) if config.augment == "normal" else np.arange(len(syn_y))
             if pool.size == 0:
                 continue
+            ranked = _distinct_first(syn_X, pool) if config.augment_pick == "distinct" else None
             for ratio in config.ratios:
                 n = max(1, int(round(ratio * n_normal)))
-                chosen = pool[rng.choice(pool.size, size=n, replace=n > pool.size)]
+                if ranked is not None and n <= ranked.size:
+                    chosen = ranked[:n]
+                else:  # at random; distinct sequences first when there are fewer of them than sessions to add
+                    head = ranked if ranked is not None else pool[:0]
+                    rest = n - head.size
+                    chosen = np.concatenate([head, pool[rng.choice(pool.size, size=rest, replace=rest > pool.size)]])
                 out.append(TrainingSet(label, ratio, Sessions(tr_X + pick(syn_X, chosen)),
                                        np.concatenate([tr_y, syn_y[chosen]]),
                                        va_X, va_y, n_synthetic=n))
     return out
+
+
+def _distinct_first(X: list[list[str]], pool: np.ndarray) -> np.ndarray:
+    """One session of ``pool`` per distinct sequence, most frequent sequence first (ties: first seen first).
+
+    Why: a forecasting detector flags a real normal session whose orders it never saw; sessions drawn at random
+    repeat the common sequences and leave out most of the rare ones, the same number of distinct ones holds more
+    of the orders real sessions take (chosen from the synthetic set's own frequencies: no real data is read)."""
+    first: dict[tuple[str, ...], int] = {}
+    counts: dict[tuple[str, ...], int] = {}
+    for i in pool:
+        key = tuple(X[i])
+        first.setdefault(key, int(i))
+        counts[key] = counts.get(key, 0) + 1
+    order = sorted(first, key=lambda k: (-counts[k], first[k]))
+    return np.array([first[k] for k in order], dtype=np.int64)
 
 
 class CellTimeout(Exception):

@@ -35,6 +35,12 @@ class Spend:
     scale: float
 
 
+def check_epsilon(epsilon: float) -> None:
+    """Refuse an epsilon that is not a finite number above 0 (inf would mean no noise under a privacy name)."""
+    if not 0 < epsilon < math.inf:
+        raise InputError(f"epsilon must be a finite number above 0 (got {epsilon})", field="--epsilon")
+
+
 @dataclass
 class Budget:
     """``epsilon`` split across ``shares`` (family -> relative weight); :meth:`family` releases one family."""
@@ -45,8 +51,7 @@ class Budget:
     ledger: list[Spend] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if not 0 < self.epsilon < math.inf:  # inf would mean no noise under a privacy name
-            raise InputError(f"epsilon must be a finite number above 0 (got {self.epsilon})", field="--epsilon")
+        check_epsilon(self.epsilon)
         self.rng = np.random.default_rng([self.seed, 0xD1FF])
 
     def share(self, family: str) -> float:

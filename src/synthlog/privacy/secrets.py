@@ -13,7 +13,7 @@ import ipaddress
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 import numpy as np
@@ -33,7 +33,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "ipv4": re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\d)"),
     "ipv6": re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})?(?::[0-9A-Fa-f]{1,4}){0,6}"
                        r"(?![\w:])|(?<![\w:])::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4}(?![\w:])"),
-    "mac": re.compile(r"(?<![\w:-])[0-9A-Fa-f]{2}(?:([:-])[0-9A-Fa-f]{2})(?:\1[0-9A-Fa-f]{2}){4}(?![\w:-])"),
+    "mac": re.compile(r"(?<![\w:-])[0-9A-Fa-f]{2}(?:(?P<mac_sep>[:-])[0-9A-Fa-f]{2})(?:(?P=mac_sep)[0-9A-Fa-f]{2}){4}"
+                      r"(?![\w:-])"),
     "hostname": re.compile(rf"(?<![\w.-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.)+(?:{_TLDS})"
                            r"(?![\w-]|\.[A-Za-z0-9])", re.IGNORECASE),
     "long_hex": re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?[0-9A-Fa-f]{16,}(?![0-9A-Za-z])"),
@@ -47,6 +48,10 @@ _POSSIBLE: dict[str, Callable[[str], bool]] = {
     "hostname": lambda text: "." in text, "long_hex": lambda text: len(text) >= 16,
     "base64": lambda text: len(text) >= 20,
 }
+# Every class at once: a token none of them matches anywhere is not searched class by class
+_ANY_CLASS = re.compile("|".join(
+    f"(?i:{p.pattern.removeprefix('(?i)')})" if p.flags & re.IGNORECASE else f"(?:{p.pattern})"
+    for p in PATTERNS.values()))
 _TOKEN = re.compile(r"[^\s,;\"'()\[\]{}<>|]+")
 _ALNUM_RUN = re.compile(r"[A-Za-z0-9_+/=-]{12,}")
 ENTROPY_BITS = 3.5  # bits per character above which a 12+ character run counts as random (a key, a cookie)
@@ -106,16 +111,17 @@ def mixes_letters_and_digits(token: str) -> bool:
     return not re.fullmatch(r"[A-Za-z]{2,}[-_.]?\d", core)  # a word with one trailing digit: IPv4, node-2
 
 
-def find_secrets(text: str, detectors: bool = True) -> dict[str, set[str]]:
+def find_secrets(text: str, detectors: bool = True, tokens: set[str] | None = None) -> dict[str, set[str]]:
     """Every secret-like string in ``text`` by class (class names: :data:`PATTERNS`, ``high_entropy``,
     ``letters_digits`` and, with ``detectors``, detect-secrets' secret types).
 
     Fast on bulk text: each distinct token (a run between white space and ``,;"'()[]{}<>|``) is scanned once and its
     findings cached, detect-secrets' detectors run only on candidate tokens (see :func:`_token_secrets`), and only
     the lines holding a word of :data:`CONTEXT_WORDS` (where a match can span tokens: ``password = x``, keyword
-    detectors, URLs, key headers) are scanned whole as well."""
+    detectors, URLs, key headers) are scanned whole as well. ``tokens``: the distinct tokens of ``text`` to look at
+    (default: all; a caller scanning many texts passes only those it has not seen)."""
     found: dict[str, set[str]] = {}
-    for token in set(_TOKEN.findall(text)):
+    for token in set(_TOKEN.findall(text)) if tokens is None else tokens:
         for kind, value in _token_secrets(token, detectors):
             found.setdefault(kind, set()).add(value)
     context = context_lines(text)
@@ -159,13 +165,28 @@ def _token_secrets(token: str, detectors: bool) -> tuple[tuple[str, str], ...]:
     only on a candidate: a token in which a class of ours found something (every key they know mixes letters and
     digits, or is long hex or base64) or of 16+ characters (an all-letter key)."""
     if not detectors:
-        found = scan_whole(token, detectors=False)
-        return tuple(sorted((kind, value) for kind, values in found.items() for value in values))
+        found = set(_class_matches(token))
+        if mixes_letters_and_digits(token):
+            found.add(("letters_digits", token.strip(".,:;!?")))
+        return tuple(sorted(found))
     ours = _token_secrets(token, False)
     if not ours and len(token) < _DETECTOR_MIN_LENGTH:
         return ours
     theirs = scan_whole(token, detectors=True, patterns=False)
     return tuple(sorted({*ours, *((kind, value) for kind, values in theirs.items() for value in values)}))
+
+
+def _class_matches(text: str) -> Iterator[tuple[str, str]]:
+    """(class, value) of every match of :data:`PATTERNS` and every high-entropy run in ``text``."""
+    if _ANY_CLASS.search(text):
+        for kind, pattern in PATTERNS.items():
+            if _POSSIBLE[kind](text):
+                for value in {match.group(0).rstrip(".") for match in pattern.finditer(text)}:
+                    if _valid(kind, value):
+                        yield kind, value
+    for run in set(_ALNUM_RUN.findall(text)) if len(text) >= 12 else ():  # distinct runs: logs repeat their words
+        if _random(run):
+            yield "high_entropy", run
 
 
 def scan_whole(text: str, detectors: bool, patterns: bool = True) -> dict[str, set[str]]:
@@ -178,15 +199,8 @@ def scan_whole(text: str, detectors: bool, patterns: bool = True) -> dict[str, s
                 found.setdefault(detector.secret_type, set()).add(value.strip(_DETECTOR_EDGES))
     if not patterns:
         return found
-    for kind, pattern in PATTERNS.items():
-        if not _POSSIBLE[kind](text):
-            continue
-        for value in {match.group(0).rstrip(".") for match in pattern.finditer(text)}:
-            if _valid(kind, value):
-                found.setdefault(kind, set()).add(value)
-    for run in set(_ALNUM_RUN.findall(text)) if len(text) >= 12 else ():  # distinct runs: logs repeat their words
-        if _random(run):
-            found.setdefault("high_entropy", set()).add(run)
+    for kind, value in _class_matches(text):
+        found.setdefault(kind, set()).add(value)
     for token in set(_TOKEN.findall(text)):
         if mixes_letters_and_digits(token):
             found.setdefault("letters_digits", set()).add(token.strip(".,:;!?"))

@@ -42,20 +42,27 @@ def _leak_token(token: str) -> str:
     return token if len(token) >= MIN_TOKEN_LENGTH and any(c.isalpha() for c in token) else ""
 
 
-def extract_values(text: str, rare: set[str] | None = None, secrets: bool | str = True) -> dict[str, set[str]]:
+def extract_values(text: str, rare: set[str] | None = None, secrets: bool | str = True,
+                   seen: set[str] | None = None) -> dict[str, set[str]]:
     """The parameter values of each kind found in ``text`` (addresses must be valid IPv4; paths lose a trailing dot),
     its secret-like values (``secrets``; ``"bulk"``: without the detect-secrets detectors, see
     :func:`synthlog.privacy.secrets.find_secrets`) and the tokens of ``rare`` it holds. Each distinct token is
-    looked at once (no value kind spans white space or ``,;"'()[]{}<>|``)."""
+    looked at once (no value kind spans white space or ``,;"'()[]{}<>|``); ``seen``: tokens already looked at by
+    the caller (skipped, and the new ones added)."""
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
-    for token in set(_VALUE_TOKEN.findall(text)):
+    tokens = set(_VALUE_TOKEN.findall(text))
+    if seen is not None:
+        tokens -= seen
+        seen |= tokens
+    for token in tokens:
         for kind, value in _token_values(token):
             found[kind].add(value)
     if secrets:
         known = set().union(*(found[kind] for kind in VALUE_PATTERNS))  # a value is reported under one kind
-        found[SECRET] = set().union(*find_secrets(text, detectors=secrets != "bulk").values()) - known
-    if rare:
-        found[RARE] = leak_tokens(text) & rare
+        found[SECRET] = set().union(*find_secrets(text, detectors=secrets != "bulk", tokens=tokens).values()) - known
+    if rare:  # a rare token passed the leak-token rule already: test membership first, the rule only on a hit
+        found[RARE] = {kept for token in set(_LEAK_TOKEN.findall(text))
+                       if token.strip(".:=") in rare and (kept := _leak_token(token))}
     return found
 
 
@@ -114,6 +121,7 @@ def files_values(paths: Iterable[Path], rare: set[str] | None = None,
     """Parameter values anywhere in these files (what a user would publish is the files, so every byte counts), with
     ``secrets`` their secret-like values, and the tokens of ``rare`` they hold."""
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
+    seen: set[str] = set()  # the files of a data set repeat their values (raw log, CSV, JSON lines): look once
     for path in sorted(paths):
         if path.stat().st_size > _MAX_FILE_BYTES:
             raise InputError(f"too large to scan for leakage ({path.stat().st_size} bytes)", path=path)
@@ -121,6 +129,7 @@ def files_values(paths: Iterable[Path], rare: set[str] | None = None,
             tail = ""  # the unfinished last line of a chunk, scanned with the next one so no value is cut in two
             for chunk in iter(lambda: fh.read(1 << 22), ""):
                 text, _, tail = (tail + chunk).rpartition("\n")
-                _merge(found, extract_values(text, rare, secrets))
-            _merge(found, extract_values(tail, rare, secrets))
+                _merge(found, extract_values(text, rare, secrets, seen))
+            _merge(found, extract_values(tail, rare, secrets, seen))
+    found[SECRET] -= set().union(*(found[kind] for kind in VALUE_PATTERNS))  # one kind per value, across chunks
     return found

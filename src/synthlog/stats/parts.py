@@ -1,4 +1,4 @@
-"""Part files written by the workers themselves (``--shard-lines N``): ``events.jsonl/part-00000.jsonl``, ...
+"""Part files written by the workers themselves (``--shard-lines N``): ``NAME.jsonl/part-00000.jsonl``, ...
 
 A run cut into parts writes each text format as a folder named like the one file it would otherwise be, holding
 ``part-00000.<ext>``, ``part-00001.<ext>``, ... of about N lines each. Part ``p`` is the lines of simulated time
@@ -57,7 +57,7 @@ class Staged:
 
 @dataclass(frozen=True, slots=True)
 class PartFile:
-    """One written part: its output (``events.jsonl``), name, lines, sha256 and first/last line time (UTC)."""
+    """One written part: its output (``NAME.jsonl``), name, lines, sha256 and first/last line time (UTC)."""
 
     output: str
     name: str

@@ -40,7 +40,7 @@ from synthlog.logstats import (
     template_key,
 )
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
-from synthlog.privacy.budget import Budget, bound_sessions
+from synthlog.privacy.budget import Budget, bound_sessions, check_epsilon
 from synthlog.privacy.values import VALUE_PATTERNS, dataset_values
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
 from synthlog.stats.slots import TokenScrubber, slot_params
@@ -82,6 +82,10 @@ class ProfileOptions:
     min_sessions: int = 5
     min_count: int = 1
     max_session_lines: int = 32
+
+    def __post_init__(self) -> None:
+        if self.epsilon is not None:
+            check_epsilon(self.epsilon)
 
 
 @dataclass

@@ -10,7 +10,8 @@ name it, else to the stage whose runs print it most):
 - its number of runs, as weights per count: per session, the total of the cheapest non-negative mix of its normal
   variants that prints the session's lines of its templates (main variants cheapest); unless one count is seen
   in 30 sessions or more and no other, the unseen counts from 1 to max + max(2, max / 2) share the Good-Turing
-  mass of a new count, at least 25% (the sample is small);
+  mass of a new count, at least 25% (the sample is small), in proportion to 1 / count (few runs are likelier
+  than many);
 - its run mixes: the variants of each session's runs (from the same decomposition), drawn as a whole (so the
   sample's own combinations recur: three reads of which one served and two broke off) except with the
   Good-Turing chance of a new mix, (mixes seen once + 1) / (sessions + 1), at least 25%: then the count is
@@ -141,7 +142,8 @@ def new_mass(counts: Counter) -> float:
 def _count_weights(runs: list[int]) -> dict[int, float]:
     """Weights of a stage's run counts: the sample's, and unless one count is seen in at least ``CONFIDENT``
     sessions and no other, at least ``SMOOTHING`` (else the Good-Turing mass) spread over the unseen counts from
-    1 to max + max(2, max / 2)."""
+    1 to max + max(2, max / 2) in proportion to 1 / count: repeated work (reads, retries, scans) is more often
+    done a few times than many, so a small unseen count is likelier than a large one."""
     seen = Counter(runs)
     n = len(runs)
     weights = {k: c / n for k, c in seen.items()}
@@ -150,7 +152,8 @@ def _count_weights(runs: list[int]) -> dict[int, float]:
     if (len(seen) == 1 and n >= CONFIDENT) or not unseen:
         return weights
     mass = max(SMOOTHING, new_mass(seen))
-    weights = {k: w * (1 - mass) for k, w in weights.items()} | {k: mass / len(unseen) for k in unseen}
+    harmonic = sum(1 / k for k in unseen)
+    weights = {k: w * (1 - mass) for k, w in weights.items()} | {k: mass / k / harmonic for k in unseen}
     return dict(sorted(weights.items()))
 
 
