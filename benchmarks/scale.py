@@ -66,37 +66,24 @@ def _worker_peaks(run_on) -> list[float]:
     return sorted(round(v, 1) for v in run_on.client.run(_peak_mb).values())
 
 
-def stats_case(args, workers: int, folder: Path, scheduler: str | None = None) -> dict:
+def stats_case(args, workers: int, folder: Path, scheduler: str | None = None, parts: bool = False) -> dict:
+    """One generate-stats run; with ``parts`` (--shard-lines) the workers render and write their own part files and
+    the driver keeps labels and counts."""
     synth = StatsSynthesizer(ROOT / "examples" / "specs" / "payment.yaml")
     started = time.perf_counter()
     with open_executor(workers, scheduler) as run_on:
         ready = time.perf_counter()
         cpu = time.process_time()
-        executor = shards.ShardExecutor(run_on)
-        summary = synth.write(folder / f"stats{workers}", n_lines=args.stats_lines, seed=1, workers=workers,
-                              executor=executor)
+        if parts:
+            summary = synth.write(folder / f"parts{workers}{bool(scheduler)}", n_lines=args.stats_lines, seed=1,
+                                  shard_lines=args.shard_lines, executor=run_on)
+        else:
+            summary = synth.write(folder / f"stats{workers}", n_lines=args.stats_lines, seed=1, workers=workers,
+                                  executor=shards.ShardExecutor(run_on))
         done = time.perf_counter()
-        out = {"stage": "stats", "workers": run_on.width, "scheduler": scheduler, "lines": summary.lines,
-               "startup_s": ready - started,
-               "run_s": done - ready, "lines_per_s": summary.lines / (done - ready),
-               "driver_cpu_s": time.process_time() - cpu, "driver_peak_mb": _peak_mb(),
-               "worker_peaks_mb": _worker_peaks(run_on)}
-    return out
-
-
-def parts_case(args, workers: int, folder: Path, scheduler: str | None = None) -> dict:
-    """--shard-lines: the workers render and write their own part files; the driver keeps labels and counts."""
-    synth = StatsSynthesizer(ROOT / "examples" / "specs" / "payment.yaml")
-    started = time.perf_counter()
-    with open_executor(workers, scheduler) as run_on:
-        ready = time.perf_counter()
-        cpu = time.process_time()
-        summary = synth.write(folder / f"parts{workers}{bool(scheduler)}", n_lines=args.stats_lines, seed=1,
-                              shard_lines=args.shard_lines, executor=run_on)
-        done = time.perf_counter()
-        return {"stage": "stats parts", "workers": run_on.width, "scheduler": scheduler,
-                "shard_lines": args.shard_lines, "lines": summary.lines, "startup_s": ready - started,
-                "run_s": done - ready, "lines_per_s": summary.lines / (done - ready),
+        return {"stage": "stats parts" if parts else "stats", "workers": run_on.width, "scheduler": scheduler,
+                **({"shard_lines": args.shard_lines} if parts else {}), "lines": summary.lines,
+                "startup_s": ready - started, "run_s": done - ready, "lines_per_s": summary.lines / (done - ready),
                 "driver_cpu_s": time.process_time() - cpu, "driver_peak_mb": _peak_mb(),
                 "worker_peaks_mb": _worker_peaks(run_on)}
 
@@ -201,9 +188,9 @@ def main() -> None:
         if "parts" in chosen:
             print(json.dumps(parts_split(args, folder)))
             for workers in (1, 2):
-                print(json.dumps(parts_case(args, workers, folder)))
+                print(json.dumps(stats_case(args, workers, folder, parts=True)))
             if args.scheduler:
-                print(json.dumps(parts_case(args, 1, folder, args.scheduler)))
+                print(json.dumps(stats_case(args, 1, folder, args.scheduler, parts=True)))
         if "code" in chosen:
             print(json.dumps(code_split(args, folder)))
             for workers in (1, 2):
