@@ -49,8 +49,9 @@ class DaskPool:
         self.ahead = ahead or 2 * self.width  # one running and one queued per worker
 
     def share(self, value: Any) -> Any:
-        # hash=False: the value is not tokenised (it may be large); broadcast: every worker holds a copy up front
-        return self.client.scatter(value, broadcast=True, hash=False)
+        # hash=False: the value is not tokenised (it may be large); broadcast: every worker holds a copy up front;
+        # in a list of one, since scatter would split a list, tuple or dict into one handle per item
+        return self.client.scatter([value], broadcast=True, hash=False)[0]
 
     def map(self, function: Callable, tasks: Iterable[tuple]) -> Iterator[Any]:
         pending: deque = deque()

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from synthlog.configfile import load_config as read_config
 from synthlog.detect.base import calibrate_threshold
-from synthlog.detect.bench_exec import bench_executor, can_travel, share
+from synthlog.detect.bench_exec import bench_executor, can_travel
 from synthlog.detect.bench_sources import SyntheticSource, SyntheticSpec, resolve
 from synthlog.detect.coverage import identical_anomalies, seed_coverage
 from synthlog.detect.features import Sessions, Vocabulary, count_matrix, normalise_template
@@ -563,7 +563,7 @@ def _run(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Synthet
         seed_place = InProcess()
         result.warnings.append("a synthetic source cannot travel to the dask workers (it does not pickle): the "
                                "per-seed synthetic sets are made in this process, the cells on the workers")
-    shared_sources, shared_real = share(seed_place, sources), share(seed_place, real)
+    shared_sources, shared_real = seed_place.share(sources), seed_place.share(real)
     seed_tasks = [(seed, shared_sources, shared_real, splits[seed].train) for seed in config.seeds]
     with Progress("preparing seeds", total=len(config.seeds)) as bar:
         for seed, sets in zip(config.seeds, seed_place.map(_synthetic_for_seed, seed_tasks), strict=True):
@@ -611,8 +611,8 @@ def _run(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Synthet
         partial.add(row)
     started = time.perf_counter()
     # each seed's parts (with their features) and the template texts travel once to every worker, not per cell
-    shared = {seed: share(executor, bundle) for seed, bundle in bundles.items()}
-    shared_templates = share(executor, templates)
+    shared = {seed: executor.share(bundle) for seed, bundle in bundles.items()}
+    shared_templates = executor.share(templates)
     tasks = ((spec, shared[seed], index, seed, config, shared_templates) for spec, seed, index in cells)
     try:
         with Progress("bench", total=len(cells)) as bar:

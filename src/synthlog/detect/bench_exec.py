@@ -50,12 +50,6 @@ class ForkPool:
             _WORK.clear()
 
 
-def share(executor, value: Any) -> Any:
-    """``executor.share(value)`` for any value: dask's scatter would split a list, tuple or dict into one handle
-    per item, so the value travels inside a list of one."""
-    return executor.share([value])[0]
-
-
 def can_travel(executor, value: Any) -> bool:
     """Whether ``value`` can go to ``executor``'s workers: always where they share this process's memory; for
     dask, when it pickles (a fitted code-guided generator holds parsed code trees, which do not)."""
