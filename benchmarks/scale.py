@@ -179,24 +179,15 @@ def main() -> None:
         folder = Path(tmp)
         if "overhead" in chosen:
             print(json.dumps(task_overhead(args)))
-        if "stats" in chosen:
-            print(json.dumps(stats_split(args, folder)))
-            for workers in (1, 2):
-                print(json.dumps(stats_case(args, workers, folder)))
-            if args.scheduler:
-                print(json.dumps(stats_case(args, 1, folder, args.scheduler)))
-        if "parts" in chosen:
-            print(json.dumps(parts_split(args, folder)))
-            for workers in (1, 2):
-                print(json.dumps(stats_case(args, workers, folder, parts=True)))
-            if args.scheduler:
-                print(json.dumps(stats_case(args, 1, folder, args.scheduler, parts=True)))
-        if "code" in chosen:
-            print(json.dumps(code_split(args, folder)))
-            for workers in (1, 2):
-                print(json.dumps(code_case(args, workers, folder)))
-            if args.scheduler:
-                print(json.dumps(code_case(args, 1, folder, args.scheduler)))
+        stages = {"stats": (stats_split, stats_case, {}), "parts": (parts_split, stats_case, {"parts": True}),
+                  "code": (code_split, code_case, {})}
+        for name, (split, case, options) in stages.items():
+            if name in chosen:
+                print(json.dumps(split(args, folder)))
+                for workers in (1, 2):
+                    print(json.dumps(case(args, workers, folder, **options)))
+                if args.scheduler:
+                    print(json.dumps(case(args, 1, folder, args.scheduler, **options)))
 
 
 if __name__ == "__main__":

@@ -80,6 +80,18 @@ def synth(tmp_path_factory):
     return CodeSynthesizer(CodeGenConfig(recipe=root / "recipe.yaml")).fit(root / "src")
 
 
+def shape(ds):
+    """A data set's sessions as (id, [(timestamp, content), ...]), for comparing two samples."""
+    return [(s.id, [(e.timestamp, e.content) for e in s.events]) for s in ds.sessions]
+
+
+def _recipe_with(tmp_path, old: str, new: str):
+    """The test recipe with one piece of text replaced, written to a file."""
+    path = tmp_path / "r.yaml"
+    path.write_text(RECIPE.replace(old, new))
+    return path
+
+
 def test_windows_are_fixed_time_slices_per_instance_in_time_order(synth):
     ds = synth.sample(60, seed=3)
     assert len(ds.sessions) == 60
@@ -122,22 +134,16 @@ def test_a_triggered_stage_fans_out_to_the_other_instances_and_keeps_only_its_li
 
 
 def test_same_seed_same_windows(synth):
-    def shape(ds):
-        return [(s.id, [(e.timestamp, e.content) for e in s.events]) for s in ds.sessions]
     assert shape(synth.sample(40, seed=9)) == shape(synth.sample(40, seed=9))
     assert shape(synth.sample(40, seed=9)) != shape(synth.sample(40, seed=10))
 
 
 def test_unknown_window_role_is_a_config_error(tmp_path):
-    path = tmp_path / "r.yaml"
-    path.write_text(RECIPE.replace("window_s: 60", "window_s: 60\nwindow_role: client"))
     with pytest.raises(ConfigError, match="window_role"):
-        load_recipe(path)
+        load_recipe(_recipe_with(tmp_path, "window_s: 60", "window_s: 60\nwindow_role: client"))
 
 
 def test_a_window_is_the_same_however_many_are_made(synth):
-    def shape(ds):
-        return [(s.id, [(e.timestamp, e.content) for e in s.events]) for s in ds.sessions]
     assert shape(synth.sample(50, seed=2))[:17] == shape(synth.sample(17, seed=2))
 
 
@@ -153,13 +159,10 @@ def test_written_data_set_is_one_time_ordered_stream_of_the_same_windows(synth, 
 
 
 def test_a_stage_is_periodic_or_triggered_not_both(tmp_path):
-    path = tmp_path / "r.yaml"
-    path.write_text(RECIPE.replace("    after: loss\n", "    after: loss\n    every_s: {min: 1, max: 2}\n"))
     with pytest.raises(ConfigError, match="every_s"):
-        load_recipe(path)
+        load_recipe(_recipe_with(tmp_path, "    after: loss\n", "    after: loss\n    every_s: {min: 1, max: 2}\n"))
 
 
 def test_a_window_stage_may_repeat_more_often_than_there_are_instances(tmp_path):
-    path = tmp_path / "r.yaml"
-    path.write_text(RECIPE.replace("    thread: main\n", "    thread: main\n    count: 7\n"))
+    path = _recipe_with(tmp_path, "    thread: main\n", "    thread: main\n    count: 7\n")
     assert load_recipe(path).stages[0].count == 7
