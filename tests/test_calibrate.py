@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -12,8 +13,9 @@ from blockstore import RECIPE, SRC, TEMPLATES
 from synthlog.errors import InputError
 from synthlog.evaluate.coverage import count_vector, unseen_coverage
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, Session
-from synthlog.synth.calibrate import SMOOTHING, _count_weights, new_mass
+from synthlog.synth.calibrate import SMOOTHING, _count_weights, fit_concentration, new_mass
 from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer
+from synthlog.synth.pools import Variant
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -190,6 +192,22 @@ def test_unseen_run_counts_share_the_new_count_mass_smaller_counts_more():
     ordered = [unseen[k] for k in sorted(unseen)]
     assert ordered == sorted(ordered, reverse=True) and ordered[0] > 2 * ordered[-1]
     assert _count_weights([3] * 40) == {3: 1.0}  # one count, seen often: no smoothing
+
+
+def test_mix_concentration_is_fitted_to_how_alike_a_sessions_runs_go():
+    served, broke = (Variant(name, "normal", [], [], weight=w) for name, w in (("served", 0.7), ("broke", 0.3)))
+    rng = np.random.default_rng(5)
+
+    def sessions(concentration: float) -> list[tuple[Variant, ...]]:
+        out = []
+        for _ in range(300):  # Dirichlet-multinomial draws of 6 runs around the weights
+            p = rng.dirichlet([concentration * 0.7, concentration * 0.3])
+            n = rng.binomial(6, p[0])
+            out.append((served,) * n + (broke,) * (6 - n))
+        return out
+    alike, apart = fit_concentration(sessions(0.3), [served, broke]), fit_concentration(sessions(30.0), [served, broke])
+    assert 0.1 < alike < 1.0 and 10.0 < apart < 100.0
+    assert fit_concentration([(served,), (broke,)], [served, broke]) is None  # single runs say nothing
 
 
 def test_skeleton_sessions_keep_the_sequences_and_labels_without_values(graph, tmp_path):

@@ -16,8 +16,9 @@ name it, else to the stage whose runs print it most):
   sample's own combinations recur: three reads of which one served and two broke off) except with the
   Good-Turing chance of a new mix, (mixes seen once + 1) / (sessions + 1), at least 25%: then the count is
   drawn from the item below and the runs' variants from the session's own shares of the variant weights (a
-  Dirichlet of concentration 1: one session's runs tend to go alike), or from the weights themselves where one
-  mix is seen in 30 sessions or more and no other;
+  Dirichlet around the weights whose concentration is fitted to the sample's mixes by maximum likelihood: how
+  alike one session's runs go, e.g. reads that all break off or some of each), or from the weights themselves
+  where one mix is seen in 30 sessions or more and no other;
 - its variant weights: a normal variant whose templates all occur weighs as its rarest template's occurrences;
   the others share ``0.5 / (runs seen + 1)`` of the weight (the code keeps supplying paths the sample never shows).
 
@@ -38,12 +39,14 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import nnls
+from scipy.special import gammaln
 
 from synthlog.errors import InputError
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset
 from synthlog.synth.pools import Pool, Variant, is_main
 from synthlog.synth.recipe import Recipe, Stage
 
+CONCENTRATIONS = np.geomspace(0.05, 100.0, 45)  # the grid the Dirichlet concentration of new mixes is fitted on
 SMOOTHING = 0.25  # least weight of unseen run counts near the seen ones, for a stage whose count may vary
 CONFIDENT = 30  # a stage seen this often with one run count and no other has that count
 EVIDENCE = {NORMAL: "evidence:normal", ANOMALY: "evidence:anomalous"}
@@ -58,6 +61,7 @@ class Calibration:
     evidence: dict[str, int] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
     mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float, bool]] = field(default_factory=dict)
+    concentrations: dict[str, float] = field(default_factory=dict)  # stage -> Dirichlet concentration of new mixes
 
 
 def label_evidence(real: LabeledDataset) -> dict[str, int]:
@@ -133,6 +137,27 @@ def _mixes(decomposed: list[tuple[Variant, ...]]) -> tuple[list[tuple[Variant, .
     return [m for m, _ in seen.values()], [float(c) for _, c in seen.values()], fresh, varies
 
 
+def fit_concentration(decomposed: list[tuple[Variant, ...]], variants: list[Variant]) -> float | None:
+    """The Dirichlet concentration (on :data:`CONCENTRATIONS`) under which the sessions' runs, drawn from a
+    session's own shares around the variants' weights (Dirichlet-multinomial), are likeliest; None when no session
+    has two runs (one run says nothing about how alike runs go). Low: a session's runs go alike; high: each run
+    draws from the weights on its own."""
+    total = sum(v.weight for v in variants)
+    share = {id(v): v.weight / total for v in variants if v.weight > 0} if total else {}
+    sessions = [Counter(id(v) for v in mix) for mix in decomposed if len(mix) > 1]
+    sessions = [runs for runs in sessions if all(k in share for k in runs)]
+    if not sessions:
+        return None
+    alpha = CONCENTRATIONS[:, None]
+    loglik = np.zeros(len(CONCENTRATIONS))
+    for runs in sessions:
+        p = np.array([share[k] for k in runs])[None, :]
+        n = np.array(list(runs.values()), dtype=float)[None, :]
+        loglik += (gammaln(alpha[:, 0]) - gammaln(alpha[:, 0] + n.sum())
+                   + (gammaln(alpha * p + n) - gammaln(alpha * p)).sum(axis=1))
+    return float(CONCENTRATIONS[int(np.argmax(loglik))])
+
+
 def new_mass(counts: Counter) -> float:
     """The chance that the next observation is one not seen yet (Good-Turing, with one pseudo-singleton)."""
     n = sum(counts.values())
@@ -196,6 +221,7 @@ def calibrate_recipe(recipe: Recipe, pools: dict[str, Pool], template_ids: dict[
     }
     stages = []
     mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float, bool]] = {}
+    concentrations: dict[str, float] = {}
     for stage in recipe.stages:
         name = stage.name
         pool = stage_pools[name]
@@ -220,6 +246,10 @@ def calibrate_recipe(recipe: Recipe, pools: dict[str, Pool], template_ids: dict[
         for i in shown:
             seen_templates.update({t: c for (s, t), c in lines[i].items() if s == name})
         _reweight(pool, template_ids, seen_templates, sum(runs), mine)
+        concentration = fit_concentration(decomposed, pool.normal)
+        if concentration is not None:
+            concentrations[name] = concentration
+            entry["mix_concentration"] = round(concentration, 3)
         entry.update(probability=round(probability, 4), counts={k: round(w, 4) for k, w in counts.items()},
                      templates=dict(sorted(seen_templates.items())), run_mixes=len(mixes[name][0]),
                      new_mix=round(mixes[name][2], 4))
@@ -228,7 +258,7 @@ def calibrate_recipe(recipe: Recipe, pools: dict[str, Pool], template_ids: dict[
     calibrated = recipe.model_copy(update={"stages": stages})
     report["evidence"] = {"normal": sorted(t for t, lab in evidence.items() if lab == NORMAL),
                           "anomalous": sorted(t for t, lab in evidence.items() if lab == ANOMALY)}
-    return Calibration(calibrated, stage_pools, evidence, report, mixes)
+    return Calibration(calibrated, stage_pools, evidence, report, mixes, concentrations)
 
 
 def _reweight(pool: Pool, template_ids: dict[str, str], seen: Counter[str], runs: int, mine: set[str]) -> None:

@@ -254,7 +254,7 @@ class CodeSynthesizer:
             if calibration is None:
                 return RecipeAssembler(self.recipe_, self.pools_, renderer, seed, start_ts)
             return RecipeAssembler(recipe or calibration.recipe, self.pools_, renderer, seed, start_ts,
-                                   calibration.stage_pools, calibration.mixes)
+                                   calibration.stage_pools, calibration.mixes, calibration.concentrations)
         try:
             return PathAssembler(list(self.pools_.values()), renderer, seed, start_ts, self.config.fault_rate)
         except ValueError as error:

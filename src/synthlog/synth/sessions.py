@@ -36,7 +36,7 @@ from synthlog.synth.pools import Pool, Variant, level_word
 from synthlog.synth.recipe import Recipe, Stage
 from synthlog.synth.values import NODE_KINDS, Node, SlotKind, ValueContext, ValueGenerator, infer_slot_kinds, render
 
-CONCENTRATION = 1.0  # Dirichlet concentration of a session's own variant shares in a new mix (see _new_mix)
+CONCENTRATION = 1.0  # Dirichlet concentration of a session's own variant shares in a new mix, unless calibrated
 IDENTITY_KINDS = NODE_KINDS | {SlotKind.BLOCK_ID, SlotKind.HEX_ID, SlotKind.UUID, SlotKind.PATH}
 
 
@@ -200,14 +200,17 @@ class RecipeAssembler:
 
     ``stage_pools`` (stage name -> pool) replaces the pools of the stages' entries (calibration reweights them per
     stage); ``mixes`` (stage name -> run mixes, their weights, the chance of a new mix, whether mixes vary) are
-    whole combinations of variants a stage's runs take together, drawn unless a new mix is; ``fill_values=False``
-    on the renderer makes skeleton sessions (templates, times, threads) for fitting.
+    whole combinations of variants a stage's runs take together, drawn unless a new mix is; ``concentrations``
+    (stage name -> the Dirichlet concentration of a new mix's variant shares, fitted by calibration);
+    ``fill_values=False`` on the renderer makes skeleton sessions (templates, times, threads) for fitting.
     """
 
     def __init__(self, recipe: Recipe, pools: dict[str, Pool], renderer: Renderer, seed: int, start: float,
                  stage_pools: dict[str, Pool] | None = None,
-                 mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float, bool]] | None = None):
+                 mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float, bool]] | None = None,
+                 concentrations: dict[str, float] | None = None):
         self.recipe, self.renderer, self.seed, self.start = recipe, renderer, seed, start
+        self.concentrations = concentrations or {}
         self.pools = stage_pools or {stage.name: pools[stage.entry] for stage in recipe.stages}
         self.mixes = mixes or {}
         self.arrivals = recipe_arrivals(recipe, seed, start)
@@ -261,21 +264,22 @@ class RecipeAssembler:
                 counts = self.counts.get(stage.name)
                 runs = rng.choices(counts[0], weights=counts[1], k=1)[0] if counts else self.recipe.count_of(stage)
                 if mixes and mixes[3] and runs > 0:  # a new mix of a varying stage: its runs share conditions
-                    mix = self._new_mix(rng, self.pools[stage.name].normal, runs)
+                    mix = self._new_mix(rng, self.pools[stage.name].normal, runs,
+                                        self.concentrations.get(stage.name, CONCENTRATION))
             if runs > 0:
                 ran.add(stage.name)
                 plan.append((stage, runs, mix))
         return plan
 
     @staticmethod
-    def _new_mix(rng: random.Random, variants: list[Variant], runs: int) -> list[Variant] | None:
+    def _new_mix(rng: random.Random, variants: list[Variant], runs: int, concentration: float) -> list[Variant] | None:
         """``runs`` variants drawn from this session's own shares of the variants: a Dirichlet draw of total
-        concentration ``CONCENTRATION`` around their weights, so one session's runs tend to go alike (a client
-        that reads a block to the end does so on every datanode), as real sessions' runs do."""
+        ``concentration`` around their weights; a low one makes one session's runs go alike (a client that reads a
+        block to the end does so on every datanode), a high one lets each run draw on its own."""
         total = sum(v.weight for v in variants)
         if not total:
             return None
-        shares = [rng.gammavariate(CONCENTRATION * v.weight / total, 1.0) if v.weight > 0 else 0.0 for v in variants]
+        shares = [rng.gammavariate(concentration * v.weight / total, 1.0) if v.weight > 0 else 0.0 for v in variants]
         if not any(shares):
             return None
         return rng.choices(variants, weights=shares, k=runs)
