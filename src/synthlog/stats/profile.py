@@ -574,15 +574,7 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
     else:
         if line_labels is not None:
             _label_lines(events, line_labels, path)
-        if sessions is not None and session_pattern is not None:
-            raise InputError("give --sessions or --session-pattern, not both", field="--sessions")
-        pattern = HDFS_BLOCK if session_pattern is None else session_pattern
-        try:
-            if re.compile(pattern).fullmatch(""):
-                raise re.error("it matches the empty string; a session id needs at least one character")
-        except re.error as exc:
-            raise InputError(f"bad session pattern {session_pattern!r}: {exc}", field="--session-pattern") from None
-        split = sessionizer(sessions or f"entity:{pattern}")
+        split = sessionizer(_session_spec(session_pattern, sessions))
         try:
             found = split(events)
         except InputError as exc:
@@ -601,20 +593,42 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
     return dataset
 
 
+def _session_spec(session_pattern: str | None, sessions: str | None) -> str:
+    """The sessionizer spec of ``--sessions`` / ``--session-pattern`` (default: HDFS block ids), both checked."""
+    from synthlog.parse.sessions import HDFS_BLOCK
+
+    if sessions is not None and session_pattern is not None:
+        raise InputError("give --sessions or --session-pattern, not both", field="--sessions")
+    pattern = HDFS_BLOCK if session_pattern is None else session_pattern
+    try:
+        if re.compile(pattern).fullmatch(""):
+            raise re.error("it matches the empty string; a session id needs at least one character")
+    except re.error as exc:
+        raise InputError(f"bad session pattern {session_pattern!r}: {exc}", field="--session-pattern") from None
+    return sessions or f"entity:{pattern}"
+
+
+def layout_of(path: Path, log_format: str | None) -> tuple[object, str]:
+    """The format of a raw log (given: a built-in name or a format string; else inferred from its first lines,
+    :func:`synthlog.io.formatinfer.infer_format`) and where it came from."""
+    from synthlog.io.formatinfer import infer_format
+    from synthlog.io.logformat import BUILTIN_FORMATS, get_format
+
+    if log_format is None:
+        return infer_format(path)
+    fmt = get_format(log_format)
+    return fmt, fmt.name if fmt.name in BUILTIN_FORMATS else "given"
+
+
 def read_layout(path: Path, log_format: str | None) -> tuple[list[LogEvent], RawLayout]:
     """The events of a raw log with their layout: the format given (a built-in name or a format string) or
     inferred from the first lines (:func:`synthlog.io.formatinfer.infer_format`), and the clock of its time
     headers (:func:`synthlog.stats.layoutprofile.infer_clock`), which sets every event's timestamp."""
-    from synthlog.io.formatinfer import infer_format
-    from synthlog.io.logformat import BUILTIN_FORMATS, RawReader, get_format
+    from synthlog.io.logformat import RawReader
     from synthlog.progress import Progress
     from synthlog.stats.layoutprofile import infer_clock, stamp, unread_time_header
 
-    if log_format is None:
-        fmt, source = infer_format(path)
-    else:
-        fmt = get_format(log_format)
-        source = fmt.name if fmt.name in BUILTIN_FORMATS else "given"
+    fmt, source = layout_of(path, log_format)
     with Progress(f"reading {path.name}", total=None) as bar:
         reader = RawReader(path, fmt, progress=bar)
         try:
@@ -659,18 +673,30 @@ def _label_lines(events: list[LogEvent], rule: str, path: Path) -> None:
 def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = None, labels: str | Path | None = None,
                     session_pattern: str | None = None, options: ProfileOptions | None = None,
                     summary_out: str | Path | None = None, sessions: str | None = None,
-                    line_labels: str | None = None) -> ProfileSummary:
+                    line_labels: str | None = None, workers: int = 1, scheduler: str | None = None,
+                    chunk_bytes: int | None = None, part_lines: int | None = None) -> ProfileSummary:
     """Profile real logs (see :func:`load_logs`) and write the spec as YAML to ``out`` atomically; with
-    ``summary_out`` also the profile summary as JSON (counts, observed causal pairs with lags, anomaly types)."""
+    ``summary_out`` also the profile summary as JSON (counts, observed causal pairs with lags, anomaly types).
+    A raw log file with sessions by entity is read in chunks of ``chunk_bytes`` and profiled in parts of about
+    ``part_lines`` lines on ``workers`` local processes or the dask cluster at ``scheduler``
+    (:mod:`synthlog.stats.profilescan`: the same spec as one pass); other inputs in one pass here."""
     import json
     from dataclasses import asdict
 
+    from synthlog.execute import open_executor
     from synthlog.io.atomic import atomic_files
     from synthlog.stats.specfile import dump_spec
 
-    dataset = load_logs(logs, log_format=log_format, labels=labels, session_pattern=session_pattern,
-                        sessions=sessions, line_labels=line_labels)
-    spec, summary = profile_dataset(dataset, name=Path(out).stem, options=options)
+    options = options or ProfileOptions()
+    name = Path(out).stem
+    with open_executor(workers, scheduler) as executor:
+        found = _profile_in_parts(logs, out, log_format, labels, session_pattern, sessions, line_labels, options,
+                                  executor, chunk_bytes, part_lines)
+    if found is None:
+        dataset = load_logs(logs, log_format=log_format, labels=labels, session_pattern=session_pattern,
+                            sessions=sessions, line_labels=line_labels)
+        found = profile_dataset(dataset, name=name, options=options)
+    spec, summary = found
     with atomic_files() as files:  # the spec and its summary appear together or not at all
         with files.open(out, "w") as fh:
             fh.write(dump_spec(spec))
@@ -679,3 +705,35 @@ def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = 
                 json.dump(asdict(summary), fh, indent=2)
                 fh.write("\n")
     return summary
+
+
+def _profile_in_parts(logs, out, log_format, labels, session_pattern, sessions, line_labels, options, executor,
+                      chunk_bytes, part_lines) -> tuple[Spec, ProfileSummary] | None:
+    """The spec and summary of a raw log profiled in chunks (:mod:`synthlog.stats.profilescan`), or ``None`` for
+    an input it does not cover."""
+    from synthlog.io.inputs import is_url
+    from synthlog.io.loghub import read_labels
+    from synthlog.parse.sessions import ENTITY_PATTERNS
+    from synthlog.stats import profilescan
+
+    path = Path(logs)
+    if is_url(logs) or not path.is_file() or line_labels is not None or not path.stat().st_size or \
+            path.name.endswith(("_structured.csv", ".jsonl", ".parquet", ".sequences")):
+        return None
+    spec = _session_spec(session_pattern, sessions)
+    kind, _, arg = spec.partition(":")
+    if spec not in ENTITY_PATTERNS and kind != "entity":
+        return None
+    from synthlog.parse.sessions import sessionizer
+
+    sessionizer(spec)  # refuses a bad pattern as one pass does
+    pattern = ENTITY_PATTERNS.get(spec) or ENTITY_PATTERNS.get(arg, arg)
+    fmt, source = layout_of(path, log_format)
+    spill_root = Path(out).resolve().parent
+    spill_root.mkdir(parents=True, exist_ok=True)
+    try:
+        return profilescan.profile_log(path, fmt, source, pattern, None if labels is None else read_labels(labels),
+                                       options, executor, Path(out).stem, spill_root,
+                                       chunk_bytes or profilescan.CHUNK_BYTES, part_lines or profilescan.PART_LINES)
+    except profilescan.NotChunked:
+        return None
