@@ -74,6 +74,9 @@ def profile(
     scheduler: str | None = typer.Option(None, "--scheduler", help="Profile chunks and parts of a raw log on an "
                                          "existing dask scheduler, e.g. tcp://host:8786 (the output's folder must "
                                          "be shared with the workers)."),
+    part_lines: int = typer.Option(250_000, "--part-lines", min=1, help="Lines of sessions one task profiles "
+                                   "together (its memory: about 2 KB a line)."),
+    chunk_bytes: int = typer.Option(16 << 20, "--chunk-bytes", min=1, help="Bytes of the raw log one task reads."),
 ) -> None:
     """Derive a statistics spec from real logs: no raw parameter value, optional differential-privacy noise."""
     from synthlog.stats.profile import ProfileOptions, profile_to_file
@@ -82,7 +85,7 @@ def profile(
                              min_count=min_count, max_session_lines=max_session_lines)
     seen = profile_to_file(logs, out, log_format=log_format, labels=labels, session_pattern=session_pattern,
                            sessions=sessions, line_labels=line_labels, options=options, summary_out=summary,
-                           workers=workers, scheduler=scheduler)
+                           workers=workers, scheduler=scheduler, chunk_bytes=chunk_bytes, part_lines=part_lines)
     say(f"profiled {seen.events} events in {seen.sessions} sessions ({seen.anomalous_sessions} anomalous)")
     if seen.layout is not None:
         say(f"layout ({seen.layout['source']}): {seen.layout['format']}; time "
