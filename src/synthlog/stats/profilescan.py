@@ -44,6 +44,7 @@ from synthlog.stats.profileparts import FirstPart, Needs, SecondPart, first_part
 CHUNK_BYTES = 16 << 20  # a scan or spill task's share of the file (about 120,000 HDFS lines)
 PART_LINES = 250_000  # lines of sessions profiled together by one task (about 0.5 GB of events in memory)
 _SAMPLE = 400  # lines the clock is inferred from (synthlog.stats.layoutprofile.SAMPLE)
+_UNSEEN = object()
 
 
 class NotChunked(Exception):  # noqa: N818 (a signal, not an error: the caller profiles in one pass instead)
@@ -149,8 +150,10 @@ def spill_chunk(path: Path, start: int, end: int, first: int, fmt: LogFormat, pa
         matched += 1
         for name in headers:
             value = event.fields.get(name, "")
-            if name not in untimed and not timed.setdefault((name, value), infer_time_format([value], name)
-                                                            is not None):
+            known = timed.get((name, value))
+            if known is None:
+                known = timed[(name, value)] = infer_time_format([value], name) is not None
+            if not known and name not in untimed:
                 untimed[name] = (number, value)
         found = findall(event.content)
         if found:
@@ -184,7 +187,8 @@ def profile_part(stage: int, files: list[str], part: int, reading: Reading, sess
     whether labels were given) built from the spill files, then the first (``stage`` 1) or second pass."""
     from synthlog.privacy.budget import bound_sessions
 
-    work, orders = _part_sessions(files, part, reading, sessions, labelled)
+    # the second pass reads no parameter (the first scans them for addresses)
+    work, orders = _part_sessions(files, part, reading, sessions, labelled, parameters=stage == 1)
     if bounded_lines is not None:
         work.sessions = bound_sessions(work.sessions, bounded_lines)
     if stage == 1:
@@ -193,13 +197,14 @@ def profile_part(stage: int, files: list[str], part: int, reading: Reading, sess
 
 
 def _part_sessions(files: list[str], part: int, reading: Reading, sessions: dict[str, tuple[int, int | None]],
-                   labelled: bool) -> tuple[LabeledDataset, list[int]]:
+                   labelled: bool, parameters: bool) -> tuple[LabeledDataset, list[int]]:
     import pyarrow as pa
 
     build, mask = _EventBuilder(reading.fmt), compile_masks(DEFAULT_MASKS).sub
     findall, extract = re.compile(reading.pattern).findall, ParameterExtractor()
     texts = {tid: t.text for tid, t in reading.templates.items()}
     clock = reading.clock
+    times: dict[tuple[str, ...], float | None] = {}  # lines of one second share their time headers
     found_sessions: dict[str, Session] = {}
     for file in files:
         with pa.memory_map(file) as source:
@@ -207,9 +212,15 @@ def _part_sessions(files: list[str], part: int, reading: Reading, sessions: dict
             for number, text in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True):
                 event: LogEvent = build(text, number)
                 tid = reading.template_of[mask(WILDCARD, event.content)]
-                event.template_id, event.parameters = tid, extract(texts[tid], event.content)
+                event.template_id = tid
+                if parameters:
+                    event.parameters = extract(texts[tid], event.content)
                 if clock is not None:
-                    event.timestamp = clock.read(event)
+                    key = tuple(event.fields.get(name, "") for name in clock.primary)
+                    if len(times) > 100_000:
+                        times.clear()
+                    stamp = times.get(key, _UNSEEN)
+                    event.timestamp = times.setdefault(key, clock.read(event)) if stamp is _UNSEEN else stamp
                 found = findall(event.content)
                 for entity in dict.fromkeys(found) if len(found) > 1 else found:
                     session = found_sessions.get(entity)
