@@ -683,15 +683,13 @@ def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = 
     import json
     from dataclasses import asdict
 
-    from synthlog.execute import open_executor
     from synthlog.io.atomic import atomic_files
     from synthlog.stats.specfile import dump_spec
 
     options = options or ProfileOptions()
     name = Path(out).stem
-    with open_executor(workers, scheduler) as executor:
-        found = _profile_in_parts(logs, out, log_format, labels, session_pattern, sessions, line_labels, options,
-                                  executor, chunk_bytes, part_lines)
+    found = _profile_in_parts(logs, out, log_format, labels, session_pattern, sessions, line_labels, options,
+                              (workers, scheduler), chunk_bytes, part_lines)
     if found is None:
         dataset = load_logs(logs, log_format=log_format, labels=labels, session_pattern=session_pattern,
                             sessions=sessions, line_labels=line_labels)
@@ -707,10 +705,11 @@ def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = 
     return summary
 
 
-def _profile_in_parts(logs, out, log_format, labels, session_pattern, sessions, line_labels, options, executor,
+def _profile_in_parts(logs, out, log_format, labels, session_pattern, sessions, line_labels, options, where,
                       chunk_bytes, part_lines) -> tuple[Spec, ProfileSummary] | None:
-    """The spec and summary of a raw log profiled in chunks (:mod:`synthlog.stats.profilescan`), or ``None`` for
-    an input it does not cover."""
+    """The spec and summary of a raw log profiled in chunks (:mod:`synthlog.stats.profilescan`) on the executor
+    ``where`` names (workers, scheduler), or ``None`` for an input it does not cover."""
+    from synthlog.execute import open_executor
     from synthlog.io.inputs import is_url
     from synthlog.io.loghub import read_labels
     from synthlog.parse.sessions import ENTITY_PATTERNS
@@ -732,8 +731,10 @@ def _profile_in_parts(logs, out, log_format, labels, session_pattern, sessions, 
     spill_root = Path(out).resolve().parent
     spill_root.mkdir(parents=True, exist_ok=True)
     try:
-        return profilescan.profile_log(path, fmt, source, pattern, None if labels is None else read_labels(labels),
-                                       options, executor, Path(out).stem, spill_root,
-                                       chunk_bytes or profilescan.CHUNK_BYTES, part_lines or profilescan.PART_LINES)
+        with open_executor(*where) as executor:
+            return profilescan.profile_log(path, fmt, source, pattern,
+                                           None if labels is None else read_labels(labels), options, executor,
+                                           Path(out).stem, spill_root, chunk_bytes or profilescan.CHUNK_BYTES,
+                                           part_lines or profilescan.PART_LINES)
     except profilescan.NotChunked:
         return None
