@@ -113,9 +113,9 @@ class TemplateParser:
                 cluster_id = self._cluster_of[masked] = self.miner.add_log_message(masked)["cluster_id"]
             self._counts[cluster_id] += count
 
-    def cluster_of(self, masked: str) -> int:
-        """The cluster of a masked message added before."""
-        return self._cluster_of[masked]
+    def clusters(self) -> dict[str, int]:
+        """The cluster of every masked message added so far."""
+        return self._cluster_of
 
     def templates(self) -> tuple[dict[int, str], dict[str, Template]]:
         """Map cluster id -> template id, and the templates by id in order of first appearance.

@@ -84,7 +84,7 @@ class TemplateStats:
         self.firsts = sorted(self.firsts + other.firsts)[:MAX_VALUES_PER_SLOT]
 
 
-@dataclass
+@dataclass(slots=True)
 class SessionRow:
     """What the profile keeps of one session: its place, id, label and first line's time."""
 

@@ -244,23 +244,25 @@ def profile_log(path: Path, fmt: LogFormat, source: str, pattern: str, labels: d
     from synthlog.stats.profile import RawLayout, profile_parts
 
     ranges = chunk_ranges(path, chunk_bytes)
-    scans = list(executor.map(scan_chunk, [(path, a, b, fmt, pattern) for a, b in ranges]))
-    matched = sum(s.matched for s in scans)
-    if not matched or sum(s.skipped for s in scans) > matched:
-        raise NotChunked
-    parser, ids, shared = TemplateParser(), {}, []
-    for scan in scans:
+    parser, ids, shared, counts = TemplateParser(), {}, [], []
+    # merged as they come: a chunk names most sessions alive while it was written, so the chunks' own id tables
+    # together are many times the merged one
+    for scan in executor.map(scan_chunk, [(path, a, b, fmt, pattern) for a, b in ranges]):
+        counts.append((scan.lines, scan.matched, scan.skipped))
         parser.add_shapes(scan.shapes)
         for entity, lines in scan.ids.items():
             ids[entity] = ids.get(entity, 0) + lines
         shared += scan.shared
-    if not ids:
+    matched = sum(m for _, m, _ in counts)
+    if not matched or sum(s for _, _, s in counts) > matched or not ids:
         raise NotChunked
     id_of, templates = parser.templates()
-    template_of = {shape: id_of[parser.cluster_of(shape)] for scan in scans for shape in scan.shapes}
-    part_of, parts = _parts(ids, shared, part_lines)
-    firsts = [1 + sum(s.lines for s in scans[:i]) for i in range(len(scans))]
-    samples = _samples([s.matched for s in scans])
+    template_of = {shape: id_of[cluster] for shape, cluster in parser.clusters().items()}
+    members, part_of = _parts(ids, shared, part_lines, labels)
+    parts, labelled = len(members), labels is not None
+    del ids, shared, labels  # the driver's largest tables: one entry per session
+    firsts = [1 + sum(lines for lines, _, _ in counts[:i]) for i in range(len(counts))]
+    samples = _samples([m for _, m, _ in counts])
     spill = Path(tempfile.mkdtemp(prefix=".synthlog-profile-", dir=spill_root))
     try:
         files = [str(spill / f"chunk-{i:05d}.arrow") for i in range(len(ranges))]
@@ -268,18 +270,15 @@ def profile_log(path: Path, fmt: LogFormat, source: str, pattern: str, labels: d
         spilled = list(executor.map(spill_chunk, [
             (path, a, b, first, fmt, pattern, shared_parts, parts, file, sample)
             for (a, b), first, file, sample in zip(ranges, firsts, files, samples, strict=True)]))
+        del part_of, shared_parts
         build = _EventBuilder(fmt)
         clock = infer_clock([build(text, n) for s in spilled for n, text in s.sample], fmt)
         _refuse_untimed(spilled, fmt, clock, path)
         reading = executor.share(Reading(fmt, clock, pattern, template_of, templates, path.name.split(".")[0]))
-        order = {entity: i for i, entity in enumerate(ids)}
-        members: list[dict[str, tuple[int, int | None]]] = [{} for _ in range(parts)]
-        for entity, part in part_of.items():
-            members[part][entity] = (order[entity], None if labels is None else labels.get(entity))
         bounded_lines = options.max_session_lines if options.epsilon is not None else None
 
         def run(stage: int, needs: Needs | None):
-            results = executor.map(profile_part, [(stage, files, part, reading, members[part], labels is not None,
+            results = executor.map(profile_part, [(stage, files, part, reading, members[part], labelled,
                                                    bounded_lines, needs) for part in range(parts)])
             merged = next(results)
             for result in results:
@@ -293,9 +292,11 @@ def profile_log(path: Path, fmt: LogFormat, source: str, pattern: str, labels: d
         shutil.rmtree(spill, ignore_errors=True)
 
 
-def _parts(ids: dict[str, int], shared: list[tuple[str, ...]], part_lines: int) -> tuple[dict[str, int], int]:
-    """The part of every session: consecutive runs of about ``part_lines`` lines in session order, sessions that
-    share a line joined (union-find, each group in the part of its first session)."""
+def _parts(ids: dict[str, int], shared: list[tuple[str, ...]], part_lines: int, labels: dict[str, int] | None
+           ) -> tuple[list[dict[str, tuple[int, int | None]]], dict[str, int]]:
+    """The sessions of each part (id -> place in session order and label) and the part of every session:
+    consecutive runs of about ``part_lines`` lines in session order, sessions that share a line joined (union-find,
+    each group in the part of its first session)."""
     index = {entity: i for i, entity in enumerate(ids)}
     parent = list(range(len(ids)))
 
@@ -317,7 +318,12 @@ def _parts(ids: dict[str, int], shared: list[tuple[str, ...]], part_lines: int) 
                 part, load = part + 1, 0
             part_of_root[i] = part
         load += lines
-    return {entity: part_of_root[root(i)] for entity, i in index.items()}, part + 1
+    members: list[dict[str, tuple[int, int | None]]] = [{} for _ in range(part + 1)]
+    part_of = {}
+    for entity, i in index.items():
+        part_of[entity] = part_of_root[root(i)]
+        members[part_of[entity]][entity] = (i, None if labels is None else labels.get(entity))
+    return members, part_of
 
 
 def _samples(matched: list[int]) -> list[list[int]]:
