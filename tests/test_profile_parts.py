@@ -38,7 +38,8 @@ def log(tmp_path_factory) -> Path:
 
 
 def one_pass(log: Path, options: ProfileOptions) -> tuple[str, dict]:
-    spec, summary = profile_dataset(load_logs(log, log_format="hdfs", labels=LABELS), name="bs", options=options)
+    dataset = load_logs(log, log_format="hdfs", labels=LABELS, sessions="blk")
+    spec, summary = profile_dataset(dataset, name="bs", options=options)
     return dump_spec(spec), asdict(summary)
 
 
@@ -92,3 +93,15 @@ def test_chunks_cover_the_file_and_end_at_line_ends(log):
         assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
         assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
         assert all(data[end - 1:end] == b"\n" for _, end in ranges[:-1])
+
+
+def test_a_guessed_session_cut_is_guessed_as_one_pass_guesses_it(log, tmp_path):
+    from synthlog.stats.profile import _profile_in_parts
+
+    found = _profile_in_parts(log, tmp_path / "bs.yaml", "hdfs", LABELS, None, None, None, ProfileOptions(), (1, None),
+                              4_000, 120)
+    assert found is not None  # profiled in parts, not handed to one pass
+    spec, summary = found
+    one = profile_dataset(load_logs(log, log_format="hdfs", labels=LABELS), name="bs")
+    assert summary.session_spec is not None and summary.session_spec == one[1].session_spec
+    assert (dump_spec(spec), asdict(summary)) == (dump_spec(one[0]), asdict(one[1]))

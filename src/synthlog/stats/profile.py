@@ -104,6 +104,7 @@ class ProfileSummary:
     layout: dict | None = None  # format, where it came from (given, a built-in name, inferred), time formats
     privacy_budget: dict | None = None  # with epsilon: each family's share, sensitivity and noise scale
     session_processes: int = 0  # 0 only when noise removed every one (the spec logs nothing)
+    session_spec: dict | None = None  # how the log was cut into sessions when the user did not say: spec, why
 
 
 class _Noise:
@@ -316,7 +317,8 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
     raw_layout = dataset.metadata.get("layout")
     first = first_part(work, orders, options.max_session_lines if options.epsilon is not None else None)
     return profile_parts(first, lambda needs: second_part(work, orders, needs), dataset.name, name,
-                         raw_layout if isinstance(raw_layout, RawLayout) else None, options)
+                         raw_layout if isinstance(raw_layout, RawLayout) else None, options,
+                         dataset.metadata.get("sessions"))
 
 
 def bounded(sessions: list[Session], options: ProfileOptions) -> list[Session]:
@@ -331,10 +333,12 @@ def bounded(sessions: list[Session], options: ProfileOptions) -> list[Session]:
 
 
 def profile_parts(first: FirstPart, second: Callable[[Needs], SecondPart], source: str, name: str | None,
-                  raw_layout: RawLayout | None, options: ProfileOptions) -> tuple[Spec, ProfileSummary]:
+                  raw_layout: RawLayout | None, options: ProfileOptions,
+                  session_spec: dict | None = None) -> tuple[Spec, ProfileSummary]:
     """A spec and its summary from the merged first pass over the sessions and a function that runs (and merges)
     the second pass given what it needs (:mod:`synthlog.stats.profileparts`): whether the sessions were read in
-    one process or in parts on many, the same statistics give the same spec."""
+    one process or in parts on many, the same statistics give the same spec. ``session_spec``: how the sessions
+    were cut when the user did not say (for the summary)."""
     stats = first.templates
     release = _release(stats, options, None if raw_layout is None else len(raw_layout.format.headers))
     services, message_of, nodes = _catalogue(first, release, options)
@@ -368,7 +372,8 @@ def profile_parts(first: FirstPart, second: Callable[[Needs], SecondPart], sourc
         causal_pairs=[{"cause": id_by_key.get(scrub(p.cause), "?"), "effect": id_by_key.get(scrub(p.effect), "?"),
                        "lag": [p.lag_min, p.lag_max], "confidence": p.confidence} for p in pairs],
         dropped_templates=len(stats) - len(message_of), layout=_layout_summary(layout),
-        privacy_budget=None if release.budget is None else release.budget.to_dict(), session_processes=len(processes))
+        privacy_budget=None if release.budget is None else release.budget.to_dict(), session_processes=len(processes),
+        session_spec=session_spec)
     return spec, summary
 
 
@@ -547,13 +552,16 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
     :func:`read_layout`), a Loghub structured CSV, or a data set (shared name or directory, see
     :func:`synthlog.io.datasets.load_dataset`). Raw and structured logs are sessionized by ``sessions`` (a
     :func:`synthlog.parse.sessions.sessionizer` spec: ``blk``, ``entity:REGEX``, ``window:SECONDS``,
-    ``sliding:SIZE,STEP``, ``sliding-time:SIZE,STEP``) or ``session_pattern`` (an entity regex; default: HDFS
-    block ids), and labeled from ``labels`` (``Id,Label`` CSV) or from ``line_labels`` (``HEADER:NORMAL``: a line
-    whose HEADER is NORMAL is normal, any other value anomalous, e.g. ``Label:-`` for BGL)."""
+    ``sliding:SIZE,STEP``, ``sliding-time:SIZE,STEP``) or ``session_pattern`` (an entity regex); given neither,
+    the way is guessed from the lines (:func:`synthlog.parse.sessionguess.guess_sessions`) and recorded in the
+    metadata under ``sessions``. They are labeled from ``labels`` (``Id,Label`` CSV) or from ``line_labels``
+    (``HEADER:NORMAL``: a line whose HEADER is NORMAL is normal, any other value anomalous, e.g. ``Label:-`` for
+    BGL)."""
     from synthlog.io.datasets import load_dataset
     from synthlog.io.inputs import is_file_like, is_url, local_input
     from synthlog.io.loghub import read_labels, read_structured
-    from synthlog.parse.sessions import HDFS_BLOCK, label_from_entities, label_from_lines, sessionizer
+    from synthlog.parse.sessionguess import guess_sessions
+    from synthlog.parse.sessions import label_from_entities, label_from_lines, sessionizer
 
     if is_url(logs):  # fetched for the time it is read
         with local_input(logs) as local:
@@ -562,6 +570,7 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
     events: list[LogEvent] | None = None
     templates = {}
     metadata: dict = {"source": str(path)}
+    label_of = read_labels(labels) if labels is not None else None
     if is_file_like(path) and path.name.endswith("_structured.csv"):
         events = list(read_structured(path, templates))
     elif is_file_like(path) and not path.name.endswith((".jsonl", ".parquet", ".sequences")):
@@ -574,38 +583,43 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
     else:
         if line_labels is not None:
             _label_lines(events, line_labels, path)
-        split = sessionizer(_session_spec(session_pattern, sessions))
+        spec = _session_spec(session_pattern, sessions)
+        if spec is None:  # guessed from the lines (and the label file's ids)
+            guess = guess_sessions(events, list(label_of) if label_of is not None else ())
+            spec = sessions = guess.spec
+            metadata["sessions"] = {"spec": guess.spec, "guessed": guess.reason}
+        split = sessionizer(spec)
         try:
             found = split(events)
         except InputError as exc:
             raise InputError(exc.reason, path=exc.path or path, line=exc.line, field=exc.field) from None
         if not found:
-            what = f"no session id matches {session_pattern or HDFS_BLOCK!r}" if sessions is None else \
+            what = f"no session id matches {session_pattern!r}" if session_pattern is not None else \
                 f"--sessions {sessions} finds no session"
             raise InputError(f"{what} in any line (choose sessions with --sessions entity:REGEX, window:SECONDS "
                              "or sliding-time:SIZE,STEP)", path=path)
         dataset = LabeledDataset(name=path.name.split(".")[0], sessions=found, templates=templates,
                                  metadata=metadata)
-    if labels is not None:
-        label_from_entities(dataset.sessions, read_labels(labels))
+    if label_of is not None:
+        label_from_entities(dataset.sessions, label_of)
     elif line_labels is not None:
         label_from_lines(dataset.sessions)
     return dataset
 
 
-def _session_spec(session_pattern: str | None, sessions: str | None) -> str:
-    """The sessionizer spec of ``--sessions`` / ``--session-pattern`` (default: HDFS block ids), both checked."""
-    from synthlog.parse.sessions import HDFS_BLOCK
-
+def _session_spec(session_pattern: str | None, sessions: str | None) -> str | None:
+    """The sessionizer spec of ``--sessions`` / ``--session-pattern``, both checked (None: neither given, to be
+    guessed from the lines)."""
     if sessions is not None and session_pattern is not None:
         raise InputError("give --sessions or --session-pattern, not both", field="--sessions")
-    pattern = HDFS_BLOCK if session_pattern is None else session_pattern
-    try:
-        if re.compile(pattern).fullmatch(""):
-            raise re.error("it matches the empty string; a session id needs at least one character")
-    except re.error as exc:
-        raise InputError(f"bad session pattern {session_pattern!r}: {exc}", field="--session-pattern") from None
-    return sessions or f"entity:{pattern}"
+    if session_pattern is not None:
+        try:
+            if re.compile(session_pattern).fullmatch(""):
+                raise re.error("it matches the empty string; a session id needs at least one character")
+        except re.error as exc:
+            raise InputError(f"bad session pattern {session_pattern!r}: {exc}",
+                             field="--session-pattern") from None
+    return sessions or (f"entity:{session_pattern}" if session_pattern is not None else None)
 
 
 def layout_of(path: Path, log_format: str | None) -> tuple[object, str]:
@@ -719,22 +733,26 @@ def _profile_in_parts(logs, out, log_format, labels, session_pattern, sessions, 
     if is_url(logs) or not path.is_file() or line_labels is not None or not path.stat().st_size or \
             path.name.endswith(("_structured.csv", ".jsonl", ".parquet", ".sequences")):
         return None
+    from synthlog.parse.sessions import sessionizer
+
     spec = _session_spec(session_pattern, sessions)
+    fmt, source = layout_of(path, log_format)
+    label_of = None if labels is None else read_labels(labels)
+    guessed = None
+    if spec is None:  # guessed as one pass guesses it: from the first lines (an entity guess needs no time)
+        guess = profilescan.guess_sessions_of(path, fmt, label_of)
+        spec, guessed = guess.spec, {"spec": guess.spec, "guessed": guess.reason}
     kind, _, arg = spec.partition(":")
     if spec not in ENTITY_PATTERNS and kind != "entity":
         return None
-    from synthlog.parse.sessions import sessionizer
-
     sessionizer(spec)  # refuses a bad pattern as one pass does
     pattern = ENTITY_PATTERNS.get(spec) or ENTITY_PATTERNS.get(arg, arg)
-    fmt, source = layout_of(path, log_format)
     spill_root = Path(out).resolve().parent
     spill_root.mkdir(parents=True, exist_ok=True)
     try:
         with open_executor(*where) as executor:
-            return profilescan.profile_log(path, fmt, source, pattern,
-                                           None if labels is None else read_labels(labels), options, executor,
-                                           Path(out).stem, spill_root, chunk_bytes or profilescan.CHUNK_BYTES,
-                                           part_lines or profilescan.PART_LINES)
+            return profilescan.profile_log(path, fmt, source, pattern, label_of, options, executor, Path(out).stem,
+                                           spill_root, chunk_bytes or profilescan.CHUNK_BYTES,
+                                           part_lines or profilescan.PART_LINES, guessed)
     except profilescan.NotChunked:
         return None

@@ -233,13 +233,29 @@ def _part_sessions(files: list[str], part: int, reading: Reading, sessions: dict
     return LabeledDataset(reading.name, ordered, reading.templates), [sessions[s.id][0] for s in ordered]
 
 
+def guess_sessions_of(path: Path, fmt: LogFormat, labels: dict[str, int] | None):
+    """How one pass would cut the log into sessions when the user does not say
+    (:func:`synthlog.parse.sessionguess.guess_sessions` of its first matching lines)."""
+    from synthlog.io.text import iter_lines
+    from synthlog.parse.sessionguess import SAMPLE_LINES, guess_sessions
+
+    build, events = _EventBuilder(fmt), []
+    for number, text in iter_lines(path):
+        event = build(text, number)
+        if event is not None:
+            events.append(event)
+            if len(events) >= SAMPLE_LINES:
+                break
+    return guess_sessions(events, list(labels) if labels is not None else ())
+
+
 def profile_log(path: Path, fmt: LogFormat, source: str, pattern: str, labels: dict[str, int] | None,
                 options, executor, name: str | None, spill_root: Path, chunk_bytes: int = CHUNK_BYTES,
-                part_lines: int = PART_LINES):
+                part_lines: int = PART_LINES, guessed: dict | None = None):
     """The spec and summary of a raw log at ``path`` in layout ``fmt`` (``source``: where the layout came from),
-    sessions by entity regex ``pattern``, labels by session id; tasks run on ``executor``; the spill folder is made
-    (and removed) under ``spill_root``, which every worker must reach. Raises :class:`NotChunked` for a log one
-    pass should report on."""
+    sessions by entity regex ``pattern`` (``guessed``: how that was guessed, for the summary), labels by session
+    id; tasks run on ``executor``; the spill folder is made (and removed) under ``spill_root``, which every worker
+    must reach. Raises :class:`NotChunked` for a log one pass should report on."""
     from synthlog.stats.layoutprofile import infer_clock
     from synthlog.stats.profile import RawLayout, profile_parts
 
@@ -287,7 +303,8 @@ def profile_log(path: Path, fmt: LogFormat, source: str, pattern: str, labels: d
 
         first = run(1, None)
         raw_layout = RawLayout(fmt, source, clock)
-        return profile_parts(first, lambda needs: run(2, needs), path.name.split(".")[0], name, raw_layout, options)
+        return profile_parts(first, lambda needs: run(2, needs), path.name.split(".")[0], name, raw_layout, options,
+                             guessed)
     finally:
         shutil.rmtree(spill, ignore_errors=True)
 
