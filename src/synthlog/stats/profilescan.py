@@ -59,7 +59,6 @@ class Scan:
     lines: int = 0
     matched: int = 0
     skipped: int = 0
-    first_skipped: int | None = None
     shapes: dict[str, int] = field(default_factory=dict)  # masked message -> lines, in order of first appearance
     ids: dict[str, int] = field(default_factory=dict)  # session id -> lines, in order of first appearance
     shared: list[tuple[str, ...]] = field(default_factory=list)  # ids named together on one line
@@ -103,7 +102,6 @@ def scan_chunk(path: Path, start: int, end: int, fmt: LogFormat, pattern: str) -
         event = build(text, number)
         if event is None:
             scan.skipped += 1
-            scan.first_skipped = scan.first_skipped or number
             continue
         scan.matched += 1
         shape = mask(WILDCARD, event.content)
