@@ -259,8 +259,7 @@ def profile_log(path: Path, fmt: LogFormat, source: str, pattern: str, labels: d
 
     ranges = chunk_ranges(path, chunk_bytes)
     parser, ids, shared, counts = TemplateParser(), {}, [], []
-    # merged as they come: a chunk names most sessions alive while it was written, so the chunks' own id tables
-    # together are many times the merged one
+    # merged as they come, so the driver never holds every chunk's id table at once
     for scan in executor.map(scan_chunk, [(path, a, b, fmt, pattern) for a, b in ranges]):
         counts.append((scan.lines, scan.matched, scan.skipped))
         parser.add_shapes(scan.shapes)
