@@ -21,6 +21,7 @@ class EventRecords:
 
     def __init__(self, compiled: CompiledSpec):
         start = compiled.spec.start
+        self.name = compiled.spec.name  # the OpenTelemetry resource of events without a service
         self.start_us = int(start.timestamp()) * US + start.microsecond
         # a layout draws each line's level word; without one the message's level is the line's
         self.columns: tuple[str, ...] = ("content", "id", "level") if compiled.spec.layout is not None \

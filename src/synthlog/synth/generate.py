@@ -24,8 +24,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,11 +39,11 @@ from synthlog.errors import InputError
 from synthlog.execute import open_executor
 from synthlog.io.atomic import atomic_directory, atomic_open, check_output_directory
 from synthlog.io.datasets import load_dataset
-from synthlog.io.eventfiles import EventWriter, event_file, open_event_writers
 from synthlog.io.layout import Layout, layout_for_source, layout_from_option
 from synthlog.io.loghub import read_templates
 from synthlog.io.stream import DatasetStream, Rendered
 from synthlog.io.timestamps import FIRST_YEAR, LAST_YEAR
+from synthlog.io.writers import file_name
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session, Template
 from synthlog.synth.calibrate import Calibration, calibrate_recipe
@@ -322,7 +321,7 @@ class CodeSynthesizer:
                 "entries": list(self.pools_), "log_format": self.format_.text}
 
     def write(self, out: str | os.PathLike[str], n: int, seed: int = 0, release_every: int = 1,
-              executor=None, formats: tuple[str, ...] = ()) -> dict[str, Any]:
+              executor=None, formats: tuple[str, ...] = (), shard_lines: int | None = None) -> dict[str, Any]:
         """Make ``n`` sessions and write them as a data set into ``out``, streamed: raw log, structured CSV and
         events JSONL in global time order (sessions interleaved), labels and sequences in session order, then
         templates, metadata and ``summary.json``; all files appear together or not at all. Memory holds the
@@ -330,21 +329,22 @@ class CodeSynthesizer:
         the merge writes what is safe; it changes memory, never output. Returns the summary; the most sessions
         the merge held at once is left in ``peak_open_sessions_``. With ``executor`` (see :mod:`synthlog.execute`)
         workers make the sessions in index ranges (:mod:`synthlog.synth.ranges`); the bytes stay the same.
-        ``formats`` adds event files in time order (``parquet``, ``otel``: see :mod:`synthlog.io.eventfiles`)."""
+        ``formats`` adds event files in time order (``parquet``, ``otel``: see :mod:`synthlog.io.writers`);
+        ``shard_lines`` writes every format as a folder of part files of that many lines
+        (:mod:`synthlog.io.partfiles`), listed in the output manifest."""
         if release_every < 1:
             raise ValueError(f"release_every must be 1 or more, not {release_every}")
+        if shard_lines is not None and shard_lines < 1:
+            raise InputError(f"a part holds at least one line, not {shard_lines}", field="--shard-lines")
         assembler = self._assembler(seed)
         sessions = session_source(assembler, n, executor)
         name = self.recipe_.name if self.recipe_ else "synthetic"
         merge: TimeMerge[Rendered] = TimeMerge()
         tally = SessionTally(set(self.aligned_.values()))
         with atomic_directory(out) as stage:  # the data set and its summary appear together or not at all
-            with DatasetStream(stage, name, self.format_, self.templates_) as stream, \
-                    Progress("sessions", total=n) as bar, ExitStack() as closing:
-                writers = [closing.enter_context(w) for w in open_event_writers(stage, name, formats, name)]
+            with DatasetStream(stage, name, self.format_, self.templates_, formats, shard_lines) as stream, \
+                    Progress("sessions", total=n) as bar:
                 render, write_events = stream.render, stream.write_events
-                if writers:  # the merge carries each event with its lines, for the event files
-                    render, write_events = _with_events(render), _fanned_out(write_events, writers)
                 arrivals, lead = assembler.arrivals, assembler.lead_s + 1e-3  # slack for float rounding
                 next_start = arrivals.time(0)
                 for index in range(n):
@@ -365,7 +365,6 @@ class CodeSynthesizer:
                 paths = stream.finish(self._counted_templates(tally.templates), self._metadata(seed))
             self.peak_open_sessions_ = merge.peak_open
             summary = self._summary(tally)
-            paths.update({fmt: event_file(stage, name, fmt) for fmt in formats})
             summary["files"] = {role: Path(p).name for role, p in sorted(paths.items())}
             with atomic_open(stage / "summary.json") as fh:
                 json.dump(summary, fh, indent=2, sort_keys=True)
@@ -411,25 +410,6 @@ class CodeSynthesizer:
             "layout": {"source": self.format_.source, "format": self.format_.text, "pattern": self.format_.pattern},
             "slots": self.slot_report(set(tally.templates)),
         } | ({"calibration": self.calibration_report_} if self.calibration_report_ is not None else {})
-
-
-def _with_events(render: Callable[[list[LogEvent], str], list[Rendered]]):
-    """``render`` whose rows also carry each event and its session id."""
-    def render_with_events(events: list[LogEvent], session_id: str) -> list[tuple[Rendered, LogEvent, str]]:
-        return [(lines, event, session_id) for lines, event in zip(render(events, session_id), events, strict=True)]
-    return render_with_events
-
-
-def _fanned_out(write_events: Callable[[Iterable[Rendered]], None], writers: list[EventWriter]):
-    """``write_events`` for rows of :func:`_with_events`: each event goes to every writer, its lines to the stream."""
-    def write(rows: Iterable[tuple[Rendered, LogEvent, str]]) -> None:
-        def lines() -> Iterator[Rendered]:
-            for rendered, event, session_id in rows:
-                for writer in writers:
-                    writer.send(event, session_id)
-                yield rendered
-        write_events(lines())
-    return write
 
 
 class SessionTally:
@@ -533,7 +513,7 @@ def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: i
         check_output_directory(out)
         formats = tuple(f for f in formats if f not in ALWAYS_WRITTEN)
         for fmt in formats:
-            event_file(out, "x", fmt)  # names only the known event file formats
+            file_name("x", fmt)  # names only the known formats
     if level_word(config.min_level) not in LEVELS:
         raise InputError(f"unknown level {config.min_level!r} (one of {', '.join(LEVELS)})", field="--min-level")
     if config.start:  # refused before the work, not after it
