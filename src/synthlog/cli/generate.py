@@ -140,6 +140,9 @@ def generate_code(
                                        "(default otel)."),
     rate: float | None = typer.Option(None, "--rate", help="Stream at most this many lines per second."),
     follow: bool = typer.Option(False, "--follow", help="Stream until interrupted (Ctrl-C stops cleanly)."),
+    shard_lines: int | None = typer.Option(None, "--shard-lines", min=1, help="Write each event format as a folder "
+                                           "of part files of N lines (part-00000.log, ...), consecutive in time; "
+                                           "listed in the output manifest."),
 ) -> None:
     """Generate labeled log sessions from source code: per-path sessions (--entry) or entity sessions (--recipe)."""
     from synthlog.code.paths import PathOptions
@@ -157,7 +160,7 @@ def generate_code(
                                              seed=seed_or_global(seed)))
     chosen_formats = tuple(f.strip() for f in (formats or "").split(",") if f.strip())
     summary = run(src, out, n, seed_or_global(seed), config, workers=workers, scheduler=scheduler,
-                  formats=chosen_formats, rate=rate, follow=follow)
+                  formats=chosen_formats, rate=rate, follow=follow, shard_lines=shard_lines)
     if "sent" in summary:
         say(f"sent {summary['sent']} events to {out}")
         return

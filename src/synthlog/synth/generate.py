@@ -490,17 +490,21 @@ def parse_start(text: str) -> float:
 
 def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: int, seed: int,
                   config: CodeGenConfig, workers: int = 1, scheduler: str | None = None,
-                  formats: tuple[str, ...] = (), rate: float | None = None, follow: bool = False) -> dict[str, Any]:
+                  formats: tuple[str, ...] = (), rate: float | None = None, follow: bool = False,
+                  shard_lines: int | None = None) -> dict[str, Any]:
     """Fit, then stream ``n`` sessions as a data set with ``summary.json`` into ``out`` (``formats``: event files to
-    add, ``parquet``, ``otel``) and return the summary; or, when ``out`` is a stream target (``-``, ``syslog://``,
-    ``otlp+http://``), send the events there in one of the ``formats`` (default ``otel``) at ``rate`` lines per
-    second, ``follow``: without end, and return ``{"sent": count}``. Sessions are made here, on a LocalCluster of
+    add, ``parquet``, ``otel``; ``shard_lines``: every event format as part files) and return the summary;
+    or, when ``out`` is a stream target (``-``, ``syslog://``, ``otlp+http://``), send the events there in one of
+    the ``formats`` (default ``otel``) at ``rate`` lines per second, ``follow``: without end, and return
+    ``{"sent": count}``. Sessions are made here, on a LocalCluster of
     ``workers`` or on the dask ``scheduler`` at that address."""
     from synthlog.io.sinks import STREAM_FORMATS, Pacer, is_stream_target
 
     # every refusal comes before the work, not after it
     streaming = is_stream_target(str(out))
     if streaming:
+        if shard_lines is not None:
+            raise InputError("part files go into a folder, not to a stream", field="--shard-lines")
         if len(formats) > 1 or (formats and formats[0] not in STREAM_FORMATS):
             raise InputError(f"a stream carries one format: give one of {', '.join(STREAM_FORMATS)}",
                              field="--formats")
@@ -514,6 +518,8 @@ def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: i
         formats = tuple(f for f in formats if f not in ALWAYS_WRITTEN)
         for fmt in formats:
             file_name("x", fmt)  # names only the known formats
+        if shard_lines is not None and shard_lines < 1:
+            raise InputError(f"a part holds at least one line, not {shard_lines}", field="--shard-lines")
     if level_word(config.min_level) not in LEVELS:
         raise InputError(f"unknown level {config.min_level!r} (one of {', '.join(LEVELS)})", field="--min-level")
     if config.start:  # refused before the work, not after it
@@ -523,4 +529,4 @@ def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: i
         if streaming:
             return {"sent": synthesizer.stream(str(out), n, seed, formats[0] if formats else "otel", rate, follow,
                                                executor=run_on)}
-        return synthesizer.write(out, n, seed, executor=run_on, formats=formats)
+        return synthesizer.write(out, n, seed, executor=run_on, formats=formats, shard_lines=shard_lines)
