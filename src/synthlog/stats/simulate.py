@@ -13,7 +13,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -246,7 +246,8 @@ class StatsSynthesizer:
                                      columns, window, budget, shard_lines, total, executor)
         with atomic_directory(out_dir) as stage, self._executor(workers, scheduler, executor) as run_on, \
                 Progress("simulating", total) as bar, \
-                RunWriter(stage, self.compiled, formats, window, horizon, event_formats) as writer:
+                RunWriter(stage, self.compiled, formats, window, horizon, event_formats,
+                          _metadata(seed, n_lines, horizon)) as writer:
             if scheduler:  # the cluster's size is known only now
                 check_memory(self.compiled, run_on.run_on.width, budget)
             done_seconds = 0.0
@@ -258,7 +259,8 @@ class StatsSynthesizer:
                     now = block.lines["t"][-1].as_py() / US
                     bar.advance(max(now - done_seconds, 0.0))
                     done_seconds = max(now, done_seconds)
-        written = [*formats, *event_formats, "templates", "labels", *(["windows"] if window is not None else [])]
+        written = [*formats, *event_formats, "templates", "labels", "sequences", "metadata",
+                   *(["windows"] if window is not None else [])]
         files = tuple(Path(out_dir) / writer.paths[k].name for k in written)
         return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,
                           writer.anomalous_lines, files)
@@ -270,7 +272,8 @@ class StatsSynthesizer:
         with atomic_directory(out_dir) as stage, \
                 nullcontext(executor) if executor is not None else open_executor(workers, scheduler) as run_on, \
                 Progress("simulating", total) as bar, \
-                RunWriter(stage, self.compiled, (), window, horizon) as writer:
+                RunWriter(stage, self.compiled, (), window, horizon,
+                          metadata=_metadata(seed, n_lines, horizon)) as writer:
             check_memory(self.compiled, run_on.width, budget, parts=True)
 
             done_seconds = [0.0]
@@ -285,7 +288,7 @@ class StatsSynthesizer:
 
             write_parts(self.spec, seed, formats, columns, horizon, n_lines, shard_lines, run_on, stage, writer,
                         advance)
-        written = ["templates", "labels", *(["windows"] if window is not None else [])]
+        written = ["templates", "labels", "sequences", "metadata", *(["windows"] if window is not None else [])]
         files = tuple(Path(out_dir) / file_name(self.spec.name, f) for f in formats) + \
             tuple(Path(out_dir) / writer.paths[k].name for k in written)
         return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,
@@ -301,6 +304,11 @@ class StatsSynthesizer:
                 yield ShardExecutor(run_on)
         else:
             yield LocalExecutor()
+
+
+def _metadata(seed: int, n_lines: int | None, horizon: int | None) -> dict[str, Any]:
+    """What NAME.metadata.json records of a run (the spec's name is added by the writer)."""
+    return {"seed": seed, "lines": n_lines, "duration_seconds": None if horizon is None else horizon / US}
 
 
 def _microseconds(duration: float | str, option: str) -> int:

@@ -9,9 +9,10 @@ files (``parquet``, ``otel``) take the block's lines as event records. The run w
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
@@ -23,10 +24,10 @@ from synthlog.io.writers import EventWriter, LineWriter, file_name, open_writer,
 from synthlog.records import Template
 from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.eventrecords import EventRecords
+from synthlog.stats.sequencefile import SequenceFile
 from synthlog.stats.shards import Block
 from synthlog.stats.spec import SLOT
 
-WRITE_SIZE = 1 << 20
 _NOTHING, _ANOMALY, _NORMAL = (pa.scalar(text, pa.large_string()) for text in ("", ",Anomaly\n", ",Normal\n"))
 STRUCTURED_HEADER = "LineId,Date,Time,Level,Component,Content,EventId,EventTemplate\n"
 
@@ -72,7 +73,8 @@ class RunWriter:
     """Opens the run's files in ``out_dir`` and appends blocks to them; files appear only when the run ends."""
 
     def __init__(self, out_dir: str | Path, compiled: CompiledSpec, formats: tuple[str, ...],
-                 label_window: int | None = None, horizon: int | None = None, event_formats: tuple[str, ...] = ()):
+                 label_window: int | None = None, horizon: int | None = None, event_formats: tuple[str, ...] = (),
+                 metadata: dict[str, Any] | None = None):
         self.out_dir = Path(out_dir)
         self.label_window, self.horizon = label_window, horizon
         self.windows: WindowLabels | None = None
@@ -86,7 +88,11 @@ class RunWriter:
         self._stack = contextlib.ExitStack()
         name = compiled.spec.name
         self.paths = {"labels": self.out_dir / "anomaly_label.csv", "windows": self.out_dir / "window_label.csv",
-                      "templates": self.out_dir / f"{name}.log_templates.csv"}
+                      "templates": self.out_dir / f"{name}.log_templates.csv",
+                      "sequences": self.out_dir / f"{name}.sequences",
+                      "metadata": self.out_dir / f"{name}.metadata.json"}
+        self.metadata = {"generator": "stats", "spec": name, **(metadata or {})}
+        self._sequences: SequenceFile | None = None
         self.event_formats = event_formats
         self.paths.update({fmt: self.out_dir / file_name(name, fmt) for fmt in (*formats, *event_formats)})
         self._files: dict[str, IO[bytes]] = {}
@@ -104,6 +110,9 @@ class RunWriter:
         self._event_writers = [self._stack.enter_context(open_writer(fmt, self.paths[fmt], service=name))
                                for fmt in self.event_formats]
         self._files["labels"].write(f"{self.compiled.spec.label_column},Label\n".encode())
+        self._sequences = SequenceFile(self._stack.enter_context(atomic_open(self.paths["sequences"], "wb")),
+                                       [event_id for _, event_id, _ in self.compiled.texts],
+                                       str(self.paths["sequences"]))
         if self.label_window is not None:
             start = self.compiled.spec.start
             self.windows = WindowLabels(self._stack.enter_context(atomic_open(self.paths["windows"], "wb")),
@@ -118,6 +127,8 @@ class RunWriter:
             for event, session_id in self._records.of_block(lines):
                 for event_writer in self._event_writers:
                     event_writer.send(event, session_id)
+        self._sequences.add(lines)
+        self._sequences.settle(owners)
         words = pc.if_else(owners["anomalous"], _ANOMALY, _NORMAL)
         write_column(self._files["labels"], pc.binary_join_element_wise(owners["id"], words, _NOTHING))
         self.lines += len(lines)
@@ -138,5 +149,9 @@ class RunWriter:
                                       level=messages[m].level)
                              for (m, event_id, wording), n in zip(self.compiled.texts, self.occurrences, strict=True)]
                 write_templates(self.paths["templates"], templates)
+                with atomic_open(self.paths["metadata"], "w") as fh:  # as the code path's (io/stream.py)
+                    json.dump({"name": self.compiled.spec.name, "metadata": self.metadata}, fh, indent=2,
+                              sort_keys=True, default=str)
+                    fh.write("\n")
         finally:
             self._stack.__exit__(*exc)
