@@ -83,11 +83,11 @@ def generate_stats(
     if rate is not None or follow:
         raise InputError("--rate and --follow pace a stream: give --out -, syslog://... or otlp+http://...",
                          field="--out")
-    summary = StatsSynthesizer(loaded).write(Path(out), n_lines=lines, duration=duration, seed=seed_or_global(seed),
+    summary = StatsSynthesizer(loaded).write(out, n_lines=lines, duration=duration, seed=seed_or_global(seed),
                                             workers=workers, formats=chosen, label_window=label_window,
                                             max_memory=budget, scheduler=scheduler, shard_lines=shard_lines)
     typer.echo(f"wrote {summary.lines} lines, {summary.sessions} sessions ({summary.anomalous_sessions} anomalous, "
-               f"{summary.anomalous_lines} anomalous lines) to {summary.out_dir}")
+               f"{summary.anomalous_lines} anomalous lines) to {out}")
 
 
 # --- generate code ------------------------------------------------------------------------------------------

@@ -167,9 +167,17 @@ class OtlpHttpSink(Sink):
         self.flush()
 
 
+STREAM_SCHEMES = ("syslog", "syslog+udp", "syslog+tcp", "otlp+http")
+
+
 def is_stream_target(target: str) -> bool:
-    """Whether ``--out`` names a stream (``-`` or a URL) rather than a data set folder."""
-    return target == "-" or "://" in target
+    """Whether ``--out`` names a stream (``-`` or a sink URL: syslog://, syslog+udp://, syslog+tcp://,
+    otlp+http://) rather than a data set folder; any other URL (``file://``, ``memory://``, ``s3://``) is
+    storage, written through fsspec (:mod:`synthlog.io.remote`)."""
+    if target == "-":
+        return True
+    scheme, separator, _ = target.partition("://")
+    return bool(separator) and scheme.lower() in STREAM_SCHEMES
 
 
 def open_sink(target: str, fmt: str, service: str) -> Sink:
