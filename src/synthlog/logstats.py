@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
+from synthlog.records import ANOMALY, NORMAL, US, LabeledDataset, LogEvent, Session
 
 END = "<END>"  # the state after a session's last event in transition counts
 
@@ -162,8 +162,9 @@ def _first_positions(keys: list[str]) -> dict[str, int]:
     return first
 
 
-def session_times(session: Session) -> list[float] | None:
-    """A session's event timestamps, or ``None`` when any event has none (then no lag can be checked)."""
+def session_times(session: Session) -> list[int] | None:
+    """A session's event times (epoch microseconds), or ``None`` when any event has none (then no lag can be
+    checked). Lags are differences of these, divided by :data:`~synthlog.records.US` (exact to the microsecond)."""
     times = [e.timestamp for e in session.events]
     return None if any(t is None for t in times) else times  # type: ignore[return-value]
 
@@ -175,7 +176,7 @@ def time_resolution(dataset: LabeledDataset) -> float:
     if not times:
         return 0.0
     for step in (1.0, 0.001):
-        if all(abs(t / step - round(t / step)) < 1e-6 for t in times):
+        if all(t % round(step * US) == 0 for t in times):
             return step
     return 0.0
 
@@ -212,7 +213,7 @@ def mine_causal_pairs(dataset: LabeledDataset, min_support: int = 10, min_confid
                 seen.add(b)
                 follows[(a, b)] += 1
                 if times is not None:
-                    lags[(a, b)].append(times[j] - times[i])
+                    lags[(a, b)].append((times[j] - times[i]) / US)
     resolution = time_resolution(dataset)
     pairs = []
     for (a, b), n in follows.items():
@@ -229,7 +230,7 @@ def mine_causal_pairs(dataset: LabeledDataset, min_support: int = 10, min_confid
     return pairs[:max_pairs]
 
 
-def causal_order_counts(sequences: list[list[str]], times: list[list[float] | None],
+def causal_order_counts(sequences: list[list[str]], times: list[list[int] | None],
                         pairs: Iterable[CausalPair]) -> tuple[int, int]:
     """(pairs in the right order within their lag, all pairs) over the sessions that contain both ends of a pair.
 
@@ -248,7 +249,7 @@ def causal_order_counts(sequences: list[list[str]], times: list[list[float] | No
             if j is None:
                 continue
             if ts is not None and pair.lag_min is not None and pair.lag_max is not None:
-                lag = ts[j] - ts[i]
+                lag = (ts[j] - ts[i]) / US
                 if not pair.lag_min <= lag <= pair.lag_max:
                     continue
             right += 1

@@ -129,7 +129,7 @@ class DatasetStream:
                 writer.send(item[3], item[4])
         self.events += len(batch)
         if self.shard_lines is not None:
-            times = [round(item[3].timestamp * 1_000_000) for item in batch if item[3].timestamp is not None]
+            times = [item[3].timestamp for item in batch if item[3].timestamp is not None]
             if times:
                 self._part_times = [self._part_times[0] if self._part_times[0] is not None else times[0], times[-1]]
             self._part_lines += len(batch)

@@ -42,7 +42,7 @@ from synthlog.logstats import (
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
 from synthlog.privacy.budget import Budget, bound_sessions, check_epsilon
 from synthlog.privacy.values import VALUE_PATTERNS, dataset_values
-from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
+from synthlog.records import ANOMALY, NORMAL, US, LabeledDataset, LogEvent, Session
 from synthlog.stats.slots import TokenScrubber, slot_params
 from synthlog.stats.spec import (
     END,
@@ -340,7 +340,8 @@ def _gap_histogram(gaps: list[float], noise: _Noise) -> dict | None:
 
 def _kept_events(session: Session, texts: dict[str, str], message_of: dict[str, str]) -> list[tuple[str, float | None]]:
     """A session as (message id, time) of its events whose template is in the spec."""
-    return [(message_of[key], e.timestamp) for e in session.events if (key := _template_text(e, texts)) in message_of]
+    return [(message_of[key], None if e.timestamp is None else e.timestamp / US) for e in session.events
+            if (key := _template_text(e, texts)) in message_of]
 
 
 _HEX_ID = re.compile(r"([-_.:]?)([0-9a-f]{1,16})")
@@ -362,7 +363,7 @@ def _id_shape(ids: list[str]) -> tuple[SessionId, str, str]:
 
 
 def _session_rate(sessions: list[Session]) -> float:
-    starts = sorted(s.events[0].timestamp for s in sessions if s.events and s.events[0].timestamp is not None)
+    starts = sorted(s.events[0].timestamp / US for s in sessions if s.events and s.events[0].timestamp is not None)
     if len(starts) < 2 or starts[-1] <= starts[0]:
         return 1.0
     return _significant((len(starts) - 1) / (starts[-1] - starts[0]), 3)
@@ -592,7 +593,7 @@ def _start_of(sessions: list[Session]) -> datetime:
     times = [e.timestamp for s in sessions for e in s.events[:1] if e.timestamp is not None]
     if not times:
         return datetime(2026, 1, 1, tzinfo=UTC)
-    first = datetime.fromtimestamp(min(times), tz=UTC)
+    first = datetime.fromtimestamp(min(times) / US, tz=UTC)
     return first.replace(hour=0, minute=0, second=0, microsecond=0)
 
 

@@ -45,7 +45,7 @@ from synthlog.io.stream import DatasetStream, Rendered
 from synthlog.io.timestamps import FIRST_YEAR, LAST_YEAR
 from synthlog.io.writers import file_name
 from synthlog.progress import Progress
-from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session, Template
+from synthlog.records import ANOMALY, NORMAL, US, LabeledDataset, LogEvent, Session, Template
 from synthlog.synth.calibrate import Calibration, calibrate_recipe
 from synthlog.synth.checking import (
     CachingChecker,
@@ -278,7 +278,7 @@ class CodeSynthesizer:
         for index in range(n):
             session = next(sessions)
             merge.add(index, [e.timestamp for e in session.events], [(e, session.id) for e in session.events])
-            yield from merge.release(arrivals.time(index + 1) - lead)  # no later session logs before this
+            yield from merge.release((arrivals.time(index + 1) - lead) * US)  # no later session logs before this
         yield from merge.drain()
 
     def stream(self, target: str, n: int, seed: int = 0, fmt: str = "otel", rate: float | None = None,
@@ -351,14 +351,14 @@ class CodeSynthesizer:
                     start, next_start = next_start, arrivals.time(index + 1)
                     session = next(sessions)
                     events, sid = session.events, session.id
-                    if events and events[0].timestamp < start - lead:  # the contract the merge relies on
-                        raise TimeOrderError(f"session {index} ({sid}) logs {start - events[0].timestamp:.3f} s "
+                    if events and events[0].timestamp / US < start - lead:  # the contract the merge relies on
+                        raise TimeOrderError(f"session {index} ({sid}) logs {start - events[0].timestamp / US:.3f} s "
                                              f"before its start; its assembler promises at most {lead:.3f} s")
                     tally.add(session)
                     stream.write_session(session)
                     merge.add(index, [e.timestamp for e in events], render(events, sid))
                     if (index + 1) % release_every == 0:
-                        write_events(merge.release(next_start - lead))  # no later session logs before this
+                        write_events(merge.release((next_start - lead) * US))  # no later session logs before this
                     if index % 1024 == 1023:
                         bar.advance(1024)
                 write_events(merge.drain())
