@@ -31,25 +31,43 @@ _BATCH = 1024  # lines written per call
 Rendered = tuple[str, str, str]  # raw line, structured row after "LineId,", JSON line; each with its line break
 
 
+class LineRenderer:
+    """Each event's raw line, structured row (after ``LineId,``) and JSON line (:meth:`DatasetStream.render`);
+    apart from the files, so that worker processes can render what they make."""
+
+    def __init__(self, log_format: LogFormat, templates: dict[str, Template]):
+        self.log_format = log_format
+        self.rows = StructuredRows(log_format.headers, templates)
+        # a layout that renders lines its own way (padding, conversion patterns) writes them itself
+        self.plain = type(log_format).format is LogFormat.format
+
+    def __call__(self, events: list[LogEvent], session_id: str) -> list[Rendered]:
+        fmt, row, plain = self.log_format, self.rows.row, self.plain
+        out = []
+        for event, line in zip(events, event_lines(events, session_id), strict=True):
+            values = fmt.values(event)  # the structured columns are the format's headers, in its order
+            raw = fmt.join(values, event) if plain else fmt.format(event)
+            out.append((raw + "\n", row(values, event.template_id), line))
+        return out
+
+
 class DatasetStream:
     """Open the files of data set ``name`` in ``folder``; write events and sessions; :meth:`finish`; close."""
 
     def __init__(self, folder: Path, name: str, log_format: LogFormat, templates: dict[str, Template]):
         self.folder, self.name, self.log_format = Path(folder), name, log_format
+        self.render = LineRenderer(log_format, templates)  # events -> their rendered lines (see write_events)
         self.names = {"raw": f"{name}.log", "structured": f"{name}.log_structured.csv",
                       "templates": f"{name}.log_templates.csv", "labels": "anomaly_label.csv",
                       "sequences": f"{name}.sequences", "jsonl": f"{name}.jsonl",
                       "metadata": f"{name}.metadata.json"}
-        self._rows = StructuredRows(log_format.headers, templates)
-        # a layout that renders lines its own way (padding, conversion patterns) writes them itself
-        self._plain = type(log_format).format is LogFormat.format
         self._files: list[IO[str]] = []
         self._raw = self._open("raw")
         self._structured = self._open("structured")
         self._jsonl = self._open("jsonl")
         self._labels = self._open("labels")
         self._sequences = self._open("sequences")
-        self._structured.write(self._rows.header)
+        self._structured.write(self.render.rows.header)
         self._labels.write("BlockId,Label\n")
         self.events = 0
         self.sessions = 0
@@ -59,16 +77,6 @@ class DatasetStream:
         fh = open(self.folder / self.names[role], "w", encoding="utf-8", newline="\n", buffering=_BUFFER)  # noqa: SIM115
         self._files.append(fh)
         return fh
-
-    def render(self, events: list[LogEvent], session_id: str) -> list[Rendered]:
-        """Each event's raw line, structured row (after ``LineId,``) and JSON line."""
-        fmt, row, plain = self.log_format, self._rows.row, self._plain
-        out = []
-        for event, line in zip(events, event_lines(events, session_id), strict=True):
-            values = fmt.values(event)  # the structured columns are the format's headers, in its order
-            raw = fmt.join(values, event) if plain else fmt.format(event)
-            out.append((raw + "\n", row(values, event.template_id), line))
-        return out
 
     def write_events(self, rendered: Iterable[Rendered]) -> None:
         """Write rendered events in the order given; ``LineId`` goes on counting."""

@@ -59,7 +59,7 @@ from synthlog.synth.checking import (
 from synthlog.synth.checking.mutations import MutationIndex
 from synthlog.synth.labels import LabelRules, Match
 from synthlog.synth.pools import LEVELS, Pool, build_pool, level_rank, level_word
-from synthlog.synth.ranges import session_source
+from synthlog.synth.ranges import Outline, rendered_source, session_source
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
 from synthlog.synth.timeline import TimeMerge, TimeOrderError
@@ -334,7 +334,6 @@ class CodeSynthesizer:
         if release_every < 1:
             raise ValueError(f"release_every must be 1 or more, not {release_every}")
         assembler = self._assembler(seed)
-        sessions = session_source(assembler, n, executor)
         name = self.recipe_.name if self.recipe_ else "synthetic"
         merge: TimeMerge[Rendered] = TimeMerge()
         tally = SessionTally(set(self.aligned_.values()))
@@ -344,19 +343,20 @@ class CodeSynthesizer:
                 writers = [closing.enter_context(w) for w in open_event_writers(stage, name, formats, name)]
                 render, write_events = stream.render, stream.write_events
                 if writers:  # the merge carries each event with its lines, for the event files
-                    render, write_events = _with_events(render), _fanned_out(write_events, writers)
+                    render, write_events = WithEvents(render), _fanned_out(write_events, writers)
+                # the workers (or this process) make and render the sessions; here they are merged and written
+                sessions = rendered_source(assembler, render, n, executor)
                 arrivals, lead = assembler.arrivals, assembler.lead_s + 1e-3  # slack for float rounding
                 next_start = arrivals.time(0)
                 for index in range(n):
                     start, next_start = next_start, arrivals.time(index + 1)
-                    session = next(sessions)
-                    events, sid = session.events, session.id
-                    if events and events[0].timestamp < start - lead:  # the contract the merge relies on
-                        raise TimeOrderError(f"session {index} ({sid}) logs {start - events[0].timestamp:.3f} s "
+                    outline, times, rows = next(sessions)
+                    if times and times[0] < start - lead:  # the contract the merge relies on
+                        raise TimeOrderError(f"session {index} ({outline.id}) logs {start - times[0]:.3f} s "
                                              f"before its start; its assembler promises at most {lead:.3f} s")
-                    tally.add(session)
-                    stream.write_session(session)
-                    merge.add(index, [e.timestamp for e in events], render(events, sid))
+                    tally.add(outline)
+                    stream.write_session(outline)
+                    merge.add(index, times, rows)
                     if (index + 1) % release_every == 0:
                         write_events(merge.release(next_start - lead))  # no later session logs before this
                     if index % 1024 == 1023:
@@ -397,7 +397,7 @@ class CodeSynthesizer:
         """Sessions, lines, templates, labels by rule, paths rejected and why, and how many lines match real ids."""
         tally = SessionTally(set(self.aligned_.values()))
         for session in ds.sessions:
-            tally.add(session)
+            tally.add(Outline.of(session))
         return self._summary(tally)
 
     def _summary(self, tally: SessionTally) -> dict[str, Any]:
@@ -413,11 +413,15 @@ class CodeSynthesizer:
         } | ({"calibration": self.calibration_report_} if self.calibration_report_ is not None else {})
 
 
-def _with_events(render: Callable[[list[LogEvent], str], list[Rendered]]):
-    """``render`` whose rows also carry each event and its session id."""
-    def render_with_events(events: list[LogEvent], session_id: str) -> list[tuple[Rendered, LogEvent, str]]:
-        return [(lines, event, session_id) for lines, event in zip(render(events, session_id), events, strict=True)]
-    return render_with_events
+class WithEvents:
+    """``render`` whose rows also carry each event and its session id (a class, so workers can be sent it)."""
+
+    def __init__(self, render: Callable[[list[LogEvent], str], list[Rendered]]):
+        self.render = render
+
+    def __call__(self, events: list[LogEvent], session_id: str) -> list[tuple[Rendered, LogEvent, str]]:
+        return [(lines, event, session_id) for lines, event in zip(self.render(events, session_id), events,
+                                                                   strict=True)]
 
 
 def _fanned_out(write_events: Callable[[Iterable[Rendered]], None], writers: list[EventWriter]):
@@ -444,14 +448,14 @@ class SessionTally:
         self.sessions_by_rule: Counter[str] = Counter()
         self.shapes: set[tuple[int | None, bytes]] = set()  # digests: a million sessions may have many shapes
 
-    def add(self, session: Session) -> None:
+    def add(self, session: Outline) -> None:
         self.sessions += 1
         ids = session.event_ids
         self.templates.update(ids)
         self.labels[_LABEL_WORDS.get(session.label, "Unknown")] += 1
         if session.label == ANOMALY:
             self.sessions_by_rule[session.label_rule or "none"] += 1
-            self.lines_by_rule.update(e.label_rule or "none" for e in session.events if e.label == ANOMALY)
+            self.lines_by_rule.update(rule or "none" for rule in session.line_rules)
         self.shapes.add((session.label, hashlib.blake2b(" ".join(ids).encode(), digest_size=12).digest()))
 
     def summary(self) -> dict[str, Any]:
@@ -514,8 +518,8 @@ def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: i
     """Fit, then stream ``n`` sessions as a data set with ``summary.json`` into ``out`` (``formats``: event files to
     add, ``parquet``, ``otel``) and return the summary; or, when ``out`` is a stream target (``-``, ``syslog://``,
     ``otlp+http://``), send the events there in one of the ``formats`` (default ``otel``) at ``rate`` lines per
-    second, ``follow``: without end, and return ``{"sent": count}``. Sessions are made here, on a LocalCluster of
-    ``workers`` or on the dask ``scheduler`` at that address."""
+    second, ``follow``: without end, and return ``{"sent": count}``. Sessions are made (and, for a data set,
+    rendered) here, in a pool of ``workers`` processes or on the dask ``scheduler`` at that address."""
     from synthlog.io.sinks import STREAM_FORMATS, Pacer, is_stream_target
 
     # every refusal comes before the work, not after it
@@ -539,7 +543,8 @@ def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: i
     if config.start:  # refused before the work, not after it
         parse_start(config.start)
     synthesizer = CodeSynthesizer(config).fit(src)
-    with open_executor(workers, scheduler) as run_on:
+    # --workers: a plain process pool (starts in a fraction of a second; a LocalCluster takes seconds)
+    with open_executor(workers, scheduler, local="processes") as run_on:
         if streaming:
             return {"sent": synthesizer.stream(str(out), n, seed, formats[0] if formats else "otel", rate, follow,
                                                executor=run_on)}
