@@ -326,9 +326,14 @@ class Layout(LogFormat):
     def _pick_values(self) -> Callable[[dict[str, str]], tuple[str, ...]]:
         return tuple_getter(self.headers)
 
-    def retimed(self, fields: dict[str, str], timestamp: float) -> dict[str, str]:
+    def retimed(self, fields: dict[str, str], timestamp: float, was: float | None = None) -> dict[str, str]:
         """``fields`` (of a line :meth:`fields` made) moved to ``timestamp``: the headers the clock writes (dates,
-        times, epoch seconds, ``%r``) made again, every other header kept."""
+        times, epoch seconds, ``%r``) made again, every other header kept. ``was``: the time ``fields`` show;
+        within the same whole second of a clock that shows none of its fractions they stay as they are."""
+        if was is not None and self._second_fields is not None and not self._shows_millis and \
+                int(was * 1_000_000) // 1_000_000 == int(timestamp * 1_000_000) // 1_000_000 and \
+                int(was) == int(timestamp):  # the clock's second and the epoch header's
+            return fields
         out = dict(fields)
         out.update(self._clock_fields(int(timestamp * 1_000_000), timestamp))
         for header, how in self._loghub_plan:
@@ -367,6 +372,11 @@ class Layout(LogFormat):
         """Clock headers by whole second, when each is a TimeRenderer without fractions of a second (else None:
         every line differs, or a date is rendered here from the float time)."""
         return {} if all(c is not None and not c.digits for _, c, _ in self._clock_plan) else None
+
+    @cached_property
+    def _shows_millis(self) -> bool:
+        """Whether a header other than the date and time ones moves with the clock within a second (``%r``)."""
+        return any(conversion.letter == "r" for _, conversion in self._pattern_plan)
 
     @cached_property
     def _loghub_plan(self) -> tuple[tuple[str, str], ...]:

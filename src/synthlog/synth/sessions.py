@@ -117,8 +117,8 @@ class Renderer:
 
     def retime(self, event: LogEvent, timestamp: float) -> None:
         """Move a line this renderer made to ``timestamp``, its date and time headers with it."""
+        event.fields = self.layout.retimed(event.fields, timestamp, event.timestamp)
         event.timestamp = timestamp
-        event.fields = self.layout.retimed(event.fields, timestamp)
 
     def _thread(self, cls: str, ctx: ValueContext) -> str:
         """The name the code gives the thread of class ``cls`` (or of a class it is nested in), filled once per
