@@ -14,7 +14,7 @@ import pytest
 from synthlog.detect.bench import load_config as load_bench_config
 from synthlog.errors import ConfigError, InputError
 from synthlog.evaluate.fidelity import evaluate_fidelity
-from synthlog.evaluate.report import run_validation
+from synthlog.evaluate.report import require_score, run_validation
 from synthlog.io.datasets import load_directory
 from synthlog.parse.sessions import by_entity, sessionizer, sliding_windows
 from synthlog.records import LogEvent
@@ -248,18 +248,29 @@ sessions:
 """
 
 
-@pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning")  # the 0/0 itself
-def test_validate_without_a_finite_score_is_an_error_not_score_nan(tmp_path):
-    # a spec whose session model has no start probability passes spec check and generates lines, but the lines it
-    # promises are 0/0: every metric but D_errdist is undefined and the mean was printed as score=nan with exit 0
+def test_a_session_model_whose_start_probabilities_add_up_to_0_is_refused(tmp_path):
+    # they are normalised, so 0/0 started nothing: generation wrote no session line and validate printed score=nan
     spec = tmp_path / "nostart.yaml"
     spec.write_text(NO_START_SPEC)
+    for args in (("spec", "check", str(spec)), ("generate", "stats", str(spec), "--out", str(tmp_path / "d"))):
+        result = cli(*args)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert "nostart.yaml:11: sessions.0.normal.start: probabilities add up to 0" in result.stderr
+    assert not (tmp_path / "d").exists()
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning")  # the 0/0 itself
+def test_validate_without_a_finite_score_is_an_error_not_score_nan(tmp_path):
+    # the spec check now refuses that model; built past it, it still shows the guard: every metric but D_errdist
+    # is 0/0, and the mean was printed as score=nan with exit 0
+    ok = tmp_path / "ok.yaml"
+    ok.write_text(NO_START_SPEC.replace("E1: 0.0", "E1: 1.0"))
     out = tmp_path / "data"
-    StatsSynthesizer(spec).write(out, n_lines=50, seed=1)
-    score = evaluate_fidelity(load_spec(spec), load_directory(out)).score
-    assert math.isnan(score)  # the input that printed score=nan
-    result = cli("validate", str(spec), str(out))
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert re.search(r"no fidelity score can be computed \(C_temporal, R_anomaly, template_similarity, "
-                     r"transition_similarity undefined", result.stderr)
-    assert "score=" not in result.stdout and not (out / "validation.json").exists()
+    StatsSynthesizer(ok).write(out, n_lines=50, seed=1)
+    spec = load_spec(ok)
+    spec.sessions[0].normal.start["E1"] = 0.0
+    result = evaluate_fidelity(spec, load_directory(out))
+    assert math.isnan(result.score)
+    with pytest.raises(InputError, match=r"no fidelity score can be computed \(C_temporal, R_anomaly, "
+                                         r"template_similarity, transition_similarity undefined"):
+        require_score(result.to_dict(), out)

@@ -42,7 +42,8 @@ def spec_check(path: Path = typer.Argument(..., exists=True, dir_okay=False, hel
 # --- profile / validate (privacy-preserving profiler and validation metrics) -----------------------------------
 
 SESSIONS_HELP = ("Sessions of a raw or structured log: blk, entity:REGEX, window:SECONDS, sliding:SIZE,STEP, "
-                 "sliding-time:SIZE,STEP (as for parse).")
+                 "sliding-time:SIZE,STEP (as for parse). Default: guessed from the lines (an id most lines carry, "
+                 "else time windows of about 20 lines) and printed.")
 LINE_LABELS_HELP = "Label lines from a header: HEADER:NORMAL_VALUE (e.g. Label:- for BGL); sessions take any anomaly."
 
 
@@ -55,7 +56,7 @@ def profile(
     labels: Path | None = typer.Option(None, "--labels", exists=True, dir_okay=False,
                                        help="Session labels CSV (Id,Label), e.g. anomaly_label.csv."),
     session_pattern: str | None = typer.Option(None, "--session-pattern",
-                                               help=r"Regex of session ids in lines (default: blk_-?\d+)."),
+                                               help="Regex of session ids in lines (default: guessed)."),
     sessions: str | None = typer.Option(None, "--sessions", "-s", help=SESSIONS_HELP),
     line_labels: str | None = typer.Option(None, "--line-labels", help=LINE_LABELS_HELP),
     epsilon: float | None = typer.Option(None, "--epsilon", help="One differential-privacy budget for every released "
@@ -78,6 +79,9 @@ def profile(
     seen = profile_to_file(logs, out, log_format=log_format, labels=labels, session_pattern=session_pattern,
                            sessions=sessions, line_labels=line_labels, options=options, summary_out=summary)
     say(f"profiled {seen.events} events in {seen.sessions} sessions ({seen.anomalous_sessions} anomalous)")
+    if seen.session_spec is not None:
+        say(f"sessions: --sessions {seen.session_spec['spec']} (guessed: {seen.session_spec['guessed']}; give "
+            "--sessions to choose)")
     if seen.layout is not None:
         say(f"layout ({seen.layout['source']}): {seen.layout['format']}; time "
             f"{' + '.join(seen.layout['time'].values()) or 'none'}; levels {' '.join(seen.layout['levels'])}")

@@ -147,12 +147,18 @@ def run_validation(reference: str | Path, directory: str | Path, out: str | Path
         files = members(ref_path) if is_file_like(ref_path) else None  # a folder of parts: every part
     target = Path(out) if out is not None else Path(directory) / REPORT_NAME
     result = validate(ref, directory, seed=seed, reference_files=files, report=target, min_sessions=min_sessions)
+    require_score(result, directory)
+    return result, write_report(result, target)
+
+
+def require_score(result: dict[str, Any], directory: str | Path) -> None:
+    """Refuse a validation whose score is missing or not finite: nothing was comparable, and no figure is not a
+    figure (it printed ``score=nan`` with exit 0 once)."""
     score = result.get("score")
-    if score is None or not math.isfinite(score):  # nothing was comparable: no figure is not a figure
+    if score is None or not math.isfinite(score):
         undefined = [m for m in METRICS if not _finite(result.get(m))]
         raise InputError(f"no fidelity score can be computed ({', '.join(undefined)} undefined: too few events, "
                          "sessions or templates to compare)", path=directory)
-    return result, write_report(result, target)
 
 
 def _finite(value: Any) -> bool:

@@ -102,6 +102,7 @@ class ProfileSummary:
     layout: dict | None = None  # format, where it came from (given, a built-in name, inferred), time formats
     privacy_budget: dict | None = None  # with epsilon: each family's share, sensitivity and noise scale
     session_processes: int = 0  # 0 only when noise removed every one (the spec logs nothing)
+    session_spec: dict | None = None  # how the log was cut into sessions when the user did not say: spec, why
 
 
 class _Noise:
@@ -416,7 +417,8 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
         causal_pairs=[{"cause": id_by_key.get(scrub(p.cause), "?"), "effect": id_by_key.get(scrub(p.effect), "?"),
                        "lag": [p.lag_min, p.lag_max], "confidence": p.confidence} for p in pairs],
         dropped_templates=len(stats) - len(message_of), layout=_layout_summary(layout),
-        privacy_budget=None if release.budget is None else release.budget.to_dict(), session_processes=len(processes))
+        privacy_budget=None if release.budget is None else release.budget.to_dict(), session_processes=len(processes),
+        session_spec=dataset.metadata.get("sessions"))
     return spec, summary
 
 
@@ -615,13 +617,16 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
     :func:`read_layout`), a Loghub structured CSV, or a data set (shared name or directory, see
     :func:`synthlog.io.datasets.load_dataset`). Raw and structured logs are sessionized by ``sessions`` (a
     :func:`synthlog.parse.sessions.sessionizer` spec: ``blk``, ``entity:REGEX``, ``window:SECONDS``,
-    ``sliding:SIZE,STEP``, ``sliding-time:SIZE,STEP``) or ``session_pattern`` (an entity regex; default: HDFS
-    block ids), and labeled from ``labels`` (``Id,Label`` CSV) or from ``line_labels`` (``HEADER:NORMAL``: a line
-    whose HEADER is NORMAL is normal, any other value anomalous, e.g. ``Label:-`` for BGL)."""
+    ``sliding:SIZE,STEP``, ``sliding-time:SIZE,STEP``) or ``session_pattern`` (an entity regex); given neither,
+    the way is guessed from the lines (:func:`synthlog.parse.sessionguess.guess_sessions`) and recorded in the
+    metadata under ``sessions``. They are labeled from ``labels`` (``Id,Label`` CSV) or from ``line_labels``
+    (``HEADER:NORMAL``: a line whose HEADER is NORMAL is normal, any other value anomalous, e.g. ``Label:-`` for
+    BGL)."""
     from synthlog.io.datasets import load_dataset
     from synthlog.io.inputs import is_file_like, is_url, local_input
     from synthlog.io.loghub import read_labels, read_structured
-    from synthlog.parse.sessions import HDFS_BLOCK, label_from_entities, label_from_lines, sessionizer
+    from synthlog.parse.sessionguess import guess_sessions
+    from synthlog.parse.sessions import label_from_entities, label_from_lines, sessionizer
 
     if is_url(logs):  # fetched for the time it is read
         with local_input(logs) as local:
@@ -630,6 +635,7 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
     events: list[LogEvent] | None = None
     templates = {}
     metadata: dict = {"source": str(path)}
+    label_of = read_labels(labels) if labels is not None else None
     if is_file_like(path) and path.name.endswith("_structured.csv"):
         events = list(read_structured(path, templates))
     elif is_file_like(path) and not path.name.endswith((".jsonl", ".parquet", ".sequences")):
@@ -644,26 +650,31 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
             _label_lines(events, line_labels, path)
         if sessions is not None and session_pattern is not None:
             raise InputError("give --sessions or --session-pattern, not both", field="--sessions")
-        pattern = HDFS_BLOCK if session_pattern is None else session_pattern
-        try:
-            if re.compile(pattern).fullmatch(""):
-                raise re.error("it matches the empty string; a session id needs at least one character")
-        except re.error as exc:
-            raise InputError(f"bad session pattern {session_pattern!r}: {exc}", field="--session-pattern") from None
-        split = sessionizer(sessions or f"entity:{pattern}")
+        if sessions is None and session_pattern is None:  # guessed from the lines (and the label file's ids)
+            guess = guess_sessions(events, list(label_of) if label_of is not None else ())
+            sessions = guess.spec
+            metadata["sessions"] = {"spec": guess.spec, "guessed": guess.reason}
+        if session_pattern is not None:
+            try:
+                if re.compile(session_pattern).fullmatch(""):
+                    raise re.error("it matches the empty string; a session id needs at least one character")
+            except re.error as exc:
+                raise InputError(f"bad session pattern {session_pattern!r}: {exc}",
+                                 field="--session-pattern") from None
+        split = sessionizer(sessions or f"entity:{session_pattern}")
         try:
             found = split(events)
         except InputError as exc:
             raise InputError(exc.reason, path=exc.path or path, line=exc.line, field=exc.field) from None
         if not found:
-            what = f"no session id matches {session_pattern or HDFS_BLOCK!r}" if sessions is None else \
+            what = f"no session id matches {session_pattern!r}" if session_pattern is not None else \
                 f"--sessions {sessions} finds no session"
             raise InputError(f"{what} in any line (choose sessions with --sessions entity:REGEX, window:SECONDS "
                              "or sliding-time:SIZE,STEP)", path=path)
         dataset = LabeledDataset(name=path.name.split(".")[0], sessions=found, templates=templates,
                                  metadata=metadata)
-    if labels is not None:
-        label_from_entities(dataset.sessions, read_labels(labels))
+    if label_of is not None:
+        label_from_entities(dataset.sessions, label_of)
     elif line_labels is not None:
         label_from_lines(dataset.sessions)
     return dataset

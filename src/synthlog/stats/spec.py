@@ -771,6 +771,8 @@ def _markov_problems(loc: Loc, model: Markov, owner: dict[str, str]) -> list[tup
             problems.append((loc + ("start", name), f"unknown message {name!r}"))
     if sum(model.start.values()) > 1 + 1e-6:
         problems.append((loc + ("start",), f"probabilities add up to {sum(model.start.values()):.4g}, above 1"))
+    elif model.start and not sum(model.start.values()) > 0:  # they are normalised: 0/0 would start nothing
+        problems.append((loc + ("start",), "probabilities add up to 0; give a first message a positive one"))
     for source, targets in model.transitions.items():
         if source not in owner:
             problems.append((loc + ("transitions", source), f"unknown message {source!r}"))
