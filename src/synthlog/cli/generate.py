@@ -132,7 +132,8 @@ def generate_code(
     depth: int = typer.Option(3, "--depth", min=0, help="Inline callees up to this depth."),
     unroll: int = typer.Option(2, "--unroll", min=0, help="Run each loop body 0..k times."),
     max_paths: int = typer.Option(400, "--max-paths", min=1, help="Paths kept per entry point."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Make sessions on a dask LocalCluster of N workers."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Make and render sessions in N local processes "
+                                 "(same bytes as one process)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Make sessions on an existing dask scheduler, "
                                          "e.g. tcp://host:8786 (same bytes as one process)."),
     formats: str | None = typer.Option(None, "--formats", help="Event files to add to the folder: parquet "

@@ -31,12 +31,13 @@ from __future__ import annotations
 import re
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from synthlog.errors import InputError
-from synthlog.io.logformat import LogFormat, _compile_literal, get_format
+from synthlog.io.logformat import LogFormat, _compile_literal, get_format, tuple_getter
 from synthlog.io.timestamps import TimeRenderer, read_time
 from synthlog.records import US, LogEvent, micros_of
 
@@ -312,9 +313,27 @@ class Layout(LogFormat):
                 out[header] = (mdc or {}).get(conversion.option or "", "")
         return self._in_format_order(out)
 
-    def retimed(self, fields: dict[str, str], micros: int) -> dict[str, str]:
+    def values(self, event: LogEvent) -> tuple[str, ...]:
+        # one dict merge and one C-level pick per line (the hot loop of rendering); a line that lacks a header
+        # takes the general path, which writes it empty
+        try:
+            return self._pick_values({**event.fields, "Level": event.level or "", "Component": event.component or "",
+                                      "Content": event.content})
+        except KeyError:
+            return super().values(event)
+
+    @cached_property
+    def _pick_values(self) -> Callable[[dict[str, str]], tuple[str, ...]]:
+        return tuple_getter(self.headers)
+
+    def retimed(self, fields: dict[str, str], micros: int, was: int | None = None) -> dict[str, str]:
         """``fields`` (of a line :meth:`fields` made) moved to ``micros`` (epoch microseconds, an event's time): the
-        headers the clock writes (dates, times, epoch seconds, ``%r``) made again, every other header kept."""
+        headers the clock writes (dates, times, epoch seconds, ``%r``) made again, every other header kept.
+        ``was``: the time ``fields`` show; within the same whole second of a clock that shows none of its fractions
+        they stay as they are."""
+        if was is not None and self._second_fields is not None and not self._shows_millis and \
+                was // US == micros // US:  # the clock's second and the epoch header's
+            return fields
         out = dict(fields)
         out.update(self._clock_fields(micros, micros / US))
         for header, how in self._loghub_plan:
@@ -353,6 +372,11 @@ class Layout(LogFormat):
         """Clock headers by whole second, when each is a TimeRenderer without fractions of a second (else None:
         every line differs, or a date is rendered here from the float time)."""
         return {} if all(c is not None and not c.digits for _, c, _ in self._clock_plan) else None
+
+    @cached_property
+    def _shows_millis(self) -> bool:
+        """Whether a header other than the date and time ones moves with the clock within a second (``%r``)."""
+        return any(conversion.letter == "r" for _, conversion in self._pattern_plan)
 
     @cached_property
     def _loghub_plan(self) -> tuple[tuple[str, str], ...]:

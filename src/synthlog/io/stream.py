@@ -37,6 +37,30 @@ _BATCH = 1024  # lines written per call
 Rendered = tuple
 
 
+class LineRenderer:
+    """Each event's raw line, structured row (after ``LineId,``) and JSON line, and with ``carries_events`` the
+    event and its session id too (:meth:`DatasetStream.render`); apart from the files, so that worker processes
+    can render what they make."""
+
+    def __init__(self, log_format: LogFormat, templates: dict[str, Template], carries_events: bool = False):
+        self.log_format, self.carries_events = log_format, carries_events
+        self.rows = StructuredRows(log_format.headers, templates)
+        # a layout that renders lines its own way (padding, conversion patterns) writes them itself
+        self.plain = type(log_format).format is LogFormat.format
+
+    def __call__(self, events: list[LogEvent], session_id: str) -> list[Rendered]:
+        fmt, row, plain = self.log_format, self.rows.row, self.plain
+        out = []
+        for event, line in zip(events, event_lines(events, session_id), strict=True):
+            values = fmt.values(event)  # the structured columns are the format's headers, in its order
+            raw = fmt.join(values, event) if plain else fmt.format(event)
+            if self.carries_events:
+                out.append((raw + "\n", row(values, event.template_id), line, event, session_id))
+            else:
+                out.append((raw + "\n", row(values, event.template_id), line))
+        return out
+
+
 class DatasetStream:
     """Open the files of data set ``name`` in ``folder``; write events and sessions; :meth:`finish`; close."""
 
@@ -48,11 +72,11 @@ class DatasetStream:
         self.names = {"templates": f"{name}.log_templates.csv", "labels": "anomaly_label.csv",
                       "sequences": f"{name}.sequences", "metadata": f"{name}.metadata.json"}
         self.names.update({fmt: file_name(name, fmt) for fmt in self.formats})
-        self._rows = StructuredRows(log_format.headers, templates)
-        # a layout that renders lines its own way (padding, conversion patterns) writes them itself
-        self._plain = type(log_format).format is LogFormat.format
         # the merge carries each event along when a writer needs the record or its time
         self.carries_events = len(self.formats) > len(LINE_FORMATS) or shard_lines is not None
+        # events -> their rendered lines (see write_events)
+        self.render = LineRenderer(log_format, templates, self.carries_events)
+        self._rows = self.render.rows
         self.parts: list[PartFile] = []
         self._part, self._part_lines, self._part_times = 0, 0, [None, None]
         self._writers: dict[str, EventWriter] = {}
@@ -82,20 +106,6 @@ class DatasetStream:
         self._writers = {fmt: open_writer(fmt, self._path(fmt), service=self.name, log_format=self.log_format,
                                           csv_rows=self._rows, first_line_id=self.events + 1)
                          for fmt in self.formats}
-
-    def render(self, events: list[LogEvent], session_id: str) -> list[Rendered]:
-        """Each event's raw line, structured row (after ``LineId,``) and JSON line (and, when
-        :attr:`carries_events`, the event and ``session_id``)."""
-        fmt, row, plain = self.log_format, self._rows.row, self._plain
-        out = []
-        for event, line in zip(events, event_lines(events, session_id), strict=True):
-            values = fmt.values(event)  # the structured columns are the format's headers, in its order
-            raw = fmt.join(values, event) if plain else fmt.format(event)
-            if self.carries_events:
-                out.append((raw + "\n", row(values, event.template_id), line, event, session_id))
-            else:
-                out.append((raw + "\n", row(values, event.template_id), line))
-        return out
 
     def write_events(self, rendered: Iterable[Rendered]) -> None:
         """Write rendered events in the order given; ``LineId`` goes on counting."""

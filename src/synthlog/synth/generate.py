@@ -58,7 +58,7 @@ from synthlog.synth.checking import (
 from synthlog.synth.checking.mutations import MutationIndex
 from synthlog.synth.labels import LabelRules, Match
 from synthlog.synth.pools import LEVELS, Pool, build_pool, level_rank, level_word
-from synthlog.synth.ranges import session_source
+from synthlog.synth.ranges import Outline, rendered_source, session_source
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
 from synthlog.synth.timeline import TimeMerge, TimeOrderError
@@ -337,7 +337,6 @@ class CodeSynthesizer:
         if shard_lines is not None and shard_lines < 1:
             raise InputError(f"a part holds at least one line, not {shard_lines}", field="--shard-lines")
         assembler = self._assembler(seed)
-        sessions = session_source(assembler, n, executor)
         name = self.recipe_.name if self.recipe_ else "synthetic"
         merge: TimeMerge[Rendered] = TimeMerge()
         tally = SessionTally(set(self.aligned_.values()))
@@ -345,18 +344,19 @@ class CodeSynthesizer:
             with DatasetStream(stage, name, self.format_, self.templates_, formats, shard_lines) as stream, \
                     Progress("sessions", total=n) as bar:
                 render, write_events = stream.render, stream.write_events
+                # the workers (or this process) make and render the sessions; here they are merged and written
+                sessions = rendered_source(assembler, render, n, executor)
                 arrivals, lead = assembler.arrivals, assembler.lead_s + 1e-3  # slack for float rounding
                 next_start = arrivals.time(0)
                 for index in range(n):
                     start, next_start = next_start, arrivals.time(index + 1)
-                    session = next(sessions)
-                    events, sid = session.events, session.id
-                    if events and events[0].timestamp / US < start - lead:  # the contract the merge relies on
-                        raise TimeOrderError(f"session {index} ({sid}) logs {start - events[0].timestamp / US:.3f} s "
+                    outline, times, rows = next(sessions)
+                    if times and times[0] / US < start - lead:  # the contract the merge relies on
+                        raise TimeOrderError(f"session {index} ({outline.id}) logs {start - times[0] / US:.3f} s "
                                              f"before its start; its assembler promises at most {lead:.3f} s")
-                    tally.add(session)
-                    stream.write_session(session)
-                    merge.add(index, [e.timestamp for e in events], render(events, sid))
+                    tally.add(outline)
+                    stream.write_session(outline)
+                    merge.add(index, times, rows)
                     if (index + 1) % release_every == 0:
                         write_events(merge.release((next_start - lead) * US))  # no later session logs before this
                     if index % 1024 == 1023:
@@ -396,7 +396,7 @@ class CodeSynthesizer:
         """Sessions, lines, templates, labels by rule, paths rejected and why, and how many lines match real ids."""
         tally = SessionTally(set(self.aligned_.values()))
         for session in ds.sessions:
-            tally.add(session)
+            tally.add(Outline.of(session))
         return self._summary(tally)
 
     def _summary(self, tally: SessionTally) -> dict[str, Any]:
@@ -424,14 +424,14 @@ class SessionTally:
         self.sessions_by_rule: Counter[str] = Counter()
         self.shapes: set[tuple[int | None, bytes]] = set()  # digests: a million sessions may have many shapes
 
-    def add(self, session: Session) -> None:
+    def add(self, session: Outline) -> None:
         self.sessions += 1
         ids = session.event_ids
         self.templates.update(ids)
         self.labels[_LABEL_WORDS.get(session.label, "Unknown")] += 1
         if session.label == ANOMALY:
             self.sessions_by_rule[session.label_rule or "none"] += 1
-            self.lines_by_rule.update(e.label_rule or "none" for e in session.events if e.label == ANOMALY)
+            self.lines_by_rule.update(rule or "none" for rule in session.line_rules)
         self.shapes.add((session.label, hashlib.blake2b(" ".join(ids).encode(), digest_size=12).digest()))
 
     def summary(self) -> dict[str, Any]:
@@ -496,8 +496,8 @@ def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: i
     add, ``parquet``, ``otel``; ``shard_lines``: every event format as part files) and return the summary;
     or, when ``out`` is a stream target (``-``, ``syslog://``, ``otlp+http://``), send the events there in one of
     the ``formats`` (default ``otel``) at ``rate`` lines per second, ``follow``: without end, and return
-    ``{"sent": count}``. Sessions are made here, on a LocalCluster of
-    ``workers`` or on the dask ``scheduler`` at that address."""
+    ``{"sent": count}``. Sessions are made (and, for a data set, rendered) here, in a pool of ``workers``
+    processes or on the dask ``scheduler`` at that address."""
     from synthlog.io.sinks import STREAM_FORMATS, Pacer, is_stream_target
 
     # every refusal comes before the work, not after it
@@ -525,7 +525,8 @@ def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: i
     if config.start:  # refused before the work, not after it
         parse_start(config.start)
     synthesizer = CodeSynthesizer(config).fit(src)
-    with open_executor(workers, scheduler) as run_on:
+    # --workers: a plain process pool (starts in a fraction of a second; a LocalCluster takes seconds)
+    with open_executor(workers, scheduler, local="processes") as run_on:
         if streaming:
             return {"sent": synthesizer.stream(str(out), n, seed, formats[0] if formats else "otel", rate, follow,
                                                executor=run_on)}

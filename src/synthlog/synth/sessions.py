@@ -118,8 +118,8 @@ class Renderer:
 
     def retime(self, event: LogEvent, micros: int) -> None:
         """Move a line this renderer made to ``micros`` (epoch microseconds), its date and time headers with it."""
+        event.fields = self.layout.retimed(event.fields, micros, event.timestamp)
         event.timestamp = micros
-        event.fields = self.layout.retimed(event.fields, micros)
 
     def _thread(self, cls: str, ctx: ValueContext) -> str:
         """The name the code gives the thread of class ``cls`` (or of a class it is nested in), filled once per
@@ -187,8 +187,8 @@ class PathAssembler:
         rng = random.Random(f"{self.seed}:{index}")
         pool = self.pools[rng.randrange(len(self.pools))]
         variant = pool.pick(rng, self.fault_rate)
-        ctx = self.renderer.values.context(0, nodes=self.nodes)
-        ctx.rng = rng  # one generator per session: values, timing and choices all follow from its seed
+        # one generator per session: values, timing and choices all follow from its seed
+        ctx = self.renderer.values.context(0, nodes=self.nodes, rng=rng)
         start = self.arrivals.time(index)
         events = self.renderer.lines(variant, ctx, start, (1.0, 40.0), rng, pid=rng.randint(10, 4000),
                                      node="", run=0)
@@ -284,8 +284,9 @@ class RecipeAssembler:
     def session(self, index: int) -> Session:
         recipe = self.recipe
         rng = random.Random(f"{self.seed}:{index}")
-        ctx = self.renderer.values.context(0)  # its node pool is set below from the recipe's roles
-        ctx.rng = rng  # one generator per session: values, timing and choices all follow from its seed
+        # its node pool is set below from the recipe's roles; one generator per session: values, timing and
+        # choices all follow from its seed
+        ctx = self.renderer.values.context(0, rng=rng)
         nodes = self._nodes(rng)
         ctx.pool = [n for group in nodes.values() for n in group]
         entity = self.renderer.values.value(SlotKind(recipe.entity), "primary", ctx)

@@ -158,8 +158,7 @@ class WindowAssembler:
 
     def _context(self, rng: random.Random, role_nodes: list[Node], instance: int) -> ValueContext:
         """Fresh values for a run: its node slots name the instance itself first, then the other instances."""
-        ctx = self.renderer.values.context(0)
-        ctx.rng = rng
+        ctx = self.renderer.values.context(0, rng=rng)
         node = role_nodes[instance]
         ctx.entities[("node", "self")] = node
         ctx.pool = [node, *(n for n in role_nodes if n is not node)]
