@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
+from synthlog.records import ANOMALY, NORMAL, US, LabeledDataset, LogEvent, Session
 
 END = "<END>"  # the state after a session's last event in transition counts
 
@@ -162,8 +162,9 @@ def _first_positions(keys: list[str]) -> dict[str, int]:
     return first
 
 
-def session_times(session: Session) -> list[float] | None:
-    """A session's event timestamps, or ``None`` when any event has none (then no lag can be checked)."""
+def session_times(session: Session) -> list[int] | None:
+    """A session's event times (epoch microseconds), or ``None`` when any event has none (then no lag can be
+    checked). Lags are differences of these, divided by :data:`~synthlog.records.US` (exact to the microsecond)."""
     times = [e.timestamp for e in session.events]
     return None if any(t is None for t in times) else times  # type: ignore[return-value]
 
@@ -177,11 +178,11 @@ def time_resolution(dataset: LabeledDataset) -> float:
     return _resolution([e.timestamp for e in dataset.events() if e.timestamp is not None][:RESOLUTION_SAMPLE])
 
 
-def _resolution(times: list[float]) -> float:
+def _resolution(times: list[int]) -> float:
     if not times:
         return 0.0
     for step in (1.0, 0.001):
-        if all(abs(t / step - round(t / step)) < 1e-6 for t in times):
+        if all(t % round(step * US) == 0 for t in times):
             return step
     return 0.0
 
@@ -196,7 +197,7 @@ class CausalCounts:
     support: Counter[str]
     follows: Counter[tuple[str, str]]
     lags: dict[tuple[str, str], list[np.ndarray]]
-    times: list[tuple[int, int, float]]
+    times: list[tuple[int, int, int]]  # (session order, position, epoch micros)
 
     def merge(self, other: CausalCounts) -> CausalCounts:
         self.support.update(other.support)
@@ -216,7 +217,7 @@ def causal_counts(dataset: LabeledDataset, orders: list[int] | None = None) -> C
     support: Counter[str] = Counter()
     follows: Counter[tuple[str, str]] = Counter()
     lags: dict[tuple[str, str], list[float]] = defaultdict(list)
-    sample: list[tuple[int, int, float]] = []
+    sample: list[tuple[int, int, int]] = []
     for order, session in zip(orders, dataset.sessions, strict=True):
         if len(sample) < RESOLUTION_SAMPLE:
             sample += [(order, i, e.timestamp) for i, e in enumerate(session.events)
@@ -236,7 +237,7 @@ def causal_counts(dataset: LabeledDataset, orders: list[int] | None = None) -> C
                 seen.add(b)
                 follows[(a, b)] += 1
                 if times is not None:
-                    lags[(a, b)].append(times[j] - times[i])
+                    lags[(a, b)].append((times[j] - times[i]) / US)
     return CausalCounts(support, follows, {pair: [np.asarray(v, dtype=float)] for pair, v in lags.items()}, sample)
 
 
@@ -275,7 +276,7 @@ def causal_pairs(counts: CausalCounts, min_support: int = 10, min_confidence: fl
     return pairs[:max_pairs]
 
 
-def causal_order_counts(sequences: list[list[str]], times: list[list[float] | None],
+def causal_order_counts(sequences: list[list[str]], times: list[list[int] | None],
                         pairs: Iterable[CausalPair]) -> tuple[int, int]:
     """(pairs in the right order within their lag, all pairs) over the sessions that contain both ends of a pair.
 
@@ -294,7 +295,7 @@ def causal_order_counts(sequences: list[list[str]], times: list[list[float] | No
             if j is None:
                 continue
             if ts is not None and pair.lag_min is not None and pair.lag_max is not None:
-                lag = ts[j] - ts[i]
+                lag = (ts[j] - ts[i]) / US
                 if not pair.lag_min <= lag <= pair.lag_max:
                     continue
             right += 1

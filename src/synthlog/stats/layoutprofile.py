@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from synthlog.errors import InputError
 from synthlog.io.logformat import LogFormat
 from synthlog.io.timestamps import TIME_NAME, TimeRenderer, fraction_digits, infer_time_format, read_time, time_pieces
-from synthlog.records import LogEvent
+from synthlog.records import LogEvent, micros_of
 from synthlog.stats.spec import HeaderField, Layout, Param
 
 SAMPLE = 400  # lines sampled to infer time formats and clock offsets
@@ -142,7 +142,7 @@ def unread_time_header(events: list[LogEvent], fmt: LogFormat, clock: Clock | No
 def stamp(events: Iterable[LogEvent], clock: Clock) -> None:
     """Set every event's timestamp from the clock (lines whose time headers do not fit keep ``None``)."""
     for event in events:
-        event.timestamp = clock.read(event)
+        event.timestamp = micros_of(clock.read(event))
 
 
 def _value(event: LogEvent, name: str) -> str:

@@ -37,7 +37,7 @@ from synthlog.logstats import (
 )
 from synthlog.parse.drain import WILDCARD
 from synthlog.privacy.budget import Budget, bound_sessions, check_epsilon
-from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
+from synthlog.records import ANOMALY, NORMAL, US, LabeledDataset, LogEvent, Session
 from synthlog.stats.profileparts import (
     RAW_VALUE,
     FirstPart,
@@ -294,7 +294,7 @@ def _id_shape(ids: list[str]) -> tuple[SessionId, str, str]:
 
 
 def _session_rate(sessions: list[SessionRow]) -> float:
-    starts = sorted(s.start for s in sessions if s.start is not None)
+    starts = sorted(s.start / US for s in sessions if s.start is not None)
     if len(starts) < 2 or starts[-1] <= starts[0]:
         return 1.0
     return _significant((len(starts) - 1) / (starts[-1] - starts[0]), 3)
@@ -529,7 +529,7 @@ def _start_of(sessions: list[SessionRow]) -> datetime:
     times = [s.start for s in sessions if s.start is not None]
     if not times:
         return datetime(2026, 1, 1, tzinfo=UTC)
-    first = datetime.fromtimestamp(min(times), tz=UTC)
+    first = datetime.fromtimestamp(min(times) / US, tz=UTC)
     return first.replace(hour=0, minute=0, second=0, microsecond=0)
 
 

@@ -31,7 +31,7 @@ from synthlog.logstats import (
 )
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
 from synthlog.privacy.values import VALUE_PATTERNS, dataset_values
-from synthlog.records import ANOMALY, LabeledDataset, LogEvent, Session
+from synthlog.records import ANOMALY, US, LabeledDataset, LogEvent, Session
 from synthlog.stats.spec import END
 
 RAW_VALUE = re.compile("|".join(f"(?:{VALUE_PATTERNS[k].pattern})" for k in ("block_id", "ip", "path", "host",
@@ -86,12 +86,12 @@ class TemplateStats:
 
 @dataclass(slots=True)
 class SessionRow:
-    """What the profile keeps of one session: its place, id, label and first line's time."""
+    """What the profile keeps of one session: its place, id, label and first line's time (epoch micros)."""
 
     order: int
     id: str
     label: int | None
-    start: float | None
+    start: int | None
 
 
 @dataclass
@@ -272,7 +272,8 @@ def second_part(work: LabeledDataset, orders: list[int], needs: Needs) -> Second
 
 def _kept_events(session: Session, texts: dict[str, str], message_of: dict[str, str]) -> list[tuple[str, float | None]]:
     """A session as (message id, time) of its events whose template is in the spec."""
-    return [(message_of[key], e.timestamp) for e in session.events if (key := template_text(e, texts)) in message_of]
+    return [(message_of[key], None if e.timestamp is None else e.timestamp / US) for e in session.events
+            if (key := template_text(e, texts)) in message_of]
 
 
 def _layout_events(work: LabeledDataset, orders: list[int], texts: dict[str, str],

@@ -38,7 +38,7 @@ from synthlog.io.text import MAX_LINE_BYTES, _decode
 from synthlog.io.timestamps import TIME_NAME, infer_time_format
 from synthlog.parse.drain import DEFAULT_MASKS, WILDCARD, ParameterExtractor, TemplateParser, compile_masks
 from synthlog.parse.sessions import label_from_entities
-from synthlog.records import LabeledDataset, LogEvent, Session, Template
+from synthlog.records import LabeledDataset, LogEvent, Session, Template, micros_of
 from synthlog.stats.profileparts import FirstPart, Needs, SecondPart, first_part, second_part
 
 CHUNK_BYTES = 16 << 20  # a scan or spill task's share of the file (about 120,000 HDFS lines)
@@ -202,7 +202,7 @@ def _part_sessions(files: list[str], part: int, reading: Reading, sessions: dict
     findall, extract = re.compile(reading.pattern).findall, ParameterExtractor()
     texts = {tid: t.text for tid, t in reading.templates.items()}
     clock = reading.clock
-    times: dict[tuple[str, ...], float | None] = {}  # lines of one second share their time headers
+    times: dict[tuple[str, ...], int | None] = {}  # lines of one second share their time headers
     found_sessions: dict[str, Session] = {}
     for file in files:
         with pa.memory_map(file) as source:
@@ -218,7 +218,7 @@ def _part_sessions(files: list[str], part: int, reading: Reading, sessions: dict
                     if len(times) > 100_000:
                         times.clear()
                     stamp = times.get(key, _UNSEEN)
-                    event.timestamp = times.setdefault(key, clock.read(event)) if stamp is _UNSEEN else stamp
+                    event.timestamp = times.setdefault(key, micros_of(clock.read(event))) if stamp is _UNSEEN else stamp
                 found = findall(event.content)
                 for entity in dict.fromkeys(found) if len(found) > 1 else found:
                     session = found_sessions.get(entity)
