@@ -59,18 +59,23 @@ class DaskPool:
         return self.client.scatter([value], broadcast=True, hash=False)[0]
 
     def map(self, function: Callable, tasks: Iterable[tuple]) -> Iterator[Any]:
-        pending: deque = deque()
-        tasks = iter(tasks)
-        for task in tasks:
-            pending.append(self.client.submit(function, *task, pure=False))
-            if len(pending) >= self.ahead:
-                break
-        while pending:
-            result = pending.popleft().result()
-            following = next(tasks, None)
-            if following is not None:
-                pending.append(self.client.submit(function, *following, pure=False))
-            yield result
+        return _in_order(lambda task: self.client.submit(function, *task, pure=False), tasks, self.ahead)
+
+
+def _in_order(submit: Callable[[tuple], Any], tasks: Iterable[tuple], ahead: int) -> Iterator[Any]:
+    """The results of ``submit``-ted tasks (futures with ``result()``) in task order, ``ahead`` in flight."""
+    pending: deque = deque()
+    tasks = iter(tasks)
+    for task in tasks:
+        pending.append(submit(task))
+        if len(pending) >= ahead:
+            break
+    while pending:
+        result = pending.popleft().result()
+        following = next(tasks, None)
+        if following is not None:
+            pending.append(submit(following))
+        yield result
 
 
 _SHARED: dict[int, Any] = {}  # in a pool's process: the values shared with it when it started
@@ -115,18 +120,8 @@ class ProcessPool:
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             self._pool = ProcessPoolExecutor(self.width, mp_context=context, initializer=_install,
                                              initargs=(self._values,))
-        pool, pending = self._pool, deque()
-        tasks = iter(tasks)
-        for task in tasks:
-            pending.append(pool.submit(_run_task, function, task))
-            if len(pending) >= self.ahead:
-                break
-        while pending:
-            result = pending.popleft().result()
-            following = next(tasks, None)
-            if following is not None:
-                pending.append(pool.submit(_run_task, function, following))
-            yield result
+        pool = self._pool
+        yield from _in_order(lambda task: pool.submit(_run_task, function, task), tasks, self.ahead)
 
     def close(self) -> None:
         if self._pool is not None:
