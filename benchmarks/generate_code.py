@@ -1,6 +1,7 @@
 """Speed and memory of code-guided generation: sampling and end-to-end writing, per size, with peak RSS.
 
     python benchmarks/generate_code.py [SRC] [--recipe FILE | --entry auto] [--align-to T.csv] [-n 10000 -n 100000]
+        [--workers 1 --workers 2]
 
     # the reference case of issue 9
     python benchmarks/generate_code.py /work/ext/hadoop-0.18.2/src --recipe recipes/hdfs-0.18.yaml \\
@@ -12,6 +13,9 @@ once per process and is reported apart. Then, for ``n`` sessions: *sampling* mak
 (time-ordered raw log, structured CSV, events JSONL, labels, sequences, templates, summary). The written raw log is
 read back and its time-order violations counted (a line earlier than the line before it; must be 0). Rates per
 CPU-second are printed beside wall-clock rates: a shared machine slows the wall clock, not the CPU time.
+``--workers N`` (repeatable) makes (and, end to end, renders) the sessions in a pool of N processes, as
+``generate code --workers N`` does; its CPU time counts every process, the pool's start-up is in the wall time,
+and peak RSS is the driver's and, separately, the largest worker's.
 ``--write-only`` skips the sampling pass and ``--skip-check`` the read-back (for n = 1,000,000 on a busy machine,
 where what matters is that memory stays flat; the merge itself raises on a line that would go back in time).
 """
@@ -28,28 +32,56 @@ import tempfile
 import time
 from pathlib import Path
 
+from synthlog.execute import open_executor
 from synthlog.io.logformat import read_raw
+from synthlog.synth import ranges
 from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def count_lines(assembler, first: int, count: int) -> int:
+    """Lines of sessions ``first .. first + count - 1``, made and dropped (sampling on a worker)."""
+    return sum(len(session.events) for session in ranges.make_range(assembler, first, count))
+
+
+def _sample(synth: CodeSynthesizer, n: int, seed: int, workers: int) -> int:
+    if workers == 1:
+        return sum(len(session.events) for session in synth.iter_sessions(n, seed=seed))
+    with open_executor(workers, local="processes") as run_on:
+        shared, step = run_on.share(synth._assembler(seed)), ranges.SESSIONS_PER_TASK
+        return sum(run_on.map(count_lines, ((shared, first, min(step, n - first)) for first in range(0, n, step))))
+
+
+def _write(synth: CodeSynthesizer, folder: str, n: int, seed: int, workers: int) -> dict:
+    with open_executor(workers, local="processes") as run_on:
+        return synth.write(folder, n, seed=seed, executor=run_on)
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its finished children (a pool's processes, once closed)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def measure(args: argparse.Namespace, n: int) -> dict:
-    """Fit, sample ``n`` sessions, then write ``n`` sessions; the figures of this process."""
+    """Fit, sample ``n`` sessions, then write ``n`` sessions; the figures of this process (and its pool's)."""
     config = CodeGenConfig(entries=args.entry, align_to=args.align_to) if args.entry else \
         CodeGenConfig(recipe=args.recipe, align_to=args.align_to)
     started = time.perf_counter()
     synth = CodeSynthesizer(config).fit(args.src)
-    out = {"n": n, "fit_s": time.perf_counter() - started, "rss_after_fit_mb": _peak_rss_mb()}
+    workers = args.workers[0]
+    out = {"n": n, "workers": workers, "fit_s": time.perf_counter() - started, "rss_after_fit_mb": _peak_rss_mb()}
     if not args.write_only:
-        wall, cpu = time.perf_counter(), time.process_time()
-        lines = sum(len(session.events) for session in synth.iter_sessions(n, seed=args.seed))
-        out.update(sample_s=time.perf_counter() - wall, sample_cpu_s=time.process_time() - cpu, lines=lines)
+        wall, cpu = time.perf_counter(), _cpu_s()
+        lines = _sample(synth, n, args.seed, workers)
+        out.update(sample_s=time.perf_counter() - wall, sample_cpu_s=_cpu_s() - cpu, lines=lines)
     with tempfile.TemporaryDirectory(dir=args.tmp) as folder:
-        wall, cpu = time.perf_counter(), time.process_time()
-        summary = synth.write(folder, n, seed=args.seed)
-        out.update(write_s=time.perf_counter() - wall, write_cpu_s=time.process_time() - cpu,
+        wall, cpu = time.perf_counter(), _cpu_s()
+        summary = _write(synth, folder, n, args.seed, workers)
+        out.update(write_s=time.perf_counter() - wall, write_cpu_s=_cpu_s() - cpu,
                    peak_open_sessions=synth.peak_open_sessions_, rss_peak_mb=_peak_rss_mb(),
+                   worker_rss_peak_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                    lines=summary["lines"])
         raw = Path(folder) / summary["files"]["raw"]
         out["time_order_violations"] = None if args.skip_check else _violations(raw, synth.format_)
@@ -74,7 +106,8 @@ def _violations(raw: Path, fmt) -> int:
 
 def report(figures: dict) -> None:
     n, lines = figures["n"], figures["lines"]
-    print(f"n = {n:,}: fit {figures['fit_s']:.1f} s, {lines:,} lines ({lines / n:.1f} per session)")
+    print(f"n = {n:,}, {figures['workers']} worker(s): fit {figures['fit_s']:.1f} s, {lines:,} lines "
+          f"({lines / n:.1f} per session)")
     if "sample_s" in figures:
         print(f"  sampling:   {n / figures['sample_s']:,.0f} sessions/s wall, {n / figures['sample_cpu_s']:,.0f} "
               f"per CPU-s; {lines / figures['sample_s']:,.0f} lines/s wall, {lines / figures['sample_cpu_s']:,.0f} "
@@ -82,8 +115,9 @@ def report(figures: dict) -> None:
     print(f"  end to end: {n / figures['write_s']:,.0f} sessions/s wall, {n / figures['write_cpu_s']:,.0f} per "
           f"CPU-s; {lines / figures['write_s']:,.0f} lines/s wall, {lines / figures['write_cpu_s']:,.0f} per CPU-s; "
           f"{figures['bytes_written'] / 1e6:,.0f} MB written")
-    print(f"  memory: peak RSS {figures['rss_peak_mb']:,.0f} MB (after fit {figures['rss_after_fit_mb']:,.0f} MB); "
-          f"at most {figures['peak_open_sessions']:,} sessions open in the merge")
+    workers = f", largest worker {figures['worker_rss_peak_mb']:,.0f} MB" if figures["workers"] > 1 else ""
+    print(f"  memory: peak RSS {figures['rss_peak_mb']:,.0f} MB (after fit {figures['rss_after_fit_mb']:,.0f} MB"
+          f"{workers}); at most {figures['peak_open_sessions']:,} sessions open in the merge")
     violations = figures["time_order_violations"]
     print(f"  time-order violations in the raw log: {'not read back' if violations is None else violations}; "
           f"load average at the end {figures['load_average']:.1f}")
@@ -97,6 +131,8 @@ def main() -> None:
     parser.add_argument("--align-to", default=None)
     parser.add_argument("-n", type=int, action="append", help="sizes (repeatable; default 10000 and 100000)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, action="append",
+                        help="processes that make the sessions (repeatable; default 1)")
     parser.add_argument("--write-only", action="store_true",
                         help="skip the sampling pass (for large n: it measures nothing the smaller sizes do not)")
     parser.add_argument("--skip-check", action="store_true",
@@ -105,24 +141,28 @@ def main() -> None:
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # a child: one size, JSON out
     args = parser.parse_args()
     sizes = args.n or [10_000, 100_000]
+    args.workers = args.workers or [1]
     if args.one:
         print(json.dumps(measure(args, sizes[0])))
         return
     mode = f"entries {args.entry}" if args.entry else f"recipe {Path(args.recipe).name}"
     print(f"code base: {args.src} ({mode}); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    peaks = {}
-    for n in sizes:  # a fresh process per size: peak RSS is a process-lifetime figure
-        child = [sys.executable, __file__, *sys.argv[1:], "--one"]
-        child = [a for i, a in enumerate(child) if not (a == "-n" or (i and child[i - 1] == "-n"))] + ["-n", str(n)]
-        done = subprocess.run(child, capture_output=True, text=True)  # its progress lines stay on its stderr
-        if done.returncode != 0:
-            sys.exit(done.stderr)
-        figures = json.loads(done.stdout.strip().splitlines()[-1])
-        report(figures)
-        peaks[n] = figures["rss_peak_mb"]
-    if len(peaks) > 1:
-        small, large = min(peaks), max(peaks)
-        print(f"peak RSS at n = {large:,} is {peaks[large] / peaks[small]:.2f}x that at n = {small:,}")
+    for workers in args.workers:
+        peaks = {}
+        for n in sizes:  # a fresh process per size: peak RSS is a process-lifetime figure
+            child = [a for i, a in enumerate(sys.argv[1:]) if a not in ("-n", "--workers")
+                     and (i == 0 or sys.argv[i] not in ("-n", "--workers"))]
+            child = [sys.executable, __file__, *child, "--one", "-n", str(n), "--workers", str(workers)]
+            done = subprocess.run(child, capture_output=True, text=True)  # its progress lines stay on its stderr
+            if done.returncode != 0:
+                sys.exit(done.stderr)
+            figures = json.loads(done.stdout.strip().splitlines()[-1])
+            report(figures)
+            peaks[n] = figures["rss_peak_mb"]
+        if len(peaks) > 1:
+            small, large = min(peaks), max(peaks)
+            print(f"peak RSS at n = {large:,} is {peaks[large] / peaks[small]:.2f}x that at n = {small:,} "
+                  f"({workers} worker(s))")
 
 
 if __name__ == "__main__":

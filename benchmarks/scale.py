@@ -1,9 +1,11 @@
-"""Scale-out figures: throughput of `generate stats` (one set of files, or part files the workers write) and
-`generate code` in one process and on a dask LocalCluster of 2 workers, the per-task overhead of the execution
-seam, and the split of each stage's cost between workers (shards / session ranges) and the single driver.
+"""Scale-out figures: throughput of `generate stats` (one set of files, or part files the workers write),
+`generate code` and `profile` (of a raw log: --profile-log) in one process and on a dask LocalCluster of 2
+workers, the per-task overhead of the execution seam, and the split of each stage's cost between workers
+(shards / session ranges / chunks and parts) and the single driver.
 
     python benchmarks/scale.py [--stats-lines 500000] [--shard-lines 100000] [--code-sessions 5000] [--tasks 200]
-        [--only stats|parts|code|overhead] [--scheduler ADDR]
+        [--only stats|parts|code|profile|overhead] [--scheduler ADDR]
+        [--profile-log LOG --profile-labels CSV --profile-format hdfs --part-lines 250000]
 
 Everything runs in this process (the LocalCluster's workers are its children). Each case prints wall seconds,
 lines/s, the driver's CPU seconds and peak RSS of the driver and of each worker (VmHWM). The load average
@@ -154,6 +156,44 @@ def code_split(args, folder: Path) -> dict:
             "range_unpickle_lines_per_cpu_s": range_lines / unpickle}
 
 
+def _profile(args, run_on, folder: Path):
+    from synthlog.io.loghub import read_labels
+    from synthlog.parse.sessions import HDFS_BLOCK
+    from synthlog.stats.profile import ProfileOptions, layout_of
+    from synthlog.stats.profilescan import CHUNK_BYTES, profile_log
+
+    log = Path(args.profile_log)
+    fmt, source = layout_of(log, args.profile_format)
+    labels = read_labels(args.profile_labels) if args.profile_labels else None
+    return profile_log(log, fmt, source, HDFS_BLOCK, labels, ProfileOptions(), run_on, "bench", folder, CHUNK_BYTES,
+                       args.part_lines)[1]
+
+
+def profile_case(args, workers: int, folder: Path, scheduler: str | None = None) -> dict:
+    """One profile run of --profile-log (sessions by HDFS block id) in chunks and parts."""
+    started = time.perf_counter()
+    with open_executor(workers, scheduler) as run_on:
+        ready = time.perf_counter()
+        cpu = time.process_time()
+        summary = _profile(args, run_on, folder)
+        done = time.perf_counter()
+        return {"stage": "profile", "workers": run_on.width, "scheduler": scheduler, "lines": summary.events,
+                "part_lines": args.part_lines, "startup_s": ready - started, "run_s": done - ready,
+                "lines_per_s": summary.events / (done - ready), "driver_cpu_s": time.process_time() - cpu,
+                "driver_peak_mb": _peak_mb(), "worker_peaks_mb": _worker_peaks(run_on)}
+
+
+def profile_split(args, folder: Path) -> dict:
+    """One process: CPU seconds in the scan, spill and part tasks against the driver's (merges, miner, spec)."""
+    timed = Timed()
+    cpu = time.process_time()
+    summary = _profile(args, timed, folder)
+    total = time.process_time() - cpu
+    return {"stage": "profile", "lines": summary.events, "tasks": timed.tasks, "task_cpu_s": timed.seconds,
+            "driver_cpu_s": total - timed.seconds, "driver_lines_per_cpu_s": summary.events / (total - timed.seconds),
+            "task_lines_per_cpu_s": summary.events / timed.seconds, "peak_mb": _peak_mb()}
+
+
 def task_overhead(args) -> dict:
     """Round-trip cost of one trivial task through the seam's bounded pipeline (2 in flight per worker)."""
     with open_executor(2) as run_on:
@@ -170,17 +210,21 @@ def main() -> None:
     parser.add_argument("--code-sessions", type=int, default=5000)
     parser.add_argument("--tasks", type=int, default=200)
     parser.add_argument("--shard-lines", type=int, default=100_000, help="part size of the 'parts' cases")
-    parser.add_argument("--only", choices=("stats", "parts", "code", "overhead"), action="append")
+    parser.add_argument("--only", choices=("stats", "parts", "code", "profile", "overhead"), action="append")
+    parser.add_argument("--profile-log", help="raw log to profile (sessions by HDFS block id)")
+    parser.add_argument("--profile-labels", help="its session labels (Id,Label)")
+    parser.add_argument("--profile-format", help="its layout (default: inferred)")
+    parser.add_argument("--part-lines", type=int, default=250_000, help="part size of the 'profile' cases")
     parser.add_argument("--scheduler", help="also run each stage on this existing dask scheduler")
     args = parser.parse_args()
     print(json.dumps({"load_average": os.getloadavg(), "cpus": os.cpu_count()}))
-    chosen = args.only or ["stats", "parts", "code", "overhead"]
+    chosen = args.only or ["stats", "parts", "code", "overhead", *(["profile"] if args.profile_log else [])]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if "overhead" in chosen:
             print(json.dumps(task_overhead(args)))
         stages = {"stats": (stats_split, stats_case, {}), "parts": (parts_split, stats_case, {"parts": True}),
-                  "code": (code_split, code_case, {})}
+                  "code": (code_split, code_case, {}), "profile": (profile_split, profile_case, {})}
         for name, (split, case, options) in stages.items():
             if name in chosen:
                 print(json.dumps(split(args, folder)))

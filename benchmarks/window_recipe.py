@@ -75,7 +75,7 @@ def main() -> None:
     print("  real templates not produced: " + "; ".join(repr(real[r].text[:50]) for r in real if r not in produced))
     print("  most frequent lines on no real template: " + "; ".join(f"{t!r} x{n}" for t, n in off.most_common(6)))
     lengths = sorted(len(s["events"]) for s in sessions)
-    stamps = [e.timestamp for e in read_raw(args.real, args.format) if e.timestamp is not None]
+    stamps = [e.timestamp / 1e6 for e in read_raw(args.real, args.format) if e.timestamp is not None]
     real_windows = sorted(Counter(int(t // args.window_s) for t in stamps).values())
     print(f"lines per window: generated median {statistics.median(lengths)}, mean "
           f"{sum(lengths) / max(len(lengths), 1):.1f}; real ({args.window_s:g} s windows of {Path(args.real).name}) "

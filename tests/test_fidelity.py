@@ -17,7 +17,7 @@ from synthlog.logstats import (
     template_key,
     time_resolution,
 )
-from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
+from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session, micros_of
 from synthlog.stats.specfile import spec_problems_in_text
 
 NORMAL_FLOW = [("open <*>", "INFO", 0.0), ("write <*> bytes", "INFO", 1.0), ("close <*>", "INFO", 3.0)]
@@ -28,7 +28,7 @@ ANOMALIES = {
 
 
 def session(sid: str, flow, label: int, start: float = 0.0) -> Session:
-    events = [LogEvent(content=text.replace("<*>", "7"), timestamp=start + t, level=level,
+    events = [LogEvent(content=text.replace("<*>", "7"), timestamp=micros_of(start + t), level=level,
                        attributes={"template": text}) for text, level, t in flow]
     return Session(id=sid, events=events, label=label)
 
@@ -97,7 +97,7 @@ def test_lag_range_of_microsecond_timestamps_is_not_widened():
     real = dataset("real")
     for s in real.sessions:
         for e in s.events:
-            e.timestamp += 0.1234567
+            e.timestamp += 123457  # microseconds
     assert time_resolution(real) == 0.0
     pair = {(p.cause, p.effect): p for p in mine_causal_pairs(real)}[("open <*>", "close <*>")]
     assert (pair.lag_min, pair.lag_max) == (3.0, 3.0)

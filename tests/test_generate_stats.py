@@ -24,7 +24,7 @@ def test_payment_spec_end_to_end_with_two_dask_workers(tmp_path):
     assert one.returncode == 0, one.stderr
     assert "wrote" in one.stdout
     names = ["payment.jsonl", "payment.log", "payment.log_structured.csv", "payment.log_templates.csv",
-             "anomaly_label.csv", ".synthlog-manifest.json"]
+             "payment.sequences", "payment.metadata.json", "anomaly_label.csv", ".synthlog-manifest.json"]
     assert sorted(p.name for p in (tmp_path / "one").iterdir()) == sorted(names)
     found = events(tmp_path / "one")
     assert {e["component"] for e in found} == {"api-gateway", "payment-api", "auth-service", "fraud-check", "ledger-db"}

@@ -27,7 +27,7 @@ def test_hdfs_line_fields_level_component_and_timestamp():
     assert event.fields == {"Date": "081109", "Time": "203615", "Pid": "148"}
     assert (event.level, event.component) == ("INFO", "dfs.DataNode$PacketResponder")
     assert event.content.startswith("PacketResponder 1 for block")
-    assert event.timestamp == 1226262975.0  # 2008-11-09 20:36:15 UTC
+    assert event.timestamp == 1226262975_000000  # 2008-11-09 20:36:15 UTC, in epoch microseconds
     assert fmt.match(HDFS_LINE)["Pid"] == "148"
     assert fmt.format(event) == HDFS_LINE
 
@@ -37,7 +37,7 @@ def test_zookeeper_lines_write_back_exactly_even_with_other_spacing():
     for line in ZK_LINES:
         event = fmt.event(line)
         assert event is not None and fmt.format(event) == line
-    assert fmt.event(ZK_LINES[0]).timestamp == pytest.approx(1438191704.747)
+    assert fmt.event(ZK_LINES[0]).timestamp == 1438191704_747000
     assert fmt.event(ZK_LINES[1]).level == "ERROR"
 
 
@@ -74,7 +74,7 @@ def test_bgl_alert_tag_labels_lines():
     alert = fmt.event("KERNDTLB 1118536327 2005.06.11 R30-M0-N9-C:J16-U01 2005-06-11-17.32.07.581048 "
                       "R30-M0-N9-C:J16-U01 RAS KERNEL FATAL data TLB error interrupt")
     assert (normal.label, alert.label) == (0, 1)
-    assert normal.timestamp == 1117838570.0
+    assert normal.timestamp == 1117838570_000000
 
 
 def test_user_format_and_unknown_name():

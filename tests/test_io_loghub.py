@@ -37,7 +37,7 @@ def test_structured_round_trip(tmp_path, rows):
     assert [(e.content, e.level, e.component, e.template_id, e.line_id, e.fields) for e in back] == \
         [(e.content, e.level, e.component, e.template_id, e.line_id, e.fields) for e in events]
     assert {t.id: t.text for t in collected.values()} == {t.id: t.text for t in templates.values()}
-    assert back[0].timestamp == 1226262975.0
+    assert back[0].timestamp == 1226262975_000000
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -69,7 +69,7 @@ def test_unwritable_ids_are_refused(tmp_path):
 
 _events = st.builds(
     LogEvent, content=_text,
-    timestamp=st.one_of(st.none(), st.floats(0, 2e9, allow_nan=False)),
+    timestamp=st.one_of(st.none(), st.integers(0, 2 * 10**15)),  # epoch microseconds
     level=st.one_of(st.none(), st.sampled_from(["INFO", "ERROR"])),
     component=st.one_of(st.none(), _text),
     template_id=st.one_of(st.none(), _event_id),
@@ -104,8 +104,6 @@ def test_jsonl_round_trip(tmp_path, sessions):
 def test_parquet_round_trip_in_small_batches(tmp_path, sessions):
     path = tmp_path / "x.parquet"
     assert write_parquet(path, sessions, batch_rows=3) == len(sessions)
-    for event in (e for s in sessions for e in s.events):  # the column keeps whole microseconds
-        event.timestamp = None if event.timestamp is None else round(event.timestamp * 1e6) / 1e6
     assert list(read_parquet(path, batch_rows=2)) == sessions
 
 
@@ -113,7 +111,7 @@ def test_parquet_columns_are_typed_for_other_tools(tmp_path):
     import polars as pl
     import pyarrow.parquet as pq
 
-    event = LogEvent("x", timestamp=1_700_000_000.25, fields={"Pid": "7"}, attributes={"retry": 2, "who": "a"})
+    event = LogEvent("x", timestamp=1_700_000_000_250000, fields={"Pid": "7"}, attributes={"retry": 2, "who": "a"})
     write_parquet(tmp_path / "x.parquet", [Session("s", [event])])
     schema = pq.read_schema(tmp_path / "x.parquet")
     assert str(schema.field("timestamp").type) == "timestamp[us, tz=UTC]"

@@ -70,7 +70,8 @@ def test_force_replaces_same_named_files_and_deletes_nothing_else(tmp_path):
     assert (real / "HDFS.log").read_bytes().endswith(b"real line\n")  # not written by this run: kept
     assert "blk_1,Anomaly" not in (real / "anomaly_label.csv").read_text()  # written by this run: replaced
     manifest = json.loads((real / MANIFEST).read_text())
-    assert manifest["files"] == ["HDFS.jsonl", "HDFS.log_templates.csv", "anomaly_label.csv"]
+    assert manifest["files"] == ["HDFS.jsonl", "HDFS.log_templates.csv", "HDFS.metadata.json", "HDFS.sequences",
+                                 "anomaly_label.csv"]
 
 
 def test_parse_and_generate_code_refuse_foreign_folders_too(tmp_path):

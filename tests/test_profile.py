@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from synthlog.errors import InputError
 from synthlog.privacy.values import KINDS, dataset_values, extract_values
-from synthlog.records import LabeledDataset, LogEvent, Session, Template
+from synthlog.records import LabeledDataset, LogEvent, Session, Template, micros_of
 from synthlog.stats.profile import ProfileOptions, address_pool, load_logs, profile_dataset, scrub
 from synthlog.stats.specfile import dump_spec
 
@@ -178,8 +178,8 @@ def _written_then_deleted(blocks: int) -> LabeledDataset:
         events = []
         for key, gap in steps:
             t += gap
-            events.append(LogEvent(content=templates[key].text.replace("<*>", block), timestamp=t, template_id=key,
-                                   level="INFO", component="dfs.DataNode"))
+            events.append(LogEvent(content=templates[key].text.replace("<*>", block), timestamp=micros_of(t),
+                                   template_id=key, level="INFO", component="dfs.DataNode"))
         sessions.append(Session(block, events))
     return LabeledDataset("slow", sessions, templates)
 

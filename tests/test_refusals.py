@@ -17,7 +17,7 @@ from synthlog.evaluate.fidelity import evaluate_fidelity
 from synthlog.evaluate.report import require_score, run_validation
 from synthlog.io.datasets import load_directory
 from synthlog.parse.sessions import by_entity, sessionizer, sliding_windows
-from synthlog.records import LogEvent
+from synthlog.records import LogEvent, micros_of
 from synthlog.stats.simulate import StatsSynthesizer
 from synthlog.stats.specfile import load_spec, spec_problems_in_text
 from synthlog.synth.recipe import load_recipe
@@ -93,7 +93,8 @@ def test_a_number_of_lines_that_runs_past_year_9999_is_refused(tmp_path):
 
 
 def _timed(times):
-    return [LogEvent(content=f"line {i}", timestamp=t, line_id=i + 1) for i, t in enumerate(times)]
+    """Events at ``times`` epoch seconds."""
+    return [LogEvent(content=f"line {i}", timestamp=micros_of(t), line_id=i + 1) for i, t in enumerate(times)]
 
 
 @pytest.mark.parametrize("step", ["1e-9", "1e-300"])

@@ -1,6 +1,6 @@
 """Scale-out on a real dask cluster: a `dask scheduler` and two `dask worker` processes started here, on
-localhost; `generate stats` and `generate code` write the same bytes in one process, on a LocalCluster of 2 and
-against the external scheduler."""
+localhost; `generate stats`, `generate code` and `profile` write the same bytes in one process, on a LocalCluster
+of 2 and against the external scheduler."""
 
 import hashlib
 import os
@@ -87,15 +87,33 @@ def test_generate_stats_gives_the_same_bytes_on_any_executor(tmp_path, scheduler
 
 def test_stats_parts_written_by_the_workers_are_the_same_bytes_on_any_executor(tmp_path, scheduler):
     files = _same_bytes_everywhere(tmp_path, scheduler, "generate", "stats", "examples/specs/payment.yaml",
-                                   "--duration", "8s", "--seed", "5", "--shard-lines", "3000")
-    assert {"payment.log/part-00000.log", "payment.log/part-00007.log", ".synthlog-manifest.json"} <= set(files)
+                                   "--duration", "8s", "--seed", "5", "--shard-lines", "3000",
+                                   "--formats", "jsonl,raw,csv,parquet,otel")
+    assert {"payment.log/part-00000.log", "payment.log/part-00007.log", "payment.parquet/part-00007.parquet",
+            "payment.otel.json/part-00000.otel.json", ".synthlog-manifest.json"} <= set(files)
 
 
 def test_generate_code_gives_the_same_bytes_on_any_executor(tmp_path, scheduler):
-    # 700 sessions: a range of 500 and a short one
+    # 700 sessions: a range of 500 and a short one; written as part files of every format (test_parts: their
+    # line formats joined are the one files)
     files = _same_bytes_everywhere(tmp_path, scheduler, "generate", "code", "examples/blockstore/src", "--recipe",
-                                   "examples/blockstore/recipe.yaml", "-n", "700", "--seed", "6")
-    assert {"blockstore.log", "anomaly_label.csv", "summary.json"} <= set(files)
+                                   "examples/blockstore/recipe.yaml", "-n", "700", "--seed", "6",
+                                   "--shard-lines", "5000", "--formats", "parquet,otel")
+    assert {"blockstore.log/part-00000.log", "blockstore.parquet/part-00001.parquet", "anomaly_label.csv",
+            "summary.json", ".synthlog-manifest.json"} <= set(files)
+
+
+def test_profile_gives_the_same_spec_on_any_executor(tmp_path, scheduler):
+    # chunks of 8 KB and parts of 100 lines: 8 scan and spill tasks, 5 part tasks a pass, sessions across chunks
+    log, labels = ROOT / "examples/logs/blockstore.log", ROOT / "examples/logs/blockstore_labels.csv"
+    runs = {"one": (), "local2": ("--workers", "2"), "external": ("--scheduler", scheduler)}
+    for name, where in runs.items():
+        folder = tmp_path / name
+        _run("profile", str(log), "--format", "hdfs", "--labels", str(labels), "--out", str(folder / "bs.yaml"),
+             "--summary", str(folder / "summary.json"), "--chunk-bytes", "8000", "--part-lines", "100", *where)
+    digests = {name: _digests(tmp_path / name) for name in runs}
+    assert digests["one"] == digests["local2"] == digests["external"]
+    assert set(digests["one"]) == {"bs.yaml", "summary.json"}  # and no spill folder is left behind
 
 
 def test_an_unreachable_scheduler_is_an_input_error():

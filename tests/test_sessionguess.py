@@ -7,13 +7,15 @@ from pathlib import Path
 
 from synthlog.parse.sessionguess import guess_sessions
 from synthlog.parse.sessions import sessionizer
-from synthlog.records import LogEvent
+from synthlog.records import LogEvent, micros_of
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "logs"
 
 
 def events(contents, step=1.0):
-    return [LogEvent(content=c, timestamp=1_700_000_000 + i * step, line_id=i + 1) for i, c in enumerate(contents)]
+    """Events ``step`` seconds apart."""
+    return [LogEvent(content=c, timestamp=micros_of(1_700_000_000 + i * step), line_id=i + 1)
+            for i, c in enumerate(contents)]
 
 
 def test_the_id_on_most_lines_becomes_the_entity():

@@ -11,11 +11,12 @@ from synthlog.parse.sessions import (
     sessionizer,
     sliding_windows,
 )
-from synthlog.records import ANOMALY, NORMAL, LogEvent
+from synthlog.records import ANOMALY, NORMAL, LogEvent, micros_of
 
 
 def _ev(content, t=None, label=None, line=None):
-    return LogEvent(content=content, timestamp=t, label=label, line_id=line)
+    """An event at ``t`` epoch seconds."""
+    return LogEvent(content=content, timestamp=micros_of(t), label=label, line_id=line)
 
 
 def test_a_line_joins_every_block_it_names_once():

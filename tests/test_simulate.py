@@ -9,7 +9,9 @@ import pytest
 
 from synthlog.errors import ConfigError
 from synthlog.execute import open_executor
+from synthlog.io.datasets import load_directory
 from synthlog.io.loghub import read_labels, read_structured, read_templates
+from synthlog.io.sequences import read_sequences
 from synthlog.stats import shards
 from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.schedule import Calendar
@@ -263,7 +265,8 @@ def test_a_rerun_removes_files_of_the_earlier_run_it_did_not_write(mini, tmp_pat
     (tmp_path / "notes.txt").write_text("mine")
     StatsSynthesizer(mini).write(tmp_path, n_lines=100, seed=1, formats=("jsonl",))
     assert sorted(p.name for p in tmp_path.iterdir()) == [".synthlog-manifest.json", "anomaly_label.csv",
-                                                          "mini.jsonl", "mini.log_templates.csv", "notes.txt"]
+                                                          "mini.jsonl", "mini.log_templates.csv",
+                                                          "mini.metadata.json", "mini.sequences", "notes.txt"]
 
 
 GAPS = """\
@@ -319,3 +322,26 @@ def test_a_gap_for_a_transition_the_model_lacks_is_refused():
             next(line for line in text.splitlines() if "deleted: {written: 10s}" in line)) + 1)]
     _, problems = spec_problems_in_text(GAPS.replace("replicated: {deleted: 10s}", "replicated: {END: 10s}"))
     assert [p.field for p in problems] == ["sessions.0.normal.gaps.replicated.END"]
+
+
+def test_the_folder_holds_the_code_paths_sequences_and_metadata(mini, tmp_path, small_shards):
+    files = run(mini, tmp_path / "one")
+    events = events_of(files["mini.jsonl"])
+    by_owner: dict[str, list[str]] = {}
+    for event in events:  # background lines belong to no session
+        if owner_of(event) is not None:
+            by_owner.setdefault(owner_of(event), []).append(event["template_id"])
+    sequences = read_sequences(tmp_path / "one" / "mini.sequences")
+    labels = list(read_labels(tmp_path / "one" / "anomaly_label.csv"))
+    assert [s.id for s in sequences] == labels and len(labels) > 100  # in the label file's order
+    assert {s.id: s.event_ids for s in sequences} == by_owner
+    saved = json.loads((tmp_path / "one" / "mini.metadata.json").read_text())
+    assert saved == {"name": "mini", "metadata": {"generator": "stats", "spec": "mini", "seed": 7, "lines": None,
+                                                  "duration_seconds": 60.0}}
+    loaded = load_directory(tmp_path / "one")
+    background = sum(owner_of(e) is None for e in events)  # each its own session when read back
+    assert loaded.metadata["generator"] == "stats" and len(loaded) == len(by_owner) + background
+    # the workers' part files keep the same session files
+    StatsSynthesizer(mini).write(tmp_path / "parts", duration="60s", seed=7, shard_lines=2000)
+    for name in ("mini.sequences", "mini.metadata.json", "anomaly_label.csv"):
+        assert (tmp_path / "parts" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()

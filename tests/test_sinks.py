@@ -93,7 +93,7 @@ def test_pacer_refuses_a_rate_that_is_no_rate(rate):
 
 
 def _events(n: int) -> list[tuple[LogEvent, str]]:
-    return [(LogEvent(f"line {i} ü", timestamp=1_700_000_000 + i, level="ERROR" if i % 3 == 0 else "INFO",
+    return [(LogEvent(f"line {i} ü", timestamp=(1_700_000_000 + i) * 1_000_000, level="ERROR" if i % 3 == 0 else "INFO",
                       component="svc", template_id=f"E{i % 2}", fields={"Pid": "42"}), f"s{i}") for i in range(n)]
 
 
@@ -189,7 +189,7 @@ def test_bad_stream_targets_are_refused(target):
 
 
 def test_otel_record_fields():
-    event = LogEvent("disk full", timestamp=1.5, level="fatal", component="store", template_id="E7",
+    event = LogEvent("disk full", timestamp=1_500_000, level="fatal", component="store", template_id="E7",
                      parameters=["/dev/sda"], label=ANOMALY, label_rule="keyword", attributes={"retry": 2})
     record = log_record(event, "s1")
     assert record["timeUnixNano"] == "1500000000" and record["severityNumber"] == 21

@@ -95,14 +95,14 @@ def _recipe_with(tmp_path, old: str, new: str):
 def test_windows_are_fixed_time_slices_per_instance_in_time_order(synth):
     ds = synth.sample(60, seed=3)
     assert len(ds.sessions) == 60
-    start = min(e.timestamp for s in ds.sessions for e in s.events)
+    start = min(e.timestamp for s in ds.sessions for e in s.events) / 1e6  # events are in microseconds
     origin = ds.sessions[0].attributes["window_start"] - ds.sessions[0].attributes["window"] * 60
     assert origin <= start
     keys = []
     for session in ds.sessions:
         host, window = re.fullmatch(r"(node-\d+)_w(\d{6})", session.id).groups()
         lo = origin + int(window) * 60
-        stamps = [e.timestamp for e in session.events]
+        stamps = [e.timestamp / 1e6 for e in session.events]
         assert stamps == sorted(stamps) and all(lo <= t < lo + 60 for t in stamps)
         assert {e.attributes["instance"].split(".")[0] for e in session.events} == {host}
         keys.append((int(window), host))
@@ -127,7 +127,7 @@ def test_a_triggered_stage_fans_out_to_the_other_instances_and_keeps_only_its_li
     # both other servers look after each loss (the last loss's may fall past the end of the time line)
     assert losses and 2 * (len(losses) - 1) <= len(looking) <= 2 * len(losses)
     for event in looking:
-        cause = [e for e in losses if 0 < event.timestamp - e.timestamp <= 2.0 + 1e-6]
+        cause = [e for e in losses if 0 < event.timestamp - e.timestamp <= 2_000_001]  # microseconds
         assert cause and all(c.attributes["instance"] != event.attributes["instance"] for c in cause)
         assert event.fields["Line"] == str(LOOKING_LINE) and event.component == "Peer"
     assert not any(e.content.startswith("New election round") for e in lines)

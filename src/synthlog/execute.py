@@ -3,10 +3,13 @@ existing dask.distributed scheduler, and get the results back in task order.
 
 ``open_executor(workers, scheduler)`` picks the place: ``scheduler="tcp://host:8786"`` connects a client to a
 cluster the user already runs, ``workers=N`` (N > 1) starts a LocalCluster of N single-threaded worker processes
-and closes it afterwards, otherwise tasks run in this process. Every executor offers the same two calls:
+(or, with ``local="processes"``, a plain pool of N processes of this machine: no dask, a start-up of a fraction of
+a second instead of seconds) and closes it afterwards, otherwise tasks run in this process. Every executor offers
+the same two calls:
 
 - ``share(value)``: a handle to pass inside tasks instead of ``value``; dask ships the value once to every
-  worker (a broadcast scatter) and hands the worker's copy to each task that names the handle;
+  worker (a broadcast scatter), the process pool once to each process as it starts, and each hands the worker's
+  copy to each task that names the handle;
 - ``map(function, tasks)``: ``function(*task)`` for every task, yielded in task order with a bounded number in
   flight (so memory stays flat however many tasks the iterator holds, and endless iterators work).
 
@@ -16,10 +19,12 @@ on the task, never on where or when it ran.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from synthlog.errors import InputError
 from synthlog.extras import require
@@ -54,30 +59,94 @@ class DaskPool:
         return self.client.scatter([value], broadcast=True, hash=False)[0]
 
     def map(self, function: Callable, tasks: Iterable[tuple]) -> Iterator[Any]:
-        pending: deque = deque()
-        tasks = iter(tasks)
-        for task in tasks:
-            pending.append(self.client.submit(function, *task, pure=False))
-            if len(pending) >= self.ahead:
-                break
-        while pending:
-            result = pending.popleft().result()
-            following = next(tasks, None)
-            if following is not None:
-                pending.append(self.client.submit(function, *following, pure=False))
-            yield result
+        return _in_order(lambda task: self.client.submit(function, *task, pure=False), tasks, self.ahead)
+
+
+def _in_order(submit: Callable[[tuple], Any], tasks: Iterable[tuple], ahead: int) -> Iterator[Any]:
+    """The results of ``submit``-ted tasks (futures with ``result()``) in task order, ``ahead`` in flight."""
+    pending: deque = deque()
+    tasks = iter(tasks)
+    for task in tasks:
+        pending.append(submit(task))
+        if len(pending) >= ahead:
+            break
+    while pending:
+        result = pending.popleft().result()
+        following = next(tasks, None)
+        if following is not None:
+            pending.append(submit(following))
+        yield result
+
+
+_SHARED: dict[int, Any] = {}  # in a pool's process: the values shared with it when it started
+
+
+class _Handle(NamedTuple):
+    """What a task carries instead of a shared value: the value's key in the process's ``_SHARED``."""
+
+    key: int
+
+
+def _install(values: dict[int, Any]) -> None:
+    _SHARED.update(values)
+
+
+def _run_task(function: Callable, task: tuple) -> Any:
+    return function(*(_SHARED[a.key] if isinstance(a, _Handle) else a for a in task))
+
+
+class ProcessPool:
+    """Runs tasks in ``width`` processes of this machine, ``ahead`` at most in flight, yielding in task order.
+
+    Shared values travel once to each process, when it starts (so the processes start at the first ``map`` after
+    a ``share``); a task and its result are pickled, as with dask, so results are the same wherever they ran."""
+
+    def __init__(self, width: int, ahead: int | None = None):
+        self.width = width
+        self.ahead = ahead or 2 * width  # one running and one queued per process
+        self._values: dict[int, Any] = {}
+        self._pool: ProcessPoolExecutor | None = None
+
+    def share(self, value: Any) -> _Handle:
+        self.close()  # processes already running do not hold the new value: the next map starts fresh ones
+        key = len(self._values)
+        self._values[key] = value
+        return _Handle(key)
+
+    def map(self, function: Callable, tasks: Iterable[tuple]) -> Iterator[Any]:
+        if self._pool is None:
+            # fork where the system has it: the processes start as copies of this one, nothing is imported again
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self._pool = ProcessPoolExecutor(self.width, mp_context=context, initializer=_install,
+                                             initargs=(self._values,))
+        pool = self._pool
+        yield from _in_order(lambda task: pool.submit(_run_task, function, task), tasks, self.ahead)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
 
 @contextmanager
 def open_executor(workers: int = 1, scheduler: str | None = None, processes: bool = True,
-                  connect_seconds: float = 20) -> Iterator[InProcess | DaskPool]:
+                  connect_seconds: float = 20, local: str = "dask") -> Iterator[InProcess | DaskPool | ProcessPool]:
     """The executor for ``--workers N`` / ``--scheduler ADDRESS`` (not both), closed afterwards; a scheduler
-    that does not answer within ``connect_seconds`` is an :class:`InputError`."""
+    that does not answer within ``connect_seconds`` is an :class:`InputError`. ``local``: what ``workers=N``
+    starts, ``"dask"`` (a LocalCluster) or ``"processes"`` (a :class:`ProcessPool`, which needs no dask)."""
     if scheduler and workers > 1:
         raise InputError("give --workers N (a local cluster) or --scheduler ADDRESS (an existing one), not both",
                          field="--scheduler")
     if not scheduler and workers <= 1:
         yield InProcess()
+        return
+    if not scheduler and local == "processes":
+        pool = ProcessPool(workers)
+        try:
+            yield pool
+        finally:
+            pool.close()
         return
     distributed = require("distributed", FEATURE)
     if scheduler:

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
+from synthlog.records import ANOMALY, NORMAL, US, LabeledDataset, LogEvent, Session
 
 END = "<END>"  # the state after a session's last event in transition counts
 
@@ -162,41 +162,66 @@ def _first_positions(keys: list[str]) -> dict[str, int]:
     return first
 
 
-def session_times(session: Session) -> list[float] | None:
-    """A session's event timestamps, or ``None`` when any event has none (then no lag can be checked)."""
+def session_times(session: Session) -> list[int] | None:
+    """A session's event times (epoch microseconds), or ``None`` when any event has none (then no lag can be
+    checked). Lags are differences of these, divided by :data:`~synthlog.records.US` (exact to the microsecond)."""
     times = [e.timestamp for e in session.events]
     return None if any(t is None for t in times) else times  # type: ignore[return-value]
+
+
+RESOLUTION_SAMPLE = 10_000  # timed events looked at for the clock step
 
 
 def time_resolution(dataset: LabeledDataset) -> float:
     """The clock step of a data set's timestamps: 1.0 when all are whole seconds, 0.001 when all are whole
     milliseconds, else 0 (the first 10,000 timed events are checked)."""
-    times = [e.timestamp for e in dataset.events() if e.timestamp is not None][:10_000]
+    return _resolution([e.timestamp for e in dataset.events() if e.timestamp is not None][:RESOLUTION_SAMPLE])
+
+
+def _resolution(times: list[int]) -> float:
     if not times:
         return 0.0
     for step in (1.0, 0.001):
-        if all(abs(t / step - round(t / step)) < 1e-6 for t in times):
+        if all(t % round(step * US) == 0 for t in times):
             return step
     return 0.0
 
 
-def mine_causal_pairs(dataset: LabeledDataset, min_support: int = 10, min_confidence: float = 0.9,
-                      lag_quantiles: tuple[float, float] = (0.01, 0.99), max_pairs: int = 50) -> list[CausalPair]:
-    """Pairs of templates where one reliably follows the other within a session, with their lag range.
+@dataclass
+class CausalCounts:
+    """What :func:`mine_causal_pairs` counts, merged exactly from parts of a data set (any split of its sessions):
+    sessions with each template (``support``), sessions where one follows another (``follows``), every lag (one
+    array per pair: quantiles do not depend on their order) and the first timed events in session order (for
+    :func:`time_resolution`), each as ``(session order, position, time)``."""
 
-    Only normal (or unlabeled) sessions count, so the pairs describe healthy behaviour. For each session and each
-    template A, the first A is paired with the first occurrence after it of every other template B. (A, B) is a causal
-    pair when A occurs in at least ``min_support`` sessions and B follows A in at least ``min_confidence`` of them.
-    The lag range is the ``lag_quantiles`` of the observed lags (floored/ceiled to whole seconds), widened by the
-    data's :func:`time_resolution` on both sides (a lag of 0 between times truncated to seconds is a true lag below
-    1 s); it is ``None`` when the data has no timestamps. The ``max_pairs`` pairs of highest support (then
-    confidence) are kept.
-    """
+    support: Counter[str]
+    follows: Counter[tuple[str, str]]
+    lags: dict[tuple[str, str], list[np.ndarray]]
+    times: list[tuple[int, int, int]]  # (session order, position, epoch micros)
+
+    def merge(self, other: CausalCounts) -> CausalCounts:
+        self.support.update(other.support)
+        self.follows.update(other.follows)
+        for pair, arrays in other.lags.items():
+            self.lags.setdefault(pair, []).extend(arrays)
+        self.times = sorted(self.times + other.times)[:RESOLUTION_SAMPLE]
+        return self
+
+
+
+def causal_counts(dataset: LabeledDataset, orders: list[int] | None = None) -> CausalCounts:
+    """The counts of :func:`mine_causal_pairs` for these sessions; ``orders``: each session's place in the whole
+    data set (default: its place here), which orders the timed-event sample when parts are merged."""
     texts = template_texts(dataset)
+    orders = orders if orders is not None else list(range(len(dataset.sessions)))
     support: Counter[str] = Counter()
     follows: Counter[tuple[str, str]] = Counter()
     lags: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for session in dataset.sessions:
+    sample: list[tuple[int, int, int]] = []
+    for order, session in zip(orders, dataset.sessions, strict=True):
+        if len(sample) < RESOLUTION_SAMPLE:
+            sample += [(order, i, e.timestamp) for i, e in enumerate(session.events)
+                       if e.timestamp is not None][:RESOLUTION_SAMPLE - len(sample)]
         if session.label == ANOMALY:
             continue
         keys = [event_key(e, texts) for e in session.events]
@@ -212,16 +237,38 @@ def mine_causal_pairs(dataset: LabeledDataset, min_support: int = 10, min_confid
                 seen.add(b)
                 follows[(a, b)] += 1
                 if times is not None:
-                    lags[(a, b)].append(times[j] - times[i])
-    resolution = time_resolution(dataset)
+                    lags[(a, b)].append((times[j] - times[i]) / US)
+    return CausalCounts(support, follows, {pair: [np.asarray(v, dtype=float)] for pair, v in lags.items()}, sample)
+
+
+def mine_causal_pairs(dataset: LabeledDataset, min_support: int = 10, min_confidence: float = 0.9,
+                      lag_quantiles: tuple[float, float] = (0.01, 0.99), max_pairs: int = 50) -> list[CausalPair]:
+    """Pairs of templates where one reliably follows the other within a session, with their lag range.
+
+    Only normal (or unlabeled) sessions count, so the pairs describe healthy behaviour. For each session and each
+    template A, the first A is paired with the first occurrence after it of every other template B. (A, B) is a causal
+    pair when A occurs in at least ``min_support`` sessions and B follows A in at least ``min_confidence`` of them.
+    The lag range is the ``lag_quantiles`` of the observed lags (floored/ceiled to whole seconds), widened by the
+    data's :func:`time_resolution` on both sides (a lag of 0 between times truncated to seconds is a true lag below
+    1 s); it is ``None`` when the data has no timestamps. The ``max_pairs`` pairs of highest support (then
+    confidence) are kept.
+    """
+    return causal_pairs(causal_counts(dataset), min_support, min_confidence, lag_quantiles, max_pairs)
+
+
+def causal_pairs(counts: CausalCounts, min_support: int = 10, min_confidence: float = 0.9,
+                 lag_quantiles: tuple[float, float] = (0.01, 0.99), max_pairs: int = 50) -> list[CausalPair]:
+    """The causal pairs of :func:`mine_causal_pairs` from its (merged) counts."""
+    support = counts.support
+    resolution = _resolution([t for _, _, t in counts.times])
     pairs = []
-    for (a, b), n in follows.items():
+    for (a, b), n in counts.follows.items():
         if support[a] < min_support or n / support[a] < min_confidence:
             continue
-        observed = lags.get((a, b))
+        observed = counts.lags.get((a, b))
         lag_min = lag_max = None
-        if observed:
-            low, high = np.quantile(observed, lag_quantiles)
+        if observed and sum(map(len, observed)):
+            low, high = np.quantile(np.concatenate(observed), lag_quantiles)
             lag_min = max(float(np.floor(low)) - resolution, 0.0)
             lag_max = float(np.ceil(high)) + resolution
         pairs.append(CausalPair(a, b, lag_min, lag_max, round(n / support[a], 4), support[a]))
@@ -229,7 +276,7 @@ def mine_causal_pairs(dataset: LabeledDataset, min_support: int = 10, min_confid
     return pairs[:max_pairs]
 
 
-def causal_order_counts(sequences: list[list[str]], times: list[list[float] | None],
+def causal_order_counts(sequences: list[list[str]], times: list[list[int] | None],
                         pairs: Iterable[CausalPair]) -> tuple[int, int]:
     """(pairs in the right order within their lag, all pairs) over the sessions that contain both ends of a pair.
 
@@ -248,7 +295,7 @@ def causal_order_counts(sequences: list[list[str]], times: list[list[float] | No
             if j is None:
                 continue
             if ts is not None and pair.lag_min is not None and pair.lag_max is not None:
-                lag = ts[j] - ts[i]
+                lag = (ts[j] - ts[i]) / US
                 if not pair.lag_min <= lag <= pair.lag_max:
                     continue
             right += 1
@@ -262,24 +309,52 @@ def causal_order_counts(sequences: list[list[str]], times: list[list[float] | No
 STRUCTURAL = "structural"  # an anomalous session without any anomaly-indicative template
 
 
+@dataclass
+class IndicativeCounts:
+    """What :func:`indicative_templates` counts (sessions per key among anomalous and normal sessions), merged
+    exactly from parts of a data set."""
+
+    anomalous: Counter[str]
+    normal: Counter[str]
+    n_anomalous: int = 0
+    n_normal: int = 0
+
+    def merge(self, other: IndicativeCounts) -> IndicativeCounts:
+        self.anomalous.update(other.anomalous)
+        self.normal.update(other.normal)
+        self.n_anomalous += other.n_anomalous
+        self.n_normal += other.n_normal
+        return self
+
+
+def indicative_counts(dataset: LabeledDataset) -> IndicativeCounts:
+    """The counts of :func:`indicative_templates` for these sessions."""
+    counts = IndicativeCounts(Counter(), Counter())
+    for session, keys in zip(dataset.sessions, session_keys(dataset), strict=True):
+        if session.label == ANOMALY:
+            counts.n_anomalous += 1
+            counts.anomalous.update(set(keys))
+        elif session.label == NORMAL:
+            counts.n_normal += 1
+            counts.normal.update(set(keys))
+    return counts
+
+
 def indicative_templates(dataset: LabeledDataset, min_sessions: int = 2, min_lift: float = 5.0) -> list[str]:
     """Templates that mark anomalies: found in at least ``min_sessions`` anomalous sessions and at least ``min_lift``
     times more often (share of sessions) in anomalous than in normal sessions."""
-    anomalous: Counter[str] = Counter()
-    normal: Counter[str] = Counter()
-    n_anomalous = n_normal = 0
-    for session, keys in zip(dataset.sessions, session_keys(dataset), strict=True):
-        if session.label == ANOMALY:
-            n_anomalous += 1
-            anomalous.update(set(keys))
-        elif session.label == NORMAL:
-            n_normal += 1
-            normal.update(set(keys))
-    if not n_anomalous:
+    return indicative_from_counts(indicative_counts(dataset), min_sessions, min_lift)
+
+
+def indicative_from_counts(counts: IndicativeCounts, min_sessions: int = 2, min_lift: float = 5.0) -> list[str]:
+    """The indicative templates of :func:`indicative_templates` from its (merged) counts."""
+    if not counts.n_anomalous:
         return []
+    n_normal, n_anomalous = counts.n_normal, counts.n_anomalous
     floor = 1.0 / max(n_normal, 1)
-    return sorted(key for key, n in anomalous.items()
-                  if n >= min_sessions and (n / n_anomalous) / max(normal[key] / max(n_normal, 1), floor) >= min_lift)
+    return sorted(key for key, n in counts.anomalous.items()
+                  if n >= min_sessions and (n / n_anomalous) / max(counts.normal[key] / max(n_normal, 1), floor)
+                  >= min_lift)
 
 
 def anomaly_signature(keys: Iterable[str], indicative: Iterable[str]) -> str:

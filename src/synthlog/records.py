@@ -14,6 +14,7 @@ from typing import Any
 
 NORMAL = 0
 ANOMALY = 1
+US = 1_000_000  # microseconds per second: event times are whole microseconds since the Unix epoch (UTC)
 
 _WORDS = {"normal": NORMAL, "anomaly": ANOMALY, "0": NORMAL, "1": ANOMALY, "abnormal": ANOMALY}
 
@@ -35,19 +36,25 @@ def label_to_word(label: int | None) -> str:
     raise ValueError(f"cannot write unknown label {label!r}")
 
 
+def micros_of(seconds: float | None) -> int | None:
+    """Whole epoch microseconds of epoch seconds (``None`` stays ``None``)."""
+    return None if seconds is None else round(seconds * US)
+
+
 @dataclass(slots=True)
 class LogEvent:
     """One log line.
 
     ``fields`` keeps the header fields of the line's format that have no dedicated attribute (``Date``,
     ``Time``, ``Pid``, ``Node`` ...), in format order, so a line can be written back exactly.
-    ``timestamp`` is seconds since the Unix epoch (UTC) when known.
+    ``timestamp`` is whole microseconds since the Unix epoch (UTC) when known (:func:`micros_of` turns epoch
+    seconds into it; formats render it at the edge).
     ``label_rule`` names the rule or source that set ``label`` (a labeling rule, a label file, an anomaly
     episode). ``attributes`` carries structured context (``request_id``, ``anomaly`` ...).
     """
 
     content: str
-    timestamp: float | None = None
+    timestamp: int | None = None
     level: str | None = None
     component: str | None = None
     template_id: str | None = None

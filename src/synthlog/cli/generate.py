@@ -83,11 +83,11 @@ def generate_stats(
     if rate is not None or follow:
         raise InputError("--rate and --follow pace a stream: give --out -, syslog://... or otlp+http://...",
                          field="--out")
-    summary = StatsSynthesizer(loaded).write(Path(out), n_lines=lines, duration=duration, seed=seed_or_global(seed),
+    summary = StatsSynthesizer(loaded).write(out, n_lines=lines, duration=duration, seed=seed_or_global(seed),
                                             workers=workers, formats=chosen, label_window=label_window,
                                             max_memory=budget, scheduler=scheduler, shard_lines=shard_lines)
     typer.echo(f"wrote {summary.lines} lines, {summary.sessions} sessions ({summary.anomalous_sessions} anomalous, "
-               f"{summary.anomalous_lines} anomalous lines) to {summary.out_dir}")
+               f"{summary.anomalous_lines} anomalous lines) to {out}")
 
 
 # --- generate code ------------------------------------------------------------------------------------------
@@ -132,7 +132,8 @@ def generate_code(
     depth: int = typer.Option(3, "--depth", min=0, help="Inline callees up to this depth."),
     unroll: int = typer.Option(2, "--unroll", min=0, help="Run each loop body 0..k times."),
     max_paths: int = typer.Option(400, "--max-paths", min=1, help="Paths kept per entry point."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Make sessions on a dask LocalCluster of N workers."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Make and render sessions in N local processes "
+                                 "(same bytes as one process)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Make sessions on an existing dask scheduler, "
                                          "e.g. tcp://host:8786 (same bytes as one process)."),
     formats: str | None = typer.Option(None, "--formats", help="Event files to add to the folder: parquet "
@@ -140,6 +141,9 @@ def generate_code(
                                        "(default otel)."),
     rate: float | None = typer.Option(None, "--rate", help="Stream at most this many lines per second."),
     follow: bool = typer.Option(False, "--follow", help="Stream until interrupted (Ctrl-C stops cleanly)."),
+    shard_lines: int | None = typer.Option(None, "--shard-lines", min=1, help="Write each event format as a folder "
+                                           "of part files of N lines (part-00000.log, ...), consecutive in time; "
+                                           "listed in the output manifest."),
 ) -> None:
     """Generate labeled log sessions from source code: per-path sessions (--entry) or entity sessions (--recipe)."""
     from synthlog.code.paths import PathOptions
@@ -157,7 +161,7 @@ def generate_code(
                                              seed=seed_or_global(seed)))
     chosen_formats = tuple(f.strip() for f in (formats or "").split(",") if f.strip())
     summary = run(src, out, n, seed_or_global(seed), config, workers=workers, scheduler=scheduler,
-                  formats=chosen_formats, rate=rate, follow=follow)
+                  formats=chosen_formats, rate=rate, follow=follow, shard_lines=shard_lines)
     if "sent" in summary:
         say(f"sent {summary['sent']} events to {out}")
         return

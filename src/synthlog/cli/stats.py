@@ -70,6 +70,14 @@ def profile(
                                         "counts, observed causal pairs with lags, anomaly types (for the data owner; "
                                         "not noised)."),
     seed: int | None = typer.Option(None, "--seed", min=0, help="Seed of the noise (default: the global --seed)."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Profile chunks and parts of a raw log on a dask "
+                                "LocalCluster of N workers."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Profile chunks and parts of a raw log on an "
+                                         "existing dask scheduler, e.g. tcp://host:8786 (the output's folder must "
+                                         "be shared with the workers)."),
+    part_lines: int = typer.Option(250_000, "--part-lines", min=1, help="Lines of sessions one task profiles "
+                                   "together (its memory: about 2 KB a line)."),
+    chunk_bytes: int = typer.Option(16 << 20, "--chunk-bytes", min=1, help="Bytes of the raw log one task reads."),
 ) -> None:
     """Derive a statistics spec from real logs: no raw parameter value, optional differential-privacy noise."""
     from synthlog.stats.profile import ProfileOptions, profile_to_file
@@ -77,7 +85,8 @@ def profile(
     options = ProfileOptions(epsilon=epsilon, seed=seed_or_global(seed), min_sessions=min_sessions,
                              min_count=min_count, max_session_lines=max_session_lines)
     seen = profile_to_file(logs, out, log_format=log_format, labels=labels, session_pattern=session_pattern,
-                           sessions=sessions, line_labels=line_labels, options=options, summary_out=summary)
+                           sessions=sessions, line_labels=line_labels, options=options, summary_out=summary,
+                           workers=workers, scheduler=scheduler, chunk_bytes=chunk_bytes, part_lines=part_lines)
     say(f"profiled {seen.events} events in {seen.sessions} sessions ({seen.anomalous_sessions} anomalous)")
     if seen.session_spec is not None:
         say(f"sessions: --sessions {seen.session_spec['spec']} (guessed: {seen.session_spec['guessed']}; give "

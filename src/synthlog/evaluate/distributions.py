@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from synthlog.logstats import session_keys, session_times
-from synthlog.records import LabeledDataset
+from synthlog.records import US, LabeledDataset
 
 TOP_TEMPLATES = 25  # bars in the template chart; the rest is summed as "other"
 TOP_TRANSITIONS = 15  # rows/columns of the transition heatmaps
@@ -69,7 +69,7 @@ def _gaps(dataset: LabeledDataset) -> list[float]:
     for session in dataset.sessions:
         times = session_times(session)
         if times:
-            out.extend(max(0.0, b - a) for a, b in zip(times, times[1:], strict=False))
+            out.extend(max(0.0, (b - a) / US) for a, b in zip(times, times[1:], strict=False))
     return out
 
 

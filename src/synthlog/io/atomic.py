@@ -178,20 +178,29 @@ def read_manifest(directory: Path) -> set[str] | None:
     except (OSError, ValueError) as exc:
         raise InputError(f"unreadable output manifest ({exc}); remove it or write elsewhere",
                          path=directory / MANIFEST) from None
+    return manifest_names(data, directory / MANIFEST)
+
+
+def manifest_names(data: object, where: str | os.PathLike[str]) -> set[str]:
+    """The names a parsed manifest lists; ``where`` names it in the error when it is not one of this tool's."""
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, list) or not all(isinstance(f, str) and "/" not in f and f not in ("", ".", "..")
                                               for f in files):
-        raise InputError("not an output manifest of this tool; remove it or write elsewhere", path=directory / MANIFEST)
+        raise InputError("not an output manifest of this tool; remove it or write elsewhere", path=where)
     return set(files)
+
+
+def manifest_text(names: set[str], extra: dict | None = None) -> str:
+    """A manifest listing ``names`` (and ``extra`` fields, such as a run's part files)."""
+    return json.dumps({"tool": "synthlog", "files": sorted(names), **(extra or {})}, indent=1) + "\n"
 
 
 def _write_manifest(directory: Path, names: set[str], extra: dict | None = None) -> None:
     with atomic_open(directory / MANIFEST) as fh:
-        json.dump({"tool": "synthlog", "files": sorted(names), **(extra or {})}, fh, indent=1)
-        fh.write("\n")
+        fh.write(manifest_text(names, extra))
 
 
-def _extra_fields(staged_manifest: Path) -> dict:
+def extra_fields(staged_manifest: Path) -> dict:
     """Fields a run put in its staging folder's manifest (say, the list of its part files) for the output's
     manifest to carry; the names list is always made afresh."""
     try:
@@ -208,9 +217,15 @@ def _foreign(directory: Path, ours: set[str]) -> list[str]:
 
 def check_output_directory(path: str | os.PathLike[str], force: bool | None = None) -> set[str]:
     """Apply the output rule to ``path`` before any work: new, empty, or holding this tool's manifest (unless
-    ``force``); returns the names its manifest lists (empty when none). Raises InputError otherwise."""
-    final = Path(path)
+    ``force``); returns the names its manifest lists (empty when none). Raises InputError otherwise. ``path``
+    may be an fsspec URL (see :mod:`synthlog.io.remote`)."""
+    from synthlog.io.remote import check_remote_directory, local_output, storage_url
+
     force = _policy["force"] if force is None else force
+    url = storage_url(path)
+    if url is not None:
+        return check_remote_directory(url, force)
+    final = Path(local_output(path))
     if not final.exists():
         return set()
     if not final.is_dir():
@@ -239,9 +254,17 @@ def atomic_directory(path: str | os.PathLike[str], force: bool | None = None) ->
 
     The output rule (see the module docstring) is checked on entry; ``force`` (default: :func:`allow_overwrite`)
     lets it write into a folder of foreign files, replacing same-named ones. A ``.synthlog-manifest.json`` in
-    ``path`` lists what this run wrote; files of the earlier run it lists that this run did not write go."""
-    final = Path(path)
+    ``path`` lists what this run wrote; files of the earlier run it lists that this run did not write go.
+    ``path`` may be an fsspec URL: the set is staged locally and moved there (:mod:`synthlog.io.remote`)."""
+    from synthlog.io.remote import local_output, remote_directory, storage_url
+
     force = _policy["force"] if force is None else force
+    url = storage_url(path)
+    if url is not None:
+        with remote_directory(url, force) as stage:
+            yield stage
+        return
+    final = Path(local_output(path))
     created = not final.exists()
     previous = check_output_directory(final, force)
     final.mkdir(parents=True, exist_ok=True)
@@ -249,7 +272,7 @@ def atomic_directory(path: str | os.PathLike[str], force: bool | None = None) ->
     try:
         yield stage
         staged = sorted(p for p in stage.iterdir() if p.name != MANIFEST)  # a nested set's manifest is ours
-        extra = _extra_fields(stage / MANIFEST)
+        extra = extra_fields(stage / MANIFEST)
         names = {p.name for p in staged}
         clash = sorted(names & set(_foreign(final, previous)))
         if clash and not force:

@@ -32,7 +32,7 @@ from synthlog.io.loghub import (
 from synthlog.io.sequences import read_sequence_csv, read_sequences, write_sequences
 from synthlog.io.text import PathLike, iter_lines
 from synthlog.progress import track
-from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session, Template
+from synthlog.records import ANOMALY, NORMAL, US, LabeledDataset, LogEvent, Session, Template
 
 DATA_ENV = "SYNTHLOG_DATA"
 
@@ -247,11 +247,11 @@ def _load_zookeeper_2k(folder: Path) -> LabeledDataset:
     """The 2k sample sorted by time and cut into fixed windows; a window is anomalous when it holds an ERROR line
     (a heuristic: Loghub publishes no ZooKeeper labels)."""
     events = sorted(read_structured(folder / "Zookeeper_2k.log_structured.csv"),
-                    key=lambda e: (e.timestamp or 0.0, e.line_id or 0))
+                    key=lambda e: (e.timestamp or 0, e.line_id or 0))
     windows: dict[int, list[LogEvent]] = {}
-    origin = (events[0].timestamp or 0.0) if events else 0.0
+    origin = (events[0].timestamp or 0) if events else 0
     for event in events:
-        windows.setdefault(int(((event.timestamp or origin) - origin) // ZOOKEEPER_WINDOW_S), []).append(event)
+        windows.setdefault(((event.timestamp or origin) - origin) // (ZOOKEEPER_WINDOW_S * US), []).append(event)
     sessions = []
     for index, lines in sorted(windows.items()):
         error = any((e.level or "").strip().upper() == "ERROR" for e in lines)

@@ -14,7 +14,7 @@ from typing import Any
 from synthlog.errors import InputError
 from synthlog.io.atomic import atomic_open
 from synthlog.io.text import PathLike, iter_lines
-from synthlog.records import ANOMALY, NORMAL, LogEvent, Session
+from synthlog.records import ANOMALY, NORMAL, US, LogEvent, Session, micros_of
 
 # Event attributes written when set, with the JSON types accepted on reading.
 _EVENT_FIELDS: dict[str, tuple[type, ...]] = {
@@ -47,7 +47,9 @@ def event_to_dict(event: LogEvent) -> dict[str, Any]:
     """A JSON-ready dict of the event; attributes that are unset (``None`` or empty) are left out."""
     # unrolled over _EVENT_FIELDS, in their order: the hot loop of writing events
     out: dict[str, Any] = {"content": event.content}
-    for name, value in (("timestamp", event.timestamp), ("level", event.level), ("component", event.component),
+    micros = event.timestamp  # written as epoch seconds: whole microseconds print at most 6 decimals
+    seconds = None if micros is None else micros / US
+    for name, value in (("timestamp", seconds), ("level", event.level), ("component", event.component),
                         ("template_id", event.template_id), ("parameters", event.parameters),
                         ("label", event.label), ("label_rule", event.label_rule), ("line_id", event.line_id),
                         ("fields", event.fields), ("attributes", event.attributes)):
@@ -71,7 +73,7 @@ def event_from_dict(data: Any, where: str = "event") -> LogEvent:
         raise ValueError(f"{where}.label must be 0, 1 or absent")
     event = LogEvent(content=data.get("content", ""))
     for name, value in data.items():
-        setattr(event, name, float(value) if name == "timestamp" else value)
+        setattr(event, name, micros_of(value) if name == "timestamp" else value)
     return event
 
 

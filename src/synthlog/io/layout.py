@@ -5,7 +5,7 @@ Usage::
     layout = layout_for_source("zookeeper-3.4.5/src/java/main")   # finds ../../../conf/log4j.properties
     layout.source           # 'conf/log4j.properties (appender CONSOLE)'
     layout.text             # '<Date> <Time> \\[myid:<myid>\\] - <Level> \\[<Thread>:<Component>@<Line>\\] - <Content>'
-    layout.fields(ts, thread="main", line=774, ...)  # header values of one line; layout.format(event) -> the line
+    layout.fields(micros, thread="main", line=774, ...)  # header values of one line; layout.format(event) -> the line
     layout.event(line)      # parse a line back (a LogFormat: the Loghub format string, with per-field patterns)
 
 A :class:`Layout` is a :class:`~synthlog.io.logformat.LogFormat` (so every reader and writer takes it) built from a
@@ -31,14 +31,15 @@ from __future__ import annotations
 import re
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from synthlog.errors import InputError
-from synthlog.io.logformat import LogFormat, _compile_literal, get_format
+from synthlog.io.logformat import LogFormat, _compile_literal, get_format, tuple_getter
 from synthlog.io.timestamps import TimeRenderer, read_time
-from synthlog.records import LogEvent
+from synthlog.records import US, LogEvent, micros_of
 
 CONFIG_NAMES = ("log4j.properties", "log4j.xml", "log4j2.xml", "logback.xml")
 # how a built-in Loghub format writes its Date and Time headers (data, like the format strings themselves); any other
@@ -276,11 +277,11 @@ class Layout(LogFormat):
                    clocks=tuple(TimeRenderer(formats[h]) if h in formats else None for h in base.headers))
 
     # -- rendering --------------------------------------------------------------------------------------------
-    def fields(self, timestamp: float, thread: str = "", node: str = "", pid: int = 0, line: int = 0,
+    def fields(self, micros: int, thread: str = "", node: str = "", pid: int = 0, line: int = 0,
                method: str = "", file: str = "", mdc: dict[str, str] | None = None) -> dict[str, str]:
-        """Header values of one line other than Level, Component and Content."""
-        micros = int(timestamp * 1_000_000)
-        out = self._clock_fields(micros, timestamp).copy()  # the date/time headers first, then the rest
+        """Header values of one line at ``micros`` (epoch microseconds, the event's time) other than Level,
+        Component and Content."""
+        out = self._clock_fields(micros, micros / US).copy()  # the date/time headers first, then the rest
         if self.pattern is None:
             for header, how in self._loghub_plan:
                 if how == "pid":
@@ -292,7 +293,7 @@ class Layout(LogFormat):
                 elif how == "node":
                     out[header] = node or thread
                 elif how == "epoch":
-                    out[header] = str(int(timestamp))
+                    out[header] = str(micros // US)
             return self._in_format_order(out)
         for header, conversion in self._pattern_plan:
             letter = conversion.letter
@@ -307,22 +308,40 @@ class Layout(LogFormat):
             elif letter == "l":
                 out[header] = f"?.{method}({PurePosixPath(file).name}:{line})"
             elif letter == "r":
-                out[header] = str(int(timestamp * 1000) % 10_000_000)
+                out[header] = str(micros // 1000 % 10_000_000)
             elif letter in ("x", "X"):
                 out[header] = (mdc or {}).get(conversion.option or "", "")
         return self._in_format_order(out)
 
-    def retimed(self, fields: dict[str, str], timestamp: float) -> dict[str, str]:
-        """``fields`` (of a line :meth:`fields` made) moved to ``timestamp``: the headers the clock writes (dates,
-        times, epoch seconds, ``%r``) made again, every other header kept."""
+    def values(self, event: LogEvent) -> tuple[str, ...]:
+        # one dict merge and one C-level pick per line (the hot loop of rendering); a line that lacks a header
+        # takes the general path, which writes it empty
+        try:
+            return self._pick_values({**event.fields, "Level": event.level or "", "Component": event.component or "",
+                                      "Content": event.content})
+        except KeyError:
+            return super().values(event)
+
+    @cached_property
+    def _pick_values(self) -> Callable[[dict[str, str]], tuple[str, ...]]:
+        return tuple_getter(self.headers)
+
+    def retimed(self, fields: dict[str, str], micros: int, was: int | None = None) -> dict[str, str]:
+        """``fields`` (of a line :meth:`fields` made) moved to ``micros`` (epoch microseconds, an event's time): the
+        headers the clock writes (dates, times, epoch seconds, ``%r``) made again, every other header kept.
+        ``was``: the time ``fields`` show; within the same whole second of a clock that shows none of its fractions
+        they stay as they are."""
+        if was is not None and self._second_fields is not None and not self._shows_millis and \
+                was // US == micros // US:  # the clock's second and the epoch header's
+            return fields
         out = dict(fields)
-        out.update(self._clock_fields(int(timestamp * 1_000_000), timestamp))
+        out.update(self._clock_fields(micros, micros / US))
         for header, how in self._loghub_plan:
             if how == "epoch":
-                out[header] = str(int(timestamp))
+                out[header] = str(micros // US)
         for header, conversion in self._pattern_plan:
             if conversion.letter == "r":
-                out[header] = str(int(timestamp * 1000) % 10_000_000)
+                out[header] = str(micros // 1000 % 10_000_000)
         return out
 
     def _clock_fields(self, micros: int, timestamp: float) -> dict[str, str]:
@@ -353,6 +372,11 @@ class Layout(LogFormat):
         """Clock headers by whole second, when each is a TimeRenderer without fractions of a second (else None:
         every line differs, or a date is rendered here from the float time)."""
         return {} if all(c is not None and not c.digits for _, c, _ in self._clock_plan) else None
+
+    @cached_property
+    def _shows_millis(self) -> bool:
+        """Whether a header other than the date and time ones moves with the clock within a second (``%r``)."""
+        return any(conversion.letter == "r" for _, conversion in self._pattern_plan)
 
     @cached_property
     def _loghub_plan(self) -> tuple[tuple[str, str], ...]:
@@ -390,8 +414,8 @@ class Layout(LogFormat):
         if event is not None and event.timestamp is None and self.pattern is not None:
             timed = [(h, c.format) for h, c in zip(self.headers, self.clocks, strict=True) if c is not None]
             if timed:
-                event.timestamp = read_time(tuple(event.fields.get(h, "") for h, _ in timed),
-                                            tuple(f for _, f in timed))
+                event.timestamp = micros_of(read_time(tuple(event.fields.get(h, "") for h, _ in timed),
+                                                      tuple(f for _, f in timed)))
         return event
 
     def component(self, cls: str, file: str) -> str:

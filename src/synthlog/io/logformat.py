@@ -21,7 +21,7 @@ from synthlog.io.atomic import atomic_open
 from synthlog.io.text import MAX_LINE_BYTES, PathLike, iter_lines
 from synthlog.io.timestamps import parse_timestamp
 from synthlog.progress import Progress
-from synthlog.records import ANOMALY, NORMAL, LogEvent
+from synthlog.records import ANOMALY, NORMAL, LogEvent, micros_of
 
 # Loghub's format strings for its data sets (logparser benchmark settings).
 BUILTIN_FORMATS = {
@@ -186,15 +186,15 @@ class _EventBuilder:
         self.fields = tuple_getter([pos[n] for n in self.field_names])
         self.clock = tuple_getter([pos[n] for n in ("Date", "Time", "Timestamp") if n in pos])
         self.clock_names = [n for n in ("Date", "Time", "Timestamp") if n in pos]
-        self.timestamps: dict[tuple, float | None] = {}  # lines of one second share their clock text
+        self.timestamps: dict[tuple, int | None] = {}  # lines of one second share their clock text
         self.line_label = pos.get("Label") if fmt.name == "bgl" else None
 
-    def _timestamp(self, clock: tuple) -> float | None:
+    def _timestamp(self, clock: tuple) -> int | None:
         if len(self.timestamps) > 100_000:
             self.timestamps.clear()
         values = dict(zip(self.clock_names, clock, strict=True))
-        stamp = self.timestamps[clock] = parse_timestamp(values.get("Date"), values.get("Time"),
-                                                         values.get("Timestamp"))
+        stamp = self.timestamps[clock] = micros_of(parse_timestamp(values.get("Date"), values.get("Time"),
+                                                                   values.get("Timestamp")))
         return stamp
 
     def __call__(self, line: str, line_id: int | None) -> LogEvent | None:

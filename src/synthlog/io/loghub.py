@@ -11,7 +11,7 @@ from synthlog.io.atomic import atomic_open
 from synthlog.io.logformat import tuple_getter
 from synthlog.io.text import CsvRows, PathLike, iter_lines
 from synthlog.io.timestamps import parse_timestamp
-from synthlog.records import LogEvent, Template, label_from_word, label_to_word
+from synthlog.records import LogEvent, Template, label_from_word, label_to_word, micros_of
 
 _EVENT_COLUMNS = {"LineId", "Level", "Component", "Content", "EventId", "EventTemplate", "ParameterList"}
 _LABEL_ID_COLUMNS = ("BlockId", "SessionId", "WindowId")
@@ -53,9 +53,9 @@ def read_structured(path: PathLike, templates: dict[str, Template] | None = None
                 raise rows.error(f"LineId {row[line_id]!r} is not an integer", field="LineId") from None
         if params is not None and row[params]:
             event.parameters = _parameter_list(row[params], rows)
-        event.timestamp = parse_timestamp(row[date] if date is not None else None,
-                                          row[time] if time is not None else None,
-                                          row[epoch] if epoch is not None else None)
+        event.timestamp = micros_of(parse_timestamp(row[date] if date is not None else None,
+                                                    row[time] if time is not None else None,
+                                                    row[epoch] if epoch is not None else None))
         yield event
 
 

@@ -60,7 +60,7 @@ def log_record(event: LogEvent, session_id: str | None = None) -> dict[str, Any]
     level = (event.level or "").upper()
     record: dict[str, Any] = {"body": {"stringValue": event.content}, "attributes": _attributes(attributes)}
     if event.timestamp is not None:
-        record["timeUnixNano"] = str(round(event.timestamp * 1_000_000) * 1000)  # whole microseconds
+        record["timeUnixNano"] = str(event.timestamp * 1000)  # whole microseconds
     if level:
         record["severityText"] = level
         if level in SEVERITY:

@@ -64,14 +64,13 @@ def _event_row(event: LogEvent) -> dict[str, Any]:
     row = {name: getattr(event, name) for name in _EVENT_COLUMNS}
     row["fields"] = sorted(event.fields.items())
     row["attributes"] = _json_map(event.attributes)
-    # whole microseconds, as the column stores them
-    row["timestamp"] = None if event.timestamp is None else round(event.timestamp * _US)
+    row["timestamp"] = event.timestamp  # whole microseconds, as the column stores them
     return row
 
 
 def _event_of(row: dict[str, Any]) -> LogEvent:
     event = LogEvent(**{name: row[name] for name in _EVENT_COLUMNS})
-    event.timestamp = _seconds(row["timestamp"])
+    event.timestamp = _micros(row["timestamp"])
     event.parameters = event.parameters or []
     event.fields = dict(row["fields"] or [])
     event.attributes = _from_json_map(row["attributes"])
@@ -103,12 +102,12 @@ def write_parquet(path: PathLike, sessions: Iterable[Session], batch_rows: int =
     return count
 
 
-def _seconds(value: datetime | None) -> float | None:
-    """Epoch seconds of a timestamp cell, computed from whole microseconds so a write-read round trip is exact."""
+def _micros(value: datetime | None) -> int | None:
+    """Epoch microseconds of a timestamp cell (what the column stores, so a write-read round trip is exact)."""
     if value is None:
         return None
     delta = value.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 * _US + delta.seconds * _US + delta.microseconds) / _US
+    return delta.days * 86_400 * _US + delta.seconds * _US + delta.microseconds
 
 
 def _open(path: PathLike) -> pq.ParquetFile:

@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import IO
 from urllib.parse import urlsplit
 
@@ -27,6 +27,8 @@ from synthlog.errors import InputError
 from synthlog.io.jsonl import event_to_dict
 from synthlog.io.otel import export_line, export_request
 from synthlog.records import LogEvent
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 STREAM_FORMATS = ("otel", "jsonl")
 # syslog severities (RFC 5424 table 2) of the usual level words; facility 1 (user-level messages)
@@ -101,7 +103,7 @@ def syslog_message(event: LogEvent, app_name: str, hostname: str = _NIL) -> byte
     severity = SYSLOG_SEVERITY.get((event.level or "INFO").upper(), 6)
     stamp = _NIL
     if event.timestamp is not None:
-        stamp = datetime.fromtimestamp(event.timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        stamp = (_EPOCH + timedelta(microseconds=event.timestamp)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     def token(text: str | None, width: int) -> str:  # printable US-ASCII without spaces, bounded (RFC 5424 6.2)
         cleaned = "".join(c for c in (text or "") if 33 <= ord(c) <= 126)[:width]
         return cleaned or _NIL
@@ -167,9 +169,17 @@ class OtlpHttpSink(Sink):
         self.flush()
 
 
+STREAM_SCHEMES = ("syslog", "syslog+udp", "syslog+tcp", "otlp+http")
+
+
 def is_stream_target(target: str) -> bool:
-    """Whether ``--out`` names a stream (``-`` or a URL) rather than a data set folder."""
-    return target == "-" or "://" in target
+    """Whether ``--out`` names a stream (``-`` or a sink URL: syslog://, syslog+udp://, syslog+tcp://,
+    otlp+http://) rather than a data set folder; any other URL (``file://``, ``memory://``, ``s3://``) is
+    storage, written through fsspec (:mod:`synthlog.io.remote`)."""
+    if target == "-":
+        return True
+    scheme, separator, _ = target.partition("://")
+    return bool(separator) and scheme.lower() in STREAM_SCHEMES
 
 
 def open_sink(target: str, fmt: str, service: str) -> Sink:

@@ -1,11 +1,13 @@
 """A data set directory written as a stream: events line by line in the order given, sessions one at a time.
 
-For data sets too large to hold in memory. Events go to ``NAME.log`` (raw lines of the log format),
-``NAME.log_structured.csv`` and ``NAME.jsonl`` (one event per line, its session in ``attributes.session``) in
-the order they are written: a time-ordered merge (:mod:`synthlog.synth.timeline`) gives them in time order.
-Events are first :meth:`DatasetStream.render`-ed to their three lines, which a merge can hold compactly, then
-written; ``LineId`` counts events in written order. Sessions go to ``anomaly_label.csv`` and ``NAME.sequences``
-as they are finished; templates (with their counts) and metadata are written by :meth:`DatasetStream.finish`.
+For data sets too large to hold in memory. Events go through the writers of :mod:`synthlog.io.writers`:
+``NAME.log`` (raw lines of the log format), ``NAME.log_structured.csv``, ``NAME.jsonl`` (one event per line, its
+session in ``attributes.session``) and the event files asked for (``parquet``, ``otel``), in the order they are
+written: a time-ordered merge (:mod:`synthlog.synth.timeline`) gives them in time order. Events are first
+:meth:`DatasetStream.render`-ed to their three lines, which a merge can hold compactly, then written; ``LineId``
+counts events in written order. With ``shard_lines`` every format is a folder of part files of that many lines
+(:mod:`synthlog.io.partfiles`). Sessions go to ``anomaly_label.csv`` and ``NAME.sequences`` as they are
+finished; templates (with their counts) and metadata are written by :meth:`DatasetStream.finish`.
 
 Files are created in ``folder`` directly: give a staging folder (:func:`synthlog.io.atomic.atomic_directory`)
 so the set appears whole or not at all. Files :func:`~synthlog.io.datasets.load_directory` reads back.
@@ -22,37 +24,72 @@ from synthlog.errors import InputError
 from synthlog.io.jsonl import event_lines
 from synthlog.io.logformat import LogFormat
 from synthlog.io.loghub import StructuredRows, write_templates
+from synthlog.io.partfiles import PartFile, finished_part, part_name, write_part_manifest
 from synthlog.io.sequences import sequence_line
+from synthlog.io.writers import EVENT_FORMATS, LINE_FORMATS, EventWriter, file_name, open_writer
 from synthlog.records import LogEvent, Session, Template, label_to_word
 
 _BUFFER = 1 << 20
 _BATCH = 1024  # lines written per call
 
-Rendered = tuple[str, str, str]  # raw line, structured row after "LineId,", JSON line; each with its line break
+# raw line, structured row after "LineId,", JSON line (each with its line break); then, when event files or part
+# files are written, the event and its session id
+Rendered = tuple
+
+
+class LineRenderer:
+    """Each event's raw line, structured row (after ``LineId,``) and JSON line, and with ``carries_events`` the
+    event and its session id too (:meth:`DatasetStream.render`); apart from the files, so that worker processes
+    can render what they make."""
+
+    def __init__(self, log_format: LogFormat, templates: dict[str, Template], carries_events: bool = False):
+        self.log_format, self.carries_events = log_format, carries_events
+        self.rows = StructuredRows(log_format.headers, templates)
+        # a layout that renders lines its own way (padding, conversion patterns) writes them itself
+        self.plain = type(log_format).format is LogFormat.format
+
+    def __call__(self, events: list[LogEvent], session_id: str) -> list[Rendered]:
+        fmt, row, plain = self.log_format, self.rows.row, self.plain
+        out = []
+        for event, line in zip(events, event_lines(events, session_id), strict=True):
+            values = fmt.values(event)  # the structured columns are the format's headers, in its order
+            raw = fmt.join(values, event) if plain else fmt.format(event)
+            if self.carries_events:
+                out.append((raw + "\n", row(values, event.template_id), line, event, session_id))
+            else:
+                out.append((raw + "\n", row(values, event.template_id), line))
+        return out
 
 
 class DatasetStream:
     """Open the files of data set ``name`` in ``folder``; write events and sessions; :meth:`finish`; close."""
 
-    def __init__(self, folder: Path, name: str, log_format: LogFormat, templates: dict[str, Template]):
+    def __init__(self, folder: Path, name: str, log_format: LogFormat, templates: dict[str, Template],
+                 formats: tuple[str, ...] = (), shard_lines: int | None = None):
         self.folder, self.name, self.log_format = Path(folder), name, log_format
-        self.names = {"raw": f"{name}.log", "structured": f"{name}.log_structured.csv",
-                      "templates": f"{name}.log_templates.csv", "labels": "anomaly_label.csv",
-                      "sequences": f"{name}.sequences", "jsonl": f"{name}.jsonl",
-                      "metadata": f"{name}.metadata.json"}
-        self._rows = StructuredRows(log_format.headers, templates)
-        # a layout that renders lines its own way (padding, conversion patterns) writes them itself
-        self._plain = type(log_format).format is LogFormat.format
-        self._files: list[IO[str]] = []
-        self._raw = self._open("raw")
-        self._structured = self._open("structured")
-        self._jsonl = self._open("jsonl")
-        self._labels = self._open("labels")
-        self._sequences = self._open("sequences")
-        self._structured.write(self._rows.header)
-        self._labels.write("BlockId,Label\n")
+        self.formats = (*LINE_FORMATS, *(f for f in EVENT_FORMATS if f in formats))
+        self.shard_lines = shard_lines
+        self.names = {"templates": f"{name}.log_templates.csv", "labels": "anomaly_label.csv",
+                      "sequences": f"{name}.sequences", "metadata": f"{name}.metadata.json"}
+        self.names.update({fmt: file_name(name, fmt) for fmt in self.formats})
+        # the merge carries each event along when a writer needs the record or its time
+        self.carries_events = len(self.formats) > len(LINE_FORMATS) or shard_lines is not None
+        # events -> their rendered lines (see write_events)
+        self.render = LineRenderer(log_format, templates, self.carries_events)
+        self._rows = self.render.rows
+        self.parts: list[PartFile] = []
+        self._part, self._part_lines, self._part_times = 0, 0, [None, None]
+        self._writers: dict[str, EventWriter] = {}
         self.events = 0
         self.sessions = 0
+        if shard_lines is not None:
+            for fmt in self.formats:
+                (self.folder / self.names[fmt]).mkdir()
+        self._open_writers()
+        self._files: list[IO[str]] = []
+        self._labels = self._open("labels")
+        self._sequences = self._open("sequences")
+        self._labels.write("BlockId,Label\n")
 
     def _open(self, role: str) -> IO[str]:
         # open for the stream's lifetime, closed by close(): writes interleave across the files
@@ -60,40 +97,67 @@ class DatasetStream:
         self._files.append(fh)
         return fh
 
-    def render(self, events: list[LogEvent], session_id: str) -> list[Rendered]:
-        """Each event's raw line, structured row (after ``LineId,``) and JSON line."""
-        fmt, row, plain = self.log_format, self._rows.row, self._plain
-        out = []
-        for event, line in zip(events, event_lines(events, session_id), strict=True):
-            values = fmt.values(event)  # the structured columns are the format's headers, in its order
-            raw = fmt.join(values, event) if plain else fmt.format(event)
-            out.append((raw + "\n", row(values, event.template_id), line))
-        return out
+    def _path(self, fmt: str) -> Path:
+        if self.shard_lines is None:
+            return self.folder / self.names[fmt]
+        return self.folder / self.names[fmt] / part_name(self._part, fmt)
+
+    def _open_writers(self) -> None:
+        self._writers = {fmt: open_writer(fmt, self._path(fmt), service=self.name, log_format=self.log_format,
+                                          csv_rows=self._rows, first_line_id=self.events + 1)
+                         for fmt in self.formats}
 
     def write_events(self, rendered: Iterable[Rendered]) -> None:
         """Write rendered events in the order given; ``LineId`` goes on counting."""
         # one write per file for every batch of lines (the hot loop of the stream); batches stay small, so the
         # last release, which may hold every open session's lines, costs no extra memory
-        raws, rows, lines = [], [], []
-        count = self.events
-        for raw, row, line in rendered:
-            count += 1
-            raws.append(raw)
-            rows.append(f"{count},{row}")
-            lines.append(line)
-            if len(raws) == _BATCH:
-                self._write_batch(raws, rows, lines)
-                raws, rows, lines = [], [], []
-        self.events = count
-        self._write_batch(raws, rows, lines)
+        batch: list[Rendered] = []
+        room = self._room()
+        for item in rendered:
+            batch.append(item)
+            if len(batch) == room:
+                self._write_batch(batch)
+                batch = []
+                room = self._room()
+        self._write_batch(batch)
 
-    def _write_batch(self, raws: list[str], rows: list[str], lines: list[str]) -> None:
-        self._raw.write("".join(raws))
-        self._structured.write("".join(rows))
-        self._jsonl.write("".join(lines))
+    def _room(self) -> int:
+        """Lines the next batch may hold: a batch never crosses the end of a part."""
+        return _BATCH if self.shard_lines is None else min(_BATCH, self.shard_lines - self._part_lines)
+
+    def _write_batch(self, batch: list[Rendered]) -> None:
+        if not batch:
+            return
+        writers = self._writers
+        raw, csv, jsonl = writers["raw"], writers["csv"], writers["jsonl"]
+        raw.write_lines([item[0] for item in batch])
+        csv.write_lines([item[1] for item in batch])
+        jsonl.write_lines([item[2] for item in batch])
+        event_writers = [w for fmt, w in writers.items() if fmt not in LINE_FORMATS]
+        for item in batch if event_writers else ():
+            for writer in event_writers:
+                writer.send(item[3], item[4])
+        self.events += len(batch)
+        if self.shard_lines is not None:
+            times = [item[3].timestamp for item in batch if item[3].timestamp is not None]
+            if times:
+                self._part_times = [self._part_times[0] if self._part_times[0] is not None else times[0], times[-1]]
+            self._part_lines += len(batch)
+            if self._part_lines == self.shard_lines:
+                self._next_part(open_another=True)
+
+    def _next_part(self, open_another: bool) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        first, last = self._part_times
+        self.parts += [finished_part(self._path(fmt), self._part_lines, first, last) for fmt in self.formats]
+        self._part, self._part_lines, self._part_times = self._part + 1, 0, [None, None]
+        self._writers = {}
+        if open_another:
+            self._open_writers()
 
     def write_session(self, session: Session) -> None:
-        """The session's label and event-id sequence (its events are written through :meth:`write_event`)."""
+        """The session's label and event-id sequence (its events are written through :meth:`write_events`)."""
         if not session.id or any(c in session.id for c in ',"\n\r'):
             raise InputError(f"session id {session.id!r} cannot be written to a label file", path=self._labels.name)
         try:
@@ -105,15 +169,23 @@ class DatasetStream:
         self.sessions += 1
 
     def finish(self, templates: dict[str, Template], metadata: dict[str, Any]) -> dict[str, Path]:
-        """Write the templates and the metadata, close every file; returns the paths by role."""
+        """Write the templates and the metadata (and the parts' manifest entry), close every file; returns the
+        paths by role."""
+        if self.shard_lines is not None and (self._part_lines or not self.parts):
+            self._next_part(open_another=False)  # the last part (an empty run has one empty part)
         self.close()
         write_templates(self.folder / self.names["templates"], templates)
         with open(self.folder / self.names["metadata"], "w", encoding="utf-8") as fh:
             json.dump({"name": self.name, "metadata": metadata}, fh, indent=2, sort_keys=True, default=str)
             fh.write("\n")
-        return {role: self.folder / file for role, file in self.names.items()}
+        if self.shard_lines is not None:
+            write_part_manifest(self.folder, self.parts)
+        # the structured CSV's role is named ``structured`` (summary.json's file list), as for data set readers
+        return {("structured" if role == "csv" else role): self.folder / file for role, file in self.names.items()}
 
     def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
         for fh in self._files:
             fh.close()
 
@@ -122,4 +194,3 @@ class DatasetStream:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

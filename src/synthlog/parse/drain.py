@@ -103,6 +103,20 @@ class TemplateParser:
         count.update(out)
         return out
 
+    def add_shapes(self, shapes: dict[str, int]) -> None:
+        """Add messages already masked, given as their distinct shapes in order of first appearance with their
+        counts: the miner sees each shape once, first come first, exactly as :meth:`add_all` of every message
+        would show it (so a log read in chunks gets the templates of one pass)."""
+        for masked, count in shapes.items():
+            cluster_id = self._cluster_of.get(masked)
+            if cluster_id is None:
+                cluster_id = self._cluster_of[masked] = self.miner.add_log_message(masked)["cluster_id"]
+            self._counts[cluster_id] += count
+
+    def clusters(self) -> dict[str, int]:
+        """The cluster of every masked message added so far."""
+        return self._cluster_of
+
     def templates(self) -> tuple[dict[int, str], dict[str, Template]]:
         """Map cluster id -> template id, and the templates by id in order of first appearance.
 

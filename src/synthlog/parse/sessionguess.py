@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from synthlog.records import LogEvent
+from synthlog.records import US, LogEvent
 
 SAMPLE_LINES = 20_000  # the guess reads the first lines only: shapes show early, and a huge log stays cheap
 WINDOW_LINES = 20  # lines per window when no entity qualifies (a typical session length of entity logs)
@@ -113,7 +113,7 @@ def guess_sessions(events: Sequence[LogEvent], labeled_ids: Sequence[str] = ()) 
                                                f"{len(sample)} lines, {sum(ids.values()) / len(ids):.1f} lines each")
     times = [e.timestamp for e in sample if e.timestamp is not None]
     if len(times) == len(sample) and len(sample) > 1 and max(times) > min(times):
-        seconds = _round_up((max(times) - min(times)) * WINDOW_LINES / len(sample))
+        seconds = _round_up((max(times) - min(times)) / US * WINDOW_LINES / len(sample))  # times: microseconds
         return SessionGuess(f"window:{seconds:g}", f"no entity id recurs on most lines; windows of {seconds:g} s "
                                                    f"hold about {WINDOW_LINES} of the first {len(sample)} lines")
     return SessionGuess(f"sliding:{WINDOW_LINES},{WINDOW_LINES}",

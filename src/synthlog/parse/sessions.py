@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
 from synthlog.errors import InputError
-from synthlog.records import ANOMALY, NORMAL, LogEvent, Session
+from synthlog.records import ANOMALY, NORMAL, US, LogEvent, Session
 
 HDFS_BLOCK = r"blk_-?\d+"
 ENTITY_PATTERNS = {"blk": HDFS_BLOCK, "block": HDFS_BLOCK}
@@ -44,10 +44,11 @@ def by_entity(events: Iterable[LogEvent], pattern: str = HDFS_BLOCK) -> list[Ses
 
 
 def _timestamp(event: LogEvent) -> float:
+    """The event's time in epoch seconds (windows are given in seconds)."""
     if event.timestamp is None:
         where = f"line {event.line_id}" if event.line_id is not None else "an event"
         raise InputError(f"{where} has no timestamp; time windows need one on every event")
-    return event.timestamp
+    return event.timestamp / US
 
 
 def by_time_window(events: Iterable[LogEvent], seconds: float, prefix: str = "win_") -> list[Session]:

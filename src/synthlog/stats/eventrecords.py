@@ -21,6 +21,7 @@ class EventRecords:
 
     def __init__(self, compiled: CompiledSpec):
         start = compiled.spec.start
+        self.name = compiled.spec.name  # the OpenTelemetry resource of events without a service
         self.start_us = int(start.timestamp()) * US + start.microsecond
         # a layout draws each line's level word; without one the message's level is the line's
         self.columns: tuple[str, ...] = ("content", "id", "level") if compiled.spec.layout is not None \
@@ -33,12 +34,12 @@ class EventRecords:
 
     def of_block(self, lines: pa.Table) -> Iterator[tuple[LogEvent, str | None]]:
         """The block's lines as records, in its (time) order."""
-        seconds = ((lines["t"].to_numpy() + self.start_us) / US).tolist()
+        micros = (lines["t"].to_numpy() + self.start_us).tolist()
         texts = lines["text"].to_pylist()
         levels = lines["level"].to_pylist() if "level" in lines.column_names else [self.level[i] for i in texts]
         episodes = lines["episode"].to_pylist()
         service, template_id, attributes = self.service, self.template_id, self.attributes
-        for t, text, level, content, owner, episode in zip(seconds, texts, levels, lines["content"].to_pylist(),
+        for t, text, level, content, owner, episode in zip(micros, texts, levels, lines["content"].to_pylist(),
                                                            lines["id"].to_pylist(), episodes, strict=True):
             yield LogEvent(content=content, timestamp=t, level=level, component=service[text],
                            template_id=template_id[text], label=ANOMALY if episode else NORMAL,

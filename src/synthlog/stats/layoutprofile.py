@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from synthlog.errors import InputError
 from synthlog.io.logformat import LogFormat
 from synthlog.io.timestamps import TIME_NAME, TimeRenderer, fraction_digits, infer_time_format, read_time, time_pieces
-from synthlog.records import LogEvent
+from synthlog.records import LogEvent, micros_of
 from synthlog.stats.spec import HeaderField, Layout, Param
 
 SAMPLE = 400  # lines sampled to infer time formats and clock offsets
@@ -142,7 +142,7 @@ def unread_time_header(events: list[LogEvent], fmt: LogFormat, clock: Clock | No
 def stamp(events: Iterable[LogEvent], clock: Clock) -> None:
     """Set every event's timestamp from the clock (lines whose time headers do not fit keep ``None``)."""
     for event in events:
-        event.timestamp = clock.read(event)
+        event.timestamp = micros_of(clock.read(event))
 
 
 def _value(event: LogEvent, name: str) -> str:
@@ -160,15 +160,90 @@ class LayoutProfile:
     fields: dict[str, dict[str, dict[str, float]]]
 
 
-def profile_layout(events: list[tuple[LogEvent, str, str]], fmt: LogFormat, clock: Clock | None, source: str,
-                   counts: Callable[[Counter[str]], dict[str, float]], value_model: ValueModel,
+HEADER_VALUES = 100_000  # a free header's values fitted: the first this many lines in session order
+
+
+@dataclass
+class LayoutCounts:
+    """What :func:`profile_layout` needs of the lines, merged exactly from parts of a data set (any split of its
+    sessions that keeps every line's sessions together): level counts, per candidate header (neither content,
+    level nor time) its values per message and overall, the sessions each value is seen in, how often it equals
+    each earlier candidate, its first :data:`HEADER_VALUES` values in session order as ``(order, value,
+    session)``, and its sessions of two or more lines with one value."""
+
+    lines: int = 0
+    messages: dict[str, tuple[int, int]] = field(default_factory=dict)  # message -> its first line's place
+    levels: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    values: dict[str, dict[str, Counter[str]]] = field(default_factory=dict)  # header -> message -> value counts
+    sessions: dict[str, Counter[str]] = field(default_factory=dict)  # header -> value -> sessions seen in
+    equal: Counter[tuple[str, str]] = field(default_factory=Counter)  # (header, earlier header) -> equal lines
+    first: dict[str, list[tuple[tuple[int, int], str, str]]] = field(default_factory=dict)
+    longer: Counter[str] = field(default_factory=Counter)  # header -> sessions of 2+ lines
+    constant: Counter[str] = field(default_factory=Counter)  # header -> of these, with one value
+
+    def merge(self, other: LayoutCounts) -> LayoutCounts:
+        self.lines += other.lines
+        for message, order in other.messages.items():
+            self.messages[message] = min(order, self.messages.get(message, order))
+        for message, counts in other.levels.items():
+            self.levels[message].update(counts)
+        for name, table in other.values.items():
+            mine = self.values.setdefault(name, {})
+            for message, counts in table.items():
+                mine.setdefault(message, Counter()).update(counts)
+            self.sessions.setdefault(name, Counter()).update(other.sessions[name])
+            self.first[name] = sorted(self.first.get(name, []) + other.first[name])[:HEADER_VALUES]
+        self.equal.update(other.equal)
+        self.longer.update(other.longer)
+        self.constant.update(other.constant)
+        return self
+
+
+def candidate_headers(fmt: LogFormat, clock: Clock | None) -> list[str]:
+    """The headers that are neither content, level nor time, in format order (copies and free values are
+    among these)."""
+    return [n for n in fmt.headers if n not in ("Content", "Level") and not (clock is not None and n in clock.formats)]
+
+
+def layout_counts(events: list[tuple[LogEvent, str, str, tuple[int, int]]], fmt: LogFormat,
+                  clock: Clock | None) -> LayoutCounts:
+    """The counts of ``events`` given as (event, message id, session id, place in session order)."""
+    counts = LayoutCounts(lines=len(events))
+    for event, message, _, order in events:
+        counts.messages.setdefault(message, order)
+        if event.level:
+            counts.levels[message][event.level] += 1
+    names = candidate_headers(fmt, clock)
+    columns = {name: [_value(e, name) for e, _, _, _ in events] for name in names}
+    for i, name in enumerate(names):
+        column = columns[name]
+        for other in names[:i]:
+            counts.equal[(name, other)] = sum(a == b for a, b in zip(column, columns[other], strict=True))
+        table: dict[str, Counter[str]] = defaultdict(Counter)
+        seen: dict[str, set[str]] = defaultdict(set)
+        per_session: dict[str, set[str]] = defaultdict(set)
+        lines: Counter[str] = Counter()
+        for value, (_, message, session, _) in zip(column, events, strict=True):
+            table[message][value] += 1
+            seen[value].add(session)
+            per_session[session].add(value)
+            lines[session] += 1
+        counts.values[name] = dict(table)
+        counts.sessions[name] = Counter({v: len(s) for v, s in seen.items()})
+        counts.first[name] = sorted((order, value, session) for value, (_, _, session, order)
+                                    in zip(column, events, strict=True))[:HEADER_VALUES]
+        longer = [s for s, n in lines.items() if n >= 2]
+        counts.longer[name] = len(longer)
+        counts.constant[name] = sum(len(per_session[s]) == 1 for s in longer)
+    return counts
+
+
+def profile_layout(counts: LayoutCounts, fmt: LogFormat, clock: Clock | None, source: str,
+                   weights: Callable[[Counter[str]], dict[str, float]], value_model: ValueModel,
                    safe: Callable[[str], bool], min_sessions: int = 1) -> LayoutProfile:
-    """The layout of ``events`` given as (event, message id, session id): ``counts`` turns counts into (noisy)
-    weights, ``value_model`` gives a header's free values a template and params, ``safe`` says whether a value a
-    message fixes may be kept verbatim (and it must be seen in ``min_sessions`` sessions)."""
-    by_message: dict[str, list[LogEvent]] = defaultdict(list)
-    for event, message, _ in events:
-        by_message[message].append(event)
+    """The layout of lines counted by :func:`layout_counts`: ``weights`` turns counts into (noisy) weights,
+    ``value_model`` gives a header's free values a template and params, ``safe`` says whether a value a message
+    fixes may be kept verbatim (and it must be seen in ``min_sessions`` sessions)."""
     fields: list[HeaderField] = []
     fixed: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
     plain: list[str] = []  # headers neither content, level, time nor copy, in order (copies look among these)
@@ -180,15 +255,19 @@ def profile_layout(events: list[tuple[LogEvent, str, str]], fmt: LogFormat, cloc
         elif clock is not None and name in clock.formats:
             fields.append(HeaderField(name=name, kind="time", time_format=clock.formats[name],
                                       offset=clock.offsets.get(name, 0.0)))
-        elif (source_name := _copied(name, plain, events)) is not None:
+        elif (source_name := _copied(name, plain, counts)) is not None:
             fields.append(HeaderField(name=name, kind="copy", same_as=source_name))
         else:
             plain.append(name)
-            fields.append(_header(name, rank, events, by_message, counts, value_model, safe, min_sessions, fixed))
-    levels = {m: _shares(counts(Counter(e.level for e in group if e.level))) for m, group in by_message.items()}
-    overall = _shares(counts(Counter(e.level for e, _, _ in events if e.level)))
+            fields.append(_header(name, rank, counts, weights, value_model, safe, min_sessions, fixed))
+    # noise is drawn message by message in order of first appearance, as one pass over the lines would
+    levels = {m: _shares(weights(counts.levels.get(m, Counter()))) for m in _in_order(counts)}
+    overall: Counter[str] = Counter()
+    for c in counts.levels.values():
+        overall.update(c)
     resolution = clock.resolution if clock is not None else 1.0
-    layout = Layout(format=fmt.text, source=source, fields=fields, resolution=resolution, levels=overall)
+    layout = Layout(format=fmt.text, source=source, fields=fields, resolution=resolution,
+                    levels=_shares(weights(overall)))
     per_message: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
     for name, table in fixed.items():
         for message, shares in table.items():
@@ -196,49 +275,41 @@ def profile_layout(events: list[tuple[LogEvent, str, str]], fmt: LogFormat, cloc
     return LayoutProfile(layout, {m: v for m, v in levels.items() if v}, dict(per_message))
 
 
-def _copied(name: str, earlier: list[str], events: list[tuple[LogEvent, str, str]]) -> str | None:
+def _in_order(counts: LayoutCounts) -> list[str]:
+    return sorted(counts.messages, key=counts.messages.__getitem__)
+
+
+def _copied(name: str, earlier: list[str], counts: LayoutCounts) -> str | None:
     """The earlier header this one repeats on nearly every line (BGL writes the node twice), if any."""
     for other in earlier:
-        same = sum(_value(e, name) == _value(e, other) for e, _, _ in events)
-        if events and same >= COPY_SHARE * len(events):
+        if counts.lines and counts.equal[(name, other)] >= COPY_SHARE * counts.lines:
             return other
     return None
 
 
-def _header(name: str, rank: int, events: list[tuple[LogEvent, str, str]], by_message: dict[str, list[LogEvent]],
-            counts: Callable[[Counter[str]], dict[str, float]], value_model: ValueModel,
-            safe: Callable[[str], bool], min_sessions: int,
+def _header(name: str, rank: int, counts: LayoutCounts, weights: Callable[[Counter[str]], dict[str, float]],
+            value_model: ValueModel, safe: Callable[[str], bool], min_sessions: int,
             fixed: dict[str, dict[str, dict[str, float]]]) -> HeaderField:
     """A header that is neither time, level, content nor a copy: fixed by the message (values kept verbatim only
     when ``safe`` and seen in at least ``min_sessions`` sessions), or a free value."""
-    per_message = {m: Counter(_value(e, name) for e in group) for m, group in by_message.items()}
+    per_message = {m: counts.values[name][m] for m in _in_order(counts)}
     on_mode = sum(c.most_common(1)[0][1] for c in per_message.values() if c)
-    overall = Counter(_value(e, name) for e, _, _ in events)
-    sessions: dict[str, set[str]] = defaultdict(set)
-    for event, _, session in events:
-        sessions[_value(event, name)].add(session)
-    kept = Counter({v: n for v, n in overall.items() if safe(v) and len(sessions[v]) >= min_sessions})
-    if events and on_mode >= FIXED_SHARE * len(events) and kept:
+    overall: Counter[str] = Counter()
+    for c in per_message.values():
+        overall.update(c)
+    seen = counts.sessions[name]
+    kept = Counter({v: n for v, n in overall.items() if safe(v) and seen[v] >= min_sessions})
+    if counts.lines and on_mode >= FIXED_SHARE * counts.lines and kept:
         # values the safe rule refuses are left out: their messages write the most frequent kept value
-        table = {m: _shares(counts(Counter({v: n for v, n in c.items() if v in kept}))) for m, c in per_message.items()}
+        table = {m: _shares(weights(Counter({v: n for v, n in c.items() if v in kept})))
+                 for m, c in per_message.items()}
         fixed[name] = {m: shares for m, shares in table.items() if shares}
         default = max(sorted(kept), key=lambda v: kept[v])
         return HeaderField(name=name, kind="message", default=default)
-    template, params = value_model([(_value(e, name), session) for e, _, session in events], rank)
-    return HeaderField(name=name, kind="value", template=template, params=params,
-                       per_session=_per_session(name, events))
-
-
-def _per_session(name: str, events: list[tuple[LogEvent, str, str]]) -> bool:
-    """Whether a header keeps one value through a session (a request's host and process id) in at least
-    :data:`FIXED_SHARE` of the sessions with two or more lines (and there are at least :data:`MIN_SESSIONS`)."""
-    values: dict[str, set[str]] = defaultdict(set)
-    lines: Counter[str] = Counter()
-    for event, _, session in events:
-        values[session].add(_value(event, name))
-        lines[session] += 1
-    longer = [s for s, n in lines.items() if n >= 2]
-    return len(longer) >= MIN_SESSIONS and sum(len(values[s]) == 1 for s in longer) >= FIXED_SHARE * len(longer)
+    template, params = value_model([(value, session) for _, value, session in counts.first[name]], rank)
+    longer = counts.longer[name]
+    per_session = longer >= MIN_SESSIONS and counts.constant[name] >= FIXED_SHARE * longer
+    return HeaderField(name=name, kind="value", template=template, params=params, per_session=per_session)
 
 
 def _shares(weights: dict[str, float]) -> dict[str, float]:

@@ -1,9 +1,11 @@
 """Part files written by the workers themselves (``--shard-lines N``): ``NAME.jsonl/part-00000.jsonl``, ...
 
-A run cut into parts writes each text format as a folder named like the one file it would otherwise be, holding
-``part-00000.<ext>``, ``part-00001.<ext>``, ... of about N lines each. Part ``p`` is the lines of simulated time
-``[start, end)`` of a run of consecutive shards (see :mod:`synthlog.stats.shards`), so the parts are consecutive
-time ranges and their concatenation is the whole run in time order. Two tasks per part, both on the executor:
+A run cut into parts writes each format as a folder named like the one file it would otherwise be, holding
+``part-00000.<ext>``, ``part-00001.<ext>``, ... of about N lines each (:mod:`synthlog.io.partfiles`), through the
+writers of :mod:`synthlog.io.writers` (``parquet`` and ``otel`` parts from the lines' event records). Part ``p``
+is the lines of simulated time ``[start, end)`` of a run of consecutive shards (see :mod:`synthlog.stats.shards`),
+so the parts are consecutive time ranges and their concatenation is the whole run in time order. Two tasks per
+part, both on the executor:
 
 1. :func:`stage_part` renders the part's shards and stages their own lines (an Arrow IPC file beside the parts);
    it returns only what the driver needs: the narrow columns of those lines (time, template, episode, owner) for
@@ -18,11 +20,9 @@ driver. The list of parts goes into the output manifest (``.synthlog-manifest.js
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
@@ -30,17 +30,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthlog.io.atomic import MANIFEST
+from synthlog.io.partfiles import PartFile, finished_part, part_name, write_part_manifest
+from synthlog.io.writers import LINE_FORMATS, file_name, open_writer
 from synthlog.stats import shards as sharding
 from synthlog.stats.compiled import US, CompiledSpec
+from synthlog.stats.eventrecords import EventRecords
 from synthlog.stats.shards import Block, _Labels, _merge, plan, render_shard, shard_span
 from synthlog.stats.spec import Spec
-from synthlog.stats.writers import STRUCTURED_HEADER, RunWriter, write_column
+from synthlog.stats.writers import STRUCTURED_HEADER, RunWriter
 
 PENDING = ".pending-parts"
-EXTENSIONS = {"jsonl": "jsonl", "raw": "log", "csv": "csv"}
 NARROW = ("t", "text", "episode", "shard", "owner")  # what labels, template counts and windows read
-_EMPTY = pa.scalar("", pa.large_string())
 
 
 @dataclass(slots=True)
@@ -53,22 +53,6 @@ class Staged:
     lines: pa.Table
     carry: pa.Table
     owners: list[tuple[int, pa.Table]]
-
-
-@dataclass(frozen=True, slots=True)
-class PartFile:
-    """One written part: its output (``NAME.jsonl``), name, lines, sha256 and first/last line time (UTC)."""
-
-    output: str
-    name: str
-    lines: int
-    sha256: str
-    first: str | None
-    last: str | None
-
-
-def part_name(part: int, fmt: str) -> str:
-    return f"part-{part:05d}.{EXTENSIONS[fmt]}"
 
 
 def part_plan(compiled: CompiledSpec, horizon: int | None, shard_lines: int):
@@ -112,19 +96,14 @@ def _compact(table: pa.Table) -> pa.Table:
     return table.take(pa.array(np.arange(len(table))))
 
 
-class _Hashing:
-    """A binary file that hashes what it is given to write."""
-
-    def __init__(self, handle):
-        self.handle, self.digest = handle, hashlib.sha256()
-
-    def write(self, data) -> None:
-        self.digest.update(data)
-        self.handle.write(data)
+@lru_cache(maxsize=4)
+def _records(spec_json: str) -> EventRecords:
+    """Per-process cache, so workers compile each run's spec once for its event records."""
+    return EventRecords(CompiledSpec(Spec.model_validate_json(spec_json)))
 
 
 def write_part(pending: str, part: int, carried: pa.Table | None, offset: int, limit: int | None,
-               formats: tuple[str, ...], folders: dict[str, str], start_us: int) -> list[PartFile]:
+               formats: tuple[str, ...], folders: dict[str, str], start_us: int, spec_json: str) -> list[PartFile]:
     """Write part ``part``'s files from its staged lines and the lines ``carried`` into it (a worker task);
     ``offset`` is the number of lines before the part (the CSV's LineId), ``limit`` cuts the run's last part."""
     staged = Path(pending) / f"part-{part:05d}.arrow"
@@ -136,42 +115,38 @@ def write_part(pending: str, part: int, carried: pa.Table | None, offset: int, l
         if limit is not None:
             lines = lines.slice(0, limit)
         times = lines["t"]
-        first, last = (None, None) if not len(lines) else (_iso(start_us, pc.min(times)), _iso(start_us, pc.max(times)))
+        first, last = (None, None) if not len(lines) else (start_us + pc.min(times).as_py(),
+                                                           start_us + pc.max(times).as_py())
         for fmt in formats:
             target = Path(folders[fmt]) / part_name(part, fmt)
-            with open(target, "wb") as handle:
-                out = _Hashing(handle)
-                if fmt == "csv":
-                    out.write(STRUCTURED_HEADER.encode())
-                    ids = pa.array(np.arange(offset + 1, offset + len(lines) + 1)).cast(pa.large_string())
-                    write_column(out, pc.binary_join_element_wise(ids, lines["csv"], _EMPTY))
+            service = _records(spec_json).name if fmt not in LINE_FORMATS else ""
+            with open_writer(fmt, target, service=service, csv_rows=STRUCTURED_HEADER, first_line_id=offset + 1) as out:
+                if fmt in LINE_FORMATS:
+                    out.write_column(lines[fmt])
                 else:
-                    write_column(out, lines[fmt])
-            written.append(PartFile(Path(folders[fmt]).name, target.name, len(lines), out.digest.hexdigest(),
-                                    first, last))
+                    for event, session_id in _records(spec_json).of_block(lines):
+                        out.send(event, session_id)
+            written.append(finished_part(target, len(lines), first, last))
     staged.unlink()
     return written
 
 
-def _iso(start_us: int, t: pa.Scalar) -> str:
-    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=start_us + t.as_py())
-    return f"{moment:%Y-%m-%dT%H:%M:%S.%fZ}"
-
-
-def write_parts(spec: Spec, seed: int, formats: tuple[str, ...], horizon: int | None, n_lines: int | None,
-                shard_lines: int, run_on, stage: Path, writer: RunWriter, advance) -> list[PartFile]:
+def write_parts(spec: Spec, seed: int, formats: tuple[str, ...], columns: tuple[str, ...], horizon: int | None,
+                n_lines: int | None, shard_lines: int, run_on, stage: Path, writer: RunWriter,
+                advance) -> list[PartFile]:
     """Run the simulation as parts written by ``run_on``'s workers into ``stage``; the driver keeps the labels,
-    template counts and windows (``writer``, opened without line formats) and the parts' manifest entry."""
+    template counts and windows (``writer``, opened without line formats) and the parts' manifest entry.
+    ``formats`` are the formats to write (line and event formats); ``columns`` the rendered columns they need."""
     compiled = CompiledSpec(spec)
     spec_json = spec.model_dump_json()
     start = spec.start
     start_us = int(start.timestamp()) * US + start.microsecond
     pending = stage / PENDING
     pending.mkdir()
-    folders = {fmt: stage / writer.paths[fmt].name for fmt in formats}
+    folders = {fmt: stage / file_name(spec.name, fmt) for fmt in formats}
     for folder in folders.values():
         folder.mkdir()
-    tasks = ((spec_json, seed, horizon, part, shards, formats, str(pending))
+    tasks = ((spec_json, seed, horizon, part, shards, columns, str(pending))
              for part, shards in part_plan(compiled, horizon, shard_lines))
 
     def finishing():
@@ -197,7 +172,7 @@ def write_parts(spec: Spec, seed: int, formats: tuple[str, ...], horizon: int | 
             writer.write(Block(narrow, labels.settled(oldest)))
             advance(narrow)
             yield (str(pending), staged.part, carried, offset, remaining if last else None, formats,
-                   {fmt: str(folder) for fmt, folder in folders.items()}, start_us)
+                   {fmt: str(folder) for fmt, folder in folders.items()}, start_us, spec_json)
             if last:
                 return
             offset += len(narrow)
@@ -206,10 +181,5 @@ def write_parts(spec: Spec, seed: int, formats: tuple[str, ...], horizon: int | 
 
     files = [file for written in run_on.map(write_part, finishing()) for file in written]
     shutil.rmtree(pending)  # parts past a --lines cut were staged but never written
-    parts: dict[str, list[dict]] = {}
-    for file in files:
-        entry = asdict(file)
-        parts.setdefault(entry.pop("output"), []).append(entry)
-    with open(stage / MANIFEST, "w", encoding="utf-8") as fh:  # folded into the output manifest
-        json.dump({"parts": parts}, fh)
+    write_part_manifest(stage, files)
     return files

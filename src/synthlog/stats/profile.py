@@ -22,7 +22,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -31,21 +30,28 @@ from synthlog.errors import InputError
 from synthlog.logstats import (
     STRUCTURAL,
     CausalPair,
-    anomaly_signature,
+    causal_pairs,
     classify_error,
-    error_counts,
-    event_key,
-    indicative_templates,
-    mine_causal_pairs,
+    indicative_from_counts,
     template_key,
 )
-from synthlog.parse.drain import WILDCARD, ParameterExtractor
+from synthlog.parse.drain import WILDCARD
 from synthlog.privacy.budget import Budget, bound_sessions, check_epsilon
-from synthlog.privacy.values import VALUE_PATTERNS, dataset_values
-from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session
+from synthlog.records import ANOMALY, NORMAL, US, LabeledDataset, LogEvent, Session
+from synthlog.stats.profileparts import (
+    RAW_VALUE,
+    FirstPart,
+    MarkovCounts,
+    Needs,
+    SecondPart,
+    SessionRow,
+    TemplateStats,
+    first_part,
+    scrub,
+    second_part,
+)
 from synthlog.stats.slots import TokenScrubber, slot_params
 from synthlog.stats.spec import (
-    END,
     CausalRule,
     Effect,
     Layout,
@@ -60,10 +66,6 @@ from synthlog.stats.spec import (
 )
 from synthlog.values.fit import FitRules, releasable
 
-_SCRUB = re.compile("|".join(f"(?:{VALUE_PATTERNS[k].pattern})" for k in ("block_id", "ip", "path", "host",
-                                                                           "long_number")))
-_PLACEHOLDER = re.compile(r"<[^<>\s]*>")
-_SPACES = re.compile(r"\s+")
 _IDENT = re.compile(r"[^A-Za-z0-9_.$:\-]+")
 _MAX_VALUES_PER_SLOT = 2000
 
@@ -139,7 +141,7 @@ class _Release:
         return (lambda count: 1.0 if count > 0 else 0.0), self["values"].count
 
 
-def _release(stats: dict[str, _TemplateStats], options: ProfileOptions, headers: int | None) -> _Release:
+def _release(stats: dict[str, TemplateStats], options: ProfileOptions, headers: int | None) -> _Release:
     """Exact counts, or one family per kind of count under the epsilon budget with the sensitivity one session of
     at most ``max_session_lines`` lines has: L lines for line counts, L + 1 for a session's start and transitions,
     1 for its group, 2 per mined causal pair (support and follows), L per value slot (a pool size grows by at most
@@ -178,55 +180,6 @@ def _probabilities(counts: dict[str, float]) -> dict[str, float]:
 # Templates and slots
 # ---------------------------------------------------------------------------------------------------------------------
 
-@dataclass
-class _TemplateStats:
-    key: str
-    text: str  # scrubbed, with <*> slots
-    count: int = 0
-    levels: Counter[str] = field(default_factory=Counter)
-    components: Counter[str] = field(default_factory=Counter)
-    values: list[list[tuple[str, str]]] = field(default_factory=list)  # per slot: (value, session id)
-    sessions: set[str] = field(default_factory=set)  # distinct sessions the template occurs in
-
-
-@lru_cache(maxsize=1 << 16)
-def scrub(text: str) -> str:
-    """A template text without any literal address, block id, path, host or long number (each becomes ``<*>``)."""
-    return _SPACES.sub(" ", _PLACEHOLDER.sub(WILDCARD, _SCRUB.sub(WILDCARD, text))).strip()
-
-
-def _collect_templates(dataset: LabeledDataset) -> dict[str, _TemplateStats]:
-    texts = {tid: t.text for tid, t in dataset.templates.items()}
-    extract = ParameterExtractor()
-    stats: dict[str, _TemplateStats] = {}
-    seen: set[int] = set()
-    for session in dataset.sessions:
-        for event in session.events:
-            if id(event) in seen:  # an event naming two blocks sits in both sessions: count it once
-                continue
-            seen.add(id(event))
-            text = _template_text(event, texts)
-            entry = stats.get(text)
-            if entry is None:
-                entry = stats[text] = _TemplateStats(key=text, text=text)
-                entry.values = [[] for _ in range(text.count(WILDCARD))]
-            entry.count += 1
-            entry.sessions.add(session.id)
-            if event.level:
-                entry.levels[event.level.upper()] += 1
-            entry.components[event.component or "app"] += 1
-            if event.content and entry.values and len(entry.values[0]) < _MAX_VALUES_PER_SLOT:
-                values = extract(text, event.content)
-                for slot, value in zip(entry.values, values, strict=False):
-                    slot.append((value.strip(), session.id))
-    return stats
-
-
-def _template_text(event: LogEvent, texts: dict[str, str]) -> str:
-    """The scrubbed template text of an event (its template's, else its content's)."""
-    return scrub(str(texts.get(event.template_id or "") or event.attributes.get("template") or event.content))
-
-
 def address_pool(real: set[str], size: int, seed: int) -> list[str]:
     """``size`` made-up IPv4 addresses (a cluster's nodes) in the first /16 of 172.16-31.x.x or 10.x.x.x that holds
     no real address, so no real address can come out of the simulator, not even by chance."""
@@ -238,22 +191,13 @@ def address_pool(real: set[str], size: int, seed: int) -> list[str]:
     return [f"{prefix[0]}.{prefix[1]}.{h // 254}.{h % 254 + 1}" for h in hosts]
 
 
-def _released_template(stats: _TemplateStats, options: ProfileOptions) -> bool:
+def _released_template(stats: TemplateStats, options: ProfileOptions) -> bool:
     """k-anonymity of templates: one seen in fewer than ``min_sessions`` distinct sessions is not released (it may be
     one person's line); its constant tokens would go through the secret scan anyway (:class:`TokenScrubber`)."""
-    return len(stats.sessions) >= options.min_sessions
+    return stats.sessions >= options.min_sessions
 
 
-def _released_components(work: LabeledDataset, options: ProfileOptions) -> set[str]:
-    """Components seen in at least ``min_sessions`` distinct sessions (the others may not name a service)."""
-    sessions: dict[str, set[str]] = defaultdict(set)
-    for session in work.sessions:
-        for event in session.events:
-            sessions[event.component or "app"].add(session.id)
-    return {c for c, seen in sessions.items() if len(seen) >= options.min_sessions}
-
-
-def _released_slots(stats: _TemplateStats, release: _Release, options: ProfileOptions,
+def _released_slots(stats: TemplateStats, release: _Release, options: ProfileOptions,
                     addresses: list[str]) -> tuple[str, dict[str, Param]]:
     """The spec template and the value model of each slot, under the release rules (:mod:`synthlog.stats.slots`)."""
     weights, pool = release.fit_rules
@@ -277,48 +221,40 @@ MIN_TRANSITION_GAPS = 20  # a transition seen fewer times (noisy count) draws it
 _MIN_BIN_MEDIAN = 5  # a bin with fewer gaps is written as its middle, not as the median of its (few) values
 
 
-def _markov(sessions: list[list[tuple[str, float | None]]], noise: _Noise, gap_noise: _Noise) -> Markov | None:
-    """A first-order Markov model of sessions given as (message id, time) per kept event: start and transition
-    probabilities from noisy counts, a gap histogram per frequent transition, the other gaps pooled."""
-    starts: Counter[str] = Counter()
-    transitions: dict[str, Counter[str]] = defaultdict(Counter)
-    gaps_by_pair: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for events in sessions:
-        if not events:
-            continue
-        starts[events[0][0]] += 1
-        for (a, t_a), (b, t_b) in zip(events, [*events[1:], (END, None)], strict=True):
-            transitions[a][b] += 1
-            if t_a is not None and t_b is not None:
-                gaps_by_pair[(a, b)].append(max(t_b - t_a, 0.0))  # lines written slightly out of order: no gap
+def _markov(counts: MarkovCounts, noise: _Noise, gap_noise: _Noise) -> Markov | None:
+    """A first-order Markov model of a group's sessions (:func:`synthlog.stats.profileparts.markov_counts`): start
+    and transition probabilities from noisy counts, a gap histogram per frequent transition, the other gaps pooled."""
+    starts, transitions, gaps_by_pair = counts.starts, counts.transitions, counts.gaps
     start = _probabilities(noise.counts(starts))
     if not start:
         return None
     table = {a: p for a in sorted(transitions) if (p := _probabilities(noise.counts(transitions[a])))}
     own: dict[str, dict[str, dict]] = {}
-    pooled: list[float] = []
-    for (a, b), observed in sorted(gaps_by_pair.items()):
+    pooled: list[np.ndarray] = []
+    for (a, b), arrays in sorted(gaps_by_pair.items()):
+        observed = np.concatenate(arrays)
         histogram = _gap_histogram(observed, gap_noise) if b in table.get(a, {}) else None
         if histogram is None:
-            pooled += observed
+            pooled.append(observed)
         else:
             own.setdefault(a, {})[b] = histogram
-    every = [g for observed in gaps_by_pair.values() for g in observed]
-    lengths = [len(s) for s in sessions if s]
+    every = np.concatenate([a for arrays in gaps_by_pair.values() for a in arrays] or [np.zeros(0)])
+    pooled = np.concatenate(pooled or [np.zeros(0)])
+    lengths = np.concatenate(counts.lengths)
     cap = max(1, min(100_000, math.ceil(float(np.quantile(lengths, 0.99)))))
     return Markov(start=start, transitions=table, gap=_gap(pooled if len(pooled) >= MIN_TRANSITION_GAPS else every),
                   gaps=own, max_events=cap)
 
 
-def _gap(gaps: list[float]) -> dict | float:
+def _gap(gaps: np.ndarray) -> dict | float:
     """A binned gap distribution: ten deciles rounded to milliseconds (no single observed gap)."""
-    if not gaps:
+    if not len(gaps):
         return 0.1
     deciles = np.quantile(gaps, np.linspace(0.05, 0.95, 10))
     return {"dist": "empirical", "values": [round(max(float(q), 0.0), 3) for q in deciles]}
 
 
-def _gap_histogram(gaps: list[float], noise: _Noise) -> dict | None:
+def _gap_histogram(gaps: np.ndarray, noise: _Noise) -> dict | None:
     """One transition's gaps as a histogram over :data:`GAP_EDGES`: per non-empty bin its noisy count (the weight)
     and the median of its gaps rounded to milliseconds (the bin's middle when it holds too few to hide one);
     ``None`` when the transition is too rare (noisy count below :data:`MIN_TRANSITION_GAPS`)."""
@@ -339,11 +275,6 @@ def _gap_histogram(gaps: list[float], noise: _Noise) -> dict | None:
     return {"dist": "empirical", "values": points, "weights": weights}
 
 
-def _kept_events(session: Session, texts: dict[str, str], message_of: dict[str, str]) -> list[tuple[str, float | None]]:
-    """A session as (message id, time) of its events whose template is in the spec."""
-    return [(message_of[key], e.timestamp) for e in session.events if (key := _template_text(e, texts)) in message_of]
-
-
 _HEX_ID = re.compile(r"([-_.:]?)([0-9a-f]{1,16})")
 
 
@@ -362,8 +293,8 @@ def _id_shape(ids: list[str]) -> tuple[SessionId, str, str]:
     return SessionId(prefix=prefix, kind="int64" if signed else "uint"), "session_id", "SessionId"
 
 
-def _session_rate(sessions: list[Session]) -> float:
-    starts = sorted(s.events[0].timestamp for s in sessions if s.events and s.events[0].timestamp is not None)
+def _session_rate(sessions: list[SessionRow]) -> float:
+    starts = sorted(s.start / US for s in sessions if s.start is not None)
     if len(starts) < 2 or starts[-1] <= starts[0]:
         return 1.0
     return _significant((len(starts) - 1) / (starts[-1] - starts[0]), 3)
@@ -380,45 +311,69 @@ def profile_dataset(dataset: LabeledDataset, name: str | None = None,
     sessions = [s for s in dataset.sessions if s.events]
     if not sessions:
         raise InputError(f"data set {dataset.name!r} has no session with events to profile")
-    if options.epsilon is not None:  # contribution bounding: every count below sees at most this many lines a session
-        if options.max_session_lines < 1:
-            raise InputError(f"max session lines must be 1 or more (got {options.max_session_lines})",
-                             field="--max-session-lines")
-        sessions = bound_sessions(sessions, options.max_session_lines)
+    sessions = bounded(sessions, options)
     work = LabeledDataset(dataset.name, sessions, dataset.templates, dataset.metadata)
-    stats = _collect_templates(work)
+    orders = list(range(len(sessions)))
     raw_layout = dataset.metadata.get("layout")
-    raw_layout = raw_layout if isinstance(raw_layout, RawLayout) else None
+    first = first_part(work, orders, options.max_session_lines if options.epsilon is not None else None)
+    return profile_parts(first, lambda needs: second_part(work, orders, needs), dataset.name, name,
+                         raw_layout if isinstance(raw_layout, RawLayout) else None, options,
+                         dataset.metadata.get("sessions"))
+
+
+def bounded(sessions: list[Session], options: ProfileOptions) -> list[Session]:
+    """With epsilon, every session cut to its first ``max_session_lines`` lines (contribution bounding: every
+    count sees at most this many lines a session); without, the sessions as they are."""
+    if options.epsilon is None:
+        return sessions
+    if options.max_session_lines < 1:
+        raise InputError(f"max session lines must be 1 or more (got {options.max_session_lines})",
+                         field="--max-session-lines")
+    return bound_sessions(sessions, options.max_session_lines)
+
+
+def profile_parts(first: FirstPart, second: Callable[[Needs], SecondPart], source: str, name: str | None,
+                  raw_layout: RawLayout | None, options: ProfileOptions,
+                  session_spec: dict | None = None) -> tuple[Spec, ProfileSummary]:
+    """A spec and its summary from the merged first pass over the sessions and a function that runs (and merges)
+    the second pass given what it needs (:mod:`synthlog.stats.profileparts`): whether the sessions were read in
+    one process or in parts on many, the same statistics give the same spec. ``session_spec``: how the sessions
+    were cut when the user did not say (for the summary)."""
+    stats = first.templates
     release = _release(stats, options, None if raw_layout is None else len(raw_layout.format.headers))
-    services, message_of, nodes = _catalogue(work, stats, release, options)
+    services, message_of, nodes = _catalogue(first, release, options)
     if not services:
-        raise InputError(f"no template of {dataset.name!r} occurs in at least {options.min_sessions} sessions, so "
+        raise InputError(f"no template of {source!r} occurs in at least {options.min_sessions} sessions, so "
                          "none can be released (lower --min-sessions only for data that may be published as is)")
-    errors = release["errors"].counts(error_counts(work))
+    errors = release["errors"].counts(first.errors)
     error_mix = _probabilities({k: v for k, v in errors.items()
                                 if any(m.error_type == k for s in services for m in s.messages)})
-    base = _identifier(name or dataset.name, "profiled")
-    groups = _session_groups(work, options)
-    id_shape, _, label_column = _id_shape([s.id for s in sessions])
-    pairs = mine_causal_pairs(work, min_support=PAIR_SUPPORT, min_confidence=PAIR_CONFIDENCE, max_pairs=PAIR_LIMIT)
+    base = _identifier(name or source, "profiled")
+    indicative = indicative_from_counts(first.indicative, min_sessions=options.min_sessions)
+    _, _, label_column = _id_shape([s.id for s in first.sessions])
+    pairs = causal_pairs(first.causal, min_support=PAIR_SUPPORT, min_confidence=PAIR_CONFIDENCE, max_pairs=PAIR_LIMIT)
     id_by_key = {template_key(k): m for k, m in message_of.items()}
-    processes = _session_processes(work, groups, message_of, release, base)
+    layout_of = None if raw_layout is None else (raw_layout.format, raw_layout.clock)
+    seen = second(Needs(message_of, indicative, layout_of))
+    groups, size = _session_groups(seen, options)
+    processes = _session_processes(first, groups, size, release, base)
     causal = _observed_rules(pairs, id_by_key, services, release["causal"])
     layout = None
     if raw_layout is not None:
-        services, layout = _with_layout(work, stats, services, message_of, raw_layout, release, options, nodes)
-    spec = Spec(name=base, description=_description(dataset, options), start=_start_of(sessions), services=services,
-                error_mix=error_mix, causal=causal, sessions=processes, label_column=label_column, layout=layout)
+        services, layout = _with_layout(first, seen, services, raw_layout, release, options, nodes)
+    spec = Spec(name=base, description=_description(source, options), start=_start_of(first.sessions),
+                services=services, error_mix=error_mix, causal=causal, sessions=processes,
+                label_column=label_column, layout=layout)
 
     summary = ProfileSummary(
-        sessions=len(sessions), events=sum(s.count for s in stats.values()), templates=len(message_of),
-        anomalous_sessions=sum(1 for s in sessions if s.label == ANOMALY),
-        anomaly_types={scrub(sig) or "normal": len(m) for sig, m in sorted(groups.items())},
+        sessions=len(first.sessions), events=sum(s.count for s in stats.values()), templates=len(message_of),
+        anomalous_sessions=sum(1 for s in first.sessions if s.label == ANOMALY),
+        anomaly_types={scrub(sig) or "normal": size[sig] for sig in sorted(groups)},
         causal_pairs=[{"cause": id_by_key.get(scrub(p.cause), "?"), "effect": id_by_key.get(scrub(p.effect), "?"),
                        "lag": [p.lag_min, p.lag_max], "confidence": p.confidence} for p in pairs],
         dropped_templates=len(stats) - len(message_of), layout=_layout_summary(layout),
         privacy_budget=None if release.budget is None else release.budget.to_dict(), session_processes=len(processes),
-        session_spec=dataset.metadata.get("sessions"))
+        session_spec=session_spec)
     return spec, summary
 
 
@@ -458,20 +413,20 @@ def _observed_rules(pairs: list[CausalPair], id_by_key: dict[str, str], services
     return rules
 
 
-def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], release: _Release,
+def _catalogue(first: FirstPart, release: _Release,
                options: ProfileOptions) -> tuple[list[Service], dict[str, str], int]:
     """Services with their messages, the message id of every kept template (``E1``.. by falling noisy count;
     a template seen fewer than ``min_count`` times, or with noise one whose noisy count is below 1, is dropped) and
     the (noisy) number of nodes."""
-    real_ips = dataset_values(work, secrets=False, min_sessions=None)["ip"]
+    stats, real_ips = first.templates, first.ips
     # template-only input (no address): a generic cluster size
-    nodes = round(release["nodes"].count(_node_count(work, real_ips, options))) if real_ips else 64
+    nodes = round(release["nodes"].count(_node_count(first, options))) if real_ips else 64
     addresses = address_pool(real_ips, min(nodes, 4096), options.seed)
     noisy = {key: release["templates"].count(s.count) for key, s in sorted(stats.items())}
     kept = [k for k in noisy if stats[k].count >= options.min_count and (noisy[k] >= 1.0 or options.epsilon is None)
             and _released_template(stats[k], options)]
     scrub_tokens = TokenScrubber(options.seed)
-    public = _released_components(work, options)
+    public = {c for c, n in first.components.items() if n >= options.min_sessions}  # may name a service
     ranked = sorted(kept, key=lambda k: (-noisy[k], k))
     message_of = {key: f"E{i}" for i, key in enumerate(ranked, start=1)}
     by_service: dict[str, list[Message]] = defaultdict(list)
@@ -484,7 +439,7 @@ def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], release: 
         template, params = _released_slots(entry, release, options, addresses)
         # a component holding an address or a long number (a parsed thread name) would leak it as a service name
         # and one seen in fewer than k sessions could name one person's job
-        components = Counter({c: n for c, n in entry.components.items() if not _SCRUB.search(c)
+        components = Counter({c: n for c, n in entry.components.items() if not RAW_VALUE.search(c)
                               and c in public}) or Counter(app=1)
         service = max(sorted(components), key=lambda c: components[c])
         by_service[_identifier(scrub_tokens(service), "app")].append(
@@ -493,43 +448,26 @@ def _catalogue(work: LabeledDataset, stats: dict[str, _TemplateStats], release: 
     return [Service(name=name, messages=msgs) for name, msgs in sorted(by_service.items())], message_of, nodes
 
 
-def _node_count(work: LabeledDataset, real_ips: set[str], options: ProfileOptions) -> int:
+def _node_count(first: FirstPart, options: ProfileOptions) -> int:
     """The number of distinct real addresses; with epsilon each session adds at most ``max_session_lines`` of its
     own (so one session changes the count by at most that)."""
-    if options.epsilon is None:
-        return len(real_ips)
-    counted: set[str] = set()
-    for session in work.sessions:
-        single = LabeledDataset(work.name, [session])
-        counted |= set(sorted(dataset_values(single, secrets=False, min_sessions=None)["ip"])[
-            :options.max_session_lines])
-    return len(counted)
+    return len(first.ips if options.epsilon is None else first.bounded_ips)
 
 
-def _with_layout(work: LabeledDataset, stats: dict[str, _TemplateStats], services: list[Service],
-                 message_of: dict[str, str], raw: RawLayout, release: _Release,
+def _with_layout(first: FirstPart, seen: SecondPart, services: list[Service], raw: RawLayout, release: _Release,
                  options: ProfileOptions, nodes: int) -> tuple[list[Service], Layout]:
     """The layout of a raw log (:mod:`synthlog.stats.layoutprofile`) and the services with each message's level
     words and message-fixed header values; free header values get the same value models as template slots."""
     from synthlog.stats.layoutprofile import profile_layout
 
-    texts = {tid: t.text for tid, t in work.templates.items()}
-    seen: set[int] = set()
-    events = []
-    for session in work.sessions:
-        for event in session.events:
-            message = message_of.get(_template_text(event, texts))
-            if message is not None and id(event) not in seen:
-                seen.add(id(event))
-                events.append((event, message, session.id))
-    real_ips = dataset_values(work, secrets=False, min_sessions=None)["ip"]
-    addresses = address_pool(real_ips, min(nodes or 1, 4096), options.seed)
+    addresses = address_pool(first.ips, min(nodes or 1, 4096), options.seed)
 
     def value_model(values: list[tuple[str, str]], rank: int) -> tuple[str, dict[str, Param]]:
-        slot = _TemplateStats(key=WILDCARD, text=WILDCARD, count=len(values), values=[values])
+        slot = TemplateStats(key=WILDCARD, text=WILDCARD, count=len(values),
+                             firsts=[((0, 0), (value,), session) for value, session in values])
         return _released_slots(slot, release, options, addresses)
 
-    found = profile_layout(events, raw.format, raw.clock, raw.source, release["layout"].counts, value_model,
+    found = profile_layout(seen.layout, raw.format, raw.clock, raw.source, release["layout"].counts, value_model,
                            _releasable_header_value, min_sessions=options.min_sessions)
     updated = [Service(name=s.name, rate=s.rate, error_rate=s.error_rate, flow=s.flow, step=s.step, calls=s.calls,
                        messages=[m.model_copy(update={"levels": found.levels.get(m.id, {}),
@@ -543,38 +481,35 @@ def _releasable_header_value(value: str) -> bool:
     nothing the secret scan reports (a node name, a serial). The k-anonymity rule (seen in ``min_sessions``
     distinct sessions) is applied per header by :func:`synthlog.stats.layoutprofile.profile_layout`, which also
     sees the headers a line keeps outside ``fields`` (Component)."""
-    return not _SCRUB.search(value) and releasable(value)
+    return not RAW_VALUE.search(value) and releasable(value)
 
 
-def _session_groups(work: LabeledDataset, options: ProfileOptions) -> dict[str, list[Session]]:
-    """Sessions by anomaly type: ``""`` for normal and unlabeled ones, a signature per anomaly type with at least
-    ``min_sessions`` sessions, ``rare`` for the anomalous sessions of rarer types when they are enough together."""
-    texts = {tid: t.text for tid, t in work.templates.items()}
-    indicative = indicative_templates(work, min_sessions=options.min_sessions)
-    groups: dict[str, list[Session]] = defaultdict(list)
-    for s in work.sessions:
-        sig = anomaly_signature([event_key(e, texts) for e in s.events], indicative) if s.label == ANOMALY else ""
-        groups[sig].append(s)
-    kept = {sig: members for sig, members in groups.items() if not sig or len(members) >= options.min_sessions}
-    rare = [s for sig, members in sorted(groups.items()) if sig not in kept for s in members]
-    if len(rare) >= options.min_sessions:
-        kept["rare"] = rare
-    return kept
+def _session_groups(seen: SecondPart, options: ProfileOptions) -> tuple[dict[str, MarkovCounts], dict[str, int]]:
+    """Order counts and sessions by anomaly type: ``""`` for normal and unlabeled sessions, a signature per anomaly
+    type with at least ``min_sessions`` sessions, ``rare`` for the anomalous sessions of rarer types when they are
+    enough together."""
+    sizes = seen.sizes
+    kept = {sig: counts for sig, counts in seen.groups.items() if not sig or sizes[sig] >= options.min_sessions}
+    size = {sig: sizes[sig] for sig in kept}
+    rare = [sig for sig in sorted(seen.groups) if sig not in kept]
+    if sum(sizes[sig] for sig in rare) >= options.min_sessions:
+        kept["rare"], size["rare"] = MarkovCounts(), sum(sizes[sig] for sig in rare)
+        for sig in rare:
+            kept["rare"].merge(seen.groups[sig])
+    return kept, size
 
 
-def _session_processes(work: LabeledDataset, groups: dict[str, list[Session]], message_of: dict[str, str],
-                       release: _Release, base: str) -> list[SessionProcess]:
+def _session_processes(first: FirstPart, groups: dict[str, MarkovCounts], size: dict[str, int], release: _Release,
+                       base: str) -> list[SessionProcess]:
     """The normal session process and one always-anomalous process per anomaly type, rates split by (noisy) share."""
-    texts = {tid: t.text for tid, t in work.templates.items()}
-    id_shape, context_key, _ = _id_shape([s.id for s in work.sessions])
-    rate = _session_rate(work.sessions)
-    counts = release["groups"].counts({sig: len(members) for sig, members in groups.items()})
+    id_shape, context_key, _ = _id_shape([s.id for s in first.sessions])
+    rate = _session_rate(first.sessions)
+    counts = release["groups"].counts(size)
     total = sum(counts.values()) or 1.0
     processes = []
-    ordered = sorted(groups, key=lambda sig: (sig != "", -len(groups[sig]), sig))
+    ordered = sorted(groups, key=lambda sig: (sig != "", -size[sig], sig))
     for i, sig in enumerate(ordered):
-        members = groups[sig]
-        model = _markov([_kept_events(s, texts, message_of) for s in members], release["sessions"], release["gaps"])
+        model = _markov(groups[sig], release["sessions"], release["gaps"])
         if model is None or counts[sig] <= 0:
             continue
         share_rate = _significant(rate * counts[sig] / total, 3) or 1e-6
@@ -589,20 +524,20 @@ def _session_processes(work: LabeledDataset, groups: dict[str, list[Session]], m
     return processes
 
 
-def _start_of(sessions: list[Session]) -> datetime:
+def _start_of(sessions: list[SessionRow]) -> datetime:
     """The first day of the real log (the time of day and later times are not kept)."""
-    times = [e.timestamp for s in sessions for e in s.events[:1] if e.timestamp is not None]
+    times = [s.start for s in sessions if s.start is not None]
     if not times:
         return datetime(2026, 1, 1, tzinfo=UTC)
-    first = datetime.fromtimestamp(min(times), tz=UTC)
+    first = datetime.fromtimestamp(min(times) / US, tz=UTC)
     return first.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _description(dataset: LabeledDataset, options: ProfileOptions) -> str:
+def _description(source: str, options: ProfileOptions) -> str:
     privacy = (f"every count noised under one differential-privacy budget of epsilon {options.epsilon:g} per "
                f"session of at most {options.max_session_lines} lines (discrete Laplace, split across families of "
                "counts)" if options.epsilon else "exact counts (no noise)")
-    return (f"Profiled by synthlog from {dataset.name}: templates scrubbed of raw values, slot kinds and rounded "
+    return (f"Profiled by synthlog from {source}: templates scrubbed of raw values, slot kinds and rounded "
             f"summaries only; {privacy}.")
 
 
@@ -648,20 +583,12 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
     else:
         if line_labels is not None:
             _label_lines(events, line_labels, path)
-        if sessions is not None and session_pattern is not None:
-            raise InputError("give --sessions or --session-pattern, not both", field="--sessions")
-        if sessions is None and session_pattern is None:  # guessed from the lines (and the label file's ids)
+        spec = _session_spec(session_pattern, sessions)
+        if spec is None:  # guessed from the lines (and the label file's ids)
             guess = guess_sessions(events, list(label_of) if label_of is not None else ())
-            sessions = guess.spec
+            spec = sessions = guess.spec
             metadata["sessions"] = {"spec": guess.spec, "guessed": guess.reason}
-        if session_pattern is not None:
-            try:
-                if re.compile(session_pattern).fullmatch(""):
-                    raise re.error("it matches the empty string; a session id needs at least one character")
-            except re.error as exc:
-                raise InputError(f"bad session pattern {session_pattern!r}: {exc}",
-                                 field="--session-pattern") from None
-        split = sessionizer(sessions or f"entity:{session_pattern}")
+        split = sessionizer(spec)
         try:
             found = split(events)
         except InputError as exc:
@@ -680,20 +607,42 @@ def load_logs(logs: str | Path, log_format: str | None = None, labels: str | Pat
     return dataset
 
 
+def _session_spec(session_pattern: str | None, sessions: str | None) -> str | None:
+    """The sessionizer spec of ``--sessions`` / ``--session-pattern``, both checked (None: neither given, to be
+    guessed from the lines)."""
+    if sessions is not None and session_pattern is not None:
+        raise InputError("give --sessions or --session-pattern, not both", field="--sessions")
+    if session_pattern is not None:
+        try:
+            if re.compile(session_pattern).fullmatch(""):
+                raise re.error("it matches the empty string; a session id needs at least one character")
+        except re.error as exc:
+            raise InputError(f"bad session pattern {session_pattern!r}: {exc}",
+                             field="--session-pattern") from None
+    return sessions or (f"entity:{session_pattern}" if session_pattern is not None else None)
+
+
+def layout_of(path: Path, log_format: str | None) -> tuple[object, str]:
+    """The format of a raw log (given: a built-in name or a format string; else inferred from its first lines,
+    :func:`synthlog.io.formatinfer.infer_format`) and where it came from."""
+    from synthlog.io.formatinfer import infer_format
+    from synthlog.io.logformat import BUILTIN_FORMATS, get_format
+
+    if log_format is None:
+        return infer_format(path)
+    fmt = get_format(log_format)
+    return fmt, fmt.name if fmt.name in BUILTIN_FORMATS else "given"
+
+
 def read_layout(path: Path, log_format: str | None) -> tuple[list[LogEvent], RawLayout]:
     """The events of a raw log with their layout: the format given (a built-in name or a format string) or
     inferred from the first lines (:func:`synthlog.io.formatinfer.infer_format`), and the clock of its time
     headers (:func:`synthlog.stats.layoutprofile.infer_clock`), which sets every event's timestamp."""
-    from synthlog.io.formatinfer import infer_format
-    from synthlog.io.logformat import BUILTIN_FORMATS, RawReader, get_format
+    from synthlog.io.logformat import RawReader
     from synthlog.progress import Progress
     from synthlog.stats.layoutprofile import infer_clock, stamp, unread_time_header
 
-    if log_format is None:
-        fmt, source = infer_format(path)
-    else:
-        fmt = get_format(log_format)
-        source = fmt.name if fmt.name in BUILTIN_FORMATS else "given"
+    fmt, source = layout_of(path, log_format)
     with Progress(f"reading {path.name}", total=None) as bar:
         reader = RawReader(path, fmt, progress=bar)
         try:
@@ -738,18 +687,28 @@ def _label_lines(events: list[LogEvent], rule: str, path: Path) -> None:
 def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = None, labels: str | Path | None = None,
                     session_pattern: str | None = None, options: ProfileOptions | None = None,
                     summary_out: str | Path | None = None, sessions: str | None = None,
-                    line_labels: str | None = None) -> ProfileSummary:
+                    line_labels: str | None = None, workers: int = 1, scheduler: str | None = None,
+                    chunk_bytes: int | None = None, part_lines: int | None = None) -> ProfileSummary:
     """Profile real logs (see :func:`load_logs`) and write the spec as YAML to ``out`` atomically; with
-    ``summary_out`` also the profile summary as JSON (counts, observed causal pairs with lags, anomaly types)."""
+    ``summary_out`` also the profile summary as JSON (counts, observed causal pairs with lags, anomaly types).
+    A raw log file with sessions by entity is read in chunks of ``chunk_bytes`` and profiled in parts of about
+    ``part_lines`` lines on ``workers`` local processes or the dask cluster at ``scheduler``
+    (:mod:`synthlog.stats.profilescan`: the same spec as one pass); other inputs in one pass here."""
     import json
     from dataclasses import asdict
 
     from synthlog.io.atomic import atomic_files
     from synthlog.stats.specfile import dump_spec
 
-    dataset = load_logs(logs, log_format=log_format, labels=labels, session_pattern=session_pattern,
-                        sessions=sessions, line_labels=line_labels)
-    spec, summary = profile_dataset(dataset, name=Path(out).stem, options=options)
+    options = options or ProfileOptions()
+    name = Path(out).stem
+    found = _profile_in_parts(logs, out, log_format, labels, session_pattern, sessions, line_labels, options,
+                              (workers, scheduler), chunk_bytes, part_lines)
+    if found is None:
+        dataset = load_logs(logs, log_format=log_format, labels=labels, session_pattern=session_pattern,
+                            sessions=sessions, line_labels=line_labels)
+        found = profile_dataset(dataset, name=name, options=options)
+    spec, summary = found
     with atomic_files() as files:  # the spec and its summary appear together or not at all
         with files.open(out, "w") as fh:
             fh.write(dump_spec(spec))
@@ -758,3 +717,42 @@ def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = 
                 json.dump(asdict(summary), fh, indent=2)
                 fh.write("\n")
     return summary
+
+
+def _profile_in_parts(logs, out, log_format, labels, session_pattern, sessions, line_labels, options, where,
+                      chunk_bytes, part_lines) -> tuple[Spec, ProfileSummary] | None:
+    """The spec and summary of a raw log profiled in chunks (:mod:`synthlog.stats.profilescan`) on the executor
+    ``where`` names (workers, scheduler), or ``None`` for an input it does not cover."""
+    from synthlog.execute import open_executor
+    from synthlog.io.inputs import is_url
+    from synthlog.io.loghub import read_labels
+    from synthlog.parse.sessions import ENTITY_PATTERNS
+    from synthlog.stats import profilescan
+
+    path = Path(logs)
+    if is_url(logs) or not path.is_file() or line_labels is not None or not path.stat().st_size or \
+            path.name.endswith(("_structured.csv", ".jsonl", ".parquet", ".sequences")):
+        return None
+    from synthlog.parse.sessions import sessionizer
+
+    spec = _session_spec(session_pattern, sessions)
+    fmt, source = layout_of(path, log_format)
+    label_of = None if labels is None else read_labels(labels)
+    guessed = None
+    if spec is None:  # guessed as one pass guesses it: from the first lines (an entity guess needs no time)
+        guess = profilescan.guess_sessions_of(path, fmt, label_of)
+        spec, guessed = guess.spec, {"spec": guess.spec, "guessed": guess.reason}
+    kind, _, arg = spec.partition(":")
+    if spec not in ENTITY_PATTERNS and kind != "entity":
+        return None
+    sessionizer(spec)  # refuses a bad pattern as one pass does
+    pattern = ENTITY_PATTERNS.get(spec) or ENTITY_PATTERNS.get(arg, arg)
+    spill_root = Path(out).resolve().parent
+    spill_root.mkdir(parents=True, exist_ok=True)
+    try:
+        with open_executor(*where) as executor:
+            return profilescan.profile_log(path, fmt, source, pattern, label_of, options, executor, Path(out).stem,
+                                           spill_root, chunk_bytes or profilescan.CHUNK_BYTES,
+                                           part_lines or profilescan.PART_LINES, guessed)
+    except profilescan.NotChunked:
+        return None

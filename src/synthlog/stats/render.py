@@ -163,7 +163,8 @@ class Renderer:
                 part = frame.slice(offset, count) if frame.width else None
                 if columns:
                     part = pl.DataFrame(columns) if part is None else part.hstack(pl.DataFrame(columns))
-                if part is None:  # a bare message without slots
+                if part is None or all(isinstance(item, str) for item in items):  # a bare message's content
+                    # (a select of literals only would give one row, not one per line)
                     pieces.append(pl.Series(["".join(items)] * count, dtype=pl.String))
                 else:
                     pieces.append(part.select(_concat(items)).to_series())

@@ -13,14 +13,14 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from synthlog.errors import ConfigError, InputError
 from synthlog.execute import open_executor
 from synthlog.io.atomic import atomic_directory
-from synthlog.io.eventfiles import EVENT_FILES
+from synthlog.io.writers import EVENT_FORMATS, file_name
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session, Template
 from synthlog.stats.compiled import US, CompiledSpec
@@ -57,7 +57,7 @@ class RunSummary:
     files: tuple[Path, ...]
 
 
-FILE_FORMATS = (*FORMATS, *EVENT_FILES)  # what --formats may name for a folder
+FILE_FORMATS = (*FORMATS, *EVENT_FORMATS)  # what --formats may name for a folder
 FOLLOW_LINES = 1 << 62  # --follow: a run no one will wait for; Ctrl-C ends it
 
 
@@ -218,7 +218,7 @@ class StatsSynthesizer:
         """Run the simulation into ``out_dir``: NAME.jsonl (the event records of :mod:`synthlog.io.jsonl`),
         NAME.log, NAME.log_structured.csv,
         NAME.log_templates.csv, anomaly_label.csv (one row per request or session), with ``parquet`` / ``otel``
-        among ``formats`` the event files of :mod:`synthlog.io.eventfiles` and, with ``label_window``
+        among ``formats`` the event files of :mod:`synthlog.io.writers` and, with ``label_window``
         (seconds or e.g. ``"1m"``), window_label.csv (one row per window of simulated time). A run whose shards
         would not fit ``max_memory`` bytes (default: half the machine's memory) is refused before it starts.
         Shards run in this process, on a LocalCluster of ``workers`` or on the dask ``scheduler`` at that address
@@ -234,22 +234,20 @@ class StatsSynthesizer:
         unknown = [f for f in formats if f not in FILE_FORMATS]
         if unknown:
             raise InputError(f"unknown format {unknown[0]!r} (known: {', '.join(FILE_FORMATS)})", field="--formats")
-        event_formats = tuple(f for f in EVENT_FILES if f in formats)
+        event_formats = tuple(f for f in EVENT_FORMATS if f in formats)
         formats = tuple(f for f in FORMATS if f in formats)
         # the event files are built from records, which need each line's message and session id
         columns = formats + (EventRecords(self.compiled).columns if event_formats else ())
         if shard_lines is not None and shard_lines < 1:
             raise InputError(f"a part holds at least one line, not {shard_lines}", field="--shard-lines")
-        if shard_lines is not None and event_formats:
-            raise InputError(f"--shard-lines writes jsonl, raw and csv parts, not {event_formats[0]}",
-                             field="--formats")
         total = n_lines if n_lines is not None else horizon / US
         if shard_lines is not None:
-            return self._write_parts(out_dir, n_lines, horizon, seed, workers, scheduler, formats, window, budget,
-                                     shard_lines, total, executor)
+            return self._write_parts(out_dir, n_lines, horizon, seed, workers, scheduler, (*formats, *event_formats),
+                                     columns, window, budget, shard_lines, total, executor)
         with atomic_directory(out_dir) as stage, self._executor(workers, scheduler, executor) as run_on, \
                 Progress("simulating", total) as bar, \
-                RunWriter(stage, self.compiled, formats, window, horizon, event_formats) as writer:
+                RunWriter(stage, self.compiled, formats, window, horizon, event_formats,
+                          _metadata(seed, n_lines, horizon)) as writer:
             if scheduler:  # the cluster's size is known only now
                 check_memory(self.compiled, run_on.run_on.width, budget)
             done_seconds = 0.0
@@ -261,19 +259,21 @@ class StatsSynthesizer:
                     now = block.lines["t"][-1].as_py() / US
                     bar.advance(max(now - done_seconds, 0.0))
                     done_seconds = max(now, done_seconds)
-        written = [*formats, *event_formats, "templates", "labels", *(["windows"] if window is not None else [])]
+        written = [*formats, *event_formats, "templates", "labels", "sequences", "metadata",
+                   *(["windows"] if window is not None else [])]
         files = tuple(Path(out_dir) / writer.paths[k].name for k in written)
         return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,
                           writer.anomalous_lines, files)
 
-    def _write_parts(self, out_dir, n_lines, horizon, seed, workers, scheduler, formats, window, budget,
+    def _write_parts(self, out_dir, n_lines, horizon, seed, workers, scheduler, formats, columns, window, budget,
                      shard_lines, total, executor) -> RunSummary:
         from synthlog.stats.parts import write_parts
 
         with atomic_directory(out_dir) as stage, \
                 nullcontext(executor) if executor is not None else open_executor(workers, scheduler) as run_on, \
                 Progress("simulating", total) as bar, \
-                RunWriter(stage, self.compiled, (), window, horizon) as writer:
+                RunWriter(stage, self.compiled, (), window, horizon,
+                          metadata=_metadata(seed, n_lines, horizon)) as writer:
             check_memory(self.compiled, run_on.width, budget, parts=True)
 
             done_seconds = [0.0]
@@ -286,9 +286,11 @@ class StatsSynthesizer:
                     bar.advance(max(now - done_seconds[0], 0.0))
                     done_seconds[0] = max(now, done_seconds[0])
 
-            write_parts(self.spec, seed, formats, horizon, n_lines, shard_lines, run_on, stage, writer, advance)
-        written = [*formats, "templates", "labels", *(["windows"] if window is not None else [])]
-        files = tuple(Path(out_dir) / writer.paths[k].name for k in written)
+            write_parts(self.spec, seed, formats, columns, horizon, n_lines, shard_lines, run_on, stage, writer,
+                        advance)
+        written = ["templates", "labels", "sequences", "metadata", *(["windows"] if window is not None else [])]
+        files = tuple(Path(out_dir) / file_name(self.spec.name, f) for f in formats) + \
+            tuple(Path(out_dir) / writer.paths[k].name for k in written)
         return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,
                           writer.anomalous_lines, files)
 
@@ -302,6 +304,11 @@ class StatsSynthesizer:
                 yield ShardExecutor(run_on)
         else:
             yield LocalExecutor()
+
+
+def _metadata(seed: int, n_lines: int | None, horizon: int | None) -> dict[str, Any]:
+    """What NAME.metadata.json records of a run (the spec's name is added by the writer)."""
+    return {"seed": seed, "lines": n_lines, "duration_seconds": None if horizon is None else horizon / US}
 
 
 def _microseconds(duration: float | str, option: str) -> int:

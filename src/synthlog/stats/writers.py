@@ -1,47 +1,35 @@
-"""Chunked writers for the simulator's outputs: events JSONL, raw log, Loghub CSVs, session labels, event files.
+"""The simulator's run written into a folder: the writers of :mod:`synthlog.io.writers`, labels, windows, templates.
 
 Lines arrive already rendered as Arrow large-string columns ending in a newline, so writing one block is a few
-``write`` calls over the column's data buffer. The run writes into a staging folder (see
+``write`` calls over the column's data buffer (:meth:`synthlog.io.writers.LineWriter.write_column`); the event
+files (``parquet``, ``otel``) take the block's lines as event records. The run writes into a staging folder (see
 :func:`synthlog.io.atomic.atomic_directory`) that is swapped in as a whole at the end.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from synthlog.io.atomic import atomic_open
-from synthlog.io.eventfiles import EventWriter, event_file, open_event_writers
 from synthlog.io.loghub import write_templates
+from synthlog.io.writers import EventWriter, LineWriter, file_name, open_writer, write_column
 from synthlog.records import Template
 from synthlog.stats.compiled import US, CompiledSpec
 from synthlog.stats.eventrecords import EventRecords
+from synthlog.stats.sequencefile import SequenceFile
 from synthlog.stats.shards import Block
 from synthlog.stats.spec import SLOT
 
-WRITE_SIZE = 1 << 20
 _NOTHING, _ANOMALY, _NORMAL = (pa.scalar(text, pa.large_string()) for text in ("", ",Anomaly\n", ",Normal\n"))
 STRUCTURED_HEADER = "LineId,Date,Time,Level,Component,Content,EventId,EventTemplate\n"
-
-
-def write_column(handle: IO[bytes], column: pa.ChunkedArray | pa.Array) -> int:
-    """Write a large-string column whose entries already end in newlines, as raw bytes; returns bytes written."""
-    written = 0
-    for array in column.chunks if isinstance(column, pa.ChunkedArray) else [column]:
-        if len(array) == 0:
-            continue
-        offsets = np.frombuffer(array.buffers()[1], dtype=np.int64, count=len(array) + 1, offset=array.offset * 8)
-        data = memoryview(array.buffers()[2])[offsets[0]:offsets[-1]]
-        for start in range(0, len(data), WRITE_SIZE):  # page-cache writes are fastest in pieces of about 1 MiB
-            handle.write(data[start:start + WRITE_SIZE])
-        written += len(data)
-    return written
 
 
 class WindowLabels:
@@ -85,7 +73,8 @@ class RunWriter:
     """Opens the run's files in ``out_dir`` and appends blocks to them; files appear only when the run ends."""
 
     def __init__(self, out_dir: str | Path, compiled: CompiledSpec, formats: tuple[str, ...],
-                 label_window: int | None = None, horizon: int | None = None, event_formats: tuple[str, ...] = ()):
+                 label_window: int | None = None, horizon: int | None = None, event_formats: tuple[str, ...] = (),
+                 metadata: dict[str, Any] | None = None):
         self.out_dir = Path(out_dir)
         self.label_window, self.horizon = label_window, horizon
         self.windows: WindowLabels | None = None
@@ -98,26 +87,32 @@ class RunWriter:
         self.occurrences = np.zeros(len(compiled.texts), dtype=np.int64)
         self._stack = contextlib.ExitStack()
         name = compiled.spec.name
-        self.paths = {"jsonl": self.out_dir / f"{name}.jsonl", "raw": self.out_dir / f"{name}.log",
-                      "csv": self.out_dir / f"{name}.log_structured.csv", "labels": self.out_dir / "anomaly_label.csv",
-                      "windows": self.out_dir / "window_label.csv",
-                      "templates": self.out_dir / f"{name}.log_templates.csv"}
-        self._files: dict[str, IO[bytes]] = {}
+        self.paths = {"labels": self.out_dir / "anomaly_label.csv", "windows": self.out_dir / "window_label.csv",
+                      "templates": self.out_dir / f"{name}.log_templates.csv",
+                      "sequences": self.out_dir / f"{name}.sequences",
+                      "metadata": self.out_dir / f"{name}.metadata.json"}
+        self.metadata = {"generator": "stats", "spec": name, **(metadata or {})}
+        self._sequences: SequenceFile | None = None
         self.event_formats = event_formats
-        self.paths.update({fmt: event_file(self.out_dir, name, fmt) for fmt in event_formats})
+        self.paths.update({fmt: self.out_dir / file_name(name, fmt) for fmt in (*formats, *event_formats)})
+        self._files: dict[str, IO[bytes]] = {}
+        self._lines: list[LineWriter] = []
         self._records = EventRecords(compiled) if event_formats else None
         self._event_writers: list[EventWriter] = []
 
     def __enter__(self) -> RunWriter:
-        for key in (*self.formats, "labels"):
-            self._files[key] = self._stack.enter_context(atomic_open(self.paths[key], "wb"))
+        self._files["labels"] = self._stack.enter_context(atomic_open(self.paths["labels"], "wb"))
         # written in place: the run's folder is a staging folder, swapped in whole at the end
-        self._event_writers = [self._stack.enter_context(w)
-                               for w in open_event_writers(self.out_dir, self.compiled.spec.name,
-                                                           self.event_formats, self.compiled.spec.name)]
-        if "csv" in self._files:
-            self._files["csv"].write(STRUCTURED_HEADER.encode())
+        name = self.compiled.spec.name
+        self._lines = [self._stack.enter_context(open_writer(fmt, self.paths[fmt], service=name,
+                                                             csv_rows=STRUCTURED_HEADER))
+                       for fmt in self.formats]
+        self._event_writers = [self._stack.enter_context(open_writer(fmt, self.paths[fmt], service=name))
+                               for fmt in self.event_formats]
         self._files["labels"].write(f"{self.compiled.spec.label_column},Label\n".encode())
+        self._sequences = SequenceFile(self._stack.enter_context(atomic_open(self.paths["sequences"], "wb")),
+                                       [event_id for _, event_id, _ in self.compiled.texts],
+                                       str(self.paths["sequences"]))
         if self.label_window is not None:
             start = self.compiled.spec.start
             self.windows = WindowLabels(self._stack.enter_context(atomic_open(self.paths["windows"], "wb")),
@@ -126,16 +121,14 @@ class RunWriter:
 
     def write(self, block: Block) -> None:
         lines, owners = block.lines, block.owners
-        for key in ("jsonl", "raw"):
-            if key in self._files:
-                write_column(self._files[key], lines[key])
-        if "csv" in self._files:
-            line_ids = pa.array(np.arange(self.lines + 1, self.lines + len(lines) + 1)).cast(pa.large_string())
-            write_column(self._files["csv"], pc.binary_join_element_wise(line_ids, lines["csv"], _NOTHING))
+        for fmt, writer in zip(self.formats, self._lines, strict=True):
+            writer.write_column(lines[fmt])
         if self._records is not None:
             for event, session_id in self._records.of_block(lines):
                 for event_writer in self._event_writers:
                     event_writer.send(event, session_id)
+        self._sequences.add(lines)
+        self._sequences.settle(owners)
         words = pc.if_else(owners["anomalous"], _ANOMALY, _NORMAL)
         write_column(self._files["labels"], pc.binary_join_element_wise(owners["id"], words, _NOTHING))
         self.lines += len(lines)
@@ -156,5 +149,9 @@ class RunWriter:
                                       level=messages[m].level)
                              for (m, event_id, wording), n in zip(self.compiled.texts, self.occurrences, strict=True)]
                 write_templates(self.paths["templates"], templates)
+                with atomic_open(self.paths["metadata"], "w") as fh:  # as the code path's (io/stream.py)
+                    json.dump({"name": self.compiled.spec.name, "metadata": self.metadata}, fh, indent=2,
+                              sort_keys=True, default=str)
+                    fh.write("\n")
         finally:
             self._stack.__exit__(*exc)

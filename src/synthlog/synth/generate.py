@@ -24,8 +24,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,13 +39,13 @@ from synthlog.errors import InputError
 from synthlog.execute import open_executor
 from synthlog.io.atomic import atomic_directory, atomic_open, check_output_directory
 from synthlog.io.datasets import load_dataset
-from synthlog.io.eventfiles import EventWriter, event_file, open_event_writers
 from synthlog.io.layout import Layout, layout_for_source, layout_from_option
 from synthlog.io.loghub import read_templates
 from synthlog.io.stream import DatasetStream, Rendered
 from synthlog.io.timestamps import FIRST_YEAR, LAST_YEAR
+from synthlog.io.writers import file_name
 from synthlog.progress import Progress
-from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session, Template
+from synthlog.records import ANOMALY, NORMAL, US, LabeledDataset, LogEvent, Session, Template
 from synthlog.synth.calibrate import Calibration, calibrate_recipe
 from synthlog.synth.checking import (
     CachingChecker,
@@ -59,7 +58,7 @@ from synthlog.synth.checking import (
 from synthlog.synth.checking.mutations import MutationIndex
 from synthlog.synth.labels import LabelRules, Match
 from synthlog.synth.pools import LEVELS, Pool, build_pool, level_rank, level_word
-from synthlog.synth.ranges import session_source
+from synthlog.synth.ranges import Outline, rendered_source, session_source
 from synthlog.synth.recipe import Recipe, load_recipe
 from synthlog.synth.sessions import PathAssembler, RecipeAssembler, Renderer
 from synthlog.synth.timeline import TimeMerge, TimeOrderError
@@ -279,7 +278,7 @@ class CodeSynthesizer:
         for index in range(n):
             session = next(sessions)
             merge.add(index, [e.timestamp for e in session.events], [(e, session.id) for e in session.events])
-            yield from merge.release(arrivals.time(index + 1) - lead)  # no later session logs before this
+            yield from merge.release((arrivals.time(index + 1) - lead) * US)  # no later session logs before this
         yield from merge.drain()
 
     def stream(self, target: str, n: int, seed: int = 0, fmt: str = "otel", rate: float | None = None,
@@ -322,7 +321,7 @@ class CodeSynthesizer:
                 "entries": list(self.pools_), "log_format": self.format_.text}
 
     def write(self, out: str | os.PathLike[str], n: int, seed: int = 0, release_every: int = 1,
-              executor=None, formats: tuple[str, ...] = ()) -> dict[str, Any]:
+              executor=None, formats: tuple[str, ...] = (), shard_lines: int | None = None) -> dict[str, Any]:
         """Make ``n`` sessions and write them as a data set into ``out``, streamed: raw log, structured CSV and
         events JSONL in global time order (sessions interleaved), labels and sequences in session order, then
         templates, metadata and ``summary.json``; all files appear together or not at all. Memory holds the
@@ -330,42 +329,42 @@ class CodeSynthesizer:
         the merge writes what is safe; it changes memory, never output. Returns the summary; the most sessions
         the merge held at once is left in ``peak_open_sessions_``. With ``executor`` (see :mod:`synthlog.execute`)
         workers make the sessions in index ranges (:mod:`synthlog.synth.ranges`); the bytes stay the same.
-        ``formats`` adds event files in time order (``parquet``, ``otel``: see :mod:`synthlog.io.eventfiles`)."""
+        ``formats`` adds event files in time order (``parquet``, ``otel``: see :mod:`synthlog.io.writers`);
+        ``shard_lines`` writes every format as a folder of part files of that many lines
+        (:mod:`synthlog.io.partfiles`), listed in the output manifest."""
         if release_every < 1:
             raise ValueError(f"release_every must be 1 or more, not {release_every}")
+        if shard_lines is not None and shard_lines < 1:
+            raise InputError(f"a part holds at least one line, not {shard_lines}", field="--shard-lines")
         assembler = self._assembler(seed)
-        sessions = session_source(assembler, n, executor)
         name = self.recipe_.name if self.recipe_ else "synthetic"
         merge: TimeMerge[Rendered] = TimeMerge()
         tally = SessionTally(set(self.aligned_.values()))
         with atomic_directory(out) as stage:  # the data set and its summary appear together or not at all
-            with DatasetStream(stage, name, self.format_, self.templates_) as stream, \
-                    Progress("sessions", total=n) as bar, ExitStack() as closing:
-                writers = [closing.enter_context(w) for w in open_event_writers(stage, name, formats, name)]
+            with DatasetStream(stage, name, self.format_, self.templates_, formats, shard_lines) as stream, \
+                    Progress("sessions", total=n) as bar:
                 render, write_events = stream.render, stream.write_events
-                if writers:  # the merge carries each event with its lines, for the event files
-                    render, write_events = _with_events(render), _fanned_out(write_events, writers)
+                # the workers (or this process) make and render the sessions; here they are merged and written
+                sessions = rendered_source(assembler, render, n, executor)
                 arrivals, lead = assembler.arrivals, assembler.lead_s + 1e-3  # slack for float rounding
                 next_start = arrivals.time(0)
                 for index in range(n):
                     start, next_start = next_start, arrivals.time(index + 1)
-                    session = next(sessions)
-                    events, sid = session.events, session.id
-                    if events and events[0].timestamp < start - lead:  # the contract the merge relies on
-                        raise TimeOrderError(f"session {index} ({sid}) logs {start - events[0].timestamp:.3f} s "
+                    outline, times, rows = next(sessions)
+                    if times and times[0] / US < start - lead:  # the contract the merge relies on
+                        raise TimeOrderError(f"session {index} ({outline.id}) logs {start - times[0] / US:.3f} s "
                                              f"before its start; its assembler promises at most {lead:.3f} s")
-                    tally.add(session)
-                    stream.write_session(session)
-                    merge.add(index, [e.timestamp for e in events], render(events, sid))
+                    tally.add(outline)
+                    stream.write_session(outline)
+                    merge.add(index, times, rows)
                     if (index + 1) % release_every == 0:
-                        write_events(merge.release(next_start - lead))  # no later session logs before this
+                        write_events(merge.release((next_start - lead) * US))  # no later session logs before this
                     if index % 1024 == 1023:
                         bar.advance(1024)
                 write_events(merge.drain())
                 paths = stream.finish(self._counted_templates(tally.templates), self._metadata(seed))
             self.peak_open_sessions_ = merge.peak_open
             summary = self._summary(tally)
-            paths.update({fmt: event_file(stage, name, fmt) for fmt in formats})
             summary["files"] = {role: Path(p).name for role, p in sorted(paths.items())}
             with atomic_open(stage / "summary.json") as fh:
                 json.dump(summary, fh, indent=2, sort_keys=True)
@@ -397,7 +396,7 @@ class CodeSynthesizer:
         """Sessions, lines, templates, labels by rule, paths rejected and why, and how many lines match real ids."""
         tally = SessionTally(set(self.aligned_.values()))
         for session in ds.sessions:
-            tally.add(session)
+            tally.add(Outline.of(session))
         return self._summary(tally)
 
     def _summary(self, tally: SessionTally) -> dict[str, Any]:
@@ -413,25 +412,6 @@ class CodeSynthesizer:
         } | ({"calibration": self.calibration_report_} if self.calibration_report_ is not None else {})
 
 
-def _with_events(render: Callable[[list[LogEvent], str], list[Rendered]]):
-    """``render`` whose rows also carry each event and its session id."""
-    def render_with_events(events: list[LogEvent], session_id: str) -> list[tuple[Rendered, LogEvent, str]]:
-        return [(lines, event, session_id) for lines, event in zip(render(events, session_id), events, strict=True)]
-    return render_with_events
-
-
-def _fanned_out(write_events: Callable[[Iterable[Rendered]], None], writers: list[EventWriter]):
-    """``write_events`` for rows of :func:`_with_events`: each event goes to every writer, its lines to the stream."""
-    def write(rows: Iterable[tuple[Rendered, LogEvent, str]]) -> None:
-        def lines() -> Iterator[Rendered]:
-            for rendered, event, session_id in rows:
-                for writer in writers:
-                    writer.send(event, session_id)
-                yield rendered
-        write_events(lines())
-    return write
-
-
 class SessionTally:
     """The session-level counts of a data set, gathered one session at a time (nothing else is kept)."""
 
@@ -444,14 +424,14 @@ class SessionTally:
         self.sessions_by_rule: Counter[str] = Counter()
         self.shapes: set[tuple[int | None, bytes]] = set()  # digests: a million sessions may have many shapes
 
-    def add(self, session: Session) -> None:
+    def add(self, session: Outline) -> None:
         self.sessions += 1
         ids = session.event_ids
         self.templates.update(ids)
         self.labels[_LABEL_WORDS.get(session.label, "Unknown")] += 1
         if session.label == ANOMALY:
             self.sessions_by_rule[session.label_rule or "none"] += 1
-            self.lines_by_rule.update(e.label_rule or "none" for e in session.events if e.label == ANOMALY)
+            self.lines_by_rule.update(rule or "none" for rule in session.line_rules)
         self.shapes.add((session.label, hashlib.blake2b(" ".join(ids).encode(), digest_size=12).digest()))
 
     def summary(self) -> dict[str, Any]:
@@ -510,17 +490,21 @@ def parse_start(text: str) -> float:
 
 def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: int, seed: int,
                   config: CodeGenConfig, workers: int = 1, scheduler: str | None = None,
-                  formats: tuple[str, ...] = (), rate: float | None = None, follow: bool = False) -> dict[str, Any]:
+                  formats: tuple[str, ...] = (), rate: float | None = None, follow: bool = False,
+                  shard_lines: int | None = None) -> dict[str, Any]:
     """Fit, then stream ``n`` sessions as a data set with ``summary.json`` into ``out`` (``formats``: event files to
-    add, ``parquet``, ``otel``) and return the summary; or, when ``out`` is a stream target (``-``, ``syslog://``,
-    ``otlp+http://``), send the events there in one of the ``formats`` (default ``otel``) at ``rate`` lines per
-    second, ``follow``: without end, and return ``{"sent": count}``. Sessions are made here, on a LocalCluster of
-    ``workers`` or on the dask ``scheduler`` at that address."""
+    add, ``parquet``, ``otel``; ``shard_lines``: every event format as part files) and return the summary;
+    or, when ``out`` is a stream target (``-``, ``syslog://``, ``otlp+http://``), send the events there in one of
+    the ``formats`` (default ``otel``) at ``rate`` lines per second, ``follow``: without end, and return
+    ``{"sent": count}``. Sessions are made (and, for a data set, rendered) here, in a pool of ``workers``
+    processes or on the dask ``scheduler`` at that address."""
     from synthlog.io.sinks import STREAM_FORMATS, Pacer, is_stream_target
 
     # every refusal comes before the work, not after it
     streaming = is_stream_target(str(out))
     if streaming:
+        if shard_lines is not None:
+            raise InputError("part files go into a folder, not to a stream", field="--shard-lines")
         if len(formats) > 1 or (formats and formats[0] not in STREAM_FORMATS):
             raise InputError(f"a stream carries one format: give one of {', '.join(STREAM_FORMATS)}",
                              field="--formats")
@@ -533,14 +517,17 @@ def generate_code(src: str | os.PathLike[str], out: str | os.PathLike[str], n: i
         check_output_directory(out)
         formats = tuple(f for f in formats if f not in ALWAYS_WRITTEN)
         for fmt in formats:
-            event_file(out, "x", fmt)  # names only the known event file formats
+            file_name("x", fmt)  # names only the known formats
+        if shard_lines is not None and shard_lines < 1:
+            raise InputError(f"a part holds at least one line, not {shard_lines}", field="--shard-lines")
     if level_word(config.min_level) not in LEVELS:
         raise InputError(f"unknown level {config.min_level!r} (one of {', '.join(LEVELS)})", field="--min-level")
     if config.start:  # refused before the work, not after it
         parse_start(config.start)
     synthesizer = CodeSynthesizer(config).fit(src)
-    with open_executor(workers, scheduler) as run_on:
+    # --workers: a plain process pool (starts in a fraction of a second; a LocalCluster takes seconds)
+    with open_executor(workers, scheduler, local="processes") as run_on:
         if streaming:
             return {"sent": synthesizer.stream(str(out), n, seed, formats[0] if formats else "otel", rate, follow,
                                                executor=run_on)}
-        return synthesizer.write(out, n, seed, executor=run_on, formats=formats)
+        return synthesizer.write(out, n, seed, executor=run_on, formats=formats, shard_lines=shard_lines)

@@ -1,26 +1,61 @@
-"""Sessions made in ranges of session indices, here or on dask workers, handed back one by one in index order.
+"""Sessions made in ranges of session indices, here or on workers, handed back one by one in index order.
 
 An assembler's session ``i`` depends only on its seed and ``i`` (never on the sessions made before it), so a
 worker holding a copy of the assembler can make any range, and the driver, taking ranges back in order, sees
 exactly the sessions one process would make: the written data set is byte-identical for any executor.
+
+Writing a data set needs a session's lines rendered, not its events: :func:`rendered_source` has the workers
+render too and send back only an :class:`Outline` of each session, its line times and its rendered lines, so the
+driver is left with the merge and the writing, and nothing heavier than strings is pickled.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 from synthlog.execute import InProcess
-from synthlog.records import Session
+from synthlog.records import ANOMALY, LogEvent, Session
 
 # Sessions per task: enough to hide the scheduler's per-task cost, few enough that the ranges in flight (two per
 # worker) stay small beside the driver's own memory; it changes where sessions are made, never which.
 SESSIONS_PER_TASK = 500
 
 
+class Outline(NamedTuple):
+    """What a data set's session files and counts need of a session: its id, label, event ids, and the label rule
+    of each anomalous line (``None`` where unnamed)."""
+
+    id: str
+    label: int | None
+    label_rule: str | None
+    event_ids: list[str]
+    line_rules: list[str | None]
+
+    @classmethod
+    def of(cls, session: Session) -> Outline:
+        rules = [e.label_rule for e in session.events if e.label == ANOMALY] if session.label == ANOMALY else []
+        return cls(session.id, session.label, session.label_rule, session.event_ids, rules)
+
+
+Made = tuple[Outline, list[int], list[Any]]  # a session's outline, its lines' times (epoch micros), its rendered lines
+Render = Callable[[list[LogEvent], str], list[Any]]  # a session's events and id -> one rendered row per event
+
+
 def make_range(assembler: Any, first: int, count: int) -> list[Session]:
     """Sessions ``first .. first + count - 1`` (what workers run)."""
     return [assembler.session(index) for index in range(first, first + count)]
+
+
+def made(session: Session, render: Render) -> Made:
+    """``session`` as the writer takes it: outline, times, rendered lines."""
+    events = session.events
+    return Outline.of(session), [e.timestamp for e in events], render(events, session.id)
+
+
+def render_range(assembler: Any, render: Render, first: int, count: int) -> list[Made]:
+    """Sessions ``first .. first + count - 1``, made and rendered (what workers run)."""
+    return [made(assembler.session(index), render) for index in range(first, first + count)]
 
 
 def session_source(assembler: Any, n: int, run_on=None, per_task: int = SESSIONS_PER_TASK) -> Iterator[Session]:
@@ -33,3 +68,16 @@ def session_source(assembler: Any, n: int, run_on=None, per_task: int = SESSIONS
     tasks = ((shared, first, min(per_task, n - first)) for first in range(0, n, per_task))
     for sessions in run_on.map(make_range, tasks):
         yield from sessions
+
+
+def rendered_source(assembler: Any, render: Render, n: int, run_on=None,
+                    per_task: int = SESSIONS_PER_TASK) -> Iterator[Made]:
+    """:func:`made` of sessions ``0 .. n - 1`` in order, made and rendered as :func:`session_source` makes them
+    (``render`` is shipped once to every worker beside the assembler)."""
+    if run_on is None or isinstance(run_on, InProcess):
+        yield from (made(assembler.session(index), render) for index in range(n))
+        return
+    assembler, render = run_on.share(assembler), run_on.share(render)
+    tasks = ((assembler, render, first, min(per_task, n - first)) for first in range(0, n, per_task))
+    for rendered in run_on.map(render_range, tasks):
+        yield from rendered

@@ -29,7 +29,7 @@ from synthlog.code.records import Statement
 from synthlog.code.slottypes import SlotType
 from synthlog.io.layout import Layout
 from synthlog.io.logformat import LogFormat
-from synthlog.records import LogEvent, Session
+from synthlog.records import US, LogEvent, Session
 from synthlog.synth.arrivals import Arrivals, recipe_arrivals
 from synthlog.synth.labels import LabelRules
 from synthlog.synth.pools import Pool, Variant, level_word
@@ -95,8 +95,9 @@ class Renderer:
             if proposed and len(proposed) == len(params):
                 content, params = self._with_proposed(statement, params, proposed)
             # positional, in LogEvent's field order: the hot loop of sampling
-            out.append(LogEvent(content, t, level, component, tid, params, label, rule, None,
-                                fields(t, thread, node, pid, statement.line, statement.method, statement.file),
+            micros = int(t * US)
+            out.append(LogEvent(content, micros, level, component, tid, params, label, rule, None,
+                                fields(micros, thread, node, pid, statement.line, statement.method, statement.file),
                                 {"statement": sid, "path": path_id, "run": run, "thread": pid}))
             t += (low + width * random_()) / 1000.0  # rng.uniform(low, high), without the call
         return out
@@ -115,10 +116,10 @@ class Renderer:
         self._variant_steps[id(variant)] = (variant, steps)  # the variant is kept, so its id stays its own
         return steps
 
-    def retime(self, event: LogEvent, timestamp: float) -> None:
-        """Move a line this renderer made to ``timestamp``, its date and time headers with it."""
-        event.timestamp = timestamp
-        event.fields = self.layout.retimed(event.fields, timestamp)
+    def retime(self, event: LogEvent, micros: int) -> None:
+        """Move a line this renderer made to ``micros`` (epoch microseconds), its date and time headers with it."""
+        event.fields = self.layout.retimed(event.fields, micros, event.timestamp)
+        event.timestamp = micros
 
     def _thread(self, cls: str, ctx: ValueContext) -> str:
         """The name the code gives the thread of class ``cls`` (or of a class it is nested in), filled once per
@@ -186,8 +187,8 @@ class PathAssembler:
         rng = random.Random(f"{self.seed}:{index}")
         pool = self.pools[rng.randrange(len(self.pools))]
         variant = pool.pick(rng, self.fault_rate)
-        ctx = self.renderer.values.context(0, nodes=self.nodes)
-        ctx.rng = rng  # one generator per session: values, timing and choices all follow from its seed
+        # one generator per session: values, timing and choices all follow from its seed
+        ctx = self.renderer.values.context(0, nodes=self.nodes, rng=rng)
         start = self.arrivals.time(index)
         events = self.renderer.lines(variant, ctx, start, (1.0, 40.0), rng, pid=rng.randint(10, 4000),
                                      node="", run=0)
@@ -287,8 +288,9 @@ class RecipeAssembler:
     def session(self, index: int) -> Session:
         recipe = self.recipe
         rng = random.Random(f"{self.seed}:{index}")
-        ctx = self.renderer.values.context(0)  # its node pool is set below from the recipe's roles
-        ctx.rng = rng  # one generator per session: values, timing and choices all follow from its seed
+        # its node pool is set below from the recipe's roles; one generator per session: values, timing and
+        # choices all follow from its seed
+        ctx = self.renderer.values.context(0, rng=rng)
         nodes = self._nodes(rng)
         ctx.pool = [n for group in nodes.values() for n in group]
         entity = self.renderer.values.value(SlotKind(recipe.entity), "primary", ctx)
@@ -335,7 +337,7 @@ class RecipeAssembler:
                 lines = self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max),
                                             rng, pid=thread, node=node.hostname, run=run)
                 if lines:
-                    ends[stage.name][run] = lines[-1].timestamp
+                    ends[stage.name][run] = lines[-1].timestamp / US
                 events.extend(lines)
             started[stage.name] = stage_start if first is None else first
         session = Session(id=entity, events=self._in_log_order(events, rng))
@@ -349,7 +351,7 @@ class RecipeAssembler:
             events.sort(key=_timestamp)
             return events
         times = [e.timestamp for e in events]
-        buckets = [math.floor(t / order.resolution_s) for t in times]
+        buckets = [math.floor(t / US / order.resolution_s) for t in times]
         if order.ties == "text":  # a line alone in its bucket needs no tie-breaker, so its text is not rendered
             fmt, shared = self.renderer.fmt, Counter(buckets)
             ties = [fmt.format(e) if shared[b] > 1 else "" for e, b in zip(events, buckets, strict=True)]

@@ -560,14 +560,15 @@ class ValueContext:
 
     seed: int
     nodes: int = 3
-    rng: random.Random = field(init=False)
+    rng: random.Random | None = None  # the session's generator; None: one seeded with seed
     entities: dict[tuple[str, str], object] = field(default_factory=dict)
     pool: list[Node] | None = None
     run: int | None = None  # the run of a recipe stage being rendered (0-based) and its stage's number of runs:
     runs: int | None = None  # a number named as the run's position or its downstream peers follows them
 
     def __post_init__(self) -> None:
-        self.rng = random.Random(self.seed)
+        if self.rng is None:
+            self.rng = random.Random(self.seed)
 
     def entity(self, group: str, key: str, make):
         """The value of entity ``(group, key)``, made by ``make()`` the first time it is asked for."""
@@ -767,8 +768,9 @@ class ValueGenerator:
         self._plans: dict[tuple, _FillPlan] = {}
         self._last_plans: dict[str, tuple[str, Sequence[TypeHint], _FillPlan]] = {}  # statement id -> its last plan
 
-    def context(self, seed: int, nodes: int = 3) -> ValueContext:
-        return ValueContext(seed=seed, nodes=nodes)
+    def context(self, seed: int, nodes: int = 3, rng: random.Random | None = None) -> ValueContext:
+        """A session's values; ``rng``: the session's own generator (else one seeded with ``seed``)."""
+        return ValueContext(seed=seed, nodes=nodes, rng=rng)
 
     def fill(self, statement: Statement | Template | str, ctx: ValueContext, types: Sequence[TypeHint] = (),
              exception_type: str | None = None, template_id: str | None = None) -> tuple[str, list[str]]:

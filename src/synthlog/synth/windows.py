@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass, field
 
 from synthlog.errors import InputError
-from synthlog.records import LogEvent, Session
+from synthlog.records import US, LogEvent, Session
 from synthlog.synth.labels import LabelRules
 from synthlog.synth.pools import Pool, Variant
 from synthlog.synth.recipe import Recipe, Stage
@@ -137,7 +137,7 @@ class WindowAssembler:
                 lines = self._lines(stage, run.stage, rng, ctx, role_nodes, run.instance, t, copy)
                 if stage.role == self.window_role:
                     events.extend((run.instance, e) for e in lines)
-                t = lines[-1].timestamp if lines else t
+                t = lines[-1].timestamp / US if lines else t
                 for follower in self.followers.get(stage.name, ()):  # each copy triggers what follows it
                     after = recipe.stages[follower]
                     for target in self._fanout(after, stage, run.instance, len(nodes[after.role])):
@@ -158,8 +158,7 @@ class WindowAssembler:
 
     def _context(self, rng: random.Random, role_nodes: list[Node], instance: int) -> ValueContext:
         """Fresh values for a run: its node slots name the instance itself first, then the other instances."""
-        ctx = self.renderer.values.context(0)
-        ctx.rng = rng
+        ctx = self.renderer.values.context(0, rng=rng)
         node = role_nodes[instance]
         ctx.entities[("node", "self")] = node
         ctx.pool = [node, *(n for n in role_nodes if n is not node)]
@@ -186,7 +185,7 @@ class WindowAssembler:
         width = self.recipe.window_s
         cut: dict[tuple[int, int], list[LogEvent]] = {}
         for instance, event in events:
-            window = int((event.timestamp - self.start) // width)
+            window = int((event.timestamp / US - self.start) // width)
             if window < windows:
                 cut.setdefault((window, instance), []).append(event)
         sessions = []
