@@ -1,8 +1,9 @@
 """Bench cells as tasks on the execution seam: one process, forked processes (--jobs 2), a dask LocalCluster of 2
 (--workers 2) and an external scheduler with two worker processes give the same results.csv bytes and the same
-results.json apart from its timings."""
+results.json apart from its timings; cell timeouts hold on dask workers too, and a code-guided source travels."""
 
 import json
+import pickle
 import subprocess
 import sys
 import threading
@@ -12,13 +13,17 @@ import pytest
 import yaml
 
 from detect_toydata import toy_dataset
-from synthlog.detect.bench_exec import ForkPool, bench_executor, can_travel
+from synthlog.detect.bench import bench
+from synthlog.detect.bench_exec import CellTimeout, ForkPool, bench_executor, can_travel, time_limit
+from synthlog.detect.bench_sources import SyntheticSource, SyntheticSpec
 from synthlog.errors import InputError
 from synthlog.execute import open_executor
 from synthlog.io.datasets import write_dataset
 from test_scale_out import scheduler  # noqa: F401  (the real `dask scheduler` + 2 `dask worker` fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
+BLOCKSTORE = {"from": "code", "name": "blocks", "src": str(ROOT / "examples/blockstore/src"),
+              "recipe": str(ROOT / "examples/blockstore/recipe.yaml"), "sessions": 60, "calibrate": "train"}
 
 
 def _without_timings(value):
@@ -70,3 +75,52 @@ def test_bench_gives_the_same_results_on_any_executor(tiny_bench, scheduler):  #
 def test_jobs_and_a_dask_place_together_are_refused():
     with pytest.raises(InputError, match="not both"), bench_executor(jobs=2, workers=2):
         pass
+
+
+def test_cells_past_their_timeout_stop_on_dask_workers_and_code_sets_are_made_there(tmp_path, scheduler):  # noqa: F811
+    """A DeepLog that would train for hours is stopped in the worker's task thread; the code-guided generator goes
+    to the workers (as its saved model) instead of making every seed's set in this process."""
+    write_dataset(toy_dataset(120, 12, seed=11), tmp_path / "real", "real")
+    config = tmp_path / "bench.yaml"
+    config.write_text(yaml.safe_dump({
+        "data": {"real": "real", "synthetic": [BLOCKSTORE]}, "regimes": ["real"], "seeds": [0, 1, 2, 3, 4],
+        "cell_timeout": 3.0, "detectors": ["logistic", {"name": "deeplog", "params": {
+            "max_epochs": 1_000_000, "patience": 1_000_000, "batch_size": 1}}]}), encoding="utf-8")
+    warnings = []
+    result, _ = bench(config, scheduler=scheduler, warn=warnings.append)
+    status = {(row["detector"], row["seed"]): row["status"] for row in result.rows}
+    assert {status["deeplog", seed] for seed in range(5)} == {"timeout"}
+    assert {status["logistic", seed] for seed in range(5)} == {"ok"}
+    assert not any("cannot travel" in warning for warning in warnings)
+    assert set(result.data["synthetic"]["blocks"]["by_seed"]) == set(range(5))
+
+
+def test_a_code_guided_source_pickles_as_its_saved_model_and_makes_the_same_sets():
+    from synthlog.io.datasets import load_dataset
+
+    real = load_dataset(str(ROOT / "examples" / "logs"))
+    source = SyntheticSource(SyntheticSpec.model_validate(BLOCKSTORE), 0, ROOT)
+    source.prepare(real)
+    travelled = pickle.loads(pickle.dumps(source))
+    made, remade = source.for_seed(4, real), travelled.for_seed(4, real)
+    assert made.sequences == remade.sequences and made.labels == remade.labels
+
+
+def test_time_limit_stops_a_thread_and_leaves_a_finished_one_alone():
+    caught = []
+
+    def spin():
+        try:
+            with time_limit(0.2):
+                while True:
+                    pass
+        except CellTimeout:
+            caught.append(True)
+
+    worker = threading.Thread(target=spin)
+    worker.start()
+    worker.join(timeout=60)
+    assert caught == [True]
+    with time_limit(60):
+        finished = sum(range(10))
+    assert finished == 45

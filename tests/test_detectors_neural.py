@@ -18,7 +18,14 @@ from synthlog.detect.cnn import CNNDetector
 from synthlog.detect.deeplog import DeepLog
 from synthlog.detect.loganomaly import LogAnomaly
 from synthlog.detect.logrobust import LogRobust
-from synthlog.detect.neural import carve_validation, deduplicate, resolve_device
+from synthlog.detect.neural import (
+    ExampleSet,
+    carve_validation,
+    cross_entropy,
+    deduplicate,
+    resolve_device,
+    weighted_loss,
+)
 from synthlog.detect.registry import NEURAL, make_detector
 from synthlog.detect.transformer import TransformerDetector
 
@@ -211,6 +218,7 @@ def test_fitting_leaves_global_torch_state_alone():
     assert torch.get_num_threads() == threads
     assert torch.equal(torch.random.get_rng_state(), rng_state)
     assert not torch.are_deterministic_algorithms_enabled()
+    assert torch.utils.deterministic.fill_uninitialized_memory  # turned off for the fit only
 
 
 def test_device_choice():
@@ -238,3 +246,42 @@ def test_deduplicate_counts_identical_examples():
     unique, targets, counts = deduplicate(rows, np.array([5, 5, 6, 7]))
     assert unique.tolist() == [[1, 2], [1, 2], [3, 4]]
     assert targets.tolist() == [5, 7, 6] and counts.tolist() == [2, 1, 1]
+
+
+class _Lookup(torch.nn.Module):
+    """A network whose logits depend only on the history's first index (enough to compare losses)."""
+
+    def __init__(self):
+        super().__init__()
+        self.table = torch.nn.Embedding(6, 4)
+
+    def forward(self, histories):
+        return self.table(histories[:, 0])
+
+
+def test_merged_histories_keep_the_loss_and_every_target():
+    rows = np.array([[2, 3], [2, 3], [2, 3], [4, 5], [2, 3], [5, 5]])
+    pairs, targets, counts = deduplicate(rows, np.array([1, 1, 2, 3, 0, 3]))
+    histories, owners = np.unique(pairs, axis=0, return_inverse=True)
+    plain = ExampleSet((torch.as_tensor(pairs),), torch.as_tensor(targets), torch.as_tensor(counts))
+    merged = ExampleSet((torch.as_tensor(histories),), torch.as_tensor(targets), torch.as_tensor(counts),
+                        torch.as_tensor(owners.reshape(-1)))
+    assert len(plain) == 5 and len(merged) == 3  # (2, 3) is followed by 0, 1 and 2
+    network = _Lookup()
+    assert torch.allclose(weighted_loss(network, plain, cross_entropy), weighted_loss(network, merged, cross_entropy))
+    seen = []
+    for batch in merged.batches(2, torch.Generator().manual_seed(3)):
+        assert len(batch) <= 2 and int(batch.owners.max()) == len(batch) - 1
+        seen += [(tuple(batch.inputs[0][o].tolist()), int(t), float(w))
+                 for o, t, w in zip(batch.owners, batch.targets, batch.weights, strict=True)]
+    assert sorted(seen) == sorted(zip(map(tuple, pairs.tolist()), targets.tolist(), counts.tolist(), strict=True))
+
+
+@pytest.mark.parametrize("cls", UNSUPERVISED, ids=lambda c: c.__name__)
+def test_merged_histories_train_a_model_as_good_and_as_deterministic(fitted, cls):
+    train_x, train_y = toy_data(1, 150, 30)
+    _, test_x, test_y, _ = fitted[cls]
+    first, second = (tiny(cls, random_state=7, merge_histories=True).fit(train_x, train_y) for _ in range(2))
+    scores = first.decision_function(test_x)
+    assert np.array_equal(scores, second.decision_function(test_x))
+    assert roc_auc_score(test_y, scores) > 0.9

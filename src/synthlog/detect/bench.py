@@ -11,14 +11,11 @@ cell has run, each file atomically.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import math
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from synthlog.configfile import load_config as read_config
 from synthlog.detect.base import calibrate_threshold
-from synthlog.detect.bench_exec import bench_executor, can_travel
+from synthlog.detect.bench_exec import CellTimeout, bench_executor, can_travel, time_limit
 from synthlog.detect.bench_sources import SyntheticSource, SyntheticSpec, resolve
 from synthlog.detect.coverage import identical_anomalies, seed_coverage
 from synthlog.detect.features import Sessions, Vocabulary, count_matrix, normalise_template
@@ -415,32 +412,6 @@ def _distinct_first(X: list[list[str]], pool: np.ndarray) -> np.ndarray:
     return np.array([first[k] for k in order], dtype=np.int64)
 
 
-class CellTimeout(Exception):
-    """A cell ran past ``cell_timeout``."""
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise :class:`CellTimeout` in this (main) thread after ``seconds`` of wall time.
-
-    A dask worker runs cells in a thread of its own, where no signal can reach: there the limit is not enforced.
-    """
-    if not seconds or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum, frame):
-        raise CellTimeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _scores(detector, sessions: list[list[str]]) -> np.ndarray:
     """Scores of the sessions, each distinct sequence scored once (test parts repeat sequences many times)."""
     distinct, inverse = (sessions if isinstance(sessions, Sessions) else Sessions(sessions)).distinct()
@@ -455,7 +426,7 @@ def run_cell(spec: DetectorSpec, training: TrainingSet, X_test: list[list[str]],
            "n_synthetic": training.n_synthetic, "n_validation": len(training.X_val), "n_test": len(X_test)}
     started = time.perf_counter()
     try:
-        with _time_limit(config.cell_timeout):
+        with time_limit(config.cell_timeout):
             return {**row, **_fit_and_measure(spec, training, X_test, y_test, seed, config, templates)}
     except CellTimeout:
         nan = math.nan

@@ -5,13 +5,17 @@ Each place offers ``share(value)`` and ``map(function, tasks)`` (``function(*tas
 order), like :func:`synthlog.execute.open_executor`'s executors. ``--jobs N`` forks N copies of this process:
 the tasks stay in this process's memory, so nothing is pickled but a task's index and its result, and no dask is
 needed; it is the cheapest way to use the cores of one machine. ``--workers`` and ``--scheduler`` ship every
-shared value once to each dask worker and run one task per cell there.
+shared value once to each dask worker and run one task per cell there. :func:`time_limit` bounds a cell's
+wall time in any of these places.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import pickle
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -73,3 +77,49 @@ def bench_executor(jobs: int = 1, workers: int = 1, scheduler: str | None = None
         return
     with open_executor(workers, scheduler) as executor:
         yield executor
+
+
+class CellTimeout(Exception):
+    """A cell ran past ``cell_timeout``."""
+
+
+def _raise_in(thread_id: int, exception: type[BaseException] | None) -> None:
+    """Have ``thread_id`` raise ``exception`` at its next Python instruction (``None`` withdraws a pending one)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
+                                               None if exception is None else ctypes.py_object(exception))
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`CellTimeout` in the calling thread after ``seconds`` of wall time (no limit when ``None``).
+
+    A timer thread raises it asynchronously in this one, so it works in any thread: the main one, a forked
+    process and a dask worker's task thread alike (a signal could only reach the main thread). Python delivers it
+    between two instructions, so one long call inside C (a single huge matrix product) finishes first; the neural
+    detectors return to Python at every mini-batch.
+    """
+    if not seconds:
+        yield
+        return
+    target, lock, state = threading.get_ident(), threading.Lock(), {"running": True, "fired": False}
+
+    def expire() -> None:
+        with lock:
+            if state["running"]:
+                state["fired"] = True
+                _raise_in(target, CellTimeout)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    started = time.perf_counter()
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        with lock:
+            state["running"] = False
+            if state["fired"]:  # fired as the cell ended: not delivered yet, so the thread's next task would get it
+                _raise_in(target, None)
+    if time.perf_counter() - started > seconds:  # ended late, before the timer (itself late under load) fired
+        raise CellTimeout

@@ -6,6 +6,10 @@
 - ``from: code``: the code-guided generator, fitted once on the source folder (``src``, which may name an
   environment variable as ``${NAME}``) with a recipe; with ``calibrate: train`` it is calibrated per seed from
   that seed's training sessions only, then sampled with the seed; without calibration one sample serves every seed.
+
+A source pickles (so dask workers can make the per-seed sets): a fitted code-guided generator holds parsed code
+trees, which do not, so it travels as its saved model (:meth:`~synthlog.synth.generate.CodeSynthesizer.save`,
+JSON), which calibrates and samples the same without the source.
 """
 
 from __future__ import annotations
@@ -137,6 +141,23 @@ class SyntheticSource:
         # calibration starts from the fitted code model at every call, so one fitted generator serves every seed;
         # the bench reads event sequences and labels only, so skeleton sessions (no values) serve, four times faster
         return self._synth.calibrate(train).sample(self.spec.sessions, seed, values=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(vars(self))
+        if "_synth" in state:
+            with tempfile.TemporaryDirectory(prefix="synthlog-bench-model-") as tmp:
+                state["_synth"] = self._synth.save(Path(tmp) / "model.json").read_text(encoding="utf-8")
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "_synth" in state:
+            from synthlog.synth.generate import CodeSynthesizer
+
+            with tempfile.TemporaryDirectory(prefix="synthlog-bench-model-") as tmp:
+                model = Path(tmp) / "model.json"
+                model.write_text(state["_synth"], encoding="utf-8")
+                state = {**state, "_synth": CodeSynthesizer.load(model)}
+        vars(self).update(state)
 
     def describe(self) -> dict[str, Any]:
         return {"from": self.spec.source, **({"path": self.spec.path} if self.spec.path else {}),

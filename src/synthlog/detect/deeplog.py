@@ -31,12 +31,14 @@ class DeepLogNetwork(nn.Module):
 class DeepLog(NextEventDetector):
     """DeepLog next-event LSTM; ``top_k=None`` chooses k on the internal validation split."""
 
-    def __init__(self, window: int = 10, top_k: int | None = None, embedding_dim: int = 32, hidden_size: int = 64,
-                 num_layers: int = 2, max_epochs: int = 20, patience: int = 3, batch_size: int = 256,
+    def __init__(self, window: int = 10, top_k: int | None = None, merge_histories: bool = False,
+                 embedding_dim: int = 32, hidden_size: int = 64, num_layers: int = 2, max_epochs: int = 20,
+                 patience: int = 3, batch_size: int = 256,
                  learning_rate: float = 0.01, validation_fraction: float = 0.1, random_state: int = 0,
                  device: str = "cpu", n_threads: int | None = 1):
         self.window = window
         self.top_k = top_k
+        self.merge_histories = merge_histories
         self.embedding_dim = embedding_dim
         self.hidden_size = hidden_size
         self.num_layers = num_layers

@@ -50,12 +50,14 @@ class LogAnomaly(SemanticInputsMixin, NextEventDetector):
     """LogAnomaly with TF-IDF template vectors; ``top_k=None`` chooses k on the internal validation split."""
 
     def __init__(self, templates: dict[str, str] | None = None, window: int = 10, top_k: int | None = None,
-                 hidden_size: int = 64, num_layers: int = 2, max_epochs: int = 20, patience: int = 3,
-                 batch_size: int = 256, learning_rate: float = 0.01, validation_fraction: float = 0.1,
-                 random_state: int = 0, device: str = "cpu", n_threads: int | None = 1):
+                 merge_histories: bool = False, hidden_size: int = 64, num_layers: int = 2, max_epochs: int = 20,
+                 patience: int = 3, batch_size: int = 256, learning_rate: float = 0.01,
+                 validation_fraction: float = 0.1, random_state: int = 0, device: str = "cpu",
+                 n_threads: int | None = 1):
         self.templates = templates
         self.window = window
         self.top_k = top_k
+        self.merge_histories = merge_histories
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self._keep_training_parameters(max_epochs=max_epochs, patience=patience, batch_size=batch_size,

@@ -45,13 +45,19 @@ class NextEventDetector(NeuralDetector):
     """Base of the forecasting detectors; a subclass supplies ``_build_network(n_events)``.
 
     The network maps a (batch, window) tensor of vocabulary indices to (batch, len(vocabulary)) logits. Subclasses
-    need the parameters ``window`` and ``top_k`` besides those of :class:`~synthlog.detect.neural.NeuralDetector`.
+    need the parameters ``window``, ``top_k`` and ``merge_histories`` besides those of
+    :class:`~synthlog.detect.neural.NeuralDetector`.
+
+    ``merge_histories``: a history followed by several different events in training is one example with several
+    weighted targets, so the network runs once for it (the loss is the same sum; mini-batches then hold
+    ``batch_size`` distinct histories instead of ``batch_size`` distinct pairs).
     """
 
     default_top_k: ClassVar[int] = 9  # DeepLog's g for HDFS, used when there is no validation session to choose k
 
     window: int
     top_k: int | None
+    merge_histories: bool
 
     def _fit(self, sessions: list[list[str]], y: np.ndarray | None) -> None:
         if self.top_k is not None and self.top_k < 1:
@@ -81,7 +87,13 @@ class NextEventDetector(NeuralDetector):
 
         # the forecasting detectors of one bench regime train on the same windows: built once, shared
         rows, targets, counts = remember(sessions, self._windows_key("examples", sessions, encoding), build)
-        return ExampleSet((torch.as_tensor(rows),), torch.as_tensor(targets), torch.as_tensor(counts)).to(self.device_)
+        if not self.merge_histories:
+            return ExampleSet((torch.as_tensor(rows),), torch.as_tensor(targets),
+                              torch.as_tensor(counts)).to(self.device_)
+        # the pairs are sorted, so one history's targets are neighbours and ``owners`` does not decrease
+        histories, owners = np.unique(rows, axis=0, return_inverse=True)
+        return ExampleSet((torch.as_tensor(histories),), torch.as_tensor(targets), torch.as_tensor(counts),
+                          torch.as_tensor(owners.reshape(-1))).to(self.device_)
 
     def _windows_key(self, what: str, sessions: list[list[str]], encoding) -> tuple:
         return (what, self.window, len(self.vocabulary_), encode(sessions).table(encoding).tobytes())
@@ -106,7 +118,7 @@ class NextEventDetector(NeuralDetector):
         histories = torch.as_tensor(unique[:, :-1], device=self.device_)
         logits = forward_in_batches(self.network_, (histories,), self.batch_size).cpu()
         n_events = logits.shape[1]
-        logits[:, [PAD, OOV]] = -torch.inf  # never predicted
+        logits = logits.index_fill(1, torch.tensor([PAD, OOV]), -torch.inf)  # never predicted
         targets = torch.as_tensor(unique[:, -1])
         unseen = (targets == OOV) | (targets >= n_events)
         true_logit = logits.gather(1, torch.where(unseen, PAD, targets)[:, None])

@@ -40,13 +40,14 @@ class NextEventTransformer(nn.Module):
 class TransformerDetector(NextEventDetector):
     """Next-event Transformer encoder; ``top_k=None`` chooses k on the internal validation split."""
 
-    def __init__(self, window: int = 10, top_k: int | None = None, model_dim: int = 64, num_heads: int = 4,
-                 num_layers: int = 1, feedforward_dim: int = 128, dropout: float = 0.1, max_epochs: int = 20,
-                 patience: int = 3, batch_size: int = 256, learning_rate: float = 0.003,
-                 validation_fraction: float = 0.1, random_state: int = 0, device: str = "cpu",
-                 n_threads: int | None = 1):
+    def __init__(self, window: int = 10, top_k: int | None = None, merge_histories: bool = False,
+                 model_dim: int = 64, num_heads: int = 4, num_layers: int = 1, feedforward_dim: int = 128,
+                 dropout: float = 0.1, max_epochs: int = 20, patience: int = 3, batch_size: int = 256,
+                 learning_rate: float = 0.003, validation_fraction: float = 0.1, random_state: int = 0,
+                 device: str = "cpu", n_threads: int | None = 1):
         self.window = window
         self.top_k = top_k
+        self.merge_histories = merge_histories
         self.model_dim = model_dim
         self.num_heads = num_heads
         self.num_layers = num_layers
