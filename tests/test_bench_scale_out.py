@@ -56,6 +56,25 @@ def _bench(config: Path, out: Path, *where: str) -> tuple[bytes, dict]:
     return (out / "results.csv").read_bytes(), json.loads((out / "results.json").read_text(encoding="utf-8"))
 
 
+def test_cells_past_their_timeout_stop_on_dask_workers_and_code_sets_are_made_there(tmp_path, scheduler):  # noqa: F811
+    """A DeepLog that would train for hours is stopped in the worker's task thread; the code-guided generator
+    goes to the workers (as its saved model) instead of making every seed's set in this process. (Before the next
+    test, which leaves the scheduler idle for minutes.)"""
+    config = tmp_path / "bench.yaml"
+    config.write_text(yaml.safe_dump({
+        "data": {"real": str(ROOT / "examples" / "logs"), "synthetic": [BLOCKSTORE]}, "regimes": ["real"],
+        "split": {"train_fraction": 0.6, "validation_fraction": 0.25}, "seeds": [0, 1, 2, 3, 4],
+        "cell_timeout": 3.0, "detectors": ["pca", {"name": "deeplog", "params": {
+            "max_epochs": 1_000_000, "patience": 1_000_000, "batch_size": 1}}]}), encoding="utf-8")
+    warnings = []
+    result, _ = bench(config, scheduler=scheduler, warn=warnings.append)
+    status = {(row["detector"], row["seed"]): row["status"] for row in result.rows}
+    assert {status["deeplog", seed] for seed in range(5)} == {"timeout"}
+    assert {status["pca", seed] for seed in range(5)} == {"ok"}
+    assert not any("cannot travel" in warning for warning in warnings)
+    assert set(result.data["synthetic"]["blocks"]["by_seed"]) == set(range(5))
+
+
 def test_bench_gives_the_same_results_on_any_executor(tiny_bench, scheduler):  # noqa: F811
     folder, config = tiny_bench
     with open_executor(scheduler=scheduler) as pool:  # what does not pickle stays home (a parsed code tree)
@@ -75,24 +94,6 @@ def test_bench_gives_the_same_results_on_any_executor(tiny_bench, scheduler):  #
 def test_jobs_and_a_dask_place_together_are_refused():
     with pytest.raises(InputError, match="not both"), bench_executor(jobs=2, workers=2):
         pass
-
-
-def test_cells_past_their_timeout_stop_on_dask_workers_and_code_sets_are_made_there(tmp_path, scheduler):  # noqa: F811
-    """A DeepLog that would train for hours is stopped in the worker's task thread; the code-guided generator goes
-    to the workers (as its saved model) instead of making every seed's set in this process."""
-    write_dataset(toy_dataset(120, 12, seed=11), tmp_path / "real", "real")
-    config = tmp_path / "bench.yaml"
-    config.write_text(yaml.safe_dump({
-        "data": {"real": "real", "synthetic": [BLOCKSTORE]}, "regimes": ["real"], "seeds": [0, 1, 2, 3, 4],
-        "cell_timeout": 3.0, "detectors": ["logistic", {"name": "deeplog", "params": {
-            "max_epochs": 1_000_000, "patience": 1_000_000, "batch_size": 1}}]}), encoding="utf-8")
-    warnings = []
-    result, _ = bench(config, scheduler=scheduler, warn=warnings.append)
-    status = {(row["detector"], row["seed"]): row["status"] for row in result.rows}
-    assert {status["deeplog", seed] for seed in range(5)} == {"timeout"}
-    assert {status["logistic", seed] for seed in range(5)} == {"ok"}
-    assert not any("cannot travel" in warning for warning in warnings)
-    assert set(result.data["synthetic"]["blocks"]["by_seed"]) == set(range(5))
 
 
 def test_a_code_guided_source_pickles_as_its_saved_model_and_makes_the_same_sets():

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import pickle
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -79,8 +80,9 @@ def bench_executor(jobs: int = 1, workers: int = 1, scheduler: str | None = None
         yield executor
 
 
-class CellTimeout(Exception):
-    """A cell ran past ``cell_timeout``."""
+class CellTimeout(BaseException):
+    """A cell ran past ``cell_timeout`` (a BaseException, like KeyboardInterrupt, so no ``except Exception`` in a
+    library swallows it)."""
 
 
 def _raise_in(thread_id: int, exception: type[BaseException] | None) -> None:
@@ -89,36 +91,57 @@ def _raise_in(thread_id: int, exception: type[BaseException] | None) -> None:
                                                None if exception is None else ctypes.py_object(exception))
 
 
+def _importing(thread_id: int) -> bool:
+    """Whether the thread is inside an import (the first neural fit imports torch's compiler machinery)."""
+    frame = sys._current_frames().get(thread_id)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
     """Raise :class:`CellTimeout` in the calling thread after ``seconds`` of wall time (no limit when ``None``).
 
     A timer thread raises it asynchronously in this one, so it works in any thread: the main one, a forked
     process and a dask worker's task thread alike (a signal could only reach the main thread). Python delivers it
-    between two instructions, so one long call inside C (a single huge matrix product) finishes first; the neural
-    detectors return to Python at every mini-batch.
+    between two instructions, so one long call inside C (a single huge matrix product) ends first; the neural
+    detectors return to Python at every mini-batch. It waits while the thread is importing: a module stopped
+    half-way would stay broken in ``sys.modules`` for every later cell of that worker.
     """
     if not seconds:
         yield
         return
-    target, lock, state = threading.get_ident(), threading.Lock(), {"running": True, "fired": False}
+    target, lock = threading.get_ident(), threading.Lock()
+    state: dict[str, Any] = {"running": True, "fired": False}
+
+    def arm(delay: float) -> None:
+        state["timer"] = threading.Timer(delay, expire)
+        state["timer"].daemon = True
+        state["timer"].start()
 
     def expire() -> None:
         with lock:
-            if state["running"]:
-                state["fired"] = True
-                _raise_in(target, CellTimeout)
+            if not state["running"]:
+                return
+            if _importing(target):
+                arm(0.05)
+                return
+            state["fired"] = True
+            _raise_in(target, CellTimeout)
+            arm(1.0)  # again, should something catch it
 
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
     started = time.perf_counter()
-    timer.start()
+    with lock:
+        arm(seconds)
     try:
         yield
     finally:
-        timer.cancel()
         with lock:
             state["running"] = False
+            state["timer"].cancel()
             if state["fired"]:  # fired as the cell ended: not delivered yet, so the thread's next task would get it
                 _raise_in(target, None)
     if time.perf_counter() - started > seconds:  # ended late, before the timer (itself late under load) fired
