@@ -1,5 +1,7 @@
 """Progress reporting: plain lines on a non-terminal, readable counts, nothing when quiet."""
 
+import pytest
+
 from synthlog.progress import Progress, set_quiet, track
 
 
@@ -18,3 +20,20 @@ def test_track_yields_every_item_and_quiet_prints_nothing(capsys):
     finally:
         set_quiet(False)
     assert capsys.readouterr().err == ""
+
+
+def test_after_a_stop_request_every_progress_step_interrupts():
+    # SIGTERM's KeyboardInterrupt can land in a finaliser, which only prints it; the next step raises it again
+    from synthlog import progress
+
+    with Progress("work", interval=60) as bar:
+        bar.advance()
+        progress.request_stop()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                bar.advance()
+            with pytest.raises(KeyboardInterrupt):
+                list(track(range(3), "more"))
+        finally:
+            progress._settings["stop"] = False
+    assert bar.done == 1

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-_settings = {"quiet": False}
+_settings = {"quiet": False, "stop": False}
 
 
 def set_quiet(quiet: bool) -> None:
@@ -18,6 +18,12 @@ def set_quiet(quiet: bool) -> None:
 
 def is_quiet() -> bool:
     return _settings["quiet"]
+
+
+def request_stop() -> None:
+    """A stop was asked for (SIGTERM): from now on :meth:`Progress.advance` raises ``KeyboardInterrupt`` too, in
+    case the first one was swallowed (raised while a finaliser ran, where Python only prints it and goes on)."""
+    _settings["stop"] = True
 
 
 def notice(message: str) -> None:
@@ -56,6 +62,8 @@ class Progress:
         return self
 
     def advance(self, amount: float = 1) -> None:
+        if _settings["stop"]:
+            raise KeyboardInterrupt
         self.done += amount
         if self._rich is not None:
             self._rich.update(self._task, advance=amount)

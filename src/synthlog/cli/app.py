@@ -12,7 +12,7 @@ from typer._click import exceptions as click_exc  # Typer vendors click; its exc
 from synthlog import __version__
 from synthlog.errors import SynthlogError
 from synthlog.io.atomic import allow_overwrite
-from synthlog.progress import set_quiet
+from synthlog.progress import request_stop, set_quiet
 
 
 @dataclass
@@ -69,7 +69,9 @@ def say(message: str) -> None:
 
 
 def _stop(signum: int, frame: object) -> None:
-    """SIGTERM stops a run like Ctrl-C: every staged or temporary output is removed on the way out."""
+    """SIGTERM stops a run like Ctrl-C: every staged or temporary output is removed on the way out. Should the
+    interrupt land in a finaliser, which swallows it, the run's next progress step raises it again."""
+    request_stop()
     raise KeyboardInterrupt
 
 
