@@ -26,7 +26,6 @@ ALMOST_EVERY_LINE = 0.8  # ...unless nearly every line names one: a thin sample 
 MIN_IDS = 5
 MAX_IDS_PER_LINE = 1.5  # a field listing many ids (replica lists, batches) is not the session key
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/\-]*[A-Za-z0-9]")
-UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 UUID_RE = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 # runs a shape keeps literally (word parts, separators) or generalises (UUIDs, hex strings, numbers with a sign)
 PIECE = re.compile(rf"(?P<uuid>{UUID_RE})|(?P<hex>0x[0-9a-fA-F]+|(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{{8,}})"
@@ -45,12 +44,12 @@ def _shape(token: str) -> str | None:
     """A token's shape as a regex, or None when it is no id: an id has a word part next to a number or a hex
     string (``blk_-42``, ``req-7``, ``job_201_0003``, ``node-0x1f``), or is a UUID or a ``0x`` hex string alone;
     numbers, addresses, versions, bare hashes and words alone are not."""
-    parts, words, numbers, uuid = [], 0, 0, False  # uuid: also a 0x hex string standing alone (a session id)
+    parts, words, numbers, alone = [], 0, 0, False  # alone: an id by itself (a UUID, or a 0x string on its own)
     for match in PIECE.finditer(token):
         kind = match.lastgroup
         if kind == "uuid":
             parts.append(UUID_RE)
-            uuid = True
+            alone = True
         elif kind == "hex":
             parts.append(r"0x[0-9a-fA-F]+" if match.group().startswith("0x") else r"[0-9a-f]{8,}")
             numbers += 1
@@ -63,8 +62,8 @@ def _shape(token: str) -> str | None:
         else:
             parts.append(re.escape(match.group()))
     if len(parts) == 1 and token.startswith("0x") and numbers:
-        uuid = True
-    if not (uuid or (words and numbers)):
+        alone = True
+    if not (alone or (words and numbers)):
         return None
     # a shape that starts with a run it generalises must not match inside a longer id (req-UUID for UUID)
     return "".join(parts) if token[0].isalpha() else r"(?<![\w.:/-])" + "".join(parts)
@@ -78,7 +77,6 @@ def guess_sessions(events: Sequence[LogEvent], labeled_ids: Sequence[str] = ()) 
     sample = events[:SAMPLE_LINES]
     lines_of: dict[str, Counter[str]] = defaultdict(Counter)  # shape -> id -> lines naming it
     lines_with: Counter[str] = Counter()
-    ids_on_lines: Counter[str] = Counter()
     for event in sample:
         seen: dict[str, set[str]] = defaultdict(set)
         for token in TOKEN.findall(event.content):
@@ -87,7 +85,6 @@ def guess_sessions(events: Sequence[LogEvent], labeled_ids: Sequence[str] = ()) 
                 seen[shape].add(token)
         for shape, ids in seen.items():
             lines_with[shape] += 1
-            ids_on_lines[shape] += len(ids)
             for value in ids:
                 lines_of[shape][value] += 1
     if labeled_ids:
@@ -100,9 +97,9 @@ def guess_sessions(events: Sequence[LogEvent], labeled_ids: Sequence[str] = ()) 
     best: tuple[bool, float, str] | None = None
     for shape, count in lines_with.items():
         ids = lines_of[shape]
-        coverage = count / max(len(sample), 1)
-        per_id = sum(ids.values()) / len(ids)
-        if (coverage >= MIN_COVERAGE and len(ids) >= MIN_IDS and ids_on_lines[shape] / count <= MAX_IDS_PER_LINE
+        coverage, named = count / len(sample), sum(ids.values())  # named: (line, id) pairs
+        per_id = named / len(ids)
+        if (coverage >= MIN_COVERAGE and len(ids) >= MIN_IDS and named / count <= MAX_IDS_PER_LINE
                 and (per_id >= MIN_LINES_PER_ID or coverage >= ALMOST_EVERY_LINE)):
             key = (per_id >= MIN_LINES_PER_ID, coverage, shape)  # ids that recur before ids on more lines
             best = key if best is None or key > best else best
@@ -125,7 +122,5 @@ def _round_up(seconds: float) -> float:
     """The next of 1, 2, 5 x 10^k at or above ``seconds`` (at least 1 ms), so windows read as round lengths."""
     seconds = max(seconds, 0.001)
     power = 10 ** math.floor(math.log10(seconds))
-    for step in (1, 2, 5, 10):
-        if step * power >= seconds * (1 - 1e-9):
-            return float(f"{step * power:.6g}")
-    return 10 * power
+    step = next((k for k in (1, 2, 5) if k * power >= seconds * (1 - 1e-9)), 10)
+    return float(f"{step * power:.6g}")
