@@ -374,10 +374,12 @@ class RecipeAssembler:
         buckets = [math.floor(t / US / order.resolution_s) for t in times]
         if order.ties == "text":  # a line alone in its bucket needs no tie-breaker, so its text is not rendered
             fmt, shared = self.renderer.fmt, Counter(buckets)
-            ties = [fmt.format(e) if shared[b] > 1 else "" for e, b in zip(events, buckets, strict=True)]
+            text = (lambda e: fmt.join(fmt.values(e), e)) if fmt.joins_values else fmt.format
+            ties = [text(e) if shared[b] > 1 else "" for e, b in zip(events, buckets, strict=True)]
         else:
             ties = [rng.random() for _ in events]
-        ranked = sorted(range(len(events)), key=lambda k: (buckets[k], ties[k], times[k]))
+        # by bucket, tie-breaker and time; equal keys keep their order (the index comes last)
+        ranked = [k for *_, k in sorted(zip(buckets, ties, times, range(len(events)), strict=True))]
         out = [events[k] for k in ranked]
         at = 0
         while at < len(out):  # within one bucket the times are handed out again in the new order
