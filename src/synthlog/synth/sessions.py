@@ -225,6 +225,7 @@ class RecipeAssembler:
                        for stage in recipe.stages if stage.counts}
         self.mix_weights = {name: list(itertools.accumulate(mix[1])) for name, mix in self.mixes.items() if mix[0]}
         self.pipeline_role = recipe.pipeline_role
+        self.entity_kind = SlotKind(recipe.entity)
         self._placed: dict[tuple[str, int], Node] = {}  # (role, id of a cluster node) -> the node in that role
         self._runs = {stage.name: _RunSetting.of(stage, recipe, self.pools[stage.name], self.main[stage.name])
                       for stage in recipe.stages if stage.name in self.pools}
@@ -303,14 +304,13 @@ class RecipeAssembler:
         return rng.choices(variants, weights=shares, k=runs)
 
     def session(self, index: int) -> Session:
-        recipe = self.recipe
         rng = random.Random(f"{self.seed}:{index}")
         # its node pool is set below from the recipe's roles; one generator per session: values, timing and
         # choices all follow from its seed
         ctx = self.renderer.values.context(0, rng=rng)
         nodes = self._nodes(rng)
         ctx.pool = [n for group in nodes.values() for n in group]
-        entity = self.renderer.values.value(SlotKind(recipe.entity), "primary", ctx)
+        entity = self.renderer.values.value(self.entity_kind, "primary", ctx)
         session_start = self.arrivals.time(index)
         plan = self._plan(rng)
         bases: dict[Node, int] = {}  # each node numbers its threads on its own counter

@@ -90,6 +90,7 @@ class SlotKind(StrEnum):
     STRING = "string"
 
 
+_KINDS = {kind.value: kind for kind in SlotKind}  # SlotKind(text) without the enum's call
 NODE_KINDS = frozenset({SlotKind.IPV4, SlotKind.IPV6, SlotKind.HOST_PORT, SlotKind.SOCKET_ADDRESS,
                         SlotKind.INET_ADDRESS, SlotKind.PORT, SlotKind.HOSTNAME})
 NUMERIC_KINDS = frozenset({SlotKind.SIZE, SlotKind.DURATION, SlotKind.TIMESTAMP, SlotKind.COUNT, SlotKind.NUMBER,
@@ -889,11 +890,8 @@ class ValueGenerator:
         pattern = patterns[below(rng, len(patterns))]
 
         def field_value(match: re.Match[str]) -> str:
-            try:
-                kind = SlotKind(match.group(1))
-            except ValueError:
-                return match.group(0)
-            return self.value(kind, "primary", ctx)
+            kind = _KINDS.get(match.group(1))
+            return match.group(0) if kind is None else self.value(kind, "primary", ctx)
         if "{" in pattern:
             pattern = _OVERRIDE_FIELD.sub(field_value, pattern)
         pieces = pattern.split("#")  # every '#' a random digit, left to right
