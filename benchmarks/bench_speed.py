@@ -10,7 +10,8 @@ code-guided generator's fit), of making the per-seed sets, of building the share
 seconds of this process and every process it started (forked cells, dask workers); per detector, the summed wall and
 CPU seconds of fit and of scoring over its cells; and the load average before and after, since this machine is shared
 (wall time inflates with load, CPU time much less). The timings come from the rows' ``fit_seconds``,
-``fit_cpu_seconds``, ``score_seconds``, ``score_cpu_seconds`` and the run's ``data.timing``. """
+``fit_cpu_seconds``, ``score_seconds``, ``score_cpu_seconds`` and the run's ``data.timing``.
+"""
 
 from __future__ import annotations
 
