@@ -17,6 +17,9 @@ CPU-second are printed beside wall-clock rates: a shared machine slows the wall 
 ``generate code --workers N`` does; its CPU time counts every process, the pool's start-up is in the wall time,
 and peak RSS is the driver's and, separately, the largest worker's; end to end, the driver's share of the CPU time
 (merging, writing, receiving the workers' lines) is printed apart.
+``--scaling N`` first checks whether N busy processes each get a full core: the fitted process makes the same
+2,000 sessions alone, then in N forked processes at once, and prints each process's sessions per CPU-s (equal
+rates: they do; lower ones with N: the cores slow each other, e.g. two hyperthreads of one core, or other jobs).
 ``--write-only`` skips the sampling pass and ``--skip-check`` the read-back (for n = 1,000,000 on a busy machine,
 where what matters is that memory stays flat; the merge itself raises on a line that would go back in time).
 """
@@ -79,10 +82,8 @@ def _children_cpu_s() -> float:
 
 def measure(args: argparse.Namespace, n: int) -> dict:
     """Fit, sample ``n`` sessions, then write ``n`` sessions; the figures of this process (and its pool's)."""
-    config = CodeGenConfig(entries=args.entry, align_to=args.align_to) if args.entry else \
-        CodeGenConfig(recipe=args.recipe, align_to=args.align_to)
     started = time.perf_counter()
-    synth = CodeSynthesizer(config).fit(args.src)
+    synth = CodeSynthesizer(_config(args)).fit(args.src)
     workers = args.workers[0]
     out = {"n": n, "workers": workers, "fit_s": time.perf_counter() - started, "rss_after_fit_mb": _peak_rss_mb()}
     if not args.write_only:
@@ -102,6 +103,37 @@ def measure(args: argparse.Namespace, n: int) -> dict:
         out["bytes_written"] = sum(p.stat().st_size for p in Path(folder).iterdir())
     out["load_average"] = os.getloadavg()[0]
     return out
+
+
+def scaling(args: argparse.Namespace, processes: int, sessions: int = 2000) -> None:
+    """Sessions per CPU-s of one process making ``sessions`` sessions, then of each of ``processes`` doing the same
+    at once (forked after the fit, so all make the very same sessions)."""
+    synth = CodeSynthesizer(_config(args)).fit(args.src)
+    assembler = synth._assembler(args.seed)
+    count_lines(assembler, 0, 50)  # caches filled before the fork, as a pool's processes inherit them
+    for width in (1, processes):
+        reader, writer = os.pipe()
+        children = []
+        for _ in range(width):
+            pid = os.fork()
+            if pid == 0:  # a child: time its own CPU, report, leave without the parent's clean-up
+                started = time.process_time()
+                count_lines(assembler, 0, sessions)
+                os.write(writer, f"{sessions / (time.process_time() - started):.0f}\n".encode())
+                os._exit(0)
+            children.append(pid)
+        for pid in children:
+            os.waitpid(pid, 0)
+        os.close(writer)
+        with os.fdopen(reader) as fh:
+            rates = fh.read().split()
+        print(f"scaling: {width} process(es) at once: sessions per CPU-s {', '.join(f'{int(r):,}' for r in rates)}; "
+              f"load average {os.getloadavg()[0]:.1f}")
+
+
+def _config(args: argparse.Namespace) -> CodeGenConfig:
+    return CodeGenConfig(entries=args.entry, align_to=args.align_to) if args.entry else \
+        CodeGenConfig(recipe=args.recipe, align_to=args.align_to)
 
 
 def _peak_rss_mb() -> float:
@@ -156,6 +188,8 @@ def main() -> None:
     parser.add_argument("--skip-check", action="store_true",
                         help="do not read the raw log back for time-order violations (the merge raises on one)")
     parser.add_argument("--tmp", default=None, help="folder for the written data sets (default: the system's)")
+    parser.add_argument("--scaling", type=int, default=None, metavar="N",
+                        help="first: the same work in 1 and then in N processes at once, sessions per CPU-s of each")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # a child: one size, JSON out
     args = parser.parse_args()
     sizes = args.n or [10_000, 100_000]
@@ -165,6 +199,8 @@ def main() -> None:
         return
     mode = f"entries {args.entry}" if args.entry else f"recipe {Path(args.recipe).name}"
     print(f"code base: {args.src} ({mode}); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    if args.scaling:
+        scaling(args, args.scaling)
     for workers in args.workers:
         peaks = {}
         for n in sizes:  # a fresh process per size: peak RSS is a process-lifetime figure
