@@ -116,3 +116,29 @@ def test_refusals_in_parts_are_those_of_one_pass(logs, tmp_path, log_format, lin
     assert errors[0] == errors[1]
     assert re.search(r":1: |line 1 ", errors[0])  # the first line named
     assert not list(tmp_path.iterdir())  # nothing written, no spill folder left
+
+
+@pytest.mark.parametrize("sessions", ["window:5", "blk"])
+def test_a_folder_of_parts_and_a_glob_are_read_chunk_by_chunk(logs, tmp_path, sessions):
+    lines = logs["late"].read_text().splitlines(keepends=True)
+    folder = tmp_path / "late.log"
+    folder.mkdir()
+    cuts = [0, 150, 151, 151, 400, len(lines)]  # an empty part, a part of one line, the last without a line end
+    for i, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False)):
+        (folder / f"part-{i:05d}.log").write_text("".join(lines[a:b]).rstrip("\n") if i == 4 else "".join(lines[a:b]))
+    for source in (folder, tmp_path / "late.log" / "part-*.log"):
+        found = _profile_in_parts(source, tmp_path / "out" / "bs.yaml", "hdfs", None, None, sessions, None,
+                                  ProfileOptions(), (1, None), 2_500, 40)
+        assert found is not None  # profiled in chunks, not handed to one pass
+        dataset = load_logs(source, log_format="hdfs", sessions=sessions)
+        exact = profile_dataset(dataset, name="bs")
+        assert (dump_spec(found[0]), asdict(found[1])) == (dump_spec(exact[0]), asdict(exact[1]))
+
+
+def test_a_line_that_is_no_utf8_is_named_by_its_line_in_the_whole_log(logs, tmp_path):
+    lines = logs["late"].read_bytes().splitlines(keepends=True)
+    lines[299] = lines[299].replace(b"INFO", b"INF\xff")
+    log = tmp_path / "bad.log"
+    log.write_bytes(b"".join(lines))
+    with pytest.raises(InputError, match=r"bad\.log:300: not valid UTF-8"):  # in a chunk after the first
+        profile_to_file(log, tmp_path / "bs.yaml", log_format="hdfs", sessions="blk", chunk_bytes=2_000)

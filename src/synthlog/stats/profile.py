@@ -647,8 +647,10 @@ def read_layout(path: Path, log_format: str | None) -> tuple[list[LogEvent], Raw
         reader = RawReader(path, fmt, progress=bar)
         try:
             events = list(reader)
-        except InputError:  # no line fits: name the first one
-            events = []
+        except InputError:
+            if reader.matched or not reader.skipped:  # a line that is no text (not UTF-8, too long): named
+                raise
+            events = []  # no line fits: named below
     if reader.skipped > reader.matched:  # a few lines that do not fit (a stack trace) are skipped, not most
         raise InputError(f"line does not fit the layout {fmt.text!r} ({reader.skipped} of "
                          f"{reader.skipped + reader.matched} lines do not)", path=path, line=reader.first_skipped)
@@ -736,13 +738,13 @@ def _profile_in_parts(logs, out, log_format, labels, session_pattern, sessions, 
     sessions, :mod:`synthlog.stats.profilewindows` for time windows and windows of lines) on the executor
     ``where`` names (workers, scheduler), or ``None`` for an input they do not cover."""
     from synthlog.execute import open_executor
-    from synthlog.io.inputs import is_url
+    from synthlog.io.inputs import is_file_like, is_url
     from synthlog.io.loghub import read_labels
     from synthlog.parse.sessions import ENTITY_PATTERNS, sessionizer
     from synthlog.stats import profilescan, profilewindows
 
     path = Path(logs)
-    if is_url(logs) or not path.is_file() or not path.stat().st_size or \
+    if is_url(logs) or not is_file_like(path) or \
             path.name.endswith(("_structured.csv", ".jsonl", ".parquet", ".sequences")):
         return None
     spec = _session_spec(session_pattern, sessions)

@@ -64,6 +64,7 @@ class Scan:
     ids: dict[str, int] = field(default_factory=dict)  # session id -> lines, in order of first appearance
     shared: list[tuple[str, ...]] = field(default_factory=list)  # ids named together on one line
     skipped_at: list[int] = field(default_factory=list)  # the lines that do not fit the layout
+    unreadable: bool = False  # a line is no UTF-8 or too long: one pass names it (numbered through the input)
 
 
 def chunk_ranges(path: Path, size: int = CHUNK_BYTES) -> list[tuple[int, int]]:
@@ -92,6 +93,19 @@ def _pieces(path: Path, start: int, end: int) -> list[bytes]:
     if not pieces[-1]:
         pieces.pop()
     return pieces
+
+
+def input_chunks(path: Path, size: int = CHUNK_BYTES) -> list[tuple[Path, int, int]]:
+    """The chunks of an input that reads as one file (a file, a folder of parts, a glob:
+    :func:`synthlog.io.inputs.members`): (file, start, end), files in order, empty parts after the first left
+    out as :func:`synthlog.io.text.iter_lines` leaves them out."""
+    from synthlog.io.inputs import members
+
+    files = members(path)
+    if not files or not files[0].is_file() or not files[0].stat().st_size:
+        raise NotChunked  # one pass names what is wrong with it
+    return [(file, a, b) for i, file in enumerate(files) if not i or file.stat().st_size
+            for a, b in chunk_ranges(file, size)]
 
 
 def chunk_lines(path: Path, start: int, end: int, first: int) -> Iterator[tuple[int, str]]:
@@ -132,7 +146,12 @@ def scan_chunk(path: Path, start: int, end: int, fmt: LogFormat, pattern: str | 
     findall = re.compile(pattern).findall if pattern is not None else lambda _: ()
     scan = Scan()
     shapes, ids = scan.shapes, scan.ids
-    for number, text in chunk_lines(path, start, end, 1):
+    try:
+        lines = list(chunk_lines(path, start, end, 1))
+    except InputError:
+        scan.unreadable = True
+        return scan
+    for number, text in lines:
         scan.lines = number
         event = build(text, number)
         if event is None:
@@ -319,10 +338,12 @@ def profile_log(path: Path, fmt: LogFormat, source: str, pattern: str, labels: d
     should report on."""
     from synthlog.stats.layoutprofile import infer_clock
 
-    ranges = chunk_ranges(path, chunk_bytes)
+    ranges = input_chunks(path, chunk_bytes)
     parser, ids, shared, counts = TemplateParser(), {}, [], []
     # merged as they come, so the driver never holds every chunk's id table at once
-    for scan in executor.map(scan_chunk, [(path, a, b, fmt, pattern) for a, b in ranges]):
+    for scan in executor.map(scan_chunk, [(file, a, b, fmt, pattern) for file, a, b in ranges]):
+        if scan.unreadable:
+            raise NotChunked
         counts.append((scan.lines, scan.matched, scan.skipped))
         parser.add_shapes(scan.shapes)
         for entity, lines in scan.ids.items():
@@ -338,11 +359,11 @@ def profile_log(path: Path, fmt: LogFormat, source: str, pattern: str, labels: d
     firsts = first_lines(counts)
     samples = sample_picks([m for _, m, _ in counts])
     with spill_folder(spill_root) as spill:
-        files = [str(spill / f"chunk-{i:05d}.arrow") for i in range(len(ranges))]
+        spills = [str(spill / f"chunk-{i:05d}.arrow") for i in range(len(ranges))]
         shared_parts = executor.share(part_of)
         spilled = list(executor.map(spill_chunk, [
-            (path, a, b, first, fmt, pattern, shared_parts, parts, file, sample)
-            for (a, b), first, file, sample in zip(ranges, firsts, files, samples, strict=True)]))
+            (file, a, b, first, fmt, pattern, shared_parts, parts, out, sample)
+            for (file, a, b), first, out, sample in zip(ranges, firsts, spills, samples, strict=True)]))
         del part_of, shared_parts
         build = _EventBuilder(fmt)
         sample = [build(text, n) for s in spilled for n, text in s.sample]
@@ -352,7 +373,7 @@ def profile_log(path: Path, fmt: LogFormat, source: str, pattern: str, labels: d
         reading = executor.share(Reading(fmt, clock, pattern, template_of, templates, path.name.split(".")[0], rule,
                                          path))
         bounded_lines = options.max_session_lines if options.epsilon is not None else None
-        tasks = [(files, part, reading, members[part], labelled, bounded_lines) for part in range(parts)]
+        tasks = [(spills, part, reading, members[part], labelled, bounded_lines) for part in range(parts)]
         return finish(executor, profile_part, tasks, path, fmt, source, clock, name, options, guessed)
 
 

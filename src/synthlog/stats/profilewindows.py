@@ -41,10 +41,10 @@ from synthlog.stats.profilescan import (
     check_counts,
     checked_line_labels,
     chunk_lines,
-    chunk_ranges,
     finish,
     first_lines,
     guess_sessions_of,
+    input_chunks,
     label_sessions,
     mined,
     part_statistics,
@@ -187,17 +187,19 @@ def profile_windows(path: Path, fmt: LogFormat, source: str, spec: str | None, l
     a cut one pass should handle (or report on)."""
     from synthlog.stats.layoutprofile import infer_clock
 
-    ranges = chunk_ranges(path, chunk_bytes)
+    ranges = input_chunks(path, chunk_bytes)
     parser, counts, skipped = TemplateParser(), [], []
-    for scan in executor.map(scan_chunk, [(path, a, b, fmt, None) for a, b in ranges]):
+    for scan in executor.map(scan_chunk, [(file, a, b, fmt, None) for file, a, b in ranges]):
+        if scan.unreadable:
+            raise NotChunked
         counts.append((scan.lines, scan.matched, scan.skipped))
         parser.add_shapes(scan.shapes)
         skipped.append(scan.skipped_at)
     check_counts(counts)
     template_of, templates = mined(parser)
     firsts, matched = first_lines(counts), [m for _, m, _ in counts]
-    wanted = [(path, a, b, first, [_line_of(pick, skips) for pick in picks])
-              for (a, b), first, skips, picks in zip(ranges, firsts, skipped, sample_picks(matched), strict=True)
+    wanted = [(file, a, b, first, [_line_of(pick, skips) for pick in picks])
+              for (file, a, b), first, skips, picks in zip(ranges, firsts, skipped, sample_picks(matched), strict=True)
               if picks]
     build = _EventBuilder(fmt)
     sample = [build(text, n) for lines in executor.map(picked_lines, wanted) for n, text in lines]
@@ -208,11 +210,11 @@ def profile_windows(path: Path, fmt: LogFormat, source: str, spec: str | None, l
         spec, guessed = guess.spec, {"spec": guess.spec, "guessed": guess.reason}
     cut = _cut(spec, sample[0], clock, sum(matched))
     with spill_folder(spill_root) as spill:
-        files = [str(spill / f"chunk-{i:05d}.arrow") for i in range(len(ranges))]
+        spills = [str(spill / f"chunk-{i:05d}.arrow") for i in range(len(ranges))]
         before = [sum(matched[:i]) for i in range(len(matched))]
         spilled = list(executor.map(spill_windows, [
-            (path, a, b, first, first_matched, fmt, clock, cut, file)
-            for (a, b), first, first_matched, file in zip(ranges, firsts, before, files, strict=True)]))
+            (file, a, b, first, first_matched, fmt, clock, cut, out)
+            for (file, a, b), first, first_matched, out in zip(ranges, firsts, before, spills, strict=True)]))
         refuse_untimed([s.untimed for s in spilled], fmt, clock, path)
         rule = checked_line_labels(line_labels, sample[0], path)
         untimed_line = next((s.untimed_line for s in spilled if s.untimed_line is not None), None)
@@ -223,7 +225,7 @@ def profile_windows(path: Path, fmt: LogFormat, source: str, spec: str | None, l
         reading = executor.share(Reading(fmt, clock, None, template_of, templates, path.name.split(".")[0], rule,
                                          path))
         bounded_lines = options.max_session_lines if options.epsilon is not None else None
-        tasks = [(files, low, high, reading, cut, members, labels is not None, bounded_lines)
+        tasks = [(spills, low, high, reading, cut, members, labels is not None, bounded_lines)
                  for low, high, members in parts]
         return finish(executor, profile_window_part, tasks, path, fmt, source, clock, name, options, guessed)
 
