@@ -213,6 +213,24 @@ def spill_chunk(path: Path, start: int, end: int, first: int, fmt: LogFormat, pa
     return Spilled(picked, untimed.found)
 
 
+class Timer:
+    """A line's time by the clock (epoch micros, None: its time headers do not fit), read once per distinct value
+    of its time headers (lines of one second share them)."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.times: dict[tuple, int | None] = {}
+
+    def __call__(self, event: LogEvent) -> int | None:
+        key = tuple(map(event.fields.get, self.clock.primary))
+        stamp = self.times.get(key, _UNSEEN)
+        if stamp is _UNSEEN:
+            if len(self.times) > 100_000:
+                self.times.clear()
+            stamp = self.times[key] = micros_of(self.clock.read(event))
+        return stamp
+
+
 @dataclass(frozen=True)
 class Reading:
     """How a part task rebuilds events and sessions: format, clock, session pattern (None: windows), the miner's
@@ -235,20 +253,15 @@ class Reading:
 
         build, mask, extract = _EventBuilder(self.fmt), compile_masks(DEFAULT_MASKS).sub, ParameterExtractor()
         texts = {tid: t.text for tid, t in self.templates.items()}
-        clock = self.clock
-        times: dict[tuple[str, ...], int | None] = {}  # lines of one second share their time headers
+        time = Timer(self.clock)
         for number, text in rows:
             event: LogEvent = build(text, number)
             tid = self.template_of[mask(WILDCARD, event.content)]
             event.template_id = tid
             if parameters:
                 event.parameters = extract(texts[tid], event.content)
-            if clock is not None:
-                key = tuple(event.fields.get(name, "") for name in clock.primary)
-                if len(times) > 100_000:
-                    times.clear()
-                stamp = times.get(key, _UNSEEN)
-                event.timestamp = times.setdefault(key, micros_of(clock.read(event))) if stamp is _UNSEEN else stamp
+            if self.clock is not None:
+                event.timestamp = time(event)
             if self.line_labels is not None:
                 label_line(event, *self.line_labels, self.path)
             yield event

@@ -37,6 +37,7 @@ from synthlog.stats.profilescan import (
     PART_LINES,
     NotChunked,
     Reading,
+    Timer,
     UntimedHeaders,
     check_counts,
     checked_line_labels,
@@ -97,7 +98,7 @@ def spill_windows(path: Path, start: int, end: int, first: int, first_matched: i
     import numpy as np
     import pyarrow as pa
 
-    build, untimed = _EventBuilder(fmt), UntimedHeaders(fmt)
+    build, untimed, time = _EventBuilder(fmt), UntimedHeaders(fmt), Timer(clock) if clock is not None else None
     keys: list[int] = []
     numbers: list[int] = []
     texts: list[str] = []
@@ -115,7 +116,7 @@ def spill_windows(path: Path, start: int, end: int, first: int, first_matched: i
                 continue
             key = matched
         else:
-            stamp = event.timestamp if clock is None else micros_of(clock.read(event))
+            stamp = event.timestamp if time is None else time(event)
             if stamp is None:
                 untimed_line = untimed_line or number
                 continue
