@@ -704,9 +704,10 @@ def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = 
                     chunk_bytes: int | None = None, part_lines: int | None = None) -> ProfileSummary:
     """Profile real logs (see :func:`load_logs`) and write the spec as YAML to ``out`` atomically; with
     ``summary_out`` also the profile summary as JSON (counts, observed causal pairs with lags, anomaly types).
-    A raw log file with sessions by entity is read in chunks of ``chunk_bytes`` and profiled in parts of about
-    ``part_lines`` lines on ``workers`` local processes or the dask cluster at ``scheduler``
-    (:mod:`synthlog.stats.profilescan`: the same spec as one pass); other inputs in one pass here."""
+    A raw log (a file, a folder of parts, a glob) with sessions by entity, time windows or windows of lines is
+    read in chunks of ``chunk_bytes`` and profiled in parts of about ``part_lines`` lines on ``workers`` local
+    processes or the dask cluster at ``scheduler`` (:mod:`synthlog.stats.profilescan`,
+    :mod:`synthlog.stats.profilewindows`: the same spec as one pass); other inputs in one pass here."""
     import json
     from dataclasses import asdict
 

@@ -17,9 +17,10 @@ the driver merging between them:
    the second pass needs the catalogue that the merged first one decides.
 
 The driver holds per session its id and a few numbers, plus the merged statistics (counts, the first values of
-each slot, arrays of gaps and lags); a worker holds one chunk or one part. Inputs this does not cover (structured
-CSV, data sets, folders of parts, URLs, time-window sessions, line labels) are profiled in one pass
-(:func:`synthlog.stats.profile.load_logs`).
+each slot, arrays of gaps and lags); a worker holds one chunk or one part. A folder of parts or a glob is read
+as its files' chunks in order (:func:`input_chunks`); sessions cut into windows take the rounds of
+:mod:`synthlog.stats.profilewindows`, built on the tasks here. Inputs neither covers (structured CSV, data sets,
+URLs, ``sliding-time`` windows) are profiled in one pass (:func:`synthlog.stats.profile.load_logs`).
 """
 
 from __future__ import annotations
