@@ -164,11 +164,12 @@ def profile_window_part(stage: int, files: list[str], low: int, high: int, readi
                 counting = cut.windows_of(key, counted)  # its windows that count it: the first one does
                 if counting and counting[0] < low:
                     elsewhere.add(id(event))
-    ordered = [sessions[w] for w in sorted(sessions)]
-    labels = {s.id: members[w][1] for w, s in zip(sorted(sessions), ordered, strict=True) if members[w][1] is not None}
-    label_sessions(ordered, labels if labelled else None, reading.line_labels is not None)
+    windows = sorted(sessions)
+    ordered = [sessions[w] for w in windows]
+    labels = {window_id(w): members[w][1] for w in windows if members[w][1] is not None} if labelled else None
+    label_sessions(ordered, labels, reading.line_labels is not None)
     work = LabeledDataset(reading.name, ordered, reading.templates)
-    return part_statistics(stage, work, [members[w][0] for w in sorted(sessions)], bounded_lines, needs, elsewhere)
+    return part_statistics(stage, work, [members[w][0] for w in windows], bounded_lines, needs, elsewhere)
 
 
 def _window(sessions: dict[int, Session], window: int, cut: Cut) -> Session:
