@@ -263,9 +263,11 @@ def _cut(spec: str, first, clock, matched: int) -> Cut:
 def _parts(cut: Cut, spilled: list[WindowSpill], part_lines: int, labels: dict[str, int] | None
            ) -> list[tuple[int, int, dict[int, tuple[int, int | None]]]]:
     """Consecutive runs of windows of about ``part_lines`` lines: per part its first and end window and its
-    windows (window -> place in window order and label)."""
+    windows (window -> place in window order and label). A line counts once per window holding it, as a line
+    naming two entities counts in both sessions: a part's memory is its distinct lines plus a reference per
+    window line, so heavily overlapping windows make parts of fewer distinct lines."""
     if cut.seconds is None:
-        per_part = max(1, (part_lines - cut.size) // cut.step + 1)
+        per_part = max(1, part_lines // cut.size)
         lines = {window: cut.size for window in range(cut.count)}
     else:
         lines = {}
