@@ -3,13 +3,13 @@
 Usage: python benchmarks/bench_speed.py [--config FILE] [--synthetic DIR ...] [--jobs N | --workers N |
 --scheduler ADDR] [--detectors a,b] [--seeds 0,1] [--out DIR]
 
-Runs ``synthlog.detect.bench.run_bench`` on ``--config`` (default ``configs/bench/hdfs100k_augmented.yaml``, the
-full HDFS100k suite: 14 detectors x real / synthetic / augmented at 3 ratios x 5 seeds, which needs one
-``--synthetic`` set) and prints: the wall time of preparing the synthetic sources (a code-guided generator's
-fit), of making the per-seed sets, of building the shared features and of the cells; the CPU seconds of this
-process and every process it started (forked cells, dask workers); per detector, the summed wall and CPU seconds
-of fit and of scoring over its cells; and the load average before and after, since this machine is shared (wall
-time inflates with load, CPU time much less). The timings come from the rows' ``fit_seconds``,
+Runs ``synthlog.detect.bench.run_bench`` on ``--config`` (default ``configs/bench/hdfs100k_suite.yaml``, issue 13's
+full HDFS100k suite: 14 detectors x real / synthetic / augmented x 5 seeds, its code-guided set made per seed from
+Hadoop 0.18.2's source named by ``HADOOP_SRC``) and prints: the wall time of preparing the synthetic sources (a
+code-guided generator's fit), of making the per-seed sets, of building the shared features and of the cells; the CPU
+seconds of this process and every process it started (forked cells, dask workers); per detector, the summed wall and
+CPU seconds of fit and of scoring over its cells; and the load average before and after, since this machine is shared
+(wall time inflates with load, CPU time much less). The timings come from the rows' ``fit_seconds``,
 ``fit_cpu_seconds``, ``score_seconds``, ``score_cpu_seconds`` and the run's ``data.timing``.
 """
 
@@ -46,7 +46,7 @@ def cpu_seconds(process: psutil.Process) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default=str(ROOT / "configs" / "bench" / "hdfs100k_augmented.yaml"))
+    parser.add_argument("--config", default=str(ROOT / "configs" / "bench" / "hdfs100k_suite.yaml"))
     parser.add_argument("--synthetic", action="append", default=[], help="synthetic data set directory (repeatable)")
     parser.add_argument("--jobs", type=int, default=1, help="forked local processes")
     parser.add_argument("--workers", type=int, default=1, help="a dask LocalCluster of N workers")

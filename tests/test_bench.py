@@ -259,13 +259,18 @@ def test_shipped_smoke_config_runs_on_real_data(tmp_path):
     assert min(float(r["precision"]) for r in rows if r["detector"] == "logistic") > 0.8
 
 
-@pytest.mark.parametrize("name", ["hdfs100k.yaml", "hdfs100k_augmented.yaml", "hdfs_v1_sequences.yaml", "smoke.yaml"])
+@pytest.mark.parametrize("name", ["hdfs100k.yaml", "hdfs100k_augmented.yaml", "hdfs100k_suite.yaml",
+                                  "hdfs_v1_sequences.yaml", "smoke.yaml"])
 def test_shipped_configs_are_valid(name):
     path = REPO / "configs" / "bench" / name
     if name == "hdfs100k_augmented.yaml":
         with pytest.raises(ConfigError, match="needs at least one data.synthetic"):
             load_config(path)
         assert len(load_config(path, synthetic=["somewhere"]).detectors) == 14
+    elif name == "hdfs100k_suite.yaml":  # issue 13's grid: 14 detectors x 3 regimes x 5 seeds, its set made per seed
+        config = load_config(path)
+        assert len(config.detectors) == 14 and config.regimes == ["real", "synthetic", "augmented"]
+        assert config.ratios == [1.0] and len(config.seeds) == 5 and config.data.synthetic[0].source == "code"
     else:
         assert load_config(path).seeds == [0, 1, 2, 3, 4]
 

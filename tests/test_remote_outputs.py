@@ -57,11 +57,16 @@ def test_storage_urls_and_paths_are_folders(target):
 def test_a_memory_folder_gets_the_local_folders_files_parts_included(memory_folder, tmp_path):
     url, root = memory_folder
     options = {"duration": "4s", "seed": 2, "formats": ("jsonl", "raw", "csv", "parquet"), "shard_lines": 5000}
-    StatsSynthesizer(load_spec(SPEC)).write(tmp_path / "local", **options)
-    StatsSynthesizer(load_spec(SPEC)).write(url, **options)
+    here = StatsSynthesizer(load_spec(SPEC)).write(tmp_path / "local", **options)
+    there = StatsSynthesizer(load_spec(SPEC)).write(url, **options)
     local, remote = local_files(tmp_path / "local"), memory_files(root)
     assert "payment.parquet/part-00000.parquet" in remote and "payment.sequences" in remote
     assert remote == local  # the manifest too: no staging name is left in it or beside it
+    # the summary names the URL's files as URLs (a Path would fold "memory://" to "memory:/")
+    assert there.out_dir == url and there.files == tuple(f"{url}/{f.name}" for f in here.files)
+    assert all(fsspec.filesystem("memory").exists(f) for f in there.files)
+    via_file = StatsSynthesizer(load_spec(SPEC)).write(f"file://{tmp_path / 'viafile'}", duration="1s", seed=2)
+    assert via_file.out_dir == tmp_path / "viafile" and all(f.exists() for f in via_file.files)
 
 
 def test_a_rerun_into_a_memory_folder_replaces_what_it_wrote_and_keeps_the_rule(memory_folder):

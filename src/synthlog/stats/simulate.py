@@ -20,6 +20,7 @@ import polars as pl
 from synthlog.errors import ConfigError, InputError
 from synthlog.execute import open_executor
 from synthlog.io.atomic import atomic_directory
+from synthlog.io.remote import local_output, storage_url
 from synthlog.io.writers import EVENT_FORMATS, file_name
 from synthlog.progress import Progress
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, LogEvent, Session, Template
@@ -47,14 +48,22 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class RunSummary:
-    """What a run wrote."""
+    """What a run wrote: the folder and its files as local paths, or as URLs for fsspec storage."""
 
-    out_dir: Path
+    out_dir: Path | str
     lines: int
     sessions: int
     anomalous_sessions: int
     anomalous_lines: int
-    files: tuple[Path, ...]
+    files: tuple[Path | str, ...]
+
+    @classmethod
+    def of(cls, out_dir: str | os.PathLike[str], names: list[str], writer) -> RunSummary:
+        """The summary of ``writer``'s run into ``out_dir`` (a URL stays a URL: ``Path`` would fold its ``//``)."""
+        url = storage_url(out_dir)
+        place = url.rstrip("/") if url is not None else Path(local_output(out_dir))
+        files = tuple(f"{place}/{name}" if url is not None else place / name for name in names)
+        return cls(place, writer.lines, writer.sessions, writer.anomalous_sessions, writer.anomalous_lines, files)
 
 
 FILE_FORMATS = (*FORMATS, *EVENT_FORMATS)  # what --formats may name for a folder
@@ -261,9 +270,7 @@ class StatsSynthesizer:
                     done_seconds = max(now, done_seconds)
         written = [*formats, *event_formats, "templates", "labels", "sequences", "metadata",
                    *(["windows"] if window is not None else [])]
-        files = tuple(Path(out_dir) / writer.paths[k].name for k in written)
-        return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,
-                          writer.anomalous_lines, files)
+        return RunSummary.of(out_dir, [writer.paths[k].name for k in written], writer)
 
     def _write_parts(self, out_dir, n_lines, horizon, seed, workers, scheduler, formats, columns, window, budget,
                      shard_lines, total, executor) -> RunSummary:
@@ -289,10 +296,8 @@ class StatsSynthesizer:
             write_parts(self.spec, seed, formats, columns, horizon, n_lines, shard_lines, run_on, stage, writer,
                         advance)
         written = ["templates", "labels", "sequences", "metadata", *(["windows"] if window is not None else [])]
-        files = tuple(Path(out_dir) / file_name(self.spec.name, f) for f in formats) + \
-            tuple(Path(out_dir) / writer.paths[k].name for k in written)
-        return RunSummary(Path(out_dir), writer.lines, writer.sessions, writer.anomalous_sessions,
-                          writer.anomalous_lines, files)
+        return RunSummary.of(out_dir, [*(file_name(self.spec.name, f) for f in formats),
+                                       *(writer.paths[k].name for k in written)], writer)
 
     @staticmethod
     @contextmanager
