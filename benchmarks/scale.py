@@ -5,7 +5,7 @@ workers, the per-task overhead of the execution seam, and the split of each stag
 
     python benchmarks/scale.py [--stats-lines 500000] [--shard-lines 100000] [--code-sessions 5000] [--tasks 200]
         [--only stats|parts|code|profile|overhead] [--scheduler ADDR]
-        [--profile-log LOG --profile-labels CSV --profile-format hdfs --part-lines 250000]
+        [--profile-log LOG --profile-labels CSV --profile-format hdfs --profile-sessions blk --part-lines 250000]
 
 Everything runs in this process (the LocalCluster's workers are its children). Each case prints wall seconds,
 lines/s, the driver's CPU seconds and peak RSS of the driver and of each worker (VmHWM). The load average
@@ -158,19 +158,25 @@ def code_split(args, folder: Path) -> dict:
 
 def _profile(args, run_on, folder: Path):
     from synthlog.io.loghub import read_labels
-    from synthlog.parse.sessions import HDFS_BLOCK
+    from synthlog.parse.sessions import ENTITY_PATTERNS
     from synthlog.stats.profile import ProfileOptions, layout_of
     from synthlog.stats.profilescan import CHUNK_BYTES, profile_log
+    from synthlog.stats.profilewindows import profile_windows
 
     log = Path(args.profile_log)
     fmt, source = layout_of(log, args.profile_format)
     labels = read_labels(args.profile_labels) if args.profile_labels else None
-    return profile_log(log, fmt, source, HDFS_BLOCK, labels, ProfileOptions(), run_on, "bench", folder, CHUNK_BYTES,
+    kind, _, arg = args.profile_sessions.partition(":")
+    if kind in ("window", "sliding"):
+        return profile_windows(log, fmt, source, args.profile_sessions, labels, ProfileOptions(), run_on, "bench",
+                               folder, CHUNK_BYTES, args.part_lines)[1]
+    pattern = ENTITY_PATTERNS.get(args.profile_sessions) or arg
+    return profile_log(log, fmt, source, pattern, labels, ProfileOptions(), run_on, "bench", folder, CHUNK_BYTES,
                        args.part_lines)[1]
 
 
 def profile_case(args, workers: int, folder: Path, scheduler: str | None = None) -> dict:
-    """One profile run of --profile-log (sessions by HDFS block id) in chunks and parts."""
+    """One profile run of --profile-log (sessions by --profile-sessions) in chunks and parts."""
     started = time.perf_counter()
     with open_executor(workers, scheduler) as run_on:
         ready = time.perf_counter()
@@ -211,7 +217,9 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=200)
     parser.add_argument("--shard-lines", type=int, default=100_000, help="part size of the 'parts' cases")
     parser.add_argument("--only", choices=("stats", "parts", "code", "profile", "overhead"), action="append")
-    parser.add_argument("--profile-log", help="raw log to profile (sessions by HDFS block id)")
+    parser.add_argument("--profile-log", help="raw log to profile")
+    parser.add_argument("--profile-sessions", default="blk", help="its sessions: blk, entity:REGEX, window:SECONDS "
+                        "or sliding:SIZE,STEP")
     parser.add_argument("--profile-labels", help="its session labels (Id,Label)")
     parser.add_argument("--profile-format", help="its layout (default: inferred)")
     parser.add_argument("--part-lines", type=int, default=250_000, help="part size of the 'profile' cases")

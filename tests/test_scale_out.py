@@ -103,13 +103,17 @@ def test_generate_code_gives_the_same_bytes_on_any_executor(tmp_path, scheduler)
             "summary.json", ".synthlog-manifest.json"} <= set(files)
 
 
-def test_profile_gives_the_same_spec_on_any_executor(tmp_path, scheduler):
+@pytest.mark.parametrize("sessions", [
+    ("--labels", str(ROOT / "examples/logs/blockstore_labels.csv")),  # entity sessions (guessed: blocks)
+    ("--sessions", "window:5", "--line-labels", "Level:INFO"),  # time windows, labelled by their lines
+])
+def test_profile_gives_the_same_spec_on_any_executor(tmp_path, scheduler, sessions):
     # chunks of 8 KB and parts of 100 lines: 8 scan and spill tasks, 5 part tasks a pass, sessions across chunks
-    log, labels = ROOT / "examples/logs/blockstore.log", ROOT / "examples/logs/blockstore_labels.csv"
+    log = ROOT / "examples/logs/blockstore.log"
     runs = {"one": (), "local2": ("--workers", "2"), "external": ("--scheduler", scheduler)}
     for name, where in runs.items():
         folder = tmp_path / name
-        _run("profile", str(log), "--format", "hdfs", "--labels", str(labels), "--out", str(folder / "bs.yaml"),
+        _run("profile", str(log), "--format", "hdfs", *sessions, "--out", str(folder / "bs.yaml"),
              "--summary", str(folder / "summary.json"), "--chunk-bytes", "8000", "--part-lines", "100", *where)
     digests = {name: _digests(tmp_path / name) for name in runs}
     assert digests["one"] == digests["local2"] == digests["external"]

@@ -21,7 +21,7 @@ PEER = dedent("""\
         private String host;
         private int round;
         void start() {
-            LOG.info("Starting peer " + host);
+            LOG.info("Starting peer " + host + " on " + localAddress);
         }
         void tick() {
             LOG.info("Heartbeat from " + host);
@@ -131,6 +131,17 @@ def test_a_triggered_stage_fans_out_to_the_other_instances_and_keeps_only_its_li
         assert cause and all(c.attributes["instance"] != event.attributes["instance"] for c in cause)
         assert event.fields["Line"] == str(LOOKING_LINE) and event.component == "Peer"
     assert not any(e.content.startswith("New election round") for e in lines)
+
+
+def test_a_runs_own_address_is_its_instances_node_whatever_node_it_names_first(synth):
+    ds = synth.sample(60, seed=3)
+    address_of = {n.hostname: f"{n.ip}:2181" for n in synth._assembler(3).renderer.values.cluster}
+    starts = [e for s in ds.sessions for e in s.events if e.content.startswith("Starting peer")]
+    assert starts
+    for event in starts:
+        own = event.content.rsplit(" on /", 1)[1]
+        assert own == address_of[event.attributes["instance"]]
+        assert event.content.split()[2] != event.attributes["instance"], "the peer it names first is another node"
 
 
 def test_same_seed_same_windows(synth):

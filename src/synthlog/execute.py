@@ -19,6 +19,7 @@ on the task, never on where or when it ran.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -106,6 +107,7 @@ class ProcessPool:
         self.ahead = ahead or 2 * width  # one running and one queued per process
         self._values: dict[int, Any] = {}
         self._pool: ProcessPoolExecutor | None = None
+        self._frozen = False  # whether this pool froze the collector's generations (see map)
 
     def share(self, value: Any) -> _Handle:
         self.close()  # processes already running do not hold the new value: the next map starts fresh ones
@@ -118,6 +120,11 @@ class ProcessPool:
             # fork where the system has it: the processes start as copies of this one, nothing is imported again
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            # what exists now (the shared values) leaves the collector's generations until close(): a forked
+            # process's collections then never walk those objects, so their pages stay shared instead of being
+            # copied into every process (a forked pool starts every process at the first submit)
+            gc.freeze()
+            self._frozen = True
             self._pool = ProcessPoolExecutor(self.width, mp_context=context, initializer=_install,
                                              initargs=(self._values,))
         pool = self._pool
@@ -127,6 +134,9 @@ class ProcessPool:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
 
 
 @contextmanager

@@ -281,7 +281,9 @@ class Layout(LogFormat):
                method: str = "", file: str = "", mdc: dict[str, str] | None = None) -> dict[str, str]:
         """Header values of one line at ``micros`` (epoch microseconds, the event's time) other than Level,
         Component and Content."""
-        out = self._clock_fields(micros, micros / US).copy()  # the date/time headers first, then the rest
+        cache = self._second_fields  # the date/time headers first (the same dict through a second), then the rest
+        clock = cache.get(micros // 1_000_000) if cache is not None else None
+        out = (clock if clock is not None else self._clock_fields(micros, micros / US)).copy()
         if self.pattern is None:
             for header, how in self._loghub_plan:
                 if how == "pid":
@@ -294,7 +296,7 @@ class Layout(LogFormat):
                     out[header] = node or thread
                 elif how == "epoch":
                     out[header] = str(micros // US)
-            return self._in_format_order(out)
+            return out if self._field_order is None else self._in_format_order(out)
         for header, conversion in self._pattern_plan:
             letter = conversion.letter
             if letter == "t":
@@ -431,6 +433,10 @@ class Layout(LogFormat):
         if conversion.option and conversion.option.isdigit():
             name = ".".join(name.split(".")[-int(conversion.option):])
         return name
+
+    @property
+    def joins_values(self) -> bool:
+        return self.pattern is None  # a conversion pattern pads and places its headers itself
 
     def format(self, event: LogEvent) -> str:
         if self.pattern is None:

@@ -94,6 +94,11 @@ class LogFormat:
         """Write ``event`` back as a line of this format (exactly as read, for events this format produced)."""
         return self.join(self.values(event), event)
 
+    @property
+    def joins_values(self) -> bool:
+        """Whether :meth:`format` is ``join(values(event), event)`` (so a caller holding the values joins them)."""
+        return type(self).format is LogFormat.format
+
     def values(self, event: LogEvent) -> tuple[str, ...]:
         """The event's value of each header, in format order (what :meth:`format` writes)."""
         fields = event.fields

@@ -46,7 +46,7 @@ class LineRenderer:
         self.log_format, self.carries_events = log_format, carries_events
         self.rows = StructuredRows(log_format.headers, templates)
         # a layout that renders lines its own way (padding, conversion patterns) writes them itself
-        self.plain = type(log_format).format is LogFormat.format
+        self.plain = log_format.joins_values
 
     def __call__(self, events: list[LogEvent], session_id: str) -> list[Rendered]:
         fmt, row, plain = self.log_format, self.rows.row, self.plain

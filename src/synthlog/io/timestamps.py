@@ -253,6 +253,10 @@ def _part_of_date(values: list[str], name: str | None) -> str | None:
 
 # -- rendering ---------------------------------------------------------------------------------------------------
 
+_DAY_PARTS = frozenset({"%Y", "%y", "%m", "%d", "%e", "%b"})
+_TIME_OF_DAY = frozenset({"%H", "%M", "%S"})
+
+
 class TimeRenderer:
     """Writes epoch microseconds in one time format: :meth:`one` per line (whole seconds cached), :meth:`many` for
     a numpy array (one strftime-like pass per distinct second, the fraction glued on by column)."""
@@ -264,7 +268,11 @@ class TimeRenderer:
         self.digits = int(pieces[cut][1]) if cut is not None else 0
         self.head = pieces if cut is None else pieces[:cut]
         self.tail = [] if cut is None else pieces[cut + 1:]
-        self._seconds = lru_cache(maxsize=4096)(self._second_texts)
+        # a date alone reads the same all day and a time of day alone the same every day: their texts are cached
+        # by day or by second of the day, so a log that spans hours misses the cache once per day or second of day
+        self._daily = not any(p in _TIME_OF_DAY or p == "%s" for p in pieces)
+        self._time_of_day = not self._daily and not any(p in _DAY_PARTS or p == "%s" for p in pieces)
+        self._seconds = lru_cache(maxsize=16384 if self._time_of_day else 4096)(self._second_texts)
 
     def __reduce__(self):  # rebuilt from its format where it is unpickled (workers): the cache stays behind
         return TimeRenderer, (self.format,)
@@ -286,6 +294,10 @@ class TimeRenderer:
     def one(self, epoch_us: int) -> str:
         """One timestamp, e.g. ``TimeRenderer("%Y-%m-%d %H:%M:%S,%3f").one(1438191704747000)``."""
         second, micros = divmod(int(epoch_us), 1_000_000)
+        if self._daily:
+            second -= second % 86400
+        elif self._time_of_day:
+            second %= 86400
         head, tail = self._seconds(second)
         return head + self.fraction(micros) + tail
 

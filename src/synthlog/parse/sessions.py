@@ -60,13 +60,23 @@ def by_time_window(events: Iterable[LogEvent], seconds: float, prefix: str = "wi
     for event in events:
         t = _timestamp(event)
         origin = t if origin is None else origin
-        index = math.floor((t - origin) / seconds)
+        index = window_index(t, origin, seconds)
         session = sessions.get(index)
         if session is None:
             start = origin + index * seconds
-            session = sessions[index] = Session(id=f"{prefix}{index:07d}", attributes={"start": start})
+            session = sessions[index] = Session(id=window_id(index, prefix), attributes={"start": start})
         session.events.append(event)
     return [sessions[i] for i in sorted(sessions)]
+
+
+def window_index(t: float, origin: float, seconds: float) -> int:
+    """The fixed window of ``seconds`` that time ``t`` falls in, counted from ``origin`` (epoch seconds both)."""
+    return math.floor((t - origin) / seconds)
+
+
+def window_id(index: int, prefix: str = "win_") -> str:
+    """The session id of window ``index`` (time windows and windows of lines alike)."""
+    return f"{prefix}{index:07d}"
 
 
 def sliding_windows(events: Sequence[LogEvent] | Iterable[LogEvent], size: float, step: float,
@@ -80,7 +90,7 @@ def sliding_windows(events: Sequence[LogEvent] | Iterable[LogEvent], size: float
     if by == "count":
         size, step = int(size), int(step)
         for n, start in enumerate(range(0, len(events) - size + 1, step)):
-            sessions.append(Session(id=f"{prefix}{n:07d}", events=events[start:start + size]))
+            sessions.append(Session(id=window_id(n, prefix), events=events[start:start + size]))
         return sessions
     if by != "time":
         raise ValueError("by must be 'count' or 'time'")

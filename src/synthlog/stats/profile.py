@@ -647,8 +647,10 @@ def read_layout(path: Path, log_format: str | None) -> tuple[list[LogEvent], Raw
         reader = RawReader(path, fmt, progress=bar)
         try:
             events = list(reader)
-        except InputError:  # no line fits: name the first one
-            events = []
+        except InputError:
+            if reader.matched or not reader.skipped:  # a line that is no text (not UTF-8, too long): named
+                raise
+            events = []  # no line fits: named below
     if reader.skipped > reader.matched:  # a few lines that do not fit (a stack trace) are skipped, not most
         raise InputError(f"line does not fit the layout {fmt.text!r} ({reader.skipped} of "
                          f"{reader.skipped + reader.matched} lines do not)", path=path, line=reader.first_skipped)
@@ -670,18 +672,29 @@ class RawLayout:
 
 def _label_lines(events: list[LogEvent], rule: str, path: Path) -> None:
     """Label each line from one of its headers: ``HEADER:NORMAL`` (the value that marks a normal line)."""
+    header, normal = line_label_rule(rule)
+    for event in events:
+        label_line(event, header, normal, path)
+
+
+def line_label_rule(rule: str) -> tuple[str, str]:
+    """The header and its normal value of a ``--line-labels`` rule ``HEADER:NORMAL``."""
     header, sep, normal = rule.partition(":")
     if not sep or not header:
         raise InputError(f"bad line label rule {rule!r} (use HEADER:NORMAL_VALUE, e.g. Label:-)",
                          field="--line-labels")
-    for event in events:
-        value = event.level if header == "Level" else event.component if header == "Component" else \
-            event.fields.get(header)
-        if value is None:
-            raise InputError(f"the layout has no header {header!r} to read labels from", path=path,
-                             line=event.line_id, field="--line-labels")
-        event.label = NORMAL if value == normal else ANOMALY
-        event.label_rule = f"line-header-{header}"
+    return header, normal
+
+
+def label_line(event: LogEvent, header: str, normal: str, path: Path) -> None:
+    """Label one line normal when its ``header`` holds ``normal``, anomalous otherwise."""
+    value = event.level if header == "Level" else event.component if header == "Component" else \
+        event.fields.get(header)
+    if value is None:
+        raise InputError(f"the layout has no header {header!r} to read labels from", path=path,
+                         line=event.line_id, field="--line-labels")
+    event.label = NORMAL if value == normal else ANOMALY
+    event.label_rule = f"line-header-{header}"
 
 
 def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = None, labels: str | Path | None = None,
@@ -691,9 +704,10 @@ def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = 
                     chunk_bytes: int | None = None, part_lines: int | None = None) -> ProfileSummary:
     """Profile real logs (see :func:`load_logs`) and write the spec as YAML to ``out`` atomically; with
     ``summary_out`` also the profile summary as JSON (counts, observed causal pairs with lags, anomaly types).
-    A raw log file with sessions by entity is read in chunks of ``chunk_bytes`` and profiled in parts of about
-    ``part_lines`` lines on ``workers`` local processes or the dask cluster at ``scheduler``
-    (:mod:`synthlog.stats.profilescan`: the same spec as one pass); other inputs in one pass here."""
+    A raw log (a file, a folder of parts, a glob) with sessions by entity, time windows or windows of lines is
+    read in chunks of ``chunk_bytes`` and profiled in parts of about ``part_lines`` lines on ``workers`` local
+    processes or the dask cluster at ``scheduler`` (:mod:`synthlog.stats.profilescan`,
+    :mod:`synthlog.stats.profilewindows`: the same spec as one pass); other inputs in one pass here."""
     import json
     from dataclasses import asdict
 
@@ -721,38 +735,46 @@ def profile_to_file(logs: str | Path, out: str | Path, log_format: str | None = 
 
 def _profile_in_parts(logs, out, log_format, labels, session_pattern, sessions, line_labels, options, where,
                       chunk_bytes, part_lines) -> tuple[Spec, ProfileSummary] | None:
-    """The spec and summary of a raw log profiled in chunks (:mod:`synthlog.stats.profilescan`) on the executor
-    ``where`` names (workers, scheduler), or ``None`` for an input it does not cover."""
+    """The spec and summary of a raw log profiled in chunks (:mod:`synthlog.stats.profilescan` for entity
+    sessions, :mod:`synthlog.stats.profilewindows` for time windows and windows of lines) on the executor
+    ``where`` names (workers, scheduler), or ``None`` for an input they do not cover."""
     from synthlog.execute import open_executor
-    from synthlog.io.inputs import is_url
+    from synthlog.io.inputs import is_file_like, is_url
     from synthlog.io.loghub import read_labels
-    from synthlog.parse.sessions import ENTITY_PATTERNS
-    from synthlog.stats import profilescan
+    from synthlog.parse.sessions import ENTITY_PATTERNS, sessionizer
+    from synthlog.stats import profilescan, profilewindows
 
     path = Path(logs)
-    if is_url(logs) or not path.is_file() or line_labels is not None or not path.stat().st_size or \
+    if is_url(logs) or not is_file_like(path) or \
             path.name.endswith(("_structured.csv", ".jsonl", ".parquet", ".sequences")):
         return None
-    from synthlog.parse.sessions import sessionizer
-
     spec = _session_spec(session_pattern, sessions)
+    if line_labels is not None:
+        line_label_rule(line_labels)  # a bad rule is refused before the log is read, as one pass does
     fmt, source = layout_of(path, log_format)
     label_of = None if labels is None else read_labels(labels)
     guessed = None
     if spec is None:  # guessed as one pass guesses it: from the first lines (an entity guess needs no time)
         guess = profilescan.guess_sessions_of(path, fmt, label_of)
-        spec, guessed = guess.spec, {"spec": guess.spec, "guessed": guess.reason}
-    kind, _, arg = spec.partition(":")
-    if spec not in ENTITY_PATTERNS and kind != "entity":
-        return None
-    sessionizer(spec)  # refuses a bad pattern as one pass does
-    pattern = ENTITY_PATTERNS.get(spec) or ENTITY_PATTERNS.get(arg, arg)
+        if guess.spec.startswith("entity:"):
+            spec, guessed = guess.spec, {"spec": guess.spec, "guessed": guess.reason}
+    kind, _, arg = (spec or "").partition(":")
+    if spec is not None:
+        sessionizer(spec)  # refuses a bad spec as one pass does
+    chunking = (chunk_bytes or profilescan.CHUNK_BYTES, part_lines or profilescan.PART_LINES)
     spill_root = Path(out).resolve().parent
-    spill_root.mkdir(parents=True, exist_ok=True)
     try:
+        if spec is None or kind in ("window", "sliding"):  # windows (guessed: once the clock is known)
+            spill_root.mkdir(parents=True, exist_ok=True)
+            with open_executor(*where) as executor:
+                return profilewindows.profile_windows(path, fmt, source, spec, label_of, options, executor,
+                                                      Path(out).stem, spill_root, *chunking, line_labels)
+        if spec not in ENTITY_PATTERNS and kind != "entity":
+            return None
+        pattern = ENTITY_PATTERNS.get(spec) or ENTITY_PATTERNS.get(arg, arg)
+        spill_root.mkdir(parents=True, exist_ok=True)
         with open_executor(*where) as executor:
             return profilescan.profile_log(path, fmt, source, pattern, label_of, options, executor, Path(out).stem,
-                                           spill_root, chunk_bytes or profilescan.CHUNK_BYTES,
-                                           part_lines or profilescan.PART_LINES, guessed)
+                                           spill_root, *chunking, guessed, line_labels)
     except profilescan.NotChunked:
         return None

@@ -123,10 +123,12 @@ class FirstPart:
         return self
 
 
-def first_part(work: LabeledDataset, orders: list[int], bounded_lines: int | None = None) -> FirstPart:
+def first_part(work: LabeledDataset, orders: list[int], bounded_lines: int | None = None,
+               elsewhere: set[int] | None = None) -> FirstPart:
     """The first pass over a part: ``orders`` gives each session's place in the whole data set; ``bounded_lines``
-    (with epsilon) the addresses of a session that count towards the node count."""
-    return FirstPart(templates=_templates(work, orders), components=_components(work),
+    (with epsilon) the addresses of a session that count towards the node count; ``elsewhere``: the ``id`` of
+    events whose first session is in another part (overlapping windows), counted there, not here."""
+    return FirstPart(templates=_templates(work, orders, elsewhere), components=_components(work),
                      errors=error_counts(work), ips=dataset_values(work, secrets=False, min_sessions=None)["ip"],
                      bounded_ips=set() if bounded_lines is None else _bounded_ips(work, bounded_lines),
                      indicative=indicative_counts(work), causal=causal_counts(work, orders),
@@ -134,11 +136,11 @@ def first_part(work: LabeledDataset, orders: list[int], bounded_lines: int | Non
                                for o, s in zip(orders, work.sessions, strict=True)])
 
 
-def _templates(work: LabeledDataset, orders: list[int]) -> dict[str, TemplateStats]:
+def _templates(work: LabeledDataset, orders: list[int], elsewhere: set[int] | None) -> dict[str, TemplateStats]:
     texts = {tid: t.text for tid, t in work.templates.items()}
     extract = ParameterExtractor()
     stats: dict[str, TemplateStats] = {}
-    seen: set[int] = set()
+    seen: set[int] = set(elsewhere or ())
     for order, session in zip(orders, work.sessions, strict=True):
         counted: set[str] = set()
         for position, event in enumerate(session.events):
@@ -250,8 +252,8 @@ class SecondPart:
         return self
 
 
-def second_part(work: LabeledDataset, orders: list[int], needs: Needs) -> SecondPart:
-    """The second pass over a part (see :class:`Needs`)."""
+def second_part(work: LabeledDataset, orders: list[int], needs: Needs, elsewhere: set[int] | None = None) -> SecondPart:
+    """The second pass over a part (see :class:`Needs`; ``elsewhere`` as for :func:`first_part`)."""
     from synthlog.stats.layoutprofile import layout_counts
 
     texts = {tid: t.text for tid, t in work.templates.items()}
@@ -265,7 +267,7 @@ def second_part(work: LabeledDataset, orders: list[int], needs: Needs) -> Second
     layout = None
     if needs.layout is not None:
         fmt, clock = needs.layout
-        layout = layout_counts(_layout_events(work, orders, texts, message_of), fmt, clock)
+        layout = layout_counts(_layout_events(work, orders, texts, message_of, elsewhere), fmt, clock)
     return SecondPart(sizes=Counter({sig: len(m) for sig, m in members.items()}),
                       groups={sig: markov_counts(m) for sig, m in members.items()}, layout=layout)
 
@@ -276,10 +278,10 @@ def _kept_events(session: Session, texts: dict[str, str], message_of: dict[str, 
             if (key := template_text(e, texts)) in message_of]
 
 
-def _layout_events(work: LabeledDataset, orders: list[int], texts: dict[str, str],
-                   message_of: dict[str, str]) -> list[tuple[LogEvent, str, str, Order]]:
+def _layout_events(work: LabeledDataset, orders: list[int], texts: dict[str, str], message_of: dict[str, str],
+                   elsewhere: set[int] | None) -> list[tuple[LogEvent, str, str, Order]]:
     """Every line with a released template once (in its first session), with its message, session and place."""
-    seen: set[int] = set()
+    seen: set[int] = set(elsewhere or ())
     events = []
     for order, session in zip(orders, work.sessions, strict=True):
         for position, event in enumerate(session.events):

@@ -11,15 +11,16 @@ rare paths still occur. ``decay = 1`` samples distinct variants uniformly.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from synthlog.code.records import ExecutionPath, Statement
 from synthlog.records import ANOMALY, NORMAL
 from synthlog.synth.checking import Verdict
+from synthlog.synth.draws import weighted
 from synthlog.synth.labels import LabelRules
 
 LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
@@ -71,7 +72,7 @@ class Pool:
     silent: int = 0  # feasible paths that log nothing after filtering
     _cumulative: dict = field(default_factory=dict, repr=False)  # groups and cumulative weights, for fast draws
 
-    def pick(self, rng: random.Random, fault_rate: float, main: list[re.Pattern[str]] | None = None,
+    def pick(self, rng: random.Random, fault_rate: float, main: Sequence[re.Pattern[str]] | None = None,
              rare_rate: float = 0.0) -> Variant | None:
         """A normal variant, or with probability ``fault_rate`` an anomalous one (when either pool is empty,
         the other). With ``main`` patterns, a normal run takes a main variant (see :func:`is_main`) except with
@@ -80,25 +81,26 @@ class Pool:
         group = self.anomalous if (want_fault and self.anomalous) or not self.normal else self.normal
         if not group:
             return None
+        draws = self._cumulative
         if main and group is self.normal:
-            usual, cumulative = self._draws(tuple(p.pattern for p in main),
-                                            lambda: [v for v in group if is_main(v, main)])
+            key = main if type(main) is tuple else tuple(main)  # patterns hash by their text
+            found = draws.get(key)
+            if found is None:
+                found = draws[key] = _cumulated([v for v in group if is_main(v, main)])
+            usual, cumulative = found
             if usual and rng.random() >= rare_rate:
-                return _draw(rng, usual, cumulative)
-        group, cumulative = self._draws("anomalous" if group is self.anomalous else "normal", lambda: group)
-        return _draw(rng, group, cumulative)
-
-    def _draws(self, key, make) -> tuple[list[Variant], list[float]]:
-        """A group of variants and its cumulative weights, computed once per pool and key."""
-        if key not in self._cumulative:
-            group = make()
-            self._cumulative[key] = (group, list(itertools.accumulate(v.weight for v in group)))
-        return self._cumulative[key]
+                return weighted(rng, usual, cumulative)
+        key = "anomalous" if group is self.anomalous else "normal"
+        found = draws.get(key)
+        if found is None:
+            found = draws[key] = _cumulated(group)
+        return weighted(rng, *found)
 
 
-def _draw(rng: random.Random, group: list[Variant], cumulative: list[float]) -> Variant:
-    """``rng.choices(group, cum_weights=cumulative, k=1)[0]`` (the same draw) without its per-call set-up."""
-    return group[bisect.bisect(cumulative, rng.random() * (cumulative[-1] + 0.0), 0, len(group) - 1)]
+def _cumulated(group: list[Variant]) -> tuple[list[Variant], list[float]]:
+    """A group of variants and the running sums of their weights (what :func:`~synthlog.synth.draws.weighted`
+    draws from)."""
+    return group, list(itertools.accumulate(v.weight for v in group))
 
 
 def is_main(variant: Variant, main: list[re.Pattern[str]]) -> bool:

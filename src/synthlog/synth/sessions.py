@@ -17,6 +17,7 @@ is what lets :mod:`synthlog.synth.timeline` merge sessions into one time-ordered
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import re
@@ -31,6 +32,7 @@ from synthlog.io.layout import Layout
 from synthlog.io.logformat import LogFormat
 from synthlog.records import US, LogEvent, Session
 from synthlog.synth.arrivals import Arrivals, recipe_arrivals
+from synthlog.synth.draws import between, weighted
 from synthlog.synth.labels import LabelRules
 from synthlog.synth.pools import Pool, Variant, level_word
 from synthlog.synth.recipe import Recipe, Stage
@@ -77,7 +79,7 @@ class Renderer:
     def lines(self, variant: Variant, ctx: ValueContext, start: float, spacing: tuple[float, float],
               rng: random.Random, pid: int, node: str, run: int, thread: str | None = None) -> list[LogEvent]:
         exception_type = variant.exit if variant.exit != "normal" else None
-        fill, fields, path_id, random_ = self.values.fill, self.layout.fields, variant.path_id, rng.random
+        fill, fields, path_id, random_ = self.values.fill_planned, self.layout.fields, variant.path_id, rng.random
         low, high = spacing
         width = high - low
         out = []
@@ -87,9 +89,10 @@ class Renderer:
         thread = thread or ""
         fill_values = self.fill_values
         proposals = variant.proposed if fill_values else None
-        for i, (statement, sid, label, rule, level, component, tid, types) in enumerate(self._steps(variant)):
+        for i, (statement, sid, label, rule, level, component, tid, plan, line, method, file) in \
+                enumerate(self._steps(variant)):
             if fill_values:
-                content, params = fill(statement, ctx, types, exception_type, tid)
+                content, params = fill(plan, ctx, exception_type, tid)
             else:
                 content, params = statement.template, []
             proposed = proposals[i] if proposals else None
@@ -98,22 +101,23 @@ class Renderer:
             # positional, in LogEvent's field order: the hot loop of sampling
             micros = int(t * US)
             out.append(LogEvent(content, micros, level, component, tid, params, label, rule, None,
-                                fields(micros, thread, node, pid, statement.line, statement.method, statement.file),
+                                fields(micros, thread, node, pid, line, method, file),
                                 {"statement": sid, "path": path_id, "run": run, "thread": pid}))
             t += (low + width * random_()) / 1000.0  # rng.uniform(low, high), without the call
         return out
 
     def _steps(self, variant: Variant) -> list[tuple]:
         """Per line of ``variant``, what does not change between sessions: (statement, its id, label, rule, level,
-        component, template id, slot types); worked out once per variant."""
+        component, template id, fill plan, line number, method, file); worked out once per variant."""
         known = self._variant_steps.get(id(variant))
         if known is not None and known[0] is variant:
             return known[1]
         steps = []
         for statement, (label, rule) in zip(variant.statements, variant.labels, strict=True):
             level, component = self._header(statement)
+            plan = self.values.plan_of(statement, self.slot_types.get(statement.id, ()))
             steps.append((statement, statement.id, label, rule, level, component, self.template_ids[statement.id],
-                          self.slot_types.get(statement.id, ())))
+                          plan, statement.line, statement.method, statement.file))
         self._variant_steps[id(variant)] = (variant, steps)  # the variant is kept, so its id stays its own
         return steps
 
@@ -132,7 +136,7 @@ class Renderer:
         thread = ctx.entities.get(("thread", key))
         if thread is None:
             thread = ctx.entities[("thread", key)] = self.values.fill(key, ctx, types)[0] if types is not None \
-                else f"{key}-{ctx.rng.randint(1, 32)}"
+                else f"{key}-{between(ctx.rng, 1, 32)}"
         return thread
 
     def _thread_template(self, cls: str) -> tuple[str, tuple[SlotType, ...] | None]:
@@ -218,36 +222,50 @@ class RecipeAssembler:
         self.mixes = mixes or {}
         self.arrivals = recipe_arrivals(recipe, seed, start)
         self.lead_s = _lead_s(recipe, self.pools)
-        self.main = {stage.name: [re.compile(p) for p in stage.main] for stage in recipe.stages}
-        self.counts = {stage.name: (list(stage.counts), list(stage.counts.values())) for stage in recipe.stages
-                       if stage.counts}
+        self.main = {stage.name: tuple(re.compile(p) for p in stage.main) for stage in recipe.stages}
+        self.counts = {stage.name: (list(stage.counts), list(itertools.accumulate(stage.counts.values())))
+                       for stage in recipe.stages if stage.counts}
+        self.mix_weights = {name: list(itertools.accumulate(mix[1])) for name, mix in self.mixes.items() if mix[0]}
         self.pipeline_role = recipe.pipeline_role
+        self.entity_kind = SlotKind(recipe.entity)
+        self._placed: dict[tuple[str, int], Node] = {}  # (role, id of a cluster node) -> the node in that role
+        self._runs = {stage.name: _RunSetting.of(stage, recipe, self.pools[stage.name], self.main[stage.name])
+                      for stage in recipe.stages if stage.name in self.pools}
 
     def _nodes(self, rng: random.Random) -> dict[str, list[Node]]:
         cluster = self.renderer.values.cluster
         picked = rng.sample(cluster, min(len(cluster), sum(r.instances for r in self.recipe.roles.values())))
-        out, at = {}, 0
+        out, at, placed = {}, 0, self._placed
         for name, role in self.recipe.roles.items():
             nodes = picked[at:at + role.instances] or picked[:1]
             at += role.instances
-            out[name] = [Node(_in_subnet(n.ip, role.subnet), role.port or n.port, n.hostname) for n in nodes]
+            group = out[name] = []
+            for n in nodes:  # a cluster node as this role shows it, made once (cluster nodes live as long as self)
+                node = placed.get((name, id(n)))
+                if node is None:
+                    node = placed[(name, id(n))] = Node(_in_subnet(n.ip, role.subnet), role.port or n.port,
+                                                        n.hostname)
+                group.append(node)
         return out
 
-    def _bind_run(self, ctx: ValueContext, node: Node, nodes: dict[str, list[Node]], run: int) -> None:
+    def _bind_run(self, ctx: ValueContext, node: Node, nodes: dict[str, list[Node]], run: int,
+                  bound: dict) -> None:
         """Node slots of run ``k`` name the run's own node (``self``) and then, in order of appearance, the nodes
         of the recipe's pipeline role from replica ``k``: a namenode run about replica ``k`` names datanode ``k``; a
-        datanode run names its upstream peer first. So a datanode has one address in every stage of a session."""
-        for key in [k for k in ctx.entities if k[0] in ("node", "port")]:
-            del ctx.entities[key]
-        ctx.entities[("node", "self")] = node
-        pipeline = nodes[self.pipeline_role]
-        if node in pipeline:
-            start = (pipeline.index(node) - 1) % len(pipeline)
-            peers = [n for n in pipeline[start:] + pipeline[:start] if n is not node]
-        else:
-            start = run % len(pipeline)
-            peers = pipeline[start:] + pipeline[:start]
-        ctx.pool = [node, *peers]  # the values module gives the i-th new node key pool[i]; self is the 0th
+        datanode run names its upstream peer first. So a datanode has one address in every stage of a session.
+        ``bound``: the session's node pools worked out so far, by node and run."""
+        ctx.node_of, ctx.port_of = {"self": node}, {}
+        pool = bound.get(id(node)) or bound.get((id(node), run))  # a pipeline node's pool is the same every run
+        if pool is None:
+            pipeline = nodes[self.pipeline_role]
+            if node in pipeline:
+                start = (pipeline.index(node) - 1) % len(pipeline)
+                peers = [n for n in pipeline[start:] + pipeline[:start] if n is not node]
+                pool = bound[id(node)] = [node, *peers]
+            else:
+                start = run % len(pipeline)
+                pool = bound[(id(node), run)] = [node, *pipeline[start:], *pipeline[:start]]
+        ctx.pool = pool  # the values module gives the i-th new node key pool[i]; self is the 0th
 
     def _plan(self, rng: random.Random) -> list[tuple[Stage, int, tuple[Variant, ...] | None]]:
         """The stages that run in this session, how many times, and the variants of their runs when a whole mix
@@ -260,12 +278,12 @@ class RecipeAssembler:
             mixes = self.mixes.get(stage.name)
             mix = None
             if mixes and mixes[0] and rng.random() >= mixes[2]:
-                mix = list(rng.choices(mixes[0], weights=mixes[1], k=1)[0])
+                mix = list(weighted(rng, mixes[0], self.mix_weights[stage.name]))
                 rng.shuffle(mix)  # which run takes which variant
                 runs = len(mix)
             else:
                 counts = self.counts.get(stage.name)
-                runs = rng.choices(counts[0], weights=counts[1], k=1)[0] if counts else self.recipe.count_of(stage)
+                runs = weighted(rng, counts[0], counts[1]) if counts else self.recipe.count_of(stage)
                 if mixes and mixes[3] and runs > 0:  # a new mix of a varying stage: its runs share conditions
                     mix = self._new_mix(rng, self.pools[stage.name].normal, runs,
                                         self.concentrations.get(stage.name, CONCENTRATION))
@@ -292,58 +310,60 @@ class RecipeAssembler:
         return rng.choices(variants, weights=shares, k=runs)
 
     def session(self, index: int) -> Session:
-        recipe = self.recipe
         rng = random.Random(f"{self.seed}:{index}")
         # its node pool is set below from the recipe's roles; one generator per session: values, timing and
         # choices all follow from its seed
         ctx = self.renderer.values.context(0, rng=rng)
         nodes = self._nodes(rng)
         ctx.pool = [n for group in nodes.values() for n in group]
-        entity = self.renderer.values.value(SlotKind(recipe.entity), "primary", ctx)
+        entity = self.renderer.values.value(self.entity_kind, "primary", ctx)
         session_start = self.arrivals.time(index)
         plan = self._plan(rng)
         bases: dict[Node, int] = {}  # each node numbers its threads on its own counter
+        bound: dict = {}  # node pools of runs (see _bind_run)
         faulty = self._faulty_run(rng, [stage for stage, runs, _ in plan for _ in range(runs)])
         # every run is a timed process: its own start, its own thread, its lines in program order
         started: dict[str, float] = {}
         ends: dict[str, dict[int, float]] = {}
         events: list[LogEvent] = []
+        random_, lines_of, fill_values = rng.random, self.renderer.lines, self.renderer.fill_values
         i = -1
         for stage, runs, mix in plan:
-            base = started.get(stage.after, session_start) if stage.after else session_start
-            stage_start = base + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
-            role_nodes, spread = nodes[stage.role], recipe.roles[stage.role].thread_spread
-            ends[stage.name] = {}
+            setting = self._runs[stage.name]
+            after = setting.after
+            base = started.get(after, session_start) if after else session_start
+            # rng.uniform(low, high) is low + (high - low) * random(): written out, the same draws
+            stage_start = base + (setting.delay_low + setting.delay_width * random_()) / 1000.0
+            role_nodes, pool = nodes[setting.role], setting.pool
+            ends_here = ends[stage.name] = {}
+            ends_before = ends.get(after or "", {}) if setting.follows_run else None
             first = None
             for run in range(runs):
                 i += 1
-                if stage.follow == "run" and run in ends.get(stage.after or "", {}):
-                    start = ends[stage.after][run] + rng.uniform(stage.delay_ms.min, stage.delay_ms.max) / 1000.0
+                if ends_before is not None and run in ends_before:
+                    start = ends_before[run] + (setting.delay_low + setting.delay_width * random_()) / 1000.0
                 else:
-                    start = stage_start + rng.uniform(stage.jitter_ms.min, stage.jitter_ms.max) / 1000.0
+                    start = stage_start + (setting.jitter_low + setting.jitter_width * random_()) / 1000.0
                 first = start if first is None else min(first, start)
                 node = role_nodes[run % len(role_nodes)]
                 if mix is not None and i != faulty:
                     variant = mix[run]
                 else:
-                    variant = self.pools[stage.name].pick(rng, 1.0 if i == faulty else 0.0, self.main[stage.name],
-                                                          stage.rare_rate)
+                    variant = pool.pick(rng, 1.0 if i == faulty else 0.0, setting.main, setting.rare_rate)
                 if variant is None:
                     continue
-                if self.renderer.fill_values:
-                    self._bind_run(ctx, node, nodes, run)
+                if fill_values:
+                    self._bind_run(ctx, node, nodes, run, bound)
                     ctx.run, ctx.runs = run, runs
-                if stage.threads is not None:
-                    thread = rng.randint(int(stage.threads.min), int(stage.threads.max))
+                if setting.threads is not None:
+                    thread = between(rng, *setting.threads)
                 else:
-                    role = recipe.roles[stage.role]
                     if node not in bases:
-                        bases[node] = rng.randint(int(role.threads.min), int(role.threads.max))
-                    thread = bases[node] + rng.randint(0, spread)
-                lines = self.renderer.lines(variant, ctx, start, (stage.spacing_ms.min, stage.spacing_ms.max),
-                                            rng, pid=thread, node=node.hostname, run=run)
+                        bases[node] = between(rng, *setting.role_threads)
+                    thread = bases[node] + between(rng, 0, setting.spread)
+                lines = lines_of(variant, ctx, start, setting.spacing, rng, pid=thread, node=node.hostname, run=run)
                 if lines:
-                    ends[stage.name][run] = lines[-1].timestamp / US
+                    ends_here[run] = lines[-1].timestamp / US
                 events.extend(lines)
             started[stage.name] = stage_start if first is None else first
         session = Session(id=entity, events=self._in_log_order(events, rng))
@@ -360,10 +380,12 @@ class RecipeAssembler:
         buckets = [math.floor(t / US / order.resolution_s) for t in times]
         if order.ties == "text":  # a line alone in its bucket needs no tie-breaker, so its text is not rendered
             fmt, shared = self.renderer.fmt, Counter(buckets)
-            ties = [fmt.format(e) if shared[b] > 1 else "" for e, b in zip(events, buckets, strict=True)]
+            text = (lambda e: fmt.join(fmt.values(e), e)) if fmt.joins_values else fmt.format
+            ties = [text(e) if shared[b] > 1 else "" for e, b in zip(events, buckets, strict=True)]
         else:
             ties = [rng.random() for _ in events]
-        ranked = sorted(range(len(events)), key=lambda k: (buckets[k], ties[k], times[k]))
+        # by bucket, tie-breaker and time; equal keys keep their order (the index comes last)
+        ranked = [k for *_, k in sorted(zip(buckets, ties, times, range(len(events)), strict=True))]
         out = [events[k] for k in ranked]
         at = 0
         while at < len(out):  # within one bucket the times are handed out again in the new order
@@ -385,6 +407,36 @@ class RecipeAssembler:
         if not any(weights):
             return None
         return rng.choices(range(len(runs)), weights=weights, k=1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _RunSetting:
+    """What a stage's runs draw with, looked up once per assembler instead of once per run."""
+
+    after: str | None
+    follows_run: bool
+    delay_low: float
+    delay_width: float
+    jitter_low: float
+    jitter_width: float
+    role: str
+    pool: Pool
+    main: tuple[re.Pattern[str], ...]
+    rare_rate: float
+    threads: tuple[int, int] | None  # the stage's own thread numbers, else the role's base and spread below
+    role_threads: tuple[int, int]
+    spread: int
+    spacing: tuple[float, float]
+
+    @classmethod
+    def of(cls, stage: Stage, recipe: Recipe, pool: Pool, main: tuple[re.Pattern[str], ...]) -> _RunSetting:
+        role = recipe.roles[stage.role]
+        return cls(stage.after, stage.follow == "run", stage.delay_ms.min, stage.delay_ms.max - stage.delay_ms.min,
+                   stage.jitter_ms.min, stage.jitter_ms.max - stage.jitter_ms.min, stage.role, pool, main,
+                   stage.rare_rate,
+                   (int(stage.threads.min), int(stage.threads.max)) if stage.threads is not None else None,
+                   (int(role.threads.min), int(role.threads.max)), role.thread_spread,
+                   (stage.spacing_ms.min, stage.spacing_ms.max))
 
 
 def _lead_s(recipe: Recipe, pools: dict[str, Pool]) -> float:

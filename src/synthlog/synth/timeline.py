@@ -62,10 +62,12 @@ class TimeMerge(Generic[Row]):
         replace, pop = heapq.heapreplace, heapq.heappop
         while heap and heap[0][0] <= watermark:
             cursor = heap[0]
-            times_left, rows_left = cursor[3], cursor[4]
-            yield rows_left.pop()
-            if times_left:
-                replace(heap, [times_left.pop(), cursor[1], cursor[2] + 1, times_left, rows_left])
+            times_left = cursor[3]
+            yield cursor[4].pop()
+            if times_left:  # the cursor moves on in place and sinks to its new place
+                cursor[0] = times_left.pop()
+                cursor[2] += 1
+                replace(heap, cursor)
             else:
                 pop(heap)
 

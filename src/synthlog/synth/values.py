@@ -60,6 +60,7 @@ from synthlog.code.records import Statement
 from synthlog.code.slottypes import NUMERIC_TYPES, SlotType
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
 from synthlog.records import LogEvent, Template
+from synthlog.synth.draws import below, between
 
 
 class SlotKind(StrEnum):
@@ -89,6 +90,7 @@ class SlotKind(StrEnum):
     STRING = "string"
 
 
+_KINDS = {kind.value: kind for kind in SlotKind}  # SlotKind(text) without the enum's call
 NODE_KINDS = frozenset({SlotKind.IPV4, SlotKind.IPV6, SlotKind.HOST_PORT, SlotKind.SOCKET_ADDRESS,
                         SlotKind.INET_ADDRESS, SlotKind.PORT, SlotKind.HOSTNAME})
 NUMERIC_KINDS = frozenset({SlotKind.SIZE, SlotKind.DURATION, SlotKind.TIMESTAMP, SlotKind.COUNT, SlotKind.NUMBER,
@@ -563,6 +565,10 @@ class ValueContext:
     rng: random.Random | None = None  # the session's generator; None: one seeded with seed
     entities: dict[tuple[str, str], object] = field(default_factory=dict)
     pool: list[Node] | None = None
+    # node slots apart from the other entities: node key -> node, and the ephemeral port of a remote end; a run's
+    # binding resets them without scanning every entity, and the i-th node key is the i-th entry
+    node_of: dict[str, Node] = field(default_factory=dict)
+    port_of: dict[str, int] = field(default_factory=dict)
     run: int | None = None  # the run of a recipe stage being rendered (0-based) and its stage's number of runs:
     runs: int | None = None  # a number named as the run's position or its downstream peers follows them
 
@@ -621,6 +627,7 @@ _PATH_ROOTS = ["data", "var/lib", "srv", "tmp"]
 _PATH_NOISE = {"file", "path", "dir", "directory", "name", "absolute", "canonical", "parent", "f", "p", "d"}
 DEFAULT_EPOCH = 1704067200.0  # 2024-01-01T00:00:00Z: timestamps printed in messages, when no clock is given
 _OVERRIDE_FIELD = re.compile(r"\{([a-z_]+)\}")
+_DIGIT_TEXT = "0123456789"
 
 
 def _path_stem(slot_words: str) -> str:
@@ -637,6 +644,17 @@ def _path_stem(slot_words: str) -> str:
 _RUN_INDEX = re.compile(r"^(index|idx|rank|pos|position|replicaindex|runindex)$")
 _RUN_DOWNSTREAM = re.compile(r"^num(targets|peers|mirrors|downstream|successors)$|^(targets|downstream)count$")
 _RUN_KINDS = frozenset({SlotKind.COUNT, SlotKind.NUMBER})
+
+
+_RUN_POSITION, _RUN_PEERS = "position", "peers"  # compared by identity
+
+
+def _run_how(key: str, kind: SlotKind) -> str | None:
+    """Whether a slot is a number named as the run's position, or as its downstream count (what
+    :func:`_run_value` gives it), worked out once per slot."""
+    if kind not in _RUN_KINDS:
+        return None
+    return _RUN_POSITION if _RUN_INDEX.match(key) else _RUN_PEERS if _RUN_DOWNSTREAM.match(key) else None
 
 
 def _run_value(key: str, ctx: ValueContext) -> str | None:
@@ -704,7 +722,7 @@ class _FillPlan:
     the prefix the template already prints and its :class:`_SlotPlan`; the template as a ``%`` format string."""
 
     text: str
-    slots: tuple[tuple[str, SlotKind, tuple[str, str], str, _SlotPlan], ...]
+    slots: tuple[tuple[str, SlotKind, tuple[str, str], str, _SlotPlan, str | None, list[str] | None], ...]
     python: bool
 
     @classmethod
@@ -720,9 +738,18 @@ class _FillPlan:
             if how is not _NODE and _custom(slot, overrides):
                 how = _CUSTOM
             prefix = next((p for p in _OVERLAPS if slot.before.endswith(p)), "")
-            slots.append((how, kind, (kind.value, slot.key), prefix, slot))
+            patterns = _patterns_of(slot, overrides) if how is _CUSTOM else None
+            slots.append((how, kind, (kind.value, slot.key), prefix, slot, _run_how(slot.key, kind), patterns))
         text = "%s".join(piece.replace("%", "%%") for piece in template.split(WILDCARD))
         return cls(text, tuple(slots), isinstance(statement, Statement) and statement.language == "python")
+
+
+def _patterns_of(slot: _SlotPlan, overrides: dict[str, list[str]]) -> list[str] | None:
+    """A recipe's value patterns for a slot: by its declared type's simple name, else by its kind (not a node's)."""
+    patterns = overrides.get(slot.type.name) if slot.type is not None and slot.type.name else None
+    if patterns is None and slot.kind not in NODE_KINDS:
+        patterns = overrides.get(slot.kind.value)
+    return patterns
 
 
 def _custom(slot: _SlotPlan, overrides: dict[str, list[str]]) -> bool:
@@ -781,20 +808,31 @@ class ValueGenerator:
         ``template_id``, the real template the line is on, lets a fitted model give each slot that template's own
         shape (when the real template has as many slots).
         """
-        plan = None
+        return self.fill_planned(self.plan_of(statement, types), ctx, exception_type, template_id)
+
+    def plan_of(self, statement: Statement | Template | str, types: Sequence[TypeHint] = ()) -> _FillPlan:
+        """How :meth:`fill` fills ``statement`` with ``types`` (worked out once; keep it to skip the look-up)."""
         if isinstance(statement, Statement):
             # the same statement with the very same types object: no hashing of the (nested) slot types
             seen = self._last_plans.get(statement.id)
             if seen is not None and seen[1] is types and seen[0] == statement.template:
-                plan = seen[2]
-        if plan is None:
-            plan = self._plan(statement, types)
+                return seen[2]
+        return self._plan(statement, types)
+
+    def fill_planned(self, plan: _FillPlan, ctx: ValueContext, exception_type: str | None = None,
+                     template_id: str | None = None) -> tuple[str, list[str]]:
+        """:meth:`fill` with the statement's :meth:`plan_of`."""
         python, entities, rng, model = plan.python, ctx.entities, ctx.rng, self.model
         calibrated = model is not None and template_id is not None and \
             model.slot_counts.get(template_id) == len(plan.slots)
         params = []
-        for at, (how, kind, entity, prefix, slot) in enumerate(plan.slots):
-            value = _run_value(slot.key, ctx) if ctx.run is not None and kind in _RUN_KINDS else None
+        for at, (how, kind, entity, prefix, slot, run_how, patterns) in enumerate(plan.slots):
+            value = None
+            if run_how is not None and ctx.run is not None:  # a number named as the run's position or peers
+                if run_how is _RUN_POSITION:
+                    value = str(ctx.run)
+                elif ctx.runs:
+                    value = str(ctx.runs - 1 - ctx.run)
             if value is None and calibrated and how is not _NODE:  # the real template's own shape for this slot
                 value = model.sample_slot(template_id, at, kind, rng) if how is _FRESH else \
                     ctx.entity(f"slot:{kind.value}", slot.key,
@@ -809,6 +847,10 @@ class ValueGenerator:
                 value = entities.get(entity)
                 if value is None:
                     value = entities[entity] = self._make(kind, rng, python, exception_type, slot.type, slot.words)
+            elif patterns is not None:  # a recipe's patterns, one value per entity
+                value = entities.get(entity)
+                if value is None:
+                    value = entities[entity] = self._pattern(patterns, ctx)
             else:
                 value = self._slot_value(slot, ctx, python, exception_type)
             if prefix and value.startswith(prefix):  # the template already prints it (blk_<*> + blk_42 -> 42)
@@ -829,9 +871,7 @@ class ValueGenerator:
         return plan
 
     def _slot_value(self, slot: _SlotPlan, ctx: ValueContext, python: bool, exception_type: str | None) -> str:
-        patterns = self.overrides.get(slot.type.name) if slot.type is not None and slot.type.name else None
-        if patterns is None and slot.kind not in NODE_KINDS:
-            patterns = self.overrides.get(slot.kind.value)
+        patterns = _patterns_of(slot, self.overrides)
         if patterns is not None:
             return ctx.entity(slot.kind.value, slot.key, lambda: self._pattern(patterns, ctx))
         constants = slot.type.constants if slot.type is not None and slot.kind == SlotKind.ENUM else ()
@@ -846,16 +886,21 @@ class ValueGenerator:
         return self.fill(slot_type.constants[pick], ctx, types, exception_type)[0]
 
     def _pattern(self, patterns: list[str], ctx: ValueContext) -> str:
-        pattern = patterns[ctx.rng.randrange(len(patterns))]
+        rng = ctx.rng
+        pattern = patterns[below(rng, len(patterns))]
 
         def field_value(match: re.Match[str]) -> str:
-            try:
-                kind = SlotKind(match.group(1))
-            except ValueError:
-                return match.group(0)
-            return self.value(kind, "primary", ctx)
-        pattern = _OVERRIDE_FIELD.sub(field_value, pattern)
-        return re.sub("#", lambda _m: str(ctx.rng.randrange(10)), pattern)
+            kind = _KINDS.get(match.group(1))
+            return match.group(0) if kind is None else self.value(kind, "primary", ctx)
+        if "{" in pattern:
+            pattern = _OVERRIDE_FIELD.sub(field_value, pattern)
+        pieces = pattern.split("#")  # every '#' a random digit, left to right
+        if len(pieces) == 1:
+            return pattern
+        out = [pieces[0]]
+        for piece in pieces[1:]:
+            out += [_DIGIT_TEXT[below(rng, 10)], piece]
+        return "".join(out)
 
     def value(self, kind: SlotKind, key: str, ctx: ValueContext, python: bool = False,
               exception_type: str | None = None, slot_type: SlotType | None = None, words: str = "") -> str:
@@ -872,14 +917,15 @@ class ValueGenerator:
     def _node_value(self, kind: SlotKind, key: str, ctx: ValueContext) -> str:
         if ctx.pool is None:
             ctx.pool = ctx.rng.sample(self.cluster, min(ctx.nodes, len(self.cluster)))
-        pool, entities = ctx.pool, ctx.entities
-        node = entities.get(("node", key))
+        node_of = ctx.node_of
+        node = node_of.get(key)
         if node is None:  # the i-th node key named in a session takes the pool's i-th node
-            node = entities[("node", key)] = pool[len([k for k in entities if k[0] == "node"]) % len(pool)]
+            pool = ctx.pool
+            node = node_of[key] = pool[len(node_of) % len(pool)]
         if _is_remote(key):
-            port = entities.get(("port", key))
+            port = ctx.port_of.get(key)
             if port is None:
-                port = entities[("port", key)] = ctx.rng.randint(32768, 60999)
+                port = ctx.port_of[key] = between(ctx.rng, 32768, 60999)
         else:
             port = node.port
         match kind:

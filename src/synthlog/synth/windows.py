@@ -160,7 +160,7 @@ class WindowAssembler:
         """Fresh values for a run: its node slots name the instance itself first, then the other instances."""
         ctx = self.renderer.values.context(0, rng=rng)
         node = role_nodes[instance]
-        ctx.entities[("node", "self")] = node
+        ctx.node_of["self"] = node
         ctx.pool = [node, *(n for n in role_nodes if n is not node)]
         return ctx
 
