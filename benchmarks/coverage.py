@@ -11,7 +11,9 @@ synthetic sessions found in real data)::
         --align-to ../shared/data/hdfs/ait_hdfs_v1_sequences/HDFS_templates.csv --seeds 0 1 2 3 4 -n 20000
 
 ``--on validation`` measures on each seed's validation part instead (the bench's split keeps it out of training
-and calibration): that is what generator changes are decided on, on seeds other than a proof's own.
+and calibration): that is what generator changes are decided on, on seeds other than a proof's own. ``--on pool``
+measures on a larger set of the same kind: the normal sessions of the training and validation parts of all
+``--pool-seeds`` (dev seeds), less the seed's own training part; no test part of a dev seed is read.
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=20000)
     parser.add_argument("--train-fraction", type=float, default=0.02, help="share of real normal sessions training")
     parser.add_argument("--anomaly-train-fraction", type=float, default=0.01)
-    parser.add_argument("--on", choices=("test", "validation"), default="test",
-                        help="the real part coverage is measured on (decide changes on validation)")
+    parser.add_argument("--on", choices=("test", "validation", "pool"), default="test",
+                        help="the real part coverage is measured on (decide changes on validation or pool)")
+    parser.add_argument("--pool-seeds", type=int, nargs="+", default=list(range(10, 31)),
+                        help="--on pool: the dev seeds whose training and validation parts form the pool")
     parser.add_argument("--no-calibrate", action="store_true", help="the recipe as written (the baseline)")
     parser.add_argument("--values", action="store_true",
                         help="fill values (default: skeleton sessions, as the bench samples them)")
@@ -53,11 +57,17 @@ def main() -> None:
     t0 = time.perf_counter()
     synth = CodeSynthesizer(CodeGenConfig(recipe=args.recipe, align_to=args.align_to)).fit(args.src)
     print(f"fit: {time.perf_counter() - t0:.1f} s")
+    pool = sorted({int(i) for s in args.pool_seeds for part in _dev_parts(labels, spec, s) for i in part
+                   if labels[i] != ANOMALY}) if args.on == "pool" else []
     rows = []
     for seed in args.seeds:
         split = split_indices(labels, spec, seed)
         train = real.subset(split.train, name="train")
-        test = real.subset(split.test if args.on == "test" else split.validation, name=args.on)
+        if args.on == "pool":
+            own = {int(i) for i in split.train}
+            test = real.subset([i for i in pool if i not in own], name="pool")
+        else:
+            test = real.subset(split.test if args.on == "test" else split.validation, name=args.on)
         t0, c0 = time.perf_counter(), time.process_time()
         if not args.no_calibrate:
             synth.calibrate(train)
@@ -77,6 +87,11 @@ def main() -> None:
         values = [r[key] for r in rows if r[key] is not None]
         if values:
             print(f"{key}: mean {statistics.mean(values):.3f} min {min(values):.3f} max {max(values):.3f}")
+
+
+def _dev_parts(labels: np.ndarray, spec: SplitSpec, seed: int) -> tuple:
+    split = split_indices(labels, spec, seed)
+    return split.train, split.validation
 
 
 if __name__ == "__main__":

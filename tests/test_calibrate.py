@@ -13,7 +13,14 @@ from blockstore import RECIPE, SRC, TEMPLATES
 from synthlog.errors import InputError
 from synthlog.evaluate.coverage import count_vector, unseen_coverage
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, Session
-from synthlog.synth.calibrate import SMOOTHING, _count_weights, fit_concentration, new_mass
+from synthlog.synth.calibrate import (
+    CONCENTRATIONS,
+    MIX_SMOOTHING,
+    SMOOTHING,
+    _count_weights,
+    fit_concentrations,
+    new_mass,
+)
 from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer
 from synthlog.synth.pools import Variant
 
@@ -194,20 +201,30 @@ def test_unseen_run_counts_share_the_new_count_mass_smaller_counts_more():
     assert _count_weights([3] * 40) == {3: 1.0}  # one count, seen often: no smoothing
 
 
-def test_mix_concentration_is_fitted_to_how_alike_a_sessions_runs_go():
+def test_mix_concentrations_are_fitted_to_how_alike_a_sessions_runs_go():
     served, broke = (Variant(name, "normal", [], [], weight=w) for name, w in (("served", 0.7), ("broke", 0.3)))
     rng = np.random.default_rng(5)
 
-    def sessions(concentration: float) -> list[tuple[Variant, ...]]:
+    def sessions(concentration: float, n: int = 300) -> list[tuple[Variant, ...]]:
         out = []
-        for _ in range(300):  # Dirichlet-multinomial draws of 6 runs around the weights
+        for _ in range(n):  # Dirichlet-multinomial draws of 6 runs around the weights
             p = rng.dirichlet([concentration * 0.7, concentration * 0.3])
-            n = rng.binomial(6, p[0])
-            out.append((served,) * n + (broke,) * (6 - n))
+            k = rng.binomial(6, p[0])
+            out.append((served,) * k + (broke,) * (6 - k))
         return out
-    alike, apart = fit_concentration(sessions(0.3), [served, broke]), fit_concentration(sessions(30.0), [served, broke])
-    assert 0.1 < alike < 1.0 and 10.0 < apart < 100.0
-    assert fit_concentration([(served,), (broke,)], [served, broke]) is None  # single runs say nothing
+
+    def weight(mixture, low: float, high: float) -> float:
+        return sum(w for c, w in mixture if low <= c <= high)
+    alike = fit_concentrations(sessions(0.3), [served, broke])
+    apart = fit_concentrations(sessions(30.0), [served, broke])
+    both = fit_concentrations(sessions(0.1, 150) + sessions(50.0, 150), [served, broke])
+    for mixture in (alike, apart, both):
+        assert sum(w for _, w in mixture) == pytest.approx(1.0)
+        ends = dict(mixture)
+        assert ends[CONCENTRATIONS[0]] >= MIX_SMOOTHING / 2 and ends[CONCENTRATIONS[-1]] >= MIX_SMOOTHING / 2
+    assert weight(alike, 0.0, 1.0) > 0.8 and weight(apart, 10.0, 100.0) > 0.8
+    assert weight(both, 0.0, 1.0) > 0.3 and weight(both, 10.0, 100.0) > 0.3  # two kinds of session, both kept
+    assert fit_concentrations([(served,), (broke,)], [served, broke]) is None  # single runs say nothing
 
 
 def test_skeleton_sessions_keep_the_sequences_and_labels_without_values(graph, tmp_path):

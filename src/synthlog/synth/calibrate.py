@@ -16,9 +16,11 @@ name it, else to the stage whose runs print it most):
   sample's own combinations recur: three reads of which one served and two broke off) except with the
   Good-Turing chance of a new mix, (mixes seen once + 1) / (sessions + 1), at least 25%: then the count is
   drawn from the item below and the runs' variants from the session's own shares of the variant weights (a
-  Dirichlet around the weights whose concentration is fitted to the sample's mixes by maximum likelihood: how
-  alike one session's runs go, e.g. reads that all break off or some of each), or from the weights themselves
-  where one mix is seen in 30 sessions or more and no other;
+  Dirichlet around the weights whose concentration, how alike one session's runs go, is drawn per session from
+  a mixture of at most two concentrations fitted to the sample's mixes by maximum likelihood, with 25% of its
+  weight on the two extremes: runs all alike, runs each on their own; real sessions do both, reads all served
+  and reads some of each, and a small sample shows few of one kind), or from the weights themselves where one
+  mix is seen in 30 sessions or more and no other;
 - its variant weights: a normal variant whose templates all occur weighs as its rarest template's occurrences;
   the others share ``0.5 / (runs seen + 1)`` of the weight (the code keeps supplying paths the sample never shows).
 
@@ -46,7 +48,8 @@ from synthlog.records import ANOMALY, NORMAL, LabeledDataset
 from synthlog.synth.pools import Pool, Variant, is_main
 from synthlog.synth.recipe import Recipe, Stage
 
-CONCENTRATIONS = np.geomspace(0.05, 100.0, 45)  # the grid the Dirichlet concentration of new mixes is fitted on
+CONCENTRATIONS = np.geomspace(0.05, 100.0, 45)  # the grid the Dirichlet concentrations of new mixes are fitted on
+MIX_SMOOTHING = 0.25  # weight of the grid's two ends (runs all alike, runs each on their own) in every new mix
 SMOOTHING = 0.25  # least weight of unseen run counts near the seen ones, for a stage whose count may vary
 CONFIDENT = 30  # a stage seen this often with one run count and no other has that count
 EVIDENCE = {NORMAL: "evidence:normal", ANOMALY: "evidence:anomalous"}
@@ -61,7 +64,8 @@ class Calibration:
     evidence: dict[str, int] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
     mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float, bool]] = field(default_factory=dict)
-    concentrations: dict[str, float] = field(default_factory=dict)  # stage -> Dirichlet concentration of new mixes
+    # stage -> the Dirichlet concentrations of its new mixes and their weights: ((concentration, weight), ...)
+    concentrations: dict[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
 
 
 def label_evidence(real: LabeledDataset) -> dict[str, int]:
@@ -137,11 +141,15 @@ def _mixes(decomposed: list[tuple[Variant, ...]]) -> tuple[list[tuple[Variant, .
     return [m for m, _ in seen.values()], [float(c) for _, c in seen.values()], fresh, varies
 
 
-def fit_concentration(decomposed: list[tuple[Variant, ...]], variants: list[Variant]) -> float | None:
-    """The Dirichlet concentration (on :data:`CONCENTRATIONS`) under which the sessions' runs, drawn from a
-    session's own shares around the variants' weights (Dirichlet-multinomial), are likeliest; None when no session
-    has two runs (one run says nothing about how alike runs go). Low: a session's runs go alike; high: each run
-    draws from the weights on its own."""
+def fit_concentrations(decomposed: list[tuple[Variant, ...]], variants: list[Variant]
+                       ) -> tuple[tuple[float, float], ...] | None:
+    """How alike one session's runs go, as a mixture of at most two Dirichlet concentrations on
+    :data:`CONCENTRATIONS`, ``((concentration, weight), ...)``: the sessions' runs are drawn from a session's own
+    shares around the variants' weights (Dirichlet-multinomial), each session from one component; the mixture is
+    the likeliest one (weights in steps of 0.05), and ``MIX_SMOOTHING`` of the weight then goes to the grid's two
+    ends, runs all alike and runs each on their own, which a small sample may not show (real sessions do both:
+    reads that all go the same way, reads that mix served and broken-off ones). None when no session has two runs
+    (one run says nothing about how alike runs go)."""
     total = sum(v.weight for v in variants)
     share = {id(v): v.weight / total for v in variants if v.weight > 0} if total else {}
     sessions = [Counter(id(v) for v in mix) for mix in decomposed if len(mix) > 1]
@@ -149,13 +157,35 @@ def fit_concentration(decomposed: list[tuple[Variant, ...]], variants: list[Vari
     if not sessions:
         return None
     alpha = CONCENTRATIONS[:, None]
-    loglik = np.zeros(len(CONCENTRATIONS))
-    for runs in sessions:
+    loglik = np.zeros((len(sessions), len(CONCENTRATIONS)))  # session x concentration
+    for i, runs in enumerate(sessions):
         p = np.array([share[k] for k in runs])[None, :]
         n = np.array(list(runs.values()), dtype=float)[None, :]
-        loglik += (gammaln(alpha[:, 0]) - gammaln(alpha[:, 0] + n.sum())
-                   + (gammaln(alpha * p + n) - gammaln(alpha * p)).sum(axis=1))
-    return float(CONCENTRATIONS[int(np.argmax(loglik))])
+        loglik[i] = (gammaln(alpha[:, 0]) - gammaln(alpha[:, 0] + n.sum())
+                     + (gammaln(alpha * p + n) - gammaln(alpha * p)).sum(axis=1))
+    weights = np.linspace(0.0, 1.0, 21)
+    log_w, log_rest = np.log(np.maximum(weights, 1e-300)), np.log(np.maximum(1.0 - weights, 1e-300))
+    best, mixture = -np.inf, ((float(CONCENTRATIONS[0]), 1.0),)
+    for a in range(len(CONCENTRATIONS)):
+        # total[b, w] = sum over sessions of log(w L_a + (1 - w) L_b), for every second component b >= a
+        pair = np.logaddexp(loglik[:, a, None, None] + log_w[None, None, :],
+                            loglik[:, a:, None] + log_rest[None, None, :]).sum(axis=0)
+        b, w = np.unravel_index(int(np.argmax(pair)), pair.shape)
+        if pair[b, w] > best + 1e-9:
+            best = pair[b, w]
+            mixture = ((float(CONCENTRATIONS[a]), float(weights[w])), (float(CONCENTRATIONS[a + b]),
+                                                                        float(1.0 - weights[w])))
+    return _smoothed(mixture)
+
+
+def _smoothed(mixture: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+    """The mixture scaled to ``1 - MIX_SMOOTHING``, the rest shared by the grid's two ends; components merged by
+    concentration, weightless ones dropped, in order of concentration."""
+    ends = ((float(CONCENTRATIONS[0]), MIX_SMOOTHING / 2), (float(CONCENTRATIONS[-1]), MIX_SMOOTHING / 2))
+    merged: dict[float, float] = {}
+    for concentration, weight in [(c, w * (1.0 - MIX_SMOOTHING)) for c, w in mixture] + list(ends):
+        merged[concentration] = merged.get(concentration, 0.0) + weight
+    return tuple((c, round(w, 6)) for c, w in sorted(merged.items()) if w > 1e-9)
 
 
 def new_mass(counts: Counter) -> float:
@@ -221,7 +251,7 @@ def calibrate_recipe(recipe: Recipe, pools: dict[str, Pool], template_ids: dict[
     }
     stages = []
     mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float, bool]] = {}
-    concentrations: dict[str, float] = {}
+    concentrations: dict[str, tuple[tuple[float, float], ...]] = {}
     for stage in recipe.stages:
         name = stage.name
         pool = stage_pools[name]
@@ -246,10 +276,10 @@ def calibrate_recipe(recipe: Recipe, pools: dict[str, Pool], template_ids: dict[
         for i in shown:
             seen_templates.update({t: c for (s, t), c in lines[i].items() if s == name})
         _reweight(pool, template_ids, seen_templates, sum(runs), mine)
-        concentration = fit_concentration(decomposed, pool.normal)
-        if concentration is not None:
-            concentrations[name] = concentration
-            entry["mix_concentration"] = round(concentration, 3)
+        mixture = fit_concentrations(decomposed, pool.normal)
+        if mixture is not None:
+            concentrations[name] = mixture
+            entry["mix_concentrations"] = [[round(c, 3), round(w, 3)] for c, w in mixture]
         entry.update(probability=round(probability, 4), counts={k: round(w, 4) for k, w in counts.items()},
                      templates=dict(sorted(seen_templates.items())), run_mixes=len(mixes[name][0]),
                      new_mix=round(mixes[name][2], 4))

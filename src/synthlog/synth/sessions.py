@@ -38,7 +38,8 @@ from synthlog.synth.pools import Pool, Variant, level_word
 from synthlog.synth.recipe import Recipe, Stage
 from synthlog.synth.values import NODE_KINDS, Node, SlotKind, ValueContext, ValueGenerator, infer_slot_kinds, render
 
-CONCENTRATION = 1.0  # Dirichlet concentration of a session's own variant shares in a new mix, unless calibrated
+CONCENTRATION = ((1.0, 1.0),)  # Dirichlet concentration (and weight) of a session's own variant shares in a new
+# mix, unless calibrated
 IDENTITY_KINDS = NODE_KINDS | {SlotKind.BLOCK_ID, SlotKind.HEX_ID, SlotKind.UUID, SlotKind.PATH}
 
 
@@ -206,14 +207,15 @@ class RecipeAssembler:
     ``stage_pools`` (stage name -> pool) replaces the pools of the stages' entries (calibration reweights them per
     stage); ``mixes`` (stage name -> run mixes, their weights, the chance of a new mix, whether mixes vary) are
     whole combinations of variants a stage's runs take together, drawn unless a new mix is; ``concentrations``
-    (stage name -> the Dirichlet concentration of a new mix's variant shares, fitted by calibration);
+    (stage name -> the Dirichlet concentrations of a new mix's variant shares and their weights, fitted by
+    calibration: each new mix draws one);
     ``fill_values=False`` on the renderer makes skeleton sessions (templates, times, threads) for fitting.
     """
 
     def __init__(self, recipe: Recipe, pools: dict[str, Pool], renderer: Renderer, seed: int, start: float,
                  stage_pools: dict[str, Pool] | None = None,
                  mixes: dict[str, tuple[list[tuple[Variant, ...]], list[float], float, bool]] | None = None,
-                 concentrations: dict[str, float] | None = None):
+                 concentrations: dict[str, tuple[tuple[float, float], ...]] | None = None):
         self.recipe, self.renderer, self.seed, self.start = recipe, renderer, seed, start
         self.concentrations = concentrations or {}
         self.pools = stage_pools or {stage.name: pools[stage.entry] for stage in recipe.stages}
@@ -291,13 +293,17 @@ class RecipeAssembler:
         return plan
 
     @staticmethod
-    def _new_mix(rng: random.Random, variants: list[Variant], runs: int, concentration: float) -> list[Variant] | None:
-        """``runs`` variants drawn from this session's own shares of the variants: a Dirichlet draw of total
-        ``concentration`` around their weights; a low one makes one session's runs go alike (a client that reads a
-        block to the end does so on every datanode), a high one lets each run draw on its own."""
+    def _new_mix(rng: random.Random, variants: list[Variant], runs: int,
+                 concentrations: tuple[tuple[float, float], ...]) -> list[Variant] | None:
+        """``runs`` variants drawn from this session's own shares of the variants: a Dirichlet draw around their
+        weights whose total, the concentration, is one of ``concentrations`` (``(concentration, weight)`` pairs,
+        drawn by weight); a low one makes one session's runs go alike (a client that reads a block to the end does
+        so on every datanode), a high one lets each run draw on its own."""
         total = sum(v.weight for v in variants)
         if not total:
             return None
+        concentration = concentrations[0][0] if len(concentrations) == 1 else \
+            rng.choices([c for c, _ in concentrations], weights=[w for _, w in concentrations], k=1)[0]
         shares = [rng.gammavariate(concentration * v.weight / total, 1.0) if v.weight > 0 else 0.0 for v in variants]
         if not any(shares):
             return None
