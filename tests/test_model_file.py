@@ -45,7 +45,7 @@ def test_a_recipe_model_with_learned_values_samples_the_same_bytes(graph, tmp_pa
     assert loaded.values_model_ is not None and loaded.values_model_.subnets == synth.values_model_.subnets
     # the file is JSON through and through (never a pickle), and names its version
     document = json.loads((tmp_path / "model.json").read_text(encoding="utf-8"))
-    assert document["kind"] == "synthlog.CodeSynthesizer" and document["version"] == 1
+    assert document["kind"] == "synthlog.CodeSynthesizer" and document["version"] == 2
 
 
 def test_a_calibrated_model_samples_the_same_bytes_and_calibrates_again_alike(graph, tmp_path):

@@ -40,7 +40,8 @@ from synthlog.synth.recipe import Recipe
 from synthlog.synth.values import SlotKind, ValueModel, _Numbers
 
 KIND = "synthlog.CodeSynthesizer"
-VERSION = 1  # raise when the saved state changes shape; a file of another version is refused
+VERSION = 2  # raise when the saved state changes shape; a file of another version is refused (2: a calibrated
+# stage's run-mix concentration became a mixture, ((concentration, weight), ...))
 CLASSES: dict[str, type] = {c.__name__: c for c in (Statement, SlotType, Variant, Pool, Verdict, Template,
                                                      Calibration, PathOptions, ValueModel, _Numbers)}
 ENUMS: dict[str, type[Enum]] = {"SlotKind": SlotKind}
