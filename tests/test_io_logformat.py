@@ -154,3 +154,20 @@ def test_escaped_spaces_are_spaces(fmt):
     line = "2020-01-01\t  x y" if parsed.headers[0] == "Date" else "x y 2020-01-01"
     event = parsed.event(line)
     assert event is not None and parsed.format(event) == line
+
+
+@pytest.mark.parametrize("text", ["<Content>", "<Level> <Content>", "<Date> <Time> <Level> <Component>: <Content>"])
+def test_a_layout_that_rendered_a_line_still_pickles(text):
+    """A layout caches its header picker on first use; with zero, one or many headers it must still travel to
+    spawned worker processes (pickle), and render the same line there."""
+    import pickle
+
+    from synthlog.io.layout import Layout
+    from synthlog.records import LogEvent
+
+    layout = Layout.from_format(text)
+    event = LogEvent("hello 1", 1_700_000_000_000_000, "INFO", "main",
+                     fields={"Date": "081109", "Time": "203615"})
+    before = layout.format(event)
+    again = pickle.loads(pickle.dumps(layout))
+    assert again.format(event) == before and "hello 1" in before

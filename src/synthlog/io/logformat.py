@@ -170,11 +170,26 @@ def _group_roles(fmt: LogFormat) -> tuple[list[int], list[int]]:
 
 def tuple_getter(keys: Sequence[Hashable]) -> Callable[[Any], tuple]:
     """``itemgetter(*keys)`` that always returns a tuple (also for zero or one key): match groups by index,
-    fields by name."""
+    fields by name. It pickles (no lambda), so a layout that cached one still travels to spawned processes."""
     if len(keys) == 1:
-        key = keys[0]
-        return lambda items: (items[key],)
-    return itemgetter(*keys) if keys else (lambda items: ())
+        return _OneItem(keys[0])
+    return itemgetter(*keys) if keys else _no_items
+
+
+class _OneItem:
+    """``items -> (items[key],)``."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Hashable):
+        self.key = key
+
+    def __call__(self, items: Any) -> tuple:
+        return (items[self.key],)
+
+
+def _no_items(items: Any) -> tuple:
+    return ()
 
 
 class _EventBuilder:

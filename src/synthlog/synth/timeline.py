@@ -46,7 +46,8 @@ class TimeMerge(Generic[Row]):
         if not rows:
             return
         if times[0] < self.released_until:
-            raise TimeOrderError(f"session {index} logs at {times[0]:.6f}, before {self.released_until:.6f}, "
+            raise TimeOrderError(f"session {index} logs at {times[0]}, before {self.released_until} (in the rows' time "
+                                 "unit: epoch microseconds for generate code), "
                                  "which was already released (a session started earlier than its arrival allows)")
         times_left, rows_left = list(times), list(rows)
         times_left.reverse()
