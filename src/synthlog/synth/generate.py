@@ -35,6 +35,7 @@ from synthlog.code.match import match_templates
 from synthlog.code.paths import PathOptions, enumerate_paths
 from synthlog.code.records import Statement
 from synthlog.code.slottypes import SlotType, slot_types, thread_names
+from synthlog.collector import fewer_collections
 from synthlog.errors import InputError
 from synthlog.execute import open_executor
 from synthlog.io.atomic import atomic_directory, atomic_open, check_output_directory
@@ -302,7 +303,7 @@ class CodeSynthesizer:
     def sample(self, n: int, seed: int = 0, values: bool = True) -> LabeledDataset:
         """``n`` sessions held in memory (for small ``n``; :meth:`write` streams any ``n`` to disk);
         ``values=False``: skeleton sessions (see :meth:`iter_sessions`)."""
-        with Progress("sessions", total=n) as bar:
+        with Progress("sessions", total=n) as bar, fewer_collections():
             sessions = []
             for session in self.iter_sessions(n, seed, values=values):
                 sessions.append(session)
@@ -342,7 +343,7 @@ class CodeSynthesizer:
         tally = SessionTally(set(self.aligned_.values()))
         with atomic_directory(out) as stage:  # the data set and its summary appear together or not at all
             with DatasetStream(stage, name, self.format_, self.templates_, formats, shard_lines) as stream, \
-                    Progress("sessions", total=n) as bar:
+                    Progress("sessions", total=n) as bar, fewer_collections():  # the merge holds open sessions
                 render, write_events = stream.render, stream.write_events
                 # the workers (or this process) make and render the sessions; here they are merged and written
                 sessions = rendered_source(assembler, render, n, executor)

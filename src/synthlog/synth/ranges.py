@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from synthlog.collector import fewer_collections
 from synthlog.execute import InProcess
 from synthlog.records import ANOMALY, LogEvent, Session
 
@@ -44,7 +45,8 @@ Render = Callable[[list[LogEvent], str], list[Any]]  # a session's events and id
 
 def make_range(assembler: Any, first: int, count: int) -> list[Session]:
     """Sessions ``first .. first + count - 1`` (what workers run)."""
-    return [assembler.session(index) for index in range(first, first + count)]
+    with fewer_collections():  # the task holds its sessions until it returns them
+        return [assembler.session(index) for index in range(first, first + count)]
 
 
 def made(session: Session, render: Render) -> Made:
@@ -55,7 +57,8 @@ def made(session: Session, render: Render) -> Made:
 
 def render_range(assembler: Any, render: Render, first: int, count: int) -> list[Made]:
     """Sessions ``first .. first + count - 1``, made and rendered (what workers run)."""
-    return [made(assembler.session(index), render) for index in range(first, first + count)]
+    with fewer_collections():
+        return [made(assembler.session(index), render) for index in range(first, first + count)]
 
 
 def session_source(assembler: Any, n: int, run_on=None, per_task: int = SESSIONS_PER_TASK) -> Iterator[Session]:
