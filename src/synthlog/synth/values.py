@@ -651,19 +651,19 @@ _RUN_POSITION, _RUN_PEERS = "position", "peers"  # compared by identity
 
 def _run_how(key: str, kind: SlotKind) -> str | None:
     """Whether a slot is a number named as the run's position, or as its downstream count (what
-    :func:`_run_value` gives it), worked out once per slot."""
+    :func:`_run_number` gives it), worked out once per slot."""
     if kind not in _RUN_KINDS:
         return None
     return _RUN_POSITION if _RUN_INDEX.match(key) else _RUN_PEERS if _RUN_DOWNSTREAM.match(key) else None
 
 
-def _run_value(key: str, ctx: ValueContext) -> str | None:
-    """The run's position or its downstream count, for a slot named as one (else None)."""
-    if _RUN_INDEX.match(key):
+def _run_number(how: str | None, ctx: ValueContext) -> str | None:
+    """The run's position or its downstream count for a slot :func:`_run_how` named (else None)."""
+    if how is None or ctx.run is None:
+        return None
+    if how is _RUN_POSITION:
         return str(ctx.run)
-    if _RUN_DOWNSTREAM.match(key) and ctx.runs:
-        return str(ctx.runs - 1 - ctx.run)  # a pipeline's first node has all the others downstream
-    return None
+    return str(ctx.runs - 1 - ctx.run) if ctx.runs else None  # a pipeline's first node has all others downstream
 
 
 def _entity_key(slot: Slot, kind: SlotKind) -> str:
@@ -827,12 +827,7 @@ class ValueGenerator:
             model.slot_counts.get(template_id) == len(plan.slots)
         params = []
         for at, (how, kind, entity, prefix, slot, run_how, patterns) in enumerate(plan.slots):
-            value = None
-            if run_how is not None and ctx.run is not None:  # a number named as the run's position or peers
-                if run_how is _RUN_POSITION:
-                    value = str(ctx.run)
-                elif ctx.runs:
-                    value = str(ctx.runs - 1 - ctx.run)
+            value = _run_number(run_how, ctx) if run_how is not None else None  # the run's position or peers
             if value is None and calibrated and how is not _NODE:  # the real template's own shape for this slot
                 value = model.sample_slot(template_id, at, kind, rng) if how is _FRESH else \
                     ctx.entity(f"slot:{kind.value}", slot.key,
@@ -907,7 +902,7 @@ class ValueGenerator:
         """One value of ``kind`` for entity ``key`` (fresh for durations and timestamps)."""
         if kind in NODE_KINDS:
             return self._node_value(kind, key, ctx)
-        if ctx.run is not None and kind in _RUN_KINDS and (position := _run_value(key, ctx)) is not None:
+        if ctx.run is not None and (position := _run_number(_run_how(key, kind), ctx)) is not None:
             return position
         if kind in _FRESH_KINDS:
             return self._make(kind, ctx.rng, python, exception_type, slot_type, words)
