@@ -19,6 +19,8 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import Generic, TypeVar
 
+import numpy as np
+
 Row = TypeVar("Row")
 
 
@@ -75,3 +77,115 @@ class TimeMerge(Generic[Row]):
     def drain(self) -> Iterator[Row]:
         """Every row left, in order (after the last session)."""
         return self.release(math.inf)
+
+
+
+
+class PackedMerge:
+    """:class:`TimeMerge` for lines that travel packed: each line format's lines of a chunk of sessions as one
+    UTF-8 ``bytes`` (:class:`synthlog.io.stream.Packed`), their times as a numpy array.
+
+    A chunk comes in runs of consecutive sessions (:meth:`add`), each run's lines already sorted by
+    ``(timestamp, session, row)`` and packed in that order. A release takes from every run the lines at or before
+    the watermark (a prefix: contiguous bytes) and sorts only those, stably, so the runs interleave in session
+    order; consecutive released lines of one run are then one slice of its chunk's bytes. The order is
+    :class:`TimeMerge`'s whatever the runs and the release cadence; a chunk's bytes go once all its lines are out.
+    """
+
+    def __init__(self) -> None:
+        self._chunks: dict[int, list] = {}  # chunk key -> [its columns' bytes, runs still holding lines]
+        self._latest: int | None = None  # the chunk whose runs are still coming: kept even when none holds lines
+        self._runs: list[_Run] = []  # in session order
+        self.released_until = -math.inf
+        self.peak_open = 0  # most sessions open at once (counted as each run is added)
+        self.open_sessions = 0  # sessions with lines not yet released
+
+    def add_chunk(self, key: int, columns: Sequence[bytes]) -> None:
+        """The packed lines of chunk ``key``, one ``bytes`` per line format; its runs follow through :meth:`add`
+        (those of the chunk before are all in)."""
+        latest = self._chunks.get(self._latest)
+        if latest is not None and not latest[1]:
+            del self._chunks[self._latest]
+        self._chunks[key] = [tuple(columns), 0]
+        self._latest = key
+
+    def add(self, key: int, times: np.ndarray, bounds: Sequence[np.ndarray], lasts: Sequence[int]) -> None:
+        """A run of chunk ``key``: sessions later than every session added before, their lines' ``times`` (numpy
+        int64) sorted by ``(timestamp, session, row)``, per line format the lines' ``bounds`` in the chunk's bytes
+        (offsets, one more than ``times``: line ``i`` is ``bounds[i]:bounds[i + 1]``), and the time of each
+        session's last line (a session is open until it is out)."""
+        if not len(times):
+            return
+        if int(times[0]) < self.released_until:  # as Python numbers: compared exactly
+            raise TimeOrderError(f"a session logs at {int(times[0])}, before {self.released_until} (in the rows' "
+                                 "time unit: epoch microseconds for generate code), which was already released "
+                                 "(a session started earlier than its arrival allows)")
+        self._runs.append(_Run(times, list(bounds), key, np.sort(np.asarray(lasts, dtype=np.int64))))
+        self._chunks[key][1] += 1
+        self.open_sessions += len(lasts)
+        self.peak_open = max(self.peak_open, self.open_sessions)
+
+    def release(self, watermark: float, per_line: Sequence[int] = ()) -> tuple[int, list[list[bytes]]]:
+        """The number of lines at or before ``watermark`` (no session added later may log before it) and, per
+        line format, those lines in order: as slices that each hold consecutive lines, or one slice per line for
+        the formats at the positions ``per_line``."""
+        self.released_until = max(self.released_until, watermark)
+        if watermark == -math.inf:
+            return 0, []
+        # the times are whole numbers: compared with the watermark's floor, exactly (no rounding to float64)
+        until = np.int64(math.floor(watermark)) if watermark != math.inf else np.iinfo(np.int64).max
+        taken = [(run, int(np.searchsorted(run.times, until, side="right")))
+                 for run in self._runs if run.times[0] <= until]
+        if not taken:
+            return 0, []
+        counts = [k for _, k in taken]
+        # runs in session order, each sorted: a stable sort of their times interleaves them
+        order = np.argsort(np.concatenate([run.times[:k] for run, k in taken]), kind="stable") \
+            if len(taken) > 1 else np.arange(counts[0])
+        labels = np.repeat(np.arange(len(taken)), counts)[order]  # the run of each line, in order
+        # segments: consecutive lines of one run, whose bytes follow each other in its chunk
+        cuts = np.flatnonzero(labels[1:] != labels[:-1]) + 1
+        heads, tails = np.concatenate(([0], cuts)), np.concatenate((cuts, [len(order)])) - 1
+        segment_labels, firsts, lasts = labels[heads].tolist(), order[heads], order[tails]
+        datas = [self._chunks[run.key][0] for run, _ in taken]
+        columns = []
+        for at, data in enumerate(zip(*datas, strict=True)):
+            starts = np.concatenate([run.bounds[at][:k] for run, k in taken])
+            ends = np.concatenate([run.bounds[at][1:k + 1] for run, k in taken])
+            if at in per_line:
+                pieces = zip(labels.tolist(), starts[order].tolist(), ends[order].tolist(), strict=True)
+            else:
+                pieces = zip(segment_labels, starts[firsts].tolist(), ends[lasts].tolist(), strict=True)
+            columns.append([data[label][start:end] for label, start, end in pieces])
+        for run, k in taken:
+            self.open_sessions -= run.drop(k, until)
+            if not len(run.times):
+                chunk = self._chunks[run.key]
+                chunk[1] -= 1
+                if not chunk[1] and run.key != self._latest:  # every line of the chunk is out: its bytes go
+                    del self._chunks[run.key]
+        self._runs = [run for run in self._runs if len(run.times)]
+        return len(order), columns
+
+    def drain(self, per_line: Sequence[int] = ()) -> tuple[int, list[list[bytes]]]:
+        """Every line left, in order (after the last session)."""
+        return self.release(math.inf, per_line)
+
+
+class _Run:
+    """Lines of consecutive sessions of one chunk not yet released, sorted: their times and, per format, their
+    bounds in the chunk's bytes; the sorted last times of the sessions still open."""
+
+    __slots__ = ("times", "bounds", "key", "lasts")
+
+    def __init__(self, times: np.ndarray, bounds: list[np.ndarray], key: int, lasts: np.ndarray):
+        self.times, self.bounds, self.key, self.lasts = times, bounds, key, lasts
+
+    def drop(self, k: int, until: np.int64) -> int:
+        """Let go of the first ``k`` lines (released, all at or before ``until``); returns how many sessions that
+        closes."""
+        self.times = self.times[k:]
+        self.bounds = [b[k:] for b in self.bounds]
+        closed = int(np.searchsorted(self.lasts, until, side="right"))
+        self.lasts = self.lasts[closed:]
+        return closed
