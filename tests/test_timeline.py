@@ -215,6 +215,23 @@ def test_a_sessions_event_lines_are_encoded_together_with_the_same_text():
         assert event_lines(chosen, "s1") == [event_line(e, "s1") for e in chosen]
 
 
+def test_event_lines_written_by_hand_are_the_encoders_text():
+    """Events of plain values are written without the encoder: every kind of value, present or not, an escape,
+    and values of other types (which the encoder writes) give event_line's text."""
+    plain = LogEvent('q"\\ é\u2028\x01', 1226262899901776, "INFO", "dfs.X", "E5", ["blk_1", 'a"b'], 1, "rule", 7,
+                     {"Date": "081109", "Pid": "1\n"}, {"statement": "S1", "run": 2})
+    variants = [plain, LogEvent("bare", 5), LogEvent("no time"), LogEvent("x", 12, None, None, None, [], 0, None,
+                                                                           None, {}, {}),
+                LogEvent("empties", 3, "", "", "", [], None, "", None, {}, {}),
+                LogEvent("bool label", 3, "INFO", "c", "E1", [], True),
+                LogEvent("own session", 3, "INFO", "c", "E1", attributes={"session": "mine", "a": 1}),
+                LogEvent("odd values", 3, "INFO", "c", "E1", [1, "x"], 0, None, None, {"n": 2},
+                         {"f": 0.5, "b": False, "l": [1]}),
+                LogEvent("float time", 2.5, "INFO", "c", "E1")]
+    for session in (None, "blk_\"1"):
+        assert event_lines(variants, session) == [event_line(e, session) for e in variants]
+
+
 # ---- generate code, streamed ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
