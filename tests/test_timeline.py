@@ -97,7 +97,7 @@ def _packed_merged(sessions, every: int, chunk: int) -> list[tuple[str, ...]]:
             raw, rows = ("".join(p.decode() for p in column).splitlines() for column in columns)
             assert len(columns[1]) == count == len(raw) == len(rows)  # the structured rows: one piece each
             out.extend(zip(raw, rows, strict=True))
-    for key, first in enumerate(range(0, len(sessions), chunk)):
+    for first in range(0, len(sessions), chunk):
         runs, lines = [], []
         for run_first in range(first, min(first + chunk, len(sessions)), every):
             members = range(run_first, min(run_first + every, first + chunk, len(sessions)))
@@ -106,16 +106,16 @@ def _packed_merged(sessions, every: int, chunk: int) -> list[tuple[str, ...]]:
             lines += run
         texts = [f"{t:.6f} s{i} r{j} \u00e9\n" for t, i, j in lines]
         columns = [pack(texts), pack([f"row {i}.{j}\n" for _, i, j in lines])]
-        merge.add_chunk(key, [c.data for c in columns])
         at = 0
         for run, lasts in runs:
-            merge.add(key, np.array([round(t * 1e6) for t, _, _ in run], dtype=np.int64),
+            merge.add(np.array([round(t * 1e6) for t, _, _ in run], dtype=np.int64), [c.data for c in columns],
                       [c.bounds[at:at + len(run) + 1] for c in columns], [round(t * 1e6) for t in lasts])
             at += len(run)
             following = run[-1][1] + 1 if run else None
             if following is not None and following < len(sessions):
                 take(*merge.release((sessions[following][0] - 0.501) * 1e6, per_line=(1,)))  # micros round
-    take(*merge.drain(per_line=(1,)))
+    for released in merge.drain(per_line=(1,), lines=50):
+        take(*released)
     return out
 
 
@@ -130,24 +130,31 @@ def test_packed_merge_gives_every_line_once_in_time_order_whatever_the_runs_and_
 def test_packed_merge_coalesces_lines_of_a_run_and_counts_open_sessions():
     merge = PackedMerge()
     packed = pack(["a0\n", "a1\n", "b0\n"])
-    merge.add_chunk(0, [packed.data])
-    merge.add(0, np.array([1, 2], dtype=np.int64), [packed.bounds[:3]], [2])  # session a
-    merge.add(0, np.array([3], dtype=np.int64), [packed.bounds[2:]], [3])  # session b
+    merge.add(np.array([1, 2], dtype=np.int64), [packed.data], [packed.bounds[:3]], [2])  # session a
+    merge.add(np.array([3], dtype=np.int64), [packed.data], [packed.bounds[2:]], [3])  # session b
     assert merge.peak_open == 2
     assert merge.release(2.5) == (2, [[b"a0\na1\n"]])  # one piece for two lines of one run
     assert merge.open_sessions == 1
-    assert merge.drain(per_line=(0,)) == (1, [[b"b0\n"]])
+    assert list(merge.drain(per_line=(0,))) == [(1, [[b"b0\n"]])]
     assert merge.open_sessions == 0
+
+
+def test_a_packed_run_keeps_a_copy_of_its_lines_left_once_they_are_few():
+    merge = PackedMerge()
+    packed = pack(["x" * 1000 + "\n", "y" * 1000 + "\n", "z\n"])
+    merge.add(np.array([1, 2, 3], dtype=np.int64), [packed.data], [packed.bounds], [3])
+    assert merge.release(2.0) == (2, [[b"x" * 1000 + b"\n" + b"y" * 1000 + b"\n"]])
+    assert [len(column) for column in merge._runs[0].data] == [2]  # "z\n" alone, not the chunk's 2,004 bytes
+    assert list(merge.drain()) == [(1, [[b"z\n"]])]
 
 
 def test_a_packed_run_that_logs_before_released_lines_is_refused():
     merge = PackedMerge()
     packed = pack(["a\n", "b\n"])
-    merge.add_chunk(0, [packed.data])
-    merge.add(0, np.array([10], dtype=np.int64), [packed.bounds[:2]], [10])
+    merge.add(np.array([10], dtype=np.int64), [packed.data], [packed.bounds[:2]], [10])
     assert merge.release(10.0) == (1, [[b"a\n"]])
     with pytest.raises(TimeOrderError, match="logs at 9, before 10.0"):
-        merge.add(0, np.array([9], dtype=np.int64), [packed.bounds[1:]], [9])
+        merge.add(np.array([9], dtype=np.int64), [packed.data], [packed.bounds[1:]], [9])
 
 
 # ---- arrivals ----------------------------------------------------------------------------------------------

@@ -414,9 +414,8 @@ def _write_packed(stream: DatasetStream, assembler: Any, n: int, executor, relea
     arrivals, lead = assembler.arrivals, assembler.lead_s + 1e-3  # slack for float rounding
     next_start = arrivals.time(0)
     index = 0
-    for key, chunk in enumerate(rendered_chunks(assembler, stream.render, n, executor, release_every)):
-        merge.add_chunk(key, [column.data for column in chunk.columns])
-        bounds = [column.bounds for column in chunk.columns]
+    for chunk in rendered_chunks(assembler, stream.render, n, executor, release_every):
+        data, bounds = [column.data for column in chunk.columns], [column.bounds for column in chunk.columns]
         session = line = 0
         for sessions, lines, lasts in chunk.runs:
             for outline, first in zip(chunk.outlines[session:session + sessions],
@@ -429,11 +428,12 @@ def _write_packed(stream: DatasetStream, assembler: Any, n: int, executor, relea
                 index += 1
                 if index % 1024 == 0:
                     bar.advance(1024)
-            merge.add(key, chunk.times[line:line + lines], [b[line:line + lines + 1] for b in bounds], lasts)
+            merge.add(chunk.times[line:line + lines], data, [b[line:line + lines + 1] for b in bounds], lasts)
             if index % release_every == 0:  # no later session logs before the watermark
                 stream.write_packed(*merge.release((next_start - lead) * US, per_line=PER_LINE))
             session, line = session + sessions, line + lines
-    stream.write_packed(*merge.drain(per_line=PER_LINE))
+    for count, columns in merge.drain(per_line=PER_LINE):
+        stream.write_packed(count, columns)
     return merge
 
 

@@ -81,38 +81,31 @@ class TimeMerge(Generic[Row]):
 
 
 
+
 class PackedMerge:
     """:class:`TimeMerge` for lines that travel packed: each line format's lines of a chunk of sessions as one
     UTF-8 ``bytes`` (:class:`synthlog.io.stream.Packed`), their times as a numpy array.
 
-    A chunk comes in runs of consecutive sessions (:meth:`add`), each run's lines already sorted by
+    Sessions come in runs of consecutive sessions (:meth:`add`), each run's lines already sorted by
     ``(timestamp, session, row)`` and packed in that order. A release takes from every run the lines at or before
     the watermark (a prefix: contiguous bytes) and sorts only those, stably, so the runs interleave in session
-    order; consecutive released lines of one run are then one slice of its chunk's bytes. The order is
-    :class:`TimeMerge`'s whatever the runs and the release cadence; a chunk's bytes go once all its lines are out.
+    order; consecutive released lines of one run are then one slice of its bytes. The order is
+    :class:`TimeMerge`'s whatever the runs and the release cadence. A run whose lines left hold less than half the
+    bytes it keeps copies them out, so memory follows the lines not yet released (a chunk's bytes go once none
+    of its runs keeps them), not the chunks they came in.
     """
 
     def __init__(self) -> None:
-        self._chunks: dict[int, list] = {}  # chunk key -> [its columns' bytes, runs still holding lines]
-        self._latest: int | None = None  # the chunk whose runs are still coming: kept even when none holds lines
         self._runs: list[_Run] = []  # in session order
         self.released_until = -math.inf
         self.peak_open = 0  # most sessions open at once (counted as each run is added)
         self.open_sessions = 0  # sessions with lines not yet released
 
-    def add_chunk(self, key: int, columns: Sequence[bytes]) -> None:
-        """The packed lines of chunk ``key``, one ``bytes`` per line format; its runs follow through :meth:`add`
-        (those of the chunk before are all in)."""
-        latest = self._chunks.get(self._latest)
-        if latest is not None and not latest[1]:
-            del self._chunks[self._latest]
-        self._chunks[key] = [tuple(columns), 0]
-        self._latest = key
-
-    def add(self, key: int, times: np.ndarray, bounds: Sequence[np.ndarray], lasts: Sequence[int]) -> None:
-        """A run of chunk ``key``: sessions later than every session added before, their lines' ``times`` (numpy
-        int64) sorted by ``(timestamp, session, row)``, per line format the lines' ``bounds`` in the chunk's bytes
-        (offsets, one more than ``times``: line ``i`` is ``bounds[i]:bounds[i + 1]``), and the time of each
+    def add(self, times: np.ndarray, columns: Sequence[bytes], bounds: Sequence[np.ndarray],
+            lasts: Sequence[int]) -> None:
+        """A run: sessions later than every session added before, their lines' ``times`` (numpy int64) sorted by
+        ``(timestamp, session, row)``; per line format, the ``bytes`` that hold the lines and the lines' ``bounds``
+        in it (offsets, one more than ``times``: line ``i`` is ``bounds[i]:bounds[i + 1]``); and the time of each
         session's last line (a session is open until it is out)."""
         if not len(times):
             return
@@ -120,8 +113,7 @@ class PackedMerge:
             raise TimeOrderError(f"a session logs at {int(times[0])}, before {self.released_until} (in the rows' "
                                  "time unit: epoch microseconds for generate code), which was already released "
                                  "(a session started earlier than its arrival allows)")
-        self._runs.append(_Run(times, list(bounds), key, np.sort(np.asarray(lasts, dtype=np.int64))))
-        self._chunks[key][1] += 1
+        self._runs.append(_Run(times, tuple(columns), list(bounds), np.sort(np.asarray(lasts, dtype=np.int64))))
         self.open_sessions += len(lasts)
         self.peak_open = max(self.peak_open, self.open_sessions)
 
@@ -147,9 +139,8 @@ class PackedMerge:
         cuts = np.flatnonzero(labels[1:] != labels[:-1]) + 1
         heads, tails = np.concatenate(([0], cuts)), np.concatenate((cuts, [len(order)])) - 1
         segment_labels, firsts, lasts = labels[heads].tolist(), order[heads], order[tails]
-        datas = [self._chunks[run.key][0] for run, _ in taken]
         columns = []
-        for at, data in enumerate(zip(*datas, strict=True)):
+        for at, data in enumerate(zip(*(run.data for run, _ in taken), strict=True)):
             starts = np.concatenate([run.bounds[at][:k] for run, k in taken])
             ends = np.concatenate([run.bounds[at][1:k + 1] for run, k in taken])
             if at in per_line:
@@ -159,33 +150,43 @@ class PackedMerge:
             columns.append([data[label][start:end] for label, start, end in pieces])
         for run, k in taken:
             self.open_sessions -= run.drop(k, until)
-            if not len(run.times):
-                chunk = self._chunks[run.key]
-                chunk[1] -= 1
-                if not chunk[1] and run.key != self._latest:  # every line of the chunk is out: its bytes go
-                    del self._chunks[run.key]
         self._runs = [run for run in self._runs if len(run.times)]
         return len(order), columns
 
-    def drain(self, per_line: Sequence[int] = ()) -> tuple[int, list[list[bytes]]]:
-        """Every line left, in order (after the last session)."""
-        return self.release(math.inf, per_line)
+    def drain(self, per_line: Sequence[int] = (), lines: int = 1 << 14) -> Iterator[tuple[int, list[list[bytes]]]]:
+        """Every line left, in order (after the last session), as releases of about ``lines`` lines each (so the
+        last release, which may hold every open session's lines, needs no copy of them all at once)."""
+        while self._runs:
+            times = np.concatenate([run.times for run in self._runs])
+            rank = min(lines, len(times)) - 1
+            yield self.release(int(np.partition(times, rank)[rank]), per_line)
 
 
 class _Run:
-    """Lines of consecutive sessions of one chunk not yet released, sorted: their times and, per format, their
-    bounds in the chunk's bytes; the sorted last times of the sessions still open."""
+    """Lines of consecutive sessions not yet released, sorted: their times and, per format, the bytes that hold
+    them and their bounds in it; the sorted last times of the sessions still open; ``kept``: the bytes of its
+    own lines the run holds (its share of its chunk, or its copy)."""
 
-    __slots__ = ("times", "bounds", "key", "lasts")
+    __slots__ = ("times", "data", "bounds", "lasts", "kept")
 
-    def __init__(self, times: np.ndarray, bounds: list[np.ndarray], key: int, lasts: np.ndarray):
-        self.times, self.bounds, self.key, self.lasts = times, bounds, key, lasts
+    def __init__(self, times: np.ndarray, data: tuple[bytes, ...], bounds: list[np.ndarray], lasts: np.ndarray):
+        self.times, self.data, self.bounds, self.lasts = times, data, bounds, lasts
+        self.kept = self.left()
+
+    def left(self) -> int:
+        """Bytes of the lines not yet released, all formats together."""
+        return sum(int(b[-1]) - int(b[0]) for b in self.bounds)
 
     def drop(self, k: int, until: np.int64) -> int:
         """Let go of the first ``k`` lines (released, all at or before ``until``); returns how many sessions that
         closes."""
         self.times = self.times[k:]
         self.bounds = [b[k:] for b in self.bounds]
+        left = self.left()
+        if len(self.times) and 2 * left < self.kept:  # copy the rest out: the chunk's bytes need not stay for it
+            self.data = tuple(d[int(b[0]):int(b[-1])] for d, b in zip(self.data, self.bounds, strict=True))
+            self.bounds = [b - b[0] for b in self.bounds]
+            self.kept = left
         closed = int(np.searchsorted(self.lasts, until, side="right"))
         self.lasts = self.lasts[closed:]
         return closed
