@@ -70,7 +70,8 @@ from synthlog.synth.windows import WindowAssembler
 DEFAULT_START = "2024-01-01T00:00:00"  # the clock when neither --start nor the recipe sets one (UTC)
 ALWAYS_WRITTEN = ("jsonl", "raw", "csv")  # a folder always has these; --formats may name them
 FOLLOW_SESSIONS = 1 << 62  # --follow: sessions no one will wait for; Ctrl-C ends the stream
-RELEASE_EVERY = 64  # sessions between the merge's releases when writing: memory, never output (each costs a pass)
+RELEASE_EVERY = 256  # sessions between the merge's releases when writing: memory, never output (a release visits
+# every run of sessions with lines left, so fewer, longer runs cost less; 256 adds under 2 % to the open sessions)
 
 
 @dataclass

@@ -126,8 +126,7 @@ class PackedMerge:
             return 0, []
         # the times are whole numbers: compared with the watermark's floor, exactly (no rounding to float64)
         until = np.int64(math.floor(watermark)) if watermark != math.inf else np.iinfo(np.int64).max
-        taken = [(run, int(np.searchsorted(run.times, until, side="right")))
-                 for run in self._runs if run.times[0] <= until]
+        taken = [(run, int(run.times.searchsorted(until, side="right"))) for run in self._runs if run.times[0] <= until]
         if not taken:
             return 0, []
         counts = [k for _, k in taken]
@@ -187,6 +186,6 @@ class _Run:
             self.data = tuple(d[int(b[0]):int(b[-1])] for d, b in zip(self.data, self.bounds, strict=True))
             self.bounds = [b - b[0] for b in self.bounds]
             self.kept = left
-        closed = int(np.searchsorted(self.lasts, until, side="right"))
+        closed = int(self.lasts.searchsorted(until, side="right"))
         self.lasts = self.lasts[closed:]
         return closed
