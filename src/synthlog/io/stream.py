@@ -4,8 +4,10 @@ For data sets too large to hold in memory. Events go through the writers of :mod
 ``NAME.log`` (raw lines of the log format), ``NAME.log_structured.csv``, ``NAME.jsonl`` (one event per line, its
 session in ``attributes.session``) and the event files asked for (``parquet``, ``otel``), in the order they are
 written: a time-ordered merge (:mod:`synthlog.synth.timeline`) gives them in time order. Events are first
-:meth:`DatasetStream.render`-ed to their three lines, which a merge can hold compactly, then written; ``LineId``
-counts events in written order. With ``shard_lines`` every format is a folder of part files of that many lines
+:meth:`DatasetStream.render`-ed to their three lines, which a merge can hold compactly, then written; or, for the
+three line formats alone, rendered by chunks of sessions (:meth:`LineRenderer.extend`), :func:`pack`-ed into one
+UTF-8 ``bytes`` per format and written from pieces of it (:meth:`DatasetStream.write_packed`). ``LineId`` counts
+events in written order. With ``shard_lines`` every format is a folder of part files of that many lines
 (:mod:`synthlog.io.partfiles`). Sessions go to ``anomaly_label.csv`` and ``NAME.sequences`` as they are
 finished; templates (with their counts) and metadata are written by :meth:`DatasetStream.finish`.
 
