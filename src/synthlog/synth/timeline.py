@@ -10,6 +10,9 @@ may log). Memory is what the open sessions have not yet released, and a released
 The order is total, so the stream is the same whether rows are released after every session or only at the end
 (the buffer size changes memory, never output). A session that logs before rows already released breaks the
 contract and raises :class:`TimeOrderError` rather than writing time backwards.
+
+:class:`PackedMerge` gives the same order for lines that travel packed into ``bytes`` (what ``generate code``
+writes its raw log, structured CSV and JSONL from), in runs of sessions instead of one cursor per session.
 """
 
 from __future__ import annotations
