@@ -288,3 +288,26 @@ def test_distinct_augmentation_takes_each_sequence_once_most_frequent_first():
     (training,) = bench_module.training_sets(many, real_X, labels, split, {"g": (syn_X, syn_y)}, 0)
     added = training.X_train[len(split.train):]
     assert added[:3] == [["x"], ["y"], ["z"]] and len(added) == 7 and ["bad"] not in added
+
+
+def test_a_sets_training_data_does_not_depend_on_the_other_sets_listed():
+    labels = np.array([0, 0, 0, 1] * 30)
+    real_X = [["A", f"real-{i}"] for i in range(len(labels))]
+    one = ([["B", f"one-{i}"] for i in range(40)], np.zeros(40, dtype=np.int64))
+    two = ([["C", f"two-{i}"] for i in range(60)], np.zeros(60, dtype=np.int64))
+    changes = {**BASE, "regimes": ["synthetic", "augmented"], "augment": "normal", "synthetic_sample": 30,
+               "ratios": [0.5, 1.0]}
+    split = split_indices(labels, SplitSpec(), 3)
+
+    def sets(names, ratios):
+        config = bench_module.BenchConfig.model_validate(
+            {**changes, "ratios": ratios, "data": {"real": "r", "synthetic": [{"path": n} for n in names]}})
+        chosen = {"one": one, "two": two}
+        trainings = bench_module.training_sets(config, real_X, labels, split, {n: chosen[n] for n in names}, 3)
+        return {(t.regime, t.ratio): t.X_train + t.X_val for t in trainings}
+
+    both = sets(["one", "two"], [0.5, 1.0])
+    alone = sets(["two"], [1.0])
+    assert both[("synthetic:two", None)] == alone[("synthetic:two", None)]
+    assert both[("augmented:two", 1.0)] == alone[("augmented:two", 1.0)]
+    assert both[("augmented:two", 1.0)] != both[("augmented:one", 1.0)]

@@ -15,6 +15,7 @@ import csv
 import json
 import math
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -351,7 +352,6 @@ def training_sets(config: BenchConfig, real_X: list[list[str]], real_y: np.ndarr
     ``ratio x`` the number of real *normal* training sessions, drawn from the set's normal sessions only with
     ``augment: normal``; a set lacking what a regime draws from gives no regime (the run says so).
     """
-    rng = np.random.default_rng([seed, 1])  # a stream of its own: sampling synthetic data never moves the split
     pick = lambda X, idx: [X[i] for i in idx]  # noqa: E731
     real_X = real_X if isinstance(real_X, Sessions) else Sessions(real_X)
     tr_X, tr_y = real_X.take(split.train), real_y[split.train]
@@ -365,6 +365,7 @@ def training_sets(config: BenchConfig, real_X: list[list[str]], real_y: np.ndarr
         for name, (syn_X, syn_y) in synthetic.items():
             label = f"{regime}:{name}"
             if regime == "synthetic":
+                rng = _draws(seed, label)
                 if not (syn_y == NORMAL).any():
                     continue
                 kept = np.arange(len(syn_y))
@@ -383,6 +384,7 @@ def training_sets(config: BenchConfig, real_X: list[list[str]], real_y: np.ndarr
                 continue
             ranked = _distinct_first(syn_X, pool) if config.augment_pick == "distinct" else None
             for ratio in config.ratios:
+                rng = _draws(seed, f"{label}x{ratio!r}")
                 n = max(1, int(round(ratio * n_normal)))
                 if ranked is not None and n <= ranked.size:
                     chosen = ranked[:n]
@@ -394,6 +396,12 @@ def training_sets(config: BenchConfig, real_X: list[list[str]], real_y: np.ndarr
                                        np.concatenate([tr_y, syn_y[chosen]]),
                                        va_X, va_y, n_synthetic=n))
     return out
+
+
+def _draws(seed: int, training_set: str) -> np.random.Generator:
+    """The random stream of one training set of one seed: apart from the split's, and from every other set's, so
+    what a set trains on never depends on which other sets, regimes or ratios the config lists before it."""
+    return np.random.default_rng([seed, 1, zlib.crc32(training_set.encode("utf-8"))])
 
 
 def _distinct_first(X: list[list[str]], pool: np.ndarray) -> np.ndarray:
