@@ -2,6 +2,7 @@
 time formats inferred, read and written back; format strings inferred; generated raw lines parsed back with the
 reference's layout; bad layouts refused with the file and line."""
 
+import datetime
 import json
 import re
 import subprocess
@@ -37,6 +38,9 @@ TIMES = [  # (header name, values, expected format)
     (None, ["Mar  5 10:15:32", "Mar 15 10:15:32"], "%b %e %H:%M:%S"),
     ("Day", ["5", "15"], "%e"),
     ("Month", ["Mar", "Dec"], "%b"),
+    ("Time", ["Sun Dec 04 23:59:58 2005", "Mon Dec 05 00:00:01 2005"], "%a %b %d %H:%M:%S %Y"),  # C's ctime (Apache)
+    (None, ["Dec 04 10:15:32", "Dec 15 10:15:32"], "%b %d %H:%M:%S"),  # a zero-padded day: no syslog space padding
+    ("Time", ["20171223-22:15:29:606"], "%Y%m%d-%H:%M:%S:%3f"),  # milliseconds after a colon
 ]
 
 
@@ -64,12 +68,17 @@ def test_format_strings_are_inferred_from_the_lines():
     assert infer_format_string(["2024-03-05T10:15:32.123Z web-1 [INFO] api: GET /x 200"]) == \
         r"<Timestamp> <Field1> \[<Level>\] <Component>: <Content>"
     assert infer_format(LAYOUTS / "bgl_like.log")[1] == "bgl"
+    apache = [line for _, line in iter_lines(LAYOUTS / "apache_like.log")]
+    assert infer_format_string(apache) == r"\[<Time>\] \[<Level>\] <Content>"
+    assert infer_format_string(["[Sun Dec 04 04:47:44 2005 x] [notice] a", "[Sun Dec 04 04:47:45 2005] [error] b"]) \
+        != r"\[<Time>\] \[<Level>\] <Content>"  # the bracket closes on another token: no time header there
     assert infer_format_string(["no time here", "nor a level word"]) is None
 
 
 CASES = {  # name: (log, options of load_logs)
     "bgl": (LAYOUTS / "bgl_like.log", {"sessions": "window:300", "line_labels": "Label:-"}),
     "syslog": (LAYOUTS / "syslog_like.log", {"sessions": "entity:req-[0-9a-f]{8}"}),
+    "apache": (LAYOUTS / "apache_like.log", {"sessions": "window:60"}),
     "zookeeper": (SHARED / "zookeeper" / "loghub_2k" / "Zookeeper_2k.log", {"sessions": "window:60"}),
     "hdfs": (SHARED / "hdfs" / "loghub_2k" / "HDFS_2k.log", {}),
 }
@@ -184,7 +193,8 @@ def test_cli_profile_and_validate_logs_of_any_layout(tmp_path):
     spec = tmp_path / "s.yaml"
     refused = run("profile", str(log), "--format", "hdfs", "--sessions", "window:600", "--out", str(spec))
     assert refused.returncode == 2 and not spec.exists()
-    assert refused.stderr.strip().count("\n") == 0 and "syslog_like.log:1: header Date holds 'Mar'" in refused.stderr
+    assert refused.stderr.strip().count("\n") == 0
+    assert "syslog_like.log:1: header Time holds '8', which is no time" in refused.stderr
     done = run("profile", str(log), "--sessions", "entity:req-[0-9a-f]{8}", "--out", str(spec))
     assert done.returncode == 0 and "layout (inferred)" in done.stderr
     assert run("generate", "stats", str(spec), "--lines", "200", "--out", str(tmp_path / "g")).returncode == 0
@@ -194,7 +204,7 @@ def test_cli_profile_and_validate_logs_of_any_layout(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["%y%m%d %H%M%S", "%Y-%m-%d %H:%M:%S,%3f", "%Y-%m-%d-%H.%M.%S.%6f", "%s",
-                                 "%Y-%m-%dT%H:%M:%S.%9fZ", "%b %e %H:%M:%S"])
+                                 "%Y-%m-%dT%H:%M:%S.%9fZ", "%b %e %H:%M:%S", "%a %b %d %H:%M:%S %Y"])
 def test_any_time_written_reads_back_to_its_resolution(fmt):
     rng = np.random.default_rng(11)
     stamps = rng.integers(946_684_800_000_000, 1_893_456_000_000_000, 300)  # 2000 .. 2030
@@ -209,3 +219,28 @@ def test_any_time_written_reads_back_to_its_resolution(fmt):
             assert round(seconds * 1e6) % 86_400_000_000 == expected % 86_400_000_000
         else:
             assert round(seconds * 1e6) == expected
+        if "%a" in fmt:  # the day of the week is the date's own (it is written, never read)
+            day = datetime.datetime.fromtimestamp(micros // 1_000_000, datetime.UTC)
+            assert text.startswith(day.strftime("%a %b %d"))
+
+
+LOGHUB_TIMES = [  # (Loghub system, header, values, format): dates of two-digit parts, and headers holding one part
+    ("Spark", "Date", ["17/06/09", "17/06/10"], "%y/%m/%d"),
+    ("Android", "Date", ["03-17", "12-01"], "%m-%d"),
+    ("Proxifier", "Time", ["10.30 16:49:06", "10.31 01:02:03"], "%m.%d %H:%M:%S"),
+    ("OpenSSH", "Date", ["Dec", "Jan"], "%b"),
+    ("Linux", "Date", ["14", "9"], "%e"),
+]
+
+
+@pytest.mark.parametrize(("system", "name", "values", "expected"), LOGHUB_TIMES)
+def test_loghub_layouts_clocks_are_read(system, name, values, expected):
+    assert infer_time_format(values, name) == expected
+    for value in values:
+        assert TimeRenderer(expected).one(round(read_time((value,), (expected,)) * 1e6)).strip() == value
+
+
+def test_short_dates_need_a_time_name_or_a_time_of_day():
+    assert infer_time_format(["03-17"], "Pid") is None and infer_time_format(["03-17"], None) is None
+    assert infer_time_format(["13/25/17 10:00:00"], None) is None  # no order of the parts gives a real date
+    assert infer_time_format(["12/25/17 10:00:00"], None) == "%m/%d/%y %H:%M:%S"

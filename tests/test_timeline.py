@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from blockstore import RECIPE, SRC, TEMPLATES
@@ -20,11 +21,12 @@ from synthlog.io.datasets import load_directory
 from synthlog.io.jsonl import event_from_dict, event_line, event_lines, event_to_dict
 from synthlog.io.logformat import read_raw
 from synthlog.io.loghub import read_structured
+from synthlog.io.stream import pack
 from synthlog.records import LogEvent
 from synthlog.synth.arrivals import Arrivals, Bursts
 from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer
 from synthlog.synth.recipe import load_recipe
-from synthlog.synth.timeline import TimeMerge, TimeOrderError
+from synthlog.synth.timeline import PackedMerge, TimeMerge, TimeOrderError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,6 +83,78 @@ def test_a_session_that_logs_before_released_rows_is_refused():
     assert list(merge.release(10.0)) == ["a"]
     with pytest.raises(TimeOrderError, match="session 1 logs at 9.5"):
         merge.add(1, [9.5], ["b"])
+
+
+def _packed_merged(sessions, every: int, chunk: int) -> list[tuple[str, ...]]:
+    """The rows of ``sessions`` through a PackedMerge: chunks of ``chunk`` sessions, runs of ``every`` sessions
+    (each run's lines sorted by time, session, row, as render_chunk packs them), a release after every run; rows
+    are text (a non-ASCII one too) so that the pieces can be cut back into rows."""
+    merge = PackedMerge()
+    out: list[tuple[str, ...]] = []
+
+    def take(count: int, columns: list[list[bytes]]) -> None:
+        if count:
+            raw, rows = ("".join(p.decode() for p in column).splitlines() for column in columns)
+            assert len(columns[1]) == count == len(raw) == len(rows)  # the structured rows: one piece each
+            out.extend(zip(raw, rows, strict=True))
+    for first in range(0, len(sessions), chunk):
+        runs, lines = [], []
+        for run_first in range(first, min(first + chunk, len(sessions)), every):
+            members = range(run_first, min(run_first + every, first + chunk, len(sessions)))
+            run = sorted((t, i, j) for i in members for j, t in enumerate(sessions[i][1]))
+            runs.append((run, [max(sessions[i][1]) for i in members]))
+            lines += run
+        texts = [f"{t:.6f} s{i} r{j} \u00e9\n" for t, i, j in lines]
+        columns = [pack(texts), pack([f"row {i}.{j}\n" for _, i, j in lines])]
+        at = 0
+        for run, lasts in runs:
+            merge.add(np.array([round(t * 1e6) for t, _, _ in run], dtype=np.int64), [c.data for c in columns],
+                      [c.bounds[at:at + len(run) + 1] for c in columns], [round(t * 1e6) for t in lasts])
+            at += len(run)
+            following = run[-1][1] + 1 if run else None
+            if following is not None and following < len(sessions):
+                take(*merge.release((sessions[following][0] - 0.501) * 1e6, per_line=(1,)))  # micros round
+    for released in merge.drain(per_line=(1,), lines=50):
+        take(*released)
+    return out
+
+
+def test_packed_merge_gives_every_line_once_in_time_order_whatever_the_runs_and_chunks():
+    sessions = _sessions(600, seed=3)
+    every_row = sorted((round(t * 1e6), i, j) for i, (_, times) in enumerate(sessions) for j, t in enumerate(times))
+    expected = [(f"{t / 1e6:.6f} s{i} r{j} \u00e9", f"row {i}.{j}") for t, i, j in every_row]
+    for every, chunk in ((1, 7), (7, 50), (64, 600)):
+        assert _packed_merged(sessions, every, chunk) == expected
+
+
+def test_packed_merge_coalesces_lines_of_a_run_and_counts_open_sessions():
+    merge = PackedMerge()
+    packed = pack(["a0\n", "a1\n", "b0\n"])
+    merge.add(np.array([1, 2], dtype=np.int64), [packed.data], [packed.bounds[:3]], [2])  # session a
+    merge.add(np.array([3], dtype=np.int64), [packed.data], [packed.bounds[2:]], [3])  # session b
+    assert merge.peak_open == 2
+    assert merge.release(2.5) == (2, [[b"a0\na1\n"]])  # one piece for two lines of one run
+    assert merge.open_sessions == 1
+    assert list(merge.drain(per_line=(0,))) == [(1, [[b"b0\n"]])]
+    assert merge.open_sessions == 0
+
+
+def test_a_packed_run_keeps_a_copy_of_its_lines_left_once_they_are_few():
+    merge = PackedMerge()
+    packed = pack(["x" * 1000 + "\n", "y" * 1000 + "\n", "z\n"])
+    merge.add(np.array([1, 2, 3], dtype=np.int64), [packed.data], [packed.bounds], [3])
+    assert merge.release(2.0) == (2, [[b"x" * 1000 + b"\n" + b"y" * 1000 + b"\n"]])
+    assert [len(column) for column in merge._runs[0].data] == [2]  # "z\n" alone, not the chunk's 2,004 bytes
+    assert list(merge.drain()) == [(1, [[b"z\n"]])]
+
+
+def test_a_packed_run_that_logs_before_released_lines_is_refused():
+    merge = PackedMerge()
+    packed = pack(["a\n", "b\n"])
+    merge.add(np.array([10], dtype=np.int64), [packed.data], [packed.bounds[:2]], [10])
+    assert merge.release(10.0) == (1, [[b"a\n"]])
+    with pytest.raises(TimeOrderError, match="logs at 9, before 10.0"):
+        merge.add(np.array([9], dtype=np.int64), [packed.data], [packed.bounds[1:]], [9])
 
 
 # ---- arrivals ----------------------------------------------------------------------------------------------
@@ -146,6 +220,23 @@ def test_a_sessions_event_lines_are_encoded_together_with_the_same_text():
               LogEvent("nested", 3.0, attributes={"l": [1, {"content": 2}]})]  # a record-like text inside
     for chosen in (events[:2], events, []):
         assert event_lines(chosen, "s1") == [event_line(e, "s1") for e in chosen]
+
+
+def test_event_lines_written_by_hand_are_the_encoders_text():
+    """Events of plain values are written without the encoder: every kind of value, present or not, an escape,
+    and values of other types (which the encoder writes) give event_line's text."""
+    plain = LogEvent('q"\\ é\u2028\x01', 1226262899901776, "INFO", "dfs.X", "E5", ["blk_1", 'a"b'], 1, "rule", 7,
+                     {"Date": "081109", "Pid": "1\n"}, {"statement": "S1", "run": 2})
+    variants = [plain, LogEvent("bare", 5), LogEvent("no time"), LogEvent("x", 12, None, None, None, [], 0, None,
+                                                                           None, {}, {}),
+                LogEvent("empties", 3, "", "", "", [], None, "", None, {}, {}),
+                LogEvent("bool label", 3, "INFO", "c", "E1", [], True),
+                LogEvent("own session", 3, "INFO", "c", "E1", attributes={"session": "mine", "a": 1}),
+                LogEvent("odd values", 3, "INFO", "c", "E1", [1, "x"], 0, None, None, {"n": 2},
+                         {"f": 0.5, "b": False, "l": [1]}),
+                LogEvent("float time", 2.5, "INFO", "c", "E1")]
+    for session in (None, "blk_\"1"):
+        assert event_lines(variants, session) == [event_line(e, session) for e in variants]
 
 
 # ---- generate code, streamed ------------------------------------------------------------------------------

@@ -3,7 +3,8 @@ read off the lines' leading whitespace-separated tokens (time, bracketed or plai
 ending in ``:``), the rest being the content.
 
 The general inference looks for, in order: one to three leading tokens that together read as a time (named
-``Timestamp``; ``Date``, ``Time``; ``Month``, ``Day``, ``Time``), then plain fields, then a level word (optionally
+``Timestamp``; ``Date``, ``Time``; ``Month``, ``Day``, ``Time``) or a bracketed time with spaces (``Time``:
+``[Sun Dec 04 04:47:44 2005]``), then plain fields, then a level word (optionally
 in brackets), then a ``name:`` or ``name[pid]:`` token; a token position is a header only when every sampled line
 has it in that shape. A layout with neither a time nor a level is refused: the user gives ``--format``.
 """
@@ -56,8 +57,10 @@ def infer_format_string(lines: list[str]) -> str | None:
     if width < 1:
         return None
     headers: list[str] = []
-    position = 0
-    for count in (3, 2, 1):
+    position = _bracketed_time(rows, width)
+    if position:
+        headers.append(r"\[<Time>\]")
+    for count in (3, 2, 1) if not position else ():
         names = _TIME_NAMES[count]
         if count <= width and all(
                 infer_time_format([r[i] for r in rows], names[i]) is not None for i in range(count)) and \
@@ -86,6 +89,19 @@ def infer_format_string(lines: list[str]) -> str | None:
     if not position and level_at is None:
         return None
     return " ".join([*headers, "<Content>"])
+
+
+def _bracketed_time(rows: list[list[str]], width: int) -> int:
+    """How many leading tokens a bracketed time with spaces takes (``[Sun Dec 04 04:47:44 2005]``), or 0: every line
+    opens a bracket on its first token and closes it on the same later token, and the text between reads as a
+    time."""
+    if not all(r[0].startswith("[") and "]" not in r[0] for r in rows):
+        return 0
+    close = next((i for i in range(1, width) if rows[0][i].endswith("]")), None)
+    if close is None or not all(r[close].endswith("]") and not any("]" in t for t in r[:close]) for r in rows):
+        return 0
+    inside = [" ".join(r[:close + 1])[1:-1] for r in rows]
+    return close + 1 if infer_time_format(inside, "Time") is not None else 0
 
 
 def _component(rows: list[list[str]], i: int) -> str | None:

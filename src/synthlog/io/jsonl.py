@@ -140,20 +140,76 @@ def event_line(event: LogEvent, session_id: str | None = None) -> str:
 
 
 def event_lines(events: list[LogEvent], session_id: str | None = None) -> list[str]:
-    """:func:`event_line` of each event, encoded in one call (what a session's events cost, not each one's)."""
-    records = [event_to_dict(event) for event in events]
-    if session_id is not None:
-        for record, event in zip(records, events, strict=True):
-            record["attributes"] = {**event.attributes, SESSION_KEY: session_id}
-    if not records:
-        return []
-    # A record's text starts with {"content": (event_to_dict's first key); inside a JSON string a quote is always
-    # escaped, so that text with a bare quote only occurs where a record begins: split the list there.
-    text = _encode_line(records)[1:-1]
-    parts = text.split(',{"content":')
-    if len(parts) != len(records):  # cannot happen for event_to_dict records; stay exact if it ever does
-        return [event_line(event, session_id) for event in events]
-    return [parts[0] + "\n", *('{"content":' + part + "\n" for part in parts[1:])]
+    """:func:`event_line` of each event: the same text, written here for events of plain values (strings, whole
+    numbers: the hot loop of writing events) and by the encoder for any other."""
+    session = None if session_id is None else _escape(session_id)
+    out = []
+    for event in events:
+        try:
+            line = _plain_line(event, session)
+        except TypeError:  # a value that is not a string where one is expected
+            line = None
+        out.append(event_line(event, session_id) if line is None else line)
+    return out
+
+
+_escape = json.encoder.encode_basestring  # a string as the encoder writes it (ensure_ascii=False)
+_SESSION_ITEM = _escape(SESSION_KEY) + ":"
+_HEADS: dict[tuple, str] = {}  # (level, component, template id) -> their text in a record
+
+
+def _plain_line(event: LogEvent, session: str | None) -> str | None:
+    """The event's line as :func:`event_line` writes it, ``session`` (its id as JSON text) added to its attributes;
+    ``None`` for an event with a value of another type (then the encoder writes it)."""
+    micros, attributes = event.timestamp, event.attributes
+    if type(micros) is not int or type(event.content) is not str or type(attributes) is not dict or \
+            (session is not None and SESSION_KEY in attributes):
+        return None
+    key = (event.level, event.component, event.template_id)
+    head = _HEADS.get(key)
+    if head is None:
+        if not all(type(value) is str for value in key):
+            return None
+        level, component, template_id = map(_escape, key)
+        head = f',"level":{level},"component":{component},"template_id":{template_id}'
+        if len(_HEADS) < 1 << 16:  # bounded for logs of endless components: beyond it slower, never wrong
+            _HEADS[key] = head
+    parts = ['{"content":', _escape(event.content), ',"timestamp":', float.__repr__(micros / US), head]
+    parameters, label, rule, line_id, fields = (event.parameters, event.label, event.label_rule, event.line_id,
+                                               event.fields)
+    if parameters is not None and parameters != []:
+        if type(parameters) is not list:
+            return None
+        parts += (',"parameters":[', ",".join(map(_escape, parameters)), "]")
+    if label is not None:
+        if type(label) is not int:
+            return None
+        parts += (',"label":', int.__repr__(label))
+    if rule is not None:
+        parts += (',"label_rule":', _escape(rule))
+    if line_id is not None:
+        if type(line_id) is not int:
+            return None
+        parts += (',"line_id":', int.__repr__(line_id))
+    if fields is not None and fields != {}:
+        if type(fields) is not dict:
+            return None
+        parts += (',"fields":{', ",".join([_escape(k) + ":" + _escape(v) for k, v in fields.items()]), "}")
+    items = []
+    for name, value in attributes.items():
+        kind = type(value)
+        if kind is str:
+            items.append(_escape(name) + ":" + _escape(value))
+        elif kind is int:
+            items.append(_escape(name) + ":" + int.__repr__(value))
+        else:
+            return None
+    if session is not None:
+        items.append(_SESSION_ITEM + session)
+    if items:
+        parts += (',"attributes":{', ",".join(items), "}")
+    parts.append("}\n")
+    return "".join(parts)
 
 
 def is_event_record(line: str) -> bool:

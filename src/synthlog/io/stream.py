@@ -4,8 +4,10 @@ For data sets too large to hold in memory. Events go through the writers of :mod
 ``NAME.log`` (raw lines of the log format), ``NAME.log_structured.csv``, ``NAME.jsonl`` (one event per line, its
 session in ``attributes.session``) and the event files asked for (``parquet``, ``otel``), in the order they are
 written: a time-ordered merge (:mod:`synthlog.synth.timeline`) gives them in time order. Events are first
-:meth:`DatasetStream.render`-ed to their three lines, which a merge can hold compactly, then written; ``LineId``
-counts events in written order. With ``shard_lines`` every format is a folder of part files of that many lines
+:meth:`DatasetStream.render`-ed to their three lines, which a merge can hold compactly, then written; or, for the
+three line formats alone, rendered by chunks of sessions (:meth:`LineRenderer.extend`), :func:`pack`-ed into one
+UTF-8 ``bytes`` per format and written from pieces of it (:meth:`DatasetStream.write_packed`). ``LineId`` counts
+events in written order. With ``shard_lines`` every format is a folder of part files of that many lines
 (:mod:`synthlog.io.partfiles`). Sessions go to ``anomaly_label.csv`` and ``NAME.sequences`` as they are
 finished; templates (with their counts) and metadata are written by :meth:`DatasetStream.finish`.
 
@@ -18,7 +20,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
+
+import numpy as np
 
 from synthlog.errors import InputError
 from synthlog.io.jsonl import event_lines
@@ -48,6 +52,16 @@ class LineRenderer:
         # a layout that renders lines its own way (padding, conversion patterns) writes them itself
         self.plain = log_format.joins_values
 
+    def extend(self, columns: tuple[list[str], list[str], list[str]], events: list[LogEvent], session_id: str) -> None:
+        """Append each event's raw line, structured row and JSON line to ``columns`` (a list per format)."""
+        fmt, row, plain = self.log_format, self.rows.row, self.plain
+        raws, rows, jsons = columns
+        for event in events:
+            values = fmt.values(event)
+            raws.append((fmt.join(values, event) if plain else fmt.format(event)) + "\n")
+            rows.append(row(values, event.template_id))
+        jsons += event_lines(events, session_id)
+
     def __call__(self, events: list[LogEvent], session_id: str) -> list[Rendered]:
         fmt, row, plain = self.log_format, self.rows.row, self.plain
         out = []
@@ -59,6 +73,31 @@ class LineRenderer:
             else:
                 out.append((raw + "\n", row(values, event.template_id), line))
         return out
+
+
+PER_LINE = (1,)  # the formats of a packed release given line by line: the structured rows (see write_packed)
+
+
+class Packed(NamedTuple):
+    """Lines packed for shipping: their UTF-8 bytes one after another and the ``bounds`` of each (numpy int64
+    offsets, one more than the lines): line ``i`` is ``data[bounds[i]:bounds[i + 1]]``."""
+
+    data: bytes
+    bounds: np.ndarray
+
+
+def pack(lines: list[str]) -> Packed:
+    """``lines`` as one :class:`Packed` (one join and one encoding for all of them)."""
+    text = "".join(lines)
+    data = text.encode()
+    if len(data) != len(text):  # some line is not ASCII: its bytes are not its characters
+        encoded = [line.encode() for line in lines]
+        data, lengths = b"".join(encoded), map(len, encoded)
+    else:
+        lengths = map(len, lines)
+    bounds = np.zeros(len(lines) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(lengths, dtype=np.int64, count=len(lines)), out=bounds[1:])
+    return Packed(data, bounds)
 
 
 class DatasetStream:
@@ -120,6 +159,20 @@ class DatasetStream:
                 batch = []
                 room = self._room()
         self._write_batch(batch)
+
+    def write_packed(self, count: int, columns: list[list[bytes]]) -> None:
+        """Write ``count`` encoded lines, per line format (raw, structured rows after ``LineId,``, JSON) in pieces
+        of whole lines, the structured rows one per line (:data:`PER_LINE`: they take their ``LineId`` here),
+        as :meth:`synthlog.synth.timeline.PackedMerge.release` gives them; only without event files and part files
+        (``carries_events`` false)."""
+        if not count:
+            return
+        raws, rows, jsons = columns
+        writers = self._writers
+        writers["raw"].write_encoded(raws, count)
+        writers["csv"].write_encoded(rows, count)
+        writers["jsonl"].write_encoded(jsons, count)
+        self.events += count
 
     def _room(self) -> int:
         """Lines the next batch may hold: a batch never crosses the end of a part."""

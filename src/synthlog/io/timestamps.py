@@ -65,13 +65,16 @@ def parse_timestamp(date: str | None, time: str | None, epoch: str | None = None
 # ---------------------------------------------------------------------------------------------------------------------
 #
 # A time format is strftime-like text with these directives: %Y (4-digit year), %y (2-digit year), %m, %d, %H, %M,
-# %S (2 digits), %e (day padded with a space), %b (Jan..Dec), %s (epoch seconds), %3f / %6f / %9f (fraction of a
-# second with that many digits); %% is a percent sign, anything else is literal text.
+# %S (2 digits), %e (day padded with a space), %b (Jan..Dec), %a (Mon..Sun: written from the date, not read), %s
+# (epoch seconds), %3f / %6f / %9f (fraction of a second with that many digits); %% is a percent sign, anything
+# else is literal text.
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_DIRECTIVE = re.compile(r"%(?:[369]f|[YymdeHMSbs%])")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # in time.struct_time's tm_wday order
+_DIRECTIVE = re.compile(r"%(?:[369]f|[YymdeHMSbas%])")
 _FIELD_REGEX = {"%Y": r"(\d{4})", "%y": r"(\d{2})", "%m": r"(\d{2})", "%d": r"(\d{2})", "%e": r"( ?\d{1,2})",
                 "%H": r"(\d{2})", "%M": r"(\d{2})", "%S": r"(\d{2})", "%b": "(" + "|".join(MONTHS) + ")",
+                "%a": "(" + "|".join(WEEKDAYS) + ")",
                 "%s": r"(\d{1,12})", "%3f": r"(\d{3})", "%6f": r"(\d{6})", "%9f": r"(\d{9})"}
 TIME_NAME = re.compile(r"date|time|stamp|day|month|year|clock|^ts$|when", re.IGNORECASE)
 FIRST_YEAR, LAST_YEAR = 1970, 9000  # a generator's start date leaves room for any run before year 10000
@@ -166,29 +169,35 @@ def _infer_one(text: str, compact: bool, time_first: bool) -> str | None:
     if compact and len(tokens) == 1 and tokens[0].isdigit() and len(tokens[0]) in (9, 10):
         return "%s"
     out: list[str] = []
+    year = False
     expect = 3 if time_first or (len(tokens) > 1 and tokens[1] == ":") else 0  # index into _DATE_ORDER
     filled = 0
     for i, token in enumerate(tokens):
         if token.isdigit():
             previous = tokens[i - 1] if i else ""
-            if expect == 6 and previous in (".", ","):
+            if expect == 6 and previous in (".", ",", ":"):  # ``17:41:44,747``; ``22:15:29:606`` (HealthApp)
                 if len(token) not in (3, 6, 9):
                     return None
                 out.append(f"%{len(token)}f")
                 expect = 7
                 continue
+            if expect in (6, 7) and len(token) == 4 and not year and previous.strip() == "":
+                out.append("%Y")  # the year after the time of day: ``Sun Dec 04 04:47:44 2005`` (C's ctime)
+                expect, year = 8, True
+                continue
             if expect >= 6:
                 return None
             if expect == 0 and len(token) == 4:
                 out.append("%Y")
-                expect, filled = 1, filled + 1
+                expect, filled, year = 1, filled + 1, True
             elif expect in (0, 3) and len(token) == 6 and compact:
                 out.append("%y%m%d" if expect == 0 else "%H%M%S")
-                expect, filled = expect + 3, filled + 3
+                expect, filled, year = expect + 3, filled + 3, year or expect == 0
             elif expect == 0 and len(token) == 8 and compact:
                 out.append("%Y%m%d")
-                expect, filled = 3, filled + 3
-            elif expect == 2 and out and out[-1].strip() == "" and out[-2:-1] == ["%b"] and len(token) in (1, 2):
+                expect, filled, year = 3, filled + 3, True
+            elif expect == 2 and out and out[-1].strip() == "" and out[-2:-1] == ["%b"] and len(token) in (1, 2) \
+                    and not token.startswith("0"):
                 out[-1] = " "  # syslog pads the day with a space: ``Mar  5``, ``Mar 15``
                 out.append("%e")
                 expect, filled = 3, filled + 1
@@ -200,6 +209,8 @@ def _infer_one(text: str, compact: bool, time_first: bool) -> str | None:
         elif token in MONTHS and expect in (0, 1):
             out.append("%b")
             expect, filled = 2, filled + 2
+        elif token in WEEKDAYS and expect == 0 and not any(_is_directive(p) for p in out):
+            out.append("%a")  # a leading day of the week: ``Sun Dec 04 ...``
         elif token.isalpha() and len(token) > 1:
             return None  # a word that is no month: not a time
         else:
@@ -230,21 +241,53 @@ def infer_time_format(values: list[str], name: str | None = None) -> str | None:
         name.lower()
     orders = (True, False) if time_first else (False, True)
     for first in orders:
+        if first and not time_first and (short := _short_date(values, compact)) is not None:
+            return short  # ``17/06/09`` reads as a date before it reads as a time of day
         found = _infer_one(values[0], compact, first)
         if found is not None and all(_valid(v, found) for v in values):
+            padded = found.replace("%e", "%d")  # ``Dec 04``: a zero-padded day somewhere, and every day two digits
+            if padded != found and all(_valid(v, padded) for v in values) and \
+                    any(_infer_one(v, compact, first) == padded for v in values):
+                return padded
+            return found
+    return _short_date(values, compact) if time_first else None
+
+
+_SHORT_DATE = re.compile(r"(\d{2})([-/.])(\d{2})(?:\2(\d{2}))?(?!\d)")
+_SHORT_ORDERS = {2: (("%m", "%d"), ("%d", "%m")), 3: (("%y", "%m", "%d"), ("%d", "%m", "%y"), ("%m", "%d", "%y"))}
+
+
+def _short_date(values: list[str], compact: bool) -> str | None:
+    """A date of two-digit parts (``17/06/09`` Spark, ``03-17`` Android, ``10.30`` Proxifier), alone or before a
+    time of day: the first order of its parts, year-month-day first, that reads every value as a real date. A
+    date alone counts only for a header whose name says it holds a time (``compact``)."""
+    m = _SHORT_DATE.match(values[0])
+    if m is None:
+        return None
+    parts = 3 if m.group(4) else 2
+    rest = values[0][m.end():]
+    lead = re.match(r"[^\dA-Za-z]*", rest).group(0)
+    tail = _infer_one(rest[len(lead):], compact, True) if rest[len(lead):] else ""
+    if tail is None or (not tail and not compact) or (tail and not lead):
+        return None
+    for order in _SHORT_ORDERS[parts]:
+        found = m.group(2).join(order) + lead.replace("%", "%%") + tail
+        if all(_valid(v, found) for v in values):
             return found
     return None
 
 
 def _part_of_date(values: list[str], name: str | None) -> str | None:
-    """A header named Month, Day or Year holding only that part of a date (syslog writes ``Mar  5 10:15:32`` as
-    three headers): ``%b`` / ``%m``, ``%d`` (zero-padded) / ``%e`` (space-padded), ``%Y``."""
+    """A header named Month, Day or Year (or Date, holding a month name or a day alone) with only that part of a
+    date (syslog writes ``Mar  5 10:15:32`` as three headers): ``%b`` / ``%m``, ``%d`` (zero-padded) / ``%e``
+    (space-padded), ``%Y``."""
     key = (name or "").lower()
-    if key == "month" and all(v in MONTHS for v in values):
+    if key in ("month", "date") and all(v in MONTHS for v in values):  # Loghub's OpenSSH layout: <Date> <Day> <Time>
         return "%b"
     if key == "month" and all(len(v) == 2 and v.isdigit() and 1 <= int(v) <= 12 for v in values):
         return "%m"
-    if key == "day" and all(v.strip().isdigit() and 1 <= int(v) <= 31 for v in values):
+    if key in ("day", "date") and all(v.strip().isdigit() and len(v.strip()) <= 2 and 1 <= int(v) <= 31
+                                      for v in values):  # Loghub's Linux layout: <Month> <Date> <Time>
         return "%d" if all(len(v) == 2 for v in values) and any(v.startswith("0") for v in values) else "%e"
     if key == "year" and all(len(v) == 4 and v.isdigit() for v in values):
         return "%Y"
@@ -253,7 +296,7 @@ def _part_of_date(values: list[str], name: str | None) -> str | None:
 
 # -- rendering ---------------------------------------------------------------------------------------------------
 
-_DAY_PARTS = frozenset({"%Y", "%y", "%m", "%d", "%e", "%b"})
+_DAY_PARTS = frozenset({"%Y", "%y", "%m", "%d", "%e", "%b", "%a"})
 _TIME_OF_DAY = frozenset({"%H", "%M", "%S"})
 
 
@@ -281,7 +324,8 @@ class TimeRenderer:
         tm = time.gmtime(second)
         values = {"%Y": f"{tm.tm_year:04d}", "%y": f"{tm.tm_year % 100:02d}", "%m": f"{tm.tm_mon:02d}",
                   "%d": f"{tm.tm_mday:02d}", "%e": f"{tm.tm_mday:2d}", "%H": f"{tm.tm_hour:02d}",
-                  "%M": f"{tm.tm_min:02d}", "%S": f"{tm.tm_sec:02d}", "%b": MONTHS[tm.tm_mon - 1], "%s": str(second)}
+                  "%M": f"{tm.tm_min:02d}", "%S": f"{tm.tm_sec:02d}", "%b": MONTHS[tm.tm_mon - 1],
+                  "%a": WEEKDAYS[tm.tm_wday], "%s": str(second)}
         return ("".join(values.get(p, p) for p in self.head), "".join(values.get(p, p) for p in self.tail))
 
     def fraction(self, micros: int) -> str:

@@ -86,6 +86,12 @@ class LineWriter:
         self._file.write("".join(lines).encode())
         self.lines += len(lines)
 
+    def write_encoded(self, pieces: list[bytes], count: int) -> None:
+        """``count`` lines already rendered and encoded (UTF-8, each ending in a line break), in ``pieces`` of whole
+        lines."""
+        self._file.write(b"".join(pieces))
+        self.lines += count
+
     def write_column(self, column: pa.ChunkedArray | pa.Array) -> None:
         """An Arrow large-string column of rendered lines."""
         write_column(self._file, column)
@@ -141,6 +147,16 @@ class CsvWriter(LineWriter):
         first = self.next_id
         super().write_lines([f"{line_id},{row}" for line_id, row in enumerate(lines, start=first)])
         self.next_id += len(lines)
+
+    def write_encoded(self, pieces: list[bytes], count: int) -> None:
+        """Rows one per piece (``count`` of them), each after its ``LineId``."""
+        if len(pieces) != count:
+            raise ValueError(f"{self.path.name}: {count} rows come as {len(pieces)} pieces, not one piece each")
+        first = self.next_id
+        ids = [b"%d," % line_id for line_id in range(first, first + count)]
+        self._file.write(b"".join([part for pair in zip(ids, pieces, strict=True) for part in pair]))
+        self.lines += count
+        self.next_id += count
 
     def write_column(self, column: pa.ChunkedArray | pa.Array) -> None:
         ids = pa.array(np.arange(self.next_id, self.next_id + len(column))).cast(pa.large_string())

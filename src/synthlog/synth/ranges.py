@@ -4,9 +4,11 @@ An assembler's session ``i`` depends only on its seed and ``i`` (never on the se
 worker holding a copy of the assembler can make any range, and the driver, taking ranges back in order, sees
 exactly the sessions one process would make: the written data set is byte-identical for any executor.
 
-Writing a data set needs a session's lines rendered, not its events: :func:`rendered_source` has the workers
-render too and send back only an :class:`Outline` of each session, its line times and its rendered lines, so the
-driver is left with the merge and the writing, and nothing heavier than strings is pickled.
+Writing a data set needs a session's lines rendered, not its events: :func:`rendered_chunks` has the workers
+render too and send back a :class:`Chunk` per range: an :class:`Outline` of each session, the lines' times as one
+numpy array and each line format's lines packed into one ``bytes`` (so a range pickles as a handful of buffers,
+not millions of strings), leaving the driver the merge and the writing. :func:`rendered_source` sends rendered
+rows per line instead, for writers that need each event itself (event files, part files).
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from synthlog.collector import fewer_collections
 from synthlog.execute import InProcess
+from synthlog.io.stream import LineRenderer, Packed, pack
 from synthlog.records import ANOMALY, LogEvent, Session
 
 # Sessions per task: enough to hide the scheduler's per-task cost, few enough that the ranges in flight (two per
@@ -59,6 +64,61 @@ def render_range(assembler: Any, render: Render, first: int, count: int) -> list
     """Sessions ``first .. first + count - 1``, made and rendered (what workers run)."""
     with fewer_collections():
         return [made(assembler.session(index), render) for index in range(first, first + count)]
+
+
+class Chunk(NamedTuple):
+    """A range of sessions as the writer of line formats takes it, in runs of consecutive sessions (see
+    :func:`render_chunk`): each session's outline and the time of its first line (``None``: no line), per run
+    its sessions, its lines and the times of its sessions' last lines; the lines' times (numpy int64 epoch
+    micros) sorted within each run by ``(timestamp, session, row)``, and each line format's lines
+    (:meth:`synthlog.io.stream.LineRenderer.extend`: raw, structured row, JSON) packed in that same order."""
+
+    outlines: list[Outline]
+    firsts: list[int | None]
+    runs: list[tuple[int, int, list[int]]]
+    times: np.ndarray
+    columns: tuple[Packed, ...]
+
+
+def render_chunk(assembler: Any, render: LineRenderer, first: int, count: int, run_every: int = 1) -> Chunk:
+    """Sessions ``first .. first + count - 1``, made, rendered, sorted and packed (what workers run); a run ends
+    after every session whose index + 1 is a multiple of ``run_every``, and at the end of the chunk."""
+    outlines, firsts, runs, times = [], [], [], []
+    columns: tuple[list[str], ...] = ([], [], [])
+    with fewer_collections():
+        index, stop = first, first + count
+        while index < stop:
+            end = min(stop, (index // run_every + 1) * run_every)
+            run_times, lasts = [], []
+            run_columns: tuple[list[str], list[str], list[str]] = ([], [], [])
+            for session in map(assembler.session, range(index, end)):
+                events = session.events
+                outlines.append(Outline.of(session))
+                session_times = [e.timestamp for e in events]
+                firsts.append(session_times[0] if events else None)
+                if events:
+                    lasts.append(max(session_times))
+                run_times += session_times
+                render.extend(run_columns, events, session.id)
+            order = np.argsort(np.array(run_times, dtype=np.int64), kind="stable").tolist()  # equal: session, row
+            times += [run_times[i] for i in order]
+            for column, lines in zip(columns, run_columns, strict=True):
+                column += [lines[i] for i in order]
+            runs.append((end - index, len(order), lasts))
+            index = end
+    return Chunk(outlines, firsts, runs, np.array(times, dtype=np.int64), tuple(pack(c) for c in columns))
+
+
+def rendered_chunks(assembler: Any, render: LineRenderer, n: int, run_on=None, run_every: int = 1,
+                    per_task: int = SESSIONS_PER_TASK) -> Iterator[Chunk]:
+    """:func:`render_chunk` of sessions ``0 .. n - 1`` in order, ``per_task`` sessions each, made as
+    :func:`session_source` makes them (``render`` is shipped once to every worker beside the assembler)."""
+    tasks = ((first, min(per_task, n - first)) for first in range(0, n, per_task))
+    if run_on is None or isinstance(run_on, InProcess):
+        yield from (render_chunk(assembler, render, first, count, run_every) for first, count in tasks)
+        return
+    assembler, render = run_on.share(assembler), run_on.share(render)
+    yield from run_on.map(render_chunk, ((assembler, render, first, count, run_every) for first, count in tasks))
 
 
 def session_source(assembler: Any, n: int, run_on=None, per_task: int = SESSIONS_PER_TASK) -> Iterator[Session]:

@@ -377,7 +377,8 @@ class RecipeAssembler:
             events.sort(key=_timestamp)
             return events
         times = [e.timestamp for e in events]
-        buckets = [math.floor(t / US / order.resolution_s) for t in times]
+        resolution, floor = order.resolution_s, math.floor
+        buckets = [floor(t / US / resolution) for t in times]
         if order.ties == "text":  # a line alone in its bucket needs no tie-breaker, so its text is not rendered
             fmt, shared = self.renderer.fmt, Counter(buckets)
             text = (lambda e: fmt.join(fmt.values(e), e)) if fmt.joins_values else fmt.format
@@ -385,17 +386,13 @@ class RecipeAssembler:
         else:
             ties = [rng.random() for _ in events]
         # by bucket, tie-breaker and time; equal keys keep their order (the index comes last)
-        ranked = [k for *_, k in sorted(zip(buckets, ties, times, range(len(events)), strict=True))]
-        out = [events[k] for k in ranked]
-        at = 0
-        while at < len(out):  # within one bucket the times are handed out again in the new order
-            end = at
-            while end < len(out) and buckets[ranked[end]] == buckets[ranked[at]]:
-                end += 1
-            for event, t in zip(out[at:end], sorted(times[k] for k in ranked[at:end]), strict=True):
-                if event.timestamp != t:
-                    self.renderer.retime(event, t)
-            at = end
+        out = [events[k] for _, _, _, k in sorted(zip(buckets, ties, times, range(len(events)), strict=True))]
+        # within one bucket the times are handed out again in the new order; a bucket's times all come before the
+        # next bucket's (the bucket grows with the time), so that is the sorted times, position by position
+        retime = self.renderer.retime
+        for event, t in zip(out, sorted(times), strict=True):
+            if event.timestamp != t:
+                retime(event, t)
         return out
 
     def _faulty_run(self, rng: random.Random, runs: list[Stage]) -> int | None:
