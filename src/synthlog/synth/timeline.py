@@ -82,9 +82,6 @@ class TimeMerge(Generic[Row]):
         return self.release(math.inf)
 
 
-
-
-
 class PackedMerge:
     """:class:`TimeMerge` for lines that travel packed: each line format's lines of a chunk of sessions as one
     UTF-8 ``bytes`` (:class:`synthlog.io.stream.Packed`), their times as a numpy array.
