@@ -93,14 +93,3 @@ def test_sampling_is_seeded_and_models_survive_the_spec_yaml():
     assert a == b
     param = Param(kind="shape", shape=model)
     assert Param.model_validate(param.model_dump()) == param
-
-
-def test_numbers_in_a_narrow_band_keep_their_spread():
-    rng = random.Random(5)
-    values = [str(rng.randint(30_002_300, 30_002_399)) for _ in range(400)]  # process ids far from zero
-    model = fit(values, [f"s{i % 80}" for i in range(400)], FitRules(min_sessions=5))
-    drawn = [int(v) for v in sample_column(model, np.random.default_rng(3), 300).to_list()]
-    assert len(set(drawn)) > 30 and min(drawn) >= 30_002_280 and max(drawn) <= 30_002_420
-    assert len(set(numbers(model))) >= 3  # two significant digits of the magnitude gave one number, 30,000,000
-    wide = fit([str(rng.randint(1, 5000)) for _ in range(400)], [f"s{i % 80}" for i in range(400)])
-    assert all(q == round(q, -(len(str(int(q))) - 2)) for q in numbers(wide) if q >= 100)  # as before: magnitude

@@ -5,10 +5,9 @@
   block id, path, host, long number) would report.
 - Every other value joins the pattern of its skeleton (its tokens' kinds, punctuation written out): per token
   position a literal (the same letters in every value, seen in ``min_sessions`` sessions, not secret-like, in a form
-  whose values hold no credential, address or key), a number (quantiles rounded to two significant digits of their
-  magnitude, or of their spread where that is finer, never an exact value seen in fewer than ``min_sessions``
-  sessions; only its digit count when the position was seen in fewer sessions) or a run of characters of the
-  smallest alphabet that holds them, with its length histogram.
+  whose values hold no credential, address or key), a number (quantiles rounded to two significant digits, never an
+  exact value seen in fewer than ``min_sessions`` sessions; only its digit count when the position was seen in fewer
+  sessions) or a run of characters of the smallest alphabet that holds them, with its length histogram.
 - ``scope: session`` when a session nearly always repeats one value; ``pool`` (an entity such as a node) when the
   values repeat across the run: as many synthetic entities as distinct real values.
 Counts (category and pattern weights, length histograms) pass through ``rules.noise``, the pool size through
@@ -205,9 +204,14 @@ def _chars_piece(texts: list[str], rules: FitRules) -> Piece:
                  digits_only=round(digits, 3), letters_only=round(min(letters, 1 - round(digits, 3)), 3))
 
 
+def significant(x: float, digits: int = 2) -> float:
+    if x == 0 or not math.isfinite(x):
+        return 0.0
+    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+
+
 def _number_piece(column: list[tuple[str, str]], rules: FitRules, width: int = 0) -> Piece:
-    """Quantiles of the numbers (two significant digits of their magnitude, or of the spread between the outer
-    quantiles where that is finer; never an exact value seen in fewer than k sessions), or,
+    """Quantiles of the numbers (two significant digits, never an exact value seen in fewer than k sessions), or,
     for a position seen in fewer than k sessions, only the magnitude (every number of its digit count)."""
     texts = [t for t, _ in column]
     decimals = Counter(len(t.partition(".")[2]) for t in texts).most_common(1)[0][0]
@@ -221,17 +225,11 @@ def _number_piece(column: list[tuple[str, str]], rules: FitRules, width: int = 0
     for value, (_, session) in zip(numbers.tolist(), column, strict=True):
         seen[value].add(session)
     rare = {v for v, s in seen.items() if len(s) < k}
-    quantiles = np.quantile(numbers, QUANTILES).tolist()
-    spread = quantiles[-1] - quantiles[0]
-    # numbers in a narrow band far from zero (process ids, ports, epoch milliseconds) keep two significant digits
-    # of their spread: two of their magnitude would make every one of them the same number
-    narrow = 10.0 ** (math.floor(math.log10(spread)) - 1) if spread > 0 else math.inf
     points = []
-    for q in quantiles:
-        magnitude = 10.0 ** (math.floor(math.log10(abs(q))) - 1) if q else 1.0
-        step = max(min(magnitude, narrow), 10.0 ** -decimals)
-        value = round(q / step) * step
-        for _ in range(100):  # up by one step until no rare value is hit
+    for q in np.quantile(numbers, QUANTILES).tolist():
+        value = significant(q)
+        step = max(10.0 ** (math.floor(math.log10(abs(value))) - 1) if value else 1.0, 10.0 ** -decimals)
+        for _ in range(100):  # up by one unit of the second significant digit until no rare value is hit
             value = round(value, decimals) if decimals else float(round(value))
             if value not in rare:
                 points.append(value)
