@@ -73,6 +73,11 @@ def test_format_strings_are_inferred_from_the_lines():
     assert infer_format_string(["[Sun Dec 04 04:47:44 2005 x] [notice] a", "[Sun Dec 04 04:47:45 2005] [error] b"]) \
         != r"\[<Time>\] \[<Level>\] <Content>"  # the bracket closes on another token: no time header there
     assert infer_format_string(["no time here", "nor a level word"]) is None
+    health = ["20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579",
+              "20171223-22:15:29:615|Step_LSC|30002312|flush sensor data | 12"]  # the content may hold the delimiter
+    assert infer_format_string(health) == r"<Time>\|<Field1>\|<Field2>\|<Content>"
+    assert infer_format_string(["2024-03-05T10:15:32;WARN;disk;almost full"]) == "<Time>;<Level>;<Field2>;<Content>"
+    assert infer_format_string(["a|b|c", "d|e|f"]) is None  # no time in the first field
 
 
 CASES = {  # name: (log, options of load_logs)

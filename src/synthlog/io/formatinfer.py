@@ -6,7 +6,8 @@ The general inference looks for, in order: one to three leading tokens that toge
 ``Timestamp``; ``Date``, ``Time``; ``Month``, ``Day``, ``Time``) or a bracketed time with spaces (``Time``:
 ``[Sun Dec 04 04:47:44 2005]``), then plain fields, then a level word (optionally
 in brackets), then a ``name:`` or ``name[pid]:`` token; a token position is a header only when every sampled line
-has it in that shape. A layout with neither a time nor a level is refused: the user gives ``--format``.
+has it in that shape. Failing that, fields split by ``|``, ``;`` or a tab whose first field is a time. A layout
+with neither a time nor a level is refused: the user gives ``--format``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ SAMPLE = 200
 MAX_HEADER_TOKENS = 8
 LEVEL_WORDS = frozenset({"TRACE", "DEBUG", "FINE", "FINER", "FINEST", "CONFIG", "INFO", "NOTICE", "WARN", "WARNING",
                          "ERROR", "ERR", "SEVERE", "CRITICAL", "CRIT", "ALERT", "EMERG", "FATAL", "FAILURE"})
+DELIMITERS = (("|", r"\|"), (";", ";"), ("\t", "\t"))  # (delimiter, as a format string writes it)
 _TIME_NAMES = {1: ("Timestamp",), 2: ("Date", "Time"), 3: ("Month", "Day", "Time")}
 _BRACKETED = re.compile(r"\[([^\[\]\s]*)\]")
 _COMPONENT = re.compile(r"([^\s\[\]:]+):")
@@ -52,6 +54,31 @@ def infer_format_string(lines: list[str]) -> str | None:
     """A format string for these lines, or ``None`` when they show no leading time and no level."""
     if not lines:
         return None
+    return _spaced(lines) or _delimited(lines)
+
+
+def _delimited(lines: list[str]) -> str | None:
+    """A layout of fields split by one delimiter (``|``, ``;``, a tab) whose first field is a time on every line
+    (HealthApp: ``20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579``): ``<Time>``, plain fields
+    (``<Level>`` where every line has a level word there), then the content, which may hold the delimiter too."""
+    for delimiter, escaped in DELIMITERS:
+        rows = [line.split(delimiter) for line in lines]
+        fields = min(MAX_HEADER_TOKENS + 1, min(len(r) for r in rows))
+        if fields < 2 or infer_time_format([r[0] for r in rows], "Time") is None:
+            continue
+        headers, level = ["<Time>"], False
+        for i in range(1, fields - 1):
+            if not level and all(_level(r[i]) for r in rows):
+                headers.append("<Level>")
+                level = True
+            else:
+                headers.append(f"<Field{i}>")
+        return escaped.join([*headers, "<Content>"])
+    return None
+
+
+def _spaced(lines: list[str]) -> str | None:
+    """The layout read off whitespace-separated leading tokens (the module's docstring), or ``None``."""
     rows = [line.split() for line in lines]
     width = min(min(len(r) for r in rows) - 1, MAX_HEADER_TOKENS)  # at least one content token is left
     if width < 1:
