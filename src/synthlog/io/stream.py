@@ -17,6 +17,7 @@ so the set appears whole or not at all. Files :func:`~synthlog.io.datasets.load_
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -57,22 +58,18 @@ class LineRenderer:
         fmt, row, plain = self.log_format, self.rows.row, self.plain
         raws, rows, jsons = columns
         for event in events:
-            values = fmt.values(event)
+            values = fmt.values(event)  # the structured columns are the format's headers, in its order
             raws.append((fmt.join(values, event) if plain else fmt.format(event)) + "\n")
             rows.append(row(values, event.template_id))
         jsons += event_lines(events, session_id)
 
     def __call__(self, events: list[LogEvent], session_id: str) -> list[Rendered]:
-        fmt, row, plain = self.log_format, self.rows.row, self.plain
-        out = []
-        for event, line in zip(events, event_lines(events, session_id), strict=True):
-            values = fmt.values(event)  # the structured columns are the format's headers, in its order
-            raw = fmt.join(values, event) if plain else fmt.format(event)
-            if self.carries_events:
-                out.append((raw + "\n", row(values, event.template_id), line, event, session_id))
-            else:
-                out.append((raw + "\n", row(values, event.template_id), line))
-        return out
+        """The events' lines as rows (raw, structured, JSON; with ``carries_events`` also the event and session)."""
+        columns: tuple[list[str], list[str], list[str]] = ([], [], [])
+        self.extend(columns, events, session_id)
+        if self.carries_events:
+            return list(zip(*columns, events, itertools.repeat(session_id, len(events)), strict=True))
+        return list(zip(*columns, strict=True))
 
 
 PER_LINE = (1,)  # the formats of a packed release given line by line: the structured rows (see write_packed)
