@@ -26,11 +26,11 @@ import numpy as np
 
 from synthlog.detect.bench import (
     Split,
-    _synthetic_for_seed,
     load_config,
     load_data,
     run_cell,
     split_indices,
+    synthetic_for_seed,
     training_sets,
 )
 from synthlog.detect.bench_exec import bench_executor
@@ -110,7 +110,7 @@ def _seed_rows(seed, config, real, real_X, real_y, sources, pool, offset) -> lis
     split = split_indices(real_y, config.split, seed)
     own = {int(i) for i in np.concatenate([split.train, split.validation])}
     scored = np.array([i for i in pool if i not in own], dtype=np.int64)
-    sets = _synthetic_for_seed(seed + offset, sources, real, split.train)
+    sets = synthetic_for_seed(seed + offset, sources, real, split.train)
     templates = {tid: t.text for tid, t in sorted(real.templates.items())}
     aligned = {}
     for name, (sequences, labels, new_texts, _) in sets.items():

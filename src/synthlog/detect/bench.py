@@ -545,7 +545,7 @@ def _run(config: BenchConfig, real: LabeledDataset, synthetic: dict[str, Synthet
     shared_sources, shared_real = seed_place.share(sources), seed_place.share(real)
     seed_tasks = [(seed, shared_sources, shared_real, splits[seed].train) for seed in config.seeds]
     with Progress("preparing seeds", total=len(config.seeds)) as bar:
-        for seed, sets in zip(config.seeds, seed_place.map(_synthetic_for_seed, seed_tasks), strict=True):
+        for seed, sets in zip(config.seeds, seed_place.map(synthetic_for_seed, seed_tasks), strict=True):
             split = splits[seed]
             X_test, y_test = real_X.take(split.test), real_y[split.test]
             aligned = {}
@@ -650,8 +650,8 @@ def _coverage(real_X: list[list[str]], real_y: np.ndarray, split: Split,
 SeedSet = tuple[list[list[str]], np.ndarray, dict[str, str], float]
 
 
-def _synthetic_for_seed(seed: int, sources: dict[str, SyntheticSource], real: LabeledDataset,
-                        train: np.ndarray) -> dict[str, SeedSet]:
+def synthetic_for_seed(seed: int, sources: dict[str, SyntheticSource], real: LabeledDataset,
+                       train: np.ndarray) -> dict[str, SeedSet]:
     """Each set of one seed, aligned to the real ids: (sequences, labels, texts of new templates, seconds to make).
     ``train``: the seed's real training sessions (indices), all that per-seed sets may see."""
     train_part = _subset(real, train, f"{real.name}-train-seed{seed}")
