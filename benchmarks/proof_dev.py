@@ -52,6 +52,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, help="sessions sampled (default: the config's)")
     parser.add_argument("--augment-pick", choices=("random", "distinct"), help="default: the config's")
     parser.add_argument("--ratio", type=float, help="synthetic per real normal training session (default: config's)")
+    parser.add_argument("--threshold-rate", type=float, help="threshold_anomaly_rate (default: the config's)")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--out", type=Path, help="write the rows here (JSON)")
     parser.add_argument("--against", type=Path, help="an earlier run's --out: pair its augmented cells with these")
@@ -97,6 +98,8 @@ def _dev_config(args):
         update["augment_pick"] = args.augment_pick
     if args.ratio:
         update["ratios"] = [args.ratio]
+    if args.threshold_rate:
+        update["threshold_anomaly_rate"] = args.threshold_rate
     return config.model_copy(update=update)
 
 

@@ -134,6 +134,16 @@ def test_set_threshold_and_calibration():
     assert detector.set_threshold(-1.0) is detector and detector.predict(X_train).all()
 
 
+def test_calibration_at_a_natural_anomaly_rate_flags_less():
+    # five anomalies, four normal sessions: the validation part's own F1 is best flagging scores >= 2 (one false
+    # alarm of four), but where anomalies are 2.9 % of the sessions each false alarm weighs ~42 anomalies' worth
+    scores = np.array([9.0, 8.0, 7.0, 2.0, 2.0, 3.0, 1.0, 1.0, 1.0])
+    labels = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0])
+    assert calibrate_threshold(scores, labels) == 1.5
+    assert calibrate_threshold(scores, labels, anomaly_rate=0.029) == 5.0
+    assert calibrate_threshold(scores, labels, anomaly_rate=5 / 9) == 1.5  # the validation part's own rate
+
+
 def test_registry_errors_are_clear(monkeypatch):
     assert set(registry.NEURAL) | set(CLASSICAL) == set(registry.DETECTORS)
     with pytest.raises(InputError, match="unknown detector 'nope'"):

@@ -142,12 +142,18 @@ class SessionDetector(BaseEstimator):
         raise NotImplementedError
 
 
-def calibrate_threshold(scores, y, normal_quantile: float = 0.99) -> float:
+def calibrate_threshold(scores, y, normal_quantile: float = 0.99, anomaly_rate: float | None = None) -> float:
     """The threshold to use on unseen data, chosen from VALIDATION scores only.
 
     With anomalies among ``y``: the threshold with the best F1 (ties: the highest, fewest alarms); the returned
     value lies halfway between the chosen score and the next lower one, so ``score > threshold`` reproduces the
     choice. Without anomalies: the ``normal_quantile`` quantile of the normal scores.
+
+    ``anomaly_rate``: the F1 is the one expected where anomalies are this share of the sessions, not the
+    validation part's own share: each normal session weighs ``(1 - rate) / rate`` anomalies' worth, scaled by the
+    validation part's anomalies per normal session. A validation part carved from a training part rich in
+    anomalies (half or more) otherwise rewards flagging nearly everything, which at a natural rate of a few percent
+    is mostly false alarms.
     """
     scores = np.asarray(scores, dtype=np.float64)
     labels = np.asarray(y, dtype=np.int64)
@@ -157,7 +163,11 @@ def calibrate_threshold(scores, y, normal_quantile: float = 0.99) -> float:
         return float(np.quantile(scores, normal_quantile, method="higher"))
     if (labels == ANOMALY).all():
         return float(np.min(scores) - 1e-9)
-    precision, recall, cuts = precision_recall_curve(labels, scores)
+    weights = None
+    if anomaly_rate is not None:
+        anomalies, normals = int((labels == ANOMALY).sum()), int((labels != ANOMALY).sum())
+        weights = np.where(labels == ANOMALY, 1.0, (1 - anomaly_rate) / anomaly_rate * anomalies / normals)
+    precision, recall, cuts = precision_recall_curve(labels, scores, sample_weight=weights)
     f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(precision),
                    where=(precision + recall) > 0)[:-1]
     best = int(np.flatnonzero(f1 == f1.max())[-1])

@@ -122,6 +122,10 @@ class BenchConfig(_Strict):
     detectors: list[DetectorSpec] = Field(min_length=1)
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
     threshold: Literal["validation", "default"] = "validation"
+    threshold_anomaly_rate: float | None = Field(
+        None, gt=0, lt=1, description="threshold: validation picks the best F1 expected where anomalies are this "
+                                      "share of the sessions (e.g. the test part's natural rate), not the validation "
+                                      "part's own share")
     normal_quantile: float = Field(0.99, gt=0, le=1,
                                    description="threshold quantile of normal validation scores when validation has "
                                                "no anomaly")
@@ -457,7 +461,8 @@ def _fit_and_measure(spec: DetectorSpec, training: TrainingSet, X_test: list[lis
     fitted, fitted_cpu = time.perf_counter(), time.process_time()
     validation = _scores(detector, training.X_val)
     if config.threshold == "validation":
-        detector.set_threshold(calibrate_threshold(validation, training.y_val, config.normal_quantile))
+        detector.set_threshold(calibrate_threshold(validation, training.y_val, config.normal_quantile,
+                                                     config.threshold_anomaly_rate))
     at_recall = recall_threshold(validation, training.y_val, config.recall_target)
     scores = _scores(detector, X_test)
     predicted = (scores > detector.threshold_).astype(np.int64)
