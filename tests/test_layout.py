@@ -80,10 +80,12 @@ def test_format_strings_are_inferred_from_the_lines():
     assert infer_format_string(["a|b|c", "d|e|f"]) is None  # no time in the first field
 
 
+LINUX = r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>"  # Loghub's: the pid is optional
 CASES = {  # name: (log, options of load_logs)
     "bgl": (LAYOUTS / "bgl_like.log", {"sessions": "window:300", "line_labels": "Label:-"}),
     "syslog": (LAYOUTS / "syslog_like.log", {"sessions": "entity:req-[0-9a-f]{8}"}),
     "apache": (LAYOUTS / "apache_like.log", {"sessions": "window:60"}),
+    "linux": (LAYOUTS / "linux_like.log", {"sessions": "window:60", "log_format": LINUX}),
     "zookeeper": (SHARED / "zookeeper" / "loghub_2k" / "Zookeeper_2k.log", {"sessions": "window:60"}),
     "hdfs": (SHARED / "hdfs" / "loghub_2k" / "HDFS_2k.log", {}),
 }

@@ -3,6 +3,9 @@
 A format is literal text with ``<Header>`` slots; the last slot takes the rest of the line. Backslash escapes
 (``\\[``) are accepted as Loghub writes them. Runs of spaces match any run of spaces or tabs, and the run a line
 actually used is kept when it differs, so :meth:`LogFormat.format` writes every line back byte for byte.
+A slot may be optional with the text around it, as Loghub writes it for Linux, Mac and Thunderbird:
+``<Component>(\\[<PID>\\])?: <Content>`` reads ``sshd[2114]: ...`` and ``kernel: ...``; a line without it has the
+header empty, and an empty header is written without its brackets.
 """
 
 from __future__ import annotations
@@ -46,11 +49,18 @@ class LogFormat:
     literals: tuple[str, ...]  # len(headers) + 1 pieces of literal text, unescaped
     regex: re.Pattern
     name: str | None = None
+    optional: tuple[tuple[str, str] | None, ...] = ()  # per header: the text written around it when not empty
 
     @classmethod
     def parse(cls, fmt: str, name: str | None = None) -> LogFormat:
         """Compile a format string; a string without ``<Header>`` slots or with a repeated header is refused."""
-        parts = re.split(r"<([^<>\s]+)>", fmt)
+        around: dict[str, tuple[str, str, str]] = {}  # optional header -> text before, text after, the regex
+
+        def plain(m: re.Match) -> str:
+            before, after = _compile_literal(m[1], capture=False), _compile_literal(m[3], capture=False)
+            around[m[2]] = (before[0], after[0], f"(?:{before[1]}(.*?){after[1]})?")
+            return f"<{m[2]}>"
+        parts = re.split(r"<([^<>\s]+)>", _OPTIONAL.sub(plain, fmt))
         headers = tuple(parts[1::2])
         if not headers:
             raise InputError(f"format string {fmt!r} has no <Header> slots")
@@ -62,9 +72,12 @@ class LogFormat:
             literals.append(text)
             pattern.append(regex)
             if i < len(headers):
-                pattern.append("(.*)" if i == len(headers) - 1 else "(.*?)")
+                optional = around.get(headers[i])
+                pattern.append(optional[2] if optional else "(.*)" if i == len(headers) - 1 else "(.*?)")
         pattern.append("$")
-        return cls(text=fmt, headers=headers, literals=tuple(literals), regex=re.compile("".join(pattern)), name=name)
+        optional = tuple(around[h][:2] if h in around else None for h in headers) if around else ()
+        return cls(text=fmt, headers=headers, literals=tuple(literals), regex=re.compile("".join(pattern)), name=name,
+                   optional=optional)
 
     @cached_property
     def _canonical_separators(self) -> tuple[str, ...]:
@@ -102,9 +115,15 @@ class LogFormat:
     def values(self, event: LogEvent) -> tuple[str, ...]:
         """The event's value of each header, in format order (what :meth:`format` writes)."""
         fields = event.fields
-        return tuple([event.content if header == "Content" else (event.level or "") if header == "Level"
-                      else (event.component or "") if header == "Component" else fields.get(header, "")
-                      for header in self.headers])
+        values = tuple([event.content if header == "Content" else (event.level or "") if header == "Level"
+                        else (event.component or "") if header == "Component" else fields.get(header, "")
+                        for header in self.headers])
+        return self.around(values) if self.optional else values
+
+    def around(self, values: tuple[str, ...]) -> tuple[str, ...]:
+        """Header values with the text of their optional groups around the non-empty ones (what a line shows)."""
+        return tuple(f"{optional[0]}{value}{optional[1]}" if optional and value else value
+                     for value, optional in zip(values, self.optional, strict=True))
 
     def join(self, values: tuple[str, ...], event: LogEvent) -> str:
         """The line of header ``values`` (from :meth:`values`), with the whitespace ``event`` was read with."""
@@ -125,8 +144,12 @@ def _percent_format(literals: Sequence[str]) -> str:
     return "%s".join(piece.replace("%", "%%") for piece in literals)
 
 
-def _compile_literal(literal: str) -> tuple[str, str]:
-    """Unescaped text and regex for a literal piece: ``\\x`` is x, a space run matches ``[ \\t]+`` (captured)."""
+_OPTIONAL = re.compile(r"\(((?:[^()<>\\]|\\.)*)<([^<>\s]+)>((?:[^()<>\\]|\\.)*)\)\?")  # (text<Header>text)?
+
+
+def _compile_literal(literal: str, capture: bool = True) -> tuple[str, str]:
+    """Unescaped text and regex for a literal piece: ``\\x`` is x, a space run matches ``[ \\t]+`` (captured, unless
+    ``capture`` is false: the text around an optional header keeps its spaces as they are written)."""
     text, regex, i = [], [], 0
     while i < len(literal):
         ch = literal[i]
@@ -138,7 +161,7 @@ def _compile_literal(literal: str) -> tuple[str, str]:
                 run.append(literal[i])
                 i += 1
             text.append("".join(run))
-            regex.append("([ \\t]+)")
+            regex.append("([ \\t]+)" if capture else "[ \\t]+")
         elif ch == "\\" and i + 1 < len(literal):
             text.append(literal[i + 1])
             regex.append(re.escape(literal[i + 1]))
@@ -208,6 +231,7 @@ class _EventBuilder:
         self.clock_names = [n for n in ("Date", "Time", "Timestamp") if n in pos]
         self.timestamps: dict[tuple, int | None] = {}  # lines of one second share their clock text
         self.line_label = pos.get("Label") if fmt.name == "bgl" else None
+        self.optional = bool(fmt.optional)  # an optional header a line lacks matches as None: read as empty
 
     def _timestamp(self, clock: tuple) -> int | None:
         if len(self.timestamps) > 100_000:
@@ -222,6 +246,8 @@ class _EventBuilder:
         if m is None:
             return None
         g = m.groups()
+        if self.optional:
+            g = tuple("" if value is None else value for value in g)
         clock = self.clock(g)
         stamp = self.timestamps.get(clock, _UNSEEN)
         if stamp is _UNSEEN:

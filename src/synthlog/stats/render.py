@@ -277,7 +277,9 @@ class _LayoutText:
     def __init__(self, compiled: CompiledSpec):
         layout = compiled.spec.layout
         self.fields = layout.fields
-        self.literals = LogFormat.parse(layout.format).literals
+        parsed = LogFormat.parse(layout.format)
+        self.literals = parsed.literals
+        self.optional = parsed.optional or (None,) * len(parsed.headers)  # text around an optional header
         self.clocks = {f.name: (TimeRenderer(f.time_format), round(f.offset * US)) for f in layout.fields
                        if f.kind == "time"}
         self.free = {f.name: _MessageText(Message(id="header", template=f.template, params=f.params), "", "",
@@ -350,13 +352,14 @@ class _LayoutText:
     def items(self, message: list[str | pl.Expr]) -> list[str | pl.Expr]:
         """A raw line of the layout: literal text between the headers, each header's column, the message."""
         out: list[str | pl.Expr] = [self.literals[0]]
-        for f, literal in zip(self.fields, self.literals[1:], strict=True):
+        for f, literal, optional in zip(self.fields, self.literals[1:], self.optional, strict=True):
             if f.kind == "content":
                 out += message
-            elif f.kind == "level":
-                out.append(pl.col("L"))
             else:
-                out.append(pl.col(f"H_{f.same_as if f.kind == 'copy' else f.name}"))
+                column = pl.col("L") if f.kind == "level" else pl.col(f"H_{f.same_as if f.kind == 'copy' else f.name}")
+                out.append(column if optional is None else
+                           pl.when(column == "").then(column).otherwise(pl.concat_str([pl.lit(optional[0]), column,
+                                                                                       pl.lit(optional[1])])))
             out.append(literal)
         return out
 
