@@ -324,6 +324,20 @@ class Layout(LogFormat):
         except KeyError:
             return super().values(event)
 
+    def lines(self, events: list[LogEvent]) -> list[str]:
+        if self.pattern is not None:
+            return super().lines(events)
+        return self.joins(self.values_of(events), events)
+
+    def values_of(self, events: list[LogEvent]) -> list[tuple[str, ...]]:
+        # values(event) written out: one dict merge and one C-level pick per line
+        pick = self._pick_values
+        try:
+            return [pick({**event.fields, "Level": event.level or "", "Component": event.component or "",
+                          "Content": event.content}) for event in events]
+        except KeyError:  # a line that lacks a header: the general path writes it empty
+            return [self.values(event) for event in events]
+
     @cached_property
     def _pick_values(self) -> Callable[[dict[str, str]], tuple[str, ...]]:
         return tuple_getter(self.headers)

@@ -21,7 +21,6 @@ import itertools
 import math
 import random
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import PurePosixPath
@@ -385,24 +384,45 @@ class RecipeAssembler:
         if order.resolution_s <= 0 or order.ties == "time":
             events.sort(key=_timestamp)
             return events
+        if order.ties == "text":
+            return self._by_text(events, order.resolution_s)
         times = [e.timestamp for e in events]
         resolution, floor = order.resolution_s, math.floor
         buckets = [floor(t / US / resolution) for t in times]
-        if order.ties == "text":  # a line alone in its bucket needs no tie-breaker, so its text is not rendered
-            fmt, shared = self.renderer.fmt, Counter(buckets)
-            text = (lambda e: fmt.join(fmt.values(e), e)) if fmt.joins_values else fmt.format
-            ties = [text(e) if shared[b] > 1 else "" for e, b in zip(events, buckets, strict=True)]
-        else:
-            ties = [rng.random() for _ in events]
+        ties = [rng.random() for _ in events]
         # by bucket, tie-breaker and time; equal keys keep their order (the index comes last)
         out = [events[k] for _, _, _, k in sorted(zip(buckets, ties, times, range(len(events)), strict=True))]
-        # within one bucket the times are handed out again in the new order; a bucket's times all come before the
-        # next bucket's (the bucket grows with the time), so that is the sorted times, position by position
+        self._retime(out, sorted(times))
+        return out
+
+    def _by_text(self, events: list[LogEvent], resolution: float) -> list[LogEvent]:
+        """The lines by timestamp bucket, text and time (equal keys in their order); as the general sort by
+        ``(bucket, text, time, index)``, but the bucket grows with the time, so the lines sorted by time hold each
+        bucket's lines together, and only a bucket of two lines or more needs its lines' text rendered."""
+        events.sort(key=_timestamp)  # stable: equal times keep their order
+        times = [e.timestamp for e in events]
+        floor = math.floor
+        buckets = [floor(t / US / resolution) for t in times]
+        lines_of = self.renderer.fmt.lines
+        start, count = 0, len(events)
+        for end in range(1, count + 1):
+            if end < count and buckets[end] == buckets[start]:
+                continue
+            if end - start > 1:
+                group = events[start:end]
+                keyed = sorted(zip(lines_of(group), times[start:end], range(end - start), strict=True))
+                events[start:end] = [group[k] for _, _, k in keyed]
+            start = end
+        self._retime(events, times)
+        return events
+
+    def _retime(self, events: list[LogEvent], times: list[int]) -> None:
+        """Hand the sorted ``times`` out again in the new order: a bucket's times all come before the next
+        bucket's (the bucket grows with the time), so lines that swapped places within a bucket swap times."""
         retime = self.renderer.retime
-        for event, t in zip(out, sorted(times), strict=True):
+        for event, t in zip(events, times, strict=True):
             if event.timestamp != t:
                 retime(event, t)
-        return out
 
     def _faulty_run(self, rng: random.Random, runs: list[Stage]) -> int | None:
         """With probability ``fault_rate``, the index of the one run that takes an anomalous variant (runs weighted
