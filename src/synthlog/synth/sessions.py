@@ -232,6 +232,11 @@ class RecipeAssembler:
         self.entity_kind = SlotKind(recipe.entity)
         # (role, id of a cluster node) -> the node in that role; and each such node -> itself (one object per value)
         self._placed: dict = {}
+        # per stage, what its plan draws with: requirements, probability, mixes and their running sums, run counts
+        # and their running sums, the fixed count
+        self._stages = [(stage, tuple(stage.requires), stage.probability, self.mixes.get(stage.name),
+                         self.mix_weights.get(stage.name), self.counts.get(stage.name), recipe.count_of(stage))
+                        for stage in recipe.stages]
         self._runs = {stage.name: _RunSetting.of(stage, recipe, self.pools[stage.name], self.main[stage.name])
                       for stage in recipe.stages if stage.name in self.pools}
 
@@ -276,18 +281,17 @@ class RecipeAssembler:
         is drawn: ``(stage, runs, mix)`` in recipe order."""
         ran: set[str] = set()
         plan = []
-        for stage in self.recipe.stages:
-            if any(r not in ran for r in stage.requires) or rng.random() >= stage.probability:
+        random_ = rng.random
+        for stage, requires, probability, mixes, mix_sums, counts, fixed in self._stages:
+            if (requires and any(r not in ran for r in requires)) or random_() >= probability:
                 continue
-            mixes = self.mixes.get(stage.name)
             mix = None
-            if mixes and mixes[0] and rng.random() >= mixes[2]:
-                mix = list(weighted(rng, mixes[0], self.mix_weights[stage.name]))
+            if mixes and mixes[0] and random_() >= mixes[2]:
+                mix = list(weighted(rng, mixes[0], mix_sums))
                 rng.shuffle(mix)  # which run takes which variant
                 runs = len(mix)
             else:
-                counts = self.counts.get(stage.name)
-                runs = weighted(rng, counts[0], counts[1]) if counts else self.recipe.count_of(stage)
+                runs = weighted(rng, counts[0], counts[1]) if counts else fixed
                 if mixes and mixes[3] and runs > 0:  # a new mix of a varying stage: its runs share conditions
                     mix = self._new_mix(rng, self.pools[stage.name].normal, runs,
                                         self.concentrations.get(stage.name, CONCENTRATION))
@@ -325,7 +329,7 @@ class RecipeAssembler:
         plan = self._plan(rng)
         bases: dict[int, int] = {}  # each node (by id) numbers its threads on its own counter
         bound: dict = {}  # node pools of runs (see _run_pool)
-        faulty = self._faulty_run(rng, [stage for stage, runs, _ in plan for _ in range(runs)])
+        faulty = self._faulty_run(rng, plan)
         # every run is a timed process: its own start, its own thread, its lines in program order
         started: dict[str, float] = {}
         ends: dict[str, dict[int, float]] = {}
@@ -424,15 +428,17 @@ class RecipeAssembler:
             if event.timestamp != t:
                 retime(event, t)
 
-    def _faulty_run(self, rng: random.Random, runs: list[Stage]) -> int | None:
-        """With probability ``fault_rate``, the index of the one run that takes an anomalous variant (runs weighted
-        by their stage's ``fault_weight``, among stages that have anomalous variants)."""
+    def _faulty_run(self, rng: random.Random, plan: list[tuple[Stage, int, tuple[Variant, ...] | None]]) -> int | None:
+        """With probability ``fault_rate``, the index of the one run of ``plan`` (see :meth:`_plan`) that takes an
+        anomalous variant (runs weighted by their stage's ``fault_weight``, among stages that have anomalous
+        variants)."""
         if rng.random() >= self.recipe.fault_rate:
             return None
-        weights = [stage.fault_weight if self.pools[stage.name].anomalous else 0.0 for stage in runs]
+        weights = [stage.fault_weight if self.pools[stage.name].anomalous else 0.0
+                   for stage, runs, _ in plan for _ in range(runs)]
         if not any(weights):
             return None
-        return rng.choices(range(len(runs)), weights=weights, k=1)[0]
+        return rng.choices(range(len(weights)), weights=weights, k=1)[0]
 
 
 @dataclass(frozen=True, slots=True)

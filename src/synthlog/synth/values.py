@@ -822,13 +822,42 @@ class ValueGenerator:
     def fill_planned(self, plan: _FillPlan, ctx: ValueContext, exception_type: str | None = None,
                      template_id: str | None = None) -> tuple[str, list[str]]:
         """:meth:`fill` with the statement's :meth:`plan_of`."""
+        model = self.model
+        if model is not None and template_id is not None and model.slot_counts.get(template_id) == len(plan.slots):
+            return self._fill_calibrated(plan, ctx, exception_type, template_id)
+        python, entities, rng = plan.python, ctx.entities, ctx.rng
+        params = []
+        for how, kind, entity, prefix, slot, run_how, patterns in plan.slots:
+            if run_how is not None and (value := _run_number(run_how, ctx)) is not None:  # the run's position
+                pass
+            elif how is _NODE:
+                value = self._node_value(kind, entity[1], ctx)
+            elif how is _ENTITY:
+                value = entities.get(entity)
+                if value is None:
+                    value = entities[entity] = self._make(kind, rng, python, exception_type, slot.type, slot.words)
+            elif how is _FRESH:
+                value = self._make(kind, rng, python, exception_type, slot.type, slot.words)
+            elif patterns is not None:  # a recipe's patterns, one value per entity
+                value = entities.get(entity)
+                if value is None:
+                    value = entities[entity] = self._pattern(patterns, ctx)
+            else:
+                value = self._slot_value(slot, ctx, python, exception_type)
+            if prefix and value.startswith(prefix):  # the template already prints it (blk_<*> + blk_42 -> 42)
+                value = value[len(prefix):]
+            params.append(value)
+        return plan.text % tuple(params), params
+
+    def _fill_calibrated(self, plan: _FillPlan, ctx: ValueContext, exception_type: str | None,
+                         template_id: str) -> tuple[str, list[str]]:
+        """:meth:`fill_planned` with a fitted model that knows the real template ``template_id``'s slots: each
+        slot takes that template's own shape (node slots and run numbers as ever)."""
         python, entities, rng, model = plan.python, ctx.entities, ctx.rng, self.model
-        calibrated = model is not None and template_id is not None and \
-            model.slot_counts.get(template_id) == len(plan.slots)
         params = []
         for at, (how, kind, entity, prefix, slot, run_how, patterns) in enumerate(plan.slots):
             value = _run_number(run_how, ctx) if run_how is not None else None  # the run's position or peers
-            if value is None and calibrated and how is not _NODE:  # the real template's own shape for this slot
+            if value is None and how is not _NODE:  # the real template's own shape for this slot
                 value = model.sample_slot(template_id, at, kind, rng) if how is _FRESH else \
                     ctx.entity(f"slot:{kind.value}", slot.key,
                                lambda m=model, a=at, k=kind: m.sample_slot(template_id, a, k, rng))
@@ -842,13 +871,13 @@ class ValueGenerator:
                 value = entities.get(entity)
                 if value is None:
                     value = entities[entity] = self._make(kind, rng, python, exception_type, slot.type, slot.words)
-            elif patterns is not None:  # a recipe's patterns, one value per entity
+            elif patterns is not None:
                 value = entities.get(entity)
                 if value is None:
                     value = entities[entity] = self._pattern(patterns, ctx)
             else:
                 value = self._slot_value(slot, ctx, python, exception_type)
-            if prefix and value.startswith(prefix):  # the template already prints it (blk_<*> + blk_42 -> 42)
+            if prefix and value.startswith(prefix):
                 value = value[len(prefix):]
             params.append(value)
         return plan.text % tuple(params), params
