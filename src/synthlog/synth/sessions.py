@@ -128,11 +128,6 @@ class Renderer:
             variant, steps, variant.exit if variant.exit != "normal" else None, variant.path_id, named)
         return known
 
-    def retime(self, event: LogEvent, micros: int) -> None:
-        """Move a line this renderer made to ``micros`` (epoch microseconds), its date and time headers with it."""
-        event.fields = self.layout.retimed(event.fields, micros, event.timestamp)
-        event.timestamp = micros
-
     def _new_thread(self, named: tuple, ctx: ValueContext) -> str:
         """The name the code gives a run's thread (``named``: see :meth:`_prepare`), filled once per session; else
         the class's simple name and a number."""
@@ -264,16 +259,17 @@ class RecipeAssembler:
         ``bound``: the session's pools worked out so far, by node id (a pipeline node's pool is the same every run)
         and by node id and run."""
         pool = bound.get(id(node)) or bound.get((id(node), run))
-        if pool is None:
-            pipeline = nodes[self.pipeline_role]
-            at = next((k for k, n in enumerate(pipeline) if n is node), None)  # equal nodes are one object
-            if at is not None:
+        if pool is not None:
+            return pool
+        pipeline = nodes[self.pipeline_role]
+        for at, member in enumerate(pipeline):
+            if member is node:  # equal nodes are one object
                 start = (at - 1) % len(pipeline)
                 peers = [n for n in pipeline[start:] + pipeline[:start] if n is not node]
                 pool = bound[id(node)] = [node, *peers]
-            else:
-                start = run % len(pipeline)
-                pool = bound[(id(node), run)] = [node, *pipeline[start:], *pipeline[:start]]
+                return pool
+        start = run % len(pipeline)
+        pool = bound[(id(node), run)] = [node, *pipeline[start:], *pipeline[:start]]
         return pool
 
     def _plan(self, rng: random.Random) -> list[tuple[Stage, int, tuple[Variant, ...] | None]]:
@@ -422,11 +418,13 @@ class RecipeAssembler:
 
     def _retime(self, events: list[LogEvent], times: list[int]) -> None:
         """Hand the sorted ``times`` out again in the new order: a bucket's times all come before the next
-        bucket's (the bucket grows with the time), so lines that swapped places within a bucket swap times."""
-        retime = self.renderer.retime
+        bucket's (the bucket grows with the time), so lines that swapped places within a bucket swap times; a
+        moved line's date and time headers move with it."""
+        retimed = self.renderer.layout.retimed
         for event, t in zip(events, times, strict=True):
             if event.timestamp != t:
-                retime(event, t)
+                event.fields = retimed(event.fields, t, event.timestamp)
+                event.timestamp = t
 
     def _faulty_run(self, rng: random.Random, plan: list[tuple[Stage, int, tuple[Variant, ...] | None]]) -> int | None:
         """With probability ``fault_rate``, the index of the one run of ``plan`` (see :meth:`_plan`) that takes an
