@@ -284,6 +284,10 @@ class Layout(LogFormat):
         cache = self._second_fields  # the date/time headers first (the same dict through a second), then the rest
         clock = cache.get(micros // 1_000_000) if cache is not None else None
         out = (clock if clock is not None else self._clock_fields(micros, micros / US)).copy()
+        pid_header = self._pid_only
+        if pid_header is not None:  # the common Loghub case (HDFS: Date, Time, Pid), without the plan's loop
+            out[pid_header] = str(pid)
+            return out
         if self.pattern is None:
             for header, how in self._loghub_plan:
                 if how == "pid":
@@ -323,6 +327,20 @@ class Layout(LogFormat):
                                       "Content": event.content})
         except KeyError:
             return super().values(event)
+
+    def lines(self, events: list[LogEvent]) -> list[str]:
+        if self.pattern is not None:
+            return super().lines(events)
+        return self.joins(self.values_of(events), events)
+
+    def values_of(self, events: list[LogEvent]) -> list[tuple[str, ...]]:
+        # values(event) written out: one dict merge and one C-level pick per line
+        pick = self._pick_values
+        try:
+            return [pick({**event.fields, "Level": event.level or "", "Component": event.component or "",
+                          "Content": event.content}) for event in events]
+        except KeyError:  # a line that lacks a header: the general path writes it empty
+            return [self.values(event) for event in events]
 
     @cached_property
     def _pick_values(self) -> Callable[[dict[str, str]], tuple[str, ...]]:
@@ -387,6 +405,13 @@ class Layout(LogFormat):
             return ()
         how = {"Pid": "pid", "Process": "pid", "Thread": "thread", "Id": "id", "Node": "node", "Timestamp": "epoch"}
         return tuple((h, how[h]) for h, c in zip(self.headers, self.clocks, strict=True) if c is None and h in how)
+
+    @cached_property
+    def _pid_only(self) -> str | None:
+        """The header of a Loghub format whose one header besides the clock's is a process id written after them
+        (what :meth:`fields` then fills by itself), else None."""
+        plan = self._loghub_plan
+        return plan[0][0] if len(plan) == 1 and plan[0][1] == "pid" and self._field_order is None else None
 
     @cached_property
     def _pattern_plan(self) -> tuple[tuple[str, Conversion], ...]:

@@ -107,6 +107,21 @@ class LogFormat:
         """Write ``event`` back as a line of this format (exactly as read, for events this format produced)."""
         return self.join(self.values(event), event)
 
+    def lines(self, events: list[LogEvent]) -> list[str]:
+        """:meth:`format` of each event."""
+        return [self.format(event) for event in events]
+
+    def values_of(self, events: list[LogEvent]) -> list[tuple[str, ...]]:
+        """:meth:`values` of each event."""
+        return [self.values(event) for event in events]
+
+    def joins(self, values: list[tuple[str, ...]], events: list[LogEvent]) -> list[str]:
+        """:meth:`join` of each event's values (from :meth:`values_of`)."""
+        if any(SEPARATORS_KEY in event.attributes for event in events):
+            return [self.join(one, event) for one, event in zip(values, events, strict=True)]
+        line = self._line  # what join writes for an event read with this format's own whitespace
+        return [line % one for one in values]
+
     @property
     def joins_values(self) -> bool:
         """Whether :meth:`format` is ``join(values(event), event)`` (so a caller holding the values joins them)."""

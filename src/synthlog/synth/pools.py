@@ -11,6 +11,7 @@ rare paths still occur. ``decay = 1`` samples distinct variants uniformly.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import random
 import re
@@ -20,7 +21,6 @@ from dataclasses import dataclass, field
 from synthlog.code.records import ExecutionPath, Statement
 from synthlog.records import ANOMALY, NORMAL
 from synthlog.synth.checking import Verdict
-from synthlog.synth.draws import weighted
 from synthlog.synth.labels import LabelRules
 
 LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
@@ -70,31 +70,50 @@ class Pool:
     anomalous: list[Variant] = field(default_factory=list)
     rejected: int = 0
     silent: int = 0  # feasible paths that log nothing after filtering
-    _cumulative: dict = field(default_factory=dict, repr=False)  # groups and cumulative weights, for fast draws
+    _cumulative: dict = field(default_factory=dict, repr=False)  # main patterns -> their Drawing
 
     def pick(self, rng: random.Random, fault_rate: float, main: Sequence[re.Pattern[str]] | None = None,
              rare_rate: float = 0.0) -> Variant | None:
         """A normal variant, or with probability ``fault_rate`` an anomalous one (when either pool is empty,
         the other). With ``main`` patterns, a normal run takes a main variant (see :func:`is_main`) except with
         probability ``rare_rate``; when no variant is main, any normal variant serves."""
-        want_fault = rng.random() < fault_rate
-        group = self.anomalous if (want_fault and self.anomalous) or not self.normal else self.normal
-        if not group:
-            return None
-        draws = self._cumulative
-        if main and group is self.normal:
-            key = main if type(main) is tuple else tuple(main)  # patterns hash by their text
-            found = draws.get(key)
-            if found is None:
-                found = draws[key] = _cumulated([v for v in group if is_main(v, main)])
-            usual, cumulative = found
-            if usual and rng.random() >= rare_rate:
-                return weighted(rng, usual, cumulative)
-        key = "anomalous" if group is self.anomalous else "normal"
-        found = draws.get(key)
+        return self.drawing(main).pick(rng.random, fault_rate, rare_rate)
+
+    def drawing(self, main: Sequence[re.Pattern[str]] | None = None) -> Drawing:
+        """What :meth:`pick` draws from with ``main`` (worked out once; keep it to skip the look-up)."""
+        key = tuple(main or ())  # patterns hash by their text
+        found = self._cumulative.get(key)
         if found is None:
-            found = draws[key] = _cumulated(group)
-        return weighted(rng, *found)
+            usual = [v for v in self.normal if is_main(v, main)] if main else []
+            found = self._cumulative[key] = Drawing(*_cumulated(self.normal), *_cumulated(usual),
+                                                    *_cumulated(self.anomalous))
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Drawing:
+    """A pool's groups of variants with the running sums of their weights: what :meth:`Pool.pick` draws from."""
+
+    normal: list[Variant]
+    normal_sums: list[float]
+    usual: list[Variant]  # the main variants among the normal ones
+    usual_sums: list[float]
+    anomalous: list[Variant]
+    anomalous_sums: list[float]
+
+    def pick(self, random_, fault_rate: float, rare_rate: float) -> Variant | None:
+        """:meth:`Pool.pick` with ``random_`` (a generator's ``random`` method): the same draws, in one call."""
+        if (random_() < fault_rate and self.anomalous) or not self.normal:
+            group, sums = self.anomalous, self.anomalous_sums
+            if not group:
+                return None
+        else:
+            usual = self.usual
+            if usual and random_() >= rare_rate:  # see weighted: the same draw, written out
+                return usual[bisect.bisect(self.usual_sums, random_() * (self.usual_sums[-1] + 0.0), 0,
+                                           len(usual) - 1)]
+            group, sums = self.normal, self.normal_sums
+        return group[bisect.bisect(sums, random_() * (sums[-1] + 0.0), 0, len(group) - 1)]
 
 
 def _cumulated(group: list[Variant]) -> tuple[list[Variant], list[float]]:

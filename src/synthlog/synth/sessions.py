@@ -21,7 +21,6 @@ import itertools
 import math
 import random
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import PurePosixPath
@@ -34,7 +33,7 @@ from synthlog.records import US, LogEvent, Session
 from synthlog.synth.arrivals import Arrivals, recipe_arrivals
 from synthlog.synth.draws import between, weighted
 from synthlog.synth.labels import LabelRules
-from synthlog.synth.pools import Pool, Variant, level_word
+from synthlog.synth.pools import Drawing, Pool, Variant, level_word
 from synthlog.synth.recipe import Recipe, Stage
 from synthlog.synth.values import NODE_KINDS, Node, SlotKind, ValueContext, ValueGenerator, infer_slot_kinds, render
 
@@ -73,31 +72,35 @@ class Renderer:
         self.layout = self.fmt if isinstance(self.fmt, Layout) else Layout.from_format(self.fmt)
         self._kinds: dict[str, list[SlotKind]] = {}
         self._headers: dict[str, tuple[str, str]] = {}
-        self._thread_templates: dict[str, tuple[str, tuple[SlotType, ...] | None]] = {}  # class -> its threads
-        self._variant_steps: dict[int, tuple[Variant, list[tuple]]] = {}  # id(variant) -> (variant, its steps)
+        self._variant_steps: dict[int, tuple] = {}  # id(variant) -> what lines needs of it (see _prepare)
 
     def lines(self, variant: Variant, ctx: ValueContext, start: float, spacing: tuple[float, float],
               rng: random.Random, pid: int, node: str, run: int, thread: str | None = None) -> list[LogEvent]:
-        exception_type = variant.exit if variant.exit != "normal" else None
-        fill, fields, path_id, random_ = self.values.fill_planned, self.layout.fields, variant.path_id, rng.random
+        known = self._variant_steps.get(id(variant))
+        if known is None or known[0] is not variant:
+            known = self._prepare(variant)
+        _, steps, exception_type, path_id, named = known
+        if thread is None and named is not None:  # one thread per run: a run is one thread's work
+            thread = ctx.entities.get(named[0])
+            if thread is None:
+                thread = self._new_thread(named, ctx)
+        thread = thread or ""
+        fill, fields, random_ = self.values.fill_planned, self.layout.fields, rng.random
         low, high = spacing
         width = high - low
         out = []
         t = start
-        if thread is None and variant.statements:  # one thread per run: a run is one thread's work
-            thread = self._thread(variant.statements[0].cls, ctx)
-        thread = thread or ""
         fill_values = self.fill_values
         proposals = variant.proposed if fill_values else None
-        for i, (statement, sid, label, rule, level, component, tid, plan, line, method, file) in \
-                enumerate(self._steps(variant)):
+        for i, (statement, sid, label, rule, level, component, tid, plan, line, method, file) in enumerate(steps):
             if fill_values:
                 content, params = fill(plan, ctx, exception_type, tid)
             else:
                 content, params = statement.template, []
-            proposed = proposals[i] if proposals else None
-            if proposed and len(proposed) == len(params):
-                content, params = self._with_proposed(statement, params, proposed)
+            if proposals:
+                proposed = proposals[i]
+                if proposed and len(proposed) == len(params):
+                    content, params = self._with_proposed(statement, params, proposed)
             # positional, in LogEvent's field order: the hot loop of sampling
             micros = int(t * US)
             out.append(LogEvent(content, micros, level, component, tid, params, label, rule, None,
@@ -106,37 +109,31 @@ class Renderer:
             t += (low + width * random_()) / 1000.0  # rng.uniform(low, high), without the call
         return out
 
-    def _steps(self, variant: Variant) -> list[tuple]:
-        """Per line of ``variant``, what does not change between sessions: (statement, its id, label, rule, level,
-        component, template id, fill plan, line number, method, file); worked out once per variant."""
-        known = self._variant_steps.get(id(variant))
-        if known is not None and known[0] is variant:
-            return known[1]
+    def _prepare(self, variant: Variant) -> tuple:
+        """What :meth:`lines` needs of ``variant`` that does not change between sessions, worked out once: the
+        variant, its steps (per line: statement, its id, label, rule, level, component, template id, fill plan,
+        line number, method, file), its exception, its path id and its run's thread template (see
+        :meth:`_new_thread`; None for a variant without lines)."""
         steps = []
         for statement, (label, rule) in zip(variant.statements, variant.labels, strict=True):
             level, component = self._header(statement)
             plan = self.values.plan_of(statement, self.slot_types.get(statement.id, ()))
             steps.append((statement, statement.id, label, rule, level, component, self.template_ids[statement.id],
                           plan, statement.line, statement.method, statement.file))
-        self._variant_steps[id(variant)] = (variant, steps)  # the variant is kept, so its id stays its own
-        return steps
+        named = None
+        if variant.statements:
+            key, types = self._thread_template(variant.statements[0].cls)
+            named = (("thread", key), key, types)
+        known = self._variant_steps[id(variant)] = (  # the variant is kept, so its id stays its own
+            variant, steps, variant.exit if variant.exit != "normal" else None, variant.path_id, named)
+        return known
 
-    def retime(self, event: LogEvent, micros: int) -> None:
-        """Move a line this renderer made to ``micros`` (epoch microseconds), its date and time headers with it."""
-        event.fields = self.layout.retimed(event.fields, micros, event.timestamp)
-        event.timestamp = micros
-
-    def _thread(self, cls: str, ctx: ValueContext) -> str:
-        """The name the code gives the thread of class ``cls`` (or of a class it is nested in), filled once per
-        session; else the class's simple name and a number."""
-        named = self._thread_templates.get(cls)
-        if named is None:
-            named = self._thread_templates[cls] = self._thread_template(cls)
-        key, types = named
-        thread = ctx.entities.get(("thread", key))
-        if thread is None:
-            thread = ctx.entities[("thread", key)] = self.values.fill(key, ctx, types)[0] if types is not None \
-                else f"{key}-{between(ctx.rng, 1, 32)}"
+    def _new_thread(self, named: tuple, ctx: ValueContext) -> str:
+        """The name the code gives a run's thread (``named``: see :meth:`_prepare`), filled once per session; else
+        the class's simple name and a number."""
+        entity, key, types = named
+        thread = ctx.entities[entity] = self.values.fill(key, ctx, types)[0] if types is not None \
+            else f"{key}-{between(ctx.rng, 1, 32)}"
         return thread
 
     def _thread_template(self, cls: str) -> tuple[str, tuple[SlotType, ...] | None]:
@@ -228,7 +225,13 @@ class RecipeAssembler:
         self.mix_weights = {name: list(itertools.accumulate(mix[1])) for name, mix in self.mixes.items() if mix[0]}
         self.pipeline_role = recipe.pipeline_role
         self.entity_kind = SlotKind(recipe.entity)
-        self._placed: dict[tuple[str, int], Node] = {}  # (role, id of a cluster node) -> the node in that role
+        # (role, id of a cluster node) -> the node in that role; and each such node -> itself (one object per value)
+        self._placed: dict = {}
+        # per stage, what its plan draws with: requirements, probability, mixes and their running sums, run counts
+        # and their running sums, the fixed count
+        self._stages = [(stage, tuple(stage.requires), stage.probability, self.mixes.get(stage.name),
+                         self.mix_weights.get(stage.name), self.counts.get(stage.name), recipe.count_of(stage))
+                        for stage in recipe.stages]
         self._runs = {stage.name: _RunSetting.of(stage, recipe, self.pools[stage.name], self.main[stage.name])
                       for stage in recipe.stages if stage.name in self.pools}
 
@@ -242,48 +245,49 @@ class RecipeAssembler:
             group = out[name] = []
             for n in nodes:  # a cluster node as this role shows it, made once (cluster nodes live as long as self)
                 node = placed.get((name, id(n)))
-                if node is None:
-                    node = placed[(name, id(n))] = Node(_in_subnet(n.ip, role.subnet), role.port or n.port,
-                                                        n.hostname)
+                if node is None:  # equal nodes are one object, so a node's id stands for its value
+                    node = Node(_in_subnet(n.ip, role.subnet), role.port or n.port, n.hostname)
+                    node = placed[(name, id(n))] = placed.setdefault(node, node)
                 group.append(node)
         return out
 
-    def _bind_run(self, ctx: ValueContext, node: Node, nodes: dict[str, list[Node]], run: int,
-                  bound: dict) -> None:
-        """Node slots of run ``k`` name the run's own node (``self``) and then, in order of appearance, the nodes
-        of the recipe's pipeline role from replica ``k``: a namenode run about replica ``k`` names datanode ``k``; a
+    def _run_pool(self, node: Node, nodes: dict[str, list[Node]], run: int, bound: dict) -> list[Node]:
+        """The nodes that node slots of run ``run`` on ``node`` name, in order (the values module gives the i-th new
+        node key the i-th): the run's own node (``self``) and then, in order of appearance, the nodes of the
+        recipe's pipeline role from replica ``run``: a namenode run about replica ``k`` names datanode ``k``; a
         datanode run names its upstream peer first. So a datanode has one address in every stage of a session.
-        ``bound``: the session's node pools worked out so far, by node and run."""
-        ctx.node_of, ctx.port_of = {"self": node}, {}
-        pool = bound.get(id(node)) or bound.get((id(node), run))  # a pipeline node's pool is the same every run
-        if pool is None:
-            pipeline = nodes[self.pipeline_role]
-            if node in pipeline:
-                start = (pipeline.index(node) - 1) % len(pipeline)
+        ``bound``: the session's pools worked out so far, by node id (a pipeline node's pool is the same every run)
+        and by node id and run."""
+        pool = bound.get(id(node)) or bound.get((id(node), run))
+        if pool is not None:
+            return pool
+        pipeline = nodes[self.pipeline_role]
+        for at, member in enumerate(pipeline):
+            if member is node:  # equal nodes are one object
+                start = (at - 1) % len(pipeline)
                 peers = [n for n in pipeline[start:] + pipeline[:start] if n is not node]
                 pool = bound[id(node)] = [node, *peers]
-            else:
-                start = run % len(pipeline)
-                pool = bound[(id(node), run)] = [node, *pipeline[start:], *pipeline[:start]]
-        ctx.pool = pool  # the values module gives the i-th new node key pool[i]; self is the 0th
+                return pool
+        start = run % len(pipeline)
+        pool = bound[(id(node), run)] = [node, *pipeline[start:], *pipeline[:start]]
+        return pool
 
     def _plan(self, rng: random.Random) -> list[tuple[Stage, int, tuple[Variant, ...] | None]]:
         """The stages that run in this session, how many times, and the variants of their runs when a whole mix
         is drawn: ``(stage, runs, mix)`` in recipe order."""
         ran: set[str] = set()
         plan = []
-        for stage in self.recipe.stages:
-            if any(r not in ran for r in stage.requires) or rng.random() >= stage.probability:
+        random_ = rng.random
+        for stage, requires, probability, mixes, mix_sums, counts, fixed in self._stages:
+            if (requires and any(r not in ran for r in requires)) or random_() >= probability:
                 continue
-            mixes = self.mixes.get(stage.name)
             mix = None
-            if mixes and mixes[0] and rng.random() >= mixes[2]:
-                mix = list(weighted(rng, mixes[0], self.mix_weights[stage.name]))
+            if mixes and mixes[0] and random_() >= mixes[2]:
+                mix = list(weighted(rng, mixes[0], mix_sums))
                 rng.shuffle(mix)  # which run takes which variant
                 runs = len(mix)
             else:
-                counts = self.counts.get(stage.name)
-                runs = weighted(rng, counts[0], counts[1]) if counts else self.recipe.count_of(stage)
+                runs = weighted(rng, counts[0], counts[1]) if counts else fixed
                 if mixes and mixes[3] and runs > 0:  # a new mix of a varying stage: its runs share conditions
                     mix = self._new_mix(rng, self.pools[stage.name].normal, runs,
                                         self.concentrations.get(stage.name, CONCENTRATION))
@@ -319,14 +323,15 @@ class RecipeAssembler:
         entity = self.renderer.values.value(self.entity_kind, "primary", ctx)
         session_start = self.arrivals.time(index)
         plan = self._plan(rng)
-        bases: dict[Node, int] = {}  # each node numbers its threads on its own counter
-        bound: dict = {}  # node pools of runs (see _bind_run)
-        faulty = self._faulty_run(rng, [stage for stage, runs, _ in plan for _ in range(runs)])
+        bases: dict[int, int] = {}  # each node (by id) numbers its threads on its own counter
+        bound: dict = {}  # node pools of runs (see _run_pool)
+        faulty = self._faulty_run(rng, plan)
         # every run is a timed process: its own start, its own thread, its lines in program order
         started: dict[str, float] = {}
         ends: dict[str, dict[int, float]] = {}
         events: list[LogEvent] = []
         random_, lines_of, fill_values = rng.random, self.renderer.lines, self.renderer.fill_values
+        getrandbits = rng.getrandbits
         i = -1
         for stage, runs, mix in plan:
             setting = self._runs[stage.name]
@@ -334,34 +339,37 @@ class RecipeAssembler:
             base = started.get(after, session_start) if after else session_start
             # rng.uniform(low, high) is low + (high - low) * random(): written out, the same draws
             stage_start = base + (setting.delay_low + setting.delay_width * random_()) / 1000.0
-            role_nodes, pool = nodes[setting.role], setting.pool
+            role_nodes, drawing, rare_rate = nodes[setting.role], setting.drawing, setting.rare_rate
             ends_here = ends[stage.name] = {}
             ends_before = ends.get(after or "", {}) if setting.follows_run else None
             first = None
+            # thread numbers: draws.between written out (the same draws), the stage's own or a node's base + spread
+            own, (low, size, bits) = setting.threads is not None, setting.thread_draw
             for run in range(runs):
                 i += 1
                 if ends_before is not None and run in ends_before:
                     start = ends_before[run] + (setting.delay_low + setting.delay_width * random_()) / 1000.0
                 else:
                     start = stage_start + (setting.jitter_low + setting.jitter_width * random_()) / 1000.0
-                first = start if first is None else min(first, start)
+                first = start if first is None or start < first else first
                 node = role_nodes[run % len(role_nodes)]
                 if mix is not None and i != faulty:
                     variant = mix[run]
                 else:
-                    variant = pool.pick(rng, 1.0 if i == faulty else 0.0, setting.main, setting.rare_rate)
+                    variant = drawing.pick(random_, 1.0 if i == faulty else 0.0, rare_rate)
                 if variant is None:
                     continue
-                if fill_values:
-                    self._bind_run(ctx, node, nodes, run, bound)
-                    ctx.run, ctx.runs = run, runs
-                if setting.threads is not None:
-                    thread = between(rng, *setting.threads)
-                else:
-                    if node not in bases:
-                        bases[node] = between(rng, *setting.role_threads)
-                    thread = bases[node] + between(rng, 0, setting.spread)
-                lines = lines_of(variant, ctx, start, setting.spacing, rng, pid=thread, node=node.hostname, run=run)
+                if fill_values:  # bind the run: its node slots, its position (see _run_pool)
+                    ctx.pool = bound.get(id(node)) or bound.get((id(node), run)) or \
+                        self._run_pool(node, nodes, run, bound)
+                    ctx.node_of, ctx.port_of, ctx.run, ctx.runs = {"self": node}, {}, run, runs
+                if not own and id(node) not in bases:  # equal nodes are one object (see _nodes)
+                    bases[id(node)] = between(rng, *setting.role_threads)
+                drawn = getrandbits(bits)
+                while drawn >= size:
+                    drawn = getrandbits(bits)
+                thread = low + drawn if own else bases[id(node)] + drawn
+                lines = lines_of(variant, ctx, start, setting.spacing, rng, thread, node.hostname, run)
                 if lines:
                     ends_here[run] = lines[-1].timestamp / US
                 events.extend(lines)
@@ -376,34 +384,59 @@ class RecipeAssembler:
         if order.resolution_s <= 0 or order.ties == "time":
             events.sort(key=_timestamp)
             return events
+        if order.ties == "text":
+            return self._by_text(events, order.resolution_s)
         times = [e.timestamp for e in events]
         resolution, floor = order.resolution_s, math.floor
         buckets = [floor(t / US / resolution) for t in times]
-        if order.ties == "text":  # a line alone in its bucket needs no tie-breaker, so its text is not rendered
-            fmt, shared = self.renderer.fmt, Counter(buckets)
-            text = (lambda e: fmt.join(fmt.values(e), e)) if fmt.joins_values else fmt.format
-            ties = [text(e) if shared[b] > 1 else "" for e, b in zip(events, buckets, strict=True)]
-        else:
-            ties = [rng.random() for _ in events]
+        ties = [rng.random() for _ in events]
         # by bucket, tie-breaker and time; equal keys keep their order (the index comes last)
         out = [events[k] for _, _, _, k in sorted(zip(buckets, ties, times, range(len(events)), strict=True))]
-        # within one bucket the times are handed out again in the new order; a bucket's times all come before the
-        # next bucket's (the bucket grows with the time), so that is the sorted times, position by position
-        retime = self.renderer.retime
-        for event, t in zip(out, sorted(times), strict=True):
-            if event.timestamp != t:
-                retime(event, t)
+        self._retime(out, sorted(times))
         return out
 
-    def _faulty_run(self, rng: random.Random, runs: list[Stage]) -> int | None:
-        """With probability ``fault_rate``, the index of the one run that takes an anomalous variant (runs weighted
-        by their stage's ``fault_weight``, among stages that have anomalous variants)."""
+    def _by_text(self, events: list[LogEvent], resolution: float) -> list[LogEvent]:
+        """The lines by timestamp bucket, text and time (equal keys in their order); as the general sort by
+        ``(bucket, text, time, index)``, but the bucket grows with the time, so the lines sorted by time hold each
+        bucket's lines together, and only a bucket of two lines or more needs its lines' text rendered."""
+        events.sort(key=_timestamp)  # stable: equal times keep their order
+        times = [e.timestamp for e in events]
+        floor = math.floor
+        buckets = [floor(t / US / resolution) for t in times]
+        lines_of = self.renderer.fmt.lines
+        start, count = 0, len(events)
+        for end in range(1, count + 1):
+            if end < count and buckets[end] == buckets[start]:
+                continue
+            if end - start > 1:
+                group = events[start:end]
+                keyed = sorted(zip(lines_of(group), times[start:end], range(end - start), strict=True))
+                events[start:end] = [group[k] for _, _, k in keyed]
+            start = end
+        self._retime(events, times)
+        return events
+
+    def _retime(self, events: list[LogEvent], times: list[int]) -> None:
+        """Hand the sorted ``times`` out again in the new order: a bucket's times all come before the next
+        bucket's (the bucket grows with the time), so lines that swapped places within a bucket swap times; a
+        moved line's date and time headers move with it."""
+        retimed = self.renderer.layout.retimed
+        for event, t in zip(events, times, strict=True):
+            if event.timestamp != t:
+                event.fields = retimed(event.fields, t, event.timestamp)
+                event.timestamp = t
+
+    def _faulty_run(self, rng: random.Random, plan: list[tuple[Stage, int, tuple[Variant, ...] | None]]) -> int | None:
+        """With probability ``fault_rate``, the index of the one run of ``plan`` (see :meth:`_plan`) that takes an
+        anomalous variant (runs weighted by their stage's ``fault_weight``, among stages that have anomalous
+        variants)."""
         if rng.random() >= self.recipe.fault_rate:
             return None
-        weights = [stage.fault_weight if self.pools[stage.name].anomalous else 0.0 for stage in runs]
+        weights = [stage.fault_weight if self.pools[stage.name].anomalous else 0.0
+                   for stage, runs, _ in plan for _ in range(runs)]
         if not any(weights):
             return None
-        return rng.choices(range(len(runs)), weights=weights, k=1)[0]
+        return rng.choices(range(len(weights)), weights=weights, k=1)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,22 +450,24 @@ class _RunSetting:
     jitter_low: float
     jitter_width: float
     role: str
-    pool: Pool
-    main: tuple[re.Pattern[str], ...]
+    drawing: Drawing  # the stage's pool as its runs draw from it, with its main patterns
     rare_rate: float
     threads: tuple[int, int] | None  # the stage's own thread numbers, else the role's base and spread below
     role_threads: tuple[int, int]
-    spread: int
+    thread_draw: tuple[int, int, int]  # what a run's thread number draws: (low, size, bits) of draws.between
     spacing: tuple[float, float]
 
     @classmethod
     def of(cls, stage: Stage, recipe: Recipe, pool: Pool, main: tuple[re.Pattern[str], ...]) -> _RunSetting:
         role = recipe.roles[stage.role]
+        threads = (int(stage.threads.min), int(stage.threads.max)) if stage.threads is not None else None
+        low, high = threads if threads is not None else (0, role.thread_spread)
+        if high < low:
+            raise ValueError(f"stage {stage.name}: empty range of thread numbers {low}..{high}")
         return cls(stage.after, stage.follow == "run", stage.delay_ms.min, stage.delay_ms.max - stage.delay_ms.min,
-                   stage.jitter_ms.min, stage.jitter_ms.max - stage.jitter_ms.min, stage.role, pool, main,
-                   stage.rare_rate,
-                   (int(stage.threads.min), int(stage.threads.max)) if stage.threads is not None else None,
-                   (int(role.threads.min), int(role.threads.max)), role.thread_spread,
+                   stage.jitter_ms.min, stage.jitter_ms.max - stage.jitter_ms.min, stage.role, pool.drawing(main),
+                   stage.rare_rate, threads, (int(role.threads.min), int(role.threads.max)),
+                   (low, high - low + 1, (high - low + 1).bit_length()),
                    (stage.spacing_ms.min, stage.spacing_ms.max))
 
 

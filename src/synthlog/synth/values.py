@@ -60,7 +60,7 @@ from synthlog.code.records import Statement
 from synthlog.code.slottypes import NUMERIC_TYPES, SlotType
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
 from synthlog.records import LogEvent, Template
-from synthlog.synth.draws import below, between
+from synthlog.synth.draws import below
 
 
 class SlotKind(StrEnum):
@@ -760,6 +760,9 @@ def _custom(slot: _SlotPlan, overrides: dict[str, list[str]]) -> bool:
     return any(WILDCARD in c for c in constants)
 
 
+_EPHEMERAL_PORTS = 60999 - 32768 + 1  # how many ports a remote end talks from: 32768 .. 60999
+
+
 @functools.lru_cache(maxsize=4096)
 def _is_remote(key: str) -> bool:
     """Whether a node key names the far end of a connection (which talks from an ephemeral port)."""
@@ -822,13 +825,42 @@ class ValueGenerator:
     def fill_planned(self, plan: _FillPlan, ctx: ValueContext, exception_type: str | None = None,
                      template_id: str | None = None) -> tuple[str, list[str]]:
         """:meth:`fill` with the statement's :meth:`plan_of`."""
+        model = self.model
+        if model is not None and template_id is not None and model.slot_counts.get(template_id) == len(plan.slots):
+            return self._fill_calibrated(plan, ctx, exception_type, template_id)
+        python, entities, rng = plan.python, ctx.entities, ctx.rng
+        params = []
+        for how, kind, entity, prefix, slot, run_how, patterns in plan.slots:
+            if run_how is not None and (value := _run_number(run_how, ctx)) is not None:  # the run's position
+                pass
+            elif how is _NODE:
+                value = self._node_value(kind, entity[1], ctx)
+            elif how is _ENTITY:
+                value = entities.get(entity)
+                if value is None:
+                    value = entities[entity] = self._make(kind, rng, python, exception_type, slot.type, slot.words)
+            elif how is _FRESH:
+                value = self._make(kind, rng, python, exception_type, slot.type, slot.words)
+            elif patterns is not None:  # a recipe's patterns, one value per entity
+                value = entities.get(entity)
+                if value is None:
+                    value = entities[entity] = self._pattern(patterns, ctx)
+            else:
+                value = self._slot_value(slot, ctx, python, exception_type)
+            if prefix and value.startswith(prefix):  # the template already prints it (blk_<*> + blk_42 -> 42)
+                value = value[len(prefix):]
+            params.append(value)
+        return plan.text % tuple(params), params
+
+    def _fill_calibrated(self, plan: _FillPlan, ctx: ValueContext, exception_type: str | None,
+                         template_id: str) -> tuple[str, list[str]]:
+        """:meth:`fill_planned` with a fitted model that knows the real template ``template_id``'s slots: each
+        slot takes that template's own shape (node slots and run numbers as ever)."""
         python, entities, rng, model = plan.python, ctx.entities, ctx.rng, self.model
-        calibrated = model is not None and template_id is not None and \
-            model.slot_counts.get(template_id) == len(plan.slots)
         params = []
         for at, (how, kind, entity, prefix, slot, run_how, patterns) in enumerate(plan.slots):
             value = _run_number(run_how, ctx) if run_how is not None else None  # the run's position or peers
-            if value is None and calibrated and how is not _NODE:  # the real template's own shape for this slot
+            if value is None and how is not _NODE:  # the real template's own shape for this slot
                 value = model.sample_slot(template_id, at, kind, rng) if how is _FRESH else \
                     ctx.entity(f"slot:{kind.value}", slot.key,
                                lambda m=model, a=at, k=kind: m.sample_slot(template_id, a, k, rng))
@@ -842,13 +874,13 @@ class ValueGenerator:
                 value = entities.get(entity)
                 if value is None:
                     value = entities[entity] = self._make(kind, rng, python, exception_type, slot.type, slot.words)
-            elif patterns is not None:  # a recipe's patterns, one value per entity
+            elif patterns is not None:
                 value = entities.get(entity)
                 if value is None:
                     value = entities[entity] = self._pattern(patterns, ctx)
             else:
                 value = self._slot_value(slot, ctx, python, exception_type)
-            if prefix and value.startswith(prefix):  # the template already prints it (blk_<*> + blk_42 -> 42)
+            if prefix and value.startswith(prefix):
                 value = value[len(prefix):]
             params.append(value)
         return plan.text % tuple(params), params
@@ -893,8 +925,12 @@ class ValueGenerator:
         if len(pieces) == 1:
             return pattern
         out = [pieces[0]]
+        getrandbits = rng.getrandbits
         for piece in pieces[1:]:
-            out += [_DIGIT_TEXT[below(rng, 10)], piece]
+            digit = getrandbits(4)  # below(rng, 10) written out: the same draws
+            while digit >= 10:
+                digit = getrandbits(4)
+            out += [_DIGIT_TEXT[digit], piece]
         return "".join(out)
 
     def value(self, kind: SlotKind, key: str, ctx: ValueContext, python: bool = False,
@@ -920,7 +956,11 @@ class ValueGenerator:
         if _is_remote(key):
             port = ctx.port_of.get(key)
             if port is None:
-                port = ctx.port_of[key] = between(ctx.rng, 32768, 60999)
+                getrandbits = ctx.rng.getrandbits
+                port = getrandbits(15)  # between(rng, 32768, 60999) written out: the same draws
+                while port >= _EPHEMERAL_PORTS:
+                    port = getrandbits(15)
+                port = ctx.port_of[key] = 32768 + port
         else:
             port = node.port
         match kind:
