@@ -48,6 +48,23 @@ def test_escaped_brackets_are_literal_text():
     assert fmt.match("no brackets here") is None
 
 
+def test_an_optional_group_reads_an_empty_header_and_writes_no_brackets():
+    linux = LogFormat.parse(r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>")
+    with_pid = "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown"
+    without = "Jun 15 04:06:18 combo kernel: eth0: link up [100]: done"
+    assert linux.match(with_pid)["PID"] == "19939" and linux.match(with_pid)["Component"] == "sshd(pam_unix)"
+    assert linux.match(without) == {"Month": "Jun", "Date": "15", "Time": "04:06:18", "Level": "combo",
+                                    "Component": "kernel", "PID": "", "Content": "eth0: link up [100]: done"}
+    for line in (with_pid, without):
+        event = linux.event(line)
+        assert linux.format(event) == line and linux.lines([event]) == [line]
+    assert linux.values(linux.event(with_pid))[5] == "19939"  # a column holds the value, the line its brackets
+    mac = LogFormat.parse(r"<Month>  <Date> <Time> <User> <Component>\[<PID>\]( \(<Address>\))?: <Content>")
+    line = "Jul  1 09:02:26 host-1 QQ[10018] (0x7f9b0a): task done"
+    assert mac.match(line)["Address"] == "0x7f9b0a" and mac.format(mac.event(line)) == line
+    assert mac.match("Jul  1 09:02:26 host-1 QQ[10018]: task done")["Address"] == ""
+
+
 @pytest.mark.parametrize(("date", "time", "expected"), [
     ("081109", "203615", 1226262975.0),
     ("81109", "203615", 1226262975.0),  # loghub-2.0 dropped the leading zero

@@ -112,6 +112,22 @@ def test_generated_raw_lines_keep_the_layout_levels_and_time_order(case, tmp_pat
     assert set(result["levels"]["synthetic"]) <= set(result["levels"]["reference"])
 
 
+def test_an_optional_header_stays_with_the_messages_that_show_it(tmp_path):
+    real = load_logs(LAYOUTS / "linux_like.log", log_format=LINUX, sessions="window:60")
+    spec, _ = profile_dataset(real, name="linux", options=ProfileOptions(seed=4))
+    StatsSynthesizer(spec).write(tmp_path / "gen", n_lines=600, seed=4)
+    fmt = get_format(LINUX)
+    shown = {}  # component -> whether its lines show a pid, in the reference and in the generated log
+    for path, key in ((LAYOUTS / "linux_like.log", "real"), (tmp_path / "gen" / "linux.log", "generated")):
+        for _, line in iter_lines(path):
+            event = fmt.event(line)
+            shown.setdefault((key, event.component), set()).add(event.fields["PID"] != "")
+    assert shown[("real", "kernel")] == {False} and shown[("real", "ntpd")] == {True}
+    generated = {c: v for (k, c), v in shown.items() if k == "generated"}
+    assert {"kernel", "ntpd"} <= set(generated)
+    assert all(v == shown[("real", c)] for c, v in generated.items())
+
+
 def test_bgl_like_headers_agree_and_labels_follow_the_templates(tmp_path):
     log, options = CASES["bgl"]
     real = load_logs(log, **options)

@@ -273,7 +273,7 @@ class Layout(LogFormat):
         base = get_format(fmt)
         formats = BUILTIN_TIME_FORMATS.get(base.name, ISO_TIME_FORMATS)
         return cls(text=base.text, headers=base.headers, literals=base.literals, regex=base.regex, name=base.name,
-                   source=source,
+                   optional=base.optional, source=source,
                    clocks=tuple(TimeRenderer(formats[h]) if h in formats else None for h in base.headers))
 
     # -- rendering --------------------------------------------------------------------------------------------

@@ -89,7 +89,7 @@ class LogFormat:
         if m is None:
             return None
         groups = m.groups()
-        return dict(zip(self.headers, (groups[i] for i in self._header_groups), strict=True))
+        return dict(zip(self.headers, (groups[i] or "" for i in self._header_groups), strict=True))
 
     @cached_property
     def _header_groups(self) -> list[int]:
@@ -117,7 +117,7 @@ class LogFormat:
 
     def joins(self, values: list[tuple[str, ...]], events: list[LogEvent]) -> list[str]:
         """:meth:`join` of each event's values (from :meth:`values_of`)."""
-        if any(SEPARATORS_KEY in event.attributes for event in events):
+        if self.optional or any(SEPARATORS_KEY in event.attributes for event in events):
             return [self.join(one, event) for one, event in zip(values, events, strict=True)]
         line = self._line  # what join writes for an event read with this format's own whitespace
         return [line % one for one in values]
@@ -128,12 +128,12 @@ class LogFormat:
         return type(self).format is LogFormat.format
 
     def values(self, event: LogEvent) -> tuple[str, ...]:
-        """The event's value of each header, in format order (what :meth:`format` writes)."""
+        """The event's value of each header, in format order (what :meth:`format` writes, an optional header
+        without its text around it)."""
         fields = event.fields
-        values = tuple([event.content if header == "Content" else (event.level or "") if header == "Level"
-                        else (event.component or "") if header == "Component" else fields.get(header, "")
-                        for header in self.headers])
-        return self.around(values) if self.optional else values
+        return tuple([event.content if header == "Content" else (event.level or "") if header == "Level"
+                      else (event.component or "") if header == "Component" else fields.get(header, "")
+                      for header in self.headers])
 
     def around(self, values: tuple[str, ...]) -> tuple[str, ...]:
         """Header values with the text of their optional groups around the non-empty ones (what a line shows)."""
@@ -142,6 +142,8 @@ class LogFormat:
 
     def join(self, values: tuple[str, ...], event: LogEvent) -> str:
         """The line of header ``values`` (from :meth:`values`), with the whitespace ``event`` was read with."""
+        if self.optional:
+            values = self.around(values)
         separators = event.attributes.get(SEPARATORS_KEY)
         if separators and len(separators) == len(self._canonical_separators):  # else read with another format
             runs = iter(separators)

@@ -306,10 +306,15 @@ def _header(name: str, rank: int, counts: LayoutCounts, weights: Callable[[Count
         fixed[name] = {m: shares for m, shares in table.items() if shares}
         default = max(sorted(kept), key=lambda v: kept[v])
         return HeaderField(name=name, kind="message", default=default)
-    template, params = value_model([(value, session) for _, value, session in counts.first[name]], rank)
+    # messages whose lines mostly lack the header (an optional one: kernel lines have no pid) write it empty, and
+    # the others draw from the values lines show
+    empty = [m for m, c in per_message.items() if c and 2 * c[""] > sum(c.values())] if overall[""] else []
+    template, params = value_model([(value, session) for _, value, session in counts.first[name]
+                                    if value or not empty], rank)
     longer = counts.longer[name]
     per_session = longer >= MIN_SESSIONS and counts.constant[name] >= FIXED_SHARE * longer
-    return HeaderField(name=name, kind="value", template=template, params=params, per_session=per_session)
+    return HeaderField(name=name, kind="value", template=template, params=params, per_session=per_session,
+                       empty_for=empty)
 
 
 def _shares(weights: dict[str, float]) -> dict[str, float]:

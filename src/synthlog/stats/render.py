@@ -285,6 +285,9 @@ class _LayoutText:
         self.free = {f.name: _MessageText(Message(id="header", template=f.template, params=f.params), "", "",
                                           f.template) for f in layout.fields if f.kind == "value"}
         self.per_session = {f.name for f in layout.fields if f.kind == "value" and f.per_session}
+        index = {m.id: i for i, m in enumerate(compiled.messages)}
+        self.empty = {f.name: np.array(sorted(index[m] for m in f.empty_for if m in index), dtype=np.int64)
+                      for f in layout.fields if f.kind == "value" and f.empty_for}
         messages = compiled.messages
         words = sorted({w for m in messages for w in (m.levels or {m.level: 1.0})})
         self.level_table = pl.Series(words, dtype=pl.String)
@@ -346,6 +349,8 @@ class _LayoutText:
             column = frame.select(_concat(items) if columns else pl.lit("".join(items))).to_series()
             if name in self.per_session:
                 column = column.gather(_or_last(events.owner[order], owners[:-1]))
+            if name in self.empty:  # the header's messages that write it empty
+                column = column.set(pl.Series(np.isin(events.message[order], self.empty[name])), "")
             out[f"H_{name}"] = column
         return out
 

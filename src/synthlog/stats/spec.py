@@ -499,7 +499,8 @@ class HeaderField(_Model):
     local time next to epoch seconds), ``copy`` (the value of header ``same_as`` on the same line), ``message``
     (a value the message fixes, from its ``fields``; ``default`` when the message has none) or ``value`` (drawn
     for every line from ``template``, whose slots are filled like a message's from ``params``; with
-    ``per_session`` drawn once per request or session and kept on all its lines).
+    ``per_session`` drawn once per request or session and kept on all its lines; empty on the lines of the
+    messages ``empty_for`` names: an optional header such as Linux's pid, which kernel lines lack).
     """
 
     name: Annotated[str, Field(min_length=1)]
@@ -511,6 +512,7 @@ class HeaderField(_Model):
     template: str | None = None
     params: dict[str, Param] = Field(default_factory=dict)
     per_session: bool = False
+    empty_for: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _complete(self) -> HeaderField:
