@@ -98,15 +98,15 @@ def _valid(kind: str, value: str) -> bool:
 @lru_cache(maxsize=1 << 18)
 def mixes_letters_and_digits(token: str) -> bool:
     """An identifier: at least 4 characters with letters and digits mixed (``node77``, ``R02-M1``, ``a1b2c3``),
-    not a plain number with a unit (``64MB``, ``250ms``) nor a word with one digit at its end (``IPv4``,
-    ``node-2``); of ``key=value``, ``key:value`` and ``Class@line`` only the value counts, of ``0x..`` only the
-    hex digits."""
+    not a plain number with a unit of up to five letters (``64MB``, ``250ms``, ``100Mbps``, ``12KB/s``) nor a word
+    with one digit at its end (``IPv4``, ``node-2``); of ``key=value``, ``key:value`` and ``Class@line`` only the
+    value counts, of ``0x..`` only the hex digits."""
     core = re.split(r"[=:@]", token.strip(".,:;!?"))[-1].strip("/\\-_.")  # of key=value etc. the value decides
     if core[:2] in ("0x", "0X"):  # hex notation: only its digits count
         core = core[2:]
     if len(core) < 4 or not any(c.isalpha() for c in core) or not any(c.isdigit() for c in core):
         return False
-    if re.fullmatch(r"[-+]?\d+(?:\.\d+)?[A-Za-z%]{1,3}", core):  # a number with its unit
+    if re.fullmatch(r"[-+]?\d+(?:\.\d+)?[A-Za-z%]{1,5}(?:/s)?", core):  # a number with its unit
         return False
     return not re.fullmatch(r"[A-Za-z]{2,}[-_.]?\d", core)  # a word with one trailing digit: IPv4, node-2
 
