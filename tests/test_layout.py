@@ -73,6 +73,12 @@ def test_format_strings_are_inferred_from_the_lines():
     assert infer_format_string(["[Sun Dec 04 04:47:44 2005 x] [notice] a", "[Sun Dec 04 04:47:45 2005] [error] b"]) \
         != r"\[<Time>\] \[<Level>\] <Content>"  # the bracket closes on another token: no time header there
     assert infer_format_string(["no time here", "nor a level word"]) is None
+    linux = [line for _, line in iter_lines(LAYOUTS / "linux_like.log")]  # kernel lines have no pid
+    inferred = infer_format_string(linux[:200])
+    assert inferred == r"<Month> <Day> <Time> <Field1> <Component>(\[<Pid>\])?: <Content>"
+    events = [get_format(inferred).event(line) for line in linux]
+    assert all(events) and {"kernel", "syslogd 1.4.1", "sshd(pam_unix)"} <= {e.component for e in events}
+    assert {e.fields["Pid"] == "" for e in events if e.component == "kernel"} == {True}
     health = ["20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579",
               "20171223-22:15:29:615|Step_LSC|30002312|flush sensor data | 12"]  # the content may hold the delimiter
     assert infer_format_string(health) == r"<Time>\|<Field1>\|<Field2>\|<Content>"

@@ -1,4 +1,4 @@
-"""Infer the Loghub format string of a raw log from its first lines: a built-in format that fits, else a layout
+r"""Infer the Loghub format string of a raw log from its first lines: a built-in format that fits, else a layout
 read off the lines' leading whitespace-separated tokens (time, bracketed or plain fields, level, a component
 ending in ``:``), the rest being the content.
 
@@ -6,7 +6,10 @@ The general inference looks for, in order: one to three leading tokens that toge
 ``Timestamp``; ``Date``, ``Time``; ``Month``, ``Day``, ``Time``) or a bracketed time with spaces (``Time``:
 ``[Sun Dec 04 04:47:44 2005]``), then plain fields, then a level word (optionally
 in brackets), then a ``name:`` or ``name[pid]:`` token; a token position is a header only when every sampled line
-has it in that shape. Failing that, fields split by ``|``, ``;`` or a tab whose first field is a time. A layout
+has it in that shape, except that the pid may be missing on some lines (``<Component>(\[<Pid>\])?:``, syslog's
+``kernel:`` next to ``sshd[2114]:``). Without a level word, the component may follow up to two plain fields
+(``host program[pid]:``), and the last header's component may span two or three tokens (``syslogd 1.4.1:``) on
+some lines. Failing that, fields split by ``|``, ``;`` or a tab whose first field is a time. A layout
 with neither a time nor a level is refused: the user gives ``--format``.
 """
 
@@ -27,7 +30,7 @@ DELIMITERS = (("|", r"\|"), (";", ";"), ("\t", "\t"))  # (delimiter, as a format
 _TIME_NAMES = {1: ("Timestamp",), 2: ("Date", "Time"), 3: ("Month", "Day", "Time")}
 _BRACKETED = re.compile(r"\[([^\[\]\s]*)\]")
 _COMPONENT = re.compile(r"([^\s\[\]:]+):")
-_COMPONENT_PID = re.compile(r"([^\s\[\]:]+)\[(\d+)\]:")
+_COMPONENT_PID = re.compile(r"([^\[\]:]+)\[(\d+)\]:")  # the name may hold spaces when it spans tokens
 
 
 def infer_format(path: PathLike) -> tuple[LogFormat, str]:
@@ -110,9 +113,13 @@ def _spaced(lines: list[str]) -> str | None:
         bracketed = all(r[level_at].startswith("[") for r in rows)
         headers.append(r"\[<Level>\]" if bracketed else "<Level>")
         end = level_at + 1
-    found = None if component or end >= width else _component(rows, end)
-    if found is not None:
-        headers.append(found)
+    found = None
+    for start in (range(end, min(end + 3, width)) if level_at is None else (end,)) if not component else ():
+        found = _component(rows, start, last=True)  # without a level: a host or two before the program
+        if found is not None:
+            headers += [_field(rows, i, f"Field{fields + 1 + k}") for k, i in enumerate(range(end, start))]
+            headers.append(found)
+            break
     if not position and level_at is None:
         return None
     return " ".join([*headers, "<Content>"])
@@ -131,13 +138,24 @@ def _bracketed_time(rows: list[list[str]], width: int) -> int:
     return close + 1 if infer_time_format(inside, "Time") is not None else 0
 
 
-def _component(rows: list[list[str]], i: int) -> str | None:
-    """``<Component>:`` or ``<Component>[<Pid>]:`` when every line has that shape at token ``i``."""
-    if all(_COMPONENT_PID.fullmatch(r[i]) for r in rows):
-        return r"<Component>\[<Pid>\]:"
-    if all(_COMPONENT.fullmatch(r[i]) for r in rows):
-        return "<Component>:"
-    return None
+def _component(rows: list[list[str]], i: int, last: bool = False) -> str | None:
+    """``<Component>:``, ``<Component>[<Pid>]:`` or, when only some lines show a pid, ``<Component>([<Pid>])?:``,
+    when every line has that shape at token ``i``; with ``last`` (no header follows) a line's component may span
+    up to three tokens, at least one line's one."""
+    shapes = []
+    for r in rows:
+        span = next((j for j in range(i, min(i + 3, len(r) - 1) if last else i + 1)
+                     if r[j].endswith(":")), None)
+        text = " ".join(r[i:span + 1]) if span is not None else ""
+        pid = _COMPONENT_PID.fullmatch(text) if span is not None else None
+        if pid is None and (span is None or not _COMPONENT.fullmatch(r[span])):
+            return None
+        shapes.append((span == i, pid is not None))
+    if not any(single for single, _ in shapes):
+        return None
+    with_pid = sum(pid for _, pid in shapes)
+    return r"<Component>\[<Pid>\]:" if with_pid == len(rows) else "<Component>:" if not with_pid else \
+        r"<Component>(\[<Pid>\])?:"
 
 
 def _level(token: str) -> bool:
