@@ -30,6 +30,21 @@ def test_parse_writes_loghub_files_and_sessions(tmp_path):
     assert len(read_sequences(tmp_path / "blockstore.sequences")) == 36
 
 
+def test_parse_infers_the_layout_when_no_format_is_given(tmp_path):
+    log = Path(__file__).resolve().parent / "data" / "layouts" / "linux_like.log"
+    run = cli("parse", str(log), "--out", str(tmp_path), "--sessions", "window:60")
+    assert run.returncode == 0, run.stderr
+    assert r"layout (inferred): <Month> <Day> <Time> <Field1> <Component>(\[<Pid>\])?: <Content>" in run.stderr
+    events = list(read_structured(tmp_path / "linux_like.log_structured.csv"))
+    assert len(events) == 364 and {e.fields["Pid"] for e in events if e.component == "kernel"} == {""}
+    assert len(read_sequences(tmp_path / "linux_like.sequences")) > 1
+    unknown = tmp_path / "plain.log"
+    unknown.write_text("no time here\nnor a level word\n")
+    run = cli("parse", str(unknown), "--out", str(tmp_path / "o"))
+    assert run.returncode != 0 and "--format" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "o").exists()
+
+
 def test_parse_twice_gives_identical_files(tmp_path):
     for out in ("a", "b"):
         assert cli("parse", str(EXAMPLE / "blockstore.log"), "-f", "hdfs", "-o", str(tmp_path / out),

@@ -15,9 +15,10 @@ app.add_typer(datasets_app, name="datasets")
 @app.command("parse")
 def parse(
     raw: str = typer.Argument(..., help="Raw log file, folder of part files, glob or fsspec URL."),
-    log_format: str = typer.Option(..., "--format", "-f",
-                                   help="Built-in format (hdfs, zookeeper, hadoop, openstack, bgl) or a format "
-                                        "string such as '<Date> <Time> <Level> <Component>: <Content>'."),
+    log_format: str | None = typer.Option(None, "--format", "-f",
+                                          help="Built-in format (hdfs, zookeeper, hadoop, openstack, bgl) or a format "
+                                               "string such as '<Date> <Time> <Level> <Component>: <Content>' "
+                                               "(default: inferred from the first lines, as profile does)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output directory."),
     sessions: str | None = typer.Option(None, "--sessions", "-s",
                                         help="Also write sessions: blk, entity:REGEX, window:SECONDS, "
@@ -30,6 +31,8 @@ def parse(
     from synthlog.io.parsed import parse_log
 
     result = parse_log(raw, log_format, out, sessions=sessions, labels=labels, anomalous_ids=anomalous_ids)
+    if log_format is None:
+        say(f"layout (inferred): {result.layout}")
     if result.skipped:
         say(f"skipped {result.skipped} lines that do not fit the format")
     sessions_part = ""

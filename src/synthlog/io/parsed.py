@@ -11,6 +11,7 @@ from pathlib import Path
 
 from synthlog.errors import InputError
 from synthlog.io.atomic import atomic_directory, check_output_directory
+from synthlog.io.formatinfer import infer_format
 from synthlog.io.logformat import LogFormat, RawReader, get_format
 from synthlog.io.loghub import read_id_list, read_labels, write_labels, write_structured, write_templates
 from synthlog.io.sequences import write_sequences
@@ -30,6 +31,7 @@ class ParseResult:
     sessions: int | None = None
     anomalies: int | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
+    layout: str = ""  # the format string the lines were read with (given or inferred)
 
     @property
     def lines_per_second(self) -> float:
@@ -44,7 +46,7 @@ def read_events(path: PathLike, log_format: LogFormat | str) -> tuple[list[LogEv
     return events, reader.skipped
 
 
-def parse_log(path: PathLike, log_format: LogFormat | str, out_dir: PathLike, sessions: str | None = None,
+def parse_log(path: PathLike, log_format: LogFormat | str | None, out_dir: PathLike, sessions: str | None = None,
               labels: PathLike | None = None, anomalous_ids: PathLike | None = None,
               config: DrainConfig | None = None) -> ParseResult:
     """Parse ``path`` and write ``OUT/NAME_structured.csv`` and ``OUT/NAME_templates.csv`` (Loghub names).
@@ -52,7 +54,8 @@ def parse_log(path: PathLike, log_format: LogFormat | str, out_dir: PathLike, se
     With ``sessions`` (a :func:`~synthlog.parse.sessions.sessionizer` spec) also write ``OUT/STEM.sequences``
     and, when labels are known, ``OUT/anomaly_label.csv``. Labels come from ``labels`` (``BlockId,Label``),
     from ``anomalous_ids`` (one id per line; every other session is Normal), or else from line labels.
-    A label source without ``sessions`` implies HDFS block sessions (``blk``).
+    A label source without ``sessions`` implies HDFS block sessions (``blk``). Without ``log_format`` the layout
+    is inferred from the first lines (:func:`synthlog.io.formatinfer.infer_format`).
     """
     from synthlog.io.inputs import local_input
 
@@ -73,8 +76,8 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _parse_log(path: Path, log_format: LogFormat | str, out: Path, sessions: str | None, labels: PathLike | None,
-               anomalous_ids: PathLike | None, config: DrainConfig | None) -> ParseResult:
+def _parse_log(path: Path, log_format: LogFormat | str | None, out: Path, sessions: str | None,
+               labels: PathLike | None, anomalous_ids: PathLike | None, config: DrainConfig | None) -> ParseResult:
     started = time.perf_counter()
     if labels is not None and anomalous_ids is not None:
         raise InputError("give session labels or a list of anomalous ids, not both", field="--anomalous-ids")
@@ -82,7 +85,15 @@ def _parse_log(path: Path, log_format: LogFormat | str, out: Path, sessions: str
     label_map = read_labels(labels) if labels is not None else None
     anomalous = read_id_list(anomalous_ids) if anomalous_ids is not None else None
     split = sessionizer(sessions or "blk") if sessions or label_map or anomalous else None
+    if log_format is None:
+        log_format = infer_format(path)[0]
     events, skipped = read_events(path, log_format)
+    if any(e.timestamp is None for e in events):  # headers the built-in clocks do not read (Month Day Time ...)
+        from synthlog.stats.layoutprofile import infer_clock, stamp  # the clock inference profile uses
+
+        clock = infer_clock(events, get_format(log_format))
+        if clock is not None:
+            stamp(events, clock)
     config = config or DrainConfig(extract_parameters=False)  # the structured CSV does not carry parameters
     events, templates = parse_events(events, config)
     found = None
@@ -92,7 +103,8 @@ def _parse_log(path: Path, log_format: LogFormat | str, out: Path, sessions: str
         except InputError as exc:
             raise InputError(exc.reason, path=exc.path or path, line=exc.line, field=exc.field) from None
     headers = get_format(log_format).headers
-    result = ParseResult(lines=len(events), skipped=skipped, templates=len(templates), seconds=0.0)
+    result = ParseResult(lines=len(events), skipped=skipped, templates=len(templates), seconds=0.0,
+                         layout=get_format(log_format).text)
     files: dict[str, str] = {}
     with atomic_directory(out) as stage:  # every output or none
         files["structured"] = f"{path.name}_structured.csv"
