@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from synthlog.io.clock import Clock
 from synthlog.io.logformat import LogFormat, get_format
 from synthlog.io.text import iter_lines
 from synthlog.records import LabeledDataset
-from synthlog.stats.layoutprofile import Clock, layout_clock
+from synthlog.stats.layoutprofile import layout_clock
 from synthlog.stats.spec import Spec
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from synthlog.errors import InputError
 from synthlog.io.atomic import atomic_directory, check_output_directory
+from synthlog.io.clock import infer_clock, stamp
 from synthlog.io.formatinfer import infer_format
 from synthlog.io.logformat import LogFormat, RawReader, get_format
 from synthlog.io.loghub import read_id_list, read_labels, write_labels, write_structured, write_templates
@@ -89,8 +90,6 @@ def _parse_log(path: Path, log_format: LogFormat | str | None, out: Path, sessio
         log_format = infer_format(path)[0]
     events, skipped = read_events(path, log_format)
     if any(e.timestamp is None for e in events):  # headers the built-in clocks do not read (Month Day Time ...)
-        from synthlog.stats.layoutprofile import infer_clock, stamp  # the clock inference profile uses
-
         clock = infer_clock(events, get_format(log_format))
         if clock is not None:
             stamp(events, clock)

@@ -1,4 +1,4 @@
-"""Profile the layout of raw log lines: which headers hold the time (in which formats, on which clocks), the level,
+"""Profile the layout of raw log lines: which headers hold the time (the clock, :mod:`synthlog.io.clock`), the level,
 values the message fixes (component, source line, line label), copies of other headers, and free values; and the
 level words of every template. Used by :mod:`synthlog.stats.profile` to write a spec's ``layout``.
 
@@ -10,119 +10,28 @@ allows them.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from synthlog.errors import InputError
+from synthlog.io.clock import Clock, clock_of
 from synthlog.io.logformat import LogFormat
-from synthlog.io.timestamps import TIME_NAME, TimeRenderer, fraction_digits, infer_time_format, read_time, time_pieces
-from synthlog.records import LogEvent, micros_of
+from synthlog.io.timestamps import TIME_NAME, infer_time_format
+from synthlog.records import LogEvent
 from synthlog.stats.spec import HeaderField, Layout, Param
 
-SAMPLE = 400  # lines sampled to infer time formats and clock offsets
 COPY_SHARE = 0.99  # a header equal to an earlier one on this share of lines is written as a copy of it
 FIXED_SHARE = 0.9  # a header whose value is its template's most frequent one on this share of lines: message-fixed
 MIN_SESSIONS = 5  # sessions of two or more lines needed to call a header's value constant per session
-_ZONE = 900  # clock offsets are whole quarter hours (time zones)
 _DEDICATED = {"Level": "level", "Component": "component"}
 
 ValueModel = Callable[[list[tuple[str, str]], int], tuple[str, dict[str, Param]]]
-
-
-@dataclass
-class Clock:
-    """The time headers of a layout: their formats, the headers read together for a line's time (``primary``),
-    each other header's offset from that time in seconds, and the clock step in seconds."""
-
-    formats: dict[str, str]
-    primary: tuple[str, ...]
-    offsets: dict[str, float] = field(default_factory=dict)
-    resolution: float = 1.0
-
-    def read(self, event: LogEvent) -> float | None:
-        """A line's time from its primary headers, or ``None`` when they do not fit their formats."""
-        texts = tuple(event.fields.get(name, "") for name in self.primary)
-        return read_time(texts, tuple(self.formats[name] for name in self.primary))
-
-
-def _spread(events: list[LogEvent], n: int) -> list[LogEvent]:
-    """``n`` events spread evenly over the list (all of them when there are fewer)."""
-    if len(events) <= n:
-        return events
-    step = len(events) / n
-    return [events[int(i * step)] for i in range(n)]
-
-
-def _complete(fmt: str) -> bool:
-    """Whether a time format alone gives an instant (epoch seconds, or a day and a time of day)."""
-    pieces = set(time_pieces(fmt))
-    return "%s" in pieces or ({"%H"} <= pieces and bool(pieces & {"%d", "%e"}) and bool(pieces & {"%m", "%b"}))
-
-
-def infer_clock(events: list[LogEvent], fmt: LogFormat) -> Clock | None:
-    """The clock of a layout, from a sample of its lines; ``None`` when no header holds a time."""
-    sample = _spread(events, SAMPLE)
-    formats: dict[str, str] = {}
-    for name in fmt.headers:
-        if name in _DEDICATED or name == "Content":
-            continue
-        values = [e.fields.get(name, "") for e in sample]
-        found = infer_time_format(values, name) if values and all(values) else None
-        if found is not None:
-            formats[name] = found
-    clock = clock_of(formats) if formats else None
-    if clock is None:
-        return None
-    times = [clock.read(e) for e in sample]
-    for name in formats:
-        if name not in clock.primary:
-            clock.offsets[name] = _offset(name, formats[name], sample, times)
-    return clock
-
-
-def clock_of(formats: dict[str, str], offsets: dict[str, float] | None = None) -> Clock | None:
-    """A clock over time headers with these formats (in header order): its primary headers are the finest of
-    each complete header alone and the incomplete ones together (a date header and a time header); ``None``
-    when none of these gives an instant."""
-    partial = tuple(n for n in formats if not _complete(formats[n]))
-    candidates = [(n,) for n in formats if _complete(formats[n])]
-    if partial and _complete(" ".join(formats[n] for n in partial)):
-        candidates.append(partial)
-    if not candidates:
-        return None
-
-    def precision(names: tuple[str, ...]) -> tuple[int, int]:
-        digits = max(fraction_digits(formats[n]) for n in names)
-        return digits, 0 if any("%s" in time_pieces(formats[n]) for n in names) else 1
-
-    primary = max(candidates, key=precision)  # max keeps the first of equals: header order
-    return Clock(dict(formats), primary, dict(offsets or {}), resolution=10.0 ** -precision(primary)[0])
 
 
 def layout_clock(layout: Layout) -> Clock | None:
     """The clock of a spec's layout (its time headers, formats and offsets)."""
     times = [f for f in layout.fields if f.kind == "time"]
     return clock_of({f.name: f.time_format for f in times}, {f.name: f.offset for f in times if f.offset})
-
-
-def _offset(name: str, fmt: str, sample: list[LogEvent], times: list[float | None]) -> float:
-    """The shift (whole quarter hours) that makes this header's text equal the line's time written in its format
-    on most sampled lines: 0 for a header on the same clock, e.g. 25200 for a local time 7 h behind epoch seconds."""
-    candidates = {0.0}
-    if _complete(fmt):
-        for event, t in zip(sample, times, strict=True):
-            own = read_time((event.fields.get(name, ""),), (fmt,))
-            if own is not None and t is not None:
-                candidates.add(round((own - t) / _ZONE) * _ZONE)
-                if len(candidates) > 8:
-                    break
-    render = TimeRenderer(fmt)
-
-    def agreement(offset: float) -> int:
-        return sum(t is not None and render.one(round((t + offset) * 1e6)) == event.fields.get(name)
-                   for event, t in zip(sample, times, strict=True))
-
-    return max(sorted(candidates, key=abs), key=agreement)
 
 
 def unread_time_header(events: list[LogEvent], fmt: LogFormat, clock: Clock | None, path: object) -> None:
@@ -137,12 +46,6 @@ def unread_time_header(events: list[LogEvent], fmt: LogFormat, clock: Clock | No
             if infer_time_format([value], name) is None:
                 raise InputError(f"header {name} holds {value[:40]!r}, which is no time: the layout {fmt.text!r} "
                                  "does not match this log", path=path, line=event.line_id)
-
-
-def stamp(events: Iterable[LogEvent], clock: Clock) -> None:
-    """Set every event's timestamp from the clock (lines whose time headers do not fit keep ``None``)."""
-    for event in events:
-        event.timestamp = micros_of(clock.read(event))
 
 
 def _value(event: LogEvent, name: str) -> str:

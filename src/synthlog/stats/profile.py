@@ -637,10 +637,11 @@ def layout_of(path: Path, log_format: str | None) -> tuple[object, str]:
 def read_layout(path: Path, log_format: str | None) -> tuple[list[LogEvent], RawLayout]:
     """The events of a raw log with their layout: the format given (a built-in name or a format string) or
     inferred from the first lines (:func:`synthlog.io.formatinfer.infer_format`), and the clock of its time
-    headers (:func:`synthlog.stats.layoutprofile.infer_clock`), which sets every event's timestamp."""
+    headers (:func:`synthlog.io.clock.infer_clock`), which sets every event's timestamp."""
+    from synthlog.io.clock import infer_clock, stamp
     from synthlog.io.logformat import RawReader
     from synthlog.progress import Progress
-    from synthlog.stats.layoutprofile import infer_clock, stamp, unread_time_header
+    from synthlog.stats.layoutprofile import unread_time_header
 
     fmt, source = layout_of(path, log_format)
     with Progress(f"reading {path.name}", total=None) as bar:

@@ -350,7 +350,7 @@ def profile_log(path: Path, fmt: LogFormat, source: str, pattern: str, labels: d
     id, or by line (``line_labels``, ``HEADER:NORMAL``); tasks run on ``executor``; the spill folder is made (and
     removed) under ``spill_root``, which every worker must reach. Raises :class:`NotChunked` for a log one pass
     should report on."""
-    from synthlog.stats.layoutprofile import infer_clock
+    from synthlog.io.clock import infer_clock
 
     ranges = input_chunks(path, chunk_bytes)
     parser, ids, shared, counts = TemplateParser(), {}, [], []
@@ -490,7 +490,7 @@ def _parts(ids: dict[str, int], shared: list[tuple[str, ...]], part_lines: int, 
 
 def sample_picks(matched: list[int]) -> list[list[int]]:
     """Per chunk, the local indices of its matched lines among the :data:`_SAMPLE` spread evenly over all
-    (:func:`synthlog.stats.layoutprofile.infer_clock` takes the same lines of the whole log)."""
+    (:func:`synthlog.io.clock.infer_clock` takes the same lines of the whole log)."""
     total = sum(matched)
     picks = range(total) if total <= _SAMPLE else [int(i * (total / _SAMPLE)) for i in range(_SAMPLE)]
     out: list[list[int]] = [[] for _ in matched]

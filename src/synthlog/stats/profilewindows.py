@@ -187,7 +187,7 @@ def profile_windows(path: Path, fmt: LogFormat, source: str, spec: str | None, l
     ``sliding:SIZE,STEP``; None: guessed as one pass guesses), as
     :func:`synthlog.stats.profilescan.profile_log` for entity sessions. Raises :class:`NotChunked` for a log or
     a cut one pass should handle (or report on)."""
-    from synthlog.stats.layoutprofile import infer_clock
+    from synthlog.io.clock import infer_clock
 
     ranges = input_chunks(path, chunk_bytes)
     parser, counts, skipped = TemplateParser(), [], []
