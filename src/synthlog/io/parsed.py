@@ -86,11 +86,10 @@ def _parse_log(path: Path, log_format: LogFormat | str | None, out: Path, sessio
     label_map = read_labels(labels) if labels is not None else None
     anomalous = read_id_list(anomalous_ids) if anomalous_ids is not None else None
     split = sessionizer(sessions or "blk") if sessions or label_map or anomalous else None
-    if log_format is None:
-        log_format = infer_format(path)[0]
-    events, skipped = read_events(path, log_format)
+    fmt = get_format(log_format) if log_format is not None else infer_format(path)[0]
+    events, skipped = read_events(path, fmt)
     if any(e.timestamp is None for e in events):  # headers the built-in clocks do not read (Month Day Time ...)
-        clock = infer_clock(events, get_format(log_format))
+        clock = infer_clock(events, fmt)
         if clock is not None:
             stamp(events, clock)
     config = config or DrainConfig(extract_parameters=False)  # the structured CSV does not carry parameters
@@ -101,9 +100,8 @@ def _parse_log(path: Path, log_format: LogFormat | str | None, out: Path, sessio
             found = split(events)
         except InputError as exc:
             raise InputError(exc.reason, path=exc.path or path, line=exc.line, field=exc.field) from None
-    headers = get_format(log_format).headers
-    result = ParseResult(lines=len(events), skipped=skipped, templates=len(templates), seconds=0.0,
-                         layout=get_format(log_format).text)
+    headers = fmt.headers
+    result = ParseResult(lines=len(events), skipped=skipped, templates=len(templates), seconds=0.0, layout=fmt.text)
     files: dict[str, str] = {}
     with atomic_directory(out) as stage:  # every output or none
         files["structured"] = f"{path.name}_structured.csv"

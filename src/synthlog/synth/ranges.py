@@ -14,13 +14,13 @@ rows per line instead, for writers that need each event itself (event files, par
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from synthlog.collector import fewer_collections
 from synthlog.execute import InProcess
+from synthlog.io.logformat import tuple_getter
 from synthlog.io.stream import LineRenderer, Packed, pack
 from synthlog.records import ANOMALY, LogEvent, Session
 
@@ -102,15 +102,10 @@ def render_chunk(assembler: Any, render: LineRenderer, first: int, count: int, r
                 run_times += session_times
                 render.extend(run_columns, events, session.id)
             order = np.argsort(np.array(run_times, dtype=np.int64), kind="stable").tolist()  # equal: session, row
-            if len(order) > 1:  # itemgetter of one index gives the item, not a tuple
-                in_order = itemgetter(*order)  # one C call per list
-                times += in_order(run_times)
-                for column, lines in zip(columns, run_columns, strict=True):
-                    column += in_order(lines)
-            else:
-                times += run_times
-                for column, lines in zip(columns, run_columns, strict=True):
-                    column += lines
+            in_order = tuple_getter(order)  # one C call per list
+            times += in_order(run_times)
+            for column, lines in zip(columns, run_columns, strict=True):
+                column += in_order(lines)
             runs.append((end - index, len(order), lasts))
             index = end
     return Chunk(outlines, firsts, runs, np.array(times, dtype=np.int64), tuple(pack(c) for c in columns))

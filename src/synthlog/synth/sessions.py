@@ -256,11 +256,8 @@ class RecipeAssembler:
         node key the i-th): the run's own node (``self``) and then, in order of appearance, the nodes of the
         recipe's pipeline role from replica ``run``: a namenode run about replica ``k`` names datanode ``k``; a
         datanode run names its upstream peer first. So a datanode has one address in every stage of a session.
-        ``bound``: the session's pools worked out so far, by node id (a pipeline node's pool is the same every run)
-        and by node id and run."""
-        pool = bound.get(id(node)) or bound.get((id(node), run))
-        if pool is not None:
-            return pool
+        Kept in ``bound``, the session's pools worked out so far (which the caller looks in first), by node id (a
+        pipeline node's pool is the same every run) and by node id and run."""
         pipeline = nodes[self.pipeline_role]
         for at, member in enumerate(pipeline):
             if member is node:  # equal nodes are one object
@@ -331,7 +328,6 @@ class RecipeAssembler:
         ends: dict[str, dict[int, float]] = {}
         events: list[LogEvent] = []
         random_, lines_of, fill_values = rng.random, self.renderer.lines, self.renderer.fill_values
-        getrandbits = rng.getrandbits
         i = -1
         for stage, runs, mix in plan:
             setting = self._runs[stage.name]
@@ -343,8 +339,7 @@ class RecipeAssembler:
             ends_here = ends[stage.name] = {}
             ends_before = ends.get(after or "", {}) if setting.follows_run else None
             first = None
-            # thread numbers: draws.between written out (the same draws), the stage's own or a node's base + spread
-            own, (low, size, bits) = setting.threads is not None, setting.thread_draw
+            own = setting.threads  # the stage's own thread numbers, else a node's base + spread
             for run in range(runs):
                 i += 1
                 if ends_before is not None and run in ends_before:
@@ -363,12 +358,12 @@ class RecipeAssembler:
                     ctx.pool = bound.get(id(node)) or bound.get((id(node), run)) or \
                         self._run_pool(node, nodes, run, bound)
                     ctx.node_of, ctx.port_of, ctx.run, ctx.runs = {"self": node}, {}, run, runs
-                if not own and id(node) not in bases:  # equal nodes are one object (see _nodes)
-                    bases[id(node)] = between(rng, *setting.role_threads)
-                drawn = getrandbits(bits)
-                while drawn >= size:
-                    drawn = getrandbits(bits)
-                thread = low + drawn if own else bases[id(node)] + drawn
+                if own is not None:
+                    thread = between(rng, *own)
+                else:
+                    if id(node) not in bases:  # equal nodes are one object (see _nodes)
+                        bases[id(node)] = between(rng, *setting.role_threads)
+                    thread = bases[id(node)] + between(rng, 0, setting.spread)
                 lines = lines_of(variant, ctx, start, setting.spacing, rng, thread, node.hostname, run)
                 if lines:
                     ends_here[run] = lines[-1].timestamp / US
@@ -454,20 +449,17 @@ class _RunSetting:
     rare_rate: float
     threads: tuple[int, int] | None  # the stage's own thread numbers, else the role's base and spread below
     role_threads: tuple[int, int]
-    thread_draw: tuple[int, int, int]  # what a run's thread number draws: (low, size, bits) of draws.between
+    spread: int
     spacing: tuple[float, float]
 
     @classmethod
     def of(cls, stage: Stage, recipe: Recipe, pool: Pool, main: tuple[re.Pattern[str], ...]) -> _RunSetting:
         role = recipe.roles[stage.role]
         threads = (int(stage.threads.min), int(stage.threads.max)) if stage.threads is not None else None
-        low, high = threads if threads is not None else (0, role.thread_spread)
-        if high < low:
-            raise ValueError(f"stage {stage.name}: empty range of thread numbers {low}..{high}")
         return cls(stage.after, stage.follow == "run", stage.delay_ms.min, stage.delay_ms.max - stage.delay_ms.min,
                    stage.jitter_ms.min, stage.jitter_ms.max - stage.jitter_ms.min, stage.role, pool.drawing(main),
                    stage.rare_rate, threads, (int(role.threads.min), int(role.threads.max)),
-                   (low, high - low + 1, (high - low + 1).bit_length()),
+                   role.thread_spread,
                    (stage.spacing_ms.min, stage.spacing_ms.max))
 
 

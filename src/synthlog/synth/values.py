@@ -60,7 +60,7 @@ from synthlog.code.records import Statement
 from synthlog.code.slottypes import NUMERIC_TYPES, SlotType
 from synthlog.parse.drain import WILDCARD, ParameterExtractor
 from synthlog.records import LogEvent, Template
-from synthlog.synth.draws import below
+from synthlog.synth.draws import below, between
 
 
 class SlotKind(StrEnum):
@@ -760,9 +760,6 @@ def _custom(slot: _SlotPlan, overrides: dict[str, list[str]]) -> bool:
     return any(WILDCARD in c for c in constants)
 
 
-_EPHEMERAL_PORTS = 60999 - 32768 + 1  # how many ports a remote end talks from: 32768 .. 60999
-
-
 @functools.lru_cache(maxsize=4096)
 def _is_remote(key: str) -> bool:
     """Whether a node key names the far end of a connection (which talks from an ephemeral port)."""
@@ -925,12 +922,8 @@ class ValueGenerator:
         if len(pieces) == 1:
             return pattern
         out = [pieces[0]]
-        getrandbits = rng.getrandbits
         for piece in pieces[1:]:
-            digit = getrandbits(4)  # below(rng, 10) written out: the same draws
-            while digit >= 10:
-                digit = getrandbits(4)
-            out += [_DIGIT_TEXT[digit], piece]
+            out += [_DIGIT_TEXT[below(rng, 10)], piece]
         return "".join(out)
 
     def value(self, kind: SlotKind, key: str, ctx: ValueContext, python: bool = False,
@@ -956,11 +949,7 @@ class ValueGenerator:
         if _is_remote(key):
             port = ctx.port_of.get(key)
             if port is None:
-                getrandbits = ctx.rng.getrandbits
-                port = getrandbits(15)  # between(rng, 32768, 60999) written out: the same draws
-                while port >= _EPHEMERAL_PORTS:
-                    port = getrandbits(15)
-                port = ctx.port_of[key] = 32768 + port
+                port = ctx.port_of[key] = between(ctx.rng, 32768, 60999)
         else:
             port = node.port
         match kind:
