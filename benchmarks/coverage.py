@@ -22,11 +22,12 @@ import argparse
 import json
 import statistics
 import time
+from collections import Counter
 
 import numpy as np
 
 from synthlog.detect.bench import SplitSpec, split_indices
-from synthlog.evaluate.coverage import unseen_coverage
+from synthlog.evaluate.coverage import missed_vectors, unseen_coverage
 from synthlog.io.datasets import load_dataset
 from synthlog.records import ANOMALY, LabeledDataset
 from synthlog.synth.generate import CodeGenConfig, CodeSynthesizer
@@ -47,6 +48,9 @@ def main() -> None:
     parser.add_argument("--pool-seeds", type=int, nargs="+", default=list(range(10, 31)),
                         help="--on pool: the dev seeds whose training and validation parts form the pool")
     parser.add_argument("--no-calibrate", action="store_true", help="the recipe as written (the baseline)")
+    parser.add_argument("--missed", type=int, default=0, metavar="K",
+                        help="also print, per seed and pooled, the K count vectors of unseen normal sessions that "
+                             "the synthetic set misses most often (where a generator change would start)")
     parser.add_argument("--values", action="store_true",
                         help="fill values (default: skeleton sessions, as the bench samples them)")
     args = parser.parse_args()
@@ -60,6 +64,7 @@ def main() -> None:
     pool = sorted({int(i) for s in args.pool_seeds for part in _dev_parts(labels, spec, s) for i in part
                    if labels[i] != ANOMALY}) if args.on == "pool" else []
     rows = []
+    missed_all: Counter = Counter()
     for seed in args.seeds:
         split = split_indices(labels, spec, seed)
         train = real.subset(split.train, name="train")
@@ -83,10 +88,22 @@ def main() -> None:
                    train_anomalous=int(sum(1 for s in train.sessions if s.label == ANOMALY)))
         rows.append(row)
         print(json.dumps(row, sort_keys=True))
+        if args.missed:
+            missed = missed_vectors(train, test, synthetic)
+            missed_all.update(missed)
+            _print_missed(f"seed {seed}", missed, args.missed)
+    if args.missed:
+        _print_missed("all seeds", missed_all, args.missed)
     for key in ("exact", "count_vector", "label_agreement"):
         values = [r[key] for r in rows if r[key] is not None]
         if values:
             print(f"{key}: mean {statistics.mean(values):.3f} min {min(values):.3f} max {max(values):.3f}")
+
+
+def _print_missed(title: str, missed: Counter, k: int) -> None:
+    print(f"{title}: {sum(missed.values())} unseen normal sessions missed by count vector; most often:")
+    for vector, n in missed.most_common(k):
+        print(f"  {n:5d}  " + " ".join(f"{t}x{c}" for t, c in vector))
 
 
 def _dev_parts(labels: np.ndarray, spec: SplitSpec, seed: int) -> tuple:

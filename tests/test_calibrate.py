@@ -11,7 +11,7 @@ import yaml
 
 from blockstore import RECIPE, SRC, TEMPLATES
 from synthlog.errors import InputError
-from synthlog.evaluate.coverage import count_vector, unseen_coverage
+from synthlog.evaluate.coverage import count_vector, missed_vectors, unseen_coverage
 from synthlog.records import ANOMALY, NORMAL, LabeledDataset, Session
 from synthlog.synth.calibrate import (
     CONCENTRATIONS,
@@ -149,6 +149,10 @@ def test_unseen_coverage_counts_sessions_vectors_and_label_agreement():
     # found in real data: "b a c", "x" (real: anomalous, synthetic says normal), "a b c"
     assert out["synthetic_found_in_real"] == 3
     assert out["label_agreement"] == pytest.approx(2 / 3)
+    # the same vector missed: the synthetic set without "c a a" misses {a:2, c:1}; seen and anomalous ones never count
+    assert missed_vectors(train, test, synthetic) == {}
+    test = ds([("a a c", NORMAL), ("a c a", NORMAL), ("d", NORMAL), ("a b c", NORMAL), ("y", ANOMALY)])
+    assert missed_vectors(train, test, ds([("d", NORMAL), ("a a c", ANOMALY)])) == {count_vector(("a", "a", "c")): 2}
 
 
 def test_a_number_named_as_a_runs_position_or_downstream_count_follows_the_run():

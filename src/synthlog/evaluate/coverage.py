@@ -82,3 +82,12 @@ def unseen_coverage(train: LabeledDataset, test: LabeledDataset, synthetic: Labe
         "synthetic_normal_sessions": sum(1 for s in synthetic.sessions if s.label == NORMAL),
         "synthetic_found_in_real": matched,
     }
+
+
+def missed_vectors(train: LabeledDataset, test: LabeledDataset, synthetic: LabeledDataset) -> Counter:
+    """Count vector -> how many normal test sessions have it, for the vectors that no normal training session has
+    and no normal synthetic session holds: the unseen mixes a generator misses, most telling first with
+    ``most_common``."""
+    seen = {count_vector(s) for s in _sequences(train.sessions, NORMAL)}
+    made = {count_vector(s) for s in _sequences(synthetic.sessions, NORMAL)}
+    return Counter(v for v in map(count_vector, _sequences(test.sessions, NORMAL)) if v not in seen and v not in made)
