@@ -90,7 +90,8 @@ class SessionDetector(BaseEstimator):
         return type(self).__name__
 
     def _training_sessions(self, X, y) -> tuple[list[list[str]], np.ndarray | None]:
-        """Validated training data: both classes for supervised detectors, normal sessions for the others."""
+        """Validated training data: both classes for supervised detectors, normal sessions for the others (every
+        session for those that fit unlabeled data)."""
         sessions = check_sequences(X, self.detector_name)
         if not sessions:
             raise DetectorInputError(self.detector_name, "the training set is empty")
@@ -105,10 +106,16 @@ class SessionDetector(BaseEstimator):
                     f"the training set has only class {present} but both normal (0) and anomalous (1) are needed")
             return sessions, labels
         if labels is not None:
-            sessions = subset(sessions, np.flatnonzero(labels == NORMAL))
-            if not sessions:
+            if not (labels == NORMAL).any():
                 raise DetectorInputError(self.detector_name, "the training set has no normal session to learn from")
+            if not self._fits_unlabeled():
+                sessions = subset(sessions, np.flatnonzero(labels == NORMAL))
         return sessions, None
+
+    def _fits_unlabeled(self) -> bool:
+        """Whether an unsupervised detector learns from every training session, labels ignored (else from the
+        normal ones only)."""
+        return False
 
     def fit(self, X, y=None):
         sessions, labels = self._training_sessions(X, y)
