@@ -273,3 +273,31 @@ def test_short_dates_need_a_time_name_or_a_time_of_day():
     assert infer_time_format(["03-17"], "Pid") is None and infer_time_format(["03-17"], None) is None
     assert infer_time_format(["13/25/17 10:00:00"], None) is None  # no order of the parts gives a real date
     assert infer_time_format(["12/25/17 10:00:00"], None) == "%m/%d/%y %H:%M:%S"
+
+
+def _linux_spec(**options):
+    real = load_logs(LAYOUTS / "linux_like.log", log_format=LINUX, sessions="window:60")
+    spec, _ = profile_dataset(real, name="linux", options=ProfileOptions(seed=4, **options))
+    return spec
+
+
+def test_only_a_free_header_drawn_per_line_carries():
+    from synthlog.stats.spec import HeaderField
+
+    assert HeaderField(name="Pid", kind="value", template="x", carry={"a": {"b": 0.8}}).carry == {"a": {"b": 0.8}}
+    for bad in ({"kind": "message"}, {"kind": "value", "template": "x", "per_session": True},
+                {"kind": "value", "template": "x", "carry": {"a": {"b": 1.5}}}):
+        with pytest.raises(ValueError):
+            HeaderField(**{"name": "Pid", "carry": {"a": {"b": 0.8}}, **bad})
+
+
+@pytest.mark.parametrize(("chunk_bytes", "part_lines"), [(2_000, 7), (9_000, 60)])
+def test_carries_counted_in_parts_are_those_of_one_pass(tmp_path, chunk_bytes, part_lines):
+    from synthlog.execute import InProcess
+    from synthlog.stats.profilewindows import profile_windows
+
+    exact = dump_spec(_linux_spec())
+    assert "carry:" in exact
+    parted, _ = profile_windows(LAYOUTS / "linux_like.log", get_format(LINUX), "given", "window:60", None,
+                                ProfileOptions(seed=4), InProcess(), "linux", tmp_path, chunk_bytes, part_lines)
+    assert dump_spec(parted) == exact
