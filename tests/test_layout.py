@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -273,3 +274,126 @@ def test_short_dates_need_a_time_name_or_a_time_of_day():
     assert infer_time_format(["03-17"], "Pid") is None and infer_time_format(["03-17"], None) is None
     assert infer_time_format(["13/25/17 10:00:00"], None) is None  # no order of the parts gives a real date
     assert infer_time_format(["12/25/17 10:00:00"], None) == "%m/%d/%y %H:%M:%S"
+
+
+def _same_pid_share(path: Path, follows: tuple[str, str] | None = None) -> tuple[int, int]:
+    """Of consecutive lines of one component that both show a pid (or, with ``follows``, of consecutive lines whose
+    contents start with these two words, in order), how many share the pid, and how many there are."""
+    events = [get_format(LINUX).event(line) for _, line in iter_lines(path)]
+    if follows is None:
+        pairs = [(a, b) for a, b in pairwise(events) if a.component == b.component and a.fields["PID"]
+                 and b.fields["PID"]]
+    else:
+        pairs = [(a, b) for a, b in pairwise(events) if a.content.startswith(follows[0])
+                 and b.content.startswith(follows[1])]
+    return sum(a.fields["PID"] == b.fields["PID"] for a, b in pairs), len(pairs)
+
+
+def _linux_spec(**options):
+    real = load_logs(LAYOUTS / "linux_like.log", log_format=LINUX, sessions="window:60")
+    spec, _ = profile_dataset(real, name="linux", options=ProfileOptions(seed=4, **options))
+    return spec
+
+
+def _without_carry(spec):
+    fields = [f.model_copy(update={"carry": {}}) for f in spec.layout.fields]
+    return spec.model_copy(update={"layout": spec.layout.model_copy(update={"fields": fields})})
+
+
+def load_spec_text(text: str, tmp_path: Path):
+    path = tmp_path / "round.yaml"
+    path.write_text(text)
+    return load_spec(path)
+
+
+def test_two_lines_of_one_process_in_a_time_window_share_its_pid(tmp_path):
+    spec = _linux_spec()
+    ids = {m.template: m.id for s in spec.services for m in s.messages}
+    opened, closed = ids["session opened for user root by (uid=<p1>)"], ids["session closed for user root"]
+    pid = spec.layout.field("PID")
+    assert pid.kind == "value" and not pid.per_session  # a window holds several processes
+    assert pid.carry[opened][closed] >= 0.9
+    assert all(0.5 <= p <= 1 for row in pid.carry.values() for p in row.values())
+    assert load_spec_text(dump_spec(spec), tmp_path) == spec  # the carry survives the YAML round trip
+    StatsSynthesizer(spec).write(tmp_path / "carried", n_lines=2000, seed=4, formats=("raw",))
+    StatsSynthesizer(_without_carry(spec)).write(tmp_path / "drawn", n_lines=2000, seed=4, formats=("raw",))
+    session = ("session opened", "session closed")
+    same, pairs = _same_pid_share(tmp_path / "carried" / "linux.log", session)
+    assert pairs > 50 and same >= 0.9 * pairs
+    real_same, real_pairs = _same_pid_share(LAYOUTS / "linux_like.log")
+    carried_same, carried_pairs = _same_pid_share(tmp_path / "carried" / "linux.log")
+    drawn_same, drawn_pairs = _same_pid_share(tmp_path / "drawn" / "linux.log")
+    real, carried, drawn = real_same / real_pairs, carried_same / carried_pairs, drawn_same / drawn_pairs
+    assert real > 0.6 and abs(carried - real) < 0.15  # as often as in the real log ...
+    assert drawn < 0.05  # ... where pids drawn per line almost never meet
+    # the carry changes the pids alone: every other byte of a line is what the spec without it writes
+    strip = re.compile(r"\[\d+\]: ")
+    assert strip.sub("[]: ", (tmp_path / "carried" / "linux.log").read_text()) == \
+        strip.sub("[]: ", (tmp_path / "drawn" / "linux.log").read_text())
+
+
+def test_a_spec_without_carry_writes_none_and_pids_carried_are_the_same_for_a_seed(tmp_path):
+    spec = _linux_spec()
+    assert "carry" not in dump_spec(_without_carry(spec))  # older spec files look the same and load the same
+    for run, seed in (("a", 9), ("b", 9), ("c", 10)):
+        StatsSynthesizer(spec).write(tmp_path / run, n_lines=800, seed=seed, formats=("raw",))
+    text = (tmp_path / "a" / "linux.log").read_text()
+    assert text == (tmp_path / "b" / "linux.log").read_text()
+    assert text != (tmp_path / "c" / "linux.log").read_text()
+
+
+def test_a_noised_profile_carries_and_renders_its_free_header(tmp_path):
+    spec = _linux_spec(epsilon=8.0)
+    pid = spec.layout.field("PID")
+    assert pid.kind == "value" and pid.carry
+    assert all(0.5 <= p <= 1 for row in pid.carry.values() for p in row.values())
+    assert load_spec_text(dump_spec(spec), tmp_path) == spec
+    StatsSynthesizer(spec).write(tmp_path / "gen", n_lines=600, seed=4)
+    result = validate(reference_from_dataset(load_logs(LAYOUTS / "linux_like.log", log_format=LINUX,
+                                                       sessions="window:60")), tmp_path / "gen")
+    assert result["format_roundtrip"] == 1.0
+    kernel = [get_format(LINUX).event(line) for _, line in iter_lines(tmp_path / "gen" / "linux.log")]
+    assert {e.fields["PID"] for e in kernel if e.component == "kernel"} == {""}  # empty values stay empty
+
+
+def test_only_a_free_header_drawn_per_line_carries():
+    from synthlog.stats.spec import HeaderField
+
+    assert HeaderField(name="Pid", kind="value", template="x", carry={"a": {"b": 0.8}}).carry == {"a": {"b": 0.8}}
+    for bad in ({"kind": "message"}, {"kind": "value", "template": "x", "per_session": True},
+                {"kind": "value", "template": "x", "carry": {"a": {"b": 1.5}}}):
+        with pytest.raises(ValueError):
+            HeaderField(**{"name": "Pid", "carry": {"a": {"b": 0.8}}, **bad})
+
+
+@pytest.mark.parametrize(("chunk_bytes", "part_lines"), [(2_000, 7), (9_000, 60)])
+def test_carries_counted_in_parts_are_those_of_one_pass(tmp_path, chunk_bytes, part_lines):
+    from synthlog.execute import InProcess
+    from synthlog.stats.profilewindows import profile_windows
+
+    exact = dump_spec(_linux_spec())
+    assert "carry:" in exact
+    parted, _ = profile_windows(LAYOUTS / "linux_like.log", get_format(LINUX), "given", "window:60", None,
+                                ProfileOptions(seed=4), InProcess(), "linux", tmp_path, chunk_bytes, part_lines)
+    assert dump_spec(parted) == exact
+
+
+def test_carried_values_follow_chains_within_an_owner_only():
+    from types import SimpleNamespace
+
+    from synthlog.stats.render import _carried, _carry_table
+
+    # lines in time order: owner 0 writes messages a b b c, owner 1 writes a b interleaved, owner -1 writes a b
+    owner = np.array([0, 1, 0, -1, 1, 0, -1, 0])
+    message = np.array([0, 0, 1, 0, 1, 1, 1, 2])
+    events = SimpleNamespace(owner=owner, message=message)
+    order = np.argsort(message, kind="stable")
+    table = _carry_table({"a": {"b": 1.0}, "b": {"b": 1.0}}, {"a": 0, "b": 1, "c": 2})
+    source = _carried(events, order, table, np.random.default_rng(0))
+    line = order[source]  # per message-sorted place, the line (in time order) whose value it writes
+    writes = dict(zip(order.tolist(), line.tolist(), strict=True))
+    assert writes == {0: 0, 2: 0, 5: 0, 7: 7, 1: 1, 4: 1, 3: 3, 6: 6}  # a b b of owner 0 share one value; c draws
+    half = _carry_table({"a": {"b": 0.5}}, {"a": 0, "b": 1, "c": 2})
+    kept = [order[_carried(events, order, half, np.random.default_rng(seed))][np.argsort(order)][2] == 0
+            for seed in range(200)]
+    assert 70 < sum(kept) < 130  # the line of b after a keeps a's value about half the time

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from synthlog.errors import InputError
 from synthlog.io.clock import Clock, clock_of
@@ -22,7 +23,9 @@ from synthlog.stats.spec import HeaderField, Layout, Param
 
 COPY_SHARE = 0.99  # a header equal to an earlier one on this share of lines is written as a copy of it
 FIXED_SHARE = 0.9  # a header whose value is its template's most frequent one on this share of lines: message-fixed
-MIN_SESSIONS = 5  # sessions of two or more lines needed to call a header's value constant per session
+MIN_SESSIONS = 5  # sessions of two or more lines needed to call a header's value constant per session, and
+# consecutive pairs of lines of one transition needed to learn whether its second line keeps the first one's value
+CARRY_SHARE = 0.5  # a transition whose second line keeps the first line's value less often than this draws afresh
 _DEDICATED = {"Level": "level", "Component": "component"}
 
 ValueModel = Callable[[list[tuple[str, str]], int], tuple[str, dict[str, Param]]]
@@ -72,7 +75,8 @@ class LayoutCounts:
     sessions that keeps every line's sessions together): level counts, per candidate header (neither content,
     level nor time) its values per message and overall, the sessions each value is seen in, how often it equals
     each earlier candidate, its first :data:`HEADER_VALUES` values in session order as ``(order, value,
-    session)``, and its sessions of two or more lines with one value."""
+    session)``, its sessions of two or more lines with one value, and per transition between consecutive lines
+    of a session how often the second line's value equals the first one's."""
 
     lines: int = 0
     messages: dict[str, tuple[int, int]] = field(default_factory=dict)  # message -> its first line's place
@@ -83,6 +87,8 @@ class LayoutCounts:
     first: dict[str, list[tuple[tuple[int, int], str, str]]] = field(default_factory=dict)
     longer: Counter[str] = field(default_factory=Counter)  # header -> sessions of 2+ lines
     constant: Counter[str] = field(default_factory=Counter)  # header -> of these, with one value
+    follows: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (header, message, next) -> pairs
+    kept: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # of these, the value unchanged
 
     def merge(self, other: LayoutCounts) -> LayoutCounts:
         self.lines += other.lines
@@ -99,6 +105,8 @@ class LayoutCounts:
         self.equal.update(other.equal)
         self.longer.update(other.longer)
         self.constant.update(other.constant)
+        self.follows.update(other.follows)
+        self.kept.update(other.kept)
         return self
 
 
@@ -118,6 +126,8 @@ def layout_counts(events: list[tuple[LogEvent, str, str, tuple[int, int]]], fmt:
             counts.levels[message][event.level] += 1
     names = candidate_headers(fmt, clock)
     columns = {name: [_value(e, name) for e, _, _, _ in events] for name in names}
+    ranked = sorted(range(len(events)), key=lambda i: events[i][3])
+    pairs = [(i, j) for i, j in pairwise(ranked) if events[i][2] == events[j][2]]  # consecutive, one session
     for i, name in enumerate(names):
         column = columns[name]
         for other in names[:i]:
@@ -138,6 +148,10 @@ def layout_counts(events: list[tuple[LogEvent, str, str, tuple[int, int]]], fmt:
         longer = [s for s, n in lines.items() if n >= 2]
         counts.longer[name] = len(longer)
         counts.constant[name] = sum(len(per_session[s]) == 1 for s in longer)
+        for a, b in pairs:
+            key = (name, events[a][1], events[b][1])
+            counts.follows[key] += 1
+            counts.kept[key] += column[a] == column[b]
     return counts
 
 
@@ -168,9 +182,11 @@ def profile_layout(counts: LayoutCounts, fmt: LogFormat, clock: Clock | None, so
     overall: Counter[str] = Counter()
     for c in counts.levels.values():
         overall.update(c)
+    level_shares = _shares(weights(overall))
+    # carries are noised after the levels, so the layout's other counts draw the noise they drew without them
+    fields = [_with_carry(f, counts, weights) for f in fields]
     resolution = clock.resolution if clock is not None else 1.0
-    layout = Layout(format=fmt.text, source=source, fields=fields, resolution=resolution,
-                    levels=_shares(weights(overall)))
+    layout = Layout(format=fmt.text, source=source, fields=fields, resolution=resolution, levels=level_shares)
     per_message: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
     for name, table in fixed.items():
         for message, shares in table.items():
@@ -218,6 +234,26 @@ def _header(name: str, rank: int, counts: LayoutCounts, weights: Callable[[Count
     per_session = longer >= MIN_SESSIONS and counts.constant[name] >= FIXED_SHARE * longer
     return HeaderField(name=name, kind="value", template=template, params=params, per_session=per_session,
                        empty_for=empty)
+
+
+def _with_carry(header: HeaderField, counts: LayoutCounts,
+                weights: Callable[[Counter[str]], dict[str, float]]) -> HeaderField:
+    """A free header drawn per line with its carry: per transition seen in at least :data:`MIN_SESSIONS` pairs
+    of consecutive lines, the (noisy) share of second lines that keep the first line's value, when at least
+    :data:`CARRY_SHARE`. Transitions into a message that writes the header empty carry nothing worth writing."""
+    if header.kind != "value" or header.per_session:
+        return header
+    rank = counts.messages
+    keys = sorted((k for k in counts.follows if k[0] == header.name and k[2] not in header.empty_for),
+                  key=lambda k: (rank[k[1]], rank[k[2]]))
+    carry: dict[str, dict[str, float]] = defaultdict(dict)
+    for key in keys:
+        kept = counts.kept[key]
+        noisy = weights(Counter({"kept": kept, "drawn": counts.follows[key] - kept}))
+        total = sum(noisy.values())
+        if total >= MIN_SESSIONS and noisy["kept"] >= CARRY_SHARE * total:
+            carry[key[1]][key[2]] = round(noisy["kept"] / total, 6)
+    return header.model_copy(update={"carry": dict(carry)}) if carry else header
 
 
 def _shares(weights: dict[str, float]) -> dict[str, float]:

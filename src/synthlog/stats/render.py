@@ -288,6 +288,8 @@ class _LayoutText:
         index = {m.id: i for i, m in enumerate(compiled.messages)}
         self.empty = {f.name: np.array(sorted(index[m] for m in f.empty_for if m in index), dtype=np.int64)
                       for f in layout.fields if f.kind == "value" and f.empty_for}
+        carries = {f.name: _carry_table(f.carry, index) for f in layout.fields if f.kind == "value" and f.carry}
+        self.carry = {name: table for name, table in carries.items() if len(table[1])}
         messages = compiled.messages
         words = sorted({w for m in messages for w in (m.levels or {m.level: 1.0})})
         self.level_table = pl.Series(words, dtype=pl.String)
@@ -349,6 +351,8 @@ class _LayoutText:
             column = frame.select(_concat(items) if columns else pl.lit("".join(items))).to_series()
             if name in self.per_session:
                 column = column.gather(_or_last(events.owner[order], owners[:-1]))
+            if name in self.carry:
+                column = column.gather(_carried(events, order, self.carry[name], rng))
             if name in self.empty:  # the header's messages that write it empty
                 column = column.set(pl.Series(np.isin(events.message[order], self.empty[name])), "")
             out[f"H_{name}"] = column
@@ -375,6 +379,41 @@ def _choice_table(weights: dict[str, float], values: list[str]) -> tuple[np.ndar
     where = {v: i for i, v in enumerate(values)}
     total = sum(weights[k] for k in keys) or 1.0
     return np.array([where[k] for k in keys], dtype=np.int64), np.cumsum([weights[k] / total for k in keys])
+
+
+_CarryTable = tuple[int, np.ndarray, np.ndarray]
+
+
+def _carry_table(carry: dict[str, dict[str, float]], index: dict[str, int]) -> _CarryTable:
+    """A header's carry as the catalogue's size, sorted transition keys (message * size + next message) and their
+    probabilities; messages the catalogue lacks are left out."""
+    size = len(index)
+    table = {index[a] * size + index[b]: p for a, row in carry.items() if a in index
+             for b, p in row.items() if b in index}
+    keys = np.array(sorted(table), dtype=np.int64)
+    return size, keys, np.array([table[k] for k in keys.tolist()], dtype=np.float64)
+
+
+def _carried(events: ShardEvents, order: np.ndarray, table: _CarryTable, rng: np.random.Generator) -> np.ndarray:
+    """Per line in message-sorted order, the message-sorted place of the line whose value it writes: its own, or
+    with its transition's carry probability that of the line before it of its request or session (whose value
+    may be carried from further back: a forward fill over each owner's lines). Lines of no owner never carry."""
+    size, keys, probabilities = table
+    n = len(order)
+    by_owner = np.argsort(events.owner, kind="stable")  # each owner's lines in session order: a shard is in time order
+    owner = events.owner[by_owner]
+    message = events.message[by_owner].astype(np.int64)
+    follows = np.r_[False, (owner[1:] == owner[:-1]) & (owner[1:] >= 0)]
+    pair = np.r_[0, message[:-1] * size + message[1:]]
+    at = np.minimum(np.searchsorted(keys, pair), len(keys) - 1)
+    carry = np.where(follows & (keys[at] == pair), probabilities[at], 0.0)
+    keeps = rng.random(n) < carry
+    source = by_owner[np.maximum.accumulate(np.where(keeps, 0, np.arange(n)))]
+    line_source = np.empty(n, dtype=np.int64)
+    line_source[by_owner] = source
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.arange(n)
+    return inverse[line_source[order]]
 
 
 def _draw(groups: list[tuple[int, int, int]], tables: list[tuple[np.ndarray, np.ndarray]], n: int,

@@ -501,6 +501,10 @@ class HeaderField(_Model):
     for every line from ``template``, whose slots are filled like a message's from ``params``; with
     ``per_session`` drawn once per request or session and kept on all its lines; empty on the lines of the
     messages ``empty_for`` names: an optional header such as Linux's pid, which kernel lines lack).
+
+    ``carry`` (a ``value`` header drawn per line only): ``carry[a][b]`` is the probability that a line of message
+    ``b`` following a line of message ``a`` in its request or session keeps that line's value instead of drawing
+    one (two lines of one process in a time window share its pid); chains of such lines share one value.
     """
 
     name: Annotated[str, Field(min_length=1)]
@@ -513,9 +517,12 @@ class HeaderField(_Model):
     params: dict[str, Param] = Field(default_factory=dict)
     per_session: bool = False
     empty_for: list[str] = Field(default_factory=list)
+    carry: dict[str, dict[str, Probability]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _complete(self) -> HeaderField:
+        if self.carry and (self.kind != "value" or self.per_session):
+            raise ValueError("only a value header drawn per line (not per_session) may carry")
         needs = {"time": ("time_format",), "copy": ("same_as",), "value": ("template",)}.get(self.kind, ())
         for name in needs:
             if getattr(self, name) is None:
