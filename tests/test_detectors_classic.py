@@ -103,8 +103,9 @@ def test_isolation_forest_fits_every_session_and_sees_what_normal_ones_never_var
     normal = make_detector("isolation_forest", train_on="normal").fit(X_train, y_train)
     assert roc_auc_score(y_test, unlabeled.decision_function(X_test)) > \
         roc_auc_score(y_test, normal.decision_function(X_test)) + 0.1
-    with pytest.raises(DetectorInputError, match="train_on"):
-        make_detector("isolation_forest", train_on="anomalous").fit(X_train, y_train)
+    for labels in (y_train, None):
+        with pytest.raises(DetectorInputError, match="train_on"):
+            make_detector("isolation_forest", train_on="anomalous").fit(X_train, labels)
 
 
 def test_bad_inputs_are_named():

@@ -105,10 +105,11 @@ class SessionDetector(BaseEstimator):
                     self.detector_name,
                     f"the training set has only class {present} but both normal (0) and anomalous (1) are needed")
             return sessions, labels
+        every = self._fits_unlabeled()
         if labels is not None:
             if not (labels == NORMAL).any():
                 raise DetectorInputError(self.detector_name, "the training set has no normal session to learn from")
-            if not self._fits_unlabeled():
+            if not every:
                 sessions = subset(sessions, np.flatnonzero(labels == NORMAL))
         return sessions, None
 
