@@ -53,6 +53,9 @@ def main() -> None:
     parser.add_argument("--augment-pick", choices=("random", "distinct"), help="default: the config's")
     parser.add_argument("--ratio", type=float, help="synthetic per real normal training session (default: config's)")
     parser.add_argument("--threshold-rate", type=float, help="threshold_anomaly_rate (default: the config's)")
+    parser.add_argument("--threshold", choices=("validation", "default"),
+                        help="the threshold rule (default: the config's): validation's best F1, or each detector's "
+                             "own (a next-event model's k from its normal training sessions)")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--out", type=Path, help="write the rows here (JSON)")
     parser.add_argument("--against", type=Path, help="an earlier run's --out: pair its augmented cells with these")
@@ -100,6 +103,8 @@ def _dev_config(args):
         update["ratios"] = [args.ratio]
     if args.threshold_rate:
         update["threshold_anomaly_rate"] = args.threshold_rate
+    if args.threshold:
+        update["threshold"] = args.threshold
     return config.model_copy(update=update)
 
 
