@@ -51,10 +51,8 @@ def unseen_coverage(train: LabeledDataset, test: LabeledDataset, synthetic: Labe
     unseen = [s for s in test_normal if s not in seen]
     exact_hits = sum(1 for s in unseen if s in synth_normal)
 
-    seen_vectors = {count_vector(s) for s in train_normal}
-    synth_vectors = {count_vector(s) for s in synth_normal}
-    unseen_vectors = [v for v in (count_vector(s) for s in test_normal) if v not in seen_vectors]
-    vector_hits = sum(1 for v in unseen_vectors if v in synth_vectors)
+    unseen_vectors, missed = _vector_gap(train_normal, test_normal, synth_normal)
+    vector_hits = len(unseen_vectors) - sum(missed.values())
 
     real_labels: dict[Sequence, Counter[int]] = defaultdict(Counter)
     for session in [*train.sessions, *test.sessions]:
@@ -88,6 +86,15 @@ def missed_vectors(train: LabeledDataset, test: LabeledDataset, synthetic: Label
     """Count vector -> how many normal test sessions have it, for the vectors that no normal training session has
     and no normal synthetic session holds: the unseen mixes a generator misses, most telling first with
     ``most_common``."""
-    seen = {count_vector(s) for s in _sequences(train.sessions, NORMAL)}
-    made = {count_vector(s) for s in _sequences(synthetic.sessions, NORMAL)}
-    return Counter(v for v in map(count_vector, _sequences(test.sessions, NORMAL)) if v not in seen and v not in made)
+    return _vector_gap(_sequences(train.sessions, NORMAL), _sequences(test.sessions, NORMAL),
+                       _sequences(synthetic.sessions, NORMAL))[1]
+
+
+def _vector_gap(train: Iterable[Sequence], test: Iterable[Sequence], synthetic: Iterable[Sequence]
+                ) -> tuple[list, Counter]:
+    """The count vectors of the test sequences that no training sequence has (one per sequence), and of these
+    the ones no synthetic sequence has, counted."""
+    seen = {count_vector(s) for s in train}
+    made = {count_vector(s) for s in synthetic}
+    unseen = [v for v in map(count_vector, test) if v not in seen]
+    return unseen, Counter(v for v in unseen if v not in made)
